@@ -1,0 +1,255 @@
+"""Plain, immutable music data: notes, tracks and songs.
+
+Time is in **beats** (quarter notes) everywhere in this module; pitches are MIDI note numbers
+(60 = middle C = C4); velocities are MIDI velocities 1–127. Objects are frozen dataclasses holding
+tuples, so copying a song for undo is cheap (structure is shared) and nothing changes behind
+your back: edits return new objects (see ``studio.core.edit``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+
+from studio.core.errors import InvalidInput
+
+DEFAULT_TEMPO_BPM = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One note.
+
+    Attributes:
+        pitch: MIDI note number 0–127.
+        start: onset in beats from the start of the song.
+        duration: length in beats (0 is allowed: some files have zero-length notes).
+        velocity: MIDI velocity 0–127.
+    """
+
+    pitch: int
+    start: float
+    duration: float
+    velocity: int = 100
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.pitch <= 127:
+            raise InvalidInput(f"pitch {self.pitch} is outside the MIDI range 0–127")
+        if not 0 <= self.velocity <= 127:
+            raise InvalidInput(f"velocity {self.velocity} is outside the MIDI range 0–127")
+        if self.duration < 0:
+            raise InvalidInput(f"note duration {self.duration} beats is negative")
+        if self.start < 0:
+            raise InvalidInput(f"note start {self.start} beats is negative")
+
+    @property
+    def end(self) -> float:
+        """End of the note in beats."""
+        return self.start + self.duration
+
+
+@dataclass(frozen=True, slots=True)
+class ControlChange:
+    """A MIDI controller event (e.g. 64 = sustain pedal) at ``beat``."""
+
+    beat: float
+    number: int
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class PitchBend:
+    """A pitch-bend event at ``beat``; ``value`` is −8192…8191 (0 = no bend)."""
+
+    beat: float
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class TempoChange:
+    """The tempo becomes ``bpm`` quarter notes per minute at ``beat``."""
+
+    beat: float
+    bpm: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSignature:
+    """The meter becomes ``numerator``/``denominator`` at ``beat``."""
+
+    beat: float
+    numerator: int = 4
+    denominator: int = 4
+
+    @property
+    def beats_per_bar(self) -> float:
+        """Length of one bar in beats (quarter notes): 4/4 → 4, 6/8 → 3."""
+        return self.numerator * 4 / self.denominator
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeySignature:
+    """The stated key becomes ``tonic`` (pitch class 0–11) in ``mode`` at ``beat``.
+
+    ``mode`` is "major" or "minor", the two modes a MIDI key-signature event can state.
+    """
+
+    beat: float
+    tonic: int
+    mode: str = "major"
+
+
+def note_order(note: Note) -> tuple[float, int, float, int]:
+    """Sort key for playing order: by start, then pitch, then duration, then velocity."""
+    return (note.start, note.pitch, note.duration, note.velocity)
+
+
+def sorted_notes(notes) -> tuple[Note, ...]:
+    """Return ``notes`` as a tuple in playing order (see ``note_order``)."""
+    return tuple(sorted(notes, key=note_order))
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One instrument part: its notes (sorted by start, then pitch) and playing controls.
+
+    Attributes:
+        notes: the notes, in playing order.
+        program: General MIDI program 0–127 (0 = Acoustic Grand Piano); ignored for drums.
+        is_drum: True for a percussion part (MIDI channel 10).
+        name: the track name shown to the user.
+        controls: controller events (sustain pedal, volume…), in time order.
+        pitch_bends: pitch-bend events, in time order.
+    """
+
+    notes: tuple[Note, ...] = ()
+    program: int = 0
+    is_drum: bool = False
+    name: str = ""
+    controls: tuple[ControlChange, ...] = ()
+    pitch_bends: tuple[PitchBend, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.program <= 127:
+            raise InvalidInput(f"program {self.program} is outside the MIDI range 0–127")
+        if not isinstance(self.notes, tuple) or any(
+            note_order(b) < note_order(a) for a, b in pairwise(self.notes)
+        ):
+            object.__setattr__(self, "notes", sorted_notes(self.notes))
+
+    def with_notes(self, notes) -> Track:
+        """Return a copy of this track with other notes (sorted for you)."""
+        return replace(self, notes=sorted_notes(notes))
+
+    @property
+    def end(self) -> float:
+        """Beat at which the last note ends (0 for an empty track)."""
+        return max((n.end for n in self.notes), default=0.0)
+
+    @property
+    def pitch_range(self) -> tuple[int, int] | None:
+        """Lowest and highest pitch, or None for an empty track."""
+        if not self.notes:
+            return None
+        pitches = [n.pitch for n in self.notes]
+        return min(pitches), max(pitches)
+
+
+@dataclass(frozen=True, slots=True)
+class Song:
+    """A piece: tracks plus the tempo map, meter and stated key, all positioned in beats.
+
+    Attributes:
+        tracks: the parts.
+        tempos: tempo changes in time order; empty means 120 BPM throughout.
+        time_signatures: meter changes in time order; empty means 4/4 throughout.
+        key_signatures: stated keys in time order (may be empty: many files state none).
+        ticks_per_beat: resolution of the source file (kept so a written file matches it).
+        title: a name for the song (from the file's first track name, or given by the user).
+    """
+
+    tracks: tuple[Track, ...] = ()
+    tempos: tuple[TempoChange, ...] = ()
+    time_signatures: tuple[TimeSignature, ...] = ()
+    key_signatures: tuple[KeySignature, ...] = ()
+    ticks_per_beat: int = 480
+    title: str = ""
+    _tempo_cache: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("tracks", "tempos", "time_signatures", "key_signatures"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        for tempo in self.tempos:
+            if not tempo.bpm > 0:
+                raise InvalidInput(f"tempo {tempo.bpm} BPM must be positive")
+        # Beat and second positions of each tempo segment, for fast beat↔second conversion.
+        tempos = list(self.tempos) or [TempoChange(0.0, DEFAULT_TEMPO_BPM)]
+        if tempos[0].beat > 0:
+            tempos.insert(0, TempoChange(0.0, tempos[0].bpm))
+        beats, seconds, bpms = [], [], []
+        elapsed = 0.0
+        for i, tempo in enumerate(tempos):
+            if i:
+                elapsed += (tempo.beat - tempos[i - 1].beat) * 60.0 / tempos[i - 1].bpm
+            beats.append(tempo.beat)
+            seconds.append(elapsed)
+            bpms.append(tempo.bpm)
+        object.__setattr__(self, "_tempo_cache", (beats, seconds, bpms))
+
+    @property
+    def tempo(self) -> float:
+        """Tempo at the start, in BPM (120 when the song states none)."""
+        return self.tempos[0].bpm if self.tempos else DEFAULT_TEMPO_BPM
+
+    @property
+    def time_signature(self) -> TimeSignature:
+        """Meter at the start (4/4 when the song states none)."""
+        return self.time_signatures[0] if self.time_signatures else TimeSignature(0.0)
+
+    @property
+    def key_signature(self) -> KeySignature | None:
+        """Key stated at the start, or None when the song states none."""
+        return self.key_signatures[0] if self.key_signatures else None
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        """All notes of all non-drum tracks, in playing order."""
+        return sorted_notes(n for t in self.tracks if not t.is_drum for n in t.notes)
+
+    @property
+    def end(self) -> float:
+        """Beat at which the last note ends."""
+        return max((t.end for t in self.tracks), default=0.0)
+
+    @property
+    def duration_seconds(self) -> float:
+        """Length of the song in seconds, up to the end of its last note."""
+        return self.beats_to_seconds(self.end)
+
+    def beats_to_seconds(self, beat: float) -> float:
+        """Convert a position in beats to seconds, following the tempo map."""
+        beats, seconds, bpms = self._tempo_cache
+        i = bisect.bisect_right(beats, beat) - 1
+        i = max(i, 0)
+        return seconds[i] + (beat - beats[i]) * 60.0 / bpms[i]
+
+    def seconds_to_beats(self, second: float) -> float:
+        """Convert a time in seconds to a position in beats, following the tempo map."""
+        beats, seconds, bpms = self._tempo_cache
+        i = bisect.bisect_right(seconds, second) - 1
+        i = max(i, 0)
+        return beats[i] + (second - seconds[i]) * bpms[i] / 60.0
+
+    def bars(self) -> float:
+        """Length of the song in bars of its first time signature."""
+        return self.end / self.time_signature.beats_per_bar
+
+    def with_tracks(self, tracks) -> Song:
+        """Return a copy of this song with other tracks."""
+        return replace(self, tracks=tuple(tracks))

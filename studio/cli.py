@@ -1,0 +1,100 @@
+"""The ``studio`` command: the same services as the GUI, for scripting, testing and batch work.
+
+Errors a user can cause print one clear line on stderr and exit with code 2 (``--debug`` shows the
+traceback instead). ``--json`` prints exactly one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from studio import __version__
+from studio.core.errors import StudioError
+
+EXIT_OK = 0
+EXIT_INTERNAL_ERROR = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``studio`` command and its subcommands."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show a traceback when something fails",
+    )
+    parser = _Parser(
+        prog="studio",
+        description="Motif Studio: generate melodies, edit them, find similar tracks, export MIDI.",
+        parents=[common],
+    )
+    parser.set_defaults(debug=False, handler=None)
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    info = commands.add_parser(
+        "info",
+        parents=[common],
+        help="show what a MIDI file contains",
+        description="Show a MIDI file's duration, tempo, meter, key (stated and estimated) "
+        "and tracks.",
+    )
+    info.add_argument("file", metavar="FILE", help="a MIDI file (.mid, .midi, .kar, .rmi)")
+    info.add_argument("--json", action="store_true", help="print one JSON document")
+    info.set_defaults(handler=_run_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``studio`` command with ``argv`` (default: the process arguments)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.handler is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.handler(args)
+    except StudioError as error:
+        if args.debug:
+            raise
+        print(f"studio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("studio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"studio: internal error: {type(error).__name__}: {error} "
+            "(run again with --debug to see where)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR
+
+
+def _print_json(document: object) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from studio.core.midi_info import describe_file, format_description
+
+    description = describe_file(args.file)
+    if args.json:
+        _print_json(description)
+    else:
+        print(format_description(description))
+    return EXIT_OK

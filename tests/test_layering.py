@@ -1,0 +1,37 @@
+"""The layering rule of DESIGN.md, enforced: the core imports neither Qt nor torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("PySide6", "torch")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "studio.core",
+        "studio.core.midi_read",
+        "studio.core.midi_write",
+        "studio.core.midi_info",
+        "studio.core.theory",
+        "studio.core.keyfinding",
+        "studio.core.edit",
+        "studio.core.melody",
+        "studio.core.pianoroll",
+        "studio.cli",
+    ],
+)
+def test_module_imports_without_qt_or_torch(module):
+    code = (
+        f"import json, sys; import {module}; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout) == []

@@ -15,7 +15,9 @@ from studio.core.theory import Key, pitch_name
 def describe_file(path: str | os.PathLike) -> dict:
     """Read a MIDI file and describe it (see ``describe_song``); adds the file's path and size."""
     song = read_midi(path)
-    description = {"path": str(path), "size_bytes": Path(path).stat().st_size}
+    # A file name that is not valid UTF-8 is shown with U+FFFD, so the JSON stays valid text.
+    shown = os.fsencode(path).decode("utf-8", errors="replace")
+    description = {"path": shown, "size_bytes": Path(path).stat().st_size}
     description.update(describe_song(song))
     return description
 

@@ -75,7 +75,7 @@ def read_midi(source: str | os.PathLike | bytes, *, title: str | None = None) ->
     else:
         path = Path(source)
         data = _read_file_bytes(path)
-        fallback_title = path.stem
+        fallback_title = os.fsencode(path.stem).decode("utf-8", errors="replace")
     layout = check_structure(data)
     song = _parse_events(layout)
     chosen = title if title is not None else (layout.first_track_name or fallback_title)

@@ -107,6 +107,27 @@ def test_key_signature_names_programs_controls(data_dir):
     assert violin.controls == (ControlChange(0.5, 64, 127),)
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["running_status.mid", "type0_two_channels.mid", "tempo_changes.mid", "empty_track.mid",
+     "zero_length_notes.mid", "overlapping_same_pitch.mid", "key_and_names.mid"],
+)  # fmt: skip
+def test_edge_case_files_round_trip(data_dir, name):
+    song = read_midi(data_dir / name)
+    again = read_midi(midi_bytes(song))
+    assert note_tuples(again) == note_tuples(song)
+    assert [(t.program, t.is_drum, t.name) for t in again.tracks] == [
+        (t.program, t.is_drum, t.name) for t in song.tracks
+    ]
+    assert (again.tempos, again.time_signatures, again.key_signatures) == (
+        song.tempos, song.time_signatures, song.key_signatures
+    )
+    assert again.title == song.title
+    assert [(t.controls, t.pitch_bends) for t in again.tracks] == [
+        (t.controls, t.pitch_bends) for t in song.tracks
+    ]
+
+
 # -- writing -------------------------------------------------------------------------------
 
 EXAMPLE = Song(

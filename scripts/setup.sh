@@ -82,7 +82,9 @@ extras=""
 (( with_tests )) && extras="[test]"
 stamp=".venv/.motif-installed${extras:+-test}"
 fingerprint=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
+up_to_date() { [[ -f "$1" && "$(cat "$1")" == "$fingerprint" ]]; }
+# An install with the test tools also serves the app.
+if ! up_to_date "$stamp" && ! { (( ! with_tests )) && up_to_date .venv/.motif-installed-test; }; then
   say "installing Motif Studio${extras:+ with test tools} into .venv (torch is a CPU build)"
   # (grep drops pip's warnings about local package mirrors that some machines configure)
   .venv/bin/python -m pip install --disable-pip-version-check -q --progress-bar off \

@@ -120,7 +120,9 @@ def test_edge_case_files_round_trip(data_dir, name):
         (t.program, t.is_drum, t.name) for t in song.tracks
     ]
     assert (again.tempos, again.time_signatures, again.key_signatures) == (
-        song.tempos, song.time_signatures, song.key_signatures
+        song.tempos,
+        song.time_signatures,
+        song.key_signatures,
     )
     assert again.title == song.title
     assert [(t.controls, t.pitch_bends) for t in again.tracks] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import mido
 import pytest
@@ -190,6 +191,18 @@ def test_write_is_atomic_and_reports_a_missing_folder(tmp_path):
     write_midi(EXAMPLE, target)
     assert target.read_bytes().startswith(b"MThd")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["song.mid"]  # no temp file left
+    new = tmp_path / "new.mid"
+    write_midi(EXAMPLE, new)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~_umask()  # not private like a temp file
+    target.chmod(0o640)
+    write_midi(EXAMPLE, target)
+    assert target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_velocity_zero_is_written_as_a_quiet_note():

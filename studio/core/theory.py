@@ -371,6 +371,14 @@ class Chord:
             return root + suffix
         return f"{root}{suffix}/{_spell_above(root, (self.bass - self.root) % 12)}"
 
+    def name_in(self, key: Key) -> str:
+        """The symbol spelled for ``key``: "Gb" rather than "F#" in Bb minor."""
+        root = (FLAT_NAMES if key.uses_flats else SHARP_NAMES)[self.root]
+        suffix = {"maj": "", "min": "m"}.get(self.quality, self.quality)
+        if self.bass is None:
+            return root + suffix
+        return f"{root}{suffix}/{_spell_above(root, (self.bass - self.root) % 12)}"
+
     def __str__(self) -> str:
         return self.name
 

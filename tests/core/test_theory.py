@@ -350,3 +350,9 @@ def test_diatonic_chords_stay_in_the_key(key: Key) -> None:
 def test_diatonic_chords_need_seven_notes() -> None:
     with pytest.raises(InvalidInput):
         diatonic_chords(Key.parse("C blues"))
+
+
+def test_chord_names_follow_the_key_spelling():
+    assert Chord.parse("Gb").name_in(Key.parse("Bb minor")) == "Gb"
+    assert Chord.parse("F#m").name_in(Key.parse("A")) == "F#m"
+    assert Chord.parse("Db/F").name_in(Key.parse("Ab")) == "Db/F"

@@ -1,0 +1,1 @@
+"""Machine learning: the melody GAN, its training data, baselines and quality metrics."""

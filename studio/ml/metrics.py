@@ -1,0 +1,399 @@
+"""Generation-quality metrics: pure functions of melodies, in the style of muspy.
+
+A *melody* is a sequence of ``Note`` (monophonic, in any order) in 4/4: bars of 4 beats start at
+beat 0, and a bar has 16 sixteenth steps. All times are in **beats** (quarter notes).
+
+Rates and means of nothing (an empty melody, a melody without strong-beat notes…) are ``nan``
+rather than a made-up 0 or 1; ``summarize`` averages over the melodies where a value exists.
+
+``overlap_area`` and ``feature_overlaps`` compare a generated set of melodies with a reference set
+as in Yang & Lerch, "On the evaluation of generative models in music" (2018): the density of a
+feature is estimated with a Gaussian kernel (Scott's bandwidth) and the area shared by the two
+densities (0 = disjoint, 1 = identical) is the score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from itertools import combinations, pairwise
+
+import numpy as np
+
+from studio.core.errors import InvalidInput
+from studio.core.music import Note
+from studio.core.theory import Chord, Key
+
+Melody = Sequence[Note]
+
+BEATS_PER_BAR = 4
+STEPS_PER_BEAT = 4
+STEPS_PER_BAR = BEATS_PER_BAR * STEPS_PER_BEAT
+_EPS = 1e-6
+
+DURATION_BINS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+"""Centres (beats) of the IOI and note-length histogram bins; one more bin holds all > 4 beats."""
+_DURATION_EDGES = np.array([0.375, 0.625, 0.875, 1.25, 1.75, 2.5, 3.5, 4.0 + _EPS])
+MAX_INTERVAL = 12
+"""Intervals (semitones) in ``interval_histogram`` are clipped to ±this value."""
+
+
+def _sorted(melody: Melody) -> list[Note]:
+    return sorted(melody, key=lambda n: (n.start, n.pitch))
+
+
+def _check_bars(n_bars: int) -> None:
+    if n_bars < 1:
+        raise InvalidInput(f"number of bars {n_bars} must be at least 1")
+
+
+def _bar_pitch_classes(melody: Melody, n_bars: int) -> list[set[int]]:
+    """Pitch classes sounding in each of the first ``n_bars`` bars (a held note counts)."""
+    _check_bars(n_bars)
+    bars: list[set[int]] = [set() for _ in range(n_bars)]
+    for note in melody:
+        first = int((note.start + _EPS) // BEATS_PER_BAR)
+        last = int(max(note.start, note.end - _EPS) // BEATS_PER_BAR)
+        for bar in range(first, min(last, n_bars - 1) + 1):
+            bars[bar].add(note.pitch % 12)
+    return bars
+
+
+# ------------------------------------------------------------------------ per-melody values
+
+
+def note_count(melody: Melody) -> int:
+    """Number of notes."""
+    return len(melody)
+
+
+def in_scale_rate(melody: Melody, key: Key) -> float:
+    """Fraction of notes whose pitch is in ``key``'s scale; ``nan`` for an empty melody."""
+    if not melody:
+        return math.nan
+    return sum(key.contains(n.pitch) for n in melody) / len(melody)
+
+
+def chord_tone_rate_on_strong_beats(
+    melody: Melody, chords: Sequence[Chord | None], beats_per_chord: float = 4.0
+) -> float:
+    """Fraction of strong-beat notes that are tones of the chord sounding at their onset.
+
+    Strong beats are beats 1 and 3 of each bar (onset a multiple of 2 beats). ``chords`` are
+    cycled: chord ``i`` lasts from beat ``i * beats_per_chord`` (modulo the list length). Notes
+    under ``None`` (no chord) are skipped. Returns ``nan`` when no note is left to judge.
+    """
+    if not chords:
+        raise InvalidInput("at least one chord is needed to judge chord tones")
+    if beats_per_chord <= 0:
+        raise InvalidInput(f"beats per chord {beats_per_chord} must be positive")
+    hits = total = 0
+    for note in melody:
+        if abs(note.start / 2 - round(note.start / 2)) > _EPS:
+            continue
+        chord = chords[int((note.start + _EPS) // beats_per_chord) % len(chords)]
+        if chord is not None:
+            total += 1
+            hits += chord.contains(note.pitch)
+    return hits / total if total else math.nan
+
+
+def empty_bar_rate(melody: Melody, n_bars: int) -> float:
+    """Fraction of the first ``n_bars`` bars in which no note sounds (MuseGAN's EB)."""
+    bars = _bar_pitch_classes(melody, n_bars)
+    return sum(not bar for bar in bars) / n_bars
+
+
+def qualified_note_rate(melody: Melody, min_duration: float = 0.25) -> float:
+    """Fraction of notes lasting ≥ ``min_duration`` beats (MuseGAN's QN); ``nan`` if empty."""
+    if not melody:
+        return math.nan
+    return sum(n.duration >= min_duration - _EPS for n in melody) / len(melody)
+
+
+def used_pitch_classes_per_bar(melody: Melody, n_bars: int) -> float:
+    """Mean number of pitch classes sounding per non-empty bar (MuseGAN's UPC); ``nan`` if none."""
+    used = [len(bar) for bar in _bar_pitch_classes(melody, n_bars) if bar]
+    return sum(used) / len(used) if used else math.nan
+
+
+def pitch_range(melody: Melody) -> int:
+    """Highest minus lowest pitch in semitones (0 for an empty melody)."""
+    if not melody:
+        return 0
+    pitches = [n.pitch for n in melody]
+    return max(pitches) - min(pitches)
+
+
+def _intervals(melody: Melody) -> list[int]:
+    return [b.pitch - a.pitch for a, b in pairwise(_sorted(melody))]
+
+
+def average_interval(melody: Melody) -> float:
+    """Mean absolute interval (semitones) between consecutive notes; ``nan`` under two notes."""
+    intervals = _intervals(melody)
+    return sum(map(abs, intervals)) / len(intervals) if intervals else math.nan
+
+
+def _normalised(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts / total if total else counts
+
+
+def pitch_class_histogram(melody: Melody) -> np.ndarray:
+    """Share of notes on each pitch class 0–11 (counts, not durations); zeros if empty."""
+    counts = np.zeros(12)
+    for note in melody:
+        counts[note.pitch % 12] += 1
+    return _normalised(counts)
+
+
+def interval_histogram(melody: Melody) -> np.ndarray:
+    """Share of each signed interval −12…+12 between consecutive notes (index 12 = unison).
+
+    Larger leaps count in the end bins; zeros for fewer than two notes.
+    """
+    counts = np.zeros(2 * MAX_INTERVAL + 1)
+    for interval in _intervals(melody):
+        counts[min(max(interval, -MAX_INTERVAL), MAX_INTERVAL) + MAX_INTERVAL] += 1
+    return _normalised(counts)
+
+
+def _duration_histogram(values: Sequence[float]) -> np.ndarray:
+    counts = np.zeros(len(DURATION_BINS) + 1)
+    if values:
+        np.add.at(counts, np.searchsorted(_DURATION_EDGES, values, side="right"), 1)
+    return _normalised(counts)
+
+
+def ioi_histogram(melody: Melody) -> np.ndarray:
+    """Share of inter-onset intervals (beats) in the ``DURATION_BINS`` bins, plus a "> 4" bin.
+
+    A value goes to the nearest bin centre, so rests lengthen an IOI; zeros under two notes.
+    """
+    onsets = [n.start for n in _sorted(melody)]
+    return _duration_histogram([b - a for a, b in pairwise(onsets)])
+
+
+def note_length_histogram(melody: Melody) -> np.ndarray:
+    """Share of note durations (beats) in the ``DURATION_BINS`` bins, plus a "> 4" bin."""
+    return _duration_histogram([n.duration for n in melody])
+
+
+def _step_grid(melody: Melody, n_bars: int) -> np.ndarray:
+    """(n_bars, 16) ints: pitch + 1 where a note starts, −(pitch + 1) where it is held, 0 rest."""
+    grid = np.zeros(n_bars * STEPS_PER_BAR, dtype=np.int16)
+    for note in _sorted(melody):
+        start = math.floor(note.start * STEPS_PER_BEAT + 0.5)
+        end = max(start + 1, math.floor(note.end * STEPS_PER_BEAT + 0.5))
+        if start < len(grid):
+            grid[start] = note.pitch + 1
+            grid[start + 1 : end] = -(note.pitch + 1)
+    return grid.reshape(n_bars, STEPS_PER_BAR)
+
+
+def self_similarity(melody: Melody, n_bars: int) -> float:
+    """How much the bars repeat each other, 0–1 (1 = every bar is the same).
+
+    Each bar becomes 16 sixteenth steps, each a rest, a note onset of a pitch or a held pitch.
+    For each pair of bars, the score is the fraction of equal steps among the steps where at
+    least one of the two bars sounds; the result is the mean over pairs (pairs of two empty bars
+    are skipped). Repetition must be literal: a transposed bar scores 0. ``nan`` when there is
+    no pair to compare.
+    """
+    _check_bars(n_bars)
+    grid = _step_grid(melody, n_bars)
+    scores = []
+    for a, b in combinations(grid, 2):
+        active = (a != 0) | (b != 0)
+        if active.any():
+            scores.append(float(np.mean(a[active] == b[active])))
+    return float(np.mean(scores)) if scores else math.nan
+
+
+def distinct_rate(melodies: Sequence[Melody]) -> float:
+    """Fraction of distinct melodies (by each note's pitch, start and duration); ``nan`` if none."""
+    if not melodies:
+        return math.nan
+    keys = {
+        tuple(sorted((n.pitch, round(n.start, 6), round(n.duration, 6)) for n in melody))
+        for melody in melodies
+    }
+    return len(keys) / len(melodies)
+
+
+# ---------------------------------------------------------------------------- overlap areas
+
+
+def _scott_bandwidth(values: np.ndarray) -> float:
+    """Scott's rule for a 1-D Gaussian KDE (as scipy's ``gaussian_kde``): σ · n^(−1/5)."""
+    if values.size < 2:
+        return 0.0
+    return float(np.std(values, ddof=1)) * values.size ** (-0.2)
+
+
+def _kde(samples: np.ndarray, bandwidth: float, grid: np.ndarray) -> np.ndarray:
+    density = np.zeros_like(grid)
+    for i in range(0, samples.size, 256):  # in chunks, to bound memory
+        z = (grid[None, :] - samples[i : i + 256, None]) / bandwidth
+        density += np.exp(-0.5 * z * z).sum(axis=0)
+    return density / (samples.size * bandwidth * math.sqrt(2 * math.pi))
+
+
+def _subsample(values: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    if values.size <= limit:
+        return values
+    rng = np.random.default_rng(seed)
+    return values[np.sort(rng.choice(values.size, limit, replace=False))]
+
+
+def overlap_area(
+    generated_values: Sequence[float] | np.ndarray,
+    reference_values: Sequence[float] | np.ndarray,
+    bins: int = 512,
+    *,
+    max_samples: int = 2000,
+    seed: int = 0,
+) -> float:
+    """Area shared by the estimated densities of two 1-D samples, 0–1 (symmetric).
+
+    Each density is a Gaussian KDE with Scott's bandwidth. A sample without spread (one value,
+    or all equal) borrows the other sample's bandwidth; when neither has spread, the result is 1
+    if both hold the same value and 0 otherwise. NaN values are ignored.
+
+    Args:
+        generated_values, reference_values: one value per item (any unit).
+        bins: least number of grid points for the numeric integral; the grid is refined (up to
+            8 × ``bins``) so that the narrower kernel is resolved.
+        max_samples: larger samples are randomly subsampled to this size (seeded) for speed.
+        seed: seed of that subsampling.
+
+    Returns:
+        The overlap area, or ``nan`` when a sample has no finite value.
+    """
+    samples = []
+    for values in (generated_values, reference_values):
+        array = np.asarray(values, dtype=float).ravel()
+        samples.append(_subsample(array[np.isfinite(array)], max_samples, seed))
+    gen, ref = samples
+    if gen.size == 0 or ref.size == 0:
+        return math.nan
+    widths = [_scott_bandwidth(sample) for sample in samples]
+    if max(widths) <= 1e-12:  # two point masses
+        return 1.0 if math.isclose(gen.mean(), ref.mean(), abs_tol=1e-12) else 0.0
+    widths = [h if h > 1e-12 else max(widths) for h in widths]
+    low = min(gen.min(), ref.min()) - 4 * max(widths)
+    high = max(gen.max(), ref.max()) + 4 * max(widths)
+    n_points = int(np.clip(math.ceil((high - low) / (min(widths) / 4)) + 1, bins, 8 * bins))
+    grid = np.linspace(low, high, n_points)
+    shared = np.minimum(_kde(gen, widths[0], grid), _kde(ref, widths[1], grid))
+    area = (shared.sum() - (shared[0] + shared[-1]) / 2) * (grid[1] - grid[0])  # trapezoid rule
+    return float(np.clip(area, 0.0, 1.0))
+
+
+SCALAR_FEATURES: dict[str, Callable[[Melody], float]] = {
+    "pitch_range": pitch_range,
+    "average_interval": average_interval,
+    "note_count": note_count,
+}
+"""Features compared by ``feature_overlaps`` as one number per melody."""
+
+HISTOGRAM_FEATURES: dict[str, Callable[[Melody], np.ndarray]] = {
+    "pitch_class_histogram": pitch_class_histogram,
+    "interval_histogram": interval_histogram,
+    "ioi_histogram": ioi_histogram,
+    "note_length_histogram": note_length_histogram,
+}
+"""Features compared by ``feature_overlaps`` through distances between melodies."""
+
+
+def _pick(melodies: Sequence[Melody], limit: int, seed: int) -> list[Melody]:
+    indices = _subsample(np.arange(len(melodies)), limit, seed)
+    return [melodies[i] for i in indices]
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distance between every row of ``a`` and every row of ``b``."""
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def feature_overlaps(
+    generated: Sequence[Melody],
+    reference: Sequence[Melody],
+    *,
+    max_melodies: int = 200,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Overlap areas (0–1, higher = closer to the reference) per feature, plus their ``"mean"``.
+
+    Scalar features (``SCALAR_FEATURES``) compare the two sets' values directly with
+    ``overlap_area``. Histogram features (``HISTOGRAM_FEATURES``) follow Yang & Lerch's
+    intra/inter-set method: the Euclidean distances between all pairs of reference melodies
+    (intra-set) and between every generated and every reference melody (inter-set) form two
+    samples, and the score is the overlap area of those.
+
+    Args:
+        generated, reference: lists of melodies (times in beats).
+        max_melodies: each set is randomly subsampled to at most this many melodies (seeded).
+        seed: seed of the subsampling.
+
+    Returns:
+        ``{feature name: overlap}`` and ``"mean"`` over the features that have a value (a
+        feature is ``nan`` when it has no data, e.g. a histogram with one reference melody).
+    """
+    gen = _pick(generated, max_melodies, seed)
+    ref = _pick(reference, max_melodies, seed)
+    if not gen or not ref:
+        raise InvalidInput("both the generated and the reference set need at least one melody")
+    result = {}
+    for name, scalar in SCALAR_FEATURES.items():
+        result[name] = overlap_area([scalar(m) for m in gen], [scalar(m) for m in ref], seed=seed)
+    for name, histogram in HISTOGRAM_FEATURES.items():
+        gen_vectors = np.array([histogram(m) for m in gen])
+        ref_vectors = np.array([histogram(m) for m in ref])
+        intra = _distances(ref_vectors, ref_vectors)[np.triu_indices(len(ref), 1)]
+        inter = _distances(gen_vectors, ref_vectors).ravel()
+        result[name] = overlap_area(inter, intra, seed=seed)
+    result["mean"] = _nanmean(list(result.values()))
+    return result
+
+
+def summarize(
+    melodies: Sequence[Melody],
+    *,
+    key: Key | None = None,
+    chords: Sequence[Chord | None] | None = None,
+    n_bars: int,
+    beats_per_chord: float = 4.0,
+) -> dict[str, float]:
+    """Means over ``melodies`` of the per-melody metrics, plus ``distinct_rate`` of the set.
+
+    Keys: ``empty_bar_rate``, ``qualified_note_rate``, ``used_pitch_classes``, ``pitch_range``,
+    ``average_interval``, ``note_count``, ``self_similarity``, ``distinct_rate``, and
+    ``in_scale_rate`` when ``key`` is given, ``chord_tone_rate`` when ``chords`` are given (see
+    ``chord_tone_rate_on_strong_beats``). A melody whose value is ``nan`` is left out of that
+    mean; a metric with no value at all is ``nan``.
+    """
+    metrics: dict[str, Callable[[Melody], float]] = {
+        "empty_bar_rate": lambda m: empty_bar_rate(m, n_bars),
+        "qualified_note_rate": qualified_note_rate,
+        "used_pitch_classes": lambda m: used_pitch_classes_per_bar(m, n_bars),
+        "pitch_range": pitch_range,
+        "average_interval": average_interval,
+        "note_count": note_count,
+        "self_similarity": lambda m: self_similarity(m, n_bars),
+    }
+    if key is not None:
+        metrics["in_scale_rate"] = lambda m: in_scale_rate(m, key)
+    if chords is not None:
+        metrics["chord_tone_rate"] = lambda m: chord_tone_rate_on_strong_beats(
+            m, chords, beats_per_chord
+        )
+    result = {name: _nanmean([float(f(m)) for m in melodies]) for name, f in metrics.items()}
+    result["distinct_rate"] = distinct_rate(melodies)
+    return result

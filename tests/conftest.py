@@ -1,4 +1,8 @@
-"""Test-wide set-up: Qt runs offscreen, scratch files stay in pytest's temp folder."""
+"""Test-wide set-up and shared fixtures.
+
+Qt runs offscreen, scratch files stay in pytest's temp folder, the installed ``studio`` command is
+one fixture away, and the ML tests share a small real data set and a briefly trained tiny GAN.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
 
+# Imported after the environment above is set (torch reads TMPDIR when it loads).
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from studio.core.music import Note  # noqa: E402
+from studio.core.theory import Key  # noqa: E402
+from studio.ml.data import build_dataset, make_tune  # noqa: E402
+from studio.ml.gan import GanConfig  # noqa: E402
+from studio.ml.train_gan import TrainConfig, train_gan  # noqa: E402
+
 
 @pytest.fixture
 def data_dir() -> Path:
@@ -34,3 +49,76 @@ def shared_edge_cases() -> Path:
     if not folder.is_dir():
         pytest.skip("shared test data not present (a fresh clone has none)")
     return folder
+
+
+# -- the installed command ------------------------------------------------------------------
+
+STUDIO = Path(sys.executable).with_name("studio")
+
+
+def run_studio(*args: str) -> subprocess.CompletedProcess:
+    """Run the installed ``studio`` command as a user would, with no stdin."""
+    assert STUDIO.exists(), "the project is not installed in this environment (pip install -e .)"
+    return subprocess.run(
+        [str(STUDIO), *args], capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+    )
+
+
+@pytest.fixture
+def studio():
+    """The installed ``studio`` command: ``studio("info", path)`` → CompletedProcess."""
+    return run_studio
+
+
+# -- a small real data set and a tiny trained GAN ----------------------------------------------
+
+TINY = GanConfig(noise_dim=8, prev_dim=16, hidden_dim=32, disc_hidden_dim=32)
+
+
+def folk_tune(seed: int, key: Key, bars: int = 8) -> list[Note]:
+    """A stepwise eighth-and-quarter tune in ``key`` that starts and ends on the tonic."""
+    rng = random.Random(seed)
+    scale = key.scale_pitches(60, 79)
+    index = scale.index(next(p for p in scale if p % 12 == key.tonic))
+    notes, beat = [], 0.0
+    while beat < bars * 4 - 2:
+        duration = min(rng.choice([0.5, 0.5, 1.0]), bars * 4 - 2 - beat)
+        notes.append(Note(scale[index], beat, duration, 90))
+        index = max(0, min(len(scale) - 1, index + rng.choice([-2, -1, -1, 1, 1, 2])))
+        beat += duration
+    notes.append(Note(scale[scale.index(next(p for p in scale if p % 12 == key.tonic))],
+                      bars * 4 - 2, 2.0, 90))  # fmt: skip
+    return notes
+
+
+@pytest.fixture(scope="session")
+def tiny_config() -> GanConfig:
+    """A GAN small enough to train in a blink."""
+    return TINY
+
+
+@pytest.fixture(scope="session")
+def tiny_tunes():
+    keys = [Key.parse(k) for k in ("C", "G", "D", "F", "Bb", "Am", "Em", "Dm")]
+    tunes = []
+    for i in range(48):
+        key = keys[i % len(keys)]
+        tune = make_tune(f"tune {i}", "tests", folk_tune(i, key), key=key)
+        tunes.append(tune)
+    return tunes
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tiny_tunes):
+    return build_dataset(tiny_tunes)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_dataset, tmp_path_factory):
+    """Weights of a tiny GAN trained for a few steps: enough to exercise the whole pipeline."""
+    out = tmp_path_factory.mktemp("tiny-gan")
+    summary = train_gan(
+        tiny_dataset, out, config=TINY,
+        train=TrainConfig(epochs=2, steps_per_epoch=5, batch_size=32),
+    )  # fmt: skip
+    return summary["weights"]

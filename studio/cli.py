@@ -7,12 +7,12 @@ traceback instead). ``--json`` prints exactly one JSON document on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 
 from studio import __version__
+from studio.commands import evaluate, generate, info, train
 from studio.core.errors import StudioError
 
 EXIT_OK = 0
@@ -45,16 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    info = commands.add_parser(
-        "info",
-        parents=[common],
-        help="show what a MIDI file contains",
-        description="Show a MIDI file's duration, tempo, meter, key (stated and estimated) "
-        "and tracks.",
-    )
-    info.add_argument("file", metavar="FILE", help="a MIDI file (.mid, .midi, .kar, .rmi)")
-    info.add_argument("--json", action="store_true", help="print one JSON document")
-    info.set_defaults(handler=_run_info)
+    for command in (info, generate, train, evaluate):
+        command.register(commands, common)
     return parser
 
 
@@ -88,18 +80,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
-
-
-def _print_json(document: object) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-def _run_info(args: argparse.Namespace) -> int:
-    from studio.core.midi_info import describe_file, format_description
-
-    description = describe_file(args.file)
-    if args.json:
-        _print_json(description)
-    else:
-        print(format_description(description))
-    return EXIT_OK

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,16 +10,6 @@ import pytest
 from studio import __version__
 from studio.core import KeySignature, Note, Song, TempoChange, TimeSignature, Track
 from studio.core.midi_write import write_midi
-
-STUDIO = Path(sys.executable).with_name("studio")
-
-
-def studio(*args: str) -> subprocess.CompletedProcess:
-    """Run the installed command, as a user would, with no stdin."""
-    assert STUDIO.exists(), "the project is not installed in this environment (pip install -e .)"
-    return subprocess.run(
-        [str(STUDIO), *args], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
-    )
 
 
 @pytest.fixture
@@ -43,20 +31,20 @@ def song_file(tmp_path) -> Path:
     return path
 
 
-def test_version_and_help():
+def test_version_and_help(studio):
     assert studio("--version").stdout.strip() == f"studio {__version__}"
     result = studio("--help")
     assert result.returncode == 0
     assert "info" in result.stdout
 
 
-def test_no_arguments_prints_help():
+def test_no_arguments_prints_help(studio):
     result = studio()
     assert result.returncode == 0
     assert "usage: studio" in result.stdout
 
 
-def test_info_text(song_file):
+def test_info_text(studio, song_file):
     result = studio("info", str(song_file))
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -67,7 +55,7 @@ def test_info_text(song_file):
     assert "D4–D5" in out  # the flute's range
 
 
-def test_info_json_is_one_document(song_file):
+def test_info_json_is_one_document(studio, song_file):
     result = studio("info", str(song_file), "--json")
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)  # the whole of stdout parses
@@ -94,7 +82,7 @@ def test_info_json_is_one_document(song_file):
         (b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x00\x60MTrk\x00\x00\x01\x00\x00", "truncated"),
     ],
 )
-def test_bad_file_is_one_line_and_exit_2(tmp_path, content, message):
+def test_bad_file_is_one_line_and_exit_2(studio, tmp_path, content, message):
     path = tmp_path / "bad.mid"
     path.write_bytes(content)
     for extra in ([], ["--json"]):
@@ -106,7 +94,7 @@ def test_bad_file_is_one_line_and_exit_2(tmp_path, content, message):
         assert "Traceback" not in result.stderr
 
 
-def test_missing_file_and_bad_arguments_exit_2(tmp_path):
+def test_missing_file_and_bad_arguments_exit_2(studio, tmp_path):
     result = studio("info", str(tmp_path / "nope.mid"))
     assert (result.returncode, result.stderr.strip()) == (
         2,
@@ -119,7 +107,7 @@ def test_missing_file_and_bad_arguments_exit_2(tmp_path):
         assert "Traceback" not in result.stderr
 
 
-def test_debug_shows_the_traceback(tmp_path):
+def test_debug_shows_the_traceback(studio, tmp_path):
     path = tmp_path / "bad.mid"
     path.write_bytes(b"not midi")
     result = studio("info", str(path), "--debug")
@@ -127,7 +115,7 @@ def test_debug_shows_the_traceback(tmp_path):
     assert "Traceback" in result.stderr and "MidiFileError" in result.stderr
 
 
-def test_info_on_shared_edge_cases_never_crashes(shared_edge_cases):
+def test_info_on_shared_edge_cases_never_crashes(studio, shared_edge_cases):
     for path in sorted(shared_edge_cases.rglob("*.mid"))[:40]:
         result = studio("info", str(path), "--json")
         assert result.returncode in (0, 2), (path, result.stderr)

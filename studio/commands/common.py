@@ -1,0 +1,59 @@
+"""Helpers shared by the subcommands: JSON output, progress bars, Ctrl-C as a cancel token."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from studio.core.progress import CancelToken, ProgressCallback
+
+EXIT_OK = 0
+
+
+def print_json(document: object) -> None:
+    """Print one JSON document on stdout (the only thing a ``--json`` command prints there)."""
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator[ProgressCallback]:
+    """A tqdm progress bar on stderr, as a ``progress(done, total, message)`` callback."""
+    if not enabled:
+        yield lambda done, total, message: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=description, file=sys.stderr, dynamic_ncols=True, unit="step")
+
+    def update(done: int, total: int, message: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(message, refresh=False)
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+@contextmanager
+def cancel_on_interrupt() -> Iterator[CancelToken]:
+    """A cancel token that the first Ctrl-C sets (a second one interrupts at once)."""
+    token = CancelToken()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        print("\nstopping after the current step (Ctrl-C again to abort)…", file=sys.stderr)
+        token.cancel()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)

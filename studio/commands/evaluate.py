@@ -1,0 +1,68 @@
+"""``studio eval generation``: quality metrics of the GAN against baselines."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
+from studio.core.errors import InvalidInput
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add the ``eval`` subcommand."""
+    parser = commands.add_parser(
+        "eval",
+        parents=[common],
+        help="measure model quality against baselines",
+        description="Evaluate the melody GAN on held-out melodies against an order-2 Markov "
+        "chain and random notes in the scale (see docs and the model card).",
+    )
+    parser.add_argument("what", choices=["generation"], help="what to evaluate")
+    parser.add_argument("--model", metavar="FILE", help="generator weights (default: shipped)")
+    parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
+    parser.add_argument("--cache", type=Path, help="folder for the processed data set")
+    parser.add_argument("--bars", type=int, default=4, help="segment length in bars (default 4)")
+    parser.add_argument("--limit", type=int, default=300, help="reference segments (default 300)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--split", choices=["test", "valid"], default="test",
+        help="held-out melodies to compare with: choose settings on valid, report test",
+    )  # fmt: skip
+    parser.add_argument("--temperature", type=float, help="GAN sampling temperature")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the evaluation and print the table (or JSON)."""
+    from studio.ml.data import load_or_build
+    from studio.ml.evaluate import evaluate_generation, format_table
+    from studio.ml.generate import MelodyGenerator
+
+    if not 1 <= args.bars <= 32 or args.limit < 1:
+        raise InvalidInput("--bars must be 1–32 and --limit at least 1")
+    if args.temperature is not None and not 0 < args.temperature <= 10:
+        raise InvalidInput(f"temperature must be above 0 (and at most 10), not {args.temperature}")
+    if args.data != "music21" and not Path(args.data).is_dir():
+        raise InvalidInput(f"--data must be 'music21' or a folder of MIDI files, not {args.data}")
+    generator = MelodyGenerator(args.model)
+    with cancel_on_interrupt() as cancel:
+        with progress_bar("reading the data", enabled=not args.json) as progress:
+            data = load_or_build(args.data, cache_dir=args.cache, progress=progress, cancel=cancel)
+        with progress_bar("evaluating", enabled=not args.json) as progress:
+            report = evaluate_generation(
+                generator, data, n_bars=args.bars, limit=args.limit, seed=args.seed,
+                split=args.split, temperature=args.temperature, progress=progress, cancel=cancel,
+            )  # fmt: skip
+    if args.json:
+        print_json(report)
+    else:
+        reference = report["reference"]
+        print(
+            f"{reference['segments']} {reference['split']} segments of {reference['bars']} bars, "
+            f"temperature {report['temperature']} "
+            f"({report['seconds']} s); model {report['model']}\n"
+        )
+        print(format_table(report))
+    return EXIT_OK

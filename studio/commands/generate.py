@@ -1,0 +1,160 @@
+"""``studio generate``: new melodies from the GAN, written as MIDI files."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from pathlib import Path
+
+from studio.commands.common import EXIT_OK, print_json
+from studio.core.errors import InvalidInput
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add the ``generate`` subcommand."""
+    parser = commands.add_parser(
+        "generate",
+        parents=[common],
+        help="generate melodies and write them as MIDI files",
+        description="Generate melodies with the GAN. With --count 1, OUT is a file; with more, "
+        "OUT is a folder that receives melody-01.mid, melody-02.mid, …",
+    )
+    parser.add_argument("-o", "--out", required=True, metavar="OUT", help="output file or folder")
+    parser.add_argument("--count", type=int, default=1, help="number of variations (default 1)")
+    parser.add_argument("--bars", type=int, default=8, help="length in 4/4 bars, 1–32 (default 8)")
+    parser.add_argument("--key", help='key, e.g. "C", "F#", "Bb minor", "Am" (default C major)')
+    parser.add_argument("--mode", choices=["major", "minor"], help="major or minor")
+    parser.add_argument(
+        "--scale", help="a scale instead of major/minor: dorian, mixolydian, blues, …"
+    )
+    parser.add_argument(
+        "--chords", help='chord symbols cycled over the bars, e.g. "C G Am F" (default: a '
+        "common progression in the key)",
+    )  # fmt: skip
+    parser.add_argument("--tempo", type=float, help="beats per minute (default 120)")
+    parser.add_argument(
+        "--temperature", type=float, default=0.7,
+        help="> 0: lower is safer, higher more adventurous (default 0.7)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--density", type=float, default=0.5,
+        help="0–1: share of sixteenths where a note begins (0.25 ≈ quarters, 0.5 ≈ eighths)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, help="seed of the first variation (default: random)")
+    parser.add_argument("--primer", metavar="FILE", help="a MIDI file whose melody to continue")
+    parser.add_argument(
+        "--chord-tones", type=float, default=0.5,
+        help="0–1: pull of chord tones on beats 1 and 3 (default 0.5)",
+    )  # fmt: skip
+    parser.add_argument("--no-key-lock", action="store_true", help="allow notes outside the scale")
+    parser.add_argument("--low", default="G3", help="lowest pitch, e.g. G3 or 55 (default G3)")
+    parser.add_argument("--high", default="C6", help="highest pitch (default C6)")
+    parser.add_argument("--program", type=int, default=0, help="GM program of the melody (0–127)")
+    parser.add_argument("--with-chords", action="store_true", help="add a block-chord track")
+    parser.add_argument("--model", metavar="FILE", help="generator weights (default: shipped)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(handler=run)
+
+
+def _key(args: argparse.Namespace, primer_notes):
+    from studio.core.keyfinding import estimate_key
+    from studio.core.theory import Key, canonical_scale_name
+
+    if args.key:
+        key = Key.parse(args.key)
+    elif primer_notes:
+        estimate = estimate_key(primer_notes)
+        key = estimate.key if estimate else Key(0)
+    else:
+        key = Key(0)
+    if args.mode:
+        key = Key(key.tonic, args.mode)
+    if args.scale:
+        key = Key(key.tonic, canonical_scale_name(args.scale))
+    return key
+
+
+def _targets(out: Path, count: int, force: bool) -> list[Path]:
+    if count == 1 and not out.is_dir():
+        targets = [out]
+    else:
+        if out.exists() and not out.is_dir():
+            raise InvalidInput(f"{out} is a file; with --count {count} OUT must be a folder")
+        targets = [out / f"melody-{i + 1:02d}.mid" for i in range(count)]
+    if not force:
+        existing = [str(t) for t in targets if t.exists()]
+        if existing:
+            raise InvalidInput(f"{existing[0]} exists (use --force to overwrite)")
+    folder = targets[0].parent
+    if not folder.exists():
+        if count == 1:
+            raise InvalidInput(f"folder {folder} does not exist")
+        folder.mkdir(parents=True)
+    return targets
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate, write the files and report them."""
+    from studio.core.midi_read import read_midi
+    from studio.core.midi_write import write_midi
+    from studio.core.theory import parse_pitch, parse_progression
+    from studio.ml.generate import GenerationSettings, MelodyGenerator, melody_song
+
+    primer_song = read_midi(args.primer) if args.primer else None
+    primer_notes = primer_song.notes if primer_song else ()
+    if args.primer and not primer_notes:
+        raise InvalidInput(f"the primer {args.primer} has no notes to continue")
+    chords = tuple(parse_progression(args.chords)) if args.chords else ()
+    if any(chord is None for chord in chords):
+        raise InvalidInput("N.C. (no chord) is not supported in --chords")
+    if not 0 <= args.program <= 127:
+        raise InvalidInput(f"program must be between 0 and 127, not {args.program}")
+    tempo = args.tempo or (primer_song.tempo if primer_song else 120.0)
+    settings = GenerationSettings(
+        bars=args.bars,
+        key=_key(args, primer_notes),
+        chords=chords,
+        tempo=tempo,
+        temperature=args.temperature,
+        density=args.density,
+        key_lock=not args.no_key_lock,
+        chord_tone_strength=args.chord_tones,
+        low=parse_pitch(args.low),
+        high=parse_pitch(args.high),
+    )
+    if not 1 <= args.count <= 64:
+        raise InvalidInput(f"count must be between 1 and 64, not {args.count}")
+    targets = _targets(Path(args.out), args.count, args.force)
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    generator = MelodyGenerator(args.model)
+    if primer_notes:
+        melodies = generator.continue_melody(primer_notes, settings, args.count, seed)
+    else:
+        melodies = generator.generate(settings, args.count, seed)
+
+    written = []
+    for melody, target in zip(melodies, targets, strict=True):
+        title = f"Motif {settings.key.name} (seed {melody.seed})"
+        song = melody_song(melody, program=args.program, with_chords=args.with_chords, title=title)
+        write_midi(song, target)
+        written.append({
+            "path": str(target),
+            "seed": melody.seed,
+            "key": settings.key.name,
+            "bars": melody.first_bar + settings.bars,
+            "generated_bars": settings.bars,
+            "chords": [chord.name_in(settings.key) for chord in melody.chords],
+            "tempo": settings.tempo,
+            "notes": len(melody.notes),
+        })  # fmt: skip
+    if args.json:
+        print_json({"files": written, "model": str(generator.path)})
+    else:
+        for item in written:
+            chords = " ".join(item["chords"][:8]) + (" …" if len(item["chords"]) > 8 else "")
+            print(
+                f"wrote {item['path']}  (seed {item['seed']}, {item['bars']} bars, "
+                f"{item['key']}, {chords})"
+            )
+    return EXIT_OK

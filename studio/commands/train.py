@@ -1,0 +1,91 @@
+"""``studio train gan``: train the melody GAN on the music21 corpus or a folder of MIDI files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
+from studio.core.errors import InvalidInput
+
+
+def default_out_dir() -> Path:
+    """Where training runs go unless ``--out`` says otherwise."""
+    from platformdirs import user_data_path
+
+    return user_data_path("motif-studio") / "training" / "gan"
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add the ``train`` subcommand."""
+    parser = commands.add_parser(
+        "train",
+        parents=[common],
+        help="train a model on the offline corpus or your own MIDI files",
+        description="Train the melody GAN. Runs on the CPU, or CUDA when present; under "
+        "`torchrun --nproc-per-node=N -m studio train gan …` it trains on N processes.",
+    )
+    parser.add_argument("model", choices=["gan"], help="which model to train")
+    parser.add_argument(
+        "--data", default="music21",
+        help="'music21' (the public-domain corpus music21 ships) or a folder of MIDI files",
+    )  # fmt: skip
+    parser.add_argument("--epochs", type=int, default=200, help="epochs to train (default 200)")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument(
+        "--steps-per-epoch", type=int, default=0, help="default: one pass over the training bars"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help=f"output folder (default {default_out_dir()})")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--cache", type=Path, help="folder for the processed data set")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when present)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document at the end")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build or load the data set, train, report where the weights are."""
+    import os
+
+    from studio.ml.data import load_or_build
+    from studio.ml.train_gan import TrainConfig, train_gan
+
+    if args.epochs < 1:
+        raise InvalidInput(f"epochs must be at least 1, not {args.epochs}")
+    if args.batch_size < 1 or args.steps_per_epoch < 0:
+        raise InvalidInput("batch size must be at least 1 and steps per epoch not negative")
+    if args.data != "music21" and not Path(args.data).is_dir():
+        raise InvalidInput(f"--data must be 'music21' or a folder of MIDI files, not {args.data}")
+    out = args.out or default_out_dir()
+    show = int(os.environ.get("RANK", "0")) == 0 and not args.json
+    with cancel_on_interrupt() as cancel:
+        with progress_bar("reading the data", enabled=show) as progress:
+            data = load_or_build(args.data, cache_dir=args.cache, progress=progress, cancel=cancel)
+        config = TrainConfig(
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            steps_per_epoch=args.steps_per_epoch,
+            seed=args.seed,
+        )
+        with progress_bar("training the GAN", enabled=show) as progress:
+            summary = train_gan(
+                data, out, train=config, resume=args.resume, device=args.device,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
+    summary["cancelled"] = cancel.cancelled
+    summary["bars"] = len(data)
+    summary["tunes"] = data.n_tunes
+    if summary["rank"] != 0:
+        return EXIT_OK
+    if args.json:
+        print_json(summary)
+    else:
+        state = "stopped early" if cancel.cancelled else "finished"
+        print(
+            f"{state}: {summary['steps']} steps in {summary['seconds']:.0f} s on "
+            f"{data.n_tunes} tunes ({len(data)} bars)\n"
+            f"weights:    {summary['weights']}  (use with --model)\n"
+            f"checkpoint: {summary['checkpoint']}  (continue with --resume)"
+        )
+    return EXIT_OK

@@ -246,11 +246,11 @@ class MelodyGenerator:
             first_after = after[0].pitch if after else None
             best = min(
                 range(candidates),
-                key=lambda i: _seam_cost(options[i], last_before, first_after),
+                key=lambda i: _seam_cost(options[i].notes, last_before, first_after),
             )
             kept = [_cut_at(n, begin) for n in notes if n.start < begin] + after
             notes = sorted(
-                [n for n in kept if n.duration > 0] + options[best], key=lambda n: n.start
+                [n for n in kept if n.duration > 0] + options[best].notes, key=lambda n: n.start
             )
             latents[bar] = options_latents[best]
         chords = tuple(settings.chord_for_bar(b) for b in range(n_bars))
@@ -342,7 +342,7 @@ class MelodyGenerator:
             for notes, seed, latent in zip(melodies, seeds, latents, strict=True)
         ]
 
-    def _sample_bar(self, settings, frame, bar, latents, previous, rngs) -> list[list[Note]]:
+    def _sample_bar(self, settings, frame, bar, latents, previous, rngs) -> list[_Bar]:
         count = len(latents)
         if previous is not None:
             previous = (
@@ -427,10 +427,19 @@ def _velocity(step: int, duration_steps: int, rng: np.random.Generator) -> int:
     return int(np.clip(value, 30, 127))
 
 
+@dataclass
+class _Bar:
+    """A decoded bar: its notes (real key) and whether the first one continues the note that
+    sounds at the end of the bar before (a tie over the bar line)."""
+
+    notes: list[Note]
+    tied: bool
+
+
 def _bar_notes(
     pitch: np.ndarray, onsets: np.ndarray, bar: int, shift: int, rng, previous_last: int
-) -> list[Note]:
-    """Notes of one decoded bar (real key); a note held over the bar line is marked start=-1."""
+) -> _Bar:
+    """The notes of one decoded bar, ``pitch``/``onsets`` being its 16 steps."""
     rest = SPEC.rest_index
     notes = []
     step = 0
@@ -440,29 +449,23 @@ def _bar_notes(
         while end < STEPS and not onsets[end] and pitch[end] == index:
             end += 1
         if index != rest:
-            tied = step == 0 and not onsets[0] and index == previous_last
             start = bar * BEATS_PER_BAR + step / 4
             velocity = _velocity(step, end - step, rng)
             notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
-            if tied:
-                notes[-1] = replace(notes[-1], velocity=0)  # marker: extends the previous note
         step = end
-    return notes
+    tied = bool(notes) and not onsets[0] and int(pitch[0]) == previous_last != rest
+    return _Bar(notes, tied)
 
 
-def _join(melody: list[Note], new: list[Note]) -> None:
+def _join(melody: list[Note], bar: _Bar) -> None:
     """Append a bar's notes; a note tied over the bar line lengthens the previous one."""
-    for note in new:
-        if (
-            note.velocity == 0
-            and melody
-            and melody[-1].pitch == note.pitch
-            and (abs(melody[-1].end - note.start) < 1e-9)
-        ):
-            last = melody[-1]
-            melody[-1] = replace(last, duration=last.duration + note.duration)
-        else:
-            melody.append(note if note.velocity else replace(note, velocity=80))
+    notes = list(bar.notes)
+    if bar.tied and melody and melody[-1].pitch == notes[0].pitch:
+        last = melody[-1]
+        if abs(last.end - notes[0].start) < 1e-9:
+            melody[-1] = replace(last, duration=last.duration + notes[0].duration)
+            notes = notes[1:]
+    melody.extend(notes)
 
 
 def _cut_at(note: Note, beat: float) -> Note:

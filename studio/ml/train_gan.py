@@ -30,6 +30,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
+from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.ml.data import SPEC, MelodyDataset
 from studio.ml.gan import (
@@ -207,6 +208,11 @@ def train_gan(
         d_model = DistributedDataParallel(discriminator)
 
     rows = data.bars_in("train")
+    if len(rows) == 0:
+        raise StudioError(
+            f"no training melodies: the data has {data.n_tunes} tunes and all fell in the "
+            "held-out splits; add more music"
+        )
     steps_per_epoch = train.steps_per_epoch or max(1, math.ceil(len(rows) / train.batch_size))
     total = steps_per_epoch * train.epochs
     rng = np.random.default_rng([train.seed, rank, start_epoch])

@@ -117,3 +117,15 @@ def test_torchrun_two_processes_end_with_identical_weights(tiny_dataset, tmp_pat
     assert set(ranks) == {"rank0-of-2.txt", "rank1-of-2.txt"}
     assert ranks["rank0-of-2.txt"] == ranks["rank1-of-2.txt"]  # DDP kept the weights in step
     assert (out / "gan.safetensors").exists() and (out / CHECKPOINT_NAME).exists()
+
+
+def test_no_training_melodies_is_a_clear_error(tiny_dataset, tmp_path):
+    import dataclasses
+
+    import pytest
+
+    from studio.core.errors import StudioError
+
+    held_out = dataclasses.replace(tiny_dataset, split=np.full_like(tiny_dataset.split, 2))
+    with pytest.raises(StudioError, match="no training melodies"):
+        train_gan(held_out, tmp_path)

@@ -13,14 +13,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 with_tests=0
 [[ "${1:-}" == "--test" ]] && with_tests=1
 
-# Qt's runtime libraries (xcb platform plugin), PortAudio for sounddevice, venv support.
+# Qt's runtime libraries (xcb platform plugin), PortAudio for sounddevice, FluidSynth for the
+# SoundFont synthesizer, venv support.
 app_packages=(
-  python3-venv libportaudio2 libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
+  python3-venv libportaudio2 libfluidsynth3 libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0
 )
-# A sound server with a null sink, so playback is tested on a real audio stream.
-test_packages=(pulseaudio pulseaudio-utils)
+# A sound server with a null sink, so playback is tested on a real audio stream (the ALSA
+# plugins let PortAudio reach it).
+test_packages=(pulseaudio pulseaudio-utils libasound2-plugins)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

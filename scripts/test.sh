@@ -8,6 +8,13 @@ scripts/setup.sh --test
 export QT_QPA_PLATFORM=offscreen
 echo "==> ruff check"
 .venv/bin/ruff check studio tests benchmarks
+
+# A private sound server with a null sink, so playback tests use a real audio stream.
+sound_dir=$(mktemp -d "${TMPDIR:-/tmp}/motif-sound.XXXXXX")
+trap 'scripts/sound-server.sh stop "$sound_dir"; rm -rf "$sound_dir"' EXIT
+echo "==> starting a PulseAudio null sink for the audio tests"
+eval "$(scripts/sound-server.sh start "$sound_dir")"
+
 echo "==> pytest"
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

@@ -36,6 +36,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--steps-per-epoch", type=int, default=0, help="default: one pass over the training bars"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--snapshot-every", type=int, default=0, metavar="N",
+        help="also export the generator every N epochs (to OUT/snapshots) to pick the best",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, help=f"output folder (default {default_out_dir()})")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
@@ -67,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             steps_per_epoch=args.steps_per_epoch,
             seed=args.seed,
+            snapshot_every=max(0, args.snapshot_every),
         )
         with progress_bar("training the GAN", enabled=show) as progress:
             summary = train_gan(

@@ -112,9 +112,11 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     out, cache = tmp_path / "run", tmp_path / "cache"
     result = studio(
         "train", "gan", "--data", str(midi_folder), "--epochs", "1", "--steps-per-epoch", "2",
-        "--batch-size", "16", "--out", str(out), "--cache", str(cache), "--json",
+        "--batch-size", "16", "--out", str(out), "--cache", str(cache), "--snapshot-every", "1",
+        "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert [p.name for p in (out / "snapshots").iterdir()] == ["gan-epoch0001.safetensors"]
     summary = json.loads(result.stdout)
     assert summary["steps"] == 2 and summary["tunes"] == 48  # the broken file was skipped
     assert (out / "gan.safetensors").exists() and (out / "checkpoint.pt").exists()

@@ -1,0 +1,90 @@
+"""``studio render FILE -o OUT.wav``: a MIDI file rendered to a WAV file with a SoundFont."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
+from studio.core.errors import InvalidInput, MidiFileError
+from studio.core.progress import Cancelled
+
+MIN_RATE, MAX_RATE = 8000, 192000
+PROGRESS_BAR_SECONDS = 20.0
+"""Songs longer than this (in seconds) show a progress bar while rendering."""
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add the ``render`` subcommand."""
+    parser = commands.add_parser(
+        "render",
+        parents=[common],
+        help="render a MIDI file to a WAV file",
+        description="Render a MIDI file to a 16-bit stereo WAV file with a SoundFont "
+        "synthesizer (FluidSynth). Programs, drums, velocity, sustain pedal, pitch bend and "
+        "tempo changes are honoured; one second of tail lets the last notes ring out.",
+    )
+    parser.add_argument("file", metavar="FILE", help="a MIDI file (.mid, .midi, .kar, .rmi)")
+    parser.add_argument("-o", "--out", required=True, metavar="OUT.wav", help="the WAV file")
+    parser.add_argument(
+        "--soundfont", metavar="SF2",
+        help="a SoundFont (.sf2) file (default: a General MIDI SoundFont found on the system)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rate", type=int, default=44100,
+        help=f"sample rate in Hz, {MIN_RATE}–{MAX_RATE} (default 44100)",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(handler=run)
+
+
+def _check_out(out: Path) -> None:
+    if out.is_dir():
+        raise InvalidInput(f"{out} is a folder; give the WAV file to write")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"folder {out.parent} does not exist")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the MIDI file, render it and write the WAV file."""
+    from studio.audio.render import render_song
+    from studio.audio.synth import Synth
+    from studio.audio.wav import write_wav
+    from studio.core.midi_read import read_midi
+
+    if not MIN_RATE <= args.rate <= MAX_RATE:
+        raise InvalidInput(f"rate must be between {MIN_RATE} and {MAX_RATE} Hz, not {args.rate}")
+    out = Path(args.out)
+    _check_out(out)
+    try:
+        song = read_midi(args.file)
+    except MidiFileError as error:
+        message = str(error)
+        raise MidiFileError(
+            message if args.file in message else f"{args.file}: {message}"
+        ) from None
+
+    with Synth(args.soundfont, args.rate) as synth:
+        if synth.warning:
+            print(f"studio: warning: {synth.warning}", file=sys.stderr)
+        long_song = song.duration_seconds > PROGRESS_BAR_SECONDS
+        try:
+            with cancel_on_interrupt() as cancel, progress_bar("rendering", long_song) as bar:
+                audio = render_song(song, synth=synth, progress=bar, cancel=cancel)
+        except Cancelled:
+            raise KeyboardInterrupt from None  # nothing written: "studio: interrupted", exit 130
+    write_wav(out, audio, args.rate)
+
+    seconds = len(audio) / args.rate
+    if args.json:
+        print_json({
+            "path": str(out),
+            "seconds": round(seconds, 3),
+            "sample_rate": args.rate,
+            "soundfont": str(synth.soundfont),
+            "warning": synth.warning,
+        })  # fmt: skip
+    else:
+        print(f"wrote {out}  ({seconds:.1f} s, {args.rate} Hz, SoundFont {synth.soundfont.name})")
+    return EXIT_OK

@@ -6,7 +6,8 @@
 #   scripts/sound-server.sh stop DIR              stop it
 #
 # Root needs --system=false and its own HOME and XDG_RUNTIME_DIR. An idle null sink stalls new
-# streams for about two seconds, so a silent keep-alive stream plays from the start.
+# streams for about two seconds, so a silent keep-alive stream plays from the start; with a
+# short latency (20 ms) it also keeps new streams from stalling after an underrun.
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?a folder for the server state}
@@ -23,7 +24,7 @@ case "$action" in
       --log-target="file:$dir/pulseaudio.log" >/dev/null 2>&1
     export PULSE_SERVER="unix:$dir/pulse.sock"
     for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-    pacat --playback --raw < /dev/zero >/dev/null 2>&1 &
+    pacat --playback --raw --latency-msec=20 < /dev/zero >/dev/null 2>&1 &
     echo "$!" > "$dir/keepalive.pid"
     sleep 2.5
     # Clients reach the server through PULSE_SERVER alone; HOME stays the user's.

@@ -1,0 +1,412 @@
+"""Live playback: a transport over a sounddevice ``OutputStream``, and low-latency audition.
+
+Three threads share the work, so the audio callback only ever copies prepared samples:
+
+- a **loader** thread renders each loaded song offline (``render_song``, ~100× real time) and
+  swaps the result in between two audio blocks at the same position in beats, with a one-block
+  crossfade (``transport.Transport``): an edit while playing has no gap and no click;
+- an **audition** thread owns a live ``Synth`` and renders requested notes into a ring of blocks
+  (``audition.Audition``);
+- PortAudio's **callback** copies a block of the song, adds the next ring block, counts underruns
+  and times itself.
+
+Units: positions are in beats (quarter notes) or in seconds of the audio as it plays (at the
+current tempo factor); times are ``time.perf_counter()`` seconds. The stream runs from ``open()``
+to ``close()`` and plays silence while stopped, so an audition never waits for a stream to start.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from studio.audio.audition import Audition, AuditionRequest
+from studio.audio.devices import NO_AUDIO, AudioUnavailable, import_sounddevice, resolve_device
+from studio.audio.render import render_song
+from studio.audio.synth import DEFAULT_SAMPLE_RATE, Synth
+from studio.audio.transport import Rendered, Transport, scale_tempo
+from studio.core.errors import InvalidInput, StudioError
+from studio.core.music import Song
+from studio.core.progress import Cancelled, CancelToken
+
+__all__ = ["AudioUnavailable", "AuditionRequest", "Player", "freeze_gc"]
+
+
+def freeze_gc() -> None:
+    """Keep Python's garbage collector from stalling the audio callback.
+
+    A full collection holds the GIL while it scans every tracked object: with torch loaded that
+    took 50–70 ms, longer than the device buffer (~35 ms), so the callback missed its turn (~20
+    underruns in 60 s of playback while a worker generated and indexed). ``gc.freeze()`` takes
+    the objects alive now out of all later scans (it collects nothing, so it is quick).
+    ``Player.open`` calls it; call it again after loading something big, such as the models.
+    """
+    gc.freeze()
+
+
+@dataclass
+class _LoadJob:
+    """A song to render at a tempo factor; a newer job cancels it."""
+
+    song: Song
+    factor: float
+    cancel: CancelToken = field(default_factory=CancelToken)
+    done: threading.Event = field(default_factory=threading.Event)
+    error: Exception | None = None
+
+
+class Player:
+    """Plays a ``Song`` on an audio device, with a transport and note audition. No Qt.
+
+    Use as a context manager (or ``open()``/``close()``); ``load`` a song, then ``play``.
+    ``open`` raises ``AudioUnavailable`` with the reason; a device lost while playing stops the
+    player and sets ``error`` to a message.
+
+    Attributes:
+        error: what went wrong (device lost, a failed load), or None.
+        warning: why the chosen SoundFont was not used (the default plays instead), or None.
+        device_name: the name of the open device.
+    """
+
+    def __init__(
+        self,
+        *,
+        soundfont: str | os.PathLike | None = None,
+        sample_rate: int = DEFAULT_SAMPLE_RATE,
+        device: str | int | None = None,
+        blocksize: int = 512,
+        latency: float | str | None = None,
+        audition_ahead: int = 2,
+    ) -> None:
+        """Set up a closed player.
+
+        Args:
+            soundfont: an ``.sf2`` file (None: the default General MIDI SoundFont).
+            sample_rate: samples per second.
+            device: output device index or name (None: the system default).
+            blocksize: frames per audio callback (512 at 44.1 kHz = 11.6 ms).
+            latency: PortAudio's suggested output latency in seconds, or "low"/"high"
+                (None: sounddevice's default, "high").
+            audition_ahead: blocks rendered ahead while auditioned notes sound (more is safer
+                under load, fewer means less latency).
+        """
+        if not 32 <= blocksize <= 8192:
+            raise InvalidInput(f"blocksize must be 32–8192 frames, not {blocksize}")
+        self.soundfont = soundfont
+        self.sample_rate = int(sample_rate)
+        self.device = device
+        self.blocksize = int(blocksize)
+        self.latency = latency
+        self.audition_ahead = audition_ahead
+        self.error: str | None = None
+        self.warning: str | None = None
+        self.device_name: str | None = None
+        self._transport = Transport(self.sample_rate, self.blocksize)
+        self._stream = None
+        self._audition: Audition | None = None
+        self._closing = False
+        self._factor = 1.0
+        self._song: Song | None = None
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._job: _LoadJob | None = None
+        self._loader: threading.Thread | None = None
+        self._jobs_lock = threading.Lock()
+        self._underruns = 0
+        self._callbacks = 0
+        self._callback_max = 0.0
+
+    # -- opening and closing -------------------------------------------------------------------
+
+    def open(self) -> Player:
+        """Open the device and start the (silent) stream.
+
+        Raises:
+            AudioUnavailable: no PortAudio library, no such device, or it cannot be opened.
+        """
+        if self._stream is not None:
+            return self
+        freeze_gc()
+        sd = import_sounddevice()
+        index = resolve_device(self.device)
+        self.device_name = str(sd.query_devices(index)["name"])
+        synth = Synth(self.soundfont, self.sample_rate)
+        self.warning = synth.warning
+        self._audition = Audition(synth, self.blocksize, self.audition_ahead)
+        self._closing = False
+        try:
+            self._stream = sd.OutputStream(
+                samplerate=self.sample_rate, blocksize=self.blocksize, device=index,
+                channels=2, dtype="float32", latency=self.latency,
+                callback=self._callback, finished_callback=self._finished,
+            )  # fmt: skip
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as error:
+            self._stream = None
+            self._audition.stop()
+            self._audition = None
+            raise AudioUnavailable(f"{NO_AUDIO}: cannot open {self.device_name}: {error}") from None
+        self.error = None
+        self._audition.start()
+        return self
+
+    def close(self) -> None:
+        """Fade out, stop the stream and the threads, free the synths. Safe to call twice."""
+        if self.is_playing and self._stream is not None and self._stream.active:
+            self.pause()
+            time.sleep(3 * self.block_budget_seconds)  # let the fade-out reach the device
+        self._closing = True
+        with self._jobs_lock:
+            if self._job is not None:
+                self._job.cancel.cancel()
+            loader, self._loader = self._loader, None
+        if loader is not None:
+            self._jobs.put(None)
+            loader.join(timeout=5)
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:  # a lost device may fail to stop; it is gone either way
+                pass
+        if self._audition is not None:
+            self._audition.stop()
+            self._audition = None
+        self._transport.halt()
+
+    def __enter__(self) -> Player:
+        return self.open()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def load(self, song: Song, *, wait: bool = False) -> None:
+        """Play ``song`` from now on, at the same position in beats and in the same state.
+
+        It is rendered on the loader thread and swapped in between two blocks. With ``wait``,
+        block until it is ready and raise its error (e.g. ``SoundFontError``).
+        """
+        self._song = song
+        job = self._submit(song, self._factor)
+        if wait:
+            job.done.wait()
+            if job.error is not None:
+                raise job.error
+
+    def set_tempo_factor(self, factor: float, *, wait: bool = False) -> None:
+        """Play at ``factor`` × the song's tempo (0.25–4), keeping the position in beats.
+
+        The song is re-rendered at the new tempo in the background; ``wait`` blocks until then.
+        """
+        if not 0.25 <= factor <= 4:
+            raise InvalidInput(f"tempo factor must be between 0.25 and 4, not {factor}")
+        self._factor = float(factor)
+        if self._song is not None:
+            self.load(self._song, wait=wait)
+
+    @property
+    def tempo_factor(self) -> float:
+        """The current tempo factor (1 = the song's own tempo)."""
+        return self._factor
+
+    def _submit(self, song: Song, factor: float) -> _LoadJob:
+        job = _LoadJob(song, factor)
+        self._transport.expected_timing = scale_tempo(song, factor)
+        with self._jobs_lock:
+            if self._job is not None:
+                self._job.cancel.cancel()
+            self._job = job
+            if self._loader is None:
+                self._loader = threading.Thread(target=self._load_loop, name="loader", daemon=True)
+                self._loader.start()
+        self._jobs.put(job)
+        return job
+
+    def _load_loop(self) -> None:
+        """Render the load jobs in turn (cancelled ones are skipped) with one reused synth."""
+        synth = None
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    if not job.cancel.cancelled:
+                        synth = synth or Synth(self.soundfont, self.sample_rate)
+                        timing = scale_tempo(job.song, job.factor)
+                        audio = render_song(timing, synth=synth, cancel=job.cancel)
+                        with self._jobs_lock:  # a newer job may have started meanwhile
+                            if job is self._job:
+                                self._transport.install(Rendered(timing, audio))
+                except Cancelled:
+                    pass
+                except Exception as error:
+                    job.error = error
+                    self.error = str(error) if isinstance(error, StudioError) else repr(error)
+                finally:
+                    job.done.set()
+        finally:
+            if synth is not None:
+                synth.close()
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def play(self) -> None:
+        """Start or resume playing (from the start if the song had ended). If the song is still
+        being rendered, playing starts as soon as it is ready.
+
+        Raises:
+            AudioUnavailable: the player is not open, or its device was lost (see ``error``).
+        """
+        self._check_open()
+        self._transport.play()
+
+    def pause(self) -> None:
+        """Stop playing and keep the position (the sound fades out over one block)."""
+        self._transport.pause()
+
+    def stop(self) -> None:
+        """Stop playing and go back to the start."""
+        self._transport.pause()
+        self._transport.seek(seconds=0.0)
+
+    def seek(self, seconds: float | None = None, beats: float | None = None) -> None:
+        """Jump to a position in seconds (of the audio as it plays) or in beats."""
+        self._transport.seek(seconds=seconds, beats=beats)
+
+    def set_loop(self, start_beats: float, end_beats: float) -> None:
+        """On reaching ``end_beats``, go on from ``start_beats``; a position after the loop
+        plays on to the end."""
+        self._transport.set_loop(start_beats, end_beats)
+
+    def clear_loop(self) -> None:
+        """Play on through the loop end."""
+        self._transport.clear_loop()
+
+    @property
+    def is_playing(self) -> bool:
+        """True while playing (False when paused, stopped, at the end or after a device loss)."""
+        return self._transport.playing
+
+    @property
+    def is_loading(self) -> bool:
+        """True while a loaded song or a tempo change is still being rendered."""
+        job = self._job
+        return job is not None and not job.done.is_set()
+
+    @property
+    def position_seconds(self) -> float:
+        """Position of the audio last handed to the device, in seconds at the current tempo.
+
+        What is heard lags it by ``output_latency``.
+        """
+        return self._transport.position_seconds
+
+    @property
+    def position_beats(self) -> float:
+        """Position of the audio last handed to the device, in beats."""
+        return self._transport.position_beats
+
+    @property
+    def duration_seconds(self) -> float:
+        """Length of the playing song up to its last note, in seconds at the current tempo."""
+        return self._transport.duration_seconds
+
+    # -- audition ------------------------------------------------------------------------------
+
+    def audition(
+        self,
+        pitches: int | Iterable[int],
+        velocity: int = 100,
+        duration: float = 0.4,
+        program: int = 0,
+        channel: int = 15,
+    ) -> AuditionRequest:
+        """Sound a note or chord now, over whatever is playing.
+
+        Args:
+            pitches: one MIDI note number or several (a chord).
+            velocity: 1–127.
+            duration: how long the keys are held, in seconds.
+            program: General MIDI program 0–127.
+            channel: synth channel 0–15 (9 plays drums).
+
+        Returns:
+            The request; its ``latency`` (seconds) is known once it has sounded.
+        """
+        pitches = (pitches,) if isinstance(pitches, int) else tuple(pitches)
+        if not pitches or not all(0 <= p <= 127 for p in pitches):
+            raise InvalidInput(f"audition pitches must be MIDI notes 0–127, not {pitches}")
+        if not (1 <= velocity <= 127 and 0 <= program <= 127 and 0 <= channel <= 15):
+            raise InvalidInput("velocity must be 1–127, program 0–127 and channel 0–15")
+        self._check_open()
+        request = AuditionRequest(pitches, velocity, max(0.0, duration), program, channel)
+        self._audition.request(request)
+        return request
+
+    @property
+    def last_audition_latency(self) -> float | None:
+        """Click-to-sound time of the last audition that sounded, in seconds (or None)."""
+        return self._audition.last_latency if self._audition is not None else None
+
+    # -- measurements --------------------------------------------------------------------------
+
+    @property
+    def underruns(self) -> int:
+        """Callbacks that PortAudio flagged ``output_underflow`` since ``open``."""
+        return self._underruns
+
+    @property
+    def blocks_played(self) -> int:
+        """Blocks handed to the device since ``open`` (silent ones included)."""
+        return self._callbacks
+
+    @property
+    def callback_max_seconds(self) -> float:
+        """The slowest audio callback since ``open``, in seconds (compare with the budget)."""
+        return self._callback_max
+
+    @property
+    def block_budget_seconds(self) -> float:
+        """How long one block lasts, in seconds: each callback must finish well within it."""
+        return self.blocksize / self.sample_rate
+
+    @property
+    def output_latency(self) -> float:
+        """The device's output latency in seconds, as PortAudio reports it (0 when closed)."""
+        return float(self._stream.latency) if self._stream is not None else 0.0
+
+    # -- PortAudio's thread --------------------------------------------------------------------
+
+    def _callback(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
+        """Fill ``outdata`` (frames × 2 float32) from the prepared buffers; time the call."""
+        started = time.perf_counter()
+        if status.output_underflow:
+            self._underruns += 1
+        try:
+            self._transport.fill(outdata)
+            self._audition.mix_into(outdata, started)
+        except Exception as error:
+            self.error = f"audio playback failed: {type(error).__name__}: {error}"
+            self._transport.halt()
+            raise import_sounddevice().CallbackAbort from error
+        self._callbacks += 1
+        elapsed = time.perf_counter() - started
+        if elapsed > self._callback_max and self._callbacks > 2:  # the first calls warm caches
+            self._callback_max = elapsed
+
+    def _finished(self) -> None:
+        """The stream stopped: expected in ``close``, otherwise the device was lost."""
+        if not self._closing:
+            self.error = self.error or f"{NO_AUDIO}: the audio device {self.device_name} was lost"
+            self._transport.halt()
+
+    def _check_open(self) -> None:
+        if self._stream is None or not self._stream.active:
+            raise AudioUnavailable(self.error or f"{NO_AUDIO}: the player is not open")

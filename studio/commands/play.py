@@ -1,0 +1,121 @@
+"""``studio play FILE``: play a MIDI file on an audio device, showing the position."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from studio.commands.common import EXIT_OK, print_json
+from studio.core.errors import InvalidInput, MidiFileError
+
+EXIT_INTERRUPTED = 130
+REFRESH_SECONDS = 0.1
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add the ``play`` subcommand."""
+    parser = commands.add_parser(
+        "play",
+        parents=[common],
+        help="play a MIDI file",
+        description="Play a MIDI file with a SoundFont synthesizer (FluidSynth) to the end or "
+        "until Ctrl-C, showing the position on stderr.",
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE", help="a MIDI file (.mid, .midi, …)")
+    parser.add_argument(
+        "--soundfont", metavar="SF2",
+        help="a SoundFont (.sf2) file (default: a General MIDI SoundFont found on the system)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--device", metavar="NAME|INDEX",
+        help="output device, by index or (part of its) name (default: the system's)",
+    )  # fmt: skip
+    parser.add_argument("--list-devices", action="store_true", help="list output devices")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """List the devices, or play the file and report how it went."""
+    from studio.audio.devices import AudioUnavailable, output_devices
+
+    if args.list_devices:
+        return _list_devices(output_devices(), args.json)
+    if args.file is None:
+        raise InvalidInput("give a MIDI file to play (or --list-devices)")
+
+    from studio.audio.player import Player
+    from studio.core.midi_read import read_midi
+
+    try:
+        song = read_midi(args.file)
+    except MidiFileError as error:
+        message = str(error)
+        if args.file not in message:
+            message = f"{args.file}: {message}"
+        raise MidiFileError(message) from None
+
+    interrupted = False
+    with Player(soundfont=args.soundfont, device=args.device) as player:
+        if player.warning:
+            print(f"studio: warning: {player.warning}", file=sys.stderr)
+        player.load(song, wait=True)
+        total = player.duration_seconds
+        shown = ""
+        player.play()
+        try:
+            while player.is_playing:
+                if not args.json:
+                    shown = _show_position(min(player.position_seconds, total), total, shown)
+                time.sleep(REFRESH_SECONDS)
+        except KeyboardInterrupt:
+            interrupted = True
+        played = min(player.position_seconds, total)
+        if not args.json:
+            _show_position(played, total, shown)
+            print(" (stopped)" if interrupted else "", file=sys.stderr)
+    if player.error:
+        raise AudioUnavailable(player.error)
+
+    if args.json:
+        print_json({
+            "file": args.file,
+            "title": song.title,
+            "seconds": round(total, 3),
+            "played_seconds": round(played, 3),
+            "interrupted": interrupted,
+            "device": player.device_name,
+            "underruns": player.underruns,
+            "callback_max_ms": round(player.callback_max_seconds * 1000, 3),
+            "block_budget_ms": round(player.block_budget_seconds * 1000, 3),
+            "warning": player.warning,
+        })  # fmt: skip
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _show_position(seconds: float, total: float, shown: str) -> str:
+    """Rewrite the position line on stderr if its text changed; return the text shown."""
+    text = f"{clock(seconds)} / {clock(total)}"
+    if text != shown:
+        print(f"\r{text}", end="", file=sys.stderr, flush=True)
+    return text
+
+
+def clock(seconds: float) -> str:
+    """``m:ss`` for a time in seconds (75.2 → "1:15")."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _list_devices(devices: list[dict], as_json: bool) -> int:
+    if as_json:
+        print_json({"devices": devices})
+        return EXIT_OK
+    for device in devices:
+        mark = "*" if device["is_default"] else " "
+        print(
+            f"{mark} {device['index']:>3}  {device['name']}  "
+            f"({device['channels']} channels, {device['default_samplerate']:.0f} Hz)"
+        )
+    return EXIT_OK

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import os
 from pathlib import Path
 
@@ -106,7 +107,10 @@ def resolve_soundfont(path: str | os.PathLike | None) -> tuple[Path, str | None]
 def _load_fluidsynth():
     """Import pyfluidsynth, turning a missing shared library into a clear ``SoundFontError``."""
     try:
-        import fluidsynth
+        # pyfluidsynth prints where it found the library when the CI variable is set; stdout
+        # belongs to the commands (--json), so keep it quiet.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import fluidsynth
     except ImportError as error:  # pyfluidsynth raises ImportError when libfluidsynth is absent
         raise SoundFontError(
             f"the FluidSynth synthesizer is not available ({error}); install libfluidsynth3"

@@ -7,7 +7,6 @@ call ≤ 500 ms. The order-2 Markov baseline's cost for the same request is meas
 
 from __future__ import annotations
 
-import platform
 import statistics
 import subprocess
 import sys
@@ -16,8 +15,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-RESULTS = REPO / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- generate:begin -->", "<!-- generate:end -->"
+
+from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
 
 COLD_START = """
 import time, sys
@@ -83,23 +82,11 @@ def main() -> None:
          "≤ 500 ms with first call"),
         ("cold: first generation after loading", f"{first * 1000:.0f} ms", ""),
     ]  # fmt: skip
-    block = "\n".join([
-        BEGIN,
-        f"Measured {time.strftime('%Y-%m-%d')} with `python benchmarks/bench_generate.py` "
-        f"(Python {platform.python_version()}, {platform.machine()}, torch CPU, 2 cores):",
-        "",
-        "| what | time | target / note |",
-        "|---|---|---|",
-        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
-        END,
-    ])  # fmt: skip
-    print(block)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## Melody generation\n" + block + "\n"
-    RESULTS.write_text(text)
+    record(
+        "generate", "Melody generation",
+        f"`python benchmarks/bench_generate.py` ({machine()}, torch CPU, 2 cores)",
+        ("what", "time", "target / note"), rows,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ data and is repeatable.
 
 from __future__ import annotations
 
-import platform
 import random
 import statistics
 import sys
@@ -18,12 +17,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
+
 from studio.core import Note, Song, TempoChange, Track  # noqa: E402
 from studio.core.midi_read import read_midi  # noqa: E402
 from studio.core.midi_write import midi_bytes  # noqa: E402
-
-RESULTS = REPO / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- midi-io:begin -->", "<!-- midi-io:end -->"
 
 
 def typical_song(seed: int, bars: int = 64) -> Song:
@@ -82,24 +80,11 @@ def main() -> None:
             f"{1 / write_per_file:,.0f} files/s",
         ),
     ]
-    table = [
-        BEGIN,
-        f"Measured {time.strftime('%Y-%m-%d')} with `python benchmarks/bench_midi_io.py` "
-        f"(Python {platform.python_version()}, {platform.machine()}, median of repeated runs):",
-        "",
-        "| what | time per file | throughput |",
-        "|---|---|---|",
-        *(f"| {what} | {per_file} | {rate} |" for what, per_file, rate in rows),
-        END,
-    ]
-    block = "\n".join(table)
-    print(block)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## MIDI I/O\n" + block + "\n"
-    RESULTS.write_text(text)
+    record(
+        "midi-io", "MIDI I/O",
+        f"`python benchmarks/bench_midi_io.py` ({machine()}, median of repeated runs)",
+        ("what", "time per file", "throughput"), rows,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

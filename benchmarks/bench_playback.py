@@ -14,7 +14,6 @@ click-to-sound ≤ 30 ms.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import threading
@@ -23,8 +22,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-RESULTS = REPO / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- playback:begin -->", "<!-- playback:end -->"
+
+from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
 
 
 def band_song(bars: int, transpose: int = 0):
@@ -182,25 +181,12 @@ def main() -> None:
     args = parser.parse_args()
     unfrozen = measure(args.seconds, freeze=False)  # first: nothing of torch is frozen yet
     frozen = measure(args.seconds, freeze=True)
-    block = "\n".join([
-        BEGIN,
-        f"Measured {time.strftime('%Y-%m-%d')} with `python benchmarks/bench_playback.py` "
-        f"(Python {platform.python_version()}, {platform.machine()}, 2 cores, a GAN training "
-        "in another process; 44.1 kHz, 512-frame blocks, the test PulseAudio null sink):",
-        "",
-        "| what | result | target / note |",
-        "|---|---|---|",
-        *(f"| {a} | {b} | {c} |" for a, b, c in table(frozen, unfrozen)),
-        END,
-    ])  # fmt: skip
-    print(block)
-    if not args.no_write:
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-        if BEGIN in text:
-            text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-        else:
-            text = text.rstrip("\n") + "\n\n## Live playback\n" + block + "\n"
-        RESULTS.write_text(text)
+    record(
+        "playback", "Live playback",
+        f"`python benchmarks/bench_playback.py` ({machine()}, 2 cores, a GAN training in another "
+        "process; 44.1 kHz, 512-frame blocks, the test PulseAudio null sink)",
+        ("what", "result", "target / note"), table(frozen, unfrozen), write=not args.no_write,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

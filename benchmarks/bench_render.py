@@ -8,7 +8,6 @@ drums). Each is rendered 5 times at 44.1 kHz with the default SoundFont; the med
 
 from __future__ import annotations
 
-import platform
 import statistics
 import sys
 import time
@@ -16,8 +15,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-RESULTS = REPO / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- render:begin -->", "<!-- render:end -->"
+
+from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
+
 SECONDS = 60.0
 TEMPO = 120.0
 RUNS = 5
@@ -90,25 +90,13 @@ def main() -> None:
                      f"**{speed:.0f}×** real time", f"≥ 100× (peak level {peak:.2f})"))  # fmt: skip
     rows.append(("create a synth and load the SoundFont", f"{load_ms:.0f} ms", "", "once per use"))
 
-    block = "\n".join([
-        BEGIN,
-        f"Measured {time.strftime('%Y-%m-%d')} with `python benchmarks/bench_render.py` "
-        f"(Python {platform.python_version()}, {platform.machine()}, 2 cores, FluidSynth, "
-        f"SoundFont `{default_soundfont().name}`, 44.1 kHz stereo float32, median of {RUNS}; "
-        "the song length includes the 1 s tail):",
-        "",
-        "| what | time | speed | target / note |",
-        "|---|---|---|---|",
-        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
-        END,
-    ])  # fmt: skip
-    print(block)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n## Offline rendering\n" + block + "\n"
-    RESULTS.write_text(text)
+    record(
+        "render", "Offline rendering",
+        f"`python benchmarks/bench_render.py` ({machine()}, 2 cores, FluidSynth, SoundFont "
+        f"`{default_soundfont().name}`, 44.1 kHz stereo float32, median of {RUNS}; the song "
+        "length includes the 1 s tail)",
+        ("what", "time", "speed", "target / note"), rows,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ import random  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from studio.core.music import Note  # noqa: E402
+from studio.core.midi_write import write_midi  # noqa: E402
+from studio.core.music import Note, Song, TempoChange, TimeSignature, Track  # noqa: E402
 from studio.core.theory import Key  # noqa: E402
 from studio.ml.data import build_dataset, make_tune  # noqa: E402
 from studio.ml.gan import GanConfig  # noqa: E402
@@ -106,6 +107,27 @@ def tiny_tunes():
         tune = make_tune(f"tune {i}", "tests", folk_tune(i, key), key=key)
         tunes.append(tune)
     return tunes
+
+
+def write_tune_files(folder: Path, tunes) -> None:
+    """Write tunes as a user's MIDI files would be: a melody track over a block-chord track."""
+    for i, tune in enumerate(tunes):
+        chords = [Note(p, bar * 4, 4, 60) for bar, c in enumerate(tune.chords)
+                  for p in c.voicing(octave=3)]  # fmt: skip
+        song = Song(
+            (Track(tune.notes, name="melody"), Track(tuple(chords), name="chords")),
+            tempos=(TempoChange(0, 100),), time_signatures=(TimeSignature(0, 4, 4),),
+        )  # fmt: skip
+        write_midi(song, folder / f"tune-{i:02d}.mid")
+
+
+@pytest.fixture(scope="session")
+def midi_folder(tmp_path_factory, tiny_tunes) -> Path:
+    """A folder of the user's MIDI files: the tiny tunes with chords, and one broken file."""
+    folder = tmp_path_factory.mktemp("my-midi")
+    write_tune_files(folder, tiny_tunes)
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00")
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -7,25 +7,6 @@ import json
 import pretty_midi
 import pytest
 
-from studio.core.midi_write import write_midi
-from studio.core.music import Note, Song, TempoChange, TimeSignature, Track
-
-
-@pytest.fixture(scope="module")
-def midi_folder(tmp_path_factory, tiny_tunes):
-    """A folder of the user's MIDI files: melody plus chords, and one broken file."""
-    folder = tmp_path_factory.mktemp("my-midi")
-    for i, tune in enumerate(tiny_tunes):
-        chords = [Note(p, bar * 4, 4, 60) for bar, c in enumerate(tune.chords)
-                  for p in c.voicing(octave=3)]  # fmt: skip
-        song = Song(
-            (Track(tune.notes, name="melody"), Track(tuple(chords), name="chords")),
-            tempos=(TempoChange(0, 100),), time_signatures=(TimeSignature(0, 4, 4),),
-        )  # fmt: skip
-        write_midi(song, folder / f"tune-{i:02d}.mid")
-    (folder / "broken.mid").write_bytes(b"MThd\x00\x00")
-    return folder
-
 
 def test_generate_writes_midi_that_pretty_midi_reads(studio, tmp_path, tiny_model):
     out = tmp_path / "ideas"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_tune_files
 
-from studio.core.midi_write import write_midi
-from studio.core.music import Note, Song, TempoChange, TimeSignature, Track
+from studio.core.music import Note
 from studio.core.theory import Chord, Key
 from studio.ml.data import (
     SPEC,
@@ -101,21 +101,14 @@ def test_save_and_load_round_trip(tiny_dataset, tmp_path):
 def test_midi_folder_is_read_and_cached(tmp_path, tiny_tunes):
     folder = tmp_path / "my midi"
     folder.mkdir()
-    for i, tune in enumerate(tiny_tunes[:6]):
-        chords = [Note(p, bar * 4, 4, 60) for bar, c in enumerate(tune.chords)
-                  for p in c.voicing(octave=3)]  # fmt: skip
-        song = Song(
-            (Track(tune.notes, name="melody"), Track(tuple(chords), name="chords")),
-            tempos=(TempoChange(0, 100),), time_signatures=(TimeSignature(0, 4, 4),),
-        )  # fmt: skip
-        write_midi(song, folder / f"{i}.mid")
+    write_tune_files(folder, tiny_tunes[:6])
     (folder / "broken.mid").write_bytes(b"MThd garbage")
     (folder / "waltz.mid").write_bytes(b"")
     cache = tmp_path / "cache"
     data = load_or_build(str(folder), cache_dir=cache)
     assert data.n_tunes == 6
     assert len(list(cache.iterdir())) == 1
-    (folder / "0.mid").unlink()  # the cache is used as it is: no reparse
+    (folder / "tune-00.mid").unlink()  # the cache is used as it is: no reparse
     again = load_or_build(str(folder), cache_dir=cache)
     assert again.n_tunes == 6
 

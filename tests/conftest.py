@@ -19,6 +19,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _scratch = Path(tempfile.mkdtemp(prefix="motif-tests-"))
 os.environ["TMPDIR"] = str(_scratch)
 tempfile.tempdir = str(_scratch)
+# Tests never read or change the user's own settings file.
+os.environ["MOTIF_STUDIO_CONFIG"] = str(_scratch / "settings.json")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"

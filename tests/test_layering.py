@@ -28,6 +28,7 @@ HEAVY = ("PySide6", "torch")
         "studio.core.melody",
         "studio.core.pianoroll",
         "studio.core.progress",
+        "studio.settings",
         "studio.cli",
         "studio.commands.generate",
         "studio.commands.train",

@@ -57,7 +57,17 @@ def run(args: argparse.Namespace) -> int:
         raise MidiFileError(message) from None
 
     interrupted = False
-    with Player(soundfont=args.soundfont, device=args.device) as player:
+    from studio.settings import load_settings
+
+    settings, warning = load_settings()
+    if warning:
+        print(f"studio: warning: {warning}", file=sys.stderr)
+    with Player(
+        soundfont=args.soundfont or settings["soundfont"],
+        device=args.device or settings["audio_device"],
+        sample_rate=settings["sample_rate"],
+        blocksize=settings["audio_blocksize"],
+    ) as player:
         if player.warning:
             print(f"studio: warning: {player.warning}", file=sys.stderr)
         player.load(song, wait=True)

@@ -29,11 +29,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", required=True, metavar="OUT.wav", help="the WAV file")
     parser.add_argument(
         "--soundfont", metavar="SF2",
-        help="a SoundFont (.sf2) file (default: a General MIDI SoundFont found on the system)",
+        help="a SoundFont (.sf2) file (default: the soundfont setting, else a General MIDI "
+        "SoundFont found on the system)",
     )  # fmt: skip
     parser.add_argument(
-        "--rate", type=int, default=44100,
-        help=f"sample rate in Hz, {MIN_RATE}–{MAX_RATE} (default 44100)",
+        "--rate", type=int,
+        help=f"sample rate in Hz, {MIN_RATE}–{MAX_RATE} (default: the sample_rate setting, 44100)",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)
@@ -52,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from studio.audio.synth import Synth
     from studio.audio.wav import write_wav
     from studio.core.midi_read import read_midi
+    from studio.settings import load_settings
 
+    settings, _ = load_settings()
+    args.rate = args.rate or settings["sample_rate"]
+    args.soundfont = args.soundfont or settings["soundfont"]
     if not MIN_RATE <= args.rate <= MAX_RATE:
         raise InvalidInput(f"rate must be between {MIN_RATE} and {MAX_RATE} Hz, not {args.rate}")
     out = Path(args.out)

@@ -55,6 +55,13 @@ OPTIONS = {
         Option("audio_device", None, _optional_text, "output device, by index or name"),
         Option("audio_blocksize", 512, _int_between(64, 8192), "frames per audio block"),
         Option("sample_rate", 44100, _int_between(8000, 192000), "audio sample rate in Hz"),
+        Option(
+            "midi_output",
+            None,
+            _optional_text,
+            "MIDI output port to play through instead of the synth",
+        ),
+        Option("midi_input", None, _optional_text, "MIDI input port whose notes are auditioned"),
     )
 }
 

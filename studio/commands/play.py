@@ -31,6 +31,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--device", metavar="NAME|INDEX",
         help="output device, by index or (part of its) name (default: the system's)",
     )  # fmt: skip
+    parser.add_argument(
+        "--midi-out", metavar="PORT",
+        help="play through this MIDI output port instead of the synthesizer "
+        "(default: the midi_output setting; see 'studio ports')",
+    )  # fmt: skip
     parser.add_argument("--list-devices", action="store_true", help="list output devices")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)
@@ -62,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
     settings, warning = load_settings()
     if warning:
         print(f"studio: warning: {warning}", file=sys.stderr)
+    midi_out = args.midi_out or settings["midi_output"]
+    if midi_out:
+        return _play_to_midi_port(song, midi_out, args)
     with Player(
         soundfont=args.soundfont or settings["soundfont"],
         device=args.device or settings["audio_device"],
@@ -100,6 +108,39 @@ def run(args: argparse.Namespace) -> int:
             "callback_max_ms": round(player.callback_max_seconds * 1000, 3),
             "block_budget_ms": round(player.block_budget_seconds * 1000, 3),
             "warning": player.warning,
+        })  # fmt: skip
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _play_to_midi_port(song, port: str, args: argparse.Namespace) -> int:
+    """Play ``song`` through the MIDI output ``port``, showing the position like the synth."""
+    from studio.audio.midi_ports import MidiPortPlayer
+
+    interrupted = False
+    with MidiPortPlayer(port) as player:
+        total = song.duration_seconds
+        shown = ""
+        player.play(song)
+        try:
+            while player.is_playing:
+                if not args.json:
+                    shown = _show_position(player.position_seconds, total, shown)
+                time.sleep(REFRESH_SECONDS)
+        except KeyboardInterrupt:
+            interrupted = True
+        player.stop()
+        played = min(player.position_seconds, total)
+        if not args.json:
+            _show_position(played, total, shown)
+            print(" (stopped)" if interrupted else "", file=sys.stderr)
+    if args.json:
+        print_json({
+            "file": args.file,
+            "title": song.title,
+            "seconds": round(total, 3),
+            "played_seconds": round(played, 3),
+            "interrupted": interrupted,
+            "midi_output": player.name,
         })  # fmt: skip
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 

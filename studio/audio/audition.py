@@ -33,7 +33,8 @@ class AuditionRequest:
     Attributes:
         pitches: MIDI note numbers.
         velocity: 1–127.
-        duration: how long the keys are held, in seconds.
+        duration: how long the keys are held, in seconds; None holds them until a matching
+            ``AuditionRelease`` (a key held on a MIDI keyboard).
         program: General MIDI program.
         channel: synth channel 0–15.
         requested_at: ``time.perf_counter()`` when it was asked for.
@@ -43,7 +44,7 @@ class AuditionRequest:
 
     pitches: tuple[int, ...]
     velocity: int = 100
-    duration: float = 0.4
+    duration: float | None = 0.4
     program: int = 0
     channel: int = 15
     requested_at: float = field(default_factory=time.perf_counter)
@@ -53,6 +54,14 @@ class AuditionRequest:
     def latency(self) -> float | None:
         """Seconds from the request to its first sounding block, or None if not heard yet."""
         return None if self.sounded_at is None else self.sounded_at - self.requested_at
+
+
+@dataclass
+class AuditionRelease:
+    """Release held audition notes (keys let go on a MIDI keyboard)."""
+
+    pitches: tuple[int, ...]
+    channel: int = 15
 
 
 class Audition:
@@ -93,8 +102,8 @@ class Audition:
             self._thread.join(timeout=5)
         self.synth.close()
 
-    def request(self, request: AuditionRequest) -> None:
-        """Start ``request``'s notes as soon as possible."""
+    def request(self, request: AuditionRequest | AuditionRelease) -> None:
+        """Start ``request``'s notes (or release held ones) as soon as possible."""
         self._requests.put(request)
 
     def mix_into(self, out: np.ndarray, now: float) -> None:
@@ -125,12 +134,20 @@ class Audition:
             except queue.Empty:
                 item = None
             while item is not None:
-                self.synth.program_change(item.channel, item.program)
-                for pitch in item.pitches:
-                    self.synth.note_on(item.channel, pitch, item.velocity)
-                    releases.append((rendered + round(item.duration * rate), item.channel, pitch))
-                waiting.append(item)
-                active = True
+                if isinstance(item, AuditionRelease):
+                    for pitch in item.pitches:
+                        self.synth.note_off(item.channel, pitch)
+                    releases = [r for r in releases
+                                if not (r[1] == item.channel and r[2] in item.pitches)]  # fmt: skip
+                else:
+                    self.synth.program_change(item.channel, item.program)
+                    for pitch in item.pitches:
+                        self.synth.note_on(item.channel, pitch, item.velocity)
+                        if item.duration is not None:
+                            due = rendered + round(item.duration * rate)
+                            releases.append((due, item.channel, pitch))
+                    waiting.append(item)
+                active = True  # render the attack, or the release tail
                 try:
                     item = self._requests.get_nowait()
                 except queue.Empty:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from studio.audio.audition import Audition, AuditionRequest
+from studio.audio.audition import Audition, AuditionRelease, AuditionRequest
 from studio.audio.devices import NO_AUDIO, AudioUnavailable, import_sounddevice, resolve_device
 from studio.audio.render import render_song
 from studio.audio.synth import DEFAULT_SAMPLE_RATE, Synth
@@ -324,7 +324,7 @@ class Player:
         self,
         pitches: int | Iterable[int],
         velocity: int = 100,
-        duration: float = 0.4,
+        duration: float | None = 0.4,
         program: int = 0,
         channel: int = 15,
     ) -> AuditionRequest:
@@ -333,7 +333,8 @@ class Player:
         Args:
             pitches: one MIDI note number or several (a chord).
             velocity: 1–127.
-            duration: how long the keys are held, in seconds.
+            duration: how long the keys are held, in seconds; None holds them until
+                ``release`` (a key held down on a MIDI keyboard).
             program: General MIDI program 0–127.
             channel: synth channel 0–15 (9 plays drums).
 
@@ -346,9 +347,16 @@ class Player:
         if not (1 <= velocity <= 127 and 0 <= program <= 127 and 0 <= channel <= 15):
             raise InvalidInput("velocity must be 1–127, program 0–127 and channel 0–15")
         self._check_open()
-        request = AuditionRequest(pitches, velocity, max(0.0, duration), program, channel)
+        held = None if duration is None else max(0.0, duration)
+        request = AuditionRequest(pitches, velocity, held, program, channel)
         self._audition.request(request)
         return request
+
+    def release(self, pitches: int | Iterable[int], channel: int = 15) -> None:
+        """Let go of notes started with ``audition(..., duration=None)``."""
+        pitches = (pitches,) if isinstance(pitches, int) else tuple(pitches)
+        self._check_open()
+        self._audition.request(AuditionRelease(pitches, channel))
 
     @property
     def last_audition_latency(self) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 
@@ -35,6 +36,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--midi-out", metavar="PORT",
         help="play through this MIDI output port instead of the synthesizer "
         "(default: the midi_output setting; see 'studio ports')",
+    )  # fmt: skip
+    parser.add_argument(
+        "--midi-in", metavar="PORT",
+        help="audition the notes played on this MIDI keyboard over the song "
+        "(default: the midi_input setting)",
     )  # fmt: skip
     parser.add_argument("--list-devices", action="store_true", help="list output devices")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -70,12 +76,15 @@ def run(args: argparse.Namespace) -> int:
     midi_out = args.midi_out or settings["midi_output"]
     if midi_out:
         return _play_to_midi_port(song, midi_out, args)
-    with Player(
-        soundfont=args.soundfont or settings["soundfont"],
-        device=args.device or settings["audio_device"],
-        sample_rate=settings["sample_rate"],
-        blocksize=settings["audio_blocksize"],
-    ) as player:
+    with (
+        Player(
+            soundfont=args.soundfont or settings["soundfont"],
+            device=args.device or settings["audio_device"],
+            sample_rate=settings["sample_rate"],
+            blocksize=settings["audio_blocksize"],
+        ) as player,
+        _keyboard(args.midi_in or settings["midi_input"], player),
+    ):
         if player.warning:
             print(f"studio: warning: {player.warning}", file=sys.stderr)
         player.load(song, wait=True)
@@ -110,6 +119,21 @@ def run(args: argparse.Namespace) -> int:
             "warning": player.warning,
         })  # fmt: skip
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _keyboard(port: str | None, player):
+    """Play the notes of MIDI input ``port`` (if any) on ``player`` while it is open."""
+    if not port:
+        return contextlib.nullcontext()
+    from studio.audio.midi_ports import MidiKeyboard
+
+    def on_note(pitch: int, velocity: int) -> None:
+        if velocity:
+            player.audition(pitch, velocity=velocity, duration=None, channel=14)
+        else:
+            player.release(pitch, channel=14)
+
+    return MidiKeyboard(port, on_note)
 
 
 def _play_to_midi_port(song, port: str, args: argparse.Namespace) -> int:

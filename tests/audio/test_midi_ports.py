@@ -242,3 +242,44 @@ def test_midi_ports_import_without_qt_or_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_keyboard_plays_through_the_player_while_keys_are_held(fake_backend):
+    import os
+
+    if not os.environ.get("MOTIF_TEST_AUDIO"):
+        pytest.skip("needs the test sound server (scripts/test.sh starts one)")
+    from studio.audio.player import Player
+
+    with Player() as player:
+        pressed = []
+
+        def on_note(pitch: int, velocity: int) -> None:
+            if velocity:
+                pressed.append(player.audition(pitch, velocity=velocity, duration=None))
+            else:
+                player.release(pitch)
+
+        with MidiKeyboard("fake-keys", on_note):
+            fake.inject("fake-keys", mido.Message("note_on", note=64, velocity=100))
+            deadline = time.perf_counter() + 3
+            while pressed[0].sounded_at is None and time.perf_counter() < deadline:
+                time.sleep(0.01)
+            fake.inject("fake-keys", mido.Message("note_off", note=64))
+        assert pressed[0].sounded_at is not None, "the key was heard"
+        print(f"\nkeyboard to sound: {pressed[0].latency * 1000:.1f} ms")
+
+
+def test_studio_play_with_an_unknown_midi_input_is_one_line(studio, monkeypatch, tmp_path):
+    import os
+
+    if not os.environ.get("MOTIF_TEST_AUDIO"):
+        pytest.skip("needs the test sound server (scripts/test.sh starts one)")
+    path = tmp_path / "one.mid"
+    write_midi(Song((Track((Note(60, 0, 1, 90),)),)), path)
+    monkeypatch.setenv("MOTIF_MIDI_BACKEND", "fake_midi_backend")
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    result = studio("play", str(path), "--midi-in", "nosuch")
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "no MIDI input port named 'nosuch'" in result.stderr

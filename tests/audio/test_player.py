@@ -350,3 +350,33 @@ def test_a_failing_device_stops_playback_with_a_message():
         with pytest.raises(AudioUnavailable):
             player.play()
         player.load(band_song(bars=1), wait=True)  # the rest still works
+
+
+def test_held_audition_sounds_until_released():
+    from studio.audio.audition import Audition, AuditionRelease, AuditionRequest
+    from studio.audio.synth import Synth
+
+    audition = Audition(Synth(), blocksize=BLOCK, ahead=2)
+    audition.start()
+    try:
+        out = np.zeros((BLOCK, 2), dtype=np.float32)
+
+        def peak_over(seconds: float) -> float:
+            """Play the ring like a callback would for ``seconds``; the loudest sample."""
+            loudest, end = 0.0, time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                out[:] = 0
+                audition.mix_into(out, time.perf_counter())
+                loudest = max(loudest, float(np.abs(out).max()))
+                time.sleep(BLOCK / 44100 / 2)
+            return loudest
+
+        key = AuditionRequest((60,), velocity=110, duration=None, program=19)  # organ: no decay
+        audition.request(key)
+        peak_over(1.0)
+        assert peak_over(0.3) > 0.01, "a held key keeps sounding"
+        audition.request(AuditionRelease((60,)))
+        peak_over(1.0)  # the release tail
+        assert peak_over(0.3) < 1e-3, "a released key falls silent"
+    finally:
+        audition.stop()

@@ -57,3 +57,15 @@ def cancel_on_interrupt() -> Iterator[CancelToken]:
         yield token
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def read_song(path: str):
+    """Read a MIDI file for a command; the error message names the file."""
+    from studio.core.errors import MidiFileError
+    from studio.core.midi_read import read_midi
+
+    try:
+        return read_midi(path)
+    except MidiFileError as error:
+        message = str(error)
+        raise MidiFileError(message if path in message else f"{path}: {message}") from None

@@ -7,8 +7,8 @@ import contextlib
 import sys
 import time
 
-from studio.commands.common import EXIT_OK, print_json
-from studio.core.errors import InvalidInput, MidiFileError
+from studio.commands.common import EXIT_OK, print_json, read_song
+from studio.core.errors import InvalidInput
 
 EXIT_INTERRUPTED = 130
 REFRESH_SECONDS = 0.1
@@ -57,17 +57,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput("give a MIDI file to play (or --list-devices)")
 
     from studio.audio.player import Player
-    from studio.core.midi_read import read_midi
 
-    try:
-        song = read_midi(args.file)
-    except MidiFileError as error:
-        message = str(error)
-        if args.file not in message:
-            message = f"{args.file}: {message}"
-        raise MidiFileError(message) from None
-
-    interrupted = False
+    song = read_song(args.file)
     from studio.settings import load_settings
 
     settings, warning = load_settings()
@@ -89,19 +80,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"studio: warning: {player.warning}", file=sys.stderr)
         player.load(song, wait=True)
         total = player.duration_seconds
-        shown = ""
         player.play()
-        try:
-            while player.is_playing:
-                if not args.json:
-                    shown = _show_position(min(player.position_seconds, total), total, shown)
-                time.sleep(REFRESH_SECONDS)
-        except KeyboardInterrupt:
-            interrupted = True
-        played = min(player.position_seconds, total)
-        if not args.json:
-            _show_position(played, total, shown)
-            print(" (stopped)" if interrupted else "", file=sys.stderr)
+        played, interrupted = _follow(player, total, show=not args.json)
     if player.error:
         raise AudioUnavailable(player.error)
 
@@ -140,23 +120,11 @@ def _play_to_midi_port(song, port: str, args: argparse.Namespace) -> int:
     """Play ``song`` through the MIDI output ``port``, showing the position like the synth."""
     from studio.audio.midi_ports import MidiPortPlayer
 
-    interrupted = False
     with MidiPortPlayer(port) as player:
         total = song.duration_seconds
-        shown = ""
         player.play(song)
-        try:
-            while player.is_playing:
-                if not args.json:
-                    shown = _show_position(player.position_seconds, total, shown)
-                time.sleep(REFRESH_SECONDS)
-        except KeyboardInterrupt:
-            interrupted = True
+        played, interrupted = _follow(player, total, show=not args.json)
         player.stop()
-        played = min(player.position_seconds, total)
-        if not args.json:
-            _show_position(played, total, shown)
-            print(" (stopped)" if interrupted else "", file=sys.stderr)
     if args.json:
         print_json({
             "file": args.file,
@@ -167,6 +135,24 @@ def _play_to_midi_port(song, port: str, args: argparse.Namespace) -> int:
             "midi_output": player.name,
         })  # fmt: skip
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _follow(player, total: float, show: bool) -> tuple[float, bool]:
+    """Wait while ``player`` plays, showing its position; (seconds played, interrupted)."""
+    shown = ""
+    interrupted = False
+    try:
+        while player.is_playing:
+            if show:
+                shown = _show_position(min(player.position_seconds, total), total, shown)
+            time.sleep(REFRESH_SECONDS)
+    except KeyboardInterrupt:
+        interrupted = True
+    played = min(player.position_seconds, total)
+    if show:
+        _show_position(played, total, shown)
+        print(" (stopped)" if interrupted else "", file=sys.stderr)
+    return played, interrupted
 
 
 def _show_position(seconds: float, total: float, shown: str) -> str:

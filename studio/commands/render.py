@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
-from studio.core.errors import InvalidInput, MidiFileError
+from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar, read_song
+from studio.core.errors import InvalidInput
 from studio.core.progress import Cancelled
 
 MIN_RATE, MAX_RATE = 8000, 192000
@@ -52,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from studio.audio.render import render_song
     from studio.audio.synth import Synth
     from studio.audio.wav import write_wav
-    from studio.core.midi_read import read_midi
     from studio.settings import load_settings
 
     settings, _ = load_settings()
@@ -62,13 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"rate must be between {MIN_RATE} and {MAX_RATE} Hz, not {args.rate}")
     out = Path(args.out)
     _check_out(out)
-    try:
-        song = read_midi(args.file)
-    except MidiFileError as error:
-        message = str(error)
-        raise MidiFileError(
-            message if args.file in message else f"{args.file}: {message}"
-        ) from None
+    song = read_song(args.file)
 
     with Synth(args.soundfont, args.rate) as synth:
         if synth.warning:

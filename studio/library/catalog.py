@@ -1,0 +1,339 @@
+"""The library catalog: one SQLite file (WAL mode) with the tracks, embeddings and feedback.
+
+Paths are stored as the raw bytes the file system uses (``os.fsencode``), so a file whose name is
+not valid UTF-8 still has exactly one row and can be opened again; ``display_path`` is the same
+path with U+FFFD replacements for people and JSON. Every write goes through ``transaction()``: a
+process killed at any moment (even ``kill -9``) leaves the last committed state, never half a batch.
+
+The schema has a version (``PRAGMA user_version``) and an ordered list of upgrade steps; opening an
+older file runs the missing steps, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.errors import StudioError
+
+STATUSES = ("ok", "error", "missing")
+
+
+class CatalogError(StudioError):
+    """The library file cannot be opened or used (corrupt, locked, from a newer version)."""
+
+
+def default_db_path() -> Path:
+    """Where the library lives unless ``--db`` says otherwise."""
+    from platformdirs import user_data_path
+
+    return user_data_path("motif-studio") / "library.sqlite"
+
+
+def path_bytes(path: str | bytes | os.PathLike) -> bytes:
+    """The absolute path as the file system's bytes (the catalog's key)."""
+    return os.path.abspath(os.fsencode(path))
+
+
+def display_path(path: str | bytes | os.PathLike) -> str:
+    """A path as text: bytes that are not UTF-8 become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def _schema_v1(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE tracks (
+            id INTEGER PRIMARY KEY,
+            path BLOB NOT NULL UNIQUE,
+            display_path TEXT NOT NULL,
+            content_hash TEXT,
+            size INTEGER,
+            mtime_ns INTEGER,
+            title TEXT,
+            duration_seconds REAL,
+            tempo REAL,
+            time_signature TEXT,
+            key_stated TEXT,
+            key_estimated TEXT,
+            programs TEXT,
+            note_count INTEGER,
+            pitch_low INTEGER,
+            pitch_high INTEGER,
+            density REAL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'missing')),
+            error TEXT,
+            indexed_at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX tracks_by_hash ON tracks (content_hash)")
+    db.execute("CREATE INDEX tracks_by_status ON tracks (status)")
+    db.execute(
+        """CREATE TABLE embeddings (
+            track_id INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+            model_version TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (track_id, model_version)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            track_id INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+            profile TEXT NOT NULL DEFAULT 'default',
+            kind TEXT NOT NULL,
+            value REAL NOT NULL DEFAULT 1.0,
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX feedback_by_track ON feedback (track_id)")
+
+
+UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_schema_v1]
+"""Upgrade step ``i`` takes the schema from version ``i`` to ``i + 1``; append, never edit."""
+
+SCHEMA_VERSION = len(UPGRADES)
+
+# Metadata columns that ``upsert_track`` takes from the indexer's description of a file.
+METADATA_COLUMNS = (
+    "title",
+    "duration_seconds",
+    "tempo",
+    "time_signature",
+    "key_stated",
+    "key_estimated",
+    "programs",
+    "note_count",
+    "pitch_low",
+    "pitch_high",
+    "density",
+)
+
+
+@dataclass(frozen=True)
+class CatalogTrack:
+    """One row of the ``tracks`` table. Times: ``duration_seconds`` in seconds, ``tempo`` in BPM,
+    ``mtime_ns`` in nanoseconds since the epoch, ``indexed_at`` in seconds since the epoch;
+    ``density`` in notes per beat; ``programs`` are GM program numbers (128 stands for drums)."""
+
+    id: int
+    path: bytes
+    display_path: str
+    content_hash: str | None
+    size: int | None
+    mtime_ns: int | None
+    title: str | None
+    duration_seconds: float | None
+    tempo: float | None
+    time_signature: str | None
+    key_stated: str | None
+    key_estimated: str | None
+    programs: list[int]
+    note_count: int | None
+    pitch_low: int | None
+    pitch_high: int | None
+    density: float | None
+    status: str
+    error: str | None
+    indexed_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> CatalogTrack:
+        values = dict(row)
+        values["path"] = bytes(values["path"])
+        values["programs"] = json.loads(values["programs"]) if values["programs"] else []
+        return cls(**values)
+
+
+class Catalog:
+    """The library database. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike, *, timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise CatalogError(f"cannot open the library {self.path}: {error}") from None
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._upgrade()
+        except CatalogError:
+            self._db.close()
+            raise
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise CatalogError(
+                f"{self.path} is not a usable library ({error}); move it away or pass "
+                "--db with another file to build a new one"
+            ) from None
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _upgrade(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"{self.path} was made by a newer Motif Studio (schema {version}, this one "
+                f"knows {SCHEMA_VERSION})"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                UPGRADES[step](self._db)
+                self._db.execute(f"PRAGMA user_version={step + 1}")
+
+    def close(self) -> None:
+        """Close the database file."""
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed at the end of the block, rolled back on an error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def execute(self, sql: str, parameters: Iterable = ()) -> sqlite3.Cursor:
+        """Run one SQL statement (for queries and tests)."""
+        return self._db.execute(sql, tuple(parameters))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, track_id: int) -> CatalogTrack | None:
+        """The track with this id, or None."""
+        row = self._db.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
+        return CatalogTrack.from_row(row) if row else None
+
+    def get_by_path(self, path: str | bytes | os.PathLike) -> CatalogTrack | None:
+        """The track at this path (made absolute), or None."""
+        row = self._db.execute(
+            "SELECT * FROM tracks WHERE path = ?", (path_bytes(path),)
+        ).fetchone()
+        return CatalogTrack.from_row(row) if row else None
+
+    def find_by_hash(self, content_hash: str) -> list[CatalogTrack]:
+        """Every track whose content has this sha256 (hex), oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM tracks WHERE content_hash = ? ORDER BY id", (content_hash,)
+        )
+        return [CatalogTrack.from_row(row) for row in rows]
+
+    def tracks(self, status: str | None = None) -> list[CatalogTrack]:
+        """All tracks, or those with one status, in id order."""
+        if status is None:
+            rows = self._db.execute("SELECT * FROM tracks ORDER BY id")
+        else:
+            rows = self._db.execute("SELECT * FROM tracks WHERE status = ? ORDER BY id", (status,))
+        return [CatalogTrack.from_row(row) for row in rows]
+
+    def file_states(self) -> dict[bytes, tuple[int, int | None, int | None, str]]:
+        """``path → (id, size, mtime_ns, status)`` for every track (for incremental runs)."""
+        rows = self._db.execute("SELECT path, id, size, mtime_ns, status FROM tracks")
+        return {bytes(row[0]): (row[1], row[2], row[3], row[4]) for row in rows}
+
+    def paths_under(self, folder: str | bytes | os.PathLike) -> list[bytes]:
+        """Paths of the tracks inside ``folder`` (at any depth)."""
+        prefix = path_bytes(folder).rstrip(os.sep.encode()) + os.sep.encode()
+        upper = prefix[:-1] + bytes([prefix[-1] + 1])
+        rows = self._db.execute(
+            "SELECT path FROM tracks WHERE path >= ? AND path < ?", (prefix, upper)
+        )
+        return [bytes(row[0]) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Number of tracks per status, plus ``total``."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for status, n in self._db.execute("SELECT status, COUNT(*) FROM tracks GROUP BY status"):
+            counts[status] = n
+        counts["total"] = sum(counts[s] for s in STATUSES)
+        return counts
+
+    # -- writing (call inside ``transaction()`` to group writes; alone, each commits) -------------
+
+    def upsert_track(
+        self,
+        path: str | bytes | os.PathLike,
+        *,
+        content_hash: str | None,
+        size: int | None,
+        mtime_ns: int | None,
+        status: str = "ok",
+        error: str | None = None,
+        metadata: dict | None = None,
+    ) -> int:
+        """Insert or replace the track at ``path``; keeps its id if it exists. Returns the id."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown track status {status!r}")
+        key = path_bytes(path)
+        values = {column: None for column in METADATA_COLUMNS}
+        for column, value in (metadata or {}).items():
+            if column not in values:
+                raise ValueError(f"unknown track column {column!r}")
+            values[column] = json.dumps(value) if column == "programs" else value
+        row = {
+            "path": key,
+            "display_path": display_path(key),
+            "content_hash": content_hash,
+            "size": size,
+            "mtime_ns": mtime_ns,
+            **values,
+            "status": status,
+            "error": error,
+            "indexed_at": time.time(),
+        }
+        columns = ", ".join(row)
+        marks = ", ".join(f":{name}" for name in row)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "path")
+        self._db.execute(
+            f"INSERT INTO tracks ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT (path) DO UPDATE SET {updates}",
+            row,
+        )
+        return self._db.execute("SELECT id FROM tracks WHERE path = ?", (key,)).fetchone()[0]
+
+    def move_track(
+        self, track_id: int, new_path: str | bytes | os.PathLike, *, size: int, mtime_ns: int
+    ) -> None:
+        """Give a track a new path (a file that was moved or renamed); its id stays."""
+        key = path_bytes(new_path)
+        self._db.execute(
+            "UPDATE tracks SET path = ?, display_path = ?, size = ?, mtime_ns = ?, "
+            "status = CASE WHEN status = 'missing' THEN "
+            "(CASE WHEN error IS NULL THEN 'ok' ELSE 'error' END) ELSE status END, "
+            "indexed_at = ? WHERE id = ?",
+            (key, display_path(key), size, mtime_ns, time.time(), track_id),
+        )
+
+    def mark_missing(self, paths: Iterable[str | bytes | os.PathLike]) -> int:
+        """Mark the tracks at these paths as missing (their files are gone); returns how many."""
+        changed = 0
+        for path in paths:
+            cursor = self._db.execute(
+                "UPDATE tracks SET status = 'missing' WHERE path = ? AND status != 'missing'",
+                (path_bytes(path),),
+            )
+            changed += cursor.rowcount
+        return changed

@@ -1,0 +1,261 @@
+"""Index folders of MIDI files into the catalog: incremental, parallel, resumable.
+
+1. Walk each folder (recursively, never into symlinked folders, so no loops) for MIDI suffixes in
+   any letter case.
+2. A file whose size and mtime match its row is unchanged and not read again.
+3. The others are hashed and parsed by a process pool; a new path whose content hash belongs to a
+   track whose file is gone is a move (the row gets the new path and keeps its id).
+4. Results are written in batches, one transaction each, so a killed run loses at most the batch
+   in flight and the next run resumes where it stopped.
+5. Tracks under the indexed folders whose files vanished are marked missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from studio.core.errors import MidiFileError
+from studio.core.midi_read import MAX_FILE_BYTES, MIDI_SUFFIXES
+from studio.core.progress import CancelToken, ProgressCallback, no_progress
+from studio.library.catalog import Catalog, display_path, path_bytes
+
+BATCH_SIZE = 50
+DRUMS_PROGRAM = 128
+_SUFFIXES = tuple(suffix.encode() for suffix in MIDI_SUFFIXES)
+
+
+@dataclass
+class IndexSummary:
+    """What one indexing run did. ``skipped`` holds ``(display path, reason)`` pairs."""
+
+    indexed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    missing: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    @property
+    def files_per_second(self) -> float:
+        """Files looked at (indexed, unchanged, moved, skipped) per second of the run."""
+        files = self.indexed + self.unchanged + self.moved + len(self.skipped)
+        return files / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> dict:
+        """The summary as a JSON-ready dict."""
+        document = asdict(self)
+        document["skipped"] = [{"path": path, "reason": reason} for path, reason in self.skipped]
+        document["seconds"] = round(self.seconds, 3)
+        document["files_per_second"] = round(self.files_per_second, 1)
+        return document
+
+
+# -- walking -----------------------------------------------------------------------------------
+
+
+def find_midi_files(
+    folder: bytes, problems: list[tuple[str, str]]
+) -> Iterator[tuple[bytes, int, int]]:
+    """Yield ``(path, size, mtime_ns)`` of the MIDI files under ``folder`` (absolute bytes).
+
+    Symlinked folders are not entered (no loops); symlinked files are followed. Folders that
+    cannot be read are added to ``problems`` with the reason.
+    """
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                children = list(entries)
+        except OSError as error:
+            problems.append((display_path(current), f"cannot read folder: {error.strerror}"))
+            continue
+        children.sort(key=lambda entry: entry.name)
+        for entry in children:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif entry.name.lower().endswith(_SUFFIXES) and entry.is_file():
+                    stat = entry.stat()
+                    yield entry.path, stat.st_size, stat.st_mtime_ns
+            except OSError as error:
+                problems.append((display_path(entry.path), f"cannot read: {error.strerror}"))
+
+
+# -- the worker (runs in a child process) ---------------------------------------------------------
+
+
+def describe_path(path: bytes) -> dict:
+    """Hash and parse one file: a small JSON-ready dict for ``Catalog.upsert_track``.
+
+    Never raises for a bad file: the dict then has ``status`` 'error' and the reason.
+    """
+    from studio.core.midi_info import describe_song
+    from studio.core.midi_read import read_midi
+
+    result: dict = {"path": path, "content_hash": None, "status": "error", "error": None}
+    try:
+        stat = os.stat(path)
+        result["size"], result["mtime_ns"] = stat.st_size, stat.st_mtime_ns
+        if stat.st_size > MAX_FILE_BYTES:
+            raise MidiFileError(f"file is too large for a MIDI file: {stat.st_size >> 20} MB")
+        with open(path, "rb") as file:
+            data = file.read()
+        result["content_hash"] = hashlib.sha256(data).hexdigest()
+        if not data:
+            raise MidiFileError("empty file")
+        song = read_midi(data)
+        info = describe_song(song)
+    except MidiFileError as error:
+        result["error"] = str(error)
+        return result
+    except OSError as error:
+        result["error"] = f"cannot read: {error.strerror or error}"
+        return result
+    except Exception as error:  # a parser bug must not stop a run over thousands of files
+        result["error"] = f"unexpected error: {type(error).__name__}: {error}"
+        return result
+    result["status"] = "ok"
+    result["metadata"] = _metadata(info, path)
+    return result
+
+
+def _metadata(info: dict, path: bytes) -> dict:
+    tracks = info["tracks"]
+    pitched = [t for t in tracks if not t["is_drum"] and t["note_count"]]
+    ranges = [t["pitch_range"] for t in pitched if t["pitch_range"]]
+    programs = {t["program"] for t in pitched} | {DRUMS_PROGRAM for t in tracks if t["is_drum"]}
+    beats = info["duration_beats"]
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return {
+        "title": info["title"] or display_path(stem),
+        "duration_seconds": info["duration_seconds"],
+        "tempo": info["tempo_bpm"],
+        "time_signature": info["time_signature"],
+        "key_stated": info["key"]["stated"],
+        "key_estimated": info["key"]["estimated"],
+        "programs": sorted(programs),
+        "note_count": info["note_count"],
+        "pitch_low": min((r["low"] for r in ranges), default=None),
+        "pitch_high": max((r["high"] for r in ranges), default=None),
+        "density": round(sum(t["note_count"] for t in pitched) / beats, 4) if beats > 0 else 0.0,
+    }
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def index_folders(
+    catalog: Catalog,
+    folders: Sequence[str | bytes | os.PathLike],
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> IndexSummary:
+    """Index the MIDI files under ``folders`` into ``catalog`` (see the module docstring).
+
+    Args:
+        workers: parser processes (default: one per core); 1 parses in this process.
+        progress: called as ``progress(done, total, "N files/s")`` after each batch.
+        cancel: checked between batches; a cancelled run keeps what it wrote and says so.
+    """
+    started = time.perf_counter()
+    summary = IndexSummary()
+    roots = [path_bytes(folder) for folder in folders]
+    known = catalog.file_states()
+    seen: set[bytes] = set()
+    todo: list[bytes] = []
+    for root in roots:
+        for path, size, mtime_ns in find_midi_files(root, summary.skipped):
+            if path in seen:
+                continue
+            seen.add(path)
+            state = known.get(path)
+            if state and state[1] == size and state[2] == mtime_ns and state[3] != "missing":
+                summary.unchanged += 1
+            else:
+                todo.append(path)
+    total = len(seen)
+    done = summary.unchanged
+    progress(done, total, "")
+    for batch in _batches(_parse_all(todo, workers), BATCH_SIZE):
+        with catalog.transaction():
+            for result in batch:
+                _store(catalog, result, summary)
+        done += len(batch)
+        elapsed = time.perf_counter() - started
+        progress(done, total, f"{done / elapsed:.0f} files/s" if elapsed > 0 else "")
+        if cancel is not None and cancel.cancelled:
+            summary.cancelled = True
+            break
+    if not summary.cancelled:
+        gone = [
+            path
+            for root in roots
+            for path in catalog.paths_under(root)
+            if path not in seen and not os.path.lexists(path)
+        ]
+        with catalog.transaction():
+            summary.missing = catalog.mark_missing(gone)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _store(catalog: Catalog, result: dict, summary: IndexSummary) -> None:
+    path = result["path"]
+    if result["status"] == "error":
+        summary.skipped.append((display_path(path), result["error"]))
+    if "size" not in result:  # vanished between the walk and the parse
+        return
+    if result["status"] == "ok" and catalog.get_by_path(path) is None:
+        for track in catalog.find_by_hash(result["content_hash"]):
+            if not os.path.lexists(track.path):
+                catalog.move_track(track.id, path, size=result["size"], mtime_ns=result["mtime_ns"])
+                summary.moved += 1
+                return
+    catalog.upsert_track(
+        path,
+        content_hash=result["content_hash"],
+        size=result["size"],
+        mtime_ns=result["mtime_ns"],
+        status=result["status"],
+        error=result["error"],
+        metadata=result.get("metadata"),
+    )
+    if result["status"] == "ok":
+        summary.indexed += 1
+
+
+def _parse_all(paths: list[bytes], workers: int | None) -> Iterator[dict]:
+    """``describe_path`` over ``paths``, in order, on a process pool when it pays."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(paths) < 2 * BATCH_SIZE:
+        yield from map(describe_path, paths)
+        return
+    # forkserver: safe when the caller has threads (the GUI's worker thread); fork is not.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield from executor.map(describe_path, paths, chunksize=16)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -21,7 +21,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "add them to the library. Runs again quickly: unchanged files are not read, moved files "
         "keep their identity, deleted ones are marked missing. Safe to interrupt.",
     )
-    parser.add_argument("folders", nargs="+", type=Path, metavar="DIR", help="folders to scan")
+    parser.add_argument(
+        "folders", nargs="*", type=Path, metavar="DIR",
+        help="folders to scan (none: the demo library that ships with Motif Studio)",
+    )  # fmt: skip
     parser.add_argument("--db", type=Path, help="library file (default: in the user data folder)")
     parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON document"
@@ -32,8 +35,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Index the folders and print the summary."""
     from studio.library.catalog import Catalog, default_db_path
-    from studio.library.indexer import index_folders
+    from studio.library.indexer import DEMO_LIBRARY, index_folders
 
+    args.folders = args.folders or [DEMO_LIBRARY]
     for folder in args.folders:
         if not folder.is_dir():
             raise InvalidInput(f"not a folder: {folder}")

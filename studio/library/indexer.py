@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from studio.core.errors import MidiFileError
 from studio.core.midi_read import MAX_FILE_BYTES, MIDI_SUFFIXES
@@ -28,6 +29,9 @@ from studio.library.catalog import Catalog, display_path, path_bytes
 BATCH_SIZE = 50
 DRUMS_PROGRAM = 128
 _SUFFIXES = tuple(suffix.encode() for suffix in MIDI_SUFFIXES)
+
+DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "resources" / "demo"
+"""Public-domain pieces that ship with the app (written by scripts/make_demo_library.py)."""
 
 
 @dataclass

@@ -109,3 +109,12 @@ def test_kill_9_mid_run_leaves_a_consistent_db_and_the_next_run_resumes(tmp_path
         paths = [row[0] for row in connection.execute("SELECT path FROM tracks")]
         assert len(paths) == len(set(paths)) == total
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_index_without_a_folder_catalogs_the_demo_library(studio, tmp_path):
+    db = tmp_path / "library.sqlite"
+    result = studio("index", "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["indexed"] >= 40 and report["skipped"] == []
+    assert report["library"]["ok"] == report["indexed"]

@@ -86,18 +86,14 @@ def run(args: argparse.Namespace) -> int:
         raise AudioUnavailable(player.error)
 
     if args.json:
-        print_json({
-            "file": args.file,
-            "title": song.title,
-            "seconds": round(total, 3),
-            "played_seconds": round(played, 3),
-            "interrupted": interrupted,
-            "device": player.device_name,
-            "underruns": player.underruns,
-            "callback_max_ms": round(player.callback_max_seconds * 1000, 3),
-            "block_budget_ms": round(player.block_budget_seconds * 1000, 3),
-            "warning": player.warning,
-        })  # fmt: skip
+        _print_report(
+            args.file, song, total, played, interrupted,
+            device=player.device_name,
+            underruns=player.underruns,
+            callback_max_ms=round(player.callback_max_seconds * 1000, 3),
+            block_budget_ms=round(player.block_budget_seconds * 1000, 3),
+            warning=player.warning,
+        )  # fmt: skip
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
@@ -126,15 +122,20 @@ def _play_to_midi_port(song, port: str, args: argparse.Namespace) -> int:
         played, interrupted = _follow(player, total, show=not args.json)
         player.stop()
     if args.json:
-        print_json({
-            "file": args.file,
-            "title": song.title,
-            "seconds": round(total, 3),
-            "played_seconds": round(played, 3),
-            "interrupted": interrupted,
-            "midi_output": player.name,
-        })  # fmt: skip
+        _print_report(args.file, song, total, played, interrupted, midi_output=player.name)
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _print_report(path, song, total: float, played: float, interrupted: bool, **extra) -> None:
+    """The ``--json`` document of a run: what played and how, plus the player's own figures."""
+    print_json({
+        "file": path,
+        "title": song.title,
+        "seconds": round(total, 3),
+        "played_seconds": round(played, 3),
+        "interrupted": interrupted,
+        **extra,
+    })  # fmt: skip
 
 
 def _follow(player, total: float, show: bool) -> tuple[float, bool]:

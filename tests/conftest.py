@@ -54,6 +54,15 @@ def shared_edge_cases() -> Path:
     return folder
 
 
+# -- the test sound server ----------------------------------------------------------------------
+
+
+def need_audio() -> None:
+    """Skip unless scripts/test.sh started the PulseAudio null sink (it sets MOTIF_TEST_AUDIO)."""
+    if not os.environ.get("MOTIF_TEST_AUDIO"):
+        pytest.skip("no test sound server: run scripts/test.sh (it sets MOTIF_TEST_AUDIO)")
+
+
 # -- the installed command ------------------------------------------------------------------
 
 STUDIO = Path(sys.executable).with_name("studio")

@@ -11,6 +11,7 @@ from pathlib import Path
 import fake_midi_backend as fake
 import mido
 import pytest
+from conftest import need_audio
 
 from studio.audio.midi_ports import (
     MidiKeyboard,
@@ -245,10 +246,7 @@ def test_midi_ports_import_without_qt_or_torch():
 
 
 def test_a_keyboard_plays_through_the_player_while_keys_are_held(fake_backend):
-    import os
-
-    if not os.environ.get("MOTIF_TEST_AUDIO"):
-        pytest.skip("needs the test sound server (scripts/test.sh starts one)")
+    need_audio()
     from studio.audio.player import Player
 
     with Player() as player:
@@ -271,10 +269,7 @@ def test_a_keyboard_plays_through_the_player_while_keys_are_held(fake_backend):
 
 
 def test_studio_play_with_an_unknown_midi_input_is_one_line(studio, monkeypatch, tmp_path):
-    import os
-
-    if not os.environ.get("MOTIF_TEST_AUDIO"):
-        pytest.skip("needs the test sound server (scripts/test.sh starts one)")
+    need_audio()
     path = tmp_path / "one.mid"
     write_midi(Song((Track((Note(60, 0, 1, 90),)),)), path)
     monkeypatch.setenv("MOTIF_MIDI_BACKEND", "fake_midi_backend")

@@ -16,6 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from conftest import need_audio
 
 from studio.audio.devices import AudioUnavailable, import_sounddevice, output_devices
 from studio.audio.player import Player
@@ -186,11 +187,6 @@ def test_a_missing_device_is_a_clear_error(device):
 
 
 # -- a real stream on the test sound server ---------------------------------------------------
-
-
-def need_audio() -> None:
-    if not os.environ.get("MOTIF_TEST_AUDIO"):
-        pytest.skip("no test sound server: run scripts/test.sh (it sets MOTIF_TEST_AUDIO)")
 
 
 def wait_for(condition, timeout: float = 10.0) -> bool:

@@ -11,16 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import need_audio
 
 from studio.core.midi_write import write_midi
 from studio.core.music import Note, Song, TempoChange, Track
 
 STUDIO = Path(sys.executable).with_name("studio")
-
-
-def need_audio() -> None:
-    if not os.environ.get("MOTIF_TEST_AUDIO"):
-        pytest.skip("no test sound server: run scripts/test.sh (it sets MOTIF_TEST_AUDIO)")
 
 
 def midi_file(folder: Path, beats: float) -> Path:

@@ -142,6 +142,17 @@ def midi_folder(tmp_path_factory, tiny_tunes) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_autoencoder(midi_folder, tmp_path_factory) -> Path:
+    """Weights of a passage autoencoder trained for a few steps on the tiny tunes."""
+    from studio.ml.train_autoencoder import AutoencoderTrainConfig, load_songs, train_autoencoder
+
+    songs = load_songs(sorted(midi_folder.glob("tune-*.mid")))
+    out = tmp_path_factory.mktemp("tiny-autoencoder")
+    config = AutoencoderTrainConfig(epochs=2, steps_per_epoch=5, batch_size=32)
+    return Path(train_autoencoder(songs, out, train=config)["weights"])
+
+
+@pytest.fixture(scope="session")
 def tiny_dataset(tiny_tunes):
     return build_dataset(tiny_tunes)
 

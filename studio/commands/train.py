@@ -1,4 +1,4 @@
-"""``studio train gan``: train the melody GAN on the music21 corpus or a folder of MIDI files."""
+"""``studio train gan|autoencoder``: train a model on the music21 corpus or your MIDI files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from pathlib import Path
 from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
 from studio.core.errors import InvalidInput
 
+DEFAULT_EPOCHS = {"gan": 200, "autoencoder": 30}
 
-def default_out_dir() -> Path:
+
+def default_out_dir(model: str = "gan") -> Path:
     """Where training runs go unless ``--out`` says otherwise."""
     from platformdirs import user_data_path
 
-    return user_data_path("motif-studio") / "training" / "gan"
+    return user_data_path("motif-studio") / "training" / model
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -22,15 +24,20 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "train",
         parents=[common],
         help="train a model on the offline corpus or your own MIDI files",
-        description="Train the melody GAN. Runs on the CPU, or CUDA when present; under "
-        "`torchrun --nproc-per-node=N -m studio train gan …` it trains on N processes.",
+        description="Train the melody GAN or the passage autoencoder (the features behind "
+        "'similar tracks'). Runs on the CPU, or CUDA when present (the GAN); under "
+        "`torchrun --nproc-per-node=N -m studio train MODEL …` it trains on N processes.",
     )
-    parser.add_argument("model", choices=["gan"], help="which model to train")
+    parser.add_argument("model", choices=["gan", "autoencoder"], help="which model to train")
     parser.add_argument(
         "--data", default="music21",
         help="'music21' (the public-domain corpus music21 ships) or a folder of MIDI files",
     )  # fmt: skip
-    parser.add_argument("--epochs", type=int, default=200, help="epochs to train (default 200)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        help="epochs to train (default: 200 for the GAN, 30 for the autoencoder)",
+    )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument(
         "--steps-per-epoch", type=int, default=0, help="default: one pass over the training bars"
@@ -40,7 +47,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--snapshot-every", type=int, default=0, metavar="N",
         help="also export the generator every N epochs (to OUT/snapshots) to pick the best",
     )  # fmt: skip
-    parser.add_argument("--out", type=Path, help=f"output folder (default {default_out_dir()})")
+    parser.add_argument(
+        "--out", type=Path, help=f"output folder (default {default_out_dir('MODEL')})"
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
     parser.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when present)")
@@ -52,17 +61,20 @@ def run(args: argparse.Namespace) -> int:
     """Build or load the data set, train, report where the weights are."""
     import os
 
-    from studio.ml.data import load_or_build
-    from studio.ml.train_gan import TrainConfig, train_gan
-
+    args.epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.model]
     if args.epochs < 1:
         raise InvalidInput(f"epochs must be at least 1, not {args.epochs}")
     if args.batch_size < 1 or args.steps_per_epoch < 0:
         raise InvalidInput("batch size must be at least 1 and steps per epoch not negative")
     if args.data != "music21" and not Path(args.data).is_dir():
         raise InvalidInput(f"--data must be 'music21' or a folder of MIDI files, not {args.data}")
-    out = args.out or default_out_dir()
+    out = args.out or default_out_dir(args.model)
     show = int(os.environ.get("RANK", "0")) == 0 and not args.json
+    if args.model == "autoencoder":
+        return _train_autoencoder(args, out, show)
+    from studio.ml.data import load_or_build
+    from studio.ml.train_gan import TrainConfig, train_gan
+
     with cancel_on_interrupt() as cancel:
         with progress_bar("reading the data", enabled=show) as progress:
             data = load_or_build(args.data, cache_dir=args.cache, progress=progress, cancel=cancel)
@@ -90,6 +102,51 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{state}: {summary['steps']} steps in {summary['seconds']:.0f} s on "
             f"{data.n_tunes} tunes ({len(data)} bars)\n"
+            f"weights:    {summary['weights']}  (use with --model)\n"
+            f"checkpoint: {summary['checkpoint']}  (continue with --resume)"
+        )
+    return EXIT_OK
+
+
+def _train_autoencoder(args: argparse.Namespace, out: Path, show: bool) -> int:
+    from studio.core.midi_read import MIDI_SUFFIXES
+    from studio.ml.corpus_midi import ensure_corpus
+    from studio.ml.train_autoencoder import AutoencoderTrainConfig, load_songs, train_autoencoder
+
+    with cancel_on_interrupt() as cancel:
+        if args.data == "music21":
+            with progress_bar("writing the corpus as MIDI (once)", enabled=show) as progress:
+                corpus = ensure_corpus(progress=progress, cancel=cancel)
+            # The evaluation sets of `studio eval retrieval` are never trained on.
+            paths = [f.path for f in corpus if f.role == "train"]
+        else:
+            paths = sorted(
+                p for p in Path(args.data).rglob("*") if p.suffix.lower() in MIDI_SUFFIXES
+            )
+        with progress_bar("reading the data", enabled=show) as progress:
+            songs = load_songs(paths, progress=progress, cancel=cancel)
+        config = AutoencoderTrainConfig(
+            epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
+        )
+        with progress_bar("training the autoencoder", enabled=show) as progress:
+            summary = train_autoencoder(
+                songs, out, train=config, resume=args.resume, progress=progress, cancel=cancel
+            )
+    summary["cancelled"] = cancel.cancelled
+    summary["songs"] = {"train": len(songs.train), "valid": len(songs.valid)}
+    summary["skipped"] = len(songs.skipped)
+    if summary["rank"] != 0:
+        return EXIT_OK
+    if args.json:
+        print_json(summary)
+    else:
+        state = "stopped early" if cancel.cancelled else "finished"
+        valid = summary["validation"]
+        print(
+            f"{state}: {summary['steps']} steps in {summary['seconds']:.0f} s on "
+            f"{len(songs.train)} songs ({len(songs.skipped)} unreadable skipped)\n"
+            f"validation: reconstruction {valid.get('reconstruction')}, "
+            f"partner accuracy {valid.get('partner_accuracy')}\n"
             f"weights:    {summary['weights']}  (use with --model)\n"
             f"checkpoint: {summary['checkpoint']}  (continue with --resume)"
         )

@@ -1,0 +1,239 @@
+"""Cut a song into short windows ("passages"), each described as a key-relative piano-roll summary.
+
+This is the autoencoder's input. It is plain numpy (no torch), so the library indexer and the
+"similar" search can use it without loading the deep-learning stack.
+
+A window is ``WINDOW_BEATS`` beats on a grid of ``STEPS_PER_BEAT`` steps per beat. Positions are in
+beats, never seconds, so a tempo change leaves every window unchanged. Each window is rotated so
+that the tonic of its own key estimate (a minor key counts as its relative major, so A minor and C
+major read alike) becomes C: a transposed copy of a passage gives exactly the same input.
+
+Channels of a window (``N_CHANNELS`` × ``WINDOW_STEPS``), all key-relative:
+
+- 0–11   pitch classes sounding (any voice)
+- 12–23  pitch classes starting a note
+- 24–35  pitch class of the top voice (the melody)
+- 36–47  pitch class of the lowest voice (the bass)
+- 48     height of the top voice against its mean in the window, in octaves (contour)
+- 49     notes starting at the step, divided by 4 and capped at 1 (rhythmic density)
+
+Drum tracks are ignored. A window with fewer than ``MIN_ONSETS`` note starts is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from studio.core.keyfinding import _profile_matrix
+from studio.core.music import Song
+
+STEPS_PER_BEAT = 4
+WINDOW_BEATS = 8
+WINDOW_STEPS = WINDOW_BEATS * STEPS_PER_BEAT
+LIBRARY_HOP_BEATS = 4
+"""Hop between the windows stored for a library track."""
+QUERY_HOP_BEATS = 1
+"""Hop between a short query's windows: a quarter of the library's, so one in four lines up."""
+N_CHANNELS = 50
+MIN_ONSETS = 3
+HARMONY_KEY_WEIGHT = 0.1
+"""The key of a window is read from its melody (top voice), with the other voices weighing this
+much per step: other arrangements of one tune then get the same rotation more often."""
+MAX_WINDOWS = 256
+"""Longer tracks take their windows at a wider hop so no track holds more than this many."""
+CONTOUR_CHANNEL = 48
+DENSITY_CHANNEL = 49
+BINARY_CHANNELS = 48
+
+
+@dataclass(frozen=True)
+class NoteArrays:
+    """The pitched notes of a song as parallel arrays (beats); ``part`` numbers the source track."""
+
+    pitch: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    part: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pitch)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Features of a song's windows: ``features`` (n, N_CHANNELS, WINDOW_STEPS) float32,
+    ``starts`` the first beat of each window, ``tonics`` the rotation applied (pitch class),
+    ``hop`` the beats between the starts of the grid they were taken from."""
+
+    features: np.ndarray
+    starts: np.ndarray
+    tonics: np.ndarray
+    hop: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def note_arrays(song: Song) -> NoteArrays:
+    """The song's non-drum notes as arrays."""
+    pitch, start, end, part = [], [], [], []
+    for number, track in enumerate(song.tracks):
+        if track.is_drum:
+            continue
+        for note in track.notes:
+            pitch.append(note.pitch)
+            start.append(note.start)
+            end.append(note.start + note.duration)
+            part.append(number)
+    return NoteArrays(
+        np.asarray(pitch, dtype=np.int64),
+        np.asarray(start, dtype=np.float64),
+        np.asarray(end, dtype=np.float64),
+        np.asarray(part, dtype=np.int64),
+    )
+
+
+def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sounding count, onset count), each (128, n_steps), on the step grid."""
+    first = np.maximum(np.round(notes.start * STEPS_PER_BEAT).astype(np.int64), 0)
+    inside = first < n_steps  # notes after the last window do not matter
+    first, pitch = first[inside], notes.pitch[inside]
+    last = np.round(notes.end[inside] * STEPS_PER_BEAT).astype(np.int64)
+    last = np.minimum(np.maximum(last, first + 1), n_steps)
+    change = np.zeros((128, n_steps + 1), dtype=np.int32)
+    np.add.at(change, (pitch, first), 1)
+    np.add.at(change, (pitch, last), -1)
+    sounding = np.cumsum(change[:, :n_steps], axis=1)
+    onsets = np.zeros((128, n_steps), dtype=np.int32)
+    np.add.at(onsets, (pitch, first), 1)
+    return sounding, onsets
+
+
+def _fold(roll: np.ndarray) -> np.ndarray:
+    """(128, T) → (12, T): any octave of each pitch class."""
+    padded = np.zeros((132, roll.shape[1]), dtype=roll.dtype)
+    padded[:128] = roll
+    return padded.reshape(11, 12, -1).max(axis=0)
+
+
+def window_starts(end_beat: float, hop_beats: float) -> np.ndarray:
+    """First beats of the windows covering ``[0, end_beat)`` at ``hop_beats``."""
+    if end_beat <= 0:
+        return np.zeros(0)
+    last = max(0.0, end_beat - WINDOW_BEATS)
+    count = int(np.floor(last / hop_beats + 1e-9)) + 1
+    starts = np.arange(count) * hop_beats
+    if starts[-1] + WINDOW_BEATS < end_beat - 1e-9:  # keep the ending
+        starts = np.append(starts, starts[-1] + hop_beats)
+    return starts
+
+
+def song_windows(
+    song_or_notes: Song | NoteArrays,
+    *,
+    hop_beats: float = LIBRARY_HOP_BEATS,
+    max_windows: int = 0,
+    min_onsets: int = MIN_ONSETS,
+) -> Windows:
+    """Features of the windows of a song (or of note arrays) at ``hop_beats``.
+
+    Args:
+        hop_beats: beats between window starts (a multiple of 1/STEPS_PER_BEAT).
+        max_windows: when above 0, the hop is widened (to a multiple of ``hop_beats``) until the
+            song has at most this many windows.
+        min_onsets: windows with fewer note starts are left out (0 keeps them all, so window
+            ``i`` starts at ``i * hop_beats``).
+    """
+    notes = song_or_notes if isinstance(song_or_notes, NoteArrays) else note_arrays(song_or_notes)
+    if len(notes) == 0:
+        return _empty()
+    end = float(notes.end.max())
+    starts = window_starts(end, hop_beats)
+    if max_windows and len(starts) > max_windows:
+        factor = int(np.ceil(len(starts) / max_windows))
+        hop_beats *= factor
+        starts = window_starts(end, hop_beats)
+    return replace(windows_at(notes, starts, min_onsets=min_onsets), hop=hop_beats)
+
+
+def windows_at(notes: NoteArrays, starts: np.ndarray, *, min_onsets: int = MIN_ONSETS) -> Windows:
+    """Features of the windows starting at ``starts`` (beats, on the step grid); windows with
+    fewer than ``min_onsets`` note starts are left out (0 keeps every window)."""
+    starts = np.asarray(starts, dtype=np.float64)
+    if len(notes) == 0 or len(starts) == 0:
+        return _empty()
+    n_steps = round((starts.max() + WINDOW_BEATS) * STEPS_PER_BEAT)
+    sounding, onsets = _rolls(notes, n_steps)
+    return _features(sounding, onsets, starts, min_onsets)
+
+
+def _empty() -> Windows:
+    return Windows(
+        np.zeros((0, N_CHANNELS, WINDOW_STEPS), np.float32), np.zeros(0), np.zeros(0, np.int64)
+    )
+
+
+def _features(
+    sounding: np.ndarray, onsets: np.ndarray, starts: np.ndarray, min_onsets: int
+) -> Windows:
+    active = sounding > 0
+    chroma = _fold(active)
+    chroma_onset = _fold(onsets > 0)
+    any_active = active.any(axis=0)
+    top = np.where(any_active, 127 - np.argmax(active[::-1], axis=0), -1)
+    bottom = np.where(any_active, np.argmax(active, axis=0), -1)
+    onset_count = onsets.sum(axis=0)
+
+    first_steps = np.round(starts * STEPS_PER_BEAT).astype(np.int64)
+    index = first_steps[:, None] + np.arange(WINDOW_STEPS)[None, :]  # (n, T)
+    keep = onset_count[index].sum(axis=1) >= min_onsets
+    index, starts = index[keep], starts[keep]
+    if len(starts) == 0:
+        return _empty()
+    win_chroma = chroma[:, index].transpose(1, 0, 2)  # (n, 12, T)
+    win_onset = chroma_onset[:, index].transpose(1, 0, 2)
+    win_top, win_bottom = top[index], bottom[index]  # (n, T)
+    melody_chroma = _one_hot_pc(win_top, np.zeros(len(starts), dtype=np.int64))
+    tonics = _window_tonics(melody_chroma.sum(axis=2) + HARMONY_KEY_WEIGHT * win_chroma.sum(axis=2))
+    rotation = (np.arange(12)[None, :] + tonics[:, None]) % 12  # new pc i reads old pc i + tonic
+    rows = np.arange(len(starts))[:, None]
+    features = np.zeros((len(starts), N_CHANNELS, WINDOW_STEPS), dtype=np.float32)
+    features[:, 0:12] = win_chroma[rows, rotation]
+    features[:, 12:24] = win_onset[rows, rotation]
+    features[:, 24:36] = _one_hot_pc(win_top, tonics)
+    features[:, 36:48] = _one_hot_pc(win_bottom, tonics)
+    sounding_top = win_top >= 0
+    counts = np.maximum(sounding_top.sum(axis=1, keepdims=True), 1)
+    mean_top = np.where(sounding_top, win_top, 0).sum(axis=1, keepdims=True) / counts
+    features[:, CONTOUR_CHANNEL] = np.where(sounding_top, (win_top - mean_top) / 12.0, 0.0)
+    features[:, DENSITY_CHANNEL] = np.minimum(onset_count[index] / 4.0, 1.0)
+    return Windows(features, starts.astype(np.float64), tonics)
+
+
+def _one_hot_pc(pitches: np.ndarray, tonics: np.ndarray) -> np.ndarray:
+    """(n, T) pitches (-1 = silence) → (n, 12, T) one-hot key-relative pitch classes."""
+    n, steps = pitches.shape
+    out = np.zeros((n, 12, steps), dtype=np.float32)
+    sounding = pitches >= 0
+    rows, cols = np.nonzero(sounding)
+    pcs = (pitches[rows, cols] - tonics[rows]) % 12
+    out[rows, pcs, cols] = 1.0
+    return out
+
+
+def _window_tonics(histograms: np.ndarray) -> np.ndarray:
+    """Key-signature tonic of each window's pitch-class histogram (n, 12): the Krumhansl
+    estimate, a minor key read as its relative major.
+
+    The estimate is a correlation with rotated profiles, so transposing a window by k semitones
+    moves its tonic by exactly k: the rotated input does not change.
+    """
+    histograms = np.asarray(histograms, dtype=np.float64)
+    centred = histograms - histograms.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centred, axis=1, keepdims=True)
+    centred = np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
+    correlations = centred @ _profile_matrix("krumhansl").T  # (n, 24): C…B major, C…B minor
+    best = np.argmax(correlations, axis=1)
+    return np.where(best < 12, best, (best - 12 + 3) % 12).astype(np.int64)

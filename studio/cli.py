@@ -12,7 +12,18 @@ import sys
 from collections.abc import Sequence
 
 from studio import __version__
-from studio.commands import evaluate, generate, index, info, play, ports, render, settings, train
+from studio.commands import (
+    evaluate,
+    generate,
+    index,
+    info,
+    play,
+    ports,
+    render,
+    settings,
+    similar,
+    train,
+)
 from studio.core.errors import StudioError
 
 EXIT_OK = 0
@@ -45,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    for command in (info, generate, train, evaluate, index, render, play, ports, settings):
+    for command in (info, generate, train, evaluate, index, similar, render, play, ports, settings):
         command.register(commands, common)
     return parser
 

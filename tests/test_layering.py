@@ -31,7 +31,10 @@ HEAVY = ("PySide6", "torch")
         "studio.settings",
         "studio.library.catalog",
         "studio.library.indexer",
+        "studio.library.search",
+        "studio.library.similar",
         "studio.commands.index",
+        "studio.commands.similar",
         "studio.cli",
         "studio.commands.generate",
         "studio.commands.train",
@@ -39,6 +42,11 @@ HEAVY = ("PySide6", "torch")
         "studio.ml.data",
         "studio.ml.metrics",
         "studio.ml.baselines",
+        "studio.ml.passages",
+        "studio.ml.autoencoder",
+        "studio.ml.embedder",
+        "studio.ml.eval_retrieval",
+        "studio.ml.corpus_midi",
     ],
 )
 def test_module_imports_without_qt_or_torch(module):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
@@ -27,6 +28,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--db", type=Path, help="library file (default: in the user data folder)")
     parser.add_argument(
+        "--rebuild", action="store_true",
+        help="set the library file aside (renamed, not deleted) and index into a new one: for a "
+        "damaged library. Likes and plays recorded in the old file are not carried over",
+    )  # fmt: skip
+    parser.add_argument(
         "--json", action="store_true", help="print the summary as one JSON document"
     )
     parser.set_defaults(handler=run)
@@ -34,7 +40,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Index the folders and print the summary."""
-    from studio.library.catalog import Catalog, default_db_path
+    from studio.library.catalog import Catalog, default_db_path, set_aside
     from studio.library.indexer import DEMO_LIBRARY, index_folders
 
     args.folders = args.folders or [DEMO_LIBRARY]
@@ -42,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         if not folder.is_dir():
             raise InvalidInput(f"not a folder: {folder}")
     db_path = args.db or default_db_path()
+    if args.rebuild:
+        moved = set_aside(db_path)
+        if moved is not None:
+            print(f"the old library is now {moved}", file=sys.stderr)
     with Catalog(db_path) as catalog, cancel_on_interrupt() as cancel:
         with progress_bar("indexing", enabled=not args.json) as progress:
             summary = index_folders(catalog, args.folders, progress=progress, cancel=cancel)

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from studio.core.errors import StudioError
 
 STATUSES = ("ok", "error", "missing")
@@ -27,6 +29,23 @@ STATUSES = ("ok", "error", "missing")
 
 class CatalogError(StudioError):
     """The library file cannot be opened or used (corrupt, locked, from a newer version)."""
+
+
+def set_aside(path: str | os.PathLike) -> Path | None:
+    """Move a library file (with its WAL files) out of the way, to start a new one.
+
+    Returns where it went (``NAME.broken-YYYYmmdd-HHMMSS``), or None when there was no file.
+    Nothing is deleted: a file set aside can be inspected or restored by hand.
+    """
+    source = Path(path)
+    if not source.exists():
+        return None
+    target = source.with_name(f"{source.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{source}{suffix}")
+        if part.exists():
+            os.replace(part, f"{target}{suffix}")
+    return target
 
 
 def default_db_path() -> Path:
@@ -94,7 +113,17 @@ def _schema_v1(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX feedback_by_track ON feedback (track_id)")
 
 
-UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_schema_v1]
+def _schema_v2(db: sqlite3.Connection) -> None:
+    # Passage vectors (float16, one row of ``passage_dims`` per window, windows taken on a grid
+    # ``passage_hop`` beats apart, starting at ``passage_starts`` (float32 beats)) sit beside
+    # the whole-track vector (float32).
+    db.execute("ALTER TABLE embeddings ADD COLUMN passages BLOB")
+    db.execute("ALTER TABLE embeddings ADD COLUMN passage_starts BLOB")
+    db.execute("ALTER TABLE embeddings ADD COLUMN passage_dims INTEGER")
+    db.execute("ALTER TABLE embeddings ADD COLUMN passage_hop REAL")
+
+
+UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _schema_v2]
 """Upgrade step ``i`` takes the schema from version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(UPGRADES)
@@ -113,6 +142,19 @@ METADATA_COLUMNS = (
     "pitch_high",
     "density",
 )
+
+
+@dataclass(frozen=True)
+class StoredEmbedding:
+    """A track's vectors from one model: ``vector`` (float32, whole track) and ``passages``
+    (float32, one row per window, starting at beats ``passage_starts`` on a grid of
+    ``passage_hop`` beats)."""
+
+    track_id: int
+    vector: np.ndarray
+    passages: np.ndarray
+    passage_starts: np.ndarray
+    passage_hop: float
 
 
 @dataclass(frozen=True)
@@ -172,8 +214,8 @@ class Catalog:
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise CatalogError(
-                f"{self.path} is not a usable library ({error}); move it away or pass "
-                "--db with another file to build a new one"
+                f"{self.path} is not a usable library ({error}); run `studio index --rebuild` "
+                "to set it aside and build a new one, or pass --db with another file"
             ) from None
 
     # -- set-up -----------------------------------------------------------------------------
@@ -207,8 +249,19 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed at the end of the block, rolled back on an error."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write transaction: committed at the end of the block, rolled back on an error.
+
+        Raises:
+            CatalogError: another program holds the library's write lock for longer than the
+                timeout (another indexing run, say).
+        """
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise CatalogError(
+                f"the library {self.path} is busy ({error}): is another indexing run going? "
+                "Try again when it ends"
+            ) from None
         try:
             yield self._db
         except BaseException:
@@ -337,3 +390,87 @@ class Catalog:
             )
             changed += cursor.rowcount
         return changed
+
+    # -- embeddings -------------------------------------------------------------------------------
+
+    def set_embedding(
+        self,
+        track_id: int,
+        model_version: str,
+        vector: np.ndarray,
+        passages: np.ndarray,
+        passage_starts: np.ndarray,
+        passage_hop: float,
+    ) -> None:
+        """Store (or replace) a track's vectors from one model."""
+        passages = np.asarray(passages, dtype=np.float16)
+        if len(passage_starts) != len(passages):
+            raise ValueError("one start per passage vector")
+        self._db.execute(
+            "INSERT OR REPLACE INTO embeddings (track_id, model_version, vector, passages, "
+            "passage_starts, passage_dims, passage_hop) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                track_id,
+                model_version,
+                np.asarray(vector, dtype=np.float32).tobytes(),
+                passages.tobytes(),
+                np.asarray(passage_starts, dtype=np.float32).tobytes(),
+                passages.shape[1] if passages.ndim == 2 else 0,
+                float(passage_hop),
+            ),
+        )
+
+    def embeddings(self, model_version: str) -> Iterator[StoredEmbedding]:
+        """The vectors of every track with status ok from ``model_version``, in track id order."""
+        rows = self._db.execute(
+            "SELECT e.track_id, e.vector, e.passages, e.passage_starts, e.passage_dims, "
+            "e.passage_hop "
+            "FROM embeddings e JOIN tracks t ON t.id = e.track_id "
+            "WHERE e.model_version = ? AND t.status = 'ok' ORDER BY e.track_id",
+            (model_version,),
+        )
+        for row in rows:
+            yield _stored(*row)
+
+    def embedding(self, track_id: int, model_version: str) -> StoredEmbedding | None:
+        """One track's vectors from ``model_version``, or None."""
+        row = self._db.execute(
+            "SELECT track_id, vector, passages, passage_starts, passage_dims, passage_hop "
+            "FROM embeddings "
+            "WHERE track_id = ? AND model_version = ?",
+            (track_id, model_version),
+        ).fetchone()
+        return _stored(*row) if row else None
+
+    def paths_without_embedding(self, model_version: str) -> set[bytes]:
+        """Paths of the tracks (status ok) that have no vectors from ``model_version``."""
+        rows = self._db.execute(
+            "SELECT path FROM tracks WHERE status = 'ok' AND id NOT IN "
+            "(SELECT track_id FROM embeddings WHERE model_version = ?)",
+            (model_version,),
+        )
+        return {bytes(row[0]) for row in rows}
+
+    def change_marker(self) -> tuple:
+        """A value that changes whenever tracks or embeddings change (to know when to reload)."""
+        return tuple(
+            self._db.execute(
+                "SELECT (SELECT COUNT(*) FROM tracks WHERE status = 'ok'), "
+                "(SELECT TOTAL(indexed_at) FROM tracks), "
+                "(SELECT COUNT(*) FROM embeddings), (SELECT TOTAL(rowid) FROM embeddings)"
+            ).fetchone()
+        )
+
+
+def _stored(
+    track_id: int, vector: bytes, passages: bytes, starts: bytes, dims: int, hop: float
+) -> StoredEmbedding:
+    vector_array = np.frombuffer(vector, dtype=np.float32).copy()
+    if passages and dims:
+        passage_array = np.frombuffer(passages, dtype=np.float16).reshape(-1, dims)
+    else:
+        passage_array = np.zeros((0, dims or 0), dtype=np.float16)
+    start_array = np.frombuffer(starts or b"", dtype=np.float32).astype(np.float64)
+    return StoredEmbedding(
+        track_id, vector_array, passage_array.astype(np.float32), start_array, hop or 0.0
+    )

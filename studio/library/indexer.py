@@ -3,8 +3,10 @@
 1. Walk each folder (recursively, never into symlinked folders, so no loops) for MIDI suffixes in
    any letter case.
 2. A file whose size and mtime match its row is unchanged and not read again.
-3. The others are hashed and parsed by a process pool; a new path whose content hash belongs to a
-   track whose file is gone is a move (the row gets the new path and keeps its id).
+3. The others are hashed, parsed and embedded (passage and track vectors from the autoencoder,
+   run in numpy) by a process pool; a new path whose content hash belongs to a track whose file
+   is gone is a move (the row gets the new path and keeps its id). Unchanged tracks without
+   vectors from the current model are embedded again.
 4. Results are written in batches, one transaction each, so a killed run loses at most the batch
    in flight and the next run resumes where it stopped.
 5. Tracks under the indexed folders whose files vanished are marked missing.
@@ -18,7 +20,9 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from studio.core.errors import MidiFileError
@@ -43,6 +47,8 @@ class IndexSummary:
     moved: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     missing: int = 0
+    embedded: int = 0
+    model_version: str | None = None
     seconds: float = 0.0
     cancelled: bool = False
 
@@ -96,8 +102,21 @@ def find_midi_files(
 # -- the worker (runs in a child process) ---------------------------------------------------------
 
 
-def describe_path(path: bytes) -> dict:
-    """Hash and parse one file: a small JSON-ready dict for ``Catalog.upsert_track``.
+_embedders: dict[str, object] = {}
+
+
+def _embedder(weights: str):
+    """The worker process's embedder (loaded once per process)."""
+    from studio.ml.embedder import Embedder
+
+    if weights not in _embedders:
+        _embedders[weights] = Embedder(weights)
+    return _embedders[weights]
+
+
+def describe_path(path: bytes, weights: str | None = None) -> dict:
+    """Hash, parse and (with ``weights``) embed one file: a dict for ``Catalog.upsert_track``
+    plus ``embedding`` (a ``SongEmbedding``) when it was embedded.
 
     Never raises for a bad file: the dict then has ``status`` 'error' and the reason.
     """
@@ -117,6 +136,8 @@ def describe_path(path: bytes) -> dict:
             raise MidiFileError("empty file")
         song = read_midi(data)
         info = describe_song(song)
+        if weights:
+            result["embedding"] = _embedder(weights).embed(song)
     except MidiFileError as error:
         result["error"] = str(error)
         return result
@@ -161,6 +182,8 @@ def index_folders(
     folders: Sequence[str | bytes | os.PathLike],
     *,
     workers: int | None = None,
+    weights: str | os.PathLike | None = None,
+    embed: bool = True,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> IndexSummary:
@@ -168,6 +191,8 @@ def index_folders(
 
     Args:
         workers: parser processes (default: one per core); 1 parses in this process.
+        weights: autoencoder weights (default: the shipped model). When there are none, or
+            ``embed`` is false, tracks are catalogued without vectors.
         progress: called as ``progress(done, total, "N files/s")`` after each batch.
         cancel: checked between batches; a cancelled run keeps what it wrote and says so.
     """
@@ -175,6 +200,8 @@ def index_folders(
     summary = IndexSummary()
     roots = [path_bytes(folder) for folder in folders]
     known = catalog.file_states()
+    weights_path, summary.model_version = _model(weights) if embed else (None, None)
+    unembedded = catalog.paths_without_embedding(summary.model_version) if weights_path else set()
     seen: set[bytes] = set()
     todo: list[bytes] = []
     for root in roots:
@@ -183,23 +210,12 @@ def index_folders(
                 continue
             seen.add(path)
             state = known.get(path)
-            if state and state[1] == size and state[2] == mtime_ns and state[3] != "missing":
+            same = state and state[1] == size and state[2] == mtime_ns and state[3] != "missing"
+            if same and path not in unembedded:
                 summary.unchanged += 1
             else:
                 todo.append(path)
-    total = len(seen)
-    done = summary.unchanged
-    progress(done, total, "")
-    for batch in _batches(_parse_all(todo, workers), BATCH_SIZE):
-        with catalog.transaction():
-            for result in batch:
-                _store(catalog, result, summary)
-        done += len(batch)
-        elapsed = time.perf_counter() - started
-        progress(done, total, f"{done / elapsed:.0f} files/s" if elapsed > 0 else "")
-        if cancel is not None and cancel.cancelled:
-            summary.cancelled = True
-            break
+    _process(catalog, todo, len(seen), summary, workers, weights_path, progress, cancel, started)
     if not summary.cancelled:
         gone = [
             path
@@ -213,6 +229,65 @@ def index_folders(
     return summary
 
 
+def embed_missing(
+    catalog: Catalog,
+    *,
+    weights: str | os.PathLike | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> IndexSummary:
+    """Embed the library's tracks that have no vectors from this model (the model changed, or
+    they were indexed without one). Their files are read again; vanished files are skipped."""
+    started = time.perf_counter()
+    summary = IndexSummary()
+    weights_path, summary.model_version = _model(weights)
+    if weights_path is None:
+        return summary
+    todo = sorted(
+        p for p in catalog.paths_without_embedding(summary.model_version) if os.path.exists(p)
+    )
+    _process(catalog, todo, len(todo), summary, workers, weights_path, progress, cancel, started)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _process(
+    catalog: Catalog,
+    todo: list[bytes],
+    total: int,
+    summary: IndexSummary,
+    workers: int | None,
+    weights_path: str | None,
+    progress: ProgressCallback,
+    cancel: CancelToken | None,
+    started: float,
+) -> None:
+    """Parse (and embed) ``todo`` on the pool and store the results, one transaction a batch."""
+    done = total - len(todo)
+    progress(done, total, "")
+    for batch in _batches(_parse_all(todo, workers, weights_path), BATCH_SIZE):
+        with catalog.transaction():
+            for result in batch:
+                _store(catalog, result, summary)
+        done += len(batch)
+        elapsed = time.perf_counter() - started
+        progress(done, total, f"{done / elapsed:.0f} files/s" if elapsed > 0 else "")
+        if cancel is not None and cancel.cancelled:
+            summary.cancelled = True
+            break
+
+
+def _model(weights: str | os.PathLike | None) -> tuple[str | None, str | None]:
+    """(weights path, model version), or (None, None) when there is no usable model."""
+    from studio.ml.embedder import DEFAULT_WEIGHTS, Embedder
+
+    path = Path(weights) if weights else DEFAULT_WEIGHTS
+    if not weights and not path.is_file():
+        return None, None  # no shipped model (a stripped install): catalogue only
+    return str(path), Embedder(path).model_version
+
+
 def _store(catalog: Catalog, result: dict, summary: IndexSummary) -> None:
     path = result["path"]
     if result["status"] == "error":
@@ -224,8 +299,9 @@ def _store(catalog: Catalog, result: dict, summary: IndexSummary) -> None:
             if not os.path.lexists(track.path):
                 catalog.move_track(track.id, path, size=result["size"], mtime_ns=result["mtime_ns"])
                 summary.moved += 1
+                _store_embedding(catalog, track.id, result, summary)
                 return
-    catalog.upsert_track(
+    track_id = catalog.upsert_track(
         path,
         content_hash=result["content_hash"],
         size=result["size"],
@@ -236,22 +312,58 @@ def _store(catalog: Catalog, result: dict, summary: IndexSummary) -> None:
     )
     if result["status"] == "ok":
         summary.indexed += 1
+        _store_embedding(catalog, track_id, result, summary)
 
 
-def _parse_all(paths: list[bytes], workers: int | None) -> Iterator[dict]:
+def _store_embedding(catalog: Catalog, track_id: int, result: dict, summary: IndexSummary) -> None:
+    embedding = result.get("embedding")
+    if embedding is None or summary.model_version is None:
+        return
+    catalog.set_embedding(
+        track_id,
+        summary.model_version,
+        embedding.vector,
+        embedding.passages,
+        embedding.starts,
+        embedding.hop,
+    )
+    summary.embedded += 1
+
+
+def _parse_all(paths: list[bytes], workers: int | None, weights: str | None) -> Iterator[dict]:
     """``describe_path`` over ``paths``, in order, on a process pool when it pays."""
+    work = partial(describe_path, weights=weights)
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(paths) < 2 * BATCH_SIZE:
-        yield from map(describe_path, paths)
+        yield from map(work, paths)
         return
     # forkserver: safe when the caller has threads (the GUI's worker thread); fork is not.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
     context = multiprocessing.get_context(method)
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        yield from executor.map(describe_path, paths, chunksize=16)
+        with _single_threaded_math():  # the workers start now and keep this environment
+            results = executor.map(work, paths, chunksize=16)
+        yield from results
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _single_threaded_math() -> Iterator[None]:
+    """One BLAS thread per worker: the pool already uses every core, and threaded matrix
+    products on busy cores were several times slower (benchmarks/bench_search.py)."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(dict.fromkeys(names, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from studio.core.midi_write import write_midi
 from studio.core.music import Note, Song, TempoChange, Track
 
@@ -64,6 +66,35 @@ def test_a_corrupt_library_file_is_one_line_and_exit_2(studio, tmp_path):
     result = studio("index", str(tmp_path), "--db", str(db))
     assert result.returncode == 2
     assert "not a usable library" in result.stderr and result.stderr.strip().count("\n") == 0
+    assert "studio index --rebuild" in result.stderr
+
+    music = tmp_path / "music"
+    music.mkdir()
+    (music / "broken.mid").write_bytes(b"MThd")
+    rebuilt = studio("index", str(music), "--db", str(db), "--rebuild", "--json")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads(rebuilt.stdout)["library"]["error"] == 1
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("lib.sqlite.broken-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == b"garbage" * 1000  # set aside, not lost
+
+
+def test_a_busy_library_is_a_clear_error(tmp_path):
+    from studio.library.catalog import Catalog, CatalogError
+
+    db = tmp_path / "lib.sqlite"
+    Catalog(db).close()
+    holder = sqlite3.connect(db)
+    holder.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        with (
+            Catalog(db, timeout=0.2) as catalog,
+            pytest.raises(CatalogError, match="busy"),
+            catalog.transaction(),
+        ):
+            pass
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 def count_rows(db) -> int:

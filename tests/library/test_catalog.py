@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 
+import numpy as np
 import pytest
 
 from studio.library.catalog import SCHEMA_VERSION, Catalog, CatalogError, default_db_path
@@ -13,14 +14,40 @@ from studio.library.catalog import SCHEMA_VERSION, Catalog, CatalogError, defaul
 def test_a_new_catalog_has_the_schema_in_wal_mode(tmp_path):
     path = tmp_path / "sub" / "library.sqlite"
     with Catalog(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 1
+        assert catalog.schema_version == SCHEMA_VERSION == 2
         assert catalog.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert catalog.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = {row[0] for row in catalog.execute("SELECT name FROM sqlite_master")}
         assert {"tracks", "embeddings", "feedback"} <= tables
         assert catalog.counts() == {"ok": 0, "error": 0, "missing": 0, "total": 0}
     with Catalog(path) as again:  # opening again runs no upgrade and keeps the version
-        assert again.schema_version == 1
+        assert again.schema_version == 2
+
+
+def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
+    import sqlite3
+
+    from studio.library.catalog import UPGRADES
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    UPGRADES[0](old)
+    old.execute("PRAGMA user_version=1")
+    old.execute(
+        "INSERT INTO tracks (path, display_path, status, indexed_at) VALUES (?, 'a.mid', 'ok', 0)",
+        (b"/a.mid",),
+    )
+    old.commit()
+    old.close()
+    with Catalog(path) as catalog:
+        assert catalog.schema_version == 2
+        assert [t.display_path for t in catalog.tracks()] == ["a.mid"]
+        catalog.set_embedding(1, "m1", np.ones(4), np.eye(2, 3), np.array([0.0, 4.0]), 4.0)
+        stored = catalog.embedding(1, "m1")
+        assert np.array_equal(stored.passages, np.eye(2, 3))
+        assert list(stored.passage_starts) == [0.0, 4.0] and stored.passage_hop == 4.0
+        assert [e.track_id for e in catalog.embeddings("m1")] == [1]
+        assert catalog.paths_without_embedding("m2") == {b"/a.mid"}
 
 
 def test_default_location_is_in_the_user_data_folder():

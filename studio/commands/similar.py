@@ -1,0 +1,92 @@
+"""``studio similar FILE|TRACK_ID``: the library tracks most like a file or a library track."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from studio.commands.common import EXIT_OK, print_json, progress_bar
+from studio.core.errors import InvalidInput
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add the ``similar`` subcommand."""
+    parser = commands.add_parser(
+        "similar",
+        parents=[common],
+        help="find the library tracks most like a MIDI file or a library track",
+        description="Rank the library by musical similarity to a MIDI file (in the library or "
+        "not) or a library track id (see `studio index --json`). Short queries (up to 16 bars) "
+        "are matched passage by passage, so a few bars find the piece they come from, in any "
+        "key or tempo. The first run indexes the demo library when the library is empty.",
+    )
+    parser.add_argument("query", metavar="FILE|TRACK_ID", help="a MIDI file or a track id")
+    parser.add_argument("--top", type=int, default=10, help="how many tracks (default 10)")
+    parser.add_argument(
+        "--mode", choices=["auto", "track", "passage"], default="auto",
+        help="compare whole tracks or passages (default: passages for queries of ≤ 16 bars)",
+    )  # fmt: skip
+    parser.add_argument("--db", type=Path, help="library file (default: in the user data folder)")
+    parser.add_argument("--model", type=Path, help="autoencoder weights (default: shipped)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Rank and print the similar tracks."""
+    from studio.library.catalog import Catalog, default_db_path
+    from studio.library.indexer import DEMO_LIBRARY, embed_missing, index_folders
+    from studio.library.similar import SimilarityService
+    from studio.ml.embedder import Embedder
+
+    if not 1 <= args.top <= 1000:
+        raise InvalidInput(f"--top must be 1–1000, not {args.top}")
+    embedder = Embedder(args.model)
+    db_path = args.db or default_db_path()
+    with Catalog(db_path) as catalog:
+        if catalog.counts()["total"] == 0 and DEMO_LIBRARY.is_dir():
+            print("the library is empty: indexing the demo library first…", file=sys.stderr)
+            with progress_bar("indexing", enabled=not args.json) as progress:
+                index_folders(catalog, [DEMO_LIBRARY], weights=args.model, progress=progress)
+        if catalog.paths_without_embedding(embedder.model_version):
+            with progress_bar("embedding tracks for this model", enabled=not args.json) as bar:
+                embed_missing(catalog, weights=embedder.path, progress=bar)
+        service = SimilarityService(catalog, embedder)
+        if os.path.lexists(args.query):
+            query = {"file": str(Path(args.query).resolve())}
+            result = service.similar_to_file(args.query, top=args.top, mode=args.mode)
+        elif args.query.isdigit():
+            if args.mode == "passage":
+                raise InvalidInput("--mode passage needs a FILE query (a track compares whole)")
+            track = catalog.get(int(args.query))
+            query = {"track_id": int(args.query), "title": track.title if track else None}
+            result = service.similar_to_track(int(args.query), top=args.top)
+        else:
+            raise InvalidInput(f"{args.query} is neither a MIDI file nor a track id")
+        searched = service.size
+    if args.json:
+        print_json(
+            {
+                "query": query,
+                "mode": result.mode,
+                "model_version": result.model_version,
+                "library_tracks": searched,
+                "db": str(db_path),
+                "results": [s.to_json(rank) for rank, s in enumerate(result.suggestions, 1)],
+            }
+        )
+        return EXIT_OK
+    if not result.suggestions:
+        print(f"no similar tracks: the library ({db_path}) has {searched} searchable tracks")
+        return EXIT_OK
+    how = "passage by passage" if result.mode == "passage" else "whole tracks"
+    print(f"{len(result.suggestions)} of {searched} tracks, compared {how}:")
+    for rank, suggestion in enumerate(result.suggestions, 1):
+        track = suggestion.track
+        print(f"{rank:>3}. {suggestion.score:.3f}  {track.title}  [id {track.id}]")
+        print(f"       {track.display_path}")
+        for reason in suggestion.reasons:
+            print(f"       · {reason}")
+    return EXIT_OK

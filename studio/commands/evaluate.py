@@ -1,4 +1,4 @@
-"""``studio eval generation``: quality metrics of the GAN against baselines."""
+"""``studio eval generation|retrieval``: quality of the models against baselines."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "eval",
         parents=[common],
         help="measure model quality against baselines",
-        description="Evaluate the melody GAN on held-out melodies against an order-2 Markov "
-        "chain and random notes in the scale (see docs and the model card).",
+        description="generation: the melody GAN on held-out melodies against an order-2 Markov "
+        "chain and random notes in the scale. retrieval: 'similar tracks' (the autoencoder) "
+        "against pitch-class histograms and random on labelled sets: passage → piece, style "
+        "precision, transposed and tempo-scaled copies (see the model cards).",
     )
-    parser.add_argument("what", choices=["generation"], help="what to evaluate")
-    parser.add_argument("--model", metavar="FILE", help="generator weights (default: shipped)")
+    parser.add_argument("what", choices=["generation", "retrieval"], help="what to evaluate")
+    parser.add_argument("--model", metavar="FILE", help="model weights (default: shipped)")
     parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
     parser.add_argument("--bars", type=int, default=4, help="segment length in bars (default 4)")
@@ -30,12 +32,22 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="held-out melodies to compare with: choose settings on valid, report test",
     )  # fmt: skip
     parser.add_argument("--temperature", type=float, help="GAN sampling temperature")
+    parser.add_argument(
+        "--set", type=Path, metavar="PATH", dest="labelled_set",
+        help="retrieval: a labelled set (a folder per group, or a CSV path,group); default: the "
+        "version and style sets written from the music21 corpus",
+    )  # fmt: skip
+    parser.add_argument(
+        "--queries", type=int, default=3, help="retrieval: excerpts per song (default 3)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation and print the table (or JSON)."""
+    if args.what == "retrieval":
+        return _retrieval(args)
     from studio.ml.data import load_or_build
     from studio.ml.evaluate import evaluate_generation, format_table
     from studio.ml.generate import MelodyGenerator
@@ -65,4 +77,46 @@ def run(args: argparse.Namespace) -> int:
             f"({report['seconds']} s); model {report['model']}\n"
         )
         print(format_table(report))
+    return EXIT_OK
+
+
+def _retrieval(args: argparse.Namespace) -> int:
+    from studio.ml.eval_retrieval import (
+        default_methods,
+        default_sets,
+        evaluate_retrieval,
+        format_table,
+        load_labelled_set,
+    )
+
+    if not 1 <= args.queries <= 20:
+        raise InvalidInput(f"--queries must be 1–20, not {args.queries}")
+    if args.labelled_set is not None and not args.labelled_set.exists():
+        raise InvalidInput(f"no labelled set at {args.labelled_set}")
+    methods = default_methods(Path(args.model) if args.model else None)
+    skipped: list = []
+    with cancel_on_interrupt() as cancel:
+        with progress_bar("reading the songs", enabled=not args.json) as progress:
+            if args.labelled_set is None:
+                sets = default_sets(progress, cancel)
+            else:
+                songs, skipped = load_labelled_set(args.labelled_set, progress, cancel)
+                sets = {"custom": songs}
+        with progress_bar("evaluating", enabled=not args.json) as progress:
+            report = evaluate_retrieval(
+                sets, methods, seed=args.seed, queries_per_song=args.queries,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
+    report["skipped"] = [{"path": path, "reason": reason} for path, reason in skipped]
+    if args.json:
+        print_json(report)
+        return EXIT_OK
+    sizes = ", ".join(
+        f"{n}: {s['songs']} songs in {s['groups']} groups" for n, s in report["sets"].items()
+    )
+    print(f"{sizes} ({report['seconds']} s, seed {report['seed']})")
+    if skipped:
+        print(f"skipped {len(skipped)} files (see --json)")
+    print()
+    print(format_table(report))
     return EXIT_OK

@@ -174,8 +174,8 @@ def _read_songs(
 def _music_key(song: Song) -> tuple:
     """The pitched notes as a hashable value, to spot duplicates: (start, duration, pitch class)
     in the rotation of the 12 that sorts first, so that a transposed duplicate, or one with a
-    note in another octave, counts too (the corpus has BWV 158.4 and BWV 279: one harmonisation, one bass note
-    an octave apart)."""
+    note in another octave, counts too (the corpus has BWV 158.4 and BWV 279: one harmonisation,
+    one bass note an octave apart)."""
     notes = song.notes
     return min(
         tuple(sorted((round(n.start, 4), round(n.duration, 4), (n.pitch + k) % 12) for n in notes))

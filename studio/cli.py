@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from studio import __version__
 from studio.commands import (
     evaluate,
+    feedback,
     generate,
     index,
     info,
     play,
     ports,
+    profile,
     render,
     settings,
     similar,
@@ -56,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    for command in (info, generate, train, evaluate, index, similar, render, play, ports, settings):
+    for command in (
+        info, generate, train, evaluate, index, similar, feedback, profile, render, play, ports,
+        settings,
+    ):  # fmt: skip
         command.register(commands, common)
     return parser
 

@@ -25,6 +25,12 @@ def _optional_text(value: str) -> str | None:
     return value or None
 
 
+def _short_text(value: str) -> str:
+    if not value.strip() or len(value) > 40:
+        raise InvalidInput(f"{value!r} is not 1–40 characters of text")
+    return value
+
+
 def _int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         try:
@@ -62,6 +68,7 @@ OPTIONS = {
             "MIDI output port to play through instead of the synth",
         ),
         Option("midi_input", None, _optional_text, "MIDI input port whose notes are auditioned"),
+        Option("profile", "default", _short_text, "listening profile that feedback goes to"),
     )
 }
 

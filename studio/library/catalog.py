@@ -1,4 +1,4 @@
-"""The library catalog: one SQLite file (WAL mode) with the tracks, embeddings and feedback.
+"""The library catalog: one SQLite file (WAL mode) with tracks, embeddings, feedback, profiles.
 
 Paths are stored as the raw bytes the file system uses (``os.fsencode``), so a file whose name is
 not valid UTF-8 still has exactly one row and can be opened again; ``display_path`` is the same
@@ -11,6 +11,7 @@ older file runs the missing steps, each in its own transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -123,7 +124,30 @@ def _schema_v2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE embeddings ADD COLUMN passage_hop REAL")
 
 
-UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _schema_v2]
+def _schema_v3(db: sqlite3.Connection) -> None:
+    # Listening profiles (one person's taste each); 'default' always exists. Profiles already
+    # named by feedback rows get a row too, so no event is left without its profile.
+    db.execute("CREATE TABLE profiles (name TEXT PRIMARY KEY, created_at REAL NOT NULL)")
+    db.execute("INSERT INTO profiles (name, created_at) VALUES ('default', ?)", (time.time(),))
+    db.execute(
+        "INSERT OR IGNORE INTO profiles (name, created_at) "
+        "SELECT profile, MIN(at) FROM feedback GROUP BY profile"
+    )
+    db.execute("CREATE INDEX feedback_by_profile_track ON feedback (profile, track_id)")
+    db.execute("CREATE INDEX feedback_by_profile_at ON feedback (profile, at, id)")
+    # A counter that every change to tracks or embeddings bumps (feedback does not): searchers
+    # reload their vectors when it moves, and not after each like or play.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute("INSERT INTO meta (key, value) VALUES ('music_version', 0)")
+    for table in ("tracks", "embeddings"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_bumps AFTER {event} ON {table} "
+                "BEGIN UPDATE meta SET value = value + 1 WHERE key = 'music_version'; END"
+            )
+
+
+UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _schema_v2, _schema_v3]
 """Upgrade step ``i`` takes the schema from version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(UPGRADES)
@@ -294,6 +318,20 @@ class Catalog:
         )
         return [CatalogTrack.from_row(row) for row in rows]
 
+    def find_file(self, path: str | os.PathLike) -> CatalogTrack | None:
+        """The track of a file: the one at its path, else one with the same content (sha256 of
+        the bytes; a track with status ok first), else None.
+
+        Raises:
+            OSError: the file is not in the catalog by path and cannot be read.
+        """
+        track = self.get_by_path(path)
+        if track is not None:
+            return track
+        content_hash = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        same = self.find_by_hash(content_hash)
+        return next((t for t in same if t.status == "ok"), same[0] if same else None)
+
     def tracks(self, status: str | None = None) -> list[CatalogTrack]:
         """All tracks, or those with one status, in id order."""
         if status is None:
@@ -451,15 +489,11 @@ class Catalog:
         )
         return {bytes(row[0]) for row in rows}
 
-    def change_marker(self) -> tuple:
-        """A value that changes whenever tracks or embeddings change (to know when to reload)."""
-        return tuple(
-            self._db.execute(
-                "SELECT (SELECT COUNT(*) FROM tracks WHERE status = 'ok'), "
-                "(SELECT TOTAL(indexed_at) FROM tracks), "
-                "(SELECT COUNT(*) FROM embeddings), (SELECT TOTAL(rowid) FROM embeddings)"
-            ).fetchone()
-        )
+    def change_marker(self) -> int:
+        """A number that changes whenever tracks or embeddings change, from any connection (not
+        when feedback is recorded): to know when to reload vectors. Costs microseconds."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'music_version'").fetchone()
+        return row[0]
 
 
 def _stored(
@@ -470,7 +504,7 @@ def _stored(
         passage_array = np.frombuffer(passages, dtype=np.float16).reshape(-1, dims)
     else:
         passage_array = np.zeros((0, dims or 0), dtype=np.float16)
-    start_array = np.frombuffer(starts or b"", dtype=np.float32).astype(np.float64)
+    start_array = np.frombuffer(starts or b"", dtype=np.float32).copy()
     return StoredEmbedding(
         track_id, vector_array, passage_array.astype(np.float32), start_array, hop or 0.0
     )

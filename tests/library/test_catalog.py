@@ -14,14 +14,14 @@ from studio.library.catalog import SCHEMA_VERSION, Catalog, CatalogError, defaul
 def test_a_new_catalog_has_the_schema_in_wal_mode(tmp_path):
     path = tmp_path / "sub" / "library.sqlite"
     with Catalog(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 2
+        assert catalog.schema_version == SCHEMA_VERSION == 3
         assert catalog.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert catalog.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = {row[0] for row in catalog.execute("SELECT name FROM sqlite_master")}
         assert {"tracks", "embeddings", "feedback"} <= tables
         assert catalog.counts() == {"ok": 0, "error": 0, "missing": 0, "total": 0}
     with Catalog(path) as again:  # opening again runs no upgrade and keeps the version
-        assert again.schema_version == 2
+        assert again.schema_version == 3
 
 
 def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
@@ -40,7 +40,7 @@ def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
     old.commit()
     old.close()
     with Catalog(path) as catalog:
-        assert catalog.schema_version == 2
+        assert catalog.schema_version == 3
         assert [t.display_path for t in catalog.tracks()] == ["a.mid"]
         catalog.set_embedding(1, "m1", np.ones(4), np.eye(2, 3), np.array([0.0, 4.0]), 4.0)
         stored = catalog.embedding(1, "m1")
@@ -138,3 +138,18 @@ def test_the_library_imports_neither_qt_nor_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_change_marker_moves_with_the_music_not_with_feedback(tmp_path):
+    from studio.library.feedback import record
+
+    with Catalog(tmp_path / "library.sqlite") as catalog:
+        first = catalog.change_marker()
+        track = catalog.upsert_track("/a.mid", content_hash="00", size=1, mtime_ns=1)
+        after_track = catalog.change_marker()
+        assert after_track != first
+        record(catalog, track, "like", profile="default")
+        assert catalog.change_marker() == after_track
+        with Catalog(tmp_path / "library.sqlite") as other:  # another program's change counts
+            other.set_embedding(track, "m", np.ones(4), np.eye(1, 3), np.zeros(1), 4.0)
+        assert catalog.change_marker() != after_track

@@ -35,6 +35,8 @@ SHORT_QUERY_BEATS = 64.0
 CLOSE_TEMPO = 0.1
 CLOSE_DENSITY = 0.25
 GOOD_PASSAGE_MATCH = 0.8
+CLOSE_PASSAGE = 0.95
+"""A whole-track hit says where it holds a passage this close to one of the query's."""
 MODES = ("auto", "track", "passage")
 
 
@@ -195,7 +197,7 @@ class SimilarityService:
             song = _read(track.path)
             return self._rank_song(song, QueryFacts.of_track(track), exclude, top, "track")
         hits = self._tracks.top_k(stored.vector, top, exclude=exclude)
-        return self._result(hits, QueryFacts.of_track(track), "track")
+        return self._result(hits, QueryFacts.of_track(track), stored.passages)
 
     def similar_to_file(
         self, path: str | os.PathLike, *, top: int = 10, mode: str = "auto"
@@ -234,7 +236,7 @@ class SimilarityService:
             if len(embedding.passages) == 0:
                 raise InvalidInput("the query has too few notes to compare")
             hits = self._tracks.top_k(embedding.vector, top, exclude=exclude)
-            return self._result(hits, facts, "track")
+            return self._result(hits, facts, embedding.passages)
         if len(note_arrays(song)) < MIN_ONSETS:
             raise InvalidInput("the query has too few notes to compare")
         query = self.embedder.embed_query(song)
@@ -247,11 +249,11 @@ class SimilarityService:
             # window ``window``; the span covers the whole query from there.
             first = self._starts[hit.track_id][hit.window] - query.starts[hit.query_window]
             first = max(0.0, float(first))
-            span = (first, first + float(query.starts[-1] - query.starts[0]) + WINDOW_BEATS)
-            reasons = _reasons(facts, track, hit.score)
-            if hit.score >= GOOD_PASSAGE_MATCH:
-                bars = _bars_text(span, _beats_per_bar(track.time_signature))
-                reasons.insert(0, f"a passage matches: {bars} ({hit.score:.2f})")
+            span = (first, first + max(float(song.end), WINDOW_BEATS))
+            bars = _bars_text(span, _beats_per_bar(track.time_signature))
+            how = "a passage matches" if hit.score >= GOOD_PASSAGE_MATCH else "closest passage"
+            reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
+            reasons += _reasons(facts, track)
             suggestions.append(Suggestion(track, float(hit.score), reasons, span))
         return SimilarResult(suggestions, "passage", self.embedder.model_version)
 
@@ -259,12 +261,26 @@ class SimilarityService:
         hops = [h for h in self._hops.values() if h > 0]
         return float(np.median(hops)) if hops else 4.0
 
-    def _result(self, hits, facts: QueryFacts, mode: str) -> SimilarResult:
+    def _result(self, hits, facts: QueryFacts, query_passages: np.ndarray) -> SimilarResult:
+        """Suggestions of a whole-track ranking, with the closest passage pair when it is close."""
         suggestions = []
         for track_id, score in hits:
             track = self.catalog.get(track_id)
-            suggestions.append(Suggestion(track, float(score), _reasons(facts, track, score)))
-        return SimilarResult(suggestions, mode, self.embedder.model_version)
+            reasons = [f"sounds alike overall ({score:.2f} similarity)"]
+            span = None
+            if len(query_passages) and track_id in self._passages:
+                cosines = self._passages.passages(track_id) @ query_passages.T
+                window, _ = np.unravel_index(int(np.argmax(cosines)), cosines.shape)
+                if cosines[window].max() >= CLOSE_PASSAGE:
+                    first = float(self._starts[track_id][window])
+                    span = (first, first + WINDOW_BEATS)
+                    bars = _bars_text(span, _beats_per_bar(track.time_signature))
+                    reasons.append(
+                        f"melodic and harmonic match at {bars} ({cosines[window].max():.2f})"
+                    )
+            reasons += _reasons(facts, track)
+            suggestions.append(Suggestion(track, float(score), reasons, span))
+        return SimilarResult(suggestions, "track", self.embedder.model_version)
 
 
 def _bars_text(span: tuple[float, float], per_bar: float) -> str:
@@ -277,9 +293,10 @@ def _close(a: float, b: float, share: float) -> bool:
     return abs(a - b) <= share * max(a, b)
 
 
-def _reasons(query: QueryFacts, track: CatalogTrack, score: float) -> list[str]:
-    """Statements about why ``track`` is like the query, each true of the data."""
-    reasons = [f"sounds alike overall ({score:.2f} similarity)"]
+def _reasons(query: QueryFacts, track: CatalogTrack) -> list[str]:
+    """What ``track`` shares with the query (key, rhythm, tempo, meter, instruments), each
+    statement true of the data."""
+    reasons = []
     other = QueryFacts.of_track(track)
     if query.key and other.key and query.key == other.key:
         reasons.append(f"same key ({query.key})")

@@ -12,6 +12,7 @@ from studio.core.midi_write import write_midi
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track
 from studio.core.progress import Cancelled, CancelToken
 from studio.ml import eval_retrieval as R
+from studio.ml import retrieval_queries as Q
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR_PENTATONIC = (0, 3, 5, 7, 10)
@@ -120,7 +121,7 @@ def test_excerpt_clips_shifts_and_drops_drums():
         (TempoChange(0.0, 90.0), TempoChange(6.0, 140.0)),
         (TimeSignature(0.0, 3, 4),),
     )
-    part = R.excerpt(song, 1, 2)  # 3/4: bars 1–2 are beats 3–9
+    part = Q.excerpt(song, 1, 2)  # 3/4: bars 1–2 are beats 3–9
     assert len(part.tracks) == 1 and part.tracks[0].program == 40
     assert [(n.pitch, n.start, n.duration) for n in part.tracks[0].notes] == [
         (62, 0.0, 0.5),
@@ -130,13 +131,13 @@ def test_excerpt_clips_shifts_and_drops_drums():
     assert [(t.beat, t.bpm) for t in part.tempos] == [(0.0, 90.0), (3.0, 140.0)]
     assert part.time_signature.beats_per_bar == 3
     with pytest.raises(InvalidInput):
-        R.excerpt(song, 0, 0)
+        Q.excerpt(song, 0, 0)
 
 
 def test_random_excerpt_is_a_transposed_window_inside_the_song():
     song = tune(MAJOR, 0, np.random.default_rng(4), bars=12)
     for seed in range(10):
-        part = R.random_excerpt(song, np.random.default_rng(seed))
+        part = Q.random_excerpt(song, np.random.default_rng(seed))
         assert part is not None and not any(t.is_drum for t in part.tracks)
         assert len(part.notes) >= 8
         bars = part.end / 4  # the melody has no rests, so the excerpt fills whole bars
@@ -145,12 +146,12 @@ def test_random_excerpt_is_a_transposed_window_inside_the_song():
             (start, shift)
             for start in range(12 - int(bars) + 1)
             for shift in range(-6, 7)
-            if transpose_song(R.excerpt(song, start, int(bars)), shift) == part
+            if transpose_song(Q.excerpt(song, start, int(bars)), shift) == part
         ]
         assert matches and all(shift != 0 for _, shift in matches)
-        assert R.random_excerpt(song, np.random.default_rng(seed)) == part
+        assert Q.random_excerpt(song, np.random.default_rng(seed)) == part
     short = tune(MAJOR, 0, np.random.default_rng(5), bars=3)
-    assert R.random_excerpt(short, np.random.default_rng(0)) is None
+    assert Q.random_excerpt(short, np.random.default_rng(0)) is None
 
 
 def test_random_excerpt_transposes_by_a_nonzero_interval():
@@ -158,13 +159,13 @@ def test_random_excerpt_transposes_by_a_nonzero_interval():
     song = Song((Track(tuple(Note(60, i * 0.5, 0.5) for i in range(64))),))
     intervals = set()
     for seed in range(40):
-        part = R.random_excerpt(song, np.random.default_rng(seed))
+        part = Q.random_excerpt(song, np.random.default_rng(seed))
         (pitch,) = {n.pitch for n in part.notes}
         intervals.add(pitch - 60)
     assert 0 not in intervals and intervals <= set(range(-6, 7)) and len(intervals) > 6
     edge = Song((Track(tuple(Note(125, i * 0.5, 0.5) for i in range(64))),))
     for seed in range(20):
-        part = R.random_excerpt(edge, np.random.default_rng(seed))
+        part = Q.random_excerpt(edge, np.random.default_rng(seed))
         assert all(n.pitch <= 127 for n in part.notes) and part.notes[0].pitch != 125
 
 
@@ -174,7 +175,7 @@ def test_scaled_copy_changes_tempo_and_pitch_not_beats():
         song.tracks, (TempoChange(0.0, 100.0), TempoChange(16.0, 80.0)), song.time_signatures
     )
     for seed in range(20):
-        copy = R.scaled_copy(song, np.random.default_rng(seed))
+        copy = Q.scaled_copy(song, np.random.default_rng(seed))
         factor = copy.tempos[0].bpm / 100.0
         assert 0.75 <= factor <= 1.5
         assert copy.tempos[1].bpm == pytest.approx(80.0 * factor)

@@ -21,6 +21,7 @@ from studio.commands import (
     play,
     ports,
     profile,
+    recommend,
     render,
     settings,
     similar,
@@ -59,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
     for command in (
-        info, generate, train, evaluate, index, similar, feedback, profile, render, play, ports,
+        info, generate, train, evaluate, index, similar, recommend, feedback, profile, render,
+        play, ports,
         settings,
     ):  # fmt: skip
         command.register(commands, common)

@@ -18,9 +18,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         description="generation: the melody GAN on held-out melodies against an order-2 Markov "
         "chain and random notes in the scale. retrieval: 'similar tracks' (the autoencoder) "
         "against pitch-class histograms and random on labelled sets: passage → piece, style "
-        "precision, transposed and tempo-scaled copies (see the model cards).",
+        "precision, transposed and tempo-scaled copies (see the model cards). recommend: "
+        "simulated listeners with a hidden taste react to 20 rounds of suggestions; precision@10 "
+        "per round for the hybrid recommender, content-only, popularity and random.",
     )
-    parser.add_argument("what", choices=["generation", "retrieval"], help="what to evaluate")
+    parser.add_argument(
+        "what", choices=["generation", "retrieval", "recommend"], help="what to evaluate"
+    )
     parser.add_argument("--model", metavar="FILE", help="model weights (default: shipped)")
     parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
@@ -40,6 +44,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--queries", type=int, default=3, help="retrieval: excerpts per song (default 3)"
     )
+    parser.add_argument(
+        "--users", type=int, default=40, help="recommend: simulated listeners (default 40)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=20, help="recommend: rounds of suggestions (default 20)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)
 
@@ -48,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the evaluation and print the table (or JSON)."""
     if args.what == "retrieval":
         return _retrieval(args)
+    if args.what == "recommend":
+        return _recommend(args)
     from studio.ml.data import load_or_build
     from studio.ml.evaluate import evaluate_generation, format_table
     from studio.ml.generate import MelodyGenerator
@@ -119,4 +131,23 @@ def _retrieval(args: argparse.Namespace) -> int:
         print(f"skipped {len(skipped)} files (see --json)")
     print()
     print(format_table(report))
+    return EXIT_OK
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from studio.ml.eval_recommend import evaluate_recommend, format_table
+
+    if not 1 <= args.users <= 1000 or not 1 <= args.rounds <= 200:
+        raise InvalidInput("--users must be 1–1000 and --rounds 1–200")
+    if args.labelled_set is not None and not args.labelled_set.exists():
+        raise InvalidInput(f"no labelled set at {args.labelled_set}")
+    with cancel_on_interrupt() as cancel, progress_bar("simulating", enabled=not args.json) as bar:
+        report = evaluate_recommend(
+            Path(args.model) if args.model else None, args.labelled_set, users=args.users,
+            rounds=args.rounds, seed=args.seed, progress=bar, cancel=cancel,
+        )  # fmt: skip
+    if args.json:
+        print_json(report)
+    else:
+        print(format_table(report))
     return EXIT_OK

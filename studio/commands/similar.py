@@ -34,10 +34,23 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
+def prepare_library(catalog, embedder, *, show: bool) -> None:
+    """First run: index the demo library into an empty catalog. Then embed the tracks that have
+    no vectors from this model yet (indexed without one, or before a model update)."""
+    from studio.library.indexer import DEMO_LIBRARY, embed_missing, index_folders
+
+    if catalog.counts()["total"] == 0 and DEMO_LIBRARY.is_dir():
+        print("the library is empty: indexing the demo library first…", file=sys.stderr)
+        with progress_bar("indexing", enabled=show) as progress:
+            index_folders(catalog, [DEMO_LIBRARY], weights=embedder.path, progress=progress)
+    if catalog.paths_without_embedding(embedder.model_version):
+        with progress_bar("embedding tracks for this model", enabled=show) as progress:
+            embed_missing(catalog, weights=embedder.path, progress=progress)
+
+
 def run(args: argparse.Namespace) -> int:
     """Rank and print the similar tracks."""
     from studio.library.catalog import Catalog, default_db_path
-    from studio.library.indexer import DEMO_LIBRARY, embed_missing, index_folders
     from studio.library.similar import SimilarityService
     from studio.ml.embedder import Embedder
 
@@ -46,13 +59,7 @@ def run(args: argparse.Namespace) -> int:
     embedder = Embedder(args.model)
     db_path = args.db or default_db_path()
     with Catalog(db_path) as catalog:
-        if catalog.counts()["total"] == 0 and DEMO_LIBRARY.is_dir():
-            print("the library is empty: indexing the demo library first…", file=sys.stderr)
-            with progress_bar("indexing", enabled=not args.json) as progress:
-                index_folders(catalog, [DEMO_LIBRARY], weights=args.model, progress=progress)
-        if catalog.paths_without_embedding(embedder.model_version):
-            with progress_bar("embedding tracks for this model", enabled=not args.json) as bar:
-                embed_missing(catalog, weights=embedder.path, progress=bar)
+        prepare_library(catalog, embedder, show=not args.json)
         service = SimilarityService(catalog, embedder)
         if os.path.lexists(args.query):
             query = {"file": str(Path(args.query).resolve())}

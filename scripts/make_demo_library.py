@@ -8,9 +8,14 @@ are not used (their licence allows only non-commercial distribution).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from music21 import corpus
+from music21.corpus.chorales import ChoraleListRKBWV
+
+from studio.core.midi_read import read_midi
+from studio.core.midi_write import write_midi
 
 OUT = Path(__file__).resolve().parent.parent / "resources" / "demo"
 CHORALES = 16
@@ -22,15 +27,25 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "untitled"
 
 
+def set_title(path: Path, title: str) -> None:
+    """Give the file a title (its first track name), which music21 leaves out, so the library
+    shows "The Job of Journey Work" rather than the file name."""
+    song = read_midi(path)
+    write_midi(replace(song, title=title), path)
+
+
 def main() -> None:
     """Write the files and list them."""
     OUT.mkdir(parents=True, exist_ok=True)
+    titles = {bwv: entry["title"] for bwv, entry in ChoraleListRKBWV().byBWV.items()}
     written = []
     chorales = [p for p in corpus.getCorePaths() if p.parent.name == "bach" and p.suffix == ".mxl"]
     for path in sorted(chorales)[:: max(1, len(chorales) // CHORALES)][:CHORALES]:
         score = corpus.parse(path)
         target = OUT / f"bach-chorale-{slug(path.stem)}.mid"
         score.write("midi", fp=target)
+        bwv = path.stem.removeprefix("bwv")
+        set_title(target, f"{titles[bwv]} (BWV {bwv})" if bwv in titles else f"Chorale BWV {bwv}")
         written.append(target)
     for collection, count in PER_COLLECTION.items():
         paths = sorted(p for p in corpus.getCorePaths() if p.parent.name == collection)
@@ -41,7 +56,7 @@ def main() -> None:
             score = scores[0]
             title = (score.metadata.title if score.metadata else None) or path.stem
             target = OUT / f"{slug(collection)}-{slug(title)}.mid"
-            if target.exists() and target not in written:
+            if target in written:  # two tunes with one title: keep the first
                 continue
             try:
                 score.write("midi", fp=target)
@@ -49,6 +64,7 @@ def main() -> None:
                 target.unlink(missing_ok=True)
                 print(f"skipped {path.name}: {error}")
                 continue
+            set_title(target, title.rstrip(". "))  # ABC titles often end with a full stop
             written.append(target)
             taken += 1
             if taken == count:

@@ -148,6 +148,14 @@ def _recommend(args: argparse.Namespace) -> int:
         )  # fmt: skip
     if args.json:
         print_json(report)
-    else:
-        print(format_table(report))
+        return EXIT_OK
+    print(
+        f"{report['set']}: {report['tracks']} tracks in {report['groups']} groups, "
+        f"{report['users']} simulated listeners, {report['rounds']} rounds ({report['seconds']} s)"
+    )
+    print(format_table(report))
+    print("\nprecision@10 per round:")
+    for method in report["methods"]:
+        rounds = " ".join(f"{p:.2f}" for p in report["precision"][method])
+        print(f"  {method:<13} {rounds}")
     return EXIT_OK

@@ -69,3 +69,33 @@ def read_song(path: str):
     except MidiFileError as error:
         message = str(error)
         raise MidiFileError(message if path in message else f"{path}: {message}") from None
+
+
+def library_track_id(catalog, query: str, *, hint: str) -> int:
+    """The track id a user means by ``query``: a MIDI file in the library (by path, else by
+    content) or a track id. ``hint`` ends the message for a file the library does not hold."""
+    import os
+
+    from studio.core.errors import InvalidInput
+
+    if os.path.lexists(query):
+        try:
+            track = catalog.find_file(query)
+        except OSError as error:
+            raise InvalidInput(f"cannot read {query}: {error.strerror or error}") from None
+        if track is None:
+            raise InvalidInput(f"{query} is not in the library: {hint}")
+        return track.id
+    if query.isascii() and query.isdigit():
+        return int(query)
+    raise InvalidInput(f"{query} is neither a MIDI file nor a track id")
+
+
+def print_suggestions(suggestions) -> None:
+    """Print ranked tracks (anything with ``track``, ``score`` and ``reasons``), one block each."""
+    for rank, suggestion in enumerate(suggestions, 1):
+        track = suggestion.track
+        print(f"{rank:>3}. {suggestion.score:.3f}  {track.title}  [id {track.id}]")
+        print(f"       {track.display_path}")
+        for reason in suggestion.reasons:
+            print(f"       · {reason}")

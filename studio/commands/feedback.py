@@ -10,7 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, print_json
+from studio.commands.common import EXIT_OK, library_track_id, print_json
 from studio.core.errors import InvalidInput
 
 # The same as studio.library.feedback.KINDS (not imported here: `studio --help` stays light).
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     check_value(args.kind, value)  # a bad kind or value fails before the library is opened
     profile = args.profile or current_profile()
     with open_library(args.db) as catalog:
-        track_id = _track_id(catalog, args.target)
+        track_id = library_track_id(catalog, args.target, hint="run `studio index` on its folder")
         event = record(catalog, track_id, args.kind, profile=profile, value=value)
         track = catalog.get(track_id)
     if args.json:
@@ -93,17 +93,3 @@ def run(args: argparse.Namespace) -> int:
         detail = f", after {event.value:g} s"
     print(f"{DONE[event.kind]} {title!r} (track {track_id}{detail}) as profile {profile!r}")
     return EXIT_OK
-
-
-def _track_id(catalog, target: str) -> int:
-    if os.path.lexists(target):
-        try:
-            track = catalog.find_file(target)
-        except OSError as error:
-            raise InvalidInput(f"cannot read {target}: {error.strerror or error}") from None
-        if track is None:
-            raise InvalidInput(f"{target} is not in the library: run `studio index` on its folder")
-        return track.id
-    if target.isascii() and target.isdigit():
-        return int(target)
-    raise InvalidInput(f"{target} is neither a MIDI file nor a track id")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, print_json
+from studio.commands.common import EXIT_OK, library_track_id, print_json, print_suggestions
 from studio.core.errors import InvalidInput
 
 
@@ -53,7 +52,13 @@ def run(args: argparse.Namespace) -> int:
     db_path = args.db or default_db_path()
     with Catalog(db_path) as catalog:
         prepare_library(catalog, embedder, show=not args.json)
-        seed = _seed_track(catalog, args.seed_track) if args.seed_track else None
+        seed = None
+        if args.seed_track:
+            seed = library_track_id(
+                catalog, args.seed_track, hint="index its folder, or use `studio similar`"
+            )
+            if catalog.get(seed) is None:
+                raise InvalidInput(f"no track with id {seed} in the library")
         service = SuggestionService(catalog, embedder.model_version)
         found = service.recommend(
             profile, top=args.top, seed_track=seed, content_only=args.content_only
@@ -76,29 +81,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"nothing to suggest: the library ({db_path}) has {size} searchable tracks")
         return EXIT_OK
     print(f"for profile {profile!r}, from {size} tracks:")
-    for rank, suggestion in enumerate(found, 1):
-        track = suggestion.track
-        print(f"{rank:>3}. {suggestion.score:.3f}  {track.title}  [id {track.id}]")
-        print(f"       {track.display_path}")
-        for reason in suggestion.reasons:
-            print(f"       · {reason}")
+    print_suggestions(found)
     return EXIT_OK
-
-
-def _seed_track(catalog, query: str) -> int:
-    """The track id of ``--seed-track``: a library file or an id."""
-    if os.path.lexists(query):
-        try:
-            track = catalog.find_file(query)
-        except OSError as error:
-            raise InvalidInput(f"cannot read {query}: {error.strerror or error}") from None
-        if track is None:
-            raise InvalidInput(
-                f"{query} is not in the library: index its folder, or use `studio similar`"
-            )
-        return track.id
-    if query.isdigit():
-        if catalog.get(int(query)) is None:
-            raise InvalidInput(f"no track with id {query} in the library")
-        return int(query)
-    raise InvalidInput(f"{query} is neither a MIDI file nor a track id")

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, print_json, progress_bar
+from studio.commands.common import EXIT_OK, print_json, print_suggestions, progress_bar
 from studio.core.errors import InvalidInput
 
 
@@ -90,10 +90,5 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     how = "passage by passage" if result.mode == "passage" else "whole tracks"
     print(f"{len(result.suggestions)} of {searched} tracks, compared {how}:")
-    for rank, suggestion in enumerate(result.suggestions, 1):
-        track = suggestion.track
-        print(f"{rank:>3}. {suggestion.score:.3f}  {track.title}  [id {track.id}]")
-        print(f"       {track.display_path}")
-        for reason in suggestion.reasons:
-            print(f"       · {reason}")
+    print_suggestions(result.suggestions)
     return EXIT_OK

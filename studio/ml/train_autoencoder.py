@@ -40,7 +40,7 @@ from studio.ml.passages import (
     window_starts,
     windows_at,
 )
-from studio.ml.train_gan import _distributed, _save_atomic, state_digest
+from studio.ml.train_gan import _distributed, _save_atomic, open_run, state_digest
 
 CHECKPOINT_NAME = "checkpoint.pt"
 WEIGHTS_NAME = "autoencoder.safetensors"
@@ -218,12 +218,9 @@ def train_autoencoder(
     if not songs.train:
         raise StudioError("no training songs: give a folder with some MIDI files")
     rank, world = _distributed()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = out / CHECKPOINT_NAME
-    state = None
-    if resume and checkpoint_path.exists():
-        state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    checkpoint_path, state = open_run(out_dir, resume)
+    out = checkpoint_path.parent
+    if state is not None:
         config = AutoencoderConfig(**state["config"])
         train = replace(AutoencoderTrainConfig(**state["train"]), epochs=train.epochs)
     torch.manual_seed(train.seed)  # the same initial weights on every rank

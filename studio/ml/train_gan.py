@@ -148,6 +148,17 @@ def state_digest(module: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
+def open_run(out_dir: str | os.PathLike, resume: bool) -> tuple[Path, dict | None]:
+    """Create the run folder; returns the checkpoint path and, with ``resume``, the checkpoint
+    (loaded with ``weights_only=True``) when one exists."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = out / CHECKPOINT_NAME
+    if resume and checkpoint_path.exists():
+        return checkpoint_path, torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    return checkpoint_path, None
+
+
 def _distributed() -> tuple[int, int]:
     """(rank, world size); starts the process group when launched by torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -179,13 +190,9 @@ def train_gan(
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and world > 1:
         device = f"cuda:{rank % torch.cuda.device_count()}"
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = out / CHECKPOINT_NAME
-
-    state = None
-    if resume and checkpoint_path.exists():
-        state = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    checkpoint_path, state = open_run(out_dir, resume)
+    out = checkpoint_path.parent
+    if state is not None:
         config = GanConfig(**state["config"])
         train = replace(TrainConfig(**state["train"]), epochs=train.epochs)
     torch.manual_seed(train.seed + rank)

@@ -1,9 +1,7 @@
 """Tests of the recommendation engine in studio.library.recommend, on constructed libraries."""
 
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -168,20 +166,21 @@ def test_taste_model_is_deterministic_and_its_state_round_trips():
         R.TasteModel(8).fit(table, events)
 
 
-def test_taste_update_is_fast():
+def test_one_update_raises_the_liked_track():
+    """One reaction changes the kept model at once (its speed is in benchmarks/)."""
     rng = np.random.default_rng(2)
-    n = 20_000
+    n = 2_000
     table = R.TrackTable(np.arange(n), rng.standard_normal((n, 64)), rng.uniform(60, 180, n),
                          rng.gamma(2.0, 1.0, n), [str(i) for i in range(n)])  # fmt: skip
     kinds = ("like", "skip", "play", "dislike")
     events = [Event(int(rng.integers(n)), kinds[i % 4], 0.5, NOW + i) for i in range(50)]
     model = R.TasteModel(64).fit(table, events)
-    times = []
-    for i in range(15):
-        started = time.perf_counter()
-        model.update(table, Event(int(rng.integers(n)), "like", 1.0, NOW + 100 + i))
-        times.append(time.perf_counter() - started)
-    assert statistics.median(times) < 0.2  # the target; measured ≈ 1 ms
+    liked = 1234
+    before = model.scores(table)
+    model.update(table, Event(liked, "like", 1.0, NOW + 100))
+    after = model.scores(table)
+    assert after[liked] - before[liked] > np.median(after - before)
+    assert model.steps > 0 and model.buffer[-1][0] == liked
 
 
 # -- recommendations -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="find the library tracks most like a MIDI file or a library track",
         description="Rank the library by musical similarity to a MIDI file (in the library or "
-        "not) or a library track id (see `studio index --json`). Short queries (up to 16 bars) "
+        "not) or a library track id (see `studio index --json`). Short queries (up to 8 bars) "
         "are matched passage by passage, so a few bars find the piece they come from, in any "
         "key or tempo. The first run indexes the demo library when the library is empty.",
     )
@@ -26,7 +26,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, default=10, help="how many tracks (default 10)")
     parser.add_argument(
         "--mode", choices=["auto", "track", "passage"], default="auto",
-        help="compare whole tracks or passages (default: passages for queries of ≤ 16 bars)",
+        help="compare whole tracks or passages (default: passages for queries of ≤ 8 bars)",
     )  # fmt: skip
     parser.add_argument("--db", type=Path, help="library file (default: in the user data folder)")
     parser.add_argument("--model", type=Path, help="autoencoder weights (default: shipped)")

@@ -30,8 +30,9 @@ from studio.library.catalog import Catalog, CatalogTrack
 from studio.library.search import PassageIndex, VectorIndex
 from studio.ml.passages import MIN_ONSETS, WINDOW_BEATS, note_arrays
 
-SHORT_QUERY_BEATS = 64.0
-"""Queries up to this long (16 bars of 4/4) are matched passage by passage."""
+SHORT_QUERY_BEATS = 32.0
+"""Queries up to this long (8 bars of 4/4: an idea, a phrase) are matched passage by passage;
+longer ones (a whole chorale is 12–16 bars) compare as whole tracks."""
 CLOSE_TEMPO = 0.1
 CLOSE_DENSITY = 0.25
 GOOD_PASSAGE_MATCH = 0.8

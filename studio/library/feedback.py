@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 
 from studio.core.errors import InvalidInput
 from studio.library.catalog import Catalog
+from studio.library.reactions import KINDS
 
-KINDS = ("like", "dislike", "play", "skip", "added", "exported")
 DEFAULT_PROFILE = "default"
 MAX_PROFILE_NAME = 40
 _PROFILE_NAME = re.compile(r"[\w -]+")  # letters (any script), digits, space, '-', '_'

@@ -75,20 +75,20 @@ class SuggestionService:
         now: float | None = None,
     ) -> list[Suggestion]:
         """The ``top`` suggestions for ``profile`` (optionally "like ``seed_track``, for you")."""
-        if profile not in feedback.profile_names(self.catalog):
+        names = feedback.profile_names(self.catalog)
+        if profile not in names:
             raise InvalidInput(
                 f"no profile {profile!r} in this library (see `studio profile list`)"
             )
         recommender = self._current()
         if len(recommender.table) == 0:
             return []
-        if seed_track is not None and seed_track not in set(recommender.table.ids.tolist()):
+        if seed_track is not None and not _in_table(recommender.table, seed_track):
             raise InvalidInput(
                 f"track {seed_track} has no vectors in this library (not indexed, or its "
                 "file is missing)"
             )
-        events = {name: feedback.events(self.catalog, name)
-                  for name in feedback.profile_names(self.catalog)}  # fmt: skip
+        events = {name: feedback.events(self.catalog, name) for name in names}
         now = now if now is not None else time.time()
         if content_only:
             found = recommender.content_only(events, profile, top=top, seed=seed_track, now=now)
@@ -103,7 +103,7 @@ class SuggestionService:
         """Record a reaction and update the profile's taste model at once; returns the event."""
         event = feedback.record(self.catalog, track_id, kind, profile=profile, value=value)
         recommender = self._current()
-        if profile in self._tastes and track_id in set(recommender.table.ids.tolist()):
+        if profile in self._tastes and _in_table(recommender.table, track_id):
             self._tastes[profile].update(recommender.table, event)
         return event
 
@@ -112,8 +112,8 @@ class SuggestionService:
             return None
         if profile not in self._tastes:
             table = self._current().table
-            known = set(table.ids.tolist())
-            usable = [e for e in events if e.track_id in known]
+            rows = table.rows(e.track_id for e in events)
+            usable = [e for e, row in zip(events, rows, strict=True) if row >= 0]
             if not usable:
                 return None
             self._tastes[profile] = TasteModel(table.dims).fit(table, usable)
@@ -122,6 +122,10 @@ class SuggestionService:
     def _suggestion(self, found: Recommendation) -> Suggestion:
         track = self.catalog.get(found.track_id)
         return Suggestion(track, found.score, found.reasons, found.parts)
+
+
+def _in_table(table: TrackTable, track_id: int) -> bool:
+    return bool(table.rows([track_id])[0] >= 0)
 
 
 def track_table(catalog: Catalog, model_version: str) -> TrackTable:

@@ -33,12 +33,11 @@ import numpy as np
 
 from studio.core.errors import InvalidInput, MidiFileError
 from studio.core.keyfinding import pitch_class_histogram
-from studio.core.midi_read import read_midi
+from studio.core.midi_read import MIDI_SUFFIXES, read_midi
 from studio.core.music import Song
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback, no_progress
 from studio.ml.retrieval_queries import random_excerpt, scaled_copy
 
-MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi", ".smf")
 TASKS = ("passage_to_piece", "style_precision", "copies")
 
 

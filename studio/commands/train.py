@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
@@ -40,7 +41,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument(
-        "--steps-per-epoch", type=int, default=0, help="default: one pass over the training bars"
+        "--steps-per-epoch", type=int, default=0, help="default: one pass over the training data"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -59,7 +60,6 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build or load the data set, train, report where the weights are."""
-    import os
 
     args.epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.model]
     if args.epochs < 1:
@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_out_dir(args.model)
     show = int(os.environ.get("RANK", "0")) == 0 and not args.json
     if args.model == "autoencoder":
+        if args.device not in (None, "cpu") or args.snapshot_every:
+            raise InvalidInput("--device and --snapshot-every are for the GAN only")
         return _train_autoencoder(args, out, show)
     from studio.ml.data import load_or_build
     from studio.ml.train_gan import TrainConfig, train_gan
@@ -109,24 +111,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train_autoencoder(args: argparse.Namespace, out: Path, show: bool) -> int:
-    from studio.core.midi_read import MIDI_SUFFIXES
+    from studio.library.catalog import path_bytes
+    from studio.library.indexer import find_midi_files
     from studio.ml.corpus_midi import ensure_corpus
     from studio.ml.train_autoencoder import AutoencoderTrainConfig, load_songs, train_autoencoder
 
+    problems: list[tuple[str, str]] = []
     with cancel_on_interrupt() as cancel:
         if args.data == "music21":
             with progress_bar("writing the corpus as MIDI (once)", enabled=show) as progress:
                 corpus = ensure_corpus(progress=progress, cancel=cancel)
             # The evaluation sets of `studio eval retrieval` are never trained on.
             paths = [f.path for f in corpus if f.role == "train"]
-        else:
-            paths = sorted(
-                p for p in Path(args.data).rglob("*") if p.suffix.lower() in MIDI_SUFFIXES
-            )
+        else:  # the indexer's walk: every MIDI suffix and case, no symlink loops
+            found = find_midi_files(path_bytes(args.data), problems)
+            paths = sorted(Path(os.fsdecode(path)) for path, _, _ in found)
         with progress_bar("reading the data", enabled=show) as progress:
             songs = load_songs(paths, progress=progress, cancel=cancel)
+        songs.skipped.extend(problems)
         config = AutoencoderTrainConfig(
-            epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            steps_per_epoch=args.steps_per_epoch,
+            seed=args.seed,
         )
         with progress_bar("training the autoencoder", enabled=show) as progress:
             summary = train_autoencoder(

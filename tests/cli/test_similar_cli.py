@@ -98,3 +98,15 @@ def test_eval_retrieval_on_a_labelled_folder(studio, tmp_path, tiny_autoencoder,
 
     missing = studio("eval", "retrieval", "--set", str(tmp_path / "nothing"))
     assert missing.returncode == 2 and "no labelled set" in missing.stderr
+
+
+def test_train_autoencoder_on_a_folder(studio, tmp_path, midi_folder):
+    out = tmp_path / "run"
+    result = studio("train", "autoencoder", "--data", str(midi_folder), "--epochs", "1",
+                    "--batch-size", "16", "--steps-per-epoch", "2", "--out", str(out),
+                    "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["songs"]["train"] + summary["songs"]["valid"] == 48
+    assert summary["skipped"] == 1  # broken.mid
+    assert (out / "autoencoder.safetensors").exists() and (out / "checkpoint.pt").exists()

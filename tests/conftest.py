@@ -76,6 +76,23 @@ def run_studio(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def torchrun_two_ranks(worker_code: str, folder: Path, data: Path) -> dict[str, str]:
+    """Run ``worker_code`` as ``torchrun --nproc-per-node=2 worker.py DATA OUT`` in ``folder``.
+
+    The worker trains into OUT (``folder/run``) and writes ``rank{R}-of-{W}.txt`` holding its
+    weights' digest there; returns those files' names and contents (the run must succeed).
+    """
+    worker = folder / "worker.py"
+    worker.write_text(worker_code)
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node=2",
+         "--standalone", str(worker), str(data), str(folder / "run")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {p.name: p.read_text() for p in (folder / "run").glob("rank*.txt")}
+
+
 @pytest.fixture
 def studio():
     """The installed ``studio`` command: ``studio("info", path)`` → CompletedProcess."""

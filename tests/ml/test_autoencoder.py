@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
+from conftest import torchrun_two_ranks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,16 +141,8 @@ Path(sys.argv[2], f"rank{summary['rank']}-of-{summary['world_size']}.txt").write
 
 
 def test_torchrun_two_processes_end_with_identical_weights(midi_folder, tmp_path):
-    worker = tmp_path / "worker.py"
-    worker.write_text(WORKER)
+    ranks = torchrun_two_ranks(WORKER, tmp_path, midi_folder)
     out = tmp_path / "run"
-    result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node=2",
-         "--standalone", str(worker), str(midi_folder), str(out)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    ranks = {p.name: p.read_text() for p in out.glob("rank*.txt")}
     assert set(ranks) == {"rank0-of-2.txt", "rank1-of-2.txt"}
     assert ranks["rank0-of-2.txt"] == ranks["rank1-of-2.txt"]
     assert (out / "autoencoder.safetensors").exists()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import torch
+from conftest import torchrun_two_ranks
 from safetensors import safe_open
 
 from studio.ml.data import SPEC
@@ -104,16 +103,8 @@ Path(sys.argv[2], f"rank{summary['rank']}-of-{summary['world_size']}.txt").write
 def test_torchrun_two_processes_end_with_identical_weights(tiny_dataset, tmp_path):
     data_path = tmp_path / "data.npz"
     tiny_dataset.save(data_path)
-    worker = tmp_path / "worker.py"
-    worker.write_text(WORKER)
+    ranks = torchrun_two_ranks(WORKER, tmp_path, data_path)
     out = tmp_path / "run"
-    result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node=2",
-         "--standalone", str(worker), str(data_path), str(out)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    ranks = {p.name: p.read_text() for p in out.glob("rank*.txt")}
     assert set(ranks) == {"rank0-of-2.txt", "rank1-of-2.txt"}
     assert ranks["rank0-of-2.txt"] == ranks["rank1-of-2.txt"]  # DDP kept the weights in step
     assert (out / "gan.safetensors").exists() and (out / CHECKPOINT_NAME).exists()

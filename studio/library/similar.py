@@ -28,7 +28,7 @@ from studio.core.midi_read import read_midi
 from studio.core.music import Song
 from studio.library.catalog import Catalog, CatalogTrack
 from studio.library.search import PassageIndex, VectorIndex
-from studio.ml.passages import MIN_ONSETS, WINDOW_BEATS, note_arrays
+from studio.ml.passages import LIBRARY_HOP_BEATS, MIN_ONSETS, WINDOW_BEATS, note_arrays
 
 SHORT_QUERY_BEATS = 32.0
 """Queries up to this long (8 bars of 4/4: an idea, a phrase) are matched passage by passage;
@@ -146,7 +146,7 @@ class SimilarityService:
         self._marker: tuple | None = None
         self._tracks = VectorIndex(2 * embedder.dims)
         self._passages = PassageIndex(embedder.dims)
-        self._hops: dict[int, float] = {}
+        self._library_hop = LIBRARY_HOP_BEATS
         self._starts: dict[int, np.ndarray] = {}
         self._hashes: dict[str, list[int]] = {}
 
@@ -164,12 +164,12 @@ class SimilarityService:
         version = self.embedder.model_version
         tracks = VectorIndex(2 * self.embedder.dims)
         passages = PassageIndex(self.embedder.dims)
-        ids, vectors, hops, starts = [], [], {}, {}
+        ids, vectors, hops, starts = [], [], [], {}
         for stored in self.catalog.embeddings(version):
             ids.append(stored.track_id)
             vectors.append(stored.vector)
             passages.add(stored.track_id, stored.passages)
-            hops[stored.track_id] = stored.passage_hop
+            hops.append(stored.passage_hop)
             starts[stored.track_id] = stored.passage_starts
         if ids:
             tracks.add(ids, np.stack(vectors))
@@ -179,7 +179,10 @@ class SimilarityService:
         ):
             hashes.setdefault(row[1], []).append(row[0])
         self._tracks, self._passages, self._hashes = tracks, passages, hashes
-        self._hops, self._starts = hops, starts
+        self._starts = starts
+        # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
+        usual = [hop for hop in hops if hop > 0]
+        self._library_hop = float(np.median(usual)) if usual else LIBRARY_HOP_BEATS
         self._marker = marker
 
     # -- queries ----------------------------------------------------------------------------
@@ -241,7 +244,7 @@ class SimilarityService:
         if len(note_arrays(song)) < MIN_ONSETS:
             raise InvalidInput("the query has too few notes to compare")
         query = self.embedder.embed_query(song)
-        phases = max(1, round(self._typical_hop() / query.hop))
+        phases = max(1, round(self._library_hop / query.hop))
         hits = self._passages.top_k(query.passages, top, exclude=exclude, phases=phases)
         suggestions = []
         for hit in hits:
@@ -257,10 +260,6 @@ class SimilarityService:
             reasons += _reasons(facts, track)
             suggestions.append(Suggestion(track, float(hit.score), reasons, span))
         return SimilarResult(suggestions, "passage", self.embedder.model_version)
-
-    def _typical_hop(self) -> float:
-        hops = [h for h in self._hops.values() if h > 0]
-        return float(np.median(hops)) if hops else 4.0
 
     def _result(self, hits, facts: QueryFacts, query_passages: np.ndarray) -> SimilarResult:
         """Suggestions of a whole-track ranking, with the closest passage pair when it is close."""

@@ -21,7 +21,7 @@ from report import machine, record  # noqa: E402  (benchmarks/ is on the path wh
 COLD_START = """
 import time, sys
 started = time.perf_counter()
-from studio.ml.generate import GenerationSettings, MelodyGenerator
+from studio.generation.generator import GenerationSettings, MelodyGenerator
 imported = time.perf_counter()
 generator = MelodyGenerator(sys.argv[1] if len(sys.argv) > 1 else None)
 loaded = time.perf_counter()
@@ -45,10 +45,10 @@ def cold_start(weights: list[str]) -> tuple[float, float, float]:
 
 def main() -> None:
     """Measure, print and record."""
-    from studio.ml.baselines import MarkovMelodyModel
-    from studio.ml.data import load_or_build
-    from studio.ml.evaluate import segments
-    from studio.ml.generate import GenerationSettings, MelodyGenerator
+    from studio.evaluation.baselines import MarkovMelodyModel
+    from studio.evaluation.generation import segments
+    from studio.generation.data import load_or_build
+    from studio.generation.generator import GenerationSettings, MelodyGenerator
 
     weights = sys.argv[1:2]
     generator = MelodyGenerator(weights[0] if weights else None)

@@ -64,7 +64,7 @@ class Worker(threading.Thread):
         from studio.audio.player import freeze_gc
         from studio.core.midi_read import read_midi
         from studio.core.midi_write import write_midi
-        from studio.ml.generate import GenerationSettings, MelodyGenerator
+        from studio.generation.generator import GenerationSettings, MelodyGenerator
 
         generator = MelodyGenerator()
         if self._freeze:

@@ -5,7 +5,7 @@ Targets: ``Recommender.recommend`` over 100,000 tracks (64 dims) ≤ 20 ms media
 50 events beside 3 other profiles; a taste-model update after one event ≤ 200 ms. The library is
 synthetic (random unit vectors, fixed seed); events fall on 2,000 of its tracks so that the
 profiles overlap and the collaborative part runs. Then the simulated users of
-``studio.ml.eval_recommend`` on the corpus style set with the shipped autoencoder (section
+``studio.evaluation.recommend`` on the corpus style set with the shipped autoencoder (section
 "recommend-quality"; skipped when the weights are absent).
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
 
-from studio.library.recommend import Event, Recommender, TasteModel, TrackTable  # noqa: E402
+from studio.recommend.ranker import Event, Recommender, TasteModel, TrackTable  # noqa: E402
 
 TRACKS = 100_000
 DIMS = 64
@@ -114,8 +114,8 @@ def speed_rows() -> list[tuple[str, str, str]]:
 
 def quality(write: bool) -> None:
     """Run the simulated users on the style set and record the table."""
-    from studio.ml.embedder import DEFAULT_WEIGHTS
-    from studio.ml.eval_recommend import evaluate_recommend
+    from studio.evaluation.recommend import evaluate_recommend
+    from studio.similarity.embedder import DEFAULT_WEIGHTS
 
     if not DEFAULT_WEIGHTS.is_file():
         print(f"no shipped weights at {DEFAULT_WEIGHTS}: recommend-quality skipped")

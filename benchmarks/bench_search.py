@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
 
-from studio.library.search import PassageIndex, VectorIndex  # noqa: E402
+from studio.similarity.index import PassageIndex, VectorIndex  # noqa: E402
 
 WINDOWS = 90
 QUERY_WINDOWS = 13  # a 4-bar excerpt at a 1-beat hop, for 8-beat windows

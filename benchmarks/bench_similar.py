@@ -29,7 +29,7 @@ import statistics, sys, time
 from pathlib import Path
 import numpy as np
 from studio.library.catalog import Catalog
-from studio.library.similar import SimilarityService
+from studio.similarity.service import SimilarityService
 
 def rss_mb():
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -34,9 +34,9 @@ import sys  # noqa: E402
 from studio.core.midi_write import write_midi  # noqa: E402
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track  # noqa: E402
 from studio.core.theory import Key  # noqa: E402
-from studio.ml.data import build_dataset, make_tune  # noqa: E402
-from studio.ml.gan import GanConfig  # noqa: E402
-from studio.ml.train_gan import TrainConfig, train_gan  # noqa: E402
+from studio.generation.data import build_dataset, make_tune  # noqa: E402
+from studio.generation.gan import GanConfig  # noqa: E402
+from studio.generation.train import TrainConfig, train_gan  # noqa: E402
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def midi_folder(tmp_path_factory, tiny_tunes) -> Path:
 @pytest.fixture(scope="session")
 def tiny_autoencoder(midi_folder, tmp_path_factory) -> Path:
     """Weights of a passage autoencoder trained for a few steps on the tiny tunes."""
-    from studio.ml.train_autoencoder import AutoencoderTrainConfig, load_songs, train_autoencoder
+    from studio.similarity.train import AutoencoderTrainConfig, load_songs, train_autoencoder
 
     songs = load_songs(sorted(midi_folder.glob("tune-*.mid")))
     out = tmp_path_factory.mktemp("tiny-autoencoder")

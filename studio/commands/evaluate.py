@@ -60,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
         return _retrieval(args)
     if args.what == "recommend":
         return _recommend(args)
-    from studio.ml.data import load_or_build
-    from studio.ml.evaluate import evaluate_generation, format_table
-    from studio.ml.generate import MelodyGenerator
+    from studio.evaluation.generation import evaluate_generation, format_table
+    from studio.generation.data import load_or_build
+    from studio.generation.generator import MelodyGenerator
 
     if not 1 <= args.bars <= 32 or args.limit < 1:
         raise InvalidInput("--bars must be 1–32 and --limit at least 1")
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _retrieval(args: argparse.Namespace) -> int:
-    from studio.ml.eval_retrieval import (
+    from studio.evaluation.retrieval import (
         default_methods,
         default_sets,
         evaluate_retrieval,
@@ -135,7 +135,7 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from studio.ml.eval_recommend import evaluate_recommend, format_table
+    from studio.evaluation.recommend import evaluate_recommend, format_table
 
     if not 1 <= args.users <= 1000 or not 1 <= args.rounds <= 200:
         raise InvalidInput("--users must be 1–1000 and --rounds 1–200")

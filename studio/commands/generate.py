@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from studio.core.midi_read import read_midi
     from studio.core.midi_write import write_midi
     from studio.core.theory import parse_pitch, parse_progression
-    from studio.ml.generate import GenerationSettings, MelodyGenerator, melody_song
+    from studio.generation.generator import GenerationSettings, MelodyGenerator, melody_song
 
     primer_song = read_midi(args.primer) if args.primer else None
     primer_notes = primer_song.notes if primer_song else ()

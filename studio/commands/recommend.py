@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from studio.commands.feedback import current_profile
     from studio.commands.similar import prepare_library
     from studio.library.catalog import Catalog, default_db_path
-    from studio.library.suggestions import SuggestionService
-    from studio.ml.embedder import Embedder
+    from studio.recommend.service import SuggestionService
+    from studio.similarity.embedder import Embedder
 
     if not 1 <= args.top <= 1000:
         raise InvalidInput(f"--top must be 1–1000, not {args.top}")

@@ -51,8 +51,8 @@ def prepare_library(catalog, embedder, *, show: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     """Rank and print the similar tracks."""
     from studio.library.catalog import Catalog, default_db_path
-    from studio.library.similar import SimilarityService
-    from studio.ml.embedder import Embedder
+    from studio.similarity.embedder import Embedder
+    from studio.similarity.service import SimilarityService
 
     if not 1 <= args.top <= 1000:
         raise InvalidInput(f"--top must be 1–1000, not {args.top}")

@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         if args.device not in (None, "cpu") or args.snapshot_every:
             raise InvalidInput("--device and --snapshot-every are for the GAN only")
         return _train_autoencoder(args, out, show)
-    from studio.ml.data import load_or_build
-    from studio.ml.train_gan import TrainConfig, train_gan
+    from studio.generation.data import load_or_build
+    from studio.generation.train import TrainConfig, train_gan
 
     with cancel_on_interrupt() as cancel:
         with progress_bar("reading the data", enabled=show) as progress:
@@ -113,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
 def _train_autoencoder(args: argparse.Namespace, out: Path, show: bool) -> int:
     from studio.library.catalog import path_bytes
     from studio.library.indexer import find_midi_files
-    from studio.ml.corpus_midi import ensure_corpus
-    from studio.ml.train_autoencoder import AutoencoderTrainConfig, load_songs, train_autoencoder
+    from studio.similarity.corpus import ensure_corpus
+    from studio.similarity.train import AutoencoderTrainConfig, load_songs, train_autoencoder
 
     problems: list[tuple[str, str]] = []
     with cancel_on_interrupt() as cancel:

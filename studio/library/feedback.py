@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from studio.core.errors import InvalidInput
 from studio.library.catalog import Catalog
-from studio.library.reactions import KINDS
+from studio.recommend.weights import KINDS
 
 DEFAULT_PROFILE = "default"
 MAX_PROFILE_NAME = 40

@@ -107,7 +107,7 @@ _embedders: dict[str, object] = {}
 
 def _embedder(weights: str):
     """The worker process's embedder (loaded once per process)."""
-    from studio.ml.embedder import Embedder
+    from studio.similarity.embedder import Embedder
 
     if weights not in _embedders:
         _embedders[weights] = Embedder(weights)
@@ -280,7 +280,7 @@ def _process(
 
 def _model(weights: str | os.PathLike | None) -> tuple[str | None, str | None]:
     """(weights path, model version), or (None, None) when there is no usable model."""
-    from studio.ml.embedder import DEFAULT_WEIGHTS, Embedder
+    from studio.similarity.embedder import DEFAULT_WEIGHTS, Embedder
 
     path = Path(weights) if weights else DEFAULT_WEIGHTS
     if not weights and not path.is_file():

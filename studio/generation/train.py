@@ -1,0 +1,323 @@
+"""Training loop of the melody GAN (``studio train gan``), on one CPU/GPU or under torchrun.
+
+Each step samples bars of the training split with their previous bar, trains the discriminator
+with the hinge loss on real and generated bars, then the generator to fool it (plus a small term
+that keeps the number of onsets near the requested density, so the density condition is obeyed).
+
+Under ``torchrun --nproc-per-node=N`` the same command trains with DistributedDataParallel (gloo
+on CPU, nccl on GPU): every rank draws its own batches, gradients are averaged, and the weights
+stay identical on all ranks; rank 0 alone writes checkpoints and reports progress.
+
+Checkpoints (``checkpoint.pt``, one per epoch, written atomically) hold
+``{"model": {...state dicts}, "optimizers": {...}, "config": {...}, "train": {...}, "epoch": n}``
+and are loaded with ``weights_only=True``. The finished generator is exported to
+``gan.safetensors`` with its config in the metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+
+from studio.core.errors import StudioError
+from studio.core.progress import CancelToken, ProgressCallback, no_progress
+from studio.generation.data import SPEC, MelodyDataset
+from studio.generation.gan import (
+    PHRASE_BARS,
+    Discriminator,
+    GanConfig,
+    Generator,
+    bar_tensor,
+    generate_bar_for_discriminator,
+    make_conditions,
+)
+
+CHECKPOINT_NAME = "checkpoint.pt"
+WEIGHTS_NAME = "gan.safetensors"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (stored in checkpoints)."""
+
+    epochs: int = 20
+    batch_size: int = 256
+    steps_per_epoch: int = 0  # 0: one pass over the training bars per epoch
+    generator_lr: float = 1e-4
+    discriminator_lr: float = 4e-4  # two time-scale update rule (Heusel et al. 2017)
+    density_weight: float = 2.0
+    octave_shift_probability: float = 0.3
+    seed: int = 0
+    snapshot_every: int = 0  # also export the generator every N epochs (0: never)
+
+
+@dataclass
+class Batch:
+    """Tensors of one training batch (see ``sample_batch``)."""
+
+    previous_bar: torch.Tensor
+    previous_last: torch.Tensor
+    bar: torch.Tensor
+    conditions: torch.Tensor
+    density: torch.Tensor
+
+
+def _shift_octaves(pitch: np.ndarray, previous: np.ndarray, rng, probability: float) -> None:
+    """Move some bars (with their previous bar) an octave up or down where both still fit."""
+    rest = SPEC.rest_index
+    for row in np.flatnonzero(rng.random(len(pitch)) < probability):
+        shift = int(rng.choice([-12, 12]))
+        both = np.concatenate([pitch[row], previous[row]])
+        notes = both[both != rest]
+        if notes.size and notes.min() + shift >= 0 and notes.max() + shift < rest:
+            for bars in (pitch, previous):
+                bars[row] = np.where(bars[row] == rest, rest, bars[row] + shift)
+
+
+def sample_batch(
+    data: MelodyDataset, rows: np.ndarray, rng: np.random.Generator, octave_probability: float
+) -> Batch:
+    """Bars ``rows`` of ``data`` with their previous bars and conditions, as tensors."""
+    n_classes = SPEC.rest_index + 1
+    has_previous = data.bar[rows] > 0
+    previous_rows = np.where(has_previous, rows - 1, rows)
+    pitch = data.pitch[rows].astype(np.int64)
+    previous = np.where(has_previous[:, None], data.pitch[previous_rows], SPEC.rest_index)
+    previous = previous.astype(np.int64)
+    previous_onset = data.onset[previous_rows] & has_previous[:, None]
+    if octave_probability > 0:
+        _shift_octaves(pitch, previous, rng, octave_probability)
+    onset = torch.from_numpy(data.onset[rows].astype(np.float32))
+    density = onset.mean(dim=1)
+    conditions = make_conditions(
+        torch.from_numpy(data.chord_tones[rows]),
+        torch.from_numpy(data.chord_root[rows].astype(np.int64)),
+        torch.from_numpy(data.mode[rows].astype(np.int64)),
+        density,
+        torch.from_numpy((data.bar[rows] % PHRASE_BARS).astype(np.int64)),
+        torch.from_numpy(has_previous.astype(np.float32)),
+    )
+    previous_onehot = F.one_hot(torch.from_numpy(previous), n_classes).float()
+    return Batch(
+        previous_bar=bar_tensor(
+            previous_onehot, torch.from_numpy(previous_onset.astype(np.float32))
+        ),
+        previous_last=previous_onehot[:, -1],
+        bar=bar_tensor(F.one_hot(torch.from_numpy(pitch), n_classes).float(), onset),
+        conditions=conditions,
+        density=density,
+    )
+
+
+def _save_atomic(obj: dict, path: Path) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    torch.save(obj, temporary)
+    os.replace(temporary, path)
+
+
+def export_generator(generator: Generator, path: str | os.PathLike, metadata: dict) -> None:
+    """Write the generator's weights as safetensors, with its config and ``metadata``."""
+    from safetensors.torch import save_file
+
+    target = Path(path)
+    temporary = target.with_name(target.name + ".tmp")
+    info = {"config": json.dumps(generator.config.to_dict())}
+    info.update({key: json.dumps(value) for key, value in metadata.items()})
+    state = {k: v.detach().contiguous().cpu() for k, v in generator.state_dict().items()}
+    save_file(state, str(temporary), metadata=info)
+    os.replace(temporary, target)
+
+
+def state_digest(module: torch.nn.Module) -> str:
+    """SHA-256 of a module's weights (ranks of a distributed run must agree on it)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def open_run(out_dir: str | os.PathLike, resume: bool) -> tuple[Path, dict | None]:
+    """Create the run folder; returns the checkpoint path and, with ``resume``, the checkpoint
+    (loaded with ``weights_only=True``) when one exists."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = out / CHECKPOINT_NAME
+    if resume and checkpoint_path.exists():
+        return checkpoint_path, torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    return checkpoint_path, None
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size); starts the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def train_gan(
+    data: MelodyDataset,
+    out_dir: str | os.PathLike,
+    *,
+    config: GanConfig | None = None,
+    train: TrainConfig | None = None,
+    resume: bool = False,
+    device: str | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> dict:
+    """Train the GAN on ``data``'s training split; checkpoint each epoch into ``out_dir``.
+
+    Returns a summary (epochs, steps, seconds, final losses, weights path). With ``resume`` the
+    run continues from ``out_dir/checkpoint.pt`` (its model config wins over ``config``).
+    Cancelling stops after the current step and keeps the last checkpoint.
+    """
+    config = config or GanConfig()
+    train = train or TrainConfig()
+    rank, world = _distributed()
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and world > 1:
+        device = f"cuda:{rank % torch.cuda.device_count()}"
+    checkpoint_path, state = open_run(out_dir, resume)
+    out = checkpoint_path.parent
+    if state is not None:
+        config = GanConfig(**state["config"])
+        train = replace(TrainConfig(**state["train"]), epochs=train.epochs)
+    torch.manual_seed(train.seed + rank)
+    generator = Generator(config).to(device)
+    discriminator = Discriminator(config).to(device)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=train.generator_lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(
+        discriminator.parameters(), lr=train.discriminator_lr, betas=(0.5, 0.999)
+    )
+    start_epoch = 0
+    if state is not None:
+        generator.load_state_dict(state["model"]["generator"])
+        discriminator.load_state_dict(state["model"]["discriminator"])
+        opt_g.load_state_dict(state["optimizers"]["generator"])
+        opt_d.load_state_dict(state["optimizers"]["discriminator"])
+        start_epoch = int(state["epoch"])
+    g_model, d_model = generator, discriminator
+    if world > 1:
+        g_model = DistributedDataParallel(generator)
+        d_model = DistributedDataParallel(discriminator)
+
+    rows = data.bars_in("train")
+    if len(rows) == 0:
+        raise StudioError(
+            f"no training melodies: the data has {data.n_tunes} tunes and all fell in the "
+            "held-out splits; add more music"
+        )
+    steps_per_epoch = train.steps_per_epoch or max(1, math.ceil(len(rows) / train.batch_size))
+    total = steps_per_epoch * train.epochs
+    rng = np.random.default_rng([train.seed, rank, start_epoch])
+    started = time.perf_counter()
+    losses = {"d": float("nan"), "g": float("nan")}
+    step = start_epoch * steps_per_epoch
+    for epoch in range(start_epoch, train.epochs):
+        for _ in range(steps_per_epoch):
+            if cancel is not None and cancel.cancelled:
+                break
+            batch_rows = rng.choice(rows, size=train.batch_size)
+            batch = sample_batch(data, batch_rows, rng, train.octave_shift_probability)
+            batch = Batch(*(t.to(device) for t in vars(batch).values()))
+            noise = torch.randn(train.batch_size, config.noise_dim, device=device)
+
+            # Discriminator: real bars up, generated bars down (hinge loss).
+            with torch.no_grad():
+                fake, _ = generate_bar_for_discriminator(
+                    generator, noise, batch.conditions, batch.previous_bar, batch.previous_last
+                )
+            # One forward pass over real and generated bars together (DDP allows one per step).
+            scores = d_model(
+                batch.previous_bar.repeat(2, 1),
+                torch.cat([batch.bar, fake]),
+                batch.conditions.repeat(2, 1),
+            )
+            real_score, fake_score = scores.chunk(2)
+            d_loss = F.relu(1 - real_score).mean() + F.relu(1 + fake_score).mean()
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+
+            # Generator: fool the discriminator, keep the onset density asked for.
+            discriminator.requires_grad_(False)
+            fake, onset_probability = generate_bar_for_discriminator(
+                g_model, noise, batch.conditions, batch.previous_bar, batch.previous_last
+            )
+            adversarial = -discriminator(batch.previous_bar, fake, batch.conditions).mean()
+            density_error = (onset_probability.mean(dim=1) - batch.density).pow(2).mean()
+            g_loss = adversarial + train.density_weight * density_error
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            discriminator.requires_grad_(True)
+
+            step += 1
+            losses = {"d": d_loss.item(), "g": adversarial.item(), "density": density_error.item()}
+            if rank == 0 and (step % 20 == 0 or step == total):
+                rate = (step - start_epoch * steps_per_epoch) / (time.perf_counter() - started)
+                progress(
+                    step,
+                    total,
+                    f"epoch {epoch + 1}/{train.epochs}  D {losses['d']:.3f}  G {losses['g']:.3f}"
+                    f"  density {losses['density']:.4f}  {rate:.1f} steps/s",
+                )
+        else:
+            if rank == 0:
+                _save_atomic(
+                    {
+                        "model": {
+                            "generator": generator.state_dict(),
+                            "discriminator": discriminator.state_dict(),
+                        },
+                        "optimizers": {
+                            "generator": opt_g.state_dict(),
+                            "discriminator": opt_d.state_dict(),
+                        },
+                        "config": config.to_dict(),
+                        "train": asdict(train),
+                        "epoch": epoch + 1,
+                    },
+                    checkpoint_path,
+                )
+                if train.snapshot_every and (epoch + 1) % train.snapshot_every == 0:
+                    snapshot = out / "snapshots" / f"gan-epoch{epoch + 1:04d}.safetensors"
+                    snapshot.parent.mkdir(exist_ok=True)
+                    export_generator(generator, snapshot, {"epochs": epoch + 1, "steps": step})
+            continue
+        break  # cancelled
+
+    seconds = time.perf_counter() - started
+    weights = out / WEIGHTS_NAME
+    if rank == 0:
+        export_generator(
+            generator,
+            weights,
+            {"epochs": train.epochs, "steps": step, "train": asdict(train)},
+        )
+    if world > 1:
+        dist.barrier()
+    return {
+        "epochs": train.epochs,
+        "steps": step,
+        "seconds": round(seconds, 1),
+        "losses": losses,
+        "weights": str(weights),
+        "checkpoint": str(checkpoint_path),
+        "rank": rank,
+        "world_size": world,
+        "generator_sha256": state_digest(generator),
+    }

@@ -1,1 +1,0 @@
-"""Machine learning: the melody GAN, its training data, baselines and quality metrics."""

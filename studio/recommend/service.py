@@ -1,0 +1,157 @@
+"""Personal suggestions from a catalog: the recommender (``recommend.py``) fed from the database.
+
+``SuggestionService`` holds the library's track table (reloaded when the music changes, not on
+each reaction), every profile's events, and one kept taste model per profile. Recording a
+reaction through it stores the event and updates that profile's taste model incrementally, so
+the next suggestions already reflect it; a new process (the command line) fits the model on the
+profile's events instead, which gives the same kind of result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.core.errors import InvalidInput
+from studio.library import feedback
+from studio.library.catalog import Catalog, CatalogTrack
+from studio.recommend.ranker import Recommendation, Recommender, TasteModel, TrackTable
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested track with its catalog row, score, reasons and the parts of the score."""
+
+    track: CatalogTrack
+    score: float
+    reasons: list[str]
+    parts: dict[str, float]
+
+    def to_json(self, rank: int) -> dict:
+        """A JSON-ready dict (``rank`` counts from 1)."""
+        return {
+            "rank": rank,
+            "id": self.track.id,
+            "title": self.track.title,
+            "path": self.track.display_path,
+            "score": round(self.score, 4),
+            "reasons": self.reasons,
+            "parts": {name: round(value, 4) for name, value in self.parts.items()},
+        }
+
+
+class SuggestionService:
+    """ "For you" suggestions from one catalog, with the vectors of one embedder's model."""
+
+    def __init__(self, catalog: Catalog, model_version: str) -> None:
+        self.catalog = catalog
+        self.model_version = model_version
+        self._marker: int | None = None
+        self._recommender: Recommender | None = None
+        self._tastes: dict[str, TasteModel] = {}
+
+    @property
+    def table(self) -> TrackTable:
+        """The library as arrays (reloaded when tracks or vectors changed)."""
+        return self._current().table
+
+    def _current(self) -> Recommender:
+        marker = self.catalog.change_marker()
+        if marker != self._marker or self._recommender is None:
+            self._recommender = Recommender(track_table(self.catalog, self.model_version))
+            self._tastes.clear()  # rows and features changed: refit on the next request
+            self._marker = marker
+        return self._recommender
+
+    def recommend(
+        self,
+        profile: str,
+        *,
+        top: int = 10,
+        seed_track: int | None = None,
+        content_only: bool = False,
+        now: float | None = None,
+    ) -> list[Suggestion]:
+        """The ``top`` suggestions for ``profile`` (optionally "like ``seed_track``, for you")."""
+        names = feedback.profile_names(self.catalog)
+        if profile not in names:
+            raise InvalidInput(
+                f"no profile {profile!r} in this library (see `studio profile list`)"
+            )
+        recommender = self._current()
+        if len(recommender.table) == 0:
+            return []
+        if seed_track is not None and not _in_table(recommender.table, seed_track):
+            raise InvalidInput(
+                f"track {seed_track} has no vectors in this library (not indexed, or its "
+                "file is missing)"
+            )
+        events = {name: feedback.events(self.catalog, name) for name in names}
+        now = now if now is not None else time.time()
+        if content_only:
+            found = recommender.content_only(events, profile, top=top, seed=seed_track, now=now)
+        else:
+            taste = self._taste(profile, events[profile])
+            found = recommender.recommend(
+                events, profile, top=top, seed=seed_track, now=now, taste=taste
+            )
+        return [self._suggestion(r) for r in found]
+
+    def react(self, track_id: int, kind: str, *, profile: str, value: float | None = None):
+        """Record a reaction and update the profile's taste model at once; returns the event."""
+        event = feedback.record(self.catalog, track_id, kind, profile=profile, value=value)
+        recommender = self._current()
+        if profile in self._tastes and _in_table(recommender.table, track_id):
+            self._tastes[profile].update(recommender.table, event)
+        return event
+
+    def _taste(self, profile: str, events) -> TasteModel | None:
+        if not events:
+            return None
+        if profile not in self._tastes:
+            table = self._current().table
+            rows = table.rows(e.track_id for e in events)
+            usable = [e for e, row in zip(events, rows, strict=True) if row >= 0]
+            if not usable:
+                return None
+            self._tastes[profile] = TasteModel(table.dims).fit(table, usable)
+        return self._tastes[profile]
+
+    def _suggestion(self, found: Recommendation) -> Suggestion:
+        track = self.catalog.get(found.track_id)
+        return Suggestion(track, found.score, found.reasons, found.parts)
+
+
+def _in_table(table: TrackTable, track_id: int) -> bool:
+    return bool(table.rows([track_id])[0] >= 0)
+
+
+def track_table(catalog: Catalog, model_version: str) -> TrackTable:
+    """Every track with vectors from ``model_version`` as a ``TrackTable``."""
+    ids, vectors = [], []
+    for stored in catalog.embeddings(model_version):
+        ids.append(stored.track_id)
+        vectors.append(stored.vector)
+    rows = {
+        row["id"]: row
+        for row in catalog.execute(
+            "SELECT id, title, tempo, density FROM tracks WHERE status = 'ok'"
+        )
+    }
+    kept = [i for i in range(len(ids)) if ids[i] in rows]
+    ids = [ids[i] for i in kept]
+    dims = len(vectors[0]) if vectors else 1
+    matrix = np.stack([vectors[i] for i in kept]) if kept else np.zeros((0, dims), np.float32)
+
+    def number(value) -> float:
+        return float(value) if value is not None else float("nan")
+
+    return TrackTable(
+        np.asarray(ids, dtype=np.int64),
+        matrix,
+        np.array([number(rows[i]["tempo"]) for i in ids]),
+        np.array([number(rows[i]["density"]) for i in ids]),
+        [rows[i]["title"] or "" for i in ids],
+    )

@@ -1,0 +1,129 @@
+"""Turn a song into the vectors the library searches: one per passage and one for the whole track.
+
+Runs the trained encoder in numpy (``autoencoder.NumpyEncoder``): no torch, so the indexer's
+worker processes and ``studio similar`` start fast.
+
+- Passage vectors: the encoder's unit-length latent of each window (``passages.song_windows``).
+- Track vector: the mean of the passage vectors and their spread (standard deviation per
+  dimension, weighted by ``SPREAD_WEIGHT``), made unit length. The mean says what the piece
+  mostly sounds like; the spread says how much it varies.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import InvalidInput
+from studio.core.music import Song
+from studio.similarity.autoencoder import load_numpy_encoder
+from studio.similarity.passages import (
+    LIBRARY_HOP_BEATS,
+    MAX_WINDOWS,
+    MIN_ONSETS,
+    QUERY_HOP_BEATS,
+    song_windows,
+)
+
+DEFAULT_WEIGHTS = (
+    Path(__file__).resolve().parents[2] / "resources" / "models" / "autoencoder.safetensors"
+)
+SPREAD_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class SongEmbedding:
+    """``vector`` (track, unit length or zeros), ``passages`` (n, latent), their ``starts``
+    (beats) and the ``hop`` (beats) they were taken at."""
+
+    vector: np.ndarray
+    passages: np.ndarray
+    starts: np.ndarray
+    hop: float
+
+
+def track_vector(passages: np.ndarray) -> np.ndarray:
+    """The whole-track vector from the passage vectors (zeros when there are none)."""
+    if len(passages) == 0:
+        return np.zeros(2 * passages.shape[1], dtype=np.float32)
+    vector = np.concatenate([passages.mean(axis=0), SPREAD_WEIGHT * passages.std(axis=0)])
+    norm = np.linalg.norm(vector)
+    return (vector / norm if norm > 0 else vector).astype(np.float32)
+
+
+class Embedder:
+    """The encoder loaded once; ``embed`` a library track, ``embed_query`` a short excerpt."""
+
+    def __init__(self, weights: str | os.PathLike | None = None) -> None:
+        path = Path(weights) if weights else DEFAULT_WEIGHTS
+        if not path.is_file():
+            raise InvalidInput(
+                f"no autoencoder weights at {path}; train them with `studio train autoencoder`"
+            )
+        try:
+            self._encoder, self.metadata = load_numpy_encoder(path)
+        except Exception as error:  # a damaged or foreign file
+            raise InvalidInput(f"cannot load autoencoder weights {path}: {error}") from None
+        self.path = path
+        self.model_version: str = self.metadata.get("model_version", path.stem)
+
+    @property
+    def dims(self) -> int:
+        """Length of a passage vector."""
+        return self._encoder.config.latent
+
+    def embed(
+        self, song: Song, *, hop_beats: float = LIBRARY_HOP_BEATS, min_onsets: int = MIN_ONSETS
+    ) -> SongEmbedding:
+        """Passage vectors at ``hop_beats`` (at most ``MAX_WINDOWS``) and the track vector;
+        windows with fewer than ``min_onsets`` note starts are left out."""
+        windows = song_windows(
+            song, hop_beats=hop_beats, max_windows=MAX_WINDOWS, min_onsets=min_onsets
+        )
+        passages = self._encoder.encode(windows.features)
+        return SongEmbedding(track_vector(passages), passages, windows.starts, windows.hop)
+
+    def embed_query(self, song: Song) -> SongEmbedding:
+        """Like ``embed`` at the finer query hop, every window kept so that window ``i`` starts
+        at beat ``i * hop`` (``PassageIndex`` lines windows up with the library's by position)."""
+        return self.embed(song, hop_beats=QUERY_HOP_BEATS, min_onsets=0)
+
+
+class AutoencoderMethod:
+    """The autoencoder as a method of ``studio eval retrieval``: whole-track queries compare
+    track vectors, short queries compare passages (the scoring of ``PassageIndex``)."""
+
+    def __init__(self, weights: str | os.PathLike | None = None) -> None:
+        self.embedder = Embedder(weights)
+        self.name = "autoencoder"
+
+    def index(self, songs) -> tuple:
+        """Embed every library song."""
+        from studio.similarity.index import PassageIndex
+
+        embeddings = [self.embedder.embed(song) for song in songs]
+        matrix = np.stack([e.vector for e in embeddings])
+        passages = PassageIndex(self.embedder.dims)
+        for number, embedding in enumerate(embeddings):
+            passages.add(number, embedding.passages)
+        return matrix, passages
+
+    def score_tracks(self, state: tuple, query: Song) -> np.ndarray:
+        """Cosine of the track vectors."""
+        matrix, _ = state
+        return matrix @ self.embedder.embed(query).vector
+
+    def score_passage(self, state: tuple, query: Song) -> np.ndarray:
+        """Best-aligned passage match of the query's windows against each song's windows."""
+        matrix, passages = state
+        embedding = self.embedder.embed_query(query)
+        scores = np.full(len(matrix), -1.0)
+        if len(embedding.passages) == 0 or len(passages) == 0:
+            return scores
+        phases = max(1, round(LIBRARY_HOP_BEATS / embedding.hop))
+        ids, values = passages.scores(embedding.passages, phases=phases)
+        scores[ids] = values
+        return scores

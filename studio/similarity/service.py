@@ -1,0 +1,332 @@
+"""The "similar tracks" service: rank the library against a track, a file or a few bars.
+
+Two ways of comparing, both over the autoencoder's vectors held in memory (``search.py``):
+
+- **track**: whole-track vectors (what a piece sounds like overall); used when the query is a
+  whole piece.
+- **passage**: the query's windows against every window of every library track (the best
+  stretch of each track that matches); used when the query is short (at most
+  ``SHORT_QUERY_BEATS``), such as a few bars in the editor.
+
+Only the music ranks: titles, file names and folders never enter a score. Reasons shown with a hit
+come from the data of both tracks (key, tempo, density, meter, instruments, where a passage
+matches) and are only stated when true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import InvalidInput, MidiFileError
+from studio.core.midi_info import describe_song
+from studio.core.midi_read import read_midi
+from studio.core.music import Song
+from studio.library.catalog import Catalog, CatalogTrack
+from studio.similarity.index import PassageIndex, VectorIndex
+from studio.similarity.passages import LIBRARY_HOP_BEATS, MIN_ONSETS, WINDOW_BEATS, note_arrays
+
+SHORT_QUERY_BEATS = 32.0
+"""Queries up to this long (8 bars of 4/4: an idea, a phrase) are matched passage by passage;
+longer ones (a whole chorale is 12–16 bars) compare as whole tracks."""
+CLOSE_TEMPO = 0.1
+CLOSE_DENSITY = 0.25
+GOOD_PASSAGE_MATCH = 0.8
+CLOSE_PASSAGE = 0.95
+"""A whole-track hit says where it holds a passage this close to one of the query's."""
+MODES = ("auto", "track", "passage")
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    """What the reasons compare: the query's key, tempo, meter, density and instruments."""
+
+    key: str | None
+    tempo: float | None
+    time_signature: str | None
+    density: float | None
+    programs: frozenset[int]
+    beats_per_bar: float = 4.0
+
+    @classmethod
+    def of_song(cls, song: Song) -> QueryFacts:
+        info = describe_song(song)
+        beats = info["duration_beats"]
+        pitched = [t for t in song.tracks if not t.is_drum]
+        notes = sum(len(t.notes) for t in pitched)
+        return cls(
+            key=info["key"]["stated"] or info["key"]["estimated"],
+            tempo=info["tempo_bpm"],
+            time_signature=info["time_signature"],
+            density=notes / beats if beats > 0 else None,
+            programs=frozenset(t.program for t in pitched if t.notes),
+            beats_per_bar=song.time_signature.beats_per_bar,
+        )
+
+    @classmethod
+    def of_track(cls, track: CatalogTrack) -> QueryFacts:
+        return cls(
+            key=track.key_stated or track.key_estimated,
+            tempo=track.tempo,
+            time_signature=track.time_signature,
+            density=track.density,
+            programs=frozenset(p for p in track.programs if p < 128),
+            beats_per_bar=_beats_per_bar(track.time_signature),
+        )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One similar track: its catalog row, the cosine score, reasons, and for a passage query
+    the matching stretch of the track (``match_beats``: first and last beat)."""
+
+    track: CatalogTrack
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    match_beats: tuple[float, float] | None = None
+
+    def to_json(self, rank: int) -> dict:
+        """A JSON-ready dict (``rank`` counts from 1)."""
+        track = self.track
+        match = None
+        if self.match_beats is not None:
+            first, last = self.match_beats
+            per_bar = _beats_per_bar(track.time_signature)
+            match = {
+                "start_beat": first,
+                "end_beat": last,
+                "bars": [int(first // per_bar) + 1, int(np.ceil(last / per_bar))],
+            }
+        return {
+            "rank": rank,
+            "id": track.id,
+            "title": track.title,
+            "path": track.display_path,
+            "score": round(self.score, 4),
+            "reasons": self.reasons,
+            "match": match,
+            "key": track.key_stated or track.key_estimated,
+            "tempo": track.tempo,
+            "density": track.density,
+            "time_signature": track.time_signature,
+        }
+
+
+@dataclass(frozen=True)
+class SimilarResult:
+    """The ranked suggestions and how they were found (``mode``: 'track' or 'passage')."""
+
+    suggestions: list[Suggestion]
+    mode: str
+    model_version: str
+
+
+def _beats_per_bar(time_signature: str | None) -> float:
+    try:
+        numerator, denominator = (int(x) for x in (time_signature or "4/4").split("/"))
+        return numerator * 4 / denominator
+    except ValueError:
+        return 4.0
+
+
+class SimilarityService:
+    """Similar tracks from one catalog, with the vectors of one embedder held in memory.
+
+    The in-memory indexes are rebuilt when the catalog changed since the last query (another
+    indexing run, a removed file), so results always match the database.
+    """
+
+    def __init__(self, catalog: Catalog, embedder) -> None:
+        self.catalog = catalog
+        self.embedder = embedder
+        self._marker: tuple | None = None
+        self._tracks = VectorIndex(2 * embedder.dims)
+        self._passages = PassageIndex(embedder.dims)
+        self._library_hop = LIBRARY_HOP_BEATS
+        self._starts: dict[int, np.ndarray] = {}
+        self._hashes: dict[str, list[int]] = {}
+
+    @property
+    def size(self) -> int:
+        """Tracks that can be searched (status ok, with vectors from this model)."""
+        self.refresh()
+        return len(self._tracks)
+
+    def refresh(self) -> None:
+        """Reload the vectors if the catalog changed."""
+        marker = self.catalog.change_marker()
+        if marker == self._marker:
+            return
+        version = self.embedder.model_version
+        tracks = VectorIndex(2 * self.embedder.dims)
+        passages = PassageIndex(self.embedder.dims)
+        ids, vectors, hops, starts = [], [], [], {}
+        for stored in self.catalog.embeddings(version):
+            ids.append(stored.track_id)
+            vectors.append(stored.vector)
+            passages.add(stored.track_id, stored.passages)
+            hops.append(stored.passage_hop)
+            starts[stored.track_id] = stored.passage_starts
+        if ids:
+            tracks.add(ids, np.stack(vectors))
+        hashes: dict[str, list[int]] = {}
+        for row in self.catalog.execute(
+            "SELECT id, content_hash FROM tracks WHERE status = 'ok' AND content_hash IS NOT NULL"
+        ):
+            hashes.setdefault(row[1], []).append(row[0])
+        self._tracks, self._passages, self._hashes = tracks, passages, hashes
+        self._starts = starts
+        # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
+        usual = [hop for hop in hops if hop > 0]
+        self._library_hop = float(np.median(usual)) if usual else LIBRARY_HOP_BEATS
+        self._marker = marker
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def similar_to_track(self, track_id: int, *, top: int = 10) -> SimilarResult:
+        """Tracks like library track ``track_id`` (it and its byte-identical copies left out)."""
+        track = self.catalog.get(track_id)
+        if track is None:
+            raise InvalidInput(f"no track with id {track_id} in the library")
+        if track.status != "ok":
+            raise InvalidInput(f"track {track_id} is {track.status}: {track.error or 'file gone'}")
+        self.refresh()
+        stored = self.catalog.embedding(track_id, self.embedder.model_version)
+        exclude = {track_id, *self._hashes.get(track.content_hash or "", [])}
+        if stored is None:  # indexed without a model: embed it now
+            song = _read(track.path)
+            return self._rank_song(song, QueryFacts.of_track(track), exclude, top, "track")
+        hits = self._tracks.top_k(stored.vector, top, exclude=exclude)
+        return self._result(hits, QueryFacts.of_track(track), stored.passages)
+
+    def similar_to_file(
+        self, path: str | os.PathLike, *, top: int = 10, mode: str = "auto"
+    ) -> SimilarResult:
+        """Tracks like a MIDI file (in the library or not; its byte-identical copies left out)."""
+        data = _read_bytes(path)
+        try:
+            song = read_midi(data)
+        except MidiFileError as error:
+            raise InvalidInput(f"{path}: {error}") from None
+        exclude = set(self._hashes_of(hashlib.sha256(data).hexdigest()))
+        return self.similar_to_song(song, top=top, mode=mode, exclude=exclude)
+
+    def similar_to_song(
+        self, song: Song, *, top: int = 10, mode: str = "auto", exclude=()
+    ) -> SimilarResult:
+        """Tracks like a song in memory (the melody in the editor, say)."""
+        if mode not in MODES:
+            raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if mode == "auto":
+            mode = "passage" if song.end <= SHORT_QUERY_BEATS else "track"
+        return self._rank_song(song, QueryFacts.of_song(song), set(exclude), top, mode)
+
+    # -- ranking --------------------------------------------------------------------------------
+
+    def _hashes_of(self, content_hash: str) -> list[int]:
+        self.refresh()
+        return self._hashes.get(content_hash, [])
+
+    def _rank_song(
+        self, song: Song, facts: QueryFacts, exclude: set[int], top: int, mode: str
+    ) -> SimilarResult:
+        self.refresh()
+        if mode == "track":
+            embedding = self.embedder.embed(song)
+            if len(embedding.passages) == 0:
+                raise InvalidInput("the query has too few notes to compare")
+            hits = self._tracks.top_k(embedding.vector, top, exclude=exclude)
+            return self._result(hits, facts, embedding.passages)
+        if len(note_arrays(song)) < MIN_ONSETS:
+            raise InvalidInput("the query has too few notes to compare")
+        query = self.embedder.embed_query(song)
+        phases = max(1, round(self._library_hop / query.hop))
+        hits = self._passages.top_k(query.passages, top, exclude=exclude, phases=phases)
+        suggestions = []
+        for hit in hits:
+            track = self.catalog.get(hit.track_id)
+            # Line the query up with the track: its window ``query_window`` sits on the track's
+            # window ``window``; the span covers the whole query from there.
+            first = self._starts[hit.track_id][hit.window] - query.starts[hit.query_window]
+            first = max(0.0, float(first))
+            span = (first, first + max(float(song.end), WINDOW_BEATS))
+            bars = _bars_text(span, _beats_per_bar(track.time_signature))
+            how = "a passage matches" if hit.score >= GOOD_PASSAGE_MATCH else "closest passage"
+            reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
+            reasons += _reasons(facts, track)
+            suggestions.append(Suggestion(track, float(hit.score), reasons, span))
+        return SimilarResult(suggestions, "passage", self.embedder.model_version)
+
+    def _result(self, hits, facts: QueryFacts, query_passages: np.ndarray) -> SimilarResult:
+        """Suggestions of a whole-track ranking, with the closest passage pair when it is close."""
+        suggestions = []
+        for track_id, score in hits:
+            track = self.catalog.get(track_id)
+            reasons = [f"sounds alike overall ({score:.2f} similarity)"]
+            span = None
+            if len(query_passages) and track_id in self._passages:
+                cosines = self._passages.passages(track_id) @ query_passages.T
+                window, _ = np.unravel_index(int(np.argmax(cosines)), cosines.shape)
+                if cosines[window].max() >= CLOSE_PASSAGE:
+                    first = float(self._starts[track_id][window])
+                    span = (first, first + WINDOW_BEATS)
+                    bars = _bars_text(span, _beats_per_bar(track.time_signature))
+                    reasons.append(
+                        f"melodic and harmonic match at {bars} ({cosines[window].max():.2f})"
+                    )
+            reasons += _reasons(facts, track)
+            suggestions.append(Suggestion(track, float(score), reasons, span))
+        return SimilarResult(suggestions, "track", self.embedder.model_version)
+
+
+def _bars_text(span: tuple[float, float], per_bar: float) -> str:
+    first = int(span[0] // per_bar) + 1
+    last = max(first, int(np.ceil(span[1] / per_bar)))
+    return f"bars {first}–{last}"
+
+
+def _close(a: float, b: float, share: float) -> bool:
+    return abs(a - b) <= share * max(a, b)
+
+
+def _reasons(query: QueryFacts, track: CatalogTrack) -> list[str]:
+    """What ``track`` shares with the query (key, rhythm, tempo, meter, instruments), each
+    statement true of the data."""
+    reasons = []
+    other = QueryFacts.of_track(track)
+    if query.key and other.key and query.key == other.key:
+        reasons.append(f"same key ({query.key})")
+    if query.density and other.density and _close(query.density, other.density, CLOSE_DENSITY):
+        reasons.append(f"similar rhythm: {other.density:.1f} vs {query.density:.1f} notes per beat")
+    if query.tempo and other.tempo and _close(query.tempo, other.tempo, CLOSE_TEMPO):
+        reasons.append(f"close tempo: {other.tempo:.0f} vs {query.tempo:.0f} BPM")
+    if query.time_signature and query.time_signature == other.time_signature:
+        reasons.append(f"same meter ({query.time_signature})")
+    shared = query.programs & other.programs
+    if shared and len(shared) == len(query.programs | other.programs):
+        from studio.core.gm import program_name
+
+        names = ", ".join(program_name(p) for p in sorted(shared)[:3])
+        reasons.append(f"same instruments ({names})")
+    return reasons
+
+
+def _read_bytes(path: str | os.PathLike) -> bytes:
+    target = Path(os.fsdecode(path))
+    if target.is_dir():
+        raise InvalidInput(f"{target} is a folder, not a MIDI file")
+    try:
+        return target.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {target}: {error.strerror or error}") from None
+
+
+def _read(path: bytes) -> Song:
+    try:
+        return read_midi(_read_bytes(path))
+    except MidiFileError as error:
+        raise InvalidInput(f"{os.fsdecode(path)}: {error}") from None

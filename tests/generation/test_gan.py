@@ -1,0 +1,122 @@
+"""The networks and the training loop, for real, on a tiny model and data set."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+from conftest import torchrun_two_ranks
+from safetensors import safe_open
+
+from studio.generation.data import SPEC
+from studio.generation.gan import (
+    Discriminator,
+    Generator,
+    gumbel_samples,
+    hold_decode,
+    make_conditions,
+)
+from studio.generation.train import CHECKPOINT_NAME, TrainConfig, sample_batch, train_gan
+
+
+def test_shapes(tiny_config):
+    config = tiny_config
+    generator, discriminator = Generator(config), Discriminator(config)
+    batch = 5
+    conditions = make_conditions(
+        torch.zeros(batch, 12), torch.zeros(batch, dtype=torch.long),
+        torch.ones(batch, dtype=torch.long), torch.full((batch,), 0.5),
+        torch.arange(batch) % 4, torch.ones(batch),
+    )  # fmt: skip
+    assert conditions.shape == (batch, config.condition_dim)
+    previous = torch.zeros(batch, config.bar_dim)
+    pitch, onset = generator(torch.randn(batch, config.noise_dim), conditions, previous)
+    assert pitch.shape == (batch, 16, config.n_classes) and onset.shape == (batch, 16)
+    sampled_pitch, sampled_onset = gumbel_samples(pitch, onset)
+    assert torch.all(sampled_pitch.sum(-1) == 1)
+    onset_values = sampled_onset.detach()  # straight-through: 0/1 up to float rounding
+    assert torch.allclose(onset_values, onset_values.round(), atol=1e-6)
+    bar = torch.cat([sampled_pitch, sampled_onset.unsqueeze(-1)], -1).flatten(1)
+    assert discriminator(previous, bar, conditions).shape == (batch,)
+
+
+def test_hold_decode_repeats_until_the_next_onset():
+    classes = 4
+    picks = torch.nn.functional.one_hot(torch.tensor([[1, 2, 3, 0]]), classes).float()
+    onsets = torch.tensor([[0.0, 1.0, 0.0, 1.0]])
+    before = torch.nn.functional.one_hot(torch.tensor([3]), classes).float()
+    sounding = hold_decode(picks, onsets, before).argmax(-1)
+    assert sounding.tolist() == [[3, 2, 2, 0]]  # held from the bar before, then 2 held, then 0
+
+
+def test_batches_come_with_their_previous_bar(tiny_dataset):
+    rng = np.random.default_rng(0)
+    rows = tiny_dataset.pairs("train")[:8]
+    batch = sample_batch(tiny_dataset, rows, rng, octave_probability=0.0)
+    n = SPEC.rest_index + 1
+    bars = batch.bar.view(8, 16, n + 1)[..., :n].argmax(-1).numpy()
+    previous = batch.previous_bar.view(8, 16, n + 1)[..., :n].argmax(-1).numpy()
+    assert np.array_equal(bars, tiny_dataset.pitch[rows])
+    assert np.array_equal(previous, tiny_dataset.pitch[rows - 1])
+    assert torch.all(batch.conditions[:, -1] == 1)  # every row has a previous bar
+
+
+def test_a_few_steps_change_the_weights_and_resume(tiny_dataset, tiny_config, tmp_path):
+    config = tiny_config
+    torch.manual_seed(0)
+    before = Generator(config).state_dict()
+    summary = train_gan(
+        tiny_dataset, tmp_path, config=config,
+        train=TrainConfig(epochs=1, steps_per_epoch=4, batch_size=16),
+    )  # fmt: skip
+    assert summary["steps"] == 4
+    assert all(np.isfinite(v) for v in summary["losses"].values())
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
+    after = state["model"]["generator"]
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    with safe_open(summary["weights"], framework="pt") as handle:
+        assert json.loads(handle.metadata()["config"]) == config.to_dict()
+    resumed = train_gan(
+        tiny_dataset, tmp_path, config=config,
+        train=TrainConfig(epochs=2, steps_per_epoch=4, batch_size=16), resume=True,
+    )  # fmt: skip
+    assert resumed["steps"] == 8
+    assert torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)["epoch"] == 2
+
+
+WORKER = """
+import sys
+from pathlib import Path
+from studio.generation.data import MelodyDataset
+from studio.generation.gan import GanConfig
+from studio.generation.train import TrainConfig, train_gan
+
+tiny = GanConfig(noise_dim=8, prev_dim=16, hidden_dim=32, disc_hidden_dim=32)
+summary = train_gan(MelodyDataset.load(sys.argv[1]), sys.argv[2], config=tiny,
+                    train=TrainConfig(epochs=1, steps_per_epoch=3, batch_size=16))
+Path(sys.argv[2], f"rank{summary['rank']}-of-{summary['world_size']}.txt").write_text(
+    summary["generator_sha256"])
+"""
+
+
+def test_torchrun_two_processes_end_with_identical_weights(tiny_dataset, tmp_path):
+    data_path = tmp_path / "data.npz"
+    tiny_dataset.save(data_path)
+    ranks = torchrun_two_ranks(WORKER, tmp_path, data_path)
+    out = tmp_path / "run"
+    assert set(ranks) == {"rank0-of-2.txt", "rank1-of-2.txt"}
+    assert ranks["rank0-of-2.txt"] == ranks["rank1-of-2.txt"]  # DDP kept the weights in step
+    assert (out / "gan.safetensors").exists() and (out / CHECKPOINT_NAME).exists()
+
+
+def test_no_training_melodies_is_a_clear_error(tiny_dataset, tmp_path):
+    import dataclasses
+
+    import pytest
+
+    from studio.core.errors import StudioError
+
+    held_out = dataclasses.replace(tiny_dataset, split=np.full_like(tiny_dataset.split, 2))
+    with pytest.raises(StudioError, match="no training melodies"):
+        train_gan(held_out, tmp_path)

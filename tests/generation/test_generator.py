@@ -1,0 +1,174 @@
+"""The generation service: guarantees hold whatever the network proposes."""
+
+from __future__ import annotations
+
+import io
+from itertools import pairwise
+
+import pretty_midi
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studio.core.errors import InvalidInput, StudioError
+from studio.core.midi_write import midi_bytes
+from studio.core.music import Note
+from studio.core.theory import SCALES, Chord, Key
+from studio.generation.generator import (
+    DEFAULT_WEIGHTS,
+    GenerationSettings,
+    MelodyGenerator,
+    melody_song,
+)
+
+
+@pytest.fixture(scope="module")
+def generator(tiny_model) -> MelodyGenerator:
+    return MelodyGenerator(tiny_model)
+
+
+def bar_of(note: Note) -> int:
+    return int(note.start // 4)
+
+
+def assert_well_formed(notes, bars: int, first_bar: int = 0) -> None:
+    assert all(n.duration >= 0.25 for n in notes), "no zero-length (or sub-sixteenth) notes"
+    assert all(n.start + n.duration <= (first_bar + bars) * 4 + 1e-9 for n in notes)
+    ordered = sorted(notes, key=lambda n: n.start)
+    assert all(a.end <= b.start + 1e-9 for a, b in pairwise(ordered))
+    sounding = {b for n in notes for b in range(bar_of(n), int((n.end - 1e-9) // 4) + 1)}
+    assert set(range(first_bar, first_bar + bars)) <= sounding, "no empty bars"
+
+
+@given(
+    tonic=st.integers(0, 11),
+    mode=st.sampled_from(sorted(SCALES)),
+    chords=st.lists(st.builds(Chord, st.integers(0, 11), st.sampled_from(["maj", "min", "7"])),
+                    max_size=4),
+    temperature=st.floats(0.2, 3.0),
+    seed=st.integers(0, 2**31),
+)  # fmt: skip
+@settings(max_examples=40, deadline=None)
+def test_key_lock_and_range_always_hold(generator, tonic, mode, chords, temperature, seed):
+    key = Key(tonic, mode)
+    request = GenerationSettings(
+        bars=4, key=key, chords=tuple(chords), temperature=temperature, low=55, high=79
+    )
+    for melody in generator.generate(request, count=2, seed=seed):
+        assert melody.notes
+        assert all(key.contains(n.pitch) for n in melody.notes)
+        assert all(55 <= n.pitch <= 79 for n in melody.notes)
+        assert_well_formed(melody.notes, 4)
+
+
+def test_same_seed_same_melody_other_seed_other_melody(generator):
+    request = GenerationSettings(bars=8, key=Key.parse("D minor"))
+    first = generator.generate(request, count=3, seed=42)
+    again = generator.generate(request, count=3, seed=42)
+    assert [m.notes for m in first] == [m.notes for m in again]
+    assert len({m.notes for m in first}) == 3
+    assert [m.seed for m in first] == [42, 43, 44]
+    # variation i alone, by its seed, is the same melody
+    assert generator.generate(request, count=1, seed=43)[0].notes == first[1].notes
+
+
+def test_full_chord_tone_strength_puts_chord_tones_on_strong_beats(generator):
+    request = GenerationSettings(
+        bars=8, key=Key.parse("C"), chords=tuple(Chord.parse(c) for c in ("C", "F", "G", "Am")),
+        chord_tone_strength=1.0,
+    )  # fmt: skip
+    for melody in generator.generate(request, count=4, seed=1):
+        for note in melody.notes:
+            if note.start % 2 == 0:
+                chord = request.chord_for_bar(bar_of(note))
+                assert chord.contains(note.pitch), (note, chord)
+
+
+def test_velocities_are_not_all_equal(generator):
+    melody = generator.generate(GenerationSettings(bars=4), seed=3)[0]
+    assert len({n.velocity for n in melody.notes}) > 1
+
+
+def test_continue_keeps_the_primer_and_adds_bars(generator):
+    primer = tuple(
+        Note(p, i * 0.5, 0.5, 90) for i, p in enumerate([67, 69, 71, 72, 74, 72, 71, 69])
+    )
+    request = GenerationSettings(bars=3, key=Key.parse("G"))
+    (melody,) = generator.continue_melody(primer, request, seed=5)
+    assert melody.notes[: len(primer)] == primer
+    assert melody.first_bar == 1
+    assert_well_formed(melody.notes[len(primer) :], 3, first_bar=1)
+    with pytest.raises(InvalidInput, match="no notes"):
+        generator.continue_melody((), request)
+
+
+def test_regenerate_changes_only_the_chosen_bar(generator):
+    request = GenerationSettings(bars=4, key=Key.parse("A minor"))
+    original = generator.generate(request, seed=11)[0].notes
+    redone = generator.regenerate_bars(original, [2], request, seed=99)
+
+    def bar_notes(notes, bar):
+        return [n for n in notes if bar_of(n) == bar]
+
+    for bar in (0, 3):
+        assert bar_notes(redone.notes, bar) == bar_notes(original, bar)
+    # bar 1 keeps its notes; only one held into bar 2 is cut at the bar line
+    assert [(n.pitch, n.start) for n in bar_notes(redone.notes, 1)] == [
+        (n.pitch, n.start) for n in bar_notes(original, 1)
+    ]
+    assert [n for n in redone.notes if bar_of(n) == 2] != [n for n in original if bar_of(n) == 2]
+    assert all(Key.parse("A minor").contains(n.pitch) for n in redone.notes)
+    assert_well_formed(redone.notes, 4)
+
+
+def test_morph_gives_in_between_melodies(generator):
+    request = GenerationSettings(bars=4)
+    a, b = generator.generate(request, count=2, seed=8)
+    steps = generator.morph(a, b, steps=4)
+    assert len(steps) == 4
+    for melody in steps:
+        assert_well_formed(melody.notes, 4)
+    with pytest.raises(InvalidInput):
+        generator.morph(a, generator.generate(GenerationSettings(bars=2), seed=1)[0])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [dict(bars=0), dict(bars=33), dict(temperature=0), dict(temperature=-1), dict(density=1.5),
+     dict(chord_tone_strength=2), dict(low=60, high=65), dict(tempo=0)],
+)  # fmt: skip
+def test_nonsense_settings_are_refused(bad):
+    with pytest.raises(InvalidInput):
+        GenerationSettings(**bad)
+
+
+def test_exported_song_reads_back_in_pretty_midi(generator):
+    request = GenerationSettings(bars=8, key=Key.parse("Eb"), tempo=96)
+    melody = generator.generate(request, seed=4)[0]
+    song = melody_song(melody, program=73, with_chords=True)
+    pm = pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(song)))
+    assert pm.get_end_time() == pytest.approx(8 * 4 * 60 / 96)
+    assert pm.get_tempo_changes()[1][0] == pytest.approx(96)
+    assert pm.key_signature_changes[0].key_number == pretty_midi.key_name_to_key_number("Eb Major")
+    melody_track, chords = pm.instruments
+    assert melody_track.program == 73 and len(chords.notes) == 8 * 3
+
+
+def test_missing_or_foreign_model_file_is_a_clear_error(tmp_path):
+    with pytest.raises(StudioError, match="not found"):
+        MelodyGenerator(tmp_path / "none.safetensors")
+    bogus = tmp_path / "bogus.safetensors"
+    bogus.write_bytes(b"not a model at all")
+    with pytest.raises(StudioError, match="not a Motif Studio melody model"):
+        MelodyGenerator(bogus)
+
+
+def test_the_shipped_model_loads_and_generates():
+    assert DEFAULT_WEIGHTS.is_file(), "resources/models/gan.safetensors must ship with the app"
+    generator = MelodyGenerator()
+    request = GenerationSettings(bars=8, key=Key.parse("F"), density=0.5)
+    melodies = generator.generate(request, count=8, seed=0)
+    assert len({m.notes for m in melodies}) == 8
+    for melody in melodies:
+        assert all(request.key.contains(n.pitch) for n in melody.notes)
+        assert_well_formed(melody.notes, 8)

@@ -1,0 +1,75 @@
+"""The suggestion service over a real catalog: table from the database, reactions learnt at once."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from studio.core.errors import InvalidInput
+from studio.library import feedback
+from studio.library.catalog import Catalog
+from studio.library.indexer import DEMO_LIBRARY, index_folders
+from studio.recommend.service import SuggestionService, track_table
+from studio.similarity.embedder import Embedder
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("demo") / "library.sqlite"
+    with Catalog(db) as catalog:
+        index_folders(catalog, [DEMO_LIBRARY], workers=1)
+    return db
+
+
+@pytest.fixture
+def catalog(demo_db, tmp_path):
+    copy = tmp_path / "library.sqlite"
+    shutil.copy(demo_db, copy)
+    with Catalog(copy) as opened:
+        yield opened
+
+
+def test_the_table_holds_every_embedded_track(catalog):
+    version = Embedder().model_version
+    table = track_table(catalog, version)
+    assert len(table) == catalog.counts()["ok"] == 42
+    track = catalog.get(int(table.ids[0]))
+    assert table.titles[0] == track.title and table.tempo[0] == track.tempo
+    stored = catalog.embedding(track.id, version)
+    assert np.allclose(table.vectors[0], stored.vector, atol=1e-6)
+
+
+def test_each_reaction_changes_the_next_suggestions(catalog):
+    service = SuggestionService(catalog, Embedder().model_version)
+    chorales = [t.id for t in catalog.tracks("ok") if "bach-chorale" in t.display_path]
+    tunes = [t.id for t in catalog.tracks("ok") if "bach-chorale" not in t.display_path]
+    service.react(chorales[0], "like", profile="default")
+    first = service.recommend("default", top=10)
+    taste = service._tastes["default"]
+    steps = taste.steps
+    for track_id in tunes[:3]:
+        service.react(track_id, "like", profile="default")
+    assert taste.steps > steps  # the kept model learnt from the new likes, no refit
+    second = service.recommend("default", top=10)
+    assert [s.track.id for s in first] != [s.track.id for s in second]
+    shown = {s.track.id for s in second}
+    assert not shown & {chorales[0], *tunes[:3]}  # reacted to just now: held back
+    tune_share = sum(s.track.id in tunes for s in second) / len(second)
+    assert tune_share > sum(s.track.id in tunes for s in first) / len(first)
+
+
+def test_profiles_and_seeds_are_checked(catalog):
+    service = SuggestionService(catalog, Embedder().model_version)
+    with pytest.raises(InvalidInput, match="no profile 'nobody'"):
+        service.recommend("nobody")
+    feedback.create_profile(catalog, "guest")
+    assert len(service.recommend("guest", top=5)) == 5
+    with pytest.raises(InvalidInput, match="has no vectors"):
+        service.recommend("guest", seed_track=99999)
+
+
+def test_a_library_without_vectors_suggests_nothing(tmp_path):
+    with Catalog(tmp_path / "library.sqlite") as catalog:
+        assert SuggestionService(catalog, "some-model").recommend("default") == []

@@ -25,6 +25,7 @@ def main() -> None:
     from studio.core.midi_write import midi_bytes
     from studio.library.catalog import Catalog
     from studio.library.indexer import index_folders
+    from studio.similarity.embedder import Embedder
 
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     count = int(arguments[0]) if arguments else 2000
@@ -41,14 +42,15 @@ def main() -> None:
             db = scratch / f"{embed}.sqlite"
             with Catalog(db) as catalog:
                 started = time.perf_counter()
-                summary = index_folders(catalog, [folder], embed=embed)
+                embedder = Embedder() if embed else None
+                summary = index_folders(catalog, [folder], embedder=embedder)
                 seconds = time.perf_counter() - started
                 assert summary.indexed == count, summary.skipped[:3]
                 assert summary.embedded == (count if embed else 0)
                 rows.append((f"first run, {label}", f"{seconds:.2f} s", f"{count / seconds:.0f}"))
                 if embed:
                     started = time.perf_counter()
-                    again = index_folders(catalog, [folder])
+                    again = index_folders(catalog, [folder], embedder=embedder)
                     seconds = time.perf_counter() - started
                     assert again.unchanged == count
                     rows.append(("second run, nothing changed", f"{seconds * 1000:.0f} ms",

@@ -40,8 +40,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Index the folders and print the summary."""
+    from studio.core.resources import AUTOENCODER_WEIGHTS, DEMO_LIBRARY
     from studio.library.catalog import Catalog, default_db_path, set_aside
-    from studio.library.indexer import DEMO_LIBRARY, index_folders
+    from studio.library.indexer import index_folders
+    from studio.similarity.embedder import Embedder
 
     args.folders = args.folders or [DEMO_LIBRARY]
     for folder in args.folders:
@@ -54,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"the old library is now {moved}", file=sys.stderr)
     with Catalog(db_path) as catalog, cancel_on_interrupt() as cancel:
         with progress_bar("indexing", enabled=not args.json) as progress:
-            summary = index_folders(catalog, args.folders, progress=progress, cancel=cancel)
+            embedder = Embedder() if AUTOENCODER_WEIGHTS.is_file() else None
+            summary = index_folders(
+                catalog, args.folders, embedder=embedder, progress=progress, cancel=cancel
+            )
         counts = catalog.counts()
     if args.json:
         document = summary.to_json()

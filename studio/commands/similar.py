@@ -37,15 +37,16 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 def prepare_library(catalog, embedder, *, show: bool) -> None:
     """First run: index the demo library into an empty catalog. Then embed the tracks that have
     no vectors from this model yet (indexed without one, or before a model update)."""
-    from studio.library.indexer import DEMO_LIBRARY, embed_missing, index_folders
+    from studio.core.resources import DEMO_LIBRARY
+    from studio.library.indexer import embed_missing, index_folders
 
     if catalog.counts()["total"] == 0 and DEMO_LIBRARY.is_dir():
         print("the library is empty: indexing the demo library first…", file=sys.stderr)
         with progress_bar("indexing", enabled=show) as progress:
-            index_folders(catalog, [DEMO_LIBRARY], weights=embedder.path, progress=progress)
+            index_folders(catalog, [DEMO_LIBRARY], embedder=embedder, progress=progress)
     if catalog.paths_without_embedding(embedder.model_version):
         with progress_bar("embedding tracks for this model", enabled=show) as progress:
-            embed_missing(catalog, weights=embedder.path, progress=progress)
+            embed_missing(catalog, embedder, progress=progress)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -111,8 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train_autoencoder(args: argparse.Namespace, out: Path, show: bool) -> int:
-    from studio.library.catalog import path_bytes
-    from studio.library.indexer import find_midi_files
+    from studio.core.midi_files import midi_paths
     from studio.similarity.corpus import ensure_corpus
     from studio.similarity.train import AutoencoderTrainConfig, load_songs, train_autoencoder
 
@@ -124,8 +123,7 @@ def _train_autoencoder(args: argparse.Namespace, out: Path, show: bool) -> int:
             # The evaluation sets of `studio eval retrieval` are never trained on.
             paths = [f.path for f in corpus if f.role == "train"]
         else:  # the indexer's walk: every MIDI suffix and case, no symlink loops
-            found = find_midi_files(path_bytes(args.data), problems)
-            paths = sorted(Path(os.fsdecode(path)) for path, _, _ in found)
+            paths = midi_paths(args.data, problems)
         with progress_bar("reading the data", enabled=show) as progress:
             songs = load_songs(paths, progress=progress, cancel=cancel)
         songs.skipped.extend(problems)

@@ -16,3 +16,7 @@ class InvalidInput(StudioError, ValueError):
 
 class MidiFileError(StudioError):
     """A file cannot be read as MIDI: missing, not MIDI, truncated, corrupt or absurdly large."""
+
+
+class ModelFileError(StudioError):
+    """A model's weights file is missing, damaged or not the kind of model expected."""

@@ -40,7 +40,7 @@ KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 # The weight, in beats, of a note shorter than this (zero-length notes still count).
 MIN_NOTE_WEIGHT = 1 / 32
 
-# The 24 candidate keys, in the row order of ``_profile_matrix``: 12 majors then 12 minors.
+# The 24 candidate keys, in the row order of ``profile_matrix``: 12 majors then 12 minors.
 _KEYS = tuple(Key(tonic, mode) for mode in ("major", "natural_minor") for tonic in range(12))
 
 Music = Iterable[Note] | Track | Song
@@ -70,22 +70,25 @@ def _pitched_notes(music: Music) -> Iterable[Note]:
     return music
 
 
-def pitch_class_histogram(music: Music) -> np.ndarray:
-    """Duration-weighted share of each pitch class (index 0 = C), shape (12,), summing to 1.
+def pitch_class_histogram(music: Music, *, weighting: str = "duration") -> np.ndarray:
+    """Share of each pitch class (index 0 = C), shape (12,), summing to 1; zeros without notes.
 
     ``music`` is an iterable of ``Note``, a ``Track`` or a ``Song`` (drum tracks are ignored).
-    Each note weighs its duration in beats, at least ``MIN_NOTE_WEIGHT``. Returns zeros when
-    there are no notes.
+    With ``weighting="duration"`` (for key finding) each note weighs its duration in beats, at
+    least ``MIN_NOTE_WEIGHT``; with ``"count"`` (the melody metrics) every note weighs 1.
     """
+    if weighting not in ("duration", "count"):
+        raise InvalidInput(f"weighting must be 'duration' or 'count', not {weighting!r}")
     histogram = np.zeros(12)
     for note in _pitched_notes(music):
-        histogram[note.pitch % 12] += max(note.duration, MIN_NOTE_WEIGHT)
+        weight = max(note.duration, MIN_NOTE_WEIGHT) if weighting == "duration" else 1.0
+        histogram[note.pitch % 12] += weight
     total = histogram.sum()
     return histogram / total if total > 0 else histogram
 
 
 @cache
-def _profile_matrix(profile: str) -> np.ndarray:
+def profile_matrix(profile: str) -> np.ndarray:
     """The 24 rotated profiles as rows (see ``_KEYS``), each standardised to mean 0, norm 1."""
     if profile not in KEY_PROFILES:
         valid = ", ".join(KEY_PROFILES)
@@ -110,7 +113,7 @@ def key_correlations(histogram: np.ndarray, *, profile: str = "krumhansl") -> np
     norm = np.linalg.norm(centred)
     if norm < 1e-12 * max(1.0, float(np.abs(values).max())):
         return None
-    return _profile_matrix(profile) @ (centred / norm)
+    return profile_matrix(profile) @ (centred / norm)
 
 
 def estimate_key(music: Music, *, profile: str = "krumhansl") -> KeyEstimate | None:
@@ -127,7 +130,7 @@ def estimate_key(music: Music, *, profile: str = "krumhansl") -> KeyEstimate | N
     Raises:
         InvalidInput: for an unknown profile name.
     """
-    _profile_matrix(profile)  # an unknown profile is an error even without notes
+    profile_matrix(profile)  # an unknown profile is an error even without notes
     correlations = key_correlations(pitch_class_histogram(music), profile=profile)
     if correlations is None:
         return None

@@ -22,7 +22,7 @@ from studio.core.melody import TOLERANCE
 from studio.core.music import Note
 
 BEATS_PER_BAR = 4
-"""Generation is in 4/4 for now."""
+"""The models' grid is a 4/4 bar (generation, its data and its metrics); the one definition."""
 
 DEFAULT_VELOCITY = 100
 """Velocity of decoded notes whose velocity is unknown (0 in the array)."""

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import combinations, pairwise
 
 import numpy as np
 
+from studio.core import keyfinding
 from studio.core.errors import InvalidInput
 from studio.core.music import Note
+from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.theory import Chord, Key
 
 Melody = Sequence[Note]
 
-BEATS_PER_BAR = 4
 STEPS_PER_BEAT = 4
 STEPS_PER_BAR = BEATS_PER_BAR * STEPS_PER_BEAT
 _EPS = 1e-6
@@ -138,14 +140,6 @@ def average_interval(melody: Melody) -> float:
 def _normalised(counts: np.ndarray) -> np.ndarray:
     total = counts.sum()
     return counts / total if total else counts
-
-
-def pitch_class_histogram(melody: Melody) -> np.ndarray:
-    """Share of notes on each pitch class 0–11 (counts, not durations); zeros if empty."""
-    counts = np.zeros(12)
-    for note in melody:
-        counts[note.pitch % 12] += 1
-    return _normalised(counts)
 
 
 def interval_histogram(melody: Melody) -> np.ndarray:
@@ -299,7 +293,8 @@ SCALAR_FEATURES: dict[str, Callable[[Melody], float]] = {
 """Features compared by ``feature_overlaps`` as one number per melody."""
 
 HISTOGRAM_FEATURES: dict[str, Callable[[Melody], np.ndarray]] = {
-    "pitch_class_histogram": pitch_class_histogram,
+    # Each note counts once (key finding weighs them by duration instead).
+    "pitch_class_histogram": partial(keyfinding.pitch_class_histogram, weighting="count"),
     "interval_histogram": interval_histogram,
     "ioi_histogram": ioi_histogram,
     "note_length_histogram": note_length_histogram,

@@ -33,6 +33,7 @@ import numpy as np
 
 from studio.core.errors import InvalidInput, MidiFileError
 from studio.core.keyfinding import pitch_class_histogram
+from studio.core.midi_files import midi_paths
 from studio.core.midi_read import MIDI_SUFFIXES, read_midi
 from studio.core.music import Song
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback, no_progress
@@ -113,9 +114,8 @@ def _folder_entries(folder: Path) -> tuple[list[tuple[Path, str, str]], list[tup
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            for path in sorted(child.rglob("*")):
-                if path.is_file() and path.suffix.lower() in MIDI_SUFFIXES:
-                    entries.append((path, child.name, path.relative_to(folder).as_posix()))
+            for path in midi_paths(child, skipped):  # the indexer's walk
+                entries.append((path, child.name, path.relative_to(folder).as_posix()))
         elif child.suffix.lower() in MIDI_SUFFIXES:
             skipped.append((child.name, "not inside a group folder"))
     return entries, skipped

@@ -29,17 +29,18 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.core.chords import bar_pitch_weights, estimate_chords
 from studio.core.errors import InvalidInput, StudioError
 from studio.core.keyfinding import estimate_key
 from studio.core.melody import extract_melody
-from studio.core.midi_read import MIDI_SUFFIXES, read_midi
+from studio.core.midi_files import midi_paths
+from studio.core.midi_read import read_midi
 from studio.core.music import Note, Song
-from studio.core.pianoroll import PianoRollSpec, encode_melody, fit_to_range
+from studio.core.pianoroll import BEATS_PER_BAR, PianoRollSpec, encode_melody, fit_to_range
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import Chord, Key
 
 DATA_VERSION = 1
-BEATS_PER_BAR = 4
 STEPS_PER_BAR = 16
 SPEC = PianoRollSpec()  # C3–C6 plus rest, sixteenth steps
 
@@ -50,10 +51,6 @@ SPLITS = {"train": 0, "valid": 1, "test": 2}
 VALID_FRACTION = 0.05
 TEST_FRACTION = 0.05
 MIN_BARS = 2
-
-# Triads the chord estimator chooses among (the generator accepts any chord symbol).
-_CANDIDATE_QUALITIES = ("maj", "min", "dim")
-MODES = ("major", "minor")
 
 
 @dataclass(frozen=True)
@@ -78,70 +75,6 @@ class Tune:
     def n_bars(self) -> int:
         """Number of bars (the chord count)."""
         return len(self.chords)
-
-
-# ------------------------------------------------------------------------------ chords
-
-
-def _beat_weight(start: float) -> float:
-    """How much a note starting at ``start`` beats counts for the harmony of its bar."""
-    position = start % BEATS_PER_BAR
-    if position == 0:
-        return 2.0
-    if position == 2:
-        return 1.5
-    return 1.0 if position == int(position) else 0.7
-
-
-def bar_pitch_weights(notes: Sequence[Note], n_bars: int) -> np.ndarray:
-    """Pitch-class weights per bar, shape (n_bars, 12): sounding time (beats) × metric weight."""
-    weights = np.zeros((n_bars, 12))
-    for note in notes:
-        first = max(0, int(note.start // BEATS_PER_BAR))
-        last = min(n_bars - 1, int(max(note.start, note.end - 1e-9) // BEATS_PER_BAR))
-        for bar in range(first, last + 1):
-            begin, end = bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR
-            overlap = min(end, note.end) - max(begin, note.start)
-            if overlap > 0:
-                onset_here = begin <= note.start < end
-                weight = _beat_weight(note.start) if onset_here else 0.7
-                weights[bar, note.pitch % 12] += overlap * weight
-    return weights
-
-
-def _candidate_chords() -> list[Chord]:
-    return [Chord(root, quality) for quality in _CANDIDATE_QUALITIES for root in range(12)]
-
-
-_CANDIDATES = _candidate_chords()
-_CANDIDATE_TONES = np.array(
-    [[1.0 if pc in chord.tones else 0.0 for pc in range(12)] for chord in _CANDIDATES]
-)
-
-
-def estimate_chords(weights: np.ndarray, key: Key) -> tuple[Chord, ...]:
-    """Choose a triad for each bar from its pitch-class weights (see ``bar_pitch_weights``).
-
-    Each candidate scores the weight of its chord tones minus half the weight of the other
-    notes, plus a small preference for chords of the key and for its I, IV and V; an empty bar
-    keeps the previous chord (the tonic chord at the start).
-    """
-    diatonic = np.array([all(key.contains(pc) for pc in c.tones) for c in _CANDIDATES])
-    primary_roots = {key.tonic, (key.tonic + 5) % 12, (key.tonic + 7) % 12}
-    primary = np.array([c.root in primary_roots for c in _CANDIDATES])
-    tonic_quality = "maj" if key.mode == "major" else "min"
-    previous = Chord(key.tonic, tonic_quality)
-    chords = []
-    for bar in weights:
-        total = bar.sum()
-        if total <= 0:
-            chords.append(previous)
-            continue
-        inside = _CANDIDATE_TONES @ bar
-        score = inside - 0.5 * (total - inside) + total * (0.15 * diatonic + 0.1 * primary)
-        previous = _CANDIDATES[int(np.argmax(score))]
-        chords.append(previous)
-    return tuple(chords)
 
 
 # ------------------------------------------------------------------------------ tunes
@@ -303,7 +236,7 @@ def load_midi_folder_tunes(
     root = Path(folder)
     if not root.is_dir():
         raise InvalidInput(f"{root} is not a folder")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES)
+    files = midi_paths(root)  # the indexer's walk: every MIDI suffix, no symlink loops
     tunes = []
     for done, path in enumerate(files, start=1):
         if cancel is not None:

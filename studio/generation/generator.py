@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from studio.core.errors import InvalidInput, StudioError
+from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.melody import extract_melody
 from studio.core.music import (
     ControlChange,
@@ -40,7 +40,8 @@ from studio.core.music import (
     TimeSignature,
     Track,
 )
-from studio.core.pianoroll import encode_melody, fit_to_range
+from studio.core.pianoroll import BEATS_PER_BAR, encode_melody, fit_to_range
+from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
 from studio.generation.data import SPEC, STEPS_PER_BAR, event_onsets, normalising_shift
 from studio.generation.gan import (
@@ -52,12 +53,9 @@ from studio.generation.gan import (
     make_conditions,
 )
 
-BEATS_PER_BAR = 4
 MAX_BARS = 32
 MAX_COUNT = 64
-DEFAULT_WEIGHTS = (
-    Path(__file__).resolve().parent.parent.parent / "resources" / "models" / ("gan.safetensors")
-)
+DEFAULT_WEIGHTS = GAN_WEIGHTS
 MAJOR_FAMILY = {"major", "lydian", "mixolydian", "major_pentatonic", "chromatic"}
 # Default progressions (scale degrees as chord symbols relative to the tonic), per family.
 DEFAULT_PROGRESSIONS = {
@@ -166,11 +164,11 @@ class MelodyGenerator:
     def __init__(self, weights: str | os.PathLike | None = None) -> None:
         """Load generator weights (safetensors) — the shipped model by default.
 
-        Raises ``StudioError`` if the file is missing or not a model of this program.
+        Raises ``ModelFileError`` if the file is missing or not a model of this program.
         """
         path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
         if not path.is_file():
-            raise StudioError(f"model file not found: {path}")
+            raise ModelFileError(f"model file not found: {path}")
         try:
             from safetensors import safe_open
             from safetensors.torch import load_file
@@ -182,7 +180,7 @@ class MelodyGenerator:
             network = Generator(config)
             network.load_state_dict(state)
         except Exception as error:  # safetensors, JSON and torch each raise their own kinds
-            raise StudioError(f"{path} is not a Motif Studio melody model ({error})") from None
+            raise ModelFileError(f"{path} is not a Motif Studio melody model ({error})") from None
         network.eval()
         self.config = config
         self.network = network

@@ -16,7 +16,6 @@ and are loaded with ``weights_only=True``. The finished generator is exported to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -42,8 +41,13 @@ from studio.generation.gan import (
     generate_bar_for_discriminator,
     make_conditions,
 )
+from studio.training import (
+    distributed_rank,
+    open_run,
+    save_atomic,
+    state_digest,
+)
 
-CHECKPOINT_NAME = "checkpoint.pt"
 WEIGHTS_NAME = "gan.safetensors"
 
 
@@ -120,12 +124,6 @@ def sample_batch(
     )
 
 
-def _save_atomic(obj: dict, path: Path) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    torch.save(obj, temporary)
-    os.replace(temporary, path)
-
-
 def export_generator(generator: Generator, path: str | os.PathLike, metadata: dict) -> None:
     """Write the generator's weights as safetensors, with its config and ``metadata``."""
     from safetensors.torch import save_file
@@ -137,34 +135,6 @@ def export_generator(generator: Generator, path: str | os.PathLike, metadata: di
     state = {k: v.detach().contiguous().cpu() for k, v in generator.state_dict().items()}
     save_file(state, str(temporary), metadata=info)
     os.replace(temporary, target)
-
-
-def state_digest(module: torch.nn.Module) -> str:
-    """SHA-256 of a module's weights (ranks of a distributed run must agree on it)."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def open_run(out_dir: str | os.PathLike, resume: bool) -> tuple[Path, dict | None]:
-    """Create the run folder; returns the checkpoint path and, with ``resume``, the checkpoint
-    (loaded with ``weights_only=True``) when one exists."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = out / CHECKPOINT_NAME
-    if resume and checkpoint_path.exists():
-        return checkpoint_path, torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-    return checkpoint_path, None
-
-
-def _distributed() -> tuple[int, int]:
-    """(rank, world size); starts the process group when launched by torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
 def train_gan(
@@ -186,7 +156,7 @@ def train_gan(
     """
     config = config or GanConfig()
     train = train or TrainConfig()
-    rank, world = _distributed()
+    rank, world = distributed_rank()
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and world > 1:
         device = f"cuda:{rank % torch.cuda.device_count()}"
@@ -277,7 +247,7 @@ def train_gan(
                 )
         else:
             if rank == 0:
-                _save_atomic(
+                save_atomic(
                     {
                         "model": {
                             "generator": generator.state_dict(),

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import StudioError
+from studio.core.midi_files import display_path, path_bytes
 
 STATUSES = ("ok", "error", "missing")
 
@@ -54,16 +55,6 @@ def default_db_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("motif-studio") / "library.sqlite"
-
-
-def path_bytes(path: str | bytes | os.PathLike) -> bytes:
-    """The absolute path as the file system's bytes (the catalog's key)."""
-    return os.path.abspath(os.fsencode(path))
-
-
-def display_path(path: str | bytes | os.PathLike) -> str:
-    """A path as text: bytes that are not UTF-8 become U+FFFD."""
-    return os.fsencode(path).decode("utf-8", errors="replace")
 
 
 def _schema_v1(db: sqlite3.Connection) -> None:

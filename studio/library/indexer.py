@@ -23,19 +23,40 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from studio.core.errors import MidiFileError
-from studio.core.midi_read import MAX_FILE_BYTES, MIDI_SUFFIXES
+from studio.core.midi_files import display_path, find_midi_files, path_bytes
+from studio.core.midi_read import MAX_FILE_BYTES
+from studio.core.music import Song
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
-from studio.library.catalog import Catalog, display_path, path_bytes
+from studio.library.catalog import Catalog
 
 BATCH_SIZE = 50
 DRUMS_PROGRAM = 128
-_SUFFIXES = tuple(suffix.encode() for suffix in MIDI_SUFFIXES)
 
-DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "resources" / "demo"
-"""Public-domain pieces that ship with the app (written by scripts/make_demo_library.py)."""
+
+class SongEmbedding(Protocol):
+    """What the catalog stores of an embedded song: the track ``vector``, the ``passages``
+    (one row a window), their ``starts`` (beats) and the ``hop`` (beats) between windows."""
+
+    vector: np.ndarray
+    passages: np.ndarray
+    starts: np.ndarray
+    hop: float
+
+
+class SongEmbedder(Protocol):
+    """Turns songs into vectors for the catalog (``studio.similarity.embedder.Embedder`` is
+    one); the library stays free of any model by taking it as an argument."""
+
+    model_version: str
+
+    def embed(self, song: Song) -> SongEmbedding:
+        """The vectors of one song."""
+        ...
 
 
 @dataclass
@@ -67,56 +88,13 @@ class IndexSummary:
         return document
 
 
-# -- walking -----------------------------------------------------------------------------------
-
-
-def find_midi_files(
-    folder: bytes, problems: list[tuple[str, str]]
-) -> Iterator[tuple[bytes, int, int]]:
-    """Yield ``(path, size, mtime_ns)`` of the MIDI files under ``folder`` (absolute bytes).
-
-    Symlinked folders are not entered (no loops); symlinked files are followed. Folders that
-    cannot be read are added to ``problems`` with the reason.
-    """
-    pending = [folder]
-    while pending:
-        current = pending.pop()
-        try:
-            with os.scandir(current) as entries:
-                children = list(entries)
-        except OSError as error:
-            problems.append((display_path(current), f"cannot read folder: {error.strerror}"))
-            continue
-        children.sort(key=lambda entry: entry.name)
-        for entry in children:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif entry.name.lower().endswith(_SUFFIXES) and entry.is_file():
-                    stat = entry.stat()
-                    yield entry.path, stat.st_size, stat.st_mtime_ns
-            except OSError as error:
-                problems.append((display_path(entry.path), f"cannot read: {error.strerror}"))
-
-
 # -- the worker (runs in a child process) ---------------------------------------------------------
 
 
-_embedders: dict[str, object] = {}
-
-
-def _embedder(weights: str):
-    """The worker process's embedder (loaded once per process)."""
-    from studio.similarity.embedder import Embedder
-
-    if weights not in _embedders:
-        _embedders[weights] = Embedder(weights)
-    return _embedders[weights]
-
-
-def describe_path(path: bytes, weights: str | None = None) -> dict:
-    """Hash, parse and (with ``weights``) embed one file: a dict for ``Catalog.upsert_track``
-    plus ``embedding`` (a ``SongEmbedding``) when it was embedded.
+def describe_path(path: bytes, embedder: SongEmbedder | None = None) -> dict:
+    """Hash, parse and (with an ``embedder``) embed one file: a dict for
+    ``Catalog.upsert_track`` plus ``embedding`` (what ``embedder.embed`` returned) when it was
+    embedded.
 
     Never raises for a bad file: the dict then has ``status`` 'error' and the reason.
     """
@@ -136,8 +114,8 @@ def describe_path(path: bytes, weights: str | None = None) -> dict:
             raise MidiFileError("empty file")
         song = read_midi(data)
         info = describe_song(song)
-        if weights:
-            result["embedding"] = _embedder(weights).embed(song)
+        if embedder is not None:
+            result["embedding"] = embedder.embed(song)
     except MidiFileError as error:
         result["error"] = str(error)
         return result
@@ -181,18 +159,18 @@ def index_folders(
     catalog: Catalog,
     folders: Sequence[str | bytes | os.PathLike],
     *,
+    embedder: SongEmbedder | None = None,
     workers: int | None = None,
-    weights: str | os.PathLike | None = None,
-    embed: bool = True,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> IndexSummary:
     """Index the MIDI files under ``folders`` into ``catalog`` (see the module docstring).
 
     Args:
+        embedder: turns each song into its vectors while it is parsed (it is sent to the
+            worker processes, so it must pickle cheaply); without one, tracks are catalogued
+            without vectors.
         workers: parser processes (default: one per core); 1 parses in this process.
-        weights: autoencoder weights (default: the shipped model). When there are none, or
-            ``embed`` is false, tracks are catalogued without vectors.
         progress: called as ``progress(done, total, "N files/s")`` after each batch.
         cancel: checked between batches; a cancelled run keeps what it wrote and says so.
     """
@@ -200,8 +178,8 @@ def index_folders(
     summary = IndexSummary()
     roots = [path_bytes(folder) for folder in folders]
     known = catalog.file_states()
-    weights_path, summary.model_version = _model(weights) if embed else (None, None)
-    unembedded = catalog.paths_without_embedding(summary.model_version) if weights_path else set()
+    summary.model_version = embedder.model_version if embedder is not None else None
+    unembedded = catalog.paths_without_embedding(summary.model_version) if embedder else set()
     seen: set[bytes] = set()
     todo: list[bytes] = []
     for root in roots:
@@ -215,7 +193,7 @@ def index_folders(
                 summary.unchanged += 1
             else:
                 todo.append(path)
-    _process(catalog, todo, len(seen), summary, workers, weights_path, progress, cancel, started)
+    _process(catalog, todo, len(seen), summary, workers, embedder, progress, cancel, started)
     if not summary.cancelled:
         gone = [
             path
@@ -231,8 +209,8 @@ def index_folders(
 
 def embed_missing(
     catalog: Catalog,
+    embedder: SongEmbedder,
     *,
-    weights: str | os.PathLike | None = None,
     workers: int | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
@@ -241,13 +219,11 @@ def embed_missing(
     they were indexed without one). Their files are read again; vanished files are skipped."""
     started = time.perf_counter()
     summary = IndexSummary()
-    weights_path, summary.model_version = _model(weights)
-    if weights_path is None:
-        return summary
+    summary.model_version = embedder.model_version
     todo = sorted(
         p for p in catalog.paths_without_embedding(summary.model_version) if os.path.exists(p)
     )
-    _process(catalog, todo, len(todo), summary, workers, weights_path, progress, cancel, started)
+    _process(catalog, todo, len(todo), summary, workers, embedder, progress, cancel, started)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -258,7 +234,7 @@ def _process(
     total: int,
     summary: IndexSummary,
     workers: int | None,
-    weights_path: str | None,
+    embedder: SongEmbedder | None,
     progress: ProgressCallback,
     cancel: CancelToken | None,
     started: float,
@@ -266,7 +242,7 @@ def _process(
     """Parse (and embed) ``todo`` on the pool and store the results, one transaction a batch."""
     done = total - len(todo)
     progress(done, total, "")
-    for batch in _batches(_parse_all(todo, workers, weights_path), BATCH_SIZE):
+    for batch in _batches(_parse_all(todo, workers, embedder), BATCH_SIZE):
         with catalog.transaction():
             for result in batch:
                 _store(catalog, result, summary)
@@ -276,16 +252,6 @@ def _process(
         if cancel is not None and cancel.cancelled:
             summary.cancelled = True
             break
-
-
-def _model(weights: str | os.PathLike | None) -> tuple[str | None, str | None]:
-    """(weights path, model version), or (None, None) when there is no usable model."""
-    from studio.similarity.embedder import DEFAULT_WEIGHTS, Embedder
-
-    path = Path(weights) if weights else DEFAULT_WEIGHTS
-    if not weights and not path.is_file():
-        return None, None  # no shipped model (a stripped install): catalogue only
-    return str(path), Embedder(path).model_version
 
 
 def _store(catalog: Catalog, result: dict, summary: IndexSummary) -> None:
@@ -330,9 +296,11 @@ def _store_embedding(catalog: Catalog, track_id: int, result: dict, summary: Ind
     summary.embedded += 1
 
 
-def _parse_all(paths: list[bytes], workers: int | None, weights: str | None) -> Iterator[dict]:
+def _parse_all(
+    paths: list[bytes], workers: int | None, embedder: SongEmbedder | None
+) -> Iterator[dict]:
     """``describe_path`` over ``paths``, in order, on a process pool when it pays."""
-    work = partial(describe_path, weights=weights)
+    work = partial(describe_path, embedder=embedder)
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(paths) < 2 * BATCH_SIZE:
         yield from map(work, paths)

@@ -61,7 +61,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.core.errors import InvalidInput
-from studio.recommend.taste import TasteModel, TrackTable, _dot, _product
+from studio.recommend.serial_math import matmul, matvec
+from studio.recommend.taste import TasteModel, TrackTable
 from studio.recommend.weights import (
     VERBS,
     Event,
@@ -188,13 +189,13 @@ class Recommender:
         positive, negative = me.values > 0, me.values < 0
         if positive.any():
             amounts = me.values[positive]
-            liked = _dot(vectors[me.rows[positive]].T, amounts) / amounts.sum()
+            liked = matvec(vectors[me.rows[positive]].T, amounts) / amounts.sum()
         else:
             liked = self.table.centre.astype(np.float64)
         disliked = np.zeros(self.table.dims)
         if negative.any():
             amounts = -me.values[negative]
-            disliked = _dot(vectors[me.rows[negative]].T, amounts) / amounts.sum()
+            disliked = matvec(vectors[me.rows[negative]].T, amounts) / amounts.sum()
         return np.concatenate([liked - disliked, np.zeros(3)])
 
     def _collaborative(self, events_by_profile, profile: str, me: _Profile, now: float):
@@ -214,7 +215,7 @@ class Recommender:
             if similarity <= 0 or amounts.sum() <= 0:
                 continue
             total += similarity
-            mean = _dot(self.table.vectors[rows[rows >= 0]].T, amounts) / amounts.sum()
+            mean = matvec(self.table.vectors[rows[rows >= 0]].T, amounts) / amounts.sum()
             query[: self.table.dims] += similarity * mean
             for row, amount in zip(rows[rows >= 0].tolist(), amounts.tolist(), strict=True):
                 direct[row] = direct.get(row, 0.0) + similarity * DIRECT_SHARE * min(amount, 1.0)
@@ -258,7 +259,7 @@ class Recommender:
             linear_spread = table.spread(taste.linear)
             if linear_spread > 0:
                 query += beta * TASTE_WEIGHT * reference / linear_spread * taste.linear
-        first = _dot(table.features, query.astype(np.float32))
+        first = matvec(table.features, query.astype(np.float32))
         if collab is not None and collab[1]:
             rows = np.fromiter(collab[1], dtype=np.int64)
             first[rows] += collab_scale * np.fromiter(collab[1].values(), dtype=float)
@@ -275,8 +276,8 @@ class Recommender:
         # The full score of the pool.
         features = table.features[pool].astype(np.float64)
         parts = {
-            "content": _dot(features, content_query),
-            "seed": _dot(features, seed_query),
+            "content": matvec(features, content_query),
+            "seed": matvec(features, seed_query),
             "taste": np.zeros(len(pool)),
             "collaborative": np.zeros(len(pool)),
         }
@@ -284,7 +285,7 @@ class Recommender:
                  "seed": parts["seed"] - table.mean @ seed_query}  # fmt: skip
         if collab is not None:
             direct = np.array([collab[1].get(int(r), 0.0) for r in pool])
-            centred = _dot(features, collab[0]) - table.mean @ collab[0] + direct
+            centred = matvec(features, collab[0]) - table.mean @ collab[0] + direct
             parts["collaborative"] = lifts["collaborative"] = collab_scale * centred
         if use_taste:
             sample = taste.scores(table, self._sample).astype(np.float64)
@@ -307,7 +308,7 @@ class Recommender:
         positive = me.values > 0
         if positive.any():
             liked = me.rows[positive]
-            cosines = _dot(table.vectors[liked], vector)
+            cosines = matvec(table.vectors[liked], vector)
             best = int(liked[int(np.argmax(cosines))])
             verb = VERBS[me.best_kind.get(int(table.ids[best]), "like")]
             title = table.titles[best]
@@ -354,7 +355,7 @@ def _mmr(score: np.ndarray, pool: np.ndarray, table: TrackTable, top: int) -> li
     """Positions in ``pool`` picked by maximal marginal relevance (see the module docstring)."""
     candidates = _best(score, table.ids[pool], max(MMR_POOL, top))
     vectors = table.vectors[pool[candidates]]
-    similar = _product(vectors, vectors.T)
+    similar = matmul(vectors, vectors.T)
     relevance = MMR_LAMBDA * score[candidates]
     redundancy = np.full(len(candidates), -np.inf)
     picked: list[int] = []

@@ -12,18 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from studio.core.errors import InvalidInput
+from studio.recommend.serial_math import matmul, matvec
 from studio.recommend.weights import (
     HALF_LIFE_SECONDS,
     TRACK_WEIGHT_LIMIT,
     EventLike,
     event_weight,
 )
-
-SERIAL_PRODUCT = 200_000
-"""Largest ``m·k·n`` of one matrix product. OpenBLAS runs products below 4 × 65,536 on the calling
-thread; its worker threads cost a scheduler tick (~8 ms) per call on a busy machine (measured: one
-suggestion list took 128 ms instead of 3 ms), so bigger products are done in pieces, and
-matrix-vector products with einsum, which does not use BLAS (as in ``search.py``)."""
 
 
 def _standardised(values: np.ndarray) -> np.ndarray:
@@ -108,23 +103,6 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """``matrix @ vector`` without BLAS (see ``SERIAL_PRODUCT``)."""
-    return np.einsum("ij,j->i", matrix, vector)
-
-
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` in pieces of at most ``SERIAL_PRODUCT`` multiply-adds each."""
-    (m, k), n = a.shape, b.shape[1]
-    if m * k * n <= SERIAL_PRODUCT:
-        return a @ b
-    if m >= k:
-        step = max(SERIAL_PRODUCT // (k * n), 1)
-        return np.concatenate([a[i : i + step] @ b for i in range(0, m, step)])
-    step = max(SERIAL_PRODUCT // (m * n), 1)
-    return sum(a[:, i : i + step] @ b[i : i + step] for i in range(0, k, step))
-
-
 class TasteModel:
     """One profile's taste: ``score(x) = w2 · relu(x @ W1) + u · x`` over a track's features.
 
@@ -196,8 +174,8 @@ class TasteModel:
         weights = np.concatenate([self.params["W1"], self.params["u"][:, None]], 1)
         weights = weights.astype(np.float32)
         w2 = self.params["w2"].astype(np.float32)
-        block = _product(features, weights)
-        return _dot(np.maximum(block[:, : self.hidden], 0.0), w2) + block[:, self.hidden]
+        block = matmul(features, weights)
+        return matvec(np.maximum(block[:, : self.hidden], 0.0), w2) + block[:, self.hidden]
 
     def state(self) -> dict[str, np.ndarray]:
         """Everything needed to rebuild the model, as a dict of numpy arrays."""
@@ -258,13 +236,13 @@ class TasteModel:
             rng = np.random.default_rng([self.seed, 1, self.steps])
             others = table.features[rng.integers(0, len(table), weak)].astype(np.float64)
             x = np.concatenate([fixed, others])
-            pre = _product(x, W1)
+            pre = matmul(x, W1)
             hidden = np.maximum(pre, 0.0)
-            error = weights * (_sigmoid(_dot(hidden, w2) + _dot(x, u)) - labels)
+            error = weights * (_sigmoid(matvec(hidden, w2) + matvec(x, u)) - labels)
             grads = {
-                "W1": _product(x.T, np.outer(error, w2) * (pre > 0)) + self.L2 * W1,
-                "w2": _dot(hidden.T, error) + self.L2 * w2,
-                "u": _dot(x.T, error) + self.L2 * u,
+                "W1": matmul(x.T, np.outer(error, w2) * (pre > 0)) + self.L2 * W1,
+                "w2": matvec(hidden.T, error) + self.L2 * w2,
+                "u": matvec(x.T, error) + self.L2 * u,
             }
             self._adam(grads)
 

@@ -11,14 +11,16 @@ worker processes and ``studio similar`` start fast.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.core.errors import InvalidInput
+from studio.core.errors import ModelFileError
 from studio.core.music import Song
+from studio.core.resources import AUTOENCODER_WEIGHTS
 from studio.similarity.autoencoder import load_numpy_encoder
 from studio.similarity.passages import (
     LIBRARY_HOP_BEATS,
@@ -28,9 +30,7 @@ from studio.similarity.passages import (
     song_windows,
 )
 
-DEFAULT_WEIGHTS = (
-    Path(__file__).resolve().parents[2] / "resources" / "models" / "autoencoder.safetensors"
-)
+DEFAULT_WEIGHTS = AUTOENCODER_WEIGHTS
 SPREAD_WEIGHT = 0.5
 
 
@@ -54,21 +54,38 @@ def track_vector(passages: np.ndarray) -> np.ndarray:
     return (vector / norm if norm > 0 else vector).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=4)
+def _load(path: Path, mtime_ns: int) -> tuple:
+    """The numpy encoder and metadata of one weights file (loaded once per process and file
+    version: the indexer's workers unpickle an ``Embedder`` per chunk of files)."""
+    try:
+        return load_numpy_encoder(path)
+    except Exception as error:  # a damaged or foreign file
+        raise ModelFileError(f"cannot load autoencoder weights {path}: {error}") from None
+
+
 class Embedder:
-    """The encoder loaded once; ``embed`` a library track, ``embed_query`` a short excerpt."""
+    """The encoder loaded once; ``embed`` a library track, ``embed_query`` a short excerpt.
+
+    Pickles as its weights path, so it can be handed to worker processes cheaply.
+    """
 
     def __init__(self, weights: str | os.PathLike | None = None) -> None:
         path = Path(weights) if weights else DEFAULT_WEIGHTS
-        if not path.is_file():
-            raise InvalidInput(
+        try:
+            mtime_ns = path.stat().st_mtime_ns
+        except OSError:
+            mtime_ns = -1
+        if mtime_ns < 0 or not path.is_file():
+            raise ModelFileError(
                 f"no autoencoder weights at {path}; train them with `studio train autoencoder`"
             )
-        try:
-            self._encoder, self.metadata = load_numpy_encoder(path)
-        except Exception as error:  # a damaged or foreign file
-            raise InvalidInput(f"cannot load autoencoder weights {path}: {error}") from None
+        self._encoder, self.metadata = _load(path.resolve(), mtime_ns)
         self.path = path
         self.model_version: str = self.metadata.get("model_version", path.stem)
+
+    def __reduce__(self) -> tuple:
+        return (Embedder, (str(self.path),))
 
     @property
     def dims(self) -> int:

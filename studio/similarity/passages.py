@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from studio.core.keyfinding import _profile_matrix
+from studio.core.keyfinding import profile_matrix
 from studio.core.music import Song
 
 STEPS_PER_BEAT = 4
@@ -234,6 +234,6 @@ def _window_tonics(histograms: np.ndarray) -> np.ndarray:
     centred = histograms - histograms.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(centred, axis=1, keepdims=True)
     centred = np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
-    correlations = centred @ _profile_matrix("krumhansl").T  # (n, 24): C…B major, C…B minor
+    correlations = centred @ profile_matrix("krumhansl").T  # (n, 24): C…B major, C…B minor
     best = np.argmax(correlations, axis=1)
     return np.where(best < 12, best, (best - 12 + 3) % 12).astype(np.int64)

@@ -38,7 +38,7 @@ CLOSE_DENSITY = 0.25
 GOOD_PASSAGE_MATCH = 0.8
 CLOSE_PASSAGE = 0.95
 """A whole-track hit says where it holds a passage this close to one of the query's."""
-MODES = ("auto", "track", "passage")
+QUERY_MODES = ("auto", "track", "passage")
 
 
 @dataclass(frozen=True)
@@ -219,8 +219,8 @@ class SimilarityService:
         self, song: Song, *, top: int = 10, mode: str = "auto", exclude=()
     ) -> SimilarResult:
         """Tracks like a song in memory (the melody in the editor, say)."""
-        if mode not in MODES:
-            raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if mode not in QUERY_MODES:
+            raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(QUERY_MODES)}")
         if mode == "auto":
             mode = "passage" if song.end <= SHORT_QUERY_BEATS else "track"
         return self._rank_song(song, QueryFacts.of_song(song), set(exclude), top, mode)

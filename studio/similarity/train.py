@@ -30,7 +30,6 @@ from torch.nn.parallel import DistributedDataParallel
 
 from studio.core.errors import MidiFileError, StudioError
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback, no_progress
-from studio.generation.train import _distributed, _save_atomic, open_run, state_digest
 from studio.similarity.autoencoder import (
     MODEL_VERSION_PREFIX,
     AutoencoderConfig,
@@ -46,8 +45,8 @@ from studio.similarity.passages import (
     window_starts,
     windows_at,
 )
+from studio.training import distributed_rank, open_run, save_atomic, state_digest
 
-CHECKPOINT_NAME = "checkpoint.pt"
 WEIGHTS_NAME = "autoencoder.safetensors"
 VALID_SHARE = 0.05
 
@@ -222,7 +221,7 @@ def train_autoencoder(
     train = train or AutoencoderTrainConfig()
     if not songs.train:
         raise StudioError("no training songs: give a folder with some MIDI files")
-    rank, world = _distributed()
+    rank, world = distributed_rank()
     checkpoint_path, state = open_run(out_dir, resume)
     out = checkpoint_path.parent
     if state is not None:
@@ -282,7 +281,7 @@ def train_autoencoder(
                 )
         else:
             if rank == 0:
-                _save_atomic(
+                save_atomic(
                     {
                         "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(),

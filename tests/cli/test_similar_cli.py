@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from studio.library.indexer import DEMO_LIBRARY
+from studio.core.resources import DEMO_LIBRARY
 
 RESULT_KEYS = {
     "rank", "id", "title", "path", "score", "reasons", "match", "key", "tempo", "density",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from studio.core.edit import transpose_song
-from studio.core.errors import InvalidInput
+from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.midi_write import write_midi
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track
 from studio.core.progress import Cancelled, CancelToken
@@ -258,7 +258,7 @@ def test_default_methods_put_the_autoencoder_first(tiny_autoencoder, tmp_path):
         "autoencoder", "histogram-key-invariant", "histogram", "random",
     ]  # fmt: skip
     assert all(isinstance(m, R.RetrievalMethod) for m in methods)
-    with pytest.raises(InvalidInput, match="no autoencoder weights"):
+    with pytest.raises(ModelFileError, match="no autoencoder weights"):
         R.default_methods(tmp_path / "missing.safetensors")
 
 

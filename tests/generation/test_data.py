@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 from conftest import write_tune_files
 
+from studio.core.chords import bar_pitch_weights, estimate_chords
 from studio.core.music import Note
 from studio.core.theory import Chord, Key
 from studio.generation.data import (
     SPEC,
     MelodyDataset,
-    bar_pitch_weights,
     build_dataset,
-    estimate_chords,
     event_onsets,
     load_or_build,
     make_tune,

@@ -17,7 +17,8 @@ from studio.generation.gan import (
     hold_decode,
     make_conditions,
 )
-from studio.generation.train import CHECKPOINT_NAME, TrainConfig, sample_batch, train_gan
+from studio.generation.train import TrainConfig, sample_batch, train_gan
+from studio.training import CHECKPOINT_NAME
 
 
 def test_shapes(tiny_config):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio.core.errors import InvalidInput, StudioError
+from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.midi_write import midi_bytes
 from studio.core.music import Note
 from studio.core.theory import SCALES, Chord, Key
@@ -155,11 +155,11 @@ def test_exported_song_reads_back_in_pretty_midi(generator):
 
 
 def test_missing_or_foreign_model_file_is_a_clear_error(tmp_path):
-    with pytest.raises(StudioError, match="not found"):
+    with pytest.raises(ModelFileError, match="not found"):
         MelodyGenerator(tmp_path / "none.safetensors")
     bogus = tmp_path / "bogus.safetensors"
     bogus.write_bytes(b"not a model at all")
-    with pytest.raises(StudioError, match="not a Motif Studio melody model"):
+    with pytest.raises(ModelFileError, match="not a Motif Studio melody model"):
         MelodyGenerator(bogus)
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from studio.core.errors import InvalidInput
+from studio.core.resources import DEMO_LIBRARY
 from studio.library import feedback
 from studio.library.catalog import Catalog
-from studio.library.indexer import DEMO_LIBRARY, index_folders
+from studio.library.indexer import index_folders
 from studio.recommend.service import SuggestionService, track_table
 from studio.similarity.embedder import Embedder
 
@@ -19,7 +20,7 @@ from studio.similarity.embedder import Embedder
 def demo_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "library.sqlite"
     with Catalog(db) as catalog:
-        index_folders(catalog, [DEMO_LIBRARY], workers=1)
+        index_folders(catalog, [DEMO_LIBRARY], embedder=Embedder(), workers=1)
     return db
 
 

@@ -10,14 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.core.edit import transpose_song
-from studio.core.errors import InvalidInput
+from studio.core.errors import ModelFileError
 from studio.core.midi_read import read_midi
 from studio.core.music import Song, TempoChange
 from studio.similarity.autoencoder import AutoencoderConfig, build_model, load_numpy_encoder
 from studio.similarity.embedder import Embedder, track_vector
 from studio.similarity.passages import N_CHANNELS, WINDOW_STEPS, song_windows
 from studio.similarity.train import (
-    CHECKPOINT_NAME,
     AutoencoderTrainConfig,
     augment,
     contrastive_loss,
@@ -25,6 +24,7 @@ from studio.similarity.train import (
     reconstruction_loss,
     train_autoencoder,
 )
+from studio.training import CHECKPOINT_NAME
 
 
 def test_model_shapes():
@@ -120,11 +120,11 @@ def test_track_vector_of_nothing_is_zero():
 
 
 def test_missing_or_damaged_weights_are_clear_errors(tmp_path):
-    with pytest.raises(InvalidInput, match="no autoencoder weights"):
+    with pytest.raises(ModelFileError, match="no autoencoder weights"):
         Embedder(tmp_path / "none.safetensors")
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a model")
-    with pytest.raises(InvalidInput, match="cannot load"):
+    with pytest.raises(ModelFileError, match="cannot load"):
         Embedder(bad)
 
 

@@ -52,7 +52,7 @@ def library(tmp_path, tiny_autoencoder, midi_folder):
             write_midi(style_song(kind, seed), folder / f"{kind}-{seed}.mid")
     shutil.copy(folder / "tune-05.mid", folder / "copy-of-tune-05.mid")  # a byte-identical copy
     catalog = Catalog(tmp_path / "library.sqlite")
-    summary = index_folders(catalog, [folder], weights=tiny_autoencoder, workers=1)
+    summary = index_folders(catalog, [folder], embedder=Embedder(tiny_autoencoder), workers=1)
     assert summary.embedded == summary.indexed == 12 + 12 + 1
     yield catalog, folder, Embedder(tiny_autoencoder)
     catalog.close()
@@ -61,7 +61,7 @@ def library(tmp_path, tiny_autoencoder, midi_folder):
 def test_tracks_of_the_same_kind_come_first(library):
     """With the shipped model: the tiny test model has seen too little music to tell."""
     catalog, folder, _ = library
-    embed_missing(catalog, weights=DEFAULT_WEIGHTS, workers=1)
+    embed_missing(catalog, Embedder(DEFAULT_WEIGHTS), workers=1)
     service = SimilarityService(catalog, Embedder(DEFAULT_WEIGHTS))
     for kind in ("chords", "runs", "bass"):
         query = catalog.get_by_path(folder / f"{kind}-0.mid")
@@ -139,23 +139,23 @@ def test_the_service_follows_the_catalog(library, tmp_path):
     service = SimilarityService(catalog, embedder)
     before = service.size
     (folder / "runs-3.mid").unlink()
-    index_folders(catalog, [folder], weights=embedder.path, workers=1)
+    index_folders(catalog, [folder], embedder=embedder, workers=1)
     assert service.size == before - 1
     write_midi(style_song("runs", 9), folder / "runs-9.mid")
-    index_folders(catalog, [folder], weights=embedder.path, workers=1)
+    index_folders(catalog, [folder], embedder=embedder, workers=1)
     assert service.size == before
 
 
 def test_a_new_model_embeds_the_library_again(tmp_path, midi_folder, tiny_autoencoder):
     with Catalog(tmp_path / "library.sqlite") as catalog:
-        summary = index_folders(catalog, [midi_folder], embed=False, workers=1)
+        summary = index_folders(catalog, [midi_folder], workers=1)
         assert summary.embedded == 0 and summary.indexed == 48
         embedder = Embedder(tiny_autoencoder)
         assert SimilarityService(catalog, embedder).size == 0
-        filled = embed_missing(catalog, weights=tiny_autoencoder, workers=1)
+        filled = embed_missing(catalog, Embedder(tiny_autoencoder), workers=1)
         assert filled.embedded == 48
         assert SimilarityService(catalog, embedder).size == 48
-        again = index_folders(catalog, [midi_folder], weights=tiny_autoencoder, workers=1)
+        again = index_folders(catalog, [midi_folder], embedder=embedder, workers=1)
         assert again.unchanged == 48 + 1 and again.embedded == 0  # 48 tunes + the broken file
 
 

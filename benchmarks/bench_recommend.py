@@ -25,7 +25,9 @@ sys.path.insert(0, str(REPO))
 
 from report import machine, record  # noqa: E402  (benchmarks/ is on the path when run)
 
-from studio.recommend.ranker import Event, Recommender, TasteModel, TrackTable  # noqa: E402
+from studio.library.feedback import FeedbackEvent  # noqa: E402
+from studio.recommend.ranker import Recommender  # noqa: E402
+from studio.recommend.taste import TasteModel, TrackTable  # noqa: E402
 
 TRACKS = 100_000
 DIMS = 64
@@ -44,10 +46,10 @@ def library(tracks: int = TRACKS, seed: int = 0) -> TrackTable:
     )  # fmt: skip
 
 
-def profile_events(rng: np.random.Generator, count: int, start: float) -> list[Event]:
+def profile_events(rng: np.random.Generator, count: int, start: float) -> list[FeedbackEvent]:
     """``count`` random events, a minute apart, on the first 2,000 tracks."""
     return [
-        Event(int(rng.integers(2_000)), KINDS[int(rng.integers(len(KINDS)))],
+        FeedbackEvent(int(rng.integers(2_000)), KINDS[int(rng.integers(len(KINDS)))],
               float(rng.random()), start + 60.0 * i)
         for i in range(count)
     ]  # fmt: skip
@@ -88,7 +90,7 @@ def speed_rows() -> list[tuple[str, str, str]]:
     content = timed(lambda: recommender.content_only(world, "me", now=now), 30)
     updates, loop = [], []
     for i in range(40):
-        event = Event(int(rng.integers(TRACKS)), KINDS[i % len(KINDS)], 0.9, now + 60.0 * i)
+        event = FeedbackEvent(int(rng.integers(TRACKS)), KINDS[i % len(KINDS)], 0.9, now + 60.0 * i)
         world["me"].append(event)
         started = time.perf_counter()
         taste.update(table, event)

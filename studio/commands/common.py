@@ -61,41 +61,37 @@ def cancel_on_interrupt() -> Iterator[CancelToken]:
 
 def read_song(path: str):
     """Read a MIDI file for a command; the error message names the file."""
-    from studio.core.errors import MidiFileError
-    from studio.core.midi_read import read_midi
+    from studio.engine import read_song as read
 
-    try:
-        return read_midi(path)
-    except MidiFileError as error:
-        message = str(error)
-        raise MidiFileError(message if path in message else f"{path}: {message}") from None
+    return read(path)
 
 
-def library_track_id(catalog, query: str, *, hint: str) -> int:
-    """The track id a user means by ``query``: a MIDI file in the library (by path, else by
-    content) or a track id. ``hint`` ends the message for a file the library does not hold."""
-    import os
-
+def check_top(top: int) -> None:
+    """``--top`` must ask for 1–1000 tracks."""
     from studio.core.errors import InvalidInput
 
-    if os.path.lexists(query):
-        try:
-            track = catalog.find_file(query)
-        except OSError as error:
-            raise InvalidInput(f"cannot read {query}: {error.strerror or error}") from None
-        if track is None:
-            raise InvalidInput(f"{query} is not in the library: {hint}")
-        return track.id
-    if query.isascii() and query.isdigit():
-        return int(query)
-    raise InvalidInput(f"{query} is neither a MIDI file nor a track id")
+    if not 1 <= top <= 1000:
+        raise InvalidInput(f"--top must be 1–1000, not {top}")
 
 
-def print_suggestions(suggestions) -> None:
-    """Print ranked tracks (anything with ``track``, ``score`` and ``reasons``), one block each."""
-    for rank, suggestion in enumerate(suggestions, 1):
-        track = suggestion.track
-        print(f"{rank:>3}. {suggestion.score:.3f}  {track.title}  [id {track.id}]")
+def ranked_json(ranked, rank: int) -> dict:
+    """A ranked library track as the ``--json`` documents show it (``rank`` counts from 1)."""
+    track = ranked.track
+    return {
+        "rank": rank,
+        "id": track.id,
+        "title": track.title,
+        "path": track.display_path,
+        "score": round(ranked.score, 4),
+        "reasons": ranked.reasons,
+    }
+
+
+def print_ranked(ranked_tracks) -> None:
+    """Print ranked library tracks (``RankedTrack``), one block each."""
+    for rank, ranked in enumerate(ranked_tracks, 1):
+        track = ranked.track
+        print(f"{rank:>3}. {ranked.score:.3f}  {track.title}  [id {track.id}]")
         print(f"       {track.display_path}")
-        for reason in suggestion.reasons:
+        for reason in ranked.reasons:
             print(f"       · {reason}")

@@ -10,7 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, library_track_id, print_json
+from studio.commands.common import EXIT_OK, print_json
 from studio.core.errors import InvalidInput
 
 # The same as studio.library.feedback.KINDS (not imported here: `studio --help` stays light).
@@ -49,39 +49,20 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-def open_library(db: Path | None):
-    """The catalog at ``db`` (default: the user's library), which must exist already."""
-    from studio.library.catalog import Catalog, default_db_path
-
-    path = db or default_db_path()
-    if not path.is_file():
-        raise InvalidInput(f"no library at {path}: run `studio index` first, or pass --db")
-    return Catalog(path)
-
-
-def current_profile() -> str:
-    """The current profile from the settings."""
-    from studio.settings import load_settings
-
-    values, _ = load_settings()
-    return values["profile"]
-
-
 def run(args: argparse.Namespace) -> int:
     """Resolve the track, record the event and print it."""
-    from studio.library.feedback import check_value, record
+    from studio.engine import Engine
 
     if args.fraction is not None and args.kind != "play":
         raise InvalidInput("--fraction goes with play only")
     if args.seconds is not None and args.kind != "skip":
         raise InvalidInput("--seconds goes with skip only")
     value = args.fraction if args.fraction is not None else args.seconds
-    check_value(args.kind, value)  # a bad kind or value fails before the library is opened
-    profile = args.profile or current_profile()
-    with open_library(args.db) as catalog:
-        track_id = library_track_id(catalog, args.target, hint="run `studio index` on its folder")
-        event = record(catalog, track_id, args.kind, profile=profile, value=value)
-        track = catalog.get(track_id)
+    with Engine(db_path=args.db) as engine:
+        profile = args.profile or engine.current_profile
+        event = engine.record_feedback(args.target, args.kind, value=value, profile=profile)
+        track_id = event.track_id
+        track = engine.track(track_id)
     if args.json:
         print_json(event.to_json())
         return EXIT_OK

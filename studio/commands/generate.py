@@ -57,24 +57,6 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-def _key(args: argparse.Namespace, primer_notes):
-    from studio.core.keyfinding import estimate_key
-    from studio.core.theory import Key, canonical_scale_name
-
-    if args.key:
-        key = Key.parse(args.key)
-    elif primer_notes:
-        estimate = estimate_key(primer_notes)
-        key = estimate.key if estimate else Key(0)
-    else:
-        key = Key(0)
-    if args.mode:
-        key = Key(key.tonic, args.mode)
-    if args.scale:
-        key = Key(key.tonic, canonical_scale_name(args.scale))
-    return key
-
-
 def _targets(out: Path, count: int, force: bool) -> list[Path]:
     if count == 1 and not out.is_dir():
         targets = [out]
@@ -96,12 +78,11 @@ def _targets(out: Path, count: int, force: bool) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, write the files and report them."""
-    from studio.core.midi_read import read_midi
-    from studio.core.midi_write import write_midi
     from studio.core.theory import parse_pitch, parse_progression
-    from studio.generation.generator import GenerationSettings, MelodyGenerator, melody_song
+    from studio.engine import Engine, choose_key, read_song
+    from studio.generation.generator import GenerationSettings, melody_song
 
-    primer_song = read_midi(args.primer) if args.primer else None
+    primer_song = read_song(args.primer) if args.primer else None
     primer_notes = primer_song.notes if primer_song else ()
     if args.primer and not primer_notes:
         raise InvalidInput(f"the primer {args.primer} has no notes to continue")
@@ -113,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     tempo = args.tempo or (primer_song.tempo if primer_song else 120.0)
     settings = GenerationSettings(
         bars=args.bars,
-        key=_key(args, primer_notes),
+        key=choose_key(args.key, args.mode, args.scale, primer_notes),
         chords=chords,
         tempo=tempo,
         temperature=args.temperature,
@@ -127,17 +108,17 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"count must be between 1 and 64, not {args.count}")
     targets = _targets(Path(args.out), args.count, args.force)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    generator = MelodyGenerator(args.model)
+    engine = Engine(gan_weights=args.model)
     if primer_notes:
-        melodies = generator.continue_melody(primer_notes, settings, args.count, seed)
+        melodies = engine.continue_melody(primer_notes, settings, args.count, seed)
     else:
-        melodies = generator.generate(settings, args.count, seed)
+        melodies = engine.generate(settings, args.count, seed)
 
     written = []
     for melody, target in zip(melodies, targets, strict=True):
         title = f"Motif {settings.key.name} (seed {melody.seed})"
         song = melody_song(melody, program=args.program, with_chords=args.with_chords, title=title)
-        write_midi(song, target)
+        engine.export_midi(song, target)
         written.append({
             "path": str(target),
             "seed": melody.seed,
@@ -149,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             "notes": len(melody.notes),
         })  # fmt: skip
     if args.json:
-        print_json({"files": written, "model": str(generator.path)})
+        print_json({"files": written, "model": str(engine.generator.path)})
     else:
         for item in written:
             chords = " ".join(item["chords"][:8]) + (" …" if len(item["chords"]) > 8 else "")

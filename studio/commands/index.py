@@ -40,27 +40,24 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Index the folders and print the summary."""
-    from studio.core.resources import AUTOENCODER_WEIGHTS, DEMO_LIBRARY
-    from studio.library.catalog import Catalog, default_db_path, set_aside
-    from studio.library.indexer import index_folders
-    from studio.similarity.embedder import Embedder
+    from studio.core.resources import DEMO_LIBRARY
+    from studio.engine import Engine, set_library_aside
 
-    args.folders = args.folders or [DEMO_LIBRARY]
-    for folder in args.folders:
+    folders = args.folders or [DEMO_LIBRARY]
+    for folder in folders:
         if not folder.is_dir():
             raise InvalidInput(f"not a folder: {folder}")
-    db_path = args.db or default_db_path()
+    engine = Engine(db_path=args.db)
+    db_path = engine.db_path
     if args.rebuild:
-        moved = set_aside(db_path)
+        moved = set_library_aside(db_path)
         if moved is not None:
             print(f"the old library is now {moved}", file=sys.stderr)
-    with Catalog(db_path) as catalog, cancel_on_interrupt() as cancel:
+    with engine, cancel_on_interrupt() as cancel:
+        engine.library_counts()  # a damaged library file fails here, before the progress bar
         with progress_bar("indexing", enabled=not args.json) as progress:
-            embedder = Embedder() if AUTOENCODER_WEIGHTS.is_file() else None
-            summary = index_folders(
-                catalog, args.folders, embedder=embedder, progress=progress, cancel=cancel
-            )
-        counts = catalog.counts()
+            summary = engine.index(folders, progress=progress, cancel=cancel)
+        counts = engine.library_counts()
     if args.json:
         document = summary.to_json()
         document["db"] = str(db_path)

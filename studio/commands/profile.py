@@ -42,7 +42,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one profile action."""
-    from studio.commands.feedback import open_library
+    from studio.engine import Engine
 
     if args.action == "list" and args.name is not None:
         raise InvalidInput("`studio profile list` takes no NAME")
@@ -50,20 +50,18 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"`studio profile {args.action}` needs a NAME")
     if args.action != "forget" and (args.delete or args.yes):
         raise InvalidInput("--delete and --yes go with forget only")
-    with open_library(args.db) as catalog:
-        document = ACTION_HANDLERS[args.action](catalog, args)
+    with Engine(db_path=args.db) as engine:
+        engine.require_library()
+        document = ACTION_HANDLERS[args.action](engine, args)
     if args.json:
-        document["db"] = str(catalog.path)
+        document["db"] = str(engine.db_path)
         print_json(document)
     return EXIT_OK
 
 
-def _list(catalog, args: argparse.Namespace) -> dict:
-    from studio.commands.feedback import current_profile
-    from studio.library.feedback import event_counts
-
-    current = current_profile()
-    counts = event_counts(catalog)
+def _list(engine, args: argparse.Namespace) -> dict:
+    current = engine.current_profile
+    counts = engine.profiles()
     if not args.json:
         for name, count in counts.items():
             mark = "*" if name == current else " "
@@ -75,40 +73,23 @@ def _list(catalog, args: argparse.Namespace) -> dict:
     return {"current": current, "profiles": profiles}
 
 
-def _create(catalog, args: argparse.Namespace) -> dict:
-    from studio.library.feedback import create_profile
-
-    name = create_profile(catalog, args.name)
+def _create(engine, args: argparse.Namespace) -> dict:
+    name = engine.create_profile(args.name)
     if not args.json:
         print(f"created profile {name!r} (make it current with `studio profile use {name}`)")
     return {"action": "create", "profile": name}
 
 
-def _use(catalog, args: argparse.Namespace) -> dict:
-    from studio.library.feedback import profile_names
-    from studio.settings import set_setting
-
-    if args.name not in profile_names(catalog):
-        raise InvalidInput(
-            f"unknown profile {args.name!r} (known: {', '.join(profile_names(catalog))}); "
-            f"create it with `studio profile create {args.name}`"
-        )
-    set_setting("profile", args.name)
+def _use(engine, args: argparse.Namespace) -> dict:
+    engine.use_profile(args.name)
     if not args.json:
         print(f"the current profile is {args.name!r}")
     return {"action": "use", "profile": args.name}
 
 
-def _forget(catalog, args: argparse.Namespace) -> dict:
-    from studio.commands.feedback import current_profile
-    from studio.library.feedback import DEFAULT_PROFILE, forget_profile, summary
-    from studio.settings import set_setting
-
-    if args.delete and args.name == DEFAULT_PROFILE:
-        raise InvalidInput(
-            f"the {DEFAULT_PROFILE!r} profile cannot be deleted (forget it without --delete)"
-        )
-    count = summary(catalog, args.name)["events"]  # also checks that the profile exists
+def _forget(engine, args: argparse.Namespace) -> dict:
+    was_current = engine.current_profile == args.name
+    count = engine.events_to_forget(args.name, delete=args.delete)  # checks the profile
     what = f"the {count} feedback event{'' if count == 1 else 's'} of profile {args.name!r}"
     what += " and the profile itself" if args.delete else ""
     if not args.yes:
@@ -119,15 +100,12 @@ def _forget(catalog, args: argparse.Namespace) -> dict:
             print("nothing was deleted", file=sys.stderr)
             return {"action": "forget", "profile": args.name, "removed": 0, "deleted": False,
                     "cancelled": True}  # fmt: skip
-    removed = forget_profile(catalog, args.name, delete=args.delete)
-    reset = args.delete and current_profile() == args.name
-    if reset:
-        set_setting("profile", None)
+    removed = engine.forget_profile(args.name, delete=args.delete)
     if not args.json:
         print(f"forgot {removed} event{'' if removed == 1 else 's'} of profile {args.name!r}"
               + (" and deleted it" if args.delete else ""))  # fmt: skip
-        if reset:
-            print(f"the current profile is {DEFAULT_PROFILE!r} again")
+        if args.delete and was_current:
+            print(f"the current profile is {engine.current_profile!r} again")
     return {"action": "forget", "profile": args.name, "removed": removed, "deleted": args.delete,
             "cancelled": False}  # fmt: skip
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, library_track_id, print_json, print_suggestions
-from studio.core.errors import InvalidInput
+from studio.commands.common import EXIT_OK, check_top, print_json, print_ranked, ranked_json
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -38,48 +37,42 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Rank and print the suggestions."""
-    from studio.commands.feedback import current_profile
+    """Rank and print the recommendations."""
     from studio.commands.similar import prepare_library
-    from studio.library.catalog import Catalog, default_db_path
-    from studio.recommend.service import SuggestionService
-    from studio.similarity.embedder import Embedder
+    from studio.engine import Engine
 
-    if not 1 <= args.top <= 1000:
-        raise InvalidInput(f"--top must be 1–1000, not {args.top}")
-    profile = args.profile or current_profile()
-    embedder = Embedder(args.model)
-    db_path = args.db or default_db_path()
-    with Catalog(db_path) as catalog:
-        prepare_library(catalog, embedder, show=not args.json)
+    check_top(args.top)
+    with Engine(db_path=args.db, autoencoder_weights=args.model) as engine:
+        profile = args.profile or engine.current_profile
+        prepare_library(engine, show=not args.json)
         seed = None
         if args.seed_track:
-            seed = library_track_id(
-                catalog, args.seed_track, hint="index its folder, or use `studio similar`"
-            )
-            if catalog.get(seed) is None:
-                raise InvalidInput(f"no track with id {seed} in the library")
-        service = SuggestionService(catalog, embedder.model_version)
-        found = service.recommend(
+            hint = "index its folder, or use `studio similar`"
+            seed = engine.resolve_track(args.seed_track, hint=hint)
+        found = engine.recommend(
             profile, top=args.top, seed_track=seed, content_only=args.content_only
         )
-        size = len(service.table)
+        size = len(engine.recommendations.table)
+        model_version, db_path = engine.embedder.model_version, engine.db_path
     if args.json:
         print_json(
             {
                 "profile": profile,
                 "seed_track": seed,
                 "content_only": args.content_only,
-                "model_version": embedder.model_version,
+                "model_version": model_version,
                 "library_tracks": size,
                 "db": str(db_path),
-                "results": [s.to_json(rank) for rank, s in enumerate(found, 1)],
+                "results": [
+                    ranked_json(r, rank) | {"parts": {k: round(v, 4) for k, v in r.parts.items()}}
+                    for rank, r in enumerate(found, 1)
+                ],
             }
         )
         return EXIT_OK
     if not found:
-        print(f"nothing to suggest: the library ({db_path}) has {size} searchable tracks")
+        print(f"nothing to recommend: the library ({db_path}) has {size} searchable tracks")
         return EXIT_OK
     print(f"for profile {profile!r}, from {size} tracks:")
-    print_suggestions(found)
+    print_ranked(found)
     return EXIT_OK

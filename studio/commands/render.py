@@ -49,40 +49,37 @@ def _check_out(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the MIDI file, render it and write the WAV file."""
-    from studio.audio.render import render_song
-    from studio.audio.synth import Synth
-    from studio.audio.wav import write_wav
-    from studio.settings import load_settings
+    from studio.engine import Engine
 
-    settings, _ = load_settings()
-    args.rate = args.rate or settings["sample_rate"]
-    args.soundfont = args.soundfont or settings["soundfont"]
+    engine = Engine()
+    args.rate = args.rate or engine.settings["sample_rate"]
     if not MIN_RATE <= args.rate <= MAX_RATE:
         raise InvalidInput(f"rate must be between {MIN_RATE} and {MAX_RATE} Hz, not {args.rate}")
     out = Path(args.out)
     _check_out(out)
     song = read_song(args.file)
+    long_song = song.duration_seconds > PROGRESS_BAR_SECONDS
+    try:
+        with cancel_on_interrupt() as cancel, progress_bar("rendering", long_song) as bar:
+            rendering = engine.render(
+                song, soundfont=args.soundfont, sample_rate=args.rate, progress=bar, cancel=cancel,
+                on_warning=lambda text: print(f"studio: warning: {text}", file=sys.stderr),
+            )  # fmt: skip
+    except Cancelled:
+        raise KeyboardInterrupt from None  # nothing written: "studio: interrupted", exit 130
+    engine.export_wav(rendering, out)
 
-    with Synth(args.soundfont, args.rate) as synth:
-        if synth.warning:
-            print(f"studio: warning: {synth.warning}", file=sys.stderr)
-        long_song = song.duration_seconds > PROGRESS_BAR_SECONDS
-        try:
-            with cancel_on_interrupt() as cancel, progress_bar("rendering", long_song) as bar:
-                audio = render_song(song, synth=synth, progress=bar, cancel=cancel)
-        except Cancelled:
-            raise KeyboardInterrupt from None  # nothing written: "studio: interrupted", exit 130
-    write_wav(out, audio, args.rate)
-
-    seconds = len(audio) / args.rate
     if args.json:
         print_json({
             "path": str(out),
-            "seconds": round(seconds, 3),
+            "seconds": round(rendering.seconds, 3),
             "sample_rate": args.rate,
-            "soundfont": str(synth.soundfont),
-            "warning": synth.warning,
+            "soundfont": str(rendering.soundfont),
+            "warning": rendering.warning,
         })  # fmt: skip
     else:
-        print(f"wrote {out}  ({seconds:.1f} s, {args.rate} Hz, SoundFont {synth.soundfont.name})")
+        print(
+            f"wrote {out}  ({rendering.seconds:.1f} s, {args.rate} Hz, "
+            f"SoundFont {rendering.soundfont.name})"
+        )
     return EXIT_OK

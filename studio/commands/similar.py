@@ -7,7 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, print_json, print_suggestions, progress_bar
+from studio.commands.common import (
+    EXIT_OK,
+    check_top,
+    print_json,
+    print_ranked,
+    progress_bar,
+    ranked_json,
+)
 from studio.core.errors import InvalidInput
 
 
@@ -34,46 +41,36 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-def prepare_library(catalog, embedder, *, show: bool) -> None:
-    """First run: index the demo library into an empty catalog. Then embed the tracks that have
-    no vectors from this model yet (indexed without one, or before a model update)."""
-    from studio.core.resources import DEMO_LIBRARY
-    from studio.library.indexer import embed_missing, index_folders
-
-    if catalog.counts()["total"] == 0 and DEMO_LIBRARY.is_dir():
+def prepare_library(engine, *, show: bool) -> None:
+    """First run: index the demo library into an empty library (saying so); then embed the
+    tracks that have no vectors from this model yet. Progress bars unless ``show`` is false."""
+    if engine.library_is_empty():
         print("the library is empty: indexing the demo library first…", file=sys.stderr)
         with progress_bar("indexing", enabled=show) as progress:
-            index_folders(catalog, [DEMO_LIBRARY], embedder=embedder, progress=progress)
-    if catalog.paths_without_embedding(embedder.model_version):
+            engine.index_demo_if_empty(progress=progress)
+    if engine.tracks_without_vectors():
         with progress_bar("embedding tracks for this model", enabled=show) as progress:
-            embed_missing(catalog, embedder, progress=progress)
+            engine.embed_missing(progress=progress)
 
 
 def run(args: argparse.Namespace) -> int:
     """Rank and print the similar tracks."""
-    from studio.library.catalog import Catalog, default_db_path
-    from studio.similarity.embedder import Embedder
-    from studio.similarity.service import SimilarityService
+    from studio.engine import Engine
 
-    if not 1 <= args.top <= 1000:
-        raise InvalidInput(f"--top must be 1–1000, not {args.top}")
-    embedder = Embedder(args.model)
-    db_path = args.db or default_db_path()
-    with Catalog(db_path) as catalog:
-        prepare_library(catalog, embedder, show=not args.json)
-        service = SimilarityService(catalog, embedder)
+    check_top(args.top)
+    with Engine(db_path=args.db, autoencoder_weights=args.model) as engine:
+        prepare_library(engine, show=not args.json)
         if os.path.lexists(args.query):
             query = {"file": str(Path(args.query).resolve())}
-            result = service.similar_to_file(args.query, top=args.top, mode=args.mode)
+            result = engine.similar_to(args.query, top=args.top, mode=args.mode)
         elif args.query.isdigit():
-            if args.mode == "passage":
-                raise InvalidInput("--mode passage needs a FILE query (a track compares whole)")
-            track = catalog.get(int(args.query))
+            track = engine.track(int(args.query))
             query = {"track_id": int(args.query), "title": track.title if track else None}
-            result = service.similar_to_track(int(args.query), top=args.top)
+            result = engine.similar_to(int(args.query), top=args.top, mode=args.mode)
         else:
             raise InvalidInput(f"{args.query} is neither a MIDI file nor a track id")
-        searched = service.size
+        searched = engine.similarity.size
+        db_path = engine.db_path
     if args.json:
         print_json(
             {
@@ -82,14 +79,30 @@ def run(args: argparse.Namespace) -> int:
                 "model_version": result.model_version,
                 "library_tracks": searched,
                 "db": str(db_path),
-                "results": [s.to_json(rank) for rank, s in enumerate(result.suggestions, 1)],
+                "results": [_hit_json(hit, rank) for rank, hit in enumerate(result.ranked, 1)],
             }
         )
         return EXIT_OK
-    if not result.suggestions:
+    if not result.ranked:
         print(f"no similar tracks: the library ({db_path}) has {searched} searchable tracks")
         return EXIT_OK
     how = "passage by passage" if result.mode == "passage" else "whole tracks"
-    print(f"{len(result.suggestions)} of {searched} tracks, compared {how}:")
-    print_suggestions(result.suggestions)
+    print(f"{len(result.ranked)} of {searched} tracks, compared {how}:")
+    print_ranked(result.ranked)
     return EXIT_OK
+
+
+def _hit_json(hit, rank: int) -> dict:
+    """One similar track in the ``--json`` document: where it matched and its musical facts."""
+    track = hit.track
+    match = None
+    if hit.match_beats is not None:
+        first, last = hit.match_beats
+        match = {"start_beat": first, "end_beat": last, "bars": list(hit.match_bars)}
+    return ranked_json(hit, rank) | {
+        "match": match,
+        "key": track.key_stated or track.key_estimated,
+        "tempo": track.tempo,
+        "density": track.density,
+        "time_signature": track.time_signature,
+    }

@@ -90,6 +90,17 @@ class TimeSignature:
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"
 
+    @classmethod
+    def parse(cls, text: str, beat: float = 0.0) -> TimeSignature:
+        """``"6/8"`` → ``TimeSignature(beat, 6, 8)``; ``InvalidInput`` for anything else."""
+        try:
+            numerator, denominator = (int(part) for part in text.split("/"))
+        except (ValueError, AttributeError):
+            raise InvalidInput(f"not a time signature: {text!r} (expected e.g. 3/4)") from None
+        if numerator <= 0 or denominator <= 0:
+            raise InvalidInput(f"not a time signature: {text!r} (expected e.g. 3/4)")
+        return cls(beat, numerator, denominator)
+
 
 @dataclass(frozen=True, slots=True)
 class KeySignature:

@@ -14,32 +14,44 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from studio.core.errors import InvalidInput
 from studio.library.catalog import Catalog
-from studio.recommend.weights import KINDS
 
+KINDS = ("like", "dislike", "play", "skip", "added", "exported")
+"""The kinds of feedback, in the order the command line lists them."""
 DEFAULT_PROFILE = "default"
 MAX_PROFILE_NAME = 40
 _PROFILE_NAME = re.compile(r"[\w -]+")  # letters (any script), digits, space, '-', '_'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeedbackEvent:
-    """One feedback event: ``value`` as described in the module docstring, ``at`` in seconds
-    since the epoch."""
+    """One feedback event: a profile's like, dislike, play, skip, added or exported of a track.
 
-    id: int
+    ``kind`` is one of ``KINDS``; ``value`` is the fraction heard (0–1) for "play", the seconds
+    heard for "skip", 1 otherwise; ``at`` is in seconds since the epoch. ``id`` is the row of
+    the ``feedback`` table (``None`` for an event that is not stored, as in a simulation).
+    """
+
     track_id: int
-    profile: str
     kind: str
-    value: float
-    at: float
+    value: float = 1.0
+    at: float = 0.0
+    profile: str = DEFAULT_PROFILE
+    id: int | None = None
 
     def to_json(self) -> dict:
-        """The event as a JSON object (the same keys as the fields)."""
-        return asdict(self)
+        """The event as a JSON object."""
+        return {
+            "id": self.id,
+            "track_id": self.track_id,
+            "profile": self.profile,
+            "kind": self.kind,
+            "value": self.value,
+            "at": self.at,
+        }
 
 
 def check_profile_name(name: str) -> str:
@@ -131,7 +143,7 @@ def record(
             "INSERT INTO feedback (track_id, profile, kind, value, at) VALUES (?, ?, ?, ?, ?)",
             (track_id, profile, kind, value, float(at)),
         )
-    return FeedbackEvent(cursor.lastrowid, track_id, profile, kind, value, float(at))
+    return FeedbackEvent(track_id, kind, value, float(at), profile, cursor.lastrowid)
 
 
 def events(
@@ -160,7 +172,10 @@ def events(
         sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
         parameters.extend(kinds)
     rows = catalog.execute(sql + " ORDER BY at, id", parameters)
-    return [FeedbackEvent(*row) for row in rows]
+    return [
+        FeedbackEvent(track_id, kind, value, at, name, number)
+        for number, track_id, name, kind, value, at in rows
+    ]
 
 
 def profile_names(catalog: Catalog) -> list[str]:

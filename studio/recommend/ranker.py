@@ -2,11 +2,12 @@
 
 Inputs are plain data: a :class:`TrackTable` (one unit autoencoder vector per track, plus tempo
 and density) and each profile's feedback events (anything with ``track_id``, ``kind``, ``value``
-and ``at``; see :class:`Event`). Nothing here reads the database, Qt or torch.
+and ``at``; see :class:`FeedbackEvent`). Nothing here reads the database, Qt or torch.
 
-**Event weights** (:func:`event_weight`): like +1, added to a project / exported +0.8, dislike -1;
-a play of fraction ``f`` heard is +0.5 when ``f ≥ 0.8``, rises linearly from 0 at ``f = 0.3`` to
-+0.5 at ``f = 0.8``, and below 0.3 is a mild negative, -0.3 at ``f = 0`` up to 0 at 0.3; a skip
+**Feedback weights** (:func:`event_weight`): like +1, added to a project or exported +0.8,
+dislike -1; a play of fraction ``f`` heard is +0.5 when ``f ≥ 0.8``, rises linearly from 0 at
+``f = 0.3`` to +0.5 at ``f = 0.8``, and below 0.3 is a mild negative, -0.3 at ``f = 0`` up to 0
+at 0.3; a skip
 after ``s`` seconds is ``-0.7 · (1 - min(s, 30) / 30)``. An event's weight halves every 30 days
 of age (``HALF_LIFE_SECONDS``) before ``now``; a track's weight is the sum over its events,
 clipped to ±2. Positive tracks are "liked", negative ones "disliked".
@@ -61,23 +62,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.core.errors import InvalidInput
+from studio.library.feedback import FeedbackEvent
+from studio.library.ranked import RankedTrack
 from studio.recommend.serial_math import matmul, matvec
 from studio.recommend.taste import TasteModel, TrackTable
 from studio.recommend.weights import (
     VERBS,
-    Event,
-    EventLike,
-    aged_weight,
     event_weight,
     held_back,
     latest_time,
     track_weights,
 )
-
-__all__ = [  # the pieces from reactions.py and taste.py are part of this module's interface
-    "Event", "EventLike", "Recommendation", "Recommender", "TasteModel", "TrackTable",
-    "aged_weight", "event_weight", "held_back", "popularity", "track_weights",
-]  # fmt: skip
 
 EVENTS_HALF = 10.0  # events at which taste and collaborative parts reach half weight
 TASTE_WEIGHT = 1.0
@@ -92,17 +87,6 @@ SAMPLE_ROWS = 2_048  # rows whose taste scores set the taste part's scale
 MIN_FOR_RANGE = 4
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """A suggested track: ``score`` (sum of ``parts``: content, taste, collaborative, seed, in
-    cosine units) and the ``reasons`` to show."""
-
-    track_id: int
-    score: float
-    reasons: list[str]
-    parts: dict[str, float]
-
-
 @dataclass
 class _Profile:
     """One profile's aggregated events: rows and weights of its known tracks."""
@@ -115,7 +99,7 @@ class _Profile:
 
 
 def popularity(
-    table: TrackTable, events_by_profile: Mapping[str, Sequence[EventLike]]
+    table: TrackTable, events_by_profile: Mapping[str, Sequence[FeedbackEvent]]
 ) -> np.ndarray:
     """The number of positive events (weight > 0) on each track over all profiles, per row."""
     counts = np.zeros(len(table))
@@ -136,7 +120,7 @@ class Recommender:
 
     def recommend(
         self,
-        events_by_profile: Mapping[str, Sequence[EventLike]],
+        events_by_profile: Mapping[str, Sequence[FeedbackEvent]],
         profile: str,
         *,
         top: int = 10,
@@ -144,7 +128,7 @@ class Recommender:
         now: float | None = None,
         exclude: Collection[int] = (),
         taste: TasteModel | None = None,
-    ) -> list[Recommendation]:
+    ) -> list[RankedTrack]:
         """The ``top`` suggestions for ``profile``, best first (hybrid blend).
 
         ``seed`` is a track id for "similar to this, for you"; ``now`` (seconds since the
@@ -155,20 +139,20 @@ class Recommender:
 
     def content_only(
         self,
-        events_by_profile: Mapping[str, Sequence[EventLike]],
+        events_by_profile: Mapping[str, Sequence[FeedbackEvent]],
         profile: str,
         *,
         top: int = 10,
         seed: int | None = None,
         now: float | None = None,
         exclude: Collection[int] = (),
-    ) -> list[Recommendation]:
+    ) -> list[RankedTrack]:
         """Like :meth:`recommend` with only the content and seed parts (and MMR)."""
         return self._rank(events_by_profile, profile, top, seed, now, exclude, False, None)
 
     # -- the steps ------------------------------------------------------------------------------
 
-    def _profile(self, events: Sequence[EventLike], now: float) -> _Profile:
+    def _profile(self, events: Sequence[FeedbackEvent], now: float) -> _Profile:
         weights = track_weights(events, now)
         tracks = list(weights)
         rows = self.table.rows(tracks)
@@ -324,7 +308,7 @@ class Recommender:
                 reasons.append("people with similar taste liked it")
         if track not in me.weights:
             reasons.append("new to you")
-        return Recommendation(
+        return RankedTrack(
             track, float(score[i]), reasons, {name: float(v[i]) for name, v in parts.items()}
         )
 

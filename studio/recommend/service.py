@@ -1,49 +1,28 @@
-"""Personal suggestions from a catalog: the recommender (``recommend.py``) fed from the database.
+"""Recommendations from a catalog: the ranker (``ranker.py``) fed from the database.
 
-``SuggestionService`` holds the library's track table (reloaded when the music changes, not on
-each reaction), every profile's events, and one kept taste model per profile. Recording a
-reaction through it stores the event and updates that profile's taste model incrementally, so
-the next suggestions already reflect it; a new process (the command line) fits the model on the
+``RecommendService`` holds the library's track table (reloaded when the music changes, not on
+each piece of feedback), every profile's events, and one kept taste model per profile. Recording
+feedback through it stores the event and updates that profile's taste model incrementally, so
+the next recommendations already reflect it; a new process (the command line) fits the model on the
 profile's events instead, which gives the same kind of result.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.library import feedback
-from studio.library.catalog import Catalog, CatalogTrack
-from studio.recommend.ranker import Recommendation, Recommender, TasteModel, TrackTable
+from studio.library.catalog import Catalog
+from studio.library.ranked import RankedTrack
+from studio.recommend.ranker import Recommender
+from studio.recommend.taste import TasteModel, TrackTable
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    """A suggested track with its catalog row, score, reasons and the parts of the score."""
-
-    track: CatalogTrack
-    score: float
-    reasons: list[str]
-    parts: dict[str, float]
-
-    def to_json(self, rank: int) -> dict:
-        """A JSON-ready dict (``rank`` counts from 1)."""
-        return {
-            "rank": rank,
-            "id": self.track.id,
-            "title": self.track.title,
-            "path": self.track.display_path,
-            "score": round(self.score, 4),
-            "reasons": self.reasons,
-            "parts": {name: round(value, 4) for name, value in self.parts.items()},
-        }
-
-
-class SuggestionService:
-    """ "For you" suggestions from one catalog, with the vectors of one embedder's model."""
+class RecommendService:
+    """ "For you" recommendations from one catalog, with the vectors of one embedder's model."""
 
     def __init__(self, catalog: Catalog, model_version: str) -> None:
         self.catalog = catalog
@@ -73,8 +52,8 @@ class SuggestionService:
         seed_track: int | None = None,
         content_only: bool = False,
         now: float | None = None,
-    ) -> list[Suggestion]:
-        """The ``top`` suggestions for ``profile`` (optionally "like ``seed_track``, for you")."""
+    ) -> list[RankedTrack]:
+        """The ``top`` recommendations for ``profile`` ("like ``seed_track``, for you" with one)."""
         names = feedback.profile_names(self.catalog)
         if profile not in names:
             raise InvalidInput(
@@ -97,10 +76,12 @@ class SuggestionService:
             found = recommender.recommend(
                 events, profile, top=top, seed=seed_track, now=now, taste=taste
             )
-        return [self._suggestion(r) for r in found]
+        return [r.with_track(self.catalog.get(r.track_id)) for r in found]
 
-    def react(self, track_id: int, kind: str, *, profile: str, value: float | None = None):
-        """Record a reaction and update the profile's taste model at once; returns the event."""
+    def record_feedback(
+        self, track_id: int, kind: str, *, profile: str, value: float | None = None
+    ) -> feedback.FeedbackEvent:
+        """Store one feedback event and update the profile's taste model at once."""
         event = feedback.record(self.catalog, track_id, kind, profile=profile, value=value)
         recommender = self._current()
         if profile in self._tastes and _in_table(recommender.table, track_id):
@@ -118,10 +99,6 @@ class SuggestionService:
                 return None
             self._tastes[profile] = TasteModel(table.dims).fit(table, usable)
         return self._tastes[profile]
-
-    def _suggestion(self, found: Recommendation) -> Suggestion:
-        track = self.catalog.get(found.track_id)
-        return Suggestion(track, found.score, found.reasons, found.parts)
 
 
 def _in_table(table: TrackTable, track_id: int) -> bool:

@@ -16,7 +16,7 @@ from studio.recommend.serial_math import matmul, matvec
 from studio.recommend.weights import (
     HALF_LIFE_SECONDS,
     TRACK_WEIGHT_LIMIT,
-    EventLike,
+    FeedbackEvent,
     event_weight,
 )
 
@@ -148,7 +148,7 @@ class TasteModel:
         return self.params["u"]
 
     def fit(
-        self, table: TrackTable, events: Iterable[EventLike], *, steps: int = FIT_STEPS
+        self, table: TrackTable, events: Iterable[FeedbackEvent], *, steps: int = FIT_STEPS
     ) -> TasteModel:
         """Train from scratch on the last ``REPLAY`` of ``events``; returns self."""
         self._check(table)
@@ -159,7 +159,7 @@ class TasteModel:
         self._train(table, steps, boost=None)
         return self
 
-    def update(self, table: TrackTable, event: EventLike, *, steps: int = UPDATE_STEPS) -> None:
+    def update(self, table: TrackTable, event: FeedbackEvent, *, steps: int = UPDATE_STEPS) -> None:
         """Learn from one new event: ``steps`` Adam steps on it (weight doubled) and the replay."""
         self._check(table)
         self.buffer.append((int(event.track_id), event_weight(event.kind, event.value),

@@ -1,42 +1,18 @@
-"""Reactions (feedback events) as numbers: how much each like, play, skip or dislike counts, how
-it fades with age, and which tracks a profile reacted to lately (numpy-free, plain Python)."""
+"""Feedback as numbers: how much each like, play, skip or dislike counts, how it fades with age,
+and which tracks a profile gave feedback on lately (numpy-free, plain Python)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+
+from studio.library.feedback import FeedbackEvent
 
 HALF_LIFE_SECONDS = 30 * 86_400.0
 TRACK_WEIGHT_LIMIT = 2.0
 HOLD_BACK_EVENTS = 20
 HOLD_BACK_SECONDS = 86_400.0
-KINDS = ("like", "dislike", "play", "skip", "added", "exported")
 VERBS = {"like": "liked", "play": "played", "added": "added", "exported": "exported"}
 """How a reason names the event behind it ("because you liked …")."""
-
-
-class EventLike(Protocol):
-    """A feedback event: ``at`` in seconds since the epoch, ``value`` as for :class:`Event`."""
-
-    track_id: int
-    kind: str
-    value: float
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One reaction of a profile to a track.
-
-    ``kind`` is one of ``KINDS``; ``value`` is the fraction heard (0–1) for "play", the seconds
-    heard for "skip", unused otherwise; ``at`` is in seconds since the epoch.
-    """
-
-    track_id: int
-    kind: str
-    value: float = 1.0
-    at: float = 0.0
 
 
 def event_weight(kind: str, value: float = 1.0) -> float:
@@ -57,13 +33,13 @@ def event_weight(kind: str, value: float = 1.0) -> float:
     return 0.0
 
 
-def aged_weight(event: EventLike, now: float) -> float:
+def aged_weight(event: FeedbackEvent, now: float) -> float:
     """``event_weight`` halved for every ``HALF_LIFE_SECONDS`` that ``event`` is older than now."""
     age = max(now - float(event.at), 0.0)
     return event_weight(event.kind, event.value) * 0.5 ** (age / HALF_LIFE_SECONDS)
 
 
-def track_weights(events: Iterable[EventLike], now: float) -> dict[int, float]:
+def track_weights(events: Iterable[FeedbackEvent], now: float) -> dict[int, float]:
     """Each track's summed aged event weight, clipped to ±``TRACK_WEIGHT_LIMIT``."""
     weights: dict[int, float] = {}
     for event in events:
@@ -72,7 +48,7 @@ def track_weights(events: Iterable[EventLike], now: float) -> dict[int, float]:
     return {t: min(max(w, -TRACK_WEIGHT_LIMIT), TRACK_WEIGHT_LIMIT) for t, w in weights.items()}
 
 
-def held_back(events: Sequence[EventLike], now: float) -> set[int]:
+def held_back(events: Sequence[FeedbackEvent], now: float) -> set[int]:
     """Tracks not to suggest now: those of the last ``HOLD_BACK_EVENTS`` events, of events in the
     ``HOLD_BACK_SECONDS`` before ``now``, and those whose latest like/dislike is a dislike."""
     ordered = sorted(events, key=lambda e: e.at)
@@ -86,6 +62,6 @@ def held_back(events: Sequence[EventLike], now: float) -> set[int]:
     return tracks
 
 
-def latest_time(events_by_profile: Mapping[str, Sequence[EventLike]]) -> float:
+def latest_time(events_by_profile: Mapping[str, Sequence[FeedbackEvent]]) -> float:
     """The time of the newest event of any profile (0.0 when there are none)."""
     return max((float(e.at) for events in events_by_profile.values() for e in events), default=0.0)

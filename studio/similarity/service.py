@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from studio.core.midi_info import describe_song
 from studio.core.midi_read import read_midi
 from studio.core.music import Song
 from studio.library.catalog import Catalog, CatalogTrack
+from studio.library.ranked import RankedTrack, beats_per_bar
 from studio.similarity.index import PassageIndex, VectorIndex
 from studio.similarity.passages import LIBRARY_HOP_BEATS, MIN_ONSETS, WINDOW_BEATS, note_arrays
 
@@ -75,62 +76,17 @@ class QueryFacts:
             time_signature=track.time_signature,
             density=track.density,
             programs=frozenset(p for p in track.programs if p < 128),
-            beats_per_bar=_beats_per_bar(track.time_signature),
+            beats_per_bar=beats_per_bar(track.time_signature),
         )
 
 
 @dataclass(frozen=True)
-class Suggestion:
-    """One similar track: its catalog row, the cosine score, reasons, and for a passage query
-    the matching stretch of the track (``match_beats``: first and last beat)."""
-
-    track: CatalogTrack
-    score: float
-    reasons: list[str] = field(default_factory=list)
-    match_beats: tuple[float, float] | None = None
-
-    def to_json(self, rank: int) -> dict:
-        """A JSON-ready dict (``rank`` counts from 1)."""
-        track = self.track
-        match = None
-        if self.match_beats is not None:
-            first, last = self.match_beats
-            per_bar = _beats_per_bar(track.time_signature)
-            match = {
-                "start_beat": first,
-                "end_beat": last,
-                "bars": [int(first // per_bar) + 1, int(np.ceil(last / per_bar))],
-            }
-        return {
-            "rank": rank,
-            "id": track.id,
-            "title": track.title,
-            "path": track.display_path,
-            "score": round(self.score, 4),
-            "reasons": self.reasons,
-            "match": match,
-            "key": track.key_stated or track.key_estimated,
-            "tempo": track.tempo,
-            "density": track.density,
-            "time_signature": track.time_signature,
-        }
-
-
-@dataclass(frozen=True)
 class SimilarResult:
-    """The ranked suggestions and how they were found (``mode``: 'track' or 'passage')."""
+    """The ranked tracks and how they were found (``mode``: 'track' or 'passage')."""
 
-    suggestions: list[Suggestion]
+    ranked: list[RankedTrack]
     mode: str
     model_version: str
-
-
-def _beats_per_bar(time_signature: str | None) -> float:
-    try:
-        numerator, denominator = (int(x) for x in (time_signature or "4/4").split("/"))
-        return numerator * 4 / denominator
-    except ValueError:
-        return 4.0
 
 
 class SimilarityService:
@@ -246,7 +202,7 @@ class SimilarityService:
         query = self.embedder.embed_query(song)
         phases = max(1, round(self._library_hop / query.hop))
         hits = self._passages.top_k(query.passages, top, exclude=exclude, phases=phases)
-        suggestions = []
+        ranked = []
         for hit in hits:
             track = self.catalog.get(hit.track_id)
             # Line the query up with the track: its window ``query_window`` sits on the track's
@@ -254,16 +210,18 @@ class SimilarityService:
             first = self._starts[hit.track_id][hit.window] - query.starts[hit.query_window]
             first = max(0.0, float(first))
             span = (first, first + max(float(song.end), WINDOW_BEATS))
-            bars = _bars_text(span, _beats_per_bar(track.time_signature))
+            bars = _bars_text(span, beats_per_bar(track.time_signature))
             how = "a passage matches" if hit.score >= GOOD_PASSAGE_MATCH else "closest passage"
             reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
             reasons += _reasons(facts, track)
-            suggestions.append(Suggestion(track, float(hit.score), reasons, span))
-        return SimilarResult(suggestions, "passage", self.embedder.model_version)
+            ranked.append(
+                RankedTrack(track.id, float(hit.score), reasons, match_beats=span, track=track)
+            )
+        return SimilarResult(ranked, "passage", self.embedder.model_version)
 
     def _result(self, hits, facts: QueryFacts, query_passages: np.ndarray) -> SimilarResult:
-        """Suggestions of a whole-track ranking, with the closest passage pair when it is close."""
-        suggestions = []
+        """A whole-track ranking, each hit with its closest passage pair when that is close."""
+        ranked = []
         for track_id, score in hits:
             track = self.catalog.get(track_id)
             reasons = [f"sounds alike overall ({score:.2f} similarity)"]
@@ -274,13 +232,15 @@ class SimilarityService:
                 if cosines[window].max() >= CLOSE_PASSAGE:
                     first = float(self._starts[track_id][window])
                     span = (first, first + WINDOW_BEATS)
-                    bars = _bars_text(span, _beats_per_bar(track.time_signature))
+                    bars = _bars_text(span, beats_per_bar(track.time_signature))
                     reasons.append(
                         f"melodic and harmonic match at {bars} ({cosines[window].max():.2f})"
                     )
             reasons += _reasons(facts, track)
-            suggestions.append(Suggestion(track, float(score), reasons, span))
-        return SimilarResult(suggestions, "track", self.embedder.model_version)
+            ranked.append(
+                RankedTrack(track.id, float(score), reasons, match_beats=span, track=track)
+            )
+        return SimilarResult(ranked, "track", self.embedder.model_version)
 
 
 def _bars_text(span: tuple[float, float], per_bar: float) -> str:

@@ -58,7 +58,7 @@ def test_record_then_events_round_trip_in_time_order(catalog):
     skipped = feedback.record(catalog, 3, "skip", profile="default", value=7.5, at=200.0)
     whole = feedback.record(catalog, 1, "play", profile="default", at=400.0)
     quick = feedback.record(catalog, 1, "skip", profile="default", at=500.0)
-    assert liked == FeedbackEvent(liked.id, 2, "default", "like", 1.0, 300.0)
+    assert liked == FeedbackEvent(2, "like", 1.0, 300.0, profile="default", id=liked.id)
     stored = feedback.events(catalog, "default")
     assert stored == [played, skipped, liked, whole, quick]
     assert [e.value for e in stored] == [0.25, 7.5, 1.0, 1.0, 0.0]

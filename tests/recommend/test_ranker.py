@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from studio.core.errors import InvalidInput
+from studio.library.feedback import FeedbackEvent
 from studio.recommend import ranker as R
-from studio.recommend.ranker import Event
+from studio.recommend import taste as T
+from studio.recommend import weights as W
 
 DAY = 86_400.0
 NOW = 1_700_000_000.0
@@ -29,7 +31,7 @@ def clustered(groups=5, per_group=24, dims=16, noise=0.15, seed=0):
     tempo[[5, 30]] = np.nan
     ids = rng.permutation(len(labels)) * 3 + 1000
     titles = [f"g{g}-{i}" for i, g in enumerate(labels)]
-    return R.TrackTable(ids, vectors, tempo, density, titles), labels
+    return T.TrackTable(ids, vectors, tempo, density, titles), labels
 
 
 def ids_of(table, labels, group, count=None):
@@ -39,8 +41,10 @@ def ids_of(table, labels, group, count=None):
 
 def reactions(likes=(), skips=(), start=NOW - 10 * DAY, kind="like"):
     """Like events on ``likes`` then 3-second skips on ``skips``, a minute apart."""
-    events = [Event(t, kind, 1.0, start + 60 * i) for i, t in enumerate(likes)]
-    events += [Event(t, "skip", 3.0, start + 60 * (len(events) + i)) for i, t in enumerate(skips)]
+    events = [FeedbackEvent(t, kind, 1.0, start + 60 * i) for i, t in enumerate(likes)]
+    events += [
+        FeedbackEvent(t, "skip", 3.0, start + 60 * (len(events) + i)) for i, t in enumerate(skips)
+    ]
     return events
 
 
@@ -70,29 +74,34 @@ def test_event_weights_follow_the_documented_table():
 
 def test_track_weights_age_and_clip():
     events = [
-        Event(1, "like", at=NOW - 30 * DAY),  # one half-life old
-        Event(2, "dislike", at=NOW),
-        Event(3, "like", at=NOW),
-        Event(3, "like", at=NOW),
-        Event(3, "added", at=NOW),
-        Event(4, "like", at=NOW),
-        Event(4, "skip", 0.0, at=NOW),
+        FeedbackEvent(1, "like", at=NOW - 30 * DAY),  # one half-life old
+        FeedbackEvent(2, "dislike", at=NOW),
+        FeedbackEvent(3, "like", at=NOW),
+        FeedbackEvent(3, "like", at=NOW),
+        FeedbackEvent(3, "added", at=NOW),
+        FeedbackEvent(4, "like", at=NOW),
+        FeedbackEvent(4, "skip", 0.0, at=NOW),
     ]
-    weights = R.track_weights(events, NOW)
+    weights = W.track_weights(events, NOW)
     assert weights[1] == pytest.approx(0.5)
     assert weights[2] == -1.0
     assert weights[3] == 2.0  # 2.8 clipped
     assert weights[4] == pytest.approx(0.3)
-    assert R.aged_weight(Event(9, "like", at=NOW + DAY), NOW) == 1.0  # from the future: no age
+    assert (
+        W.aged_weight(FeedbackEvent(9, "like", at=NOW + DAY), NOW) == 1.0
+    )  # from the future: no age
 
 
 def test_held_back_tracks():
-    old = [Event(100 + i, "play", 1.0, NOW - 10 * DAY + i) for i in range(30)]
-    recent = [Event(7, "skip", 2.0, NOW - 3600), Event(8, "like", at=NOW - 2 * DAY)]
-    dislikes = [Event(50, "dislike", at=NOW - 90 * DAY), Event(51, "dislike", at=NOW - 90 * DAY),
-                Event(51, "like", at=NOW - 80 * DAY)]  # fmt: skip
+    old = [FeedbackEvent(100 + i, "play", 1.0, NOW - 10 * DAY + i) for i in range(30)]
+    recent = [FeedbackEvent(7, "skip", 2.0, NOW - 3600), FeedbackEvent(8, "like", at=NOW - 2 * DAY)]
+    dislikes = [
+        FeedbackEvent(50, "dislike", at=NOW - 90 * DAY),
+        FeedbackEvent(51, "dislike", at=NOW - 90 * DAY),
+        FeedbackEvent(51, "like", at=NOW - 80 * DAY),
+    ]
     events = dislikes + old + recent
-    blocked = R.held_back(events, NOW)
+    blocked = W.held_back(events, NOW)
     assert blocked == {*range(112, 130), 7, 8, 50}  # the last 20 events, the last day, a dislike
 
 
@@ -109,9 +118,9 @@ def test_table_rows_and_features():
     query = np.random.default_rng(1).standard_normal(19)
     assert table.spread(query) == pytest.approx((table.features @ query).std(), rel=1e-4)
     with pytest.raises(InvalidInput):
-        R.TrackTable([1, 1], np.eye(2), [1, 2], [1, 2], ["a", "b"])
+        T.TrackTable([1, 1], np.eye(2), [1, 2], [1, 2], ["a", "b"])
     with pytest.raises(InvalidInput):
-        R.TrackTable([1, 2], np.eye(2), [1], [1, 2], ["a", "b"])
+        T.TrackTable([1, 2], np.eye(2), [1], [1, 2], ["a", "b"])
 
 
 # -- the taste model -------------------------------------------------------------------------
@@ -122,7 +131,7 @@ def test_taste_model_moves_toward_liked_groups():
     liked = ids_of(table, labels, 2, 6)
     skipped = [ids_of(table, labels, g, 2)[1] for g in (0, 1, 3, 4)]
     events = reactions(liked, skipped)
-    model = R.TasteModel(table.dims, seed=1)
+    model = T.TasteModel(table.dims, seed=1)
     before = group_means(model.scores(table), labels)
     model.fit(table, events)
     seen = table.rows(liked + skipped)
@@ -147,37 +156,37 @@ def test_taste_model_moves_toward_liked_groups():
 def test_taste_model_is_deterministic_and_its_state_round_trips():
     table, labels = clustered()
     events = reactions(ids_of(table, labels, 1, 5), ids_of(table, labels, 3, 3))
-    one = R.TasteModel(table.dims, seed=4).fit(table, events)
-    two = R.TasteModel(table.dims, seed=4).fit(table, events)
-    other = R.TasteModel(table.dims, seed=5).fit(table, events)
+    one = T.TasteModel(table.dims, seed=4).fit(table, events)
+    two = T.TasteModel(table.dims, seed=4).fit(table, events)
+    other = T.TasteModel(table.dims, seed=5).fit(table, events)
     assert np.array_equal(one.scores(table), two.scores(table))
     assert not np.allclose(one.scores(table), other.scores(table))
 
     state = one.state()
     assert all(isinstance(value, np.ndarray) for value in state.values())
-    copy = R.TasteModel.from_state({k: v.copy() for k, v in state.items()})
+    copy = T.TasteModel.from_state({k: v.copy() for k, v in state.items()})
     assert np.array_equal(copy.scores(table), one.scores(table))
-    event = Event(ids_of(table, labels, 0, 1)[0], "like", 1.0, NOW)
+    event = FeedbackEvent(ids_of(table, labels, 0, 1)[0], "like", 1.0, NOW)
     one.update(table, event)
     copy.update(table, event)
     assert np.array_equal(copy.scores(table), one.scores(table))
     assert not np.array_equal(one.scores(table), two.scores(table))
     with pytest.raises(InvalidInput):
-        R.TasteModel(8).fit(table, events)
+        T.TasteModel(8).fit(table, events)
 
 
 def test_one_update_raises_the_liked_track():
     """One reaction changes the kept model at once (its speed is in benchmarks/)."""
     rng = np.random.default_rng(2)
     n = 2_000
-    table = R.TrackTable(np.arange(n), rng.standard_normal((n, 64)), rng.uniform(60, 180, n),
+    table = T.TrackTable(np.arange(n), rng.standard_normal((n, 64)), rng.uniform(60, 180, n),
                          rng.gamma(2.0, 1.0, n), [str(i) for i in range(n)])  # fmt: skip
     kinds = ("like", "skip", "play", "dislike")
-    events = [Event(int(rng.integers(n)), kinds[i % 4], 0.5, NOW + i) for i in range(50)]
-    model = R.TasteModel(64).fit(table, events)
+    events = [FeedbackEvent(int(rng.integers(n)), kinds[i % 4], 0.5, NOW + i) for i in range(50)]
+    model = T.TasteModel(64).fit(table, events)
     liked = 1234
     before = model.scores(table)
-    model.update(table, Event(liked, "like", 1.0, NOW + 100))
+    model.update(table, FeedbackEvent(liked, "like", 1.0, NOW + 100))
     after = model.scores(table)
     assert after[liked] - before[liked] > np.median(after - before)
     assert model.steps > 0 and model.buffer[-1][0] == liked
@@ -222,7 +231,7 @@ def test_cold_start_equals_content_ranking():
 def test_content_part_is_liked_mean_minus_disliked_mean():
     table, labels = clustered()
     liked, disliked = ids_of(table, labels, 0, 2), ids_of(table, labels, 2, 1)
-    events = [*reactions(liked), Event(disliked[0], "dislike", at=NOW - 10 * DAY)]
+    events = [*reactions(liked), FeedbackEvent(disliked[0], "dislike", at=NOW - 10 * DAY)]
     found = R.Recommender(table).content_only({"me": events}, "me", now=NOW - 10 * DAY + 600)
     vectors = table.vectors
     for item in found:
@@ -243,7 +252,7 @@ def test_profiles_are_isolated():
     together = recommender.content_only({"me": mine, "them": theirs}, "me", now=NOW)
     assert as_tuples(alone) == as_tuples(together)
     # Their events share no track with mine: no similarity, so the hybrid ignores them too.
-    taste = R.TasteModel(table.dims).fit(table, mine)
+    taste = T.TasteModel(table.dims).fit(table, mine)
     alone = recommender.recommend({"me": mine}, "me", now=NOW, taste=taste)
     together = recommender.recommend({"me": mine, "them": theirs}, "me", now=NOW, taste=taste)
     assert as_tuples(alone) == as_tuples(together)
@@ -288,7 +297,7 @@ def test_mmr_keeps_near_duplicates_out():
     n = len(labels)
     ids = np.arange(n + 12) + 5000
     vectors = np.concatenate([table.vectors, copies])
-    table = R.TrackTable(ids, vectors, np.full(n + 12, 100.0), np.full(n + 12, 2.0),
+    table = T.TrackTable(ids, vectors, np.full(n + 12, 100.0), np.full(n + 12, 2.0),
                          [f"t{i}" for i in range(n + 12)])  # fmt: skip
     copy_ids = set(ids[n:].tolist())
     events = reactions([int(ids[0])])  # the piece itself
@@ -305,14 +314,14 @@ def test_mmr_keeps_near_duplicates_out():
 def test_recent_tracks_are_held_back_and_exclude_is_honoured():
     table, labels = clustered()
     group = ids_of(table, labels, 2)
-    events = [Event(group[0], "like", at=NOW - 20 * DAY)]  # old enough to come back
-    events += [Event(t, "play", 1.0, NOW - 3 * DAY + i) for i, t in enumerate(group[1:21])]
+    events = [FeedbackEvent(group[0], "like", at=NOW - 20 * DAY)]  # old enough to come back
+    events += [FeedbackEvent(t, "play", 1.0, NOW - 3 * DAY + i) for i, t in enumerate(group[1:21])]
     events += [
-        Event(group[21], "skip", 1.0, NOW - 3600),
-        Event(group[22], "dislike", at=NOW - 3 * DAY),
+        FeedbackEvent(group[21], "skip", 1.0, NOW - 3600),
+        FeedbackEvent(group[22], "dislike", at=NOW - 3 * DAY),
     ]
     recommender = R.Recommender(table)
-    taste = R.TasteModel(table.dims).fit(table, events)
+    taste = T.TasteModel(table.dims).fit(table, events)
     for found in (
         recommender.recommend({"me": events}, "me", now=NOW, top=30, taste=taste),
         recommender.content_only({"me": events}, "me", now=NOW, top=30),
@@ -335,12 +344,12 @@ def test_reasons_are_true():
     table, labels = clustered()
     liked = ids_of(table, labels, 1, 8)
     events = reactions(liked, ids_of(table, labels, 0, 4), start=NOW - 3 * DAY)
-    events.append(Event(liked[0], "added", at=NOW - 2 * DAY))
-    events.append(Event(liked[1], "dislike", at=NOW - 2 * DAY))  # no longer liked
+    events.append(FeedbackEvent(liked[0], "added", at=NOW - 2 * DAY))
+    events.append(FeedbackEvent(liked[1], "dislike", at=NOW - 2 * DAY))  # no longer liked
     added = ids_of(table, labels, 1, 12)[-1]
-    events.append(Event(added, "added", at=NOW - 2 * DAY))
+    events.append(FeedbackEvent(added, "added", at=NOW - 2 * DAY))
     found = R.Recommender(table).recommend({"me": events}, "me", now=NOW, top=20)
-    weights = R.track_weights(events, NOW)
+    weights = W.track_weights(events, NOW)
     positive = [t for t, w in weights.items() if w > 0]
     rows = table.rows(positive)
     ranges = [np.nanpercentile(values[rows], [25, 75]) for values in (table.tempo, table.density)]
@@ -366,10 +375,16 @@ def test_reasons_name_the_event():
     recommender = R.Recommender(table)
     first, second = ids_of(table, labels, 2, 2)
     for events, verb in (
-        ([Event(first, "added", at=NOW)], "added g{} to a project"),
-        ([Event(first, "exported", at=NOW), Event(second, "play", 0.9, at=NOW)], "exported g{}"),
-        ([Event(first, "play", 0.9, at=NOW)], "played g{}"),
-        ([Event(first, "play", 0.9, at=NOW), Event(first, "like", at=NOW)], "liked g{}"),
+        ([FeedbackEvent(first, "added", at=NOW)], "added g{} to a project"),
+        (
+            [FeedbackEvent(first, "exported", at=NOW), FeedbackEvent(second, "play", 0.9, at=NOW)],
+            "exported g{}",
+        ),
+        ([FeedbackEvent(first, "play", 0.9, at=NOW)], "played g{}"),
+        (
+            [FeedbackEvent(first, "play", 0.9, at=NOW), FeedbackEvent(first, "like", at=NOW)],
+            "liked g{}",
+        ),
     ):
         found = recommender.content_only({"me": events}, "me", now=NOW)
         title = table.titles[table.rows([first])[0]][1:]
@@ -400,8 +415,12 @@ def test_popularity_counts_positive_events():
     table, _ = clustered()
     a, b, c = (int(t) for t in table.ids[:3])
     world = {
-        "x": [Event(a, "like"), Event(b, "skip", 1.0), Event(c, "play", 0.9)],
-        "y": [Event(a, "added"), Event(b, "dislike"), Event(99, "like")],
+        "x": [
+            FeedbackEvent(a, "like"),
+            FeedbackEvent(b, "skip", 1.0),
+            FeedbackEvent(c, "play", 0.9),
+        ],
+        "y": [FeedbackEvent(a, "added"), FeedbackEvent(b, "dislike"), FeedbackEvent(99, "like")],
     }
     counts = R.popularity(table, world)
     assert counts[:3].tolist() == [2, 0, 1] and counts.sum() == 3

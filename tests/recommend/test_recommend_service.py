@@ -12,7 +12,7 @@ from studio.core.resources import DEMO_LIBRARY
 from studio.library import feedback
 from studio.library.catalog import Catalog
 from studio.library.indexer import index_folders
-from studio.recommend.service import SuggestionService, track_table
+from studio.recommend.service import RecommendService, track_table
 from studio.similarity.embedder import Embedder
 
 
@@ -43,15 +43,15 @@ def test_the_table_holds_every_embedded_track(catalog):
 
 
 def test_each_reaction_changes_the_next_suggestions(catalog):
-    service = SuggestionService(catalog, Embedder().model_version)
+    service = RecommendService(catalog, Embedder().model_version)
     chorales = [t.id for t in catalog.tracks("ok") if "bach-chorale" in t.display_path]
     tunes = [t.id for t in catalog.tracks("ok") if "bach-chorale" not in t.display_path]
-    service.react(chorales[0], "like", profile="default")
+    service.record_feedback(chorales[0], "like", profile="default")
     first = service.recommend("default", top=10)
     taste = service._tastes["default"]
     steps = taste.steps
     for track_id in tunes[:3]:
-        service.react(track_id, "like", profile="default")
+        service.record_feedback(track_id, "like", profile="default")
     assert taste.steps > steps  # the kept model learnt from the new likes, no refit
     second = service.recommend("default", top=10)
     assert [s.track.id for s in first] != [s.track.id for s in second]
@@ -62,7 +62,7 @@ def test_each_reaction_changes_the_next_suggestions(catalog):
 
 
 def test_profiles_and_seeds_are_checked(catalog):
-    service = SuggestionService(catalog, Embedder().model_version)
+    service = RecommendService(catalog, Embedder().model_version)
     with pytest.raises(InvalidInput, match="no profile 'nobody'"):
         service.recommend("nobody")
     feedback.create_profile(catalog, "guest")
@@ -73,4 +73,4 @@ def test_profiles_and_seeds_are_checked(catalog):
 
 def test_a_library_without_vectors_suggests_nothing(tmp_path):
     with Catalog(tmp_path / "library.sqlite") as catalog:
-        assert SuggestionService(catalog, "some-model").recommend("default") == []
+        assert RecommendService(catalog, "some-model").recommend("default") == []

@@ -66,10 +66,10 @@ def test_tracks_of_the_same_kind_come_first(library):
     for kind in ("chords", "runs", "bass"):
         query = catalog.get_by_path(folder / f"{kind}-0.mid")
         result = service.similar_to_track(query.id, top=3)
-        titles = [s.track.display_path.rsplit("/", 1)[-1] for s in result.suggestions]
+        titles = [s.track.display_path.rsplit("/", 1)[-1] for s in result.ranked]
         assert all(t.startswith(kind) for t in titles), titles
-        assert query.id not in [s.track.id for s in result.suggestions]
-        scores = [s.score for s in result.suggestions]
+        assert query.id not in [s.track.id for s in result.ranked]
+        scores = [s.score for s in result.ranked]
         assert scores == sorted(scores, reverse=True)
 
 
@@ -80,10 +80,10 @@ def test_a_transposed_slower_copy_from_outside_finds_its_original(library, tmp_p
     outside = tmp_path / "outside.mid"
     write_midi(Song(song.tracks, tempos=(TempoChange(0.0, 70.0),)), outside)
     result = service.similar_to_file(outside, top=3, mode="track")
-    assert result.suggestions[0].track.display_path.endswith("tune-07.mid")
-    assert result.suggestions[0].score > 0.999
+    assert result.ranked[0].track.display_path.endswith("tune-07.mid")
+    assert result.ranked[0].score > 0.999
     assert any(
-        r.startswith("melodic and harmonic match at bars") for r in result.suggestions[0].reasons
+        r.startswith("melodic and harmonic match at bars") for r in result.ranked[0].reasons
     )
 
 
@@ -91,11 +91,11 @@ def test_the_query_and_its_byte_identical_copies_are_left_out(library):
     catalog, folder, embedder = library
     service = SimilarityService(catalog, embedder)
     result = service.similar_to_file(folder / "tune-05.mid", top=40, mode="track")
-    paths = [s.track.display_path for s in result.suggestions]
+    paths = [s.track.display_path for s in result.ranked]
     assert not any(p.endswith("tune-05.mid") for p in paths)
     assert len(paths) == service.size - 2
     by_id = service.similar_to_track(catalog.get_by_path(folder / "tune-05.mid").id, top=40)
-    assert not any(s.track.display_path.endswith("tune-05.mid") for s in by_id.suggestions)
+    assert not any(s.track.display_path.endswith("tune-05.mid") for s in by_id.ranked)
 
 
 def test_a_few_transposed_bars_find_the_piece_passage_by_passage(library, tmp_path):
@@ -110,7 +110,7 @@ def test_a_few_transposed_bars_find_the_piece_passage_by_passage(library, tmp_pa
     query = Song((Track(tuple(excerpt)),), tempos=(TempoChange(0.0, 140.0),))
     result = service.similar_to_song(query, top=3)
     assert result.mode == "passage"
-    best = result.suggestions[0]
+    best = result.ranked[0]
     assert best.track.display_path.endswith("runs-2.mid")
     assert best.score > 0.99
     assert best.match_beats[0] in (12.0, 16.0)  # the stretch the excerpt came from
@@ -121,7 +121,7 @@ def test_reasons_are_true_of_the_data(library):
     catalog, folder, embedder = library
     service = SimilarityService(catalog, embedder)
     query = catalog.get_by_path(folder / "chords-1.mid")
-    for suggestion in service.similar_to_track(query.id, top=10).suggestions:
+    for suggestion in service.similar_to_track(query.id, top=10).ranked:
         track = suggestion.track
         for reason in suggestion.reasons:
             if reason.startswith("same key"):

@@ -1,0 +1,482 @@
+"""The engine: the one front door that the window and the command line share.
+
+An ``Engine`` is built from the settings (or explicit paths, for tests). It owns the library
+file and, loaded on first use, the melody generator, the embedder, and the similarity and
+recommendation services; it offers everything the app does — generate, index, similar tracks,
+recommendations, feedback, profiles, render and export — so no window or command re-implements
+any of it. Commands are argument parsing, one engine call and printing.
+
+**Threads.** One engine lives on one thread: it is not thread-safe, and its SQLite connection may
+only be used on the thread that opened it. The window's worker thread owns the window's engine;
+the command line has one per command. Long calls take a ``progress(done, total, message)``
+callback and a ``CancelToken``, so the window's progress bars and the CLI's share one code path.
+
+Importing this module is cheap (no torch, no numpy models): each model loads when first used.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio.core.errors import InvalidInput, MidiFileError
+from studio.core.progress import CancelToken, ProgressCallback, no_progress
+from studio.core.resources import AUTOENCODER_WEIGHTS, DEMO_LIBRARY
+from studio.settings import load_settings, set_setting
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Sequence
+
+    import numpy as np
+
+    from studio.core.music import Note, Song
+    from studio.core.theory import Key
+    from studio.generation.generator import GeneratedMelody, GenerationSettings, MelodyGenerator
+    from studio.library.catalog import Catalog, CatalogTrack
+    from studio.library.feedback import FeedbackEvent
+    from studio.library.indexer import IndexSummary
+    from studio.library.ranked import RankedTrack
+    from studio.recommend.service import RecommendService
+    from studio.similarity.embedder import Embedder
+    from studio.similarity.service import SimilarityService, SimilarResult
+
+
+@dataclass
+class LibraryPreparation:
+    """What ``Engine.prepare_library`` did: the demo indexed into an empty library, tracks
+    embedded for the current model."""
+
+    demo_indexed: IndexSummary | None = None
+    embedded: IndexSummary | None = None
+
+
+def choose_key(
+    key: str | None = None,
+    mode: str | None = None,
+    scale: str | None = None,
+    primer: Sequence[Note] = (),
+) -> Key:
+    """The key of a generation request: ``key`` ("D minor", "F#"), else the key estimated from
+    the primer's notes, else C major; ``mode`` ("major"/"minor") or ``scale`` (dorian, blues…)
+    then replace the mode on the same tonic."""
+    from studio.core.keyfinding import estimate_key
+    from studio.core.theory import Key, canonical_scale_name
+
+    if key:
+        chosen = Key.parse(key)
+    elif primer:
+        estimate = estimate_key(primer)
+        chosen = estimate.key if estimate else Key(0)
+    else:
+        chosen = Key(0)
+    if mode:
+        chosen = Key(chosen.tonic, mode)
+    if scale:
+        chosen = Key(chosen.tonic, canonical_scale_name(scale))
+    return chosen
+
+
+class Engine:
+    """The app's services over one library file (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        db_path: str | os.PathLike | None = None,
+        gan_weights: str | os.PathLike | None = None,
+        autoencoder_weights: str | os.PathLike | None = None,
+        settings: dict | None = None,
+    ) -> None:
+        """``db_path``: the library file (default: in the user data folder); the weights: the
+        models (default: the shipped ones); ``settings``: the values of ``studio.settings``
+        (default: the user's settings file)."""
+        from studio.library.catalog import default_db_path
+
+        self.settings = settings if settings is not None else load_settings()[0]
+        self.db_path = Path(db_path) if db_path else default_db_path()
+        self._gan_weights = gan_weights
+        self._autoencoder_weights = autoencoder_weights
+        self._catalog: Catalog | None = None
+        self._generator: MelodyGenerator | None = None
+        self._embedder: Embedder | None = None
+        self._similarity: SimilarityService | None = None
+        self._recommend: RecommendService | None = None
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the library file (the models stay loaded)."""
+        if self._catalog is not None:
+            self._catalog.close()
+        self._catalog = self._similarity = self._recommend = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def catalog(self) -> Catalog:
+        """The library, opened (and created when new) on first use."""
+        if self._catalog is None:
+            from studio.library.catalog import Catalog
+
+            self._catalog = Catalog(self.db_path)
+        return self._catalog
+
+    def require_library(self) -> Catalog:
+        """The library, which must exist already (for feedback and profiles)."""
+        if self._catalog is None and not self.db_path.is_file():
+            raise InvalidInput(
+                f"no library at {self.db_path}: run `studio index` first, or pass --db"
+            )
+        return self.catalog
+
+    # -- models -------------------------------------------------------------------------------
+
+    @property
+    def generator(self) -> MelodyGenerator:
+        """The melody GAN (loads torch on first use)."""
+        if self._generator is None:
+            from studio.generation.generator import MelodyGenerator
+
+            self._generator = MelodyGenerator(self._gan_weights)
+        return self._generator
+
+    @property
+    def embedder(self) -> Embedder:
+        """The autoencoder that turns songs into vectors (numpy; ``ModelFileError`` if absent)."""
+        if self._embedder is None:
+            from studio.similarity.embedder import Embedder
+
+            self._embedder = Embedder(self._autoencoder_weights)
+        return self._embedder
+
+    def _indexing_embedder(self) -> Embedder | None:
+        """The embedder for indexing, or None when no model is installed (catalogue only)."""
+        if self._autoencoder_weights is None and not AUTOENCODER_WEIGHTS.is_file():
+            return None
+        return self.embedder
+
+    @property
+    def similarity(self) -> SimilarityService:
+        """The "similar tracks" service over the library."""
+        if self._similarity is None:
+            from studio.similarity.service import SimilarityService
+
+            self._similarity = SimilarityService(self.catalog, self.embedder)
+        return self._similarity
+
+    @property
+    def recommendations(self) -> RecommendService:
+        """The "for you" service over the library (keeps each profile's taste model)."""
+        if self._recommend is None:
+            from studio.recommend.service import RecommendService
+
+            self._recommend = RecommendService(self.catalog, self.embedder.model_version)
+        return self._recommend
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def generate(
+        self, settings: GenerationSettings, count: int = 1, seed: int = 0
+    ) -> list[GeneratedMelody]:
+        """``count`` new melodies; variation ``i`` is what seed ``seed + i`` gives alone."""
+        return self.generator.generate(settings, count, seed)
+
+    def continue_melody(
+        self, primer: Sequence[Note], settings: GenerationSettings, count: int = 1, seed: int = 0
+    ) -> list[GeneratedMelody]:
+        """``count`` continuations of the melody ``primer`` (its bars are kept)."""
+        return self.generator.continue_melody(primer, settings, count, seed)
+
+    def regenerate_bars(
+        self,
+        melody: Sequence[Note],
+        bars: Collection[int],
+        settings: GenerationSettings,
+        seed: int = 0,
+    ) -> GeneratedMelody:
+        """``melody`` with the chosen bars (0-based) generated anew, every other bar kept."""
+        return self.generator.regenerate_bars(melody, bars, settings, seed)
+
+    def morph(
+        self, start: GeneratedMelody, end: GeneratedMelody, steps: int = 5
+    ) -> list[GeneratedMelody]:
+        """``steps`` melodies between two generated ones of the same length."""
+        return self.generator.morph(start, end, steps)
+
+    # -- library ------------------------------------------------------------------------------
+
+    def index(
+        self,
+        folders: Sequence[str | os.PathLike],
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> IndexSummary:
+        """Add the MIDI files under ``folders`` to the library (incremental; see the indexer),
+        embedding them with the current model when one is installed."""
+        from studio.library.indexer import index_folders
+
+        for folder in folders:
+            if not Path(folder).is_dir():
+                raise InvalidInput(f"not a folder: {folder}")
+        return index_folders(
+            self.catalog,
+            folders,
+            embedder=self._indexing_embedder(),
+            progress=progress,
+            cancel=cancel,
+        )
+
+    def prepare_library(
+        self, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+    ) -> LibraryPreparation:
+        """Make the library searchable: on first use (an empty library) index the demo
+        library; then embed the tracks that have no vectors from the current model."""
+        return LibraryPreparation(
+            self.index_demo_if_empty(progress=progress, cancel=cancel),
+            self.embed_missing(progress=progress, cancel=cancel),
+        )
+
+    def index_demo_if_empty(
+        self, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+    ) -> IndexSummary | None:
+        """Index the demo library that ships with the app when the library is empty."""
+        from studio.library.indexer import index_folders
+
+        if not self.library_is_empty() or not DEMO_LIBRARY.is_dir():
+            return None
+        return index_folders(
+            self.catalog, [DEMO_LIBRARY], embedder=self.embedder, progress=progress, cancel=cancel
+        )
+
+    def tracks_without_vectors(self) -> int:
+        """How many library tracks have no vectors from the current model yet."""
+        return len(self.catalog.paths_without_embedding(self.embedder.model_version))
+
+    def embed_missing(
+        self, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+    ) -> IndexSummary | None:
+        """Embed the tracks that lack vectors from the current model (indexed without one, or
+        before a model update); ``None`` when there were none."""
+        from studio.library.indexer import embed_missing
+
+        if self.tracks_without_vectors() == 0:
+            return None
+        return embed_missing(self.catalog, self.embedder, progress=progress, cancel=cancel)
+
+    def library_counts(self) -> dict[str, int]:
+        """Tracks in the library by status ('ok', 'error', 'missing') and in all ('total')."""
+        return self.catalog.counts()
+
+    def library_is_empty(self) -> bool:
+        """Whether the library holds no track at all (the first run)."""
+        return self.catalog.counts()["total"] == 0
+
+    def track(self, track_id: int) -> CatalogTrack | None:
+        """One library track by id."""
+        return self.catalog.get(track_id)
+
+    def resolve_track(self, query: str, *, hint: str = "run `studio index` on its folder") -> int:
+        """The track id a user means by ``query``: a MIDI file in the library (by path, else by
+        content) or a track id. ``hint`` ends the message for a file the library lacks."""
+        if os.path.lexists(query):
+            try:
+                track = self.catalog.find_file(query)
+            except OSError as error:
+                raise InvalidInput(f"cannot read {query}: {error.strerror or error}") from None
+            if track is None:
+                raise InvalidInput(f"{query} is not in the library: {hint}")
+            return track.id
+        if query.isascii() and query.isdigit():
+            return int(query)
+        raise InvalidInput(f"{query} is neither a MIDI file nor a track id")
+
+    # -- similar tracks and recommendations --------------------------------------------------
+
+    def similar_to(
+        self, query: str | os.PathLike | int | Song, *, top: int = 10, mode: str = "auto"
+    ) -> SimilarResult:
+        """Library tracks like ``query``: a track id, a MIDI file (in the library or not) or a
+        song in memory (the melody in the editor). ``mode``: auto, track or passage."""
+        from studio.core.music import Song
+
+        service = self.similarity
+        if isinstance(query, Song):
+            return service.similar_to_song(query, top=top, mode=mode)
+        if isinstance(query, int):
+            if mode == "passage":
+                raise InvalidInput("--mode passage needs a FILE query (a track compares whole)")
+            return service.similar_to_track(query, top=top)
+        return service.similar_to_file(query, top=top, mode=mode)
+
+    def recommend(
+        self,
+        profile: str | None = None,
+        *,
+        top: int = 10,
+        seed_track: int | None = None,
+        content_only: bool = False,
+    ) -> list[RankedTrack]:
+        """Recommendations for ``profile`` (default: the current one), optionally "like
+        ``seed_track``, for you"."""
+        if seed_track is not None and self.catalog.get(seed_track) is None:
+            raise InvalidInput(f"no track with id {seed_track} in the library")
+        return self.recommendations.recommend(
+            profile or self.current_profile,
+            top=top,
+            seed_track=seed_track,
+            content_only=content_only,
+        )
+
+    def record_feedback(
+        self,
+        track: int | str,
+        kind: str,
+        *,
+        value: float | None = None,
+        profile: str | None = None,
+    ) -> FeedbackEvent:
+        """Store one feedback event (like, dislike, play, skip, added, exported) about a track
+        (an id, or what ``resolve_track`` understands) for ``profile`` (default: the current
+        one); the profile's taste model learns from it at once when it is loaded."""
+        from studio.library import feedback
+
+        feedback.check_value(kind, value)  # a bad kind or value fails before the library opens
+        self.require_library()
+        track_id = track if isinstance(track, int) else self.resolve_track(track)
+        profile = profile or self.current_profile
+        if self._recommend is not None:
+            return self._recommend.record_feedback(track_id, kind, profile=profile, value=value)
+        return feedback.record(self.catalog, track_id, kind, profile=profile, value=value)
+
+    # -- profiles -----------------------------------------------------------------------------
+
+    @property
+    def current_profile(self) -> str:
+        """The listening profile that feedback and recommendations use by default."""
+        return self.settings["profile"]
+
+    def profiles(self) -> dict[str, int]:
+        """Every profile of the library with its number of feedback events."""
+        from studio.library.feedback import event_counts
+
+        return event_counts(self.require_library())
+
+    def create_profile(self, name: str) -> str:
+        """Add a profile; returns its name as stored."""
+        from studio.library.feedback import create_profile
+
+        return create_profile(self.require_library(), name)
+
+    def use_profile(self, name: str) -> None:
+        """Make ``name`` the current profile (a setting, kept across runs)."""
+        from studio.library.feedback import profile_names
+
+        known = profile_names(self.require_library())
+        if name not in known:
+            raise InvalidInput(
+                f"unknown profile {name!r} (known: {', '.join(known)}); "
+                f"create it with `studio profile create {name}`"
+            )
+        self.settings["profile"] = set_setting("profile", name)
+
+    def events_to_forget(self, name: str, *, delete: bool = False) -> int:
+        """How many feedback events ``forget_profile(name, delete=delete)`` would remove
+        (``InvalidInput`` for an unknown profile, or for deleting the default one)."""
+        from studio.library.feedback import DEFAULT_PROFILE, summary
+
+        if delete and name == DEFAULT_PROFILE:
+            raise InvalidInput(
+                f"the {DEFAULT_PROFILE!r} profile cannot be deleted (forget it without --delete)"
+            )
+        return summary(self.require_library(), name)["events"]
+
+    def forget_profile(self, name: str, *, delete: bool = False) -> int:
+        """Delete every feedback event of ``name`` (and with ``delete`` the profile too, which
+        then stops being current); returns how many events were removed."""
+        from studio.library.feedback import forget_profile
+
+        self.events_to_forget(name, delete=delete)
+        removed = forget_profile(self.require_library(), name, delete=delete)
+        if delete and self.current_profile == name:
+            self.settings["profile"] = set_setting("profile", None)
+        self._recommend = None  # its taste models learnt from the forgotten events
+        return removed
+
+    # -- files --------------------------------------------------------------------------------
+
+    def export_midi(self, song: Song, path: str | os.PathLike) -> None:
+        """Write ``song`` as a type-1 MIDI file (atomically: a crash never leaves half a file)."""
+        from studio.core.midi_write import write_midi
+
+        write_midi(song, path)
+
+    def render(
+        self,
+        song: Song,
+        *,
+        soundfont: str | os.PathLike | None = None,
+        sample_rate: int | None = None,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> Rendering:
+        """``song`` as float32 stereo audio through the SoundFont synth (the settings' SoundFont
+        and rate unless given). ``on_warning`` hears at once when the SoundFont could not be
+        used and the default one plays instead."""
+        from studio.audio.render import render_song
+        from studio.audio.synth import Synth
+
+        rate = sample_rate or self.settings["sample_rate"]
+        with Synth(soundfont or self.settings["soundfont"], rate) as synth:
+            if synth.warning and on_warning is not None:
+                on_warning(synth.warning)
+            audio = render_song(song, synth=synth, progress=progress, cancel=cancel)
+        return Rendering(audio, rate, Path(synth.soundfont), synth.warning)
+
+    def export_wav(self, rendering: Rendering, path: str | os.PathLike) -> None:
+        """Write a rendering as a 16-bit WAV file (atomically)."""
+        from studio.audio.wav import write_wav
+
+        write_wav(Path(path), rendering.audio, rendering.sample_rate)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Rendered audio: ``audio`` (frames × 2, float32), its ``sample_rate`` (Hz), the SoundFont
+    used and the synth's warning (a SoundFont that could not be used), if any."""
+
+    audio: np.ndarray
+    sample_rate: int
+    soundfont: Path
+    warning: str | None
+
+    @property
+    def seconds(self) -> float:
+        """Length in seconds."""
+        return len(self.audio) / self.sample_rate
+
+
+def read_song(path: str | os.PathLike) -> Song:
+    """A MIDI file as a song; the error message names the file."""
+    from studio.core.midi_read import read_midi
+
+    try:
+        return read_midi(path)
+    except MidiFileError as error:
+        message, name = str(error), os.fspath(path)
+        raise MidiFileError(message if name in message else f"{name}: {message}") from None
+
+
+def set_library_aside(db_path: str | os.PathLike) -> Path | None:
+    """Rename a (damaged) library file out of the way, so the next run starts a new one;
+    returns the new name, or None when there was no file. Nothing is deleted."""
+    from studio.library.catalog import set_aside
+
+    return set_aside(db_path)

@@ -1,4 +1,4 @@
-"""Benchmark suggestions ("for you"); writes two tables into docs/BENCHMARKS.md.
+"""Benchmark recommendations ("for you"); writes two tables into docs/BENCHMARKS.md.
 
 Run from the repo root:  .venv/bin/python benchmarks/bench_recommend.py [--no-write]
 Targets: ``Recommender.recommend`` over 100,000 tracks (64 dims) ≤ 20 ms median for a profile of
@@ -74,7 +74,7 @@ def ms(times: list[float]) -> str:
 
 
 def speed_rows() -> list[tuple[str, str, str]]:
-    """Latency of suggestions, model fitting and updating at 100,000 tracks."""
+    """Latency of recommendations, model fitting and updating at 100,000 tracks."""
     started = time.perf_counter()
     table = library()
     built = time.perf_counter() - started
@@ -107,7 +107,7 @@ def speed_rows() -> list[tuple[str, str, str]]:
         ("`Recommender.content_only`, same profile", ms(content), ""),
         ("`TasteModel.update` after one event (median / p95 of 40)", ms(updates),
          "≤ 200 ms; 8 Adam steps on the event and the replay of the last 100"),
-        ("one reaction: update, then the next suggestions", ms(loop), ""),
+        ("one feedback event: update, then the next recommendations", ms(loop), ""),
         (f"`TasteModel.fit` on {EVENTS} events (a recommend without a kept model adds it)",
          ms(sorted(fit)), "150 Adam steps"),
         (f"`TrackTable` of {TRACKS:,} tracks (once per library change)", f"{built:.2f} s", ""),
@@ -134,14 +134,14 @@ def quality(write: bool) -> None:
                  chance))  # fmt: skip
     record(
         "recommend-quality",
-        "Suggestions quality (simulated users)",
+        "Recommendation quality (simulated users)",
         f"`benchmarks/bench_recommend.py` on {machine()} (= `eval_recommend.evaluate_recommend`, "
         f"seed 0): the corpus style set, {report['tracks']} pieces in {report['groups']} "
         f"composers/collections, shipped autoencoder; {report['users']} users, each with a hidden "
         f"taste of 1–2 groups, see the top 10 for {rounds} rounds, like what matches and skip the "
         f"rest; precision@10 averaged over users; cold start identical for hybrid and "
         f"content-only: {report['cold_start']}; {report['seconds']:.0f} s",
-        ["method", "round 1 (cold start)", "after 20 reactions (round 3)", f"round {rounds}",
+        ["method", "round 1 (cold start)", "after 20 feedback events (round 3)", f"round {rounds}",
          f"mean of rounds {rounds - late + 1}–{rounds}"],
         rows,
         write=write,
@@ -157,7 +157,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     rows = speed_rows()
     record(
-        "recommend", "Suggestions (for you)",
+        "recommend", "Recommendations (for you)",
         f"`python benchmarks/bench_recommend.py` ({machine()}, {os.cpu_count()} cores, load "
         f"average {load:.1f} at the start; synthetic random library)",
         ("what", "measured", "target / note"), rows, write=not arguments.no_write,

@@ -95,3 +95,15 @@ def print_ranked(ranked_tracks) -> None:
         print(f"       {track.display_path}")
         for reason in ranked.reasons:
             print(f"       · {reason}")
+
+
+def prepare_library(engine, *, show: bool) -> None:
+    """First run: index the demo library into an empty library (saying so); then embed the
+    tracks that have no vectors from this model yet. Progress bars unless ``show`` is false."""
+    if engine.library_is_empty():
+        print("the library is empty: indexing the demo library first…", file=sys.stderr)
+        with progress_bar("indexing", enabled=show) as progress:
+            engine.index_demo_if_empty(progress=progress)
+    if engine.tracks_without_vectors():
+        with progress_bar("embedding tracks for this model", enabled=show) as progress:
+            engine.embed_missing(progress=progress)

@@ -19,8 +19,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "chain and random notes in the scale. retrieval: 'similar tracks' (the autoencoder) "
         "against pitch-class histograms and random on labelled sets: passage → piece, style "
         "precision, transposed and tempo-scaled copies (see the model cards). recommend: "
-        "simulated listeners with a hidden taste react to 20 rounds of suggestions; precision@10 "
-        "per round for the hybrid recommender, content-only, popularity and random.",
+        "simulated listeners with a hidden taste give feedback on 20 rounds of "
+        "recommendations; precision@10 per round for the hybrid recommender, content-only, "
+        "popularity and random.",
     )
     parser.add_argument(
         "what", choices=["generation", "retrieval", "recommend"], help="what to evaluate"
@@ -48,7 +49,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--users", type=int, default=40, help="recommend: simulated listeners (default 40)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=20, help="recommend: rounds of suggestions (default 20)"
+        "--rounds", type=int, default=20, help="recommend: rounds of recommendations (default 20)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)

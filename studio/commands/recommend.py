@@ -1,11 +1,18 @@
-"""``studio recommend``: suggestions for a listening profile, learnt from its reactions."""
+"""``studio recommend``: recommendations for a listening profile, learnt from its feedback."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, check_top, print_json, print_ranked, ranked_json
+from studio.commands.common import (
+    EXIT_OK,
+    check_top,
+    prepare_library,
+    print_json,
+    print_ranked,
+    ranked_json,
+)
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
@@ -13,18 +20,18 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "recommend",
         parents=[common],
-        help="suggest library tracks for you, from what you liked, played and skipped",
-        description="Suggest library tracks for a listening profile. With no reactions yet it "
+        help="recommend library tracks for you, from what you liked, played and skipped",
+        description="Recommend library tracks for a listening profile. With no feedback yet it "
         "ranks by musical content alone; each like, play, skip or dislike (`studio feedback`) "
         "teaches the profile's taste model, and profiles with similar taste lend each other "
-        "suggestions. Tracks you reacted to recently are held back. Everything stays on this "
-        "machine.",
+        "recommendations. Tracks you gave feedback on recently are held back. Everything stays "
+        "on this machine.",
     )
-    parser.add_argument("--profile", help="whose suggestions (default: the current profile)")
+    parser.add_argument("--profile", help="whose recommendations (default: the current profile)")
     parser.add_argument("--top", type=int, default=10, help="how many tracks (default 10)")
     parser.add_argument(
         "--seed-track", metavar="FILE|TRACK_ID",
-        help="suggestions like this library track, for you",
+        help="recommendations like this library track, for you",
     )  # fmt: skip
     parser.add_argument(
         "--content-only", action="store_true",
@@ -38,7 +45,6 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Rank and print the recommendations."""
-    from studio.commands.similar import prepare_library
     from studio.engine import Engine
 
     check_top(args.top)

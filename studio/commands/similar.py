@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from studio.commands.common import (
     EXIT_OK,
     check_top,
+    prepare_library,
     print_json,
     print_ranked,
-    progress_bar,
     ranked_json,
 )
 from studio.core.errors import InvalidInput
@@ -39,18 +38,6 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="autoencoder weights (default: shipped)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)
-
-
-def prepare_library(engine, *, show: bool) -> None:
-    """First run: index the demo library into an empty library (saying so); then embed the
-    tracks that have no vectors from this model yet. Progress bars unless ``show`` is false."""
-    if engine.library_is_empty():
-        print("the library is empty: indexing the demo library first…", file=sys.stderr)
-        with progress_bar("indexing", enabled=show) as progress:
-            engine.index_demo_if_empty(progress=progress)
-    if engine.tracks_without_vectors():
-        with progress_bar("embedding tracks for this model", enabled=show) as progress:
-            engine.embed_missing(progress=progress)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """A ranked library track: what "similar tracks" and "for you" both return.
 
 One type for every ranked list the app shows: the track, its score, the reasons to show, the
-parts the score is made of (for suggestions: content, taste, collaborative, seed) and, when a
+parts the score is made of (for recommendations: content, taste, collaborative, seed) and, when a
 passage matched, where in the track it is (``match_beats``: first and last beat).
 """
 

@@ -1,4 +1,4 @@
-"""Track suggestions for a profile: "for you", or "similar to this, for you" (numpy only).
+"""Track recommendations for a profile: "for you", or "similar to this, for you" (numpy only).
 
 Inputs are plain data: a :class:`TrackTable` (one unit autoencoder vector per track, plus tempo
 and density) and each profile's feedback events (anything with ``track_id``, ``kind``, ``value``
@@ -111,7 +111,7 @@ def popularity(
 
 
 class Recommender:
-    """Suggestions over one :class:`TrackTable` (see the module docstring for the blend)."""
+    """Recommendations over one :class:`TrackTable` (see the module docstring for the blend)."""
 
     def __init__(self, table: TrackTable) -> None:
         self.table = table
@@ -129,7 +129,7 @@ class Recommender:
         exclude: Collection[int] = (),
         taste: TasteModel | None = None,
     ) -> list[RankedTrack]:
-        """The ``top`` suggestions for ``profile``, best first (hybrid blend).
+        """The ``top`` recommendations for ``profile``, best first (hybrid blend).
 
         ``seed`` is a track id for "similar to this, for you"; ``now`` (seconds since the
         epoch) defaults to the newest event of any profile. ``taste`` is the profile's kept

@@ -10,7 +10,7 @@ import numpy as np
 SERIAL_PRODUCT = 200_000
 """Largest ``m·k·n`` of one matrix product. OpenBLAS runs products below 4 × 65,536 on the calling
 thread; its worker threads cost a scheduler tick (~8 ms) per call on a busy machine (measured: one
-suggestion list took 128 ms instead of 3 ms), so bigger products are done in pieces, and
+recommendation list took 128 ms instead of 3 ms), so bigger products are done in pieces, and
 matrix-vector products with einsum, which does not use BLAS (as in ``studio.similarity.index``)."""
 
 

@@ -1,7 +1,7 @@
 """The library as arrays for the recommender, and one profile's taste model (numpy only).
 
 ``TrackTable`` holds the features every score reads; ``TasteModel`` is the "recommendation
-network" that learns a profile's taste from its reactions over those features (the autoencoder
+network" that learns a profile's taste from its feedback over those features (the autoencoder
 vectors are the "feature-extraction network"). See ``recommend.py`` for how its score is blended.
 """
 

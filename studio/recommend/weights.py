@@ -49,7 +49,7 @@ def track_weights(events: Iterable[FeedbackEvent], now: float) -> dict[int, floa
 
 
 def held_back(events: Sequence[FeedbackEvent], now: float) -> set[int]:
-    """Tracks not to suggest now: those of the last ``HOLD_BACK_EVENTS`` events, of events in the
+    """Tracks not to recommend now: those of the last ``HOLD_BACK_EVENTS`` events, of events in the
     ``HOLD_BACK_SECONDS`` before ``now``, and those whose latest like/dislike is a dislike."""
     ordered = sorted(events, key=lambda e: e.at)
     tracks = {int(e.track_id) for e in ordered[-HOLD_BACK_EVENTS:]}

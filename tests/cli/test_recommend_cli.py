@@ -1,5 +1,5 @@
 """``studio recommend`` on the demo library with the shipped model: cold start, learning from
-reactions, profiles kept apart, seed tracks, errors."""
+feedback, profiles kept apart, seed tracks, errors."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def library(tmp_path):
     return db, settings, json.loads(first.stdout)
 
 
-def test_cold_start_then_likes_pull_the_suggestions_their_way(library):
+def test_cold_start_then_likes_pull_the_recommendations_their_way(library):
     db, settings, cold = library
     assert cold["profile"] == "default" and cold["library_tracks"] == 42
     assert [r["rank"] for r in cold["results"]] == list(range(1, 11))
@@ -55,7 +55,7 @@ def test_cold_start_then_likes_pull_the_suggestions_their_way(library):
     assert any(reason.startswith("because you liked") for r in after["results"]
                for reason in r["reasons"])  # fmt: skip
 
-    # Another profile's suggestions do not move with the default profile's likes.
+    # Another profile's recommendations do not move with the default profile's likes.
     assert run(settings, "profile", "create", "guest", "--db", str(db)).returncode == 0
     guest = json.loads(run(settings, "recommend", "--db", str(db), "--profile", "guest",
                            "--content-only", "--json").stdout)  # fmt: skip

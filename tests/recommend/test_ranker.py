@@ -39,7 +39,7 @@ def ids_of(table, labels, group, count=None):
     return table.ids[labels == group][:count].tolist()
 
 
-def reactions(likes=(), skips=(), start=NOW - 10 * DAY, kind="like"):
+def feedback_events(likes=(), skips=(), start=NOW - 10 * DAY, kind="like"):
     """Like events on ``likes`` then 3-second skips on ``skips``, a minute apart."""
     events = [FeedbackEvent(t, kind, 1.0, start + 60 * i) for i, t in enumerate(likes)]
     events += [
@@ -130,7 +130,7 @@ def test_taste_model_moves_toward_liked_groups():
     table, labels = clustered()
     liked = ids_of(table, labels, 2, 6)
     skipped = [ids_of(table, labels, g, 2)[1] for g in (0, 1, 3, 4)]
-    events = reactions(liked, skipped)
+    events = feedback_events(liked, skipped)
     model = T.TasteModel(table.dims, seed=1)
     before = group_means(model.scores(table), labels)
     model.fit(table, events)
@@ -142,9 +142,9 @@ def test_taste_model_moves_toward_liked_groups():
     best = unseen[np.argsort(-model.scores(table)[unseen])[:10]]
     assert (labels[best] == 2).all()
 
-    # New reactions: likes in group 4, skips in group 2. The model follows them.
+    # New feedback: likes in group 4, skips in group 2. The model follows them.
     gap_before = means[4] - means[2]
-    newer = reactions(ids_of(table, labels, 4, 6), ids_of(table, labels, 2, 12)[6:],
+    newer = feedback_events(ids_of(table, labels, 4, 6), ids_of(table, labels, 2, 12)[6:],
                       start=NOW - DAY)  # fmt: skip
     for event in newer:
         model.update(table, event)
@@ -155,7 +155,7 @@ def test_taste_model_moves_toward_liked_groups():
 
 def test_taste_model_is_deterministic_and_its_state_round_trips():
     table, labels = clustered()
-    events = reactions(ids_of(table, labels, 1, 5), ids_of(table, labels, 3, 3))
+    events = feedback_events(ids_of(table, labels, 1, 5), ids_of(table, labels, 3, 3))
     one = T.TasteModel(table.dims, seed=4).fit(table, events)
     two = T.TasteModel(table.dims, seed=4).fit(table, events)
     other = T.TasteModel(table.dims, seed=5).fit(table, events)
@@ -176,7 +176,7 @@ def test_taste_model_is_deterministic_and_its_state_round_trips():
 
 
 def test_one_update_raises_the_liked_track():
-    """One reaction changes the kept model at once (its speed is in benchmarks/)."""
+    """One feedback event changes the kept model at once (its speed is in benchmarks/)."""
     rng = np.random.default_rng(2)
     n = 2_000
     table = T.TrackTable(np.arange(n), rng.standard_normal((n, 64)), rng.uniform(60, 180, n),
@@ -201,7 +201,10 @@ def as_tuples(found):
 
 def test_cold_start_equals_content_ranking():
     table, labels = clustered()
-    others = {"a": reactions(ids_of(table, labels, 0, 5)), "b": reactions(ids_of(table, labels, 3))}
+    others = {
+        "a": feedback_events(ids_of(table, labels, 0, 5)),
+        "b": feedback_events(ids_of(table, labels, 3)),
+    }
     recommender = R.Recommender(table)
     for world in (others, {**others, "new": []}):
         hybrid = recommender.recommend(world, "new", now=NOW)
@@ -231,7 +234,7 @@ def test_cold_start_equals_content_ranking():
 def test_content_part_is_liked_mean_minus_disliked_mean():
     table, labels = clustered()
     liked, disliked = ids_of(table, labels, 0, 2), ids_of(table, labels, 2, 1)
-    events = [*reactions(liked), FeedbackEvent(disliked[0], "dislike", at=NOW - 10 * DAY)]
+    events = [*feedback_events(liked), FeedbackEvent(disliked[0], "dislike", at=NOW - 10 * DAY)]
     found = R.Recommender(table).content_only({"me": events}, "me", now=NOW - 10 * DAY + 600)
     vectors = table.vectors
     for item in found:
@@ -245,8 +248,8 @@ def test_content_part_is_liked_mean_minus_disliked_mean():
 
 def test_profiles_are_isolated():
     table, labels = clustered()
-    mine = reactions(ids_of(table, labels, 1, 4), ids_of(table, labels, 4, 3))
-    theirs = reactions(ids_of(table, labels, 3, 8), ids_of(table, labels, 0, 4))
+    mine = feedback_events(ids_of(table, labels, 1, 4), ids_of(table, labels, 4, 3))
+    theirs = feedback_events(ids_of(table, labels, 3, 8), ids_of(table, labels, 0, 4))
     recommender = R.Recommender(table)
     alone = recommender.content_only({"me": mine}, "me", now=NOW)
     together = recommender.content_only({"me": mine, "them": theirs}, "me", now=NOW)
@@ -259,14 +262,14 @@ def test_profiles_are_isolated():
     assert all(r.parts["collaborative"] == 0.0 for r in together)
 
 
-def test_similar_profiles_lend_suggestions():
+def test_similar_profiles_lend_recommendations():
     table, labels = clustered()
     shared = ids_of(table, labels, 0, 20)
     lent = ids_of(table, labels, 3, 6)
     world = {
-        "me": reactions(shared, start=NOW - 5 * DAY),
-        "friend": reactions(shared + lent, start=NOW - 6 * DAY),
-        "stranger": reactions(ids_of(table, labels, 4, 10), shared, start=NOW - 6 * DAY),
+        "me": feedback_events(shared, start=NOW - 5 * DAY),
+        "friend": feedback_events(shared + lent, start=NOW - 6 * DAY),
+        "stranger": feedback_events(ids_of(table, labels, 4, 10), shared, start=NOW - 6 * DAY),
     }
     recommender = R.Recommender(table)
     hybrid = recommender.recommend(world, "me", now=NOW)
@@ -300,7 +303,7 @@ def test_mmr_keeps_near_duplicates_out():
     table = T.TrackTable(ids, vectors, np.full(n + 12, 100.0), np.full(n + 12, 2.0),
                          [f"t{i}" for i in range(n + 12)])  # fmt: skip
     copy_ids = set(ids[n:].tolist())
-    events = reactions([int(ids[0])])  # the piece itself
+    events = feedback_events([int(ids[0])])  # the piece itself
     plain = np.argsort(-(table.vectors @ table.vectors[0]))
     assert set(plain[:13].tolist()) == {0, *range(n, n + 12)}  # plain ranking: all the copies
     for method in ("recommend", "content_only"):
@@ -343,7 +346,7 @@ def test_recent_tracks_are_held_back_and_exclude_is_honoured():
 def test_reasons_are_true():
     table, labels = clustered()
     liked = ids_of(table, labels, 1, 8)
-    events = reactions(liked, ids_of(table, labels, 0, 4), start=NOW - 3 * DAY)
+    events = feedback_events(liked, ids_of(table, labels, 0, 4), start=NOW - 3 * DAY)
     events.append(FeedbackEvent(liked[0], "added", at=NOW - 2 * DAY))
     events.append(FeedbackEvent(liked[1], "dislike", at=NOW - 2 * DAY))  # no longer liked
     added = ids_of(table, labels, 1, 12)[-1]
@@ -393,7 +396,7 @@ def test_reasons_name_the_event():
 
 def test_recommend_without_a_kept_taste_model_is_deterministic():
     table, labels = clustered()
-    events = reactions(ids_of(table, labels, 3, 5), ids_of(table, labels, 1, 5))
+    events = feedback_events(ids_of(table, labels, 3, 5), ids_of(table, labels, 1, 5))
     recommender = R.Recommender(table)
     first = recommender.recommend({"me": events}, "me", now=NOW)
     assert as_tuples(first) == as_tuples(recommender.recommend({"me": events}, "me", now=NOW))

@@ -1,4 +1,5 @@
-"""The suggestion service over a real catalog: table from the database, reactions learnt at once."""
+"""The recommendation service over a real catalog: the table from the database, feedback learnt
+at once."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_the_table_holds_every_embedded_track(catalog):
     assert np.allclose(table.vectors[0], stored.vector, atol=1e-6)
 
 
-def test_each_reaction_changes_the_next_suggestions(catalog):
+def test_each_feedback_event_changes_the_next_recommendations(catalog):
     service = RecommendService(catalog, Embedder().model_version)
     chorales = [t.id for t in catalog.tracks("ok") if "bach-chorale" in t.display_path]
     tunes = [t.id for t in catalog.tracks("ok") if "bach-chorale" not in t.display_path]
@@ -71,6 +72,6 @@ def test_profiles_and_seeds_are_checked(catalog):
         service.recommend("guest", seed_track=99999)
 
 
-def test_a_library_without_vectors_suggests_nothing(tmp_path):
+def test_a_library_without_vectors_recommends_nothing(tmp_path):
     with Catalog(tmp_path / "library.sqlite") as catalog:
         assert RecommendService(catalog, "some-model").recommend("default") == []

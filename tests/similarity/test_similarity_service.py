@@ -121,9 +121,9 @@ def test_reasons_are_true_of_the_data(library):
     catalog, folder, embedder = library
     service = SimilarityService(catalog, embedder)
     query = catalog.get_by_path(folder / "chords-1.mid")
-    for suggestion in service.similar_to_track(query.id, top=10).ranked:
-        track = suggestion.track
-        for reason in suggestion.reasons:
+    for hit in service.similar_to_track(query.id, top=10).ranked:
+        track = hit.track
+        for reason in hit.reasons:
             if reason.startswith("same key"):
                 assert (track.key_stated or track.key_estimated) == (
                     query.key_stated or query.key_estimated

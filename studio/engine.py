@@ -7,8 +7,10 @@ recommendations, feedback, profiles, render and export — so no window or comma
 any of it. Commands are argument parsing, one engine call and printing.
 
 **Threads.** One engine lives on one thread: it is not thread-safe, and its SQLite connection may
-only be used on the thread that opened it. The window's worker thread owns the window's engine;
-the command line has one per command. Long calls take a ``progress(done, total, message)``
+only be used on the thread that opened it (SQLite's rule; another thread gets
+``sqlite3.ProgrammingError``). Nothing opens before first use, so the window builds its engine on
+the main thread and hands it to its worker thread, which from then on is the only one to call
+it; the command line has one per command. Long calls take a ``progress(done, total, message)``
 callback and a ``CancelToken``, so the window's progress bars and the CLI's share one code path.
 
 Importing this module is cheap (no torch, no numpy models): each model loads when first used.

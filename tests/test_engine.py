@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -185,3 +187,18 @@ def test_a_damaged_library_is_set_aside(tmp_path):
     moved = set_library_aside(path)
     assert moved is not None and moved.exists() and not path.exists()
     assert set_library_aside(path) is None
+
+
+def test_built_on_one_thread_used_on_another(demo_db, tmp_path):
+    """The window builds its engine on the main thread and hands it to its worker thread: the
+    library opens on first use, on the thread that uses it."""
+    copy = tmp_path / "library.sqlite"
+    shutil.copy(demo_db, copy)
+    engine = Engine(db_path=copy)
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(engine.similar_to(1, top=3)))
+    worker.start()
+    worker.join(timeout=60)
+    assert len(results) == 1 and len(results[0].ranked) == 3
+    with pytest.raises(sqlite3.ProgrammingError):  # SQLite's rule: one connection, one thread
+        engine.library_counts()

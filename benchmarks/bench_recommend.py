@@ -135,7 +135,7 @@ def quality(write: bool) -> None:
     record(
         "recommend-quality",
         "Recommendation quality (simulated users)",
-        f"`benchmarks/bench_recommend.py` on {machine()} (= `eval_recommend.evaluate_recommend`, "
+        f"`benchmarks/bench_recommend.py` on {machine()} (= `evaluate_recommend`, "
         f"seed 0): the corpus style set, {report['tracks']} pieces in {report['groups']} "
         f"composers/collections, shipped autoencoder; {report['users']} users, each with a hidden "
         f"taste of 1–2 groups, see the top 10 for {rounds} rounds, like what matches and skip the "

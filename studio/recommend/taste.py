@@ -2,7 +2,7 @@
 
 ``TrackTable`` holds the features every score reads; ``TasteModel`` is the "recommendation
 network" that learns a profile's taste from its feedback over those features (the autoencoder
-vectors are the "feature-extraction network"). See ``recommend.py`` for how its score is blended.
+vectors are the "feature-extraction network"). See ``ranker.py`` for how its score is blended.
 """
 
 from __future__ import annotations

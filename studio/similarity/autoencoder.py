@@ -6,7 +6,7 @@ convolution with stride equal to its width:
     (50 channels × 32 steps) → 8 beats × (50·4) → Linear+ReLU → 8 × 96
     → 4 pairs × (2·96) → Linear+ReLU → 4 × 128 → flatten 512 → Linear+ReLU → 256 → Linear → 32
 
-The decoder mirrors it and predicts every channel of the window. Training (``train_autoencoder.py``)
+The decoder mirrors it and predicts every channel of the window. Training (``train.py``)
 adds a contrastive term: two noisy views of one window (notes dropped, timing jittered, a voice
 moved an octave or left out) must be closer to each other than to any other window in the batch.
 The reconstruction term keeps the vector a summary of the music; the contrastive term makes

@@ -1,6 +1,6 @@
 """The "similar tracks" service: rank the library against a track, a file or a few bars.
 
-Two ways of comparing, both over the autoencoder's vectors held in memory (``search.py``):
+Two ways of comparing, both over the autoencoder's vectors held in memory (``index.py``):
 
 - **track**: whole-track vectors (what a piece sounds like overall); used when the query is a
   whole piece.

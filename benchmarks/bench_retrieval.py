@@ -18,7 +18,9 @@ from report import machine, record  # noqa: E402
 
 def main() -> None:
     """Evaluate, print and record."""
-    from studio.evaluation.retrieval import default_methods, default_sets, evaluate_retrieval
+    from studio.evaluation.labelled_sets import default_sets
+    from studio.evaluation.retrieval import evaluate_retrieval
+    from studio.evaluation.retrieval_methods import default_methods
 
     arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
     weights = Path(arguments[0]) if arguments else None

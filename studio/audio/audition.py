@@ -4,7 +4,8 @@ A render thread owns a live ``Synth``. Requests reach it through a ``queue.Simpl
 renders blocks into a preallocated ring that the audio callback mixes in (one writer, one reader,
 each moving its own counter, so no lock). While notes sound it keeps ``ahead`` blocks ready; when
 everything is silent it renders nothing, so the first block of a click is ready for the very
-next callback. Each request records when its first non-silent block was handed to the device.
+next callback. Each request (an ``AuditionRequest``, defined with the playback interface in
+``studio.audio.playback``) records when its first non-silent block was handed to the device.
 
 Units: durations in seconds, frames are samples, times from ``time.perf_counter()``.
 """
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from studio.audio.playback import AUDITION_CHANNEL, AuditionRequest
 from studio.audio.synth import Synth
+
+__all__ = ["Audition", "AuditionRelease", "AuditionRequest"]
 
 RING_BLOCKS = 8
 """Blocks in the ring; the render thread keeps at most ``ahead`` of them unplayed."""
@@ -27,41 +30,11 @@ SILENT = 1e-4
 
 
 @dataclass
-class AuditionRequest:
-    """One audition (a note or chord) and, once it sounds, its click-to-sound latency.
-
-    Attributes:
-        pitches: MIDI note numbers.
-        velocity: 1–127.
-        duration: how long the keys are held, in seconds; None holds them until a matching
-            ``AuditionRelease`` (a key held on a MIDI keyboard).
-        program: General MIDI program.
-        channel: synth channel 0–15.
-        requested_at: ``time.perf_counter()`` when it was asked for.
-        sounded_at: ``time.perf_counter()`` when its first non-silent block was handed to the
-            device, or None until then.
-    """
-
-    pitches: tuple[int, ...]
-    velocity: int = 100
-    duration: float | None = 0.4
-    program: int = 0
-    channel: int = 15
-    requested_at: float = field(default_factory=time.perf_counter)
-    sounded_at: float | None = None
-
-    @property
-    def latency(self) -> float | None:
-        """Seconds from the request to its first sounding block, or None if not heard yet."""
-        return None if self.sounded_at is None else self.sounded_at - self.requested_at
-
-
-@dataclass
 class AuditionRelease:
     """Release held audition notes (keys let go on a MIDI keyboard)."""
 
     pitches: tuple[int, ...]
-    channel: int = 15
+    channel: int = AUDITION_CHANNEL
 
 
 class Audition:

@@ -10,6 +10,10 @@ Three threads share the work, so the audio callback only ever copies prepared sa
 - PortAudio's **callback** copies a block of the song, adds the next ring block, counts underruns
   and times itself.
 
+``Player`` implements the ``Playback`` interface (``studio.audio.playback``), which it shares
+with ``MidiPortPlayer``: listeners hear of each change on a fourth thread. The callback only
+queues the end of a song for them (``PlaybackListeners.post``).
+
 Units: positions are in beats (quarter notes) or in seconds of the audio as it plays (at the
 current tempo factor); times are ``time.perf_counter()`` seconds. The stream runs from ``open()``
 to ``close()`` and plays silence while stopped, so an audition never waits for a stream to start.
@@ -27,8 +31,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from studio.audio.audition import Audition, AuditionRelease, AuditionRequest
+from studio.audio.audition import Audition, AuditionRelease
 from studio.audio.devices import NO_AUDIO, AudioUnavailable, import_sounddevice, resolve_device
+from studio.audio.playback import (
+    AUDITION_CHANNEL,
+    AUDITION_PROGRAM,
+    AUDITION_SECONDS,
+    AUDITION_VELOCITY,
+    AuditionRequest,
+    PlaybackEvent,
+    PlaybackListener,
+    PlaybackListeners,
+    audition_pitches,
+    audition_request,
+)
 from studio.audio.render import render_song
 from studio.audio.synth import DEFAULT_SAMPLE_RATE, Synth
 from studio.audio.transport import Rendered, Transport, scale_tempo
@@ -67,7 +83,7 @@ class Player:
 
     Use as a context manager (or ``open()``/``close()``); ``load`` a song, then ``play``.
     ``open`` raises ``AudioUnavailable`` with the reason; a device lost while playing stops the
-    player and sets ``error`` to a message.
+    player and sets ``error`` to a message. A ``Playback``: ``add_listener`` to hear of changes.
 
     Attributes:
         error: what went wrong (device lost, a failed load), or None.
@@ -121,6 +137,9 @@ class Player:
         self._underruns = 0
         self._callbacks = 0
         self._callback_max = 0.0
+        self._ends_seen = 0  # the transport's end count the callback last reported
+        self._failed = False  # the callback failed: the stream is ending (or has ended)
+        self._listeners = PlaybackListeners(self)
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -153,13 +172,17 @@ class Player:
             self._audition = None
             raise AudioUnavailable(f"{NO_AUDIO}: cannot open {self.device_name}: {error}") from None
         self.error = None
+        self._failed = False
+        self._ends_seen = self._transport.ends
         self._audition.start()
         return self
 
     def close(self) -> None:
-        """Fade out, stop the stream and the threads, free the synths. Safe to call twice."""
+        """Fade out and go back to the start (``STOPPED`` if it was playing), stop the stream
+        and the threads, free the synths. Listeners get the queued changes before it returns.
+        Safe to call twice."""
         if self.is_playing and self._stream is not None and self._stream.active:
-            self.pause()
+            self.stop()
             time.sleep(3 * self.block_budget_seconds)  # let the fade-out reach the device
         self._closing = True
         with self._jobs_lock:
@@ -180,6 +203,7 @@ class Player:
             self._audition.stop()
             self._audition = None
         self._transport.halt()
+        self._listeners.close()
 
     def __enter__(self) -> Player:
         return self.open()
@@ -192,8 +216,9 @@ class Player:
     def load(self, song: Song, *, wait: bool = False) -> None:
         """Play ``song`` from now on, at the same position in beats and in the same state.
 
-        It is rendered on the loader thread and swapped in between two blocks. With ``wait``,
-        block until it is ready and raise its error (e.g. ``SoundFontError``).
+        It is rendered on the loader thread and swapped in between two blocks; listeners get
+        ``LOADED`` then (or ``ERROR``). With ``wait``, block until it is ready and raise its
+        error (e.g. ``SoundFontError``).
         """
         self._song = song
         job = self._submit(song, self._factor)
@@ -205,7 +230,8 @@ class Player:
     def set_tempo_factor(self, factor: float, *, wait: bool = False) -> None:
         """Play at ``factor`` × the song's tempo (0.25–4), keeping the position in beats.
 
-        The song is re-rendered at the new tempo in the background; ``wait`` blocks until then.
+        The song is re-rendered at the new tempo in the background (then ``LOADED``); ``wait``
+        blocks until then.
         """
         if not 0.25 <= factor <= 4:
             raise InvalidInput(f"tempo factor must be between 0.25 and 4, not {factor}")
@@ -242,13 +268,17 @@ class Player:
                         timing = scale_tempo(job.song, job.factor)
                         audio = render_song(timing, synth=synth, cancel=job.cancel)
                         with self._jobs_lock:  # a newer job may have started meanwhile
-                            if job is self._job:
+                            installed = job is self._job
+                            if installed:
                                 self._transport.install(Rendered(timing, audio))
+                        if installed:
+                            self._listeners.notify(PlaybackEvent.LOADED)
                 except Cancelled:
                     pass
                 except Exception as error:
                     job.error = error
                     self.error = str(error) if isinstance(error, StudioError) else repr(error)
+                    self._listeners.notify(PlaybackEvent.ERROR)
                 finally:
                     job.done.set()
         finally:
@@ -258,27 +288,45 @@ class Player:
     # -- transport -----------------------------------------------------------------------------
 
     def play(self) -> None:
-        """Start or resume playing (from the start if the song had ended). If the song is still
-        being rendered, playing starts as soon as it is ready.
+        """Start or resume playing (from the start if the song had ended): ``STARTED``. If the
+        song is still being rendered, playing starts as soon as it is ready.
 
         Raises:
+            InvalidInput: no song was loaded.
             AudioUnavailable: the player is not open, or its device was lost (see ``error``).
         """
         self._check_open()
-        self._transport.play()
+        if self._song is None:
+            raise InvalidInput("load a song before playing")
+        if not self._transport.playing:
+            self._transport.play()
+            self._listeners.notify(PlaybackEvent.STARTED)
 
     def pause(self) -> None:
-        """Stop playing and keep the position (the sound fades out over one block)."""
+        """Stop playing and keep the position (the sound fades out over one block): ``PAUSED``
+        if it was playing."""
+        was_playing = self._transport.playing
         self._transport.pause()
+        if was_playing:
+            self._listeners.notify(PlaybackEvent.PAUSED)
 
     def stop(self) -> None:
-        """Stop playing and go back to the start."""
+        """Stop playing and go back to the start: ``STOPPED`` unless it was stopped there."""
+        changed = self._transport.playing or self._transport.position_seconds != 0
         self._transport.pause()
         self._transport.seek(seconds=0.0)
+        if changed:
+            self._listeners.notify(PlaybackEvent.STOPPED)
 
     def seek(self, seconds: float | None = None, beats: float | None = None) -> None:
-        """Jump to a position in seconds (of the audio as it plays) or in beats."""
+        """Jump to a position in seconds (of the audio as it plays) or in beats (exactly one):
+        ``SEEKED``. Playing goes on from there if it was playing.
+
+        Raises:
+            InvalidInput: neither or both given, or a negative position.
+        """
         self._transport.seek(seconds=seconds, beats=beats)
+        self._listeners.notify(PlaybackEvent.SEEKED)
 
     def set_loop(self, start_beats: float, end_beats: float) -> None:
         """On reaching ``end_beats``, go on from ``start_beats``; a position after the loop
@@ -323,10 +371,10 @@ class Player:
     def audition(
         self,
         pitches: int | Iterable[int],
-        velocity: int = 100,
-        duration: float | None = 0.4,
-        program: int = 0,
-        channel: int = 15,
+        velocity: int = AUDITION_VELOCITY,
+        duration: float | None = AUDITION_SECONDS,
+        program: int = AUDITION_PROGRAM,
+        channel: int = AUDITION_CHANNEL,
     ) -> AuditionRequest:
         """Sound a note or chord now, over whatever is playing.
 
@@ -340,23 +388,35 @@ class Player:
 
         Returns:
             The request; its ``latency`` (seconds) is known once it has sounded.
+
+        Raises:
+            InvalidInput: a value is out of range.
+            AudioUnavailable: the player is not open, or its device was lost.
         """
-        pitches = (pitches,) if isinstance(pitches, int) else tuple(pitches)
-        if not pitches or not all(0 <= p <= 127 for p in pitches):
-            raise InvalidInput(f"audition pitches must be MIDI notes 0–127, not {pitches}")
-        if not (1 <= velocity <= 127 and 0 <= program <= 127 and 0 <= channel <= 15):
-            raise InvalidInput("velocity must be 1–127, program 0–127 and channel 0–15")
+        request = audition_request(pitches, velocity, duration, program, channel)
         self._check_open()
-        held = None if duration is None else max(0.0, duration)
-        request = AuditionRequest(pitches, velocity, held, program, channel)
         self._audition.request(request)
         return request
 
-    def release(self, pitches: int | Iterable[int], channel: int = 15) -> None:
+    def release(self, pitches: int | Iterable[int], channel: int = AUDITION_CHANNEL) -> None:
         """Let go of notes started with ``audition(..., duration=None)``."""
-        pitches = (pitches,) if isinstance(pitches, int) else tuple(pitches)
+        pitches = audition_pitches(pitches)
         self._check_open()
         self._audition.request(AuditionRelease(pitches, channel))
+
+    # -- listeners -----------------------------------------------------------------------------
+
+    def add_listener(self, listener: PlaybackListener) -> None:
+        """Call ``listener(state)`` on every change from now on (adding it twice: once).
+
+        It runs on the player's listener thread, never the caller's: see
+        ``studio.audio.playback``.
+        """
+        self._listeners.add(listener)
+
+    def remove_listener(self, listener: PlaybackListener) -> None:
+        """Stop calling ``listener`` (one that was not added is ignored)."""
+        self._listeners.remove(listener)
 
     @property
     def last_audition_latency(self) -> float | None:
@@ -401,20 +461,28 @@ class Player:
             self._transport.fill(outdata)
             self._audition.mix_into(outdata, started)
         except Exception as error:
-            self.error = f"audio playback failed: {type(error).__name__}: {error}"
             self._transport.halt()
+            self._failed = True  # the stream stays active for a moment after the abort
+            self.error = f"audio playback failed: {type(error).__name__}: {error}"  # last: a flag
             raise import_sounddevice().CallbackAbort from error
+        if self._transport.ends != self._ends_seen:  # the song ended in this block
+            self._ends_seen = self._transport.ends
+            self._listeners.post(PlaybackEvent.ENDED)
         self._callbacks += 1
         elapsed = time.perf_counter() - started
         if elapsed > self._callback_max and self._callbacks > 2:  # the first calls warm caches
             self._callback_max = elapsed
 
     def _finished(self) -> None:
-        """The stream stopped: expected in ``close``, otherwise the device was lost."""
+        """The stream stopped: expected in ``close``, otherwise the device was lost (``ERROR``).
+
+        PortAudio calls it on its own thread, after the last callback.
+        """
         if not self._closing:
             self.error = self.error or f"{NO_AUDIO}: the audio device {self.device_name} was lost"
             self._transport.halt()
+            self._listeners.notify(PlaybackEvent.ERROR)
 
     def _check_open(self) -> None:
-        if self._stream is None or not self._stream.active:
+        if self._stream is None or self._failed or not self._stream.active:
             raise AudioUnavailable(self.error or f"{NO_AUDIO}: the player is not open")

@@ -67,6 +67,7 @@ class Transport:
         self._rendered: Rendered | None = None
         self._frame = 0  # next frame of the song to hand to the device
         self._playing = False
+        self._ends = 0  # times playing reached the end of the audio
         self._start_beats = 0.0  # where to start once the first version arrives
         self._loop_beats: tuple[float, float] | None = None
         self._loop: tuple[int, int] | None = None  # the loop in frames of the current version
@@ -157,6 +158,14 @@ class Transport:
         return self._playing
 
     @property
+    def ends(self) -> int:
+        """How many times playing reached the end of the audio (the release tail included).
+
+        The audio thread counts; a reader that sees the count change knows a song ended.
+        """
+        return self._ends
+
+    @property
     def rendered(self) -> Rendered | None:
         """The version that plays, or None before the first one arrives."""
         return self._rendered
@@ -211,6 +220,7 @@ class Transport:
         self._frame = min(start + n, len(audio))
         if self._frame >= len(audio):
             self._playing = False  # the end: the rendered tail has faded out
+            self._ends += 1
 
     def _start_fade(self, audio: np.ndarray | None, frame: int, offset: int = 0) -> None:
         """Crossfade over one block, from ``offset`` in the next block on, from ``audio`` at

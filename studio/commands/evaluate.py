@@ -94,13 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _retrieval(args: argparse.Namespace) -> int:
-    from studio.evaluation.retrieval import (
-        default_methods,
-        default_sets,
-        evaluate_retrieval,
-        format_table,
-        load_labelled_set,
-    )
+    from studio.evaluation.labelled_sets import default_sets, load_labelled_set
+    from studio.evaluation.retrieval import evaluate_retrieval, format_table
+    from studio.evaluation.retrieval_methods import default_methods
 
     if not 1 <= args.queries <= 20:
         raise InvalidInput(f"--queries must be 1–20, not {args.queries}")

@@ -6,9 +6,13 @@ import argparse
 import contextlib
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from studio.commands.common import EXIT_OK, print_json, read_song
 from studio.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from studio.audio.playback import Playback
 
 EXIT_INTERRUPTED = 130
 REFRESH_SECONDS = 0.1
@@ -114,11 +118,12 @@ def _keyboard(port: str | None, player):
 
 def _play_to_midi_port(song, port: str, args: argparse.Namespace) -> int:
     """Play ``song`` through the MIDI output ``port``, showing the position like the synth."""
-    from studio.audio.midi_ports import MidiPortPlayer
+    from studio.audio.midi_player import MidiPortPlayer
 
     with MidiPortPlayer(port) as player:
-        total = song.duration_seconds
-        player.play(song)
+        player.load(song)
+        total = player.duration_seconds
+        player.play()
         played, interrupted = _follow(player, total, show=not args.json)
         player.stop()
     if args.json:
@@ -138,7 +143,7 @@ def _print_report(path, song, total: float, played: float, interrupted: bool, **
     })  # fmt: skip
 
 
-def _follow(player, total: float, show: bool) -> tuple[float, bool]:
+def _follow(player: Playback, total: float, show: bool) -> tuple[float, bool]:
     """Wait while ``player`` plays, showing its position; (seconds played, interrupted)."""
     shown = ""
     interrupted = False

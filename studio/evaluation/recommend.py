@@ -1,4 +1,4 @@
-"""``studio eval recommend``: simulated users rate the suggestions on a labelled library.
+"""``studio eval recommend``: simulated users give feedback on a labelled library's recommendations.
 
 Each simulated user has a hidden taste: 1 or 2 groups of the labelled set (composers,
 collections), drawn among the groups with at least ``top`` songs (all groups if none has). Round
@@ -14,7 +14,7 @@ user updated after each event), ``content-only`` (``Recommender.content_only``),
 held-back tracks removed) and ``random`` (seeded by run seed, user and round).
 
 Reported: the mean precision@10 over users in each round (``precision``), their mean over the
-second half of the rounds (rounds 11–20 of 20, ``late``), P@10 after 20 reactions (round 3, the
+second half of the rounds (rounds 11–20 of 20, ``late``), P@10 after 20 events (round 3, the
 first list shown after 20 events) and the share of relevant tracks (``chance``). ``cold_start``
 says whether hybrid and content-only showed every user the same round-1 list (they must).
 Numpy only: the encoder runs in numpy, torch is never loaded.
@@ -31,14 +31,10 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback, no_progress
-from studio.recommend.ranker import (
-    Event,
-    Recommender,
-    TasteModel,
-    TrackTable,
-    held_back,
-    popularity,
-)
+from studio.library.feedback import FeedbackEvent
+from studio.recommend.ranker import Recommender, popularity
+from studio.recommend.taste import TasteModel, TrackTable
+from studio.recommend.weights import held_back
 
 METHODS = ("hybrid", "content-only", "popularity", "random")
 SKIP_SECONDS = 3.0
@@ -91,7 +87,7 @@ def simulate(
     ``groups`` holds one label per table row. Keys: ``seed``, ``users``, ``rounds``, ``top``,
     ``tracks``, ``groups``, ``seconds``, ``methods``, ``precision`` ({method: [P@top per round]}),
     ``late`` ({method: mean of the last ``rounds // 2`` rounds}), ``after_20`` ({method: P@top of
-    the list shown after 20 reactions, or None}), ``chance`` and ``cold_start`` (bool). Progress
+    the list shown after 20 events, or None}), ``chance`` and ``cold_start`` (bool). Progress
     counts rounds of all methods; ``cancel`` raises ``Cancelled`` between them.
     """
     started = time.perf_counter()
@@ -112,7 +108,7 @@ def simulate(
     first_lists: dict[str, list[list[int]]] = {}
     done, total = 0, rounds * len(methods)
     for method in methods:
-        world: dict[str, list[Event]] = {str(u): [] for u in range(users)}
+        world: dict[str, list[FeedbackEvent]] = {str(u): [] for u in range(users)}
         models = [TasteModel(table.dims, seed=seed * 1_000 + u) for u in range(users)]
         precision[method] = []
         for number in range(1, rounds + 1):
@@ -131,16 +127,16 @@ def simulate(
                 for k, track in enumerate(shown[u]):
                     at = now + (k + 1) * EVENT_SECONDS
                     if track in liked[u]:
-                        event = Event(track, "like", 1.0, at)
+                        event = FeedbackEvent(track, "like", 1.0, at)
                     else:
-                        event = Event(track, "skip", SKIP_SECONDS, at)
+                        event = FeedbackEvent(track, "skip", SKIP_SECONDS, at)
                     world[str(u)].append(event)
                     if method == "hybrid":
                         models[u].update(table, event)
             done += 1
             progress(done, total, f"{method}: round {number} of {rounds}")
     late_rounds = max(rounds // 2, 1)
-    after = 20 // top + 1  # the round whose list follows 20 reactions
+    after = 20 // top + 1  # the round whose list follows 20 feedback events
     cold = first_lists.get("hybrid") == first_lists.get("content-only")
     return {
         "seed": seed,
@@ -199,9 +195,9 @@ def evaluate_recommend(
     cancel: CancelToken | None = None,
 ) -> dict:
     """Embed a labelled set (the corpus style set unless ``set_path``, see
-    ``eval_retrieval.load_labelled_set``) with the autoencoder (shipped weights unless
+    ``labelled_sets.load_labelled_set``) with the autoencoder (shipped weights unless
     ``model_path``) and run :func:`simulate`; the report also names the ``set``."""
-    from studio.evaluation.retrieval import default_sets, load_labelled_set
+    from studio.evaluation.labelled_sets import default_sets, load_labelled_set
 
     if set_path is None:
         songs, name = default_sets(progress, cancel)["style"], "style"
@@ -218,7 +214,7 @@ def evaluate_recommend(
 def format_table(report: dict) -> str:
     """The report as a plain-text table: one row per method and a last row for chance."""
     rounds, late = report["rounds"], max(report["rounds"] // 2, 1)
-    header = ["method", "round 1 (cold)", "after 20 reactions", f"round {rounds}",
+    header = ["method", "round 1 (cold)", "after 20 feedback events", f"round {rounds}",
               f"mean rounds {rounds - late + 1}–{rounds}"]  # fmt: skip
 
     def cell(value: float | None) -> str:

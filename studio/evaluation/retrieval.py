@@ -1,8 +1,9 @@
 """``studio eval retrieval``: how well "similar tracks" finds related music, on labelled sets.
 
-A labelled set is a list of songs, each with a *group* label (a tune with several arrangements,
-a composer, a collection). Labels are used only to score: a method sees the songs' notes and
-nothing else (no file names, folders or labels). Three tasks:
+Labelled sets (songs with a *group* label: a tune with several arrangements, a composer, a
+collection) come from ``labelled_sets``; the methods compared (the autoencoder and the
+baselines) from ``retrieval_methods``. Labels are used only to score: a method sees the songs'
+notes and nothing else (no file names, folders or labels). Three tasks:
 
 * **passage → piece** (versions set): a random excerpt of 4–8 bars, transposed, queries the
   library. "other versions": the excerpt's own song is removed and the other songs of its group
@@ -14,275 +15,25 @@ nothing else (no file names, folders or labels). Three tasks:
 
 Metrics are MRR (mean reciprocal rank of the first relevant song) and top-1 hit rate; each task
 also reports the chance level of a random ranking. Rankings are deterministic: by score
-descending, ties by library position. Baselines: pitch-class histograms, plain and
-key-invariant, and random scores. Times are in **beats** unless said otherwise.
+descending, ties by library position. Times are in **beats** unless said otherwise.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import time
-import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from studio.core.errors import InvalidInput, MidiFileError
-from studio.core.keyfinding import pitch_class_histogram
-from studio.core.midi_files import midi_paths
-from studio.core.midi_read import MIDI_SUFFIXES, read_midi
+from studio.core.errors import InvalidInput
 from studio.core.music import Song
-from studio.core.progress import Cancelled, CancelToken, ProgressCallback, no_progress
+from studio.core.progress import CancelToken, ProgressCallback, no_progress
+from studio.evaluation.labelled_sets import LabelledSong, check_set
 from studio.evaluation.queries import random_excerpt, scaled_copy
+from studio.evaluation.retrieval_methods import RetrievalMethod
 
 TASKS = ("passage_to_piece", "style_precision", "copies")
-
-
-# -- labelled sets ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LabelledSong:
-    """A song with its group label; ``source`` is a display path for reports only."""
-
-    song: Song
-    group: str
-    source: str
-
-
-def load_labelled_set(
-    source: Path,
-    progress: ProgressCallback = no_progress,
-    cancel: CancelToken | None = None,
-) -> tuple[list[LabelledSong], list[tuple[str, str]]]:
-    """Read a labelled set: the songs, and the skipped files with the reason for each.
-
-    ``source`` is a folder whose immediate subfolders are the groups (MIDI files anywhere inside
-    each), or a CSV file with the header ``path,group`` (relative paths are resolved against the
-    CSV's folder). Unreadable files and files without pitched notes are skipped.
-
-    Raises:
-        InvalidInput: ``source`` is neither, or fewer than 2 songs or 2 groups could be read.
-        Cancelled: ``cancel`` was set.
-    """
-    source = Path(source)
-    if source.is_dir():
-        entries, skipped = _folder_entries(source)
-    elif source.is_file() and source.suffix.lower() == ".csv":
-        entries, skipped = _csv_entries(source)
-    else:
-        raise InvalidInput(f"{source} is neither a folder of group folders nor a .csv file")
-    songs, unreadable = _read_songs(entries, progress, cancel)
-    _check_set(songs, str(source))
-    return songs, skipped + unreadable
-
-
-def default_sets(
-    progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
-) -> dict[str, list[LabelledSong]]:
-    """The ``versions`` and ``style`` sets of the music21 corpus (written first if needed).
-
-    Versions: Bach chorales whose tune has several harmonisations, grouped by tune. Style: up to
-    30 pieces per composer or collection, grouped by it. See ``studio.similarity.corpus``.
-    """
-    from studio.similarity.corpus import ensure_corpus
-
-    files = ensure_corpus(progress=progress, cancel=cancel)
-    _check_cancel(cancel)
-    labels = {"versions": lambda f: f.tune, "style": lambda f: f.group}
-    entries = [
-        (f.path, labels[f.role](f), f"{f.path.parent.name}/{f.path.name}", f.role)
-        for f in files
-        if f.role in labels
-    ]
-    songs, _ = _read_songs([e[:3] for e in entries], progress, cancel)
-    role_of = {e[2]: e[3] for e in entries}
-    sets = {role: [s for s in songs if role_of[s.source] == role] for role in labels}
-    for role, members in sets.items():
-        _check_set(members, f"the corpus {role} set")
-    return sets
-
-
-def _folder_entries(folder: Path) -> tuple[list[tuple[Path, str, str]], list[tuple[str, str]]]:
-    """``(path, group, shown)`` for each MIDI file in a group subfolder, and misplaced files."""
-    entries, skipped = [], []
-    for child in sorted(folder.iterdir()):
-        if child.name.startswith("."):
-            continue
-        if child.is_dir():
-            for path in midi_paths(child, skipped):  # the indexer's walk
-                entries.append((path, child.name, path.relative_to(folder).as_posix()))
-        elif child.suffix.lower() in MIDI_SUFFIXES:
-            skipped.append((child.name, "not inside a group folder"))
-    return entries, skipped
-
-
-def _csv_entries(path: Path) -> tuple[list[tuple[Path, str, str]], list[tuple[str, str]]]:
-    """``(path, group, shown)`` for each row of a ``path,group`` CSV file, and bad rows."""
-    entries, skipped = [], []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as file:
-            reader = csv.DictReader(file)
-            if not {"path", "group"} <= set(reader.fieldnames or ()):
-                raise InvalidInput(f"{path} needs the header line 'path,group'")
-            for line, row in enumerate(reader, 2):
-                name, group = (row["path"] or "").strip(), (row["group"] or "").strip()
-                if name and group:
-                    entries.append((path.parent / name, group, name))
-                else:
-                    skipped.append((f"{path.name} line {line}", "empty path or group"))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise InvalidInput(f"cannot read {path}: {error}") from None
-    return entries, skipped
-
-
-def _read_songs(
-    entries: Sequence[tuple[Path, str, str]],
-    progress: ProgressCallback,
-    cancel: CancelToken | None,
-) -> tuple[list[LabelledSong], list[tuple[str, str]]]:
-    songs, skipped = [], []
-    seen: dict[tuple, str] = {}
-    for done, (path, group, shown) in enumerate(entries, 1):
-        _check_cancel(cancel)
-        try:
-            song = read_midi(path)
-        except MidiFileError as error:
-            skipped.append((shown, str(error)))
-        else:
-            music = _music_key(song)
-            if not song.notes:
-                skipped.append((shown, "no notes outside drum tracks"))
-            elif music in seen:
-                # The same notes twice (the corpus has a few): either copy would be a right answer.
-                skipped.append((shown, f"the same music as {seen[music]}"))
-            else:
-                seen[music] = shown
-                songs.append(LabelledSong(song, group, shown))
-        progress(done, len(entries), shown)
-    return songs, skipped
-
-
-def _music_key(song: Song) -> tuple:
-    """The pitched notes as a hashable value, to spot duplicates: (start, duration, pitch class)
-    in the rotation of the 12 that sorts first, so that a transposed duplicate, or one with a
-    note in another octave, counts too (the corpus has BWV 158.4 and BWV 279: one harmonisation,
-    one bass note an octave apart)."""
-    notes = song.notes
-    return min(
-        tuple(sorted((round(n.start, 4), round(n.duration, 4), (n.pitch + k) % 12) for n in notes))
-        for k in range(12)
-    )
-
-
-def _check_set(songs: Sequence[LabelledSong], where: str) -> None:
-    groups = {s.group for s in songs}
-    if len(songs) < 2 or len(groups) < 2:
-        raise InvalidInput(
-            f"{where}: a labelled set needs at least 2 readable songs in at least 2 groups "
-            f"(found {len(songs)} songs in {len(groups)} groups)"
-        )
-
-
-def _check_cancel(cancel: CancelToken | None) -> None:
-    if cancel is not None and cancel.cancelled:
-        raise Cancelled("cancelled")
-
-
-# -- methods ---------------------------------------------------------------------------------
-
-
-@runtime_checkable
-class RetrievalMethod(Protocol):
-    """A way to find similar songs. It sees notes only, never labels or file names."""
-
-    name: str
-
-    def index(self, songs: Sequence[Song]) -> object:
-        """Prepare the library; returns an opaque state for the ``score_*`` calls."""
-        ...
-
-    def score_tracks(self, state: object, query: Song) -> np.ndarray:
-        """One score per library song for a whole-song query; higher = more similar."""
-        ...
-
-    def score_passage(self, state: object, query: Song) -> np.ndarray:
-        """One score per library song for a short excerpt query; higher = more similar."""
-        ...
-
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
-    return np.divide(rows, norms, out=np.zeros_like(rows, dtype=float), where=norms > 0)
-
-
-class HistogramMethod:
-    """Cosine similarity of duration-weighted pitch-class histograms (12 bins)."""
-
-    name = "histogram"
-
-    def index(self, songs: Sequence[Song]) -> np.ndarray:
-        """The unit-length histogram of each song, shape (songs, 12)."""
-        return _unit(np.array([pitch_class_histogram(s) for s in songs]).reshape(-1, 12))
-
-    def score_tracks(self, state: np.ndarray, query: Song) -> np.ndarray:
-        """Cosine between the query's histogram and each library histogram."""
-        return state @ _unit(pitch_class_histogram(query))
-
-    def score_passage(self, state: np.ndarray, query: Song) -> np.ndarray:
-        """The same as ``score_tracks``: a histogram does not care about length."""
-        return self.score_tracks(state, query)
-
-
-class KeyInvariantHistogramMethod(HistogramMethod):
-    """Pitch-class histograms compared in every key: the best cosine over the 12 rotations.
-
-    (Chosen over the DFT magnitude of the histogram, which is also transposition-invariant but
-    cannot tell a histogram from its mirror image, e.g. major from Phrygian.)
-    """
-
-    name = "histogram-key-invariant"
-
-    def score_tracks(self, state: np.ndarray, query: Song) -> np.ndarray:
-        """The largest cosine over the 12 transpositions of the query's histogram."""
-        histogram = _unit(pitch_class_histogram(query))
-        rotations = np.stack([np.roll(histogram, shift) for shift in range(12)])
-        return (state @ rotations.T).max(axis=1)
-
-
-class RandomMethod:
-    """Random scores, seeded by ``seed`` and the query's notes (so runs are reproducible)."""
-
-    name = "random"
-
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
-
-    def index(self, songs: Sequence[Song]) -> int:
-        """The library size: all a random ranking needs."""
-        return len(songs)
-
-    def score_tracks(self, state: int, query: Song) -> np.ndarray:
-        """Uniform random scores in [0, 1), the same for the same query and seed."""
-        notes = np.array([(n.pitch, n.start, n.duration) for n in query.notes], dtype=float)
-        return np.random.default_rng([self.seed, zlib.crc32(notes.tobytes())]).random(state)
-
-    def score_passage(self, state: int, query: Song) -> np.ndarray:
-        """Random scores, as for ``score_tracks``."""
-        return self.score_tracks(state, query)
-
-
-def default_methods(model_path: Path | None = None) -> list[RetrievalMethod]:
-    """The autoencoder (shipped weights unless ``model_path``) followed by the three baselines."""
-    from studio.similarity.embedder import AutoencoderMethod
-
-    return [AutoencoderMethod(model_path), KeyInvariantHistogramMethod(), HistogramMethod(),
-            RandomMethod(0)]  # fmt: skip
 
 
 # -- ranking metrics -------------------------------------------------------------------------
@@ -534,7 +285,7 @@ def evaluate_retrieval(
         raise InvalidInput(f"the methods need distinct names (got {names})")
     plan = _plan(sets)
     for name in set(plan.values()):
-        _check_set(sets[name], f"the {name} set")
+        check_set(sets[name], f"the {name} set")
     sizes = {"passage_to_piece": queries_per_song, "style_precision": 1, "copies": 1}
     total = sum(sizes[task] * len(sets[name]) for task, name in plan.items())
     done = 0
@@ -543,12 +294,14 @@ def evaluate_retrieval(
         nonlocal done
         done += 1
         progress(done, total, message)
-        _check_cancel(cancel)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
 
     indexed: dict[str, list] = {}
 
     def states(name: str) -> list:
-        _check_cancel(cancel)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         if name not in indexed:
             indexed[name] = _index(methods, sets[name], None)
         return indexed[name]

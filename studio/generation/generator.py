@@ -3,19 +3,9 @@
 ``MelodyGenerator`` loads the shipped GAN once and then makes melodies in milliseconds:
 ``generate`` (K variations of N bars), ``continue_melody`` (extend a primer), ``regenerate_bars``
 (replace chosen bars, joining smoothly to their neighbours) and ``morph`` (melodies between two
-generated ones, by interpolating their latent noise).
-
-The network works in a key-normalised frame (C major or A minor); this module moves requests into
-that frame and the results back. Decoding guarantees, whatever the network proposes:
-
-* key lock: with ``key_lock`` no note outside the chosen scale;
-* range: every note within ``low``–``high``;
-* no zero-length notes (a note lasts at least one sixteenth) and no empty bars;
-* ``chord_tone_strength``: how strongly notes on beats 1 and 3 are drawn to the bar's chord
-  tones (1.0 = always a chord tone in the scale when one is in range).
-
-Velocities follow the metre (accents on beats 1 and 3) with a little seeded humanisation, and
-longer notes sound a little louder. The same seed and settings give the same melody.
+generated ones, by interpolating their latent noise). The network proposes each bar; the rules
+of ``decoding`` decide its notes, so key lock, range and the other guarantees hold whatever the
+network proposes. The same seed and settings give the same melody.
 """
 
 from __future__ import annotations
@@ -40,10 +30,21 @@ from studio.core.music import (
     TimeSignature,
     Track,
 )
-from studio.core.pianoroll import BEATS_PER_BAR, encode_melody, fit_to_range
+from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
-from studio.generation.data import SPEC, STEPS_PER_BAR, event_onsets, normalising_shift
+from studio.generation.data import SPEC
+from studio.generation.decoding import (
+    Bar,
+    Frame,
+    cut_at,
+    decode_bars,
+    encode_previous,
+    join_bar,
+    key_frame,
+    seam_cost,
+    slerp,
+)
 from studio.generation.gan import (
     PHRASE_BARS,
     STEPS,
@@ -62,7 +63,6 @@ DEFAULT_PROGRESSIONS = {
     "major": ((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),  # I V vi IV
     "minor": ((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")),  # i VI III VII
 }
-STRONG_STEPS = (0, 8)  # beats 1 and 3 of a 4/4 bar
 
 
 @dataclass(frozen=True)
@@ -148,16 +148,6 @@ class GeneratedMelody:
     first_bar: int = 0
 
 
-@dataclass
-class _Frame:
-    """A request moved into the network's key-normalised frame."""
-
-    shift: int
-    mode: int
-    allowed: np.ndarray  # (classes,) bool: pitch indices allowed by key lock and range
-    in_range: np.ndarray  # (classes,) bool: by range only
-
-
 class MelodyGenerator:
     """The loaded generator network plus the decoding rules; cheap to call many times."""
 
@@ -241,7 +231,7 @@ class MelodyGenerator:
         for bar in chosen:
             begin, end = bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR
             before = tuple(n for n in notes if n.start < begin)
-            previous = self._encode_previous(before, bar, frame)
+            previous = encode_previous(before, bar, frame.shift)
             options_latents = rng.standard_normal((candidates, self.config.noise_dim))
             options = self._sample_bar(
                 settings, frame, bar, options_latents, previous, [rng] * candidates
@@ -251,9 +241,9 @@ class MelodyGenerator:
             first_after = after[0].pitch if after else None
             best = min(
                 range(candidates),
-                key=lambda i: _seam_cost(options[i].notes, last_before, first_after),
+                key=lambda i: seam_cost(options[i].notes, last_before, first_after),
             )
-            kept = [_cut_at(n, begin) for n in notes if n.start < begin] + after
+            kept = [cut_at(n, begin) for n in notes if n.start < begin] + after
             notes = sorted(
                 [n for n in kept if n.duration > 0] + options[best].notes, key=lambda n: n.start
             )
@@ -274,7 +264,7 @@ class MelodyGenerator:
         if not 1 <= steps <= MAX_COUNT:
             raise InvalidInput(f"morph steps must be between 1 and {MAX_COUNT}")
         fractions = [(i + 1) / (steps + 1) for i in range(steps)]
-        latents = [_slerp(start.latents, end.latents, t) for t in fractions]
+        latents = [slerp(start.latents, end.latents, t) for t in fractions]
         return self._run(start.settings, [start.seed] * steps, latents, primer=())
 
     # -------------------------------------------------------------------------- internals
@@ -282,40 +272,11 @@ class MelodyGenerator:
     def _latents(self, seed: int, bars: int) -> np.ndarray:
         return np.random.default_rng([seed, 1]).standard_normal((bars, self.config.noise_dim))
 
-    def _frame(self, settings: GenerationSettings) -> _Frame:
-        family_key = Key(settings.key.tonic, "major" if settings.family == "major" else "minor")
-        shift = normalising_shift(family_key)
-        pitches = SPEC.low + np.arange(SPEC.n_pitches) - shift  # real pitch of each index
-        in_range = (pitches >= settings.low) & (pitches <= settings.high)
-        in_scale = np.array([settings.key.contains(int(p)) for p in pitches])
-        allowed = in_range & (in_scale if settings.key_lock else True)
-        if not allowed.any():
-            raise InvalidInput(
-                f"no note of {settings.key.name} lies in the range "
-                f"{settings.low}–{settings.high} the model can play"
-            )
-        rest = np.array([True])
-        return _Frame(
-            shift, 0 if settings.family == "major" else 1,
-            np.concatenate([allowed, rest]), np.concatenate([in_range, rest]),
+    def _frame(self, settings: GenerationSettings) -> Frame:
+        return key_frame(
+            settings.key, major=settings.family == "major", low=settings.low,
+            high=settings.high, key_lock=settings.key_lock,
         )  # fmt: skip
-
-    def _encode_previous(self, notes: Sequence[Note], bar: int, frame: _Frame):
-        """The bar before ``bar`` of real-key ``notes`` as (pitch indices, onsets), or None."""
-        if bar == 0 or not notes:
-            return None
-        begin = (bar - 1) * BEATS_PER_BAR
-        window = []
-        for note in notes:
-            start, end = max(note.start, begin), min(note.end, begin + BEATS_PER_BAR)
-            pitch = note.pitch + frame.shift
-            if end > start and 0 <= pitch < 128:
-                window.append(Note(pitch, start - begin, end - start, note.velocity))
-        encoded = encode_melody(fit_to_range(window, SPEC), STEPS_PER_BAR, SPEC)
-        onsets = event_onsets(encoded.pitch, encoded.onset, SPEC.rest_index)
-        if notes[-1].start < begin and notes[-1].end > begin:
-            onsets[0] = False  # a note tied over from the bar before
-        return encoded.pitch.astype(np.int64), onsets
 
     def _run(
         self,
@@ -329,7 +290,7 @@ class MelodyGenerator:
         if primer:
             offset = int(-(-max(n.end for n in primer) // BEATS_PER_BAR))
         rngs = [np.random.default_rng([seed, 2]) for seed in seeds]
-        previous = self._encode_previous(primer, offset, frame) if primer else None
+        previous = encode_previous(primer, offset, frame.shift) if primer else None
         previous = None if previous is None else (
             np.repeat(previous[0][None], len(seeds), 0), np.repeat(previous[1][None], len(seeds), 0)
         )  # fmt: skip
@@ -340,14 +301,14 @@ class MelodyGenerator:
                 settings, frame, offset + bar, bar, stacked[:, bar], previous, rngs
             )
             for melody, new in zip(melodies, bar_notes, strict=True):
-                _join(melody, new)
+                join_bar(melody, new)
         chords = tuple(settings.chord_for_bar(b) for b in range(settings.bars))
         return [
             GeneratedMelody(tuple(primer) + tuple(notes), seed, settings, chords, latent, offset)
             for notes, seed, latent in zip(melodies, seeds, latents, strict=True)
         ]
 
-    def _sample_bar(self, settings, frame, bar, latents, previous, rngs) -> list[_Bar]:
+    def _sample_bar(self, settings, frame, bar, latents, previous, rngs) -> list[Bar]:
         count = len(latents)
         if previous is not None:
             previous = (
@@ -381,126 +342,17 @@ class MelodyGenerator:
             pitch_logits, onset_logits = self.network(
                 torch.from_numpy(np.asarray(latents, dtype=np.float32)), conditions, previous_bar
             )
-        logits = pitch_logits.numpy().astype(np.float64) / settings.temperature
-        onset_p = 1 / (1 + np.exp(-onset_logits.numpy().astype(np.float64) / settings.temperature))
-        chord_mask = np.array(
-            [(SPEC.low + i) % 12 in chord.tones for i in range(SPEC.n_pitches)] + [False]
-        )
-        logits = np.where(frame.allowed, logits, -np.inf)
-        strength = settings.chord_tone_strength
-        for step in STRONG_STEPS:
-            usable = chord_mask & frame.allowed
-            if strength >= 1 and usable.any():
-                logits[:, step] = np.where(usable | (np.arange(rest + 1) == rest),
-                                           logits[:, step], -np.inf)  # fmt: skip
-            else:
-                logits[:, step] += 4.0 * strength * usable
-        gumbel = np.stack([rng.gumbel(size=(STEPS, rest + 1)) for rng in rngs])
-        uniform = np.stack([rng.random(STEPS) for rng in rngs])
-        sampled = np.argmax(logits + gumbel, axis=-1)  # (count, steps)
-        onsets = uniform < onset_p
-        pitch = np.empty((count, STEPS), dtype=np.int64)
-        current = previous[0][:, -1].copy()
-        for step in range(STEPS):
-            # a held note that the range or key lock forbids (from a primer) is restarted
-            forbidden = ~frame.allowed[current]
-            start = onsets[:, step] | forbidden
-            current = np.where(start, sampled[:, step], current)
-            onsets[:, step] = start
-            pitch[:, step] = current
-        empty = (pitch == rest).all(axis=1)
-        if empty.any():  # no empty bars: start the most likely allowed pitch on the downbeat
-            best = np.argmax(np.where(frame.allowed[:-1], logits[:, 0, :-1], -np.inf), axis=-1)
-            pitch[empty] = best[empty][:, None]
-            onsets[empty] = False
-            onsets[empty, 0] = True
-        notes = [
-            _bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous[0][i, -1])
-            for i in range(count)
-        ]
+        notes, pitch, onsets = decode_bars(
+            pitch_logits.numpy(), onset_logits.numpy(), previous[0][:, -1], rngs, frame=frame,
+            chord=chord, bar=bar, temperature=settings.temperature,
+            chord_tone_strength=settings.chord_tone_strength,
+        )  # fmt: skip
         return notes, (pitch, onsets)
 
 
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_COUNT:
         raise InvalidInput(f"count must be between 1 and {MAX_COUNT}, not {count}")
-
-
-def _velocity(step: int, duration_steps: int, rng: np.random.Generator) -> int:
-    accent = {0: 14, 8: 8, 4: 4, 12: 4}.get(step, 0 if step % 2 == 0 else -4)
-    value = 80 + accent + min(8, 2 * duration_steps) + int(rng.integers(-4, 5))
-    return int(np.clip(value, 30, 127))
-
-
-@dataclass
-class _Bar:
-    """A decoded bar: its notes (real key) and whether the first one continues the note that
-    sounds at the end of the bar before (a tie over the bar line)."""
-
-    notes: list[Note]
-    tied: bool
-
-
-def _bar_notes(
-    pitch: np.ndarray, onsets: np.ndarray, bar: int, shift: int, rng, previous_last: int
-) -> _Bar:
-    """The notes of one decoded bar, ``pitch``/``onsets`` being its 16 steps."""
-    rest = SPEC.rest_index
-    notes = []
-    step = 0
-    while step < STEPS:
-        index = int(pitch[step])
-        end = step + 1
-        while end < STEPS and not onsets[end] and pitch[end] == index:
-            end += 1
-        if index != rest:
-            start = bar * BEATS_PER_BAR + step / 4
-            velocity = _velocity(step, end - step, rng)
-            notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
-        step = end
-    tied = bool(notes) and not onsets[0] and int(pitch[0]) == previous_last != rest
-    return _Bar(notes, tied)
-
-
-def _join(melody: list[Note], bar: _Bar) -> None:
-    """Append a bar's notes; a note tied over the bar line lengthens the previous one."""
-    notes = list(bar.notes)
-    if bar.tied and melody and melody[-1].pitch == notes[0].pitch:
-        last = melody[-1]
-        if abs(last.end - notes[0].start) < 1e-9:
-            melody[-1] = replace(last, duration=last.duration + notes[0].duration)
-            notes = notes[1:]
-    melody.extend(notes)
-
-
-def _cut_at(note: Note, beat: float) -> Note:
-    """``note`` shortened so that it ends by ``beat``."""
-    return note if note.end <= beat else replace(note, duration=max(0.0, beat - note.start))
-
-
-def _seam_cost(notes: list[Note], before: int | None, after: int | None) -> float:
-    """How far the bar's first and last notes leap from their neighbours (semitones)."""
-    if not notes:
-        return 100.0
-    cost = 0.0
-    if before is not None:
-        cost += abs(notes[0].pitch - before)
-    if after is not None:
-        cost += abs(notes[-1].pitch - after)
-    return cost
-
-
-def _slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    """Spherical interpolation per bar between latent rows (keeps Gaussian-like norms)."""
-    out = np.empty_like(a)
-    for row, (x, y) in enumerate(zip(a, b, strict=True)):
-        cos = float(np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y) + 1e-12))
-        angle = np.arccos(np.clip(cos, -1.0, 1.0))
-        if angle < 1e-6:
-            out[row] = (1 - t) * x + t * y
-        else:
-            out[row] = (np.sin((1 - t) * angle) * x + np.sin(t * angle) * y) / np.sin(angle)
-    return out
 
 
 def melody_song(

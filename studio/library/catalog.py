@@ -5,8 +5,8 @@ not valid UTF-8 still has exactly one row and can be opened again; ``display_pat
 path with U+FFFD replacements for people and JSON. Every write goes through ``transaction()``: a
 process killed at any moment (even ``kill -9``) leaves the last committed state, never half a batch.
 
-The schema has a version (``PRAGMA user_version``) and an ordered list of upgrade steps; opening an
-older file runs the missing steps, each in its own transaction.
+Opening an older file upgrades its schema first (``studio.library.schema``: one step per version,
+each in its own transaction).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ import numpy as np
 
 from studio.core.errors import StudioError
 from studio.core.midi_files import display_path, path_bytes
+from studio.library import schema
 
 STATUSES = ("ok", "error", "missing")
 
@@ -56,92 +57,6 @@ def default_db_path() -> Path:
 
     return user_data_path("motif-studio") / "library.sqlite"
 
-
-def _schema_v1(db: sqlite3.Connection) -> None:
-    db.execute(
-        """CREATE TABLE tracks (
-            id INTEGER PRIMARY KEY,
-            path BLOB NOT NULL UNIQUE,
-            display_path TEXT NOT NULL,
-            content_hash TEXT,
-            size INTEGER,
-            mtime_ns INTEGER,
-            title TEXT,
-            duration_seconds REAL,
-            tempo REAL,
-            time_signature TEXT,
-            key_stated TEXT,
-            key_estimated TEXT,
-            programs TEXT,
-            note_count INTEGER,
-            pitch_low INTEGER,
-            pitch_high INTEGER,
-            density REAL,
-            status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'missing')),
-            error TEXT,
-            indexed_at REAL NOT NULL
-        )"""
-    )
-    db.execute("CREATE INDEX tracks_by_hash ON tracks (content_hash)")
-    db.execute("CREATE INDEX tracks_by_status ON tracks (status)")
-    db.execute(
-        """CREATE TABLE embeddings (
-            track_id INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
-            model_version TEXT NOT NULL,
-            vector BLOB NOT NULL,
-            PRIMARY KEY (track_id, model_version)
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE feedback (
-            id INTEGER PRIMARY KEY,
-            track_id INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
-            profile TEXT NOT NULL DEFAULT 'default',
-            kind TEXT NOT NULL,
-            value REAL NOT NULL DEFAULT 1.0,
-            at REAL NOT NULL
-        )"""
-    )
-    db.execute("CREATE INDEX feedback_by_track ON feedback (track_id)")
-
-
-def _schema_v2(db: sqlite3.Connection) -> None:
-    # Passage vectors (float16, one row of ``passage_dims`` per window, windows taken on a grid
-    # ``passage_hop`` beats apart, starting at ``passage_starts`` (float32 beats)) sit beside
-    # the whole-track vector (float32).
-    db.execute("ALTER TABLE embeddings ADD COLUMN passages BLOB")
-    db.execute("ALTER TABLE embeddings ADD COLUMN passage_starts BLOB")
-    db.execute("ALTER TABLE embeddings ADD COLUMN passage_dims INTEGER")
-    db.execute("ALTER TABLE embeddings ADD COLUMN passage_hop REAL")
-
-
-def _schema_v3(db: sqlite3.Connection) -> None:
-    # Listening profiles (one person's taste each); 'default' always exists. Profiles already
-    # named by feedback rows get a row too, so no event is left without its profile.
-    db.execute("CREATE TABLE profiles (name TEXT PRIMARY KEY, created_at REAL NOT NULL)")
-    db.execute("INSERT INTO profiles (name, created_at) VALUES ('default', ?)", (time.time(),))
-    db.execute(
-        "INSERT OR IGNORE INTO profiles (name, created_at) "
-        "SELECT profile, MIN(at) FROM feedback GROUP BY profile"
-    )
-    db.execute("CREATE INDEX feedback_by_profile_track ON feedback (profile, track_id)")
-    db.execute("CREATE INDEX feedback_by_profile_at ON feedback (profile, at, id)")
-    # A counter that every change to tracks or embeddings bumps (feedback does not): searchers
-    # reload their vectors when it moves, and not after each like or play.
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
-    db.execute("INSERT INTO meta (key, value) VALUES ('music_version', 0)")
-    for table in ("tracks", "embeddings"):
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_{event.lower()}_bumps AFTER {event} ON {table} "
-                "BEGIN UPDATE meta SET value = value + 1 WHERE key = 'music_version'; END"
-            )
-
-
-UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_schema_v1, _schema_v2, _schema_v3]
-"""Upgrade step ``i`` takes the schema from version ``i`` to ``i + 1``; append, never edit."""
-
-SCHEMA_VERSION = len(UPGRADES)
 
 # Metadata columns that ``upsert_track`` takes from the indexer's description of a file.
 METADATA_COLUMNS = (
@@ -238,19 +153,16 @@ class Catalog:
     @property
     def schema_version(self) -> int:
         """The schema version of the open file."""
-        return self._db.execute("PRAGMA user_version").fetchone()[0]
+        return schema.schema_version(self._db)
 
     def _upgrade(self) -> None:
-        version = self.schema_version
-        if version > SCHEMA_VERSION:
+        try:
+            schema.upgrade(self._db, self.transaction)
+        except schema.NewerSchemaError as error:
             raise CatalogError(
-                f"{self.path} was made by a newer Motif Studio (schema {version}, this one "
-                f"knows {SCHEMA_VERSION})"
-            )
-        for step in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                UPGRADES[step](self._db)
-                self._db.execute(f"PRAGMA user_version={step + 1}")
+                f"{self.path} was made by a newer Motif Studio (schema {error.version}, this one "
+                f"knows {schema.SCHEMA_VERSION})"
+            ) from None
 
     def close(self) -> None:
         """Close the database file."""

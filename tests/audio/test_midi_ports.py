@@ -13,13 +13,9 @@ import mido
 import pytest
 from conftest import need_audio
 
-from studio.audio.midi_ports import (
-    MidiKeyboard,
-    MidiPortPlayer,
-    MidiPortsUnavailable,
-    event_messages,
-    list_ports,
-)
+from studio.audio.midi_messages import event_messages
+from studio.audio.midi_player import MidiPortPlayer
+from studio.audio.midi_ports import MidiKeyboard, MidiPortsUnavailable, list_ports
 from studio.core.errors import InvalidInput
 from studio.core.midi_write import write_midi
 from studio.core.music import ControlChange, Note, PitchBend, Song, TempoChange, Track
@@ -78,7 +74,8 @@ def test_playing_sends_the_messages_in_order_and_on_time(fake_backend):
     song = short_song()
     expected = event_messages(song)
     with MidiPortPlayer("fake-port") as player:
-        player.play(song)
+        player.load(song)
+        player.play()
         assert player.is_playing
         wait_until(lambda: not player.is_playing)
         assert player.position_seconds == pytest.approx(song.duration_seconds)
@@ -93,14 +90,15 @@ def test_playing_sends_the_messages_in_order_and_on_time(fake_backend):
     assert max(errors) < 0.050
 
 
-def test_stop_silences_the_used_channels(fake_backend):
+def test_stop_silences_the_used_channels_and_goes_back_to_the_start(fake_backend):
     song = Song((Track((Note(60, 0, 8, 90),)),), tempos=(TempoChange(0, 120),))  # 4 s long
     with MidiPortPlayer("fake-port") as player:
-        player.play(song)
+        player.load(song)
+        player.play()
         wait_until(lambda: any(m.type == "note_on" for m in fake.sent_messages()))
         player.stop()
         assert not player.is_playing
-        assert 0 < player.position_seconds < 1.0
+        assert player.position_seconds == 0.0
         sent = fake.sent_messages()
         assert sent[-2:] == [
             mido.Message("note_off", channel=0, note=60),
@@ -110,15 +108,35 @@ def test_stop_silences_the_used_channels(fake_backend):
         assert fake.sent_messages() == sent  # nothing more after stop
 
 
-def test_audition_sends_note_on_then_off(fake_backend):
+def test_audition_sends_the_program_then_note_on_then_off(fake_backend):
     with MidiPortPlayer("fake-port") as player:
-        player.audition([60, 64], velocity=80, duration=0.05, channel=2)
-        wait_until(lambda: len(fake.sent_messages()) >= 4)
-    on = [mido.Message("note_on", channel=2, note=p, velocity=80) for p in (60, 64)]
-    off = [mido.Message("note_off", channel=2, note=p) for p in (60, 64)]
-    assert fake.sent_messages()[:4] == on + off
-    stamps = [stamp for _, stamp, _ in fake.SENT]
-    assert 0.04 < stamps[2] - stamps[0] < 0.5
+        request = player.audition([60, 64], velocity=80, duration=0.05, program=40, channel=2)
+        assert request.latency is not None and 0 <= request.latency < 0.05
+        wait_until(lambda: len(fake.sent_messages()) >= 5)
+        program = [mido.Message("program_change", channel=2, program=40)]
+        on = [mido.Message("note_on", channel=2, note=p, velocity=80) for p in (60, 64)]
+        off = [mido.Message("note_off", channel=2, note=p) for p in (60, 64)]
+        assert fake.sent_messages() == program + on + off
+        stamps = [stamp for _, stamp, _ in fake.SENT]
+        assert 0.04 < stamps[3] - stamps[1] < 0.5
+        player.audition(67, duration=0.01, program=40, channel=2)  # the program is set already
+        wait_until(lambda: len(fake.sent_messages()) >= 7)
+        assert fake.sent_messages()[5:] == [
+            mido.Message("note_on", channel=2, note=67, velocity=100),
+            mido.Message("note_off", channel=2, note=67),
+        ]
+
+
+def test_a_held_audition_sounds_until_released(fake_backend):
+    with MidiPortPlayer("fake-port") as player:
+        player.audition(62, duration=None)  # the defaults: velocity 100, program 0, channel 15
+        time.sleep(0.1)
+        assert fake.sent_messages() == [
+            mido.Message("program_change", channel=15, program=0),
+            mido.Message("note_on", channel=15, note=62, velocity=100),
+        ]
+        player.release(62)
+        assert fake.sent_messages()[-1] == mido.Message("note_off", channel=15, note=62)
 
 
 def test_audition_rejects_out_of_range_notes(fake_backend):

@@ -98,7 +98,7 @@ def test_format_table():
     text = E.format_table(report)
     lines = text.splitlines()
     assert len(lines) == 2 + 4 + 1 and "(chance)" in lines[-1]
-    assert "after 20 reactions" in lines[0] and "mean rounds 3–4" in lines[0]
+    assert "after 20 feedback events" in lines[0] and "mean rounds 3–4" in lines[0]
     hybrid = lines[2].split()
     assert hybrid[0] == "hybrid" and hybrid[2] == f"{report['after_20']['hybrid']:.3f}"
     short = E.simulate(table, groups, users=2, rounds=2)

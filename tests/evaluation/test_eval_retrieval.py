@@ -1,4 +1,5 @@
-"""Tests of the "similar tracks" retrieval evaluation in studio.evaluation.retrieval."""
+"""Tests of the "similar tracks" retrieval evaluation: studio.evaluation.retrieval with its
+labelled sets (labelled_sets), queries (queries) and methods (retrieval_methods)."""
 
 import subprocess
 import sys
@@ -11,8 +12,10 @@ from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.midi_write import write_midi
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track
 from studio.core.progress import Cancelled, CancelToken
+from studio.evaluation import labelled_sets as L
 from studio.evaluation import queries as Q
 from studio.evaluation import retrieval as R
+from studio.evaluation import retrieval_methods as RM
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR_PENTATONIC = (0, 3, 5, 7, 10)
@@ -33,11 +36,11 @@ def tune(
     return Song((Track(tuple(notes)), drums), (TempoChange(0.0, 100.0),), meter)
 
 
-def styled_set(groups: int, per_group: int, seed: int = 0) -> list[R.LabelledSong]:
+def styled_set(groups: int, per_group: int, seed: int = 0) -> list[L.LabelledSong]:
     """Songs whose group is a key (tonic 0, 5, 10, …) of the major scale."""
     rng = np.random.default_rng(seed)
     return [
-        R.LabelledSong(tune(MAJOR, (5 * g) % 12, rng), f"key{g}", f"key{g}/{i}.mid")
+        L.LabelledSong(tune(MAJOR, (5 * g) % 12, rng), f"key{g}", f"key{g}/{i}.mid")
         for g in range(groups)
         for i in range(per_group)
     ]
@@ -57,7 +60,7 @@ def test_load_labelled_set_from_folders_skips_corrupt_files(tmp_path):
     (tmp_path / "major" / "notes.txt").write_text("not music")
     write_midi(tune(MAJOR, 0, rng), tmp_path / "loose.mid")
 
-    songs, skipped = R.load_labelled_set(tmp_path)
+    songs, skipped = L.load_labelled_set(tmp_path)
 
     assert sorted((s.group, s.source) for s in songs) == [
         ("major", "major/a.mid"),
@@ -82,7 +85,7 @@ def test_load_labelled_set_from_csv(tmp_path):
         "path,group\nfiles/x.mid,one\nfiles/y.mid,two\nfiles/z.mid,two\nfiles/gone.mid,two\n"
     )
     progress = []
-    songs, skipped = R.load_labelled_set(listing, progress=lambda *a: progress.append(a[:2]))
+    songs, skipped = L.load_labelled_set(listing, progress=lambda *a: progress.append(a[:2]))
     assert [(s.source, s.group) for s in songs] == [
         ("files/x.mid", "one"),
         ("files/y.mid", "two"),
@@ -98,11 +101,11 @@ def test_load_labelled_set_needs_two_groups(tmp_path):
     for name in ("a", "b"):
         write_midi(tune(MAJOR, 0, rng), tmp_path / "only" / f"{name}.mid")
     with pytest.raises(InvalidInput, match="2 groups"):
-        R.load_labelled_set(tmp_path)
+        L.load_labelled_set(tmp_path)
     bad_csv = tmp_path / "bad.csv"
     bad_csv.write_text("file,label\na.mid,x\n")
     with pytest.raises(InvalidInput, match="path,group"):
-        R.load_labelled_set(bad_csv)
+        L.load_labelled_set(bad_csv)
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -227,43 +230,44 @@ def test_key_invariant_histogram_finds_a_transposed_copy_the_plain_one_misses():
     decoy = Song((Track(decoy_notes),))
     library = [original, decoy]
     for method, expected in (
-        (R.KeyInvariantHistogramMethod(), 0),
-        (R.HistogramMethod(), 1),
+        (RM.KeyInvariantHistogramMethod(), 0),
+        (RM.HistogramMethod(), 1),
     ):
         state = method.index(library)
         scores = method.score_tracks(state, query)
         assert R.ranking(scores)[0] == expected, method.name
         assert np.allclose(method.score_passage(state, query), scores)
-    assert R.KeyInvariantHistogramMethod().score_tracks(
-        R.KeyInvariantHistogramMethod().index(library), query
+    assert RM.KeyInvariantHistogramMethod().score_tracks(
+        RM.KeyInvariantHistogramMethod().index(library), query
     )[0] == pytest.approx(1.0)
 
 
 def test_histograms_beat_chance_and_random_is_near_it():
     songs = styled_set(groups=5, per_group=20)
-    methods = [R.HistogramMethod(), R.RandomMethod(3)]
+    methods = [RM.HistogramMethod(), RM.RandomMethod(3)]
     report = R.style_precision(songs, methods, k=10)
     chance = report["chance"]["precision_at_k"]
     assert chance == pytest.approx(19 / 99)
     assert report["queries"] == 100
     assert abs(report["methods"]["random"]["precision_at_k"] - chance) < 0.06
     assert report["methods"]["histogram"]["precision_at_k"] > 0.9
-    again = R.style_precision(songs, [R.RandomMethod(3)], k=10)
+    again = R.style_precision(songs, [RM.RandomMethod(3)], k=10)
     assert again["methods"]["random"] == report["methods"]["random"]
 
 
 def test_default_methods_put_the_autoencoder_first(tiny_autoencoder, tmp_path):
-    methods = R.default_methods(tiny_autoencoder)
+    methods = RM.default_methods(tiny_autoencoder)
     assert [m.name for m in methods] == [
         "autoencoder", "histogram-key-invariant", "histogram", "random",
     ]  # fmt: skip
-    assert all(isinstance(m, R.RetrievalMethod) for m in methods)
+    assert all(isinstance(m, RM.RetrievalMethod) for m in methods)
     with pytest.raises(ModelFileError, match="no autoencoder weights"):
-        R.default_methods(tmp_path / "missing.safetensors")
+        RM.default_methods(tmp_path / "missing.safetensors")
 
 
-def test_the_module_does_not_load_torch():
-    code = "import sys, studio.evaluation.retrieval; print('torch' in sys.modules)"
+@pytest.mark.parametrize("module", ["retrieval", "labelled_sets", "retrieval_methods"])
+def test_the_modules_do_not_load_torch(module):
+    code = f"import sys, studio.evaluation.{module}; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -274,12 +278,12 @@ def test_the_module_does_not_load_torch():
 def test_evaluate_retrieval_report():
     rng = np.random.default_rng(8)
     versions = [
-        R.LabelledSong(tune(MAJOR, tonic, rng), f"tune{tonic}", f"{tonic}-{i}")
+        L.LabelledSong(tune(MAJOR, tonic, rng), f"tune{tonic}", f"{tonic}-{i}")
         for tonic in (0, 4, 7)
         for i in range(3)
-    ] + [R.LabelledSong(tune(MINOR_PENTATONIC, 1, rng), "alone", "alone")]
+    ] + [L.LabelledSong(tune(MINOR_PENTATONIC, 1, rng), "alone", "alone")]
     sets = {"versions": versions, "style": styled_set(groups=3, per_group=4)}
-    methods = [R.KeyInvariantHistogramMethod(), R.HistogramMethod(), R.RandomMethod(0)]
+    methods = [RM.KeyInvariantHistogramMethod(), RM.HistogramMethod(), RM.RandomMethod(0)]
     calls = []
     report = R.evaluate_retrieval(sets, methods, seed=5, progress=lambda *a: calls.append(a))
 
@@ -313,11 +317,11 @@ def test_evaluate_retrieval_report():
 
 
 def test_a_single_custom_set_gets_all_tasks():
-    report = R.evaluate_retrieval({"custom": styled_set(3, 3)}, [R.HistogramMethod()])
+    report = R.evaluate_retrieval({"custom": styled_set(3, 3)}, [RM.HistogramMethod()])
     assert set(report["tasks"]) == {"passage_to_piece", "style_precision", "copies"}
     assert {t["set"] for t in report["tasks"].values()} == {"custom"}
     with pytest.raises(InvalidInput):
-        R.evaluate_retrieval({"a": styled_set(2, 2), "b": styled_set(2, 2)}, [R.HistogramMethod()])
+        R.evaluate_retrieval({"a": styled_set(2, 2), "b": styled_set(2, 2)}, [RM.HistogramMethod()])
 
 
 def test_cancel_stops_between_queries():
@@ -331,6 +335,6 @@ def test_cancel_stops_between_queries():
 
     with pytest.raises(Cancelled):
         R.evaluate_retrieval(
-            {"custom": styled_set(3, 4)}, [R.HistogramMethod()], progress=progress, cancel=token
+            {"custom": styled_set(3, 4)}, [RM.HistogramMethod()], progress=progress, cancel=token
         )
     assert done == [1, 2, 3]

@@ -1,27 +1,22 @@
-"""The training-data pipeline on real MIDI files and real corpus files."""
+"""The training-data pipeline: tunes to key-normalised bar arrays, on real MIDI files."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import write_tune_files
 
-from studio.core.chords import bar_pitch_weights, estimate_chords
 from studio.core.music import Note
-from studio.core.theory import Chord, Key
+from studio.core.theory import Key
 from studio.generation.data import (
     SPEC,
     MelodyDataset,
     build_dataset,
     event_onsets,
     load_or_build,
-    make_tune,
-    music21_corpus_files,
     normalising_shift,
-    tunes_from_music21_file,
 )
+from studio.generation.tunes import make_tune
 
 
 def test_normalising_shift_moves_to_c_major_or_a_minor():
@@ -31,21 +26,6 @@ def test_normalising_shift_moves_to_c_major_or_a_minor():
         shift = normalising_shift(key)
         assert -6 <= shift <= 5
         assert (key.tonic + shift) % 12 == target
-
-
-def test_chords_from_arpeggios():
-    key = Key.parse("C")
-    arpeggios = [60, 64, 67, 64, 65, 69, 72, 69, 67, 71, 74, 71, 57, 60, 64, 60]
-    melody = [Note(p, i * 1.0, 1.0) for i, p in enumerate(arpeggios)]
-    chords = estimate_chords(bar_pitch_weights(melody, 4), key)
-    assert [c.name for c in chords] == ["C", "F", "G", "Am"]
-
-
-def test_accompaniment_decides_the_chord():
-    melody = [Note(67, 0, 4)]  # a G alone fits C, G, Em…
-    bass = [Note(40, 0, 4), Note(47, 0, 4)]  # E and B under it: E minor
-    tune = make_tune("t", "tests", [*melody, Note(67, 4, 4)], bass, Key.parse("G"))
-    assert tune.chords[0] == Chord.parse("Em")
 
 
 def test_build_dataset_normalises_and_encodes(tiny_tunes):
@@ -110,23 +90,6 @@ def test_midi_folder_is_read_and_cached(tmp_path, tiny_tunes):
     (folder / "tune-00.mid").unlink()  # the cache is used as it is: no reparse
     again = load_or_build(str(folder), cache_dir=cache)
     assert again.n_tunes == 6
-
-
-def test_a_real_corpus_file_gives_tunes():
-    files = [f for f in music21_corpus_files() if "ryansMammoth" in f]
-    assert len(files) > 1000  # the corpus music21 ships
-    tunes = [t for f in files[:12] for t in tunes_from_music21_file(f)]
-    assert tunes, "no 4/4 or 2/4 tune among the first files"
-    for tune in tunes:
-        assert tune.n_bars >= 2
-        assert tune.key.mode in ("major", "natural_minor")
-        assert all(n.start >= 0 and n.duration > 0 for n in tune.notes)
-
-
-def test_essen_is_not_in_the_default_collections():
-    folders = {Path(f).parent.name for f in music21_corpus_files()}
-    assert folders == {"ryansMammoth", "oneills1850", "airdsAirs", "bach"}
-    assert "essenFolksong" not in folders  # its licence allows only non-commercial use
 
 
 def test_unknown_folder_is_a_clear_error(tmp_path):

@@ -8,7 +8,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from studio.library.catalog import SCHEMA_VERSION, Catalog, CatalogError, default_db_path
+from studio.library.catalog import Catalog, CatalogError, default_db_path
+from studio.library.schema import SCHEMA_VERSION, UPGRADES
 
 
 def test_a_new_catalog_has_the_schema_in_wal_mode(tmp_path):
@@ -25,10 +26,6 @@ def test_a_new_catalog_has_the_schema_in_wal_mode(tmp_path):
 
 
 def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
-    import sqlite3
-
-    from studio.library.catalog import UPGRADES
-
     path = tmp_path / "old.sqlite"
     old = sqlite3.connect(path)
     UPGRADES[0](old)
@@ -123,7 +120,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "lib.sqlite"
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version=99")
-    with pytest.raises(CatalogError, match="newer"):
+    with pytest.raises(CatalogError, match=r"newer .*\(schema 99, this one knows 3\)"):
         Catalog(path)
 
 

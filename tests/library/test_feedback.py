@@ -14,8 +14,9 @@ import pytest
 
 from studio.core.errors import InvalidInput
 from studio.library import feedback
-from studio.library.catalog import UPGRADES, Catalog
+from studio.library.catalog import Catalog
 from studio.library.feedback import FeedbackEvent
+from studio.library.schema import UPGRADES
 
 
 @pytest.fixture

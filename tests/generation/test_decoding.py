@@ -1,0 +1,111 @@
+"""The decoding rules on their own: any logits at all, no network and no torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from studio.core.errors import InvalidInput
+from studio.core.music import Note
+from studio.core.theory import SCALES, Chord, Key
+from studio.generation.data import SPEC
+from studio.generation.decoding import (
+    Bar,
+    bar_notes,
+    decode_bars,
+    join_bar,
+    key_frame,
+    slerp,
+)
+
+CLASSES = SPEC.n_pitches + 1  # the pitches and the rest
+C_MAJOR = Chord(0, "maj")
+
+
+def decode(logits, onset_logits, frame, chord=C_MAJOR, strength=0.5, seed=0):
+    count = len(logits)
+    rngs = [np.random.default_rng([seed, i]) for i in range(count)]
+    previous = np.full(count, SPEC.rest_index)
+    return decode_bars(
+        logits, onset_logits, previous, rngs, frame=frame, chord=chord, bar=2,
+        temperature=0.9, chord_tone_strength=strength,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", sorted(SCALES))
+def test_wild_logits_still_give_notes_in_key_and_range(mode):
+    rng = np.random.default_rng(len(mode))
+    key = Key(int(rng.integers(12)), mode)
+    frame = key_frame(key, major=True, low=57, high=76, key_lock=True)
+    logits = rng.normal(0, 20, (6, 16, CLASSES))  # a network gone mad
+    bars, pitch, onsets = decode(logits, rng.normal(0, 20, (6, 16)), frame)
+    assert pitch.shape == onsets.shape == (6, 16)
+    for bar in bars:
+        assert bar.notes, "no empty bars"
+        for note in bar.notes:
+            assert key.contains(note.pitch) and 57 <= note.pitch <= 76
+            assert note.duration >= 0.25 and 8 <= note.start < 12  # inside bar 2 (beats)
+
+
+def test_a_network_that_wants_only_rests_still_starts_a_note_on_the_downbeat():
+    frame = key_frame(Key(0, "major"), major=True, low=60, high=72, key_lock=True)
+    logits = np.full((2, 16, CLASSES), -50.0)
+    logits[..., SPEC.rest_index] = 50.0
+    bars, _, _ = decode(logits, np.full((2, 16), 50.0), frame)
+    assert all(bar.notes and bar.notes[0].start == 8.0 for bar in bars)
+
+
+def test_full_chord_tone_strength_puts_chord_tones_on_beats_1_and_3():
+    frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
+    rng = np.random.default_rng(3)
+    chord = Chord(7, "maj")  # G: G B D
+    _, pitch, onsets = decode(
+        rng.normal(0, 3, (8, 16, CLASSES)), np.full((8, 16), 50.0), frame, chord, strength=1.0
+    )
+    for row, step in np.argwhere(onsets[:, [0, 8]]):
+        index = pitch[row, 8 * step]
+        assert index == SPEC.rest_index or (SPEC.low + index) % 12 in chord.tones
+
+
+def test_bar_notes_hold_until_the_next_onset_and_see_ties():
+    rest = SPEC.rest_index
+    pitch = np.array([12] * 6 + [rest] * 2 + [14] * 8)
+    onsets = np.zeros(16, dtype=bool)
+    onsets[[6, 8, 12]] = True  # a rest at step 6, a note at 8 repeated at 12
+    bar = bar_notes(pitch, onsets, 1, 0, np.random.default_rng(0), previous_last=12)
+    assert [(n.pitch, n.start, n.duration) for n in bar.notes] == [
+        (SPEC.low + 12, 4.0, 1.5),
+        (SPEC.low + 14, 6.0, 1.0),
+        (SPEC.low + 14, 7.0, 1.0),
+    ]
+    assert bar.tied  # no onset on step 0 and the same pitch sounded before
+    assert all(30 <= n.velocity <= 127 for n in bar.notes)
+
+
+def test_join_bar_lengthens_a_note_tied_over_the_bar_line():
+    melody = [Note(60, 2.0, 2.0)]
+    join_bar(melody, Bar([Note(60, 4.0, 1.0), Note(62, 5.0, 1.0)], tied=True))
+    assert [(n.pitch, n.start, n.duration) for n in melody] == [(60, 2.0, 3.0), (62, 5.0, 1.0)]
+    join_bar(melody, Bar([Note(62, 8.0, 1.0)], tied=False))
+    assert len(melody) == 3
+
+
+def test_slerp_ends_at_its_ends_and_keeps_the_norm_of_orthogonal_rows():
+    a, b = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    assert np.allclose(slerp(a, b, 0.0), a) and np.allclose(slerp(a, b, 1.0), b)
+    assert np.linalg.norm(slerp(a, b, 0.5)) == pytest.approx(1.0)
+    assert np.allclose(slerp(a, a, 0.3), a)  # equal rows: a straight line
+
+
+def test_a_range_the_model_cannot_play_is_refused():
+    with pytest.raises(InvalidInput, match="no note of Eb dorian lies in the range 0–20"):
+        key_frame(Key(3, "dorian"), major=False, low=0, high=20, key_lock=True)
+
+
+def test_decoding_does_not_load_torch():
+    code = "import sys, studio.generation.decoding; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

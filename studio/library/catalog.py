@@ -123,7 +123,14 @@ class CatalogTrack:
 
 
 class Catalog:
-    """The library database. Use as a context manager, or call ``close()``."""
+    """The library database. Use as a context manager, or call ``close()``.
+
+    One connection, used only on the thread that opened it (SQLite's default rule, kept on
+    purpose): the engine that owns a catalog lives on one thread. Other processes (another
+    ``studio`` command) may use the same file at once; WAL mode and the busy ``timeout``
+    (seconds) let them take turns. The indexer's worker processes only parse: all writes go
+    through the process that owns the catalog.
+    """
 
     def __init__(self, path: str | os.PathLike, *, timeout: float = 10.0) -> None:
         self.path = Path(path)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.core.errors import InvalidInput, MidiFileError
+from studio.core.errors import InvalidInput
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import AUTOENCODER_WEIGHTS, DEMO_LIBRARY
 from studio.settings import load_settings, set_setting
@@ -31,10 +31,8 @@ from studio.settings import load_settings, set_setting
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
 
-    import numpy as np
-
+    from studio.audio.render import Rendering
     from studio.core.music import Note, Song
-    from studio.core.theory import Key
     from studio.generation.generator import GeneratedMelody, GenerationSettings, MelodyGenerator
     from studio.library.catalog import Catalog, CatalogTrack
     from studio.library.feedback import FeedbackEvent
@@ -52,32 +50,6 @@ class LibraryPreparation:
 
     demo_indexed: IndexSummary | None = None
     embedded: IndexSummary | None = None
-
-
-def choose_key(
-    key: str | None = None,
-    mode: str | None = None,
-    scale: str | None = None,
-    primer: Sequence[Note] = (),
-) -> Key:
-    """The key of a generation request: ``key`` ("D minor", "F#"), else the key estimated from
-    the primer's notes, else C major; ``mode`` ("major"/"minor") or ``scale`` (dorian, blues…)
-    then replace the mode on the same tonic."""
-    from studio.core.keyfinding import estimate_key
-    from studio.core.theory import Key, canonical_scale_name
-
-    if key:
-        chosen = Key.parse(key)
-    elif primer:
-        estimate = estimate_key(primer)
-        chosen = estimate.key if estimate else Key(0)
-    else:
-        chosen = Key(0)
-    if mode:
-        chosen = Key(chosen.tonic, mode)
-    if scale:
-        chosen = Key(chosen.tonic, canonical_scale_name(scale))
-    return chosen
 
 
 class Engine:
@@ -429,51 +401,24 @@ class Engine:
         cancel: CancelToken | None = None,
         on_warning: Callable[[str], None] | None = None,
     ) -> Rendering:
-        """``song`` as float32 stereo audio through the SoundFont synth (the settings' SoundFont
-        and rate unless given). ``on_warning`` hears at once when the SoundFont could not be
-        used and the default one plays instead."""
-        from studio.audio.render import render_song
-        from studio.audio.synth import Synth
+        """``song`` as stereo audio through the SoundFont synth (the settings' SoundFont and rate
+        unless given); ``on_warning`` hears when the SoundFont could not be used."""
+        from studio.audio.render import render_audio
 
-        rate = sample_rate or self.settings["sample_rate"]
-        with Synth(soundfont or self.settings["soundfont"], rate) as synth:
-            if synth.warning and on_warning is not None:
-                on_warning(synth.warning)
-            audio = render_song(song, synth=synth, progress=progress, cancel=cancel)
-        return Rendering(audio, rate, Path(synth.soundfont), synth.warning)
+        return render_audio(
+            song,
+            soundfont=soundfont or self.settings["soundfont"],
+            sample_rate=sample_rate or self.settings["sample_rate"],
+            progress=progress,
+            cancel=cancel,
+            on_warning=on_warning,
+        )
 
     def export_wav(self, rendering: Rendering, path: str | os.PathLike) -> None:
         """Write a rendering as a 16-bit WAV file (atomically)."""
         from studio.audio.wav import write_wav
 
         write_wav(Path(path), rendering.audio, rendering.sample_rate)
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """Rendered audio: ``audio`` (frames × 2, float32), its ``sample_rate`` (Hz), the SoundFont
-    used and the synth's warning (a SoundFont that could not be used), if any."""
-
-    audio: np.ndarray
-    sample_rate: int
-    soundfont: Path
-    warning: str | None
-
-    @property
-    def seconds(self) -> float:
-        """Length in seconds."""
-        return len(self.audio) / self.sample_rate
-
-
-def read_song(path: str | os.PathLike) -> Song:
-    """A MIDI file as a song; the error message names the file."""
-    from studio.core.midi_read import read_midi
-
-    try:
-        return read_midi(path)
-    except MidiFileError as error:
-        message, name = str(error), os.fspath(path)
-        raise MidiFileError(message if name in message else f"{name}: {message}") from None
 
 
 def set_library_aside(db_path: str | os.PathLike) -> Path | None:

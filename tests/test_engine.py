@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from studio.core.errors import InvalidInput, ModelFileError
-from studio.core.midi_read import read_midi
+from studio.core.keyfinding import choose_key
+from studio.core.midi_read import read_midi, read_song
 from studio.core.music import Song
 from studio.core.resources import DEMO_LIBRARY
 from studio.core.theory import Key
-from studio.engine import Engine, choose_key, read_song, set_library_aside
+from studio.engine import Engine, set_library_aside
 
 
 @pytest.fixture(scope="module")

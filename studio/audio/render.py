@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -192,3 +194,37 @@ def _render(
             position = block_end
         progress(block + 1, blocks, "rendering")
     return audio
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Rendered audio: ``audio`` (frames × 2, float32), its ``sample_rate`` (Hz), the SoundFont
+    that played and the synth's warning (a SoundFont that could not be used), if any."""
+
+    audio: np.ndarray
+    sample_rate: int
+    soundfont: Path
+    warning: str | None
+
+    @property
+    def seconds(self) -> float:
+        """Length in seconds."""
+        return len(self.audio) / self.sample_rate
+
+
+def render_audio(
+    song: Song,
+    *,
+    soundfont: str | os.PathLike | None = None,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> Rendering:
+    """``render_song`` with its own synth, reporting what played: ``on_warning`` hears at once
+    (before the rendering starts) when the SoundFont could not be used and the default plays."""
+    with Synth(soundfont, sample_rate) as synth:
+        if synth.warning and on_warning is not None:
+            on_warning(synth.warning)
+        audio = render_song(song, synth=synth, progress=progress, cancel=cancel)
+    return Rendering(audio, sample_rate, Path(synth.soundfont), synth.warning)

@@ -61,7 +61,7 @@ def cancel_on_interrupt() -> Iterator[CancelToken]:
 
 def read_song(path: str):
     """Read a MIDI file for a command; the error message names the file."""
-    from studio.engine import read_song as read
+    from studio.core.midi_read import read_song as read
 
     return read(path)
 

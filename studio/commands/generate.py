@@ -78,8 +78,10 @@ def _targets(out: Path, count: int, force: bool) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, write the files and report them."""
+    from studio.core.keyfinding import choose_key
+    from studio.core.midi_read import read_song
     from studio.core.theory import parse_pitch, parse_progression
-    from studio.engine import Engine, choose_key, read_song
+    from studio.engine import Engine
     from studio.generation.generator import GenerationSettings, melody_song
 
     primer_song = read_song(args.primer) if args.primer else None

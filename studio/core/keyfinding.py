@@ -11,7 +11,7 @@ best of the 24 correlations names the key. Three published profile pairs are ava
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.music import Note, Song, Track
-from studio.core.theory import Key
+from studio.core.theory import Key, canonical_scale_name
 
 # Weights indexed by semitones above the tonic: (major profile, minor profile).
 KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
@@ -137,3 +137,26 @@ def estimate_key(music: Music, *, profile: str = "krumhansl") -> KeyEstimate | N
     order = sorted(range(24), key=lambda i: -correlations[i])  # stable: ties keep C…B order
     ranked = tuple((_KEYS[i], float(correlations[i])) for i in order)
     return KeyEstimate(key=ranked[0][0], confidence=ranked[0][1], alternatives=ranked)
+
+
+def choose_key(
+    key: str | None = None,
+    mode: str | None = None,
+    scale: str | None = None,
+    primer: Sequence[Note] = (),
+) -> Key:
+    """The key of a generation request: ``key`` ("D minor", "F#"), else the key estimated from
+    the primer's notes, else C major; ``mode`` ("major"/"minor") or ``scale`` (dorian, blues…)
+    then replace the mode on the same tonic."""
+    if key:
+        chosen = Key.parse(key)
+    elif primer:
+        estimate = estimate_key(primer)
+        chosen = estimate.key if estimate else Key(0)
+    else:
+        chosen = Key(0)
+    if mode:
+        chosen = Key(chosen.tonic, mode)
+    if scale:
+        chosen = Key(chosen.tonic, canonical_scale_name(scale))
+    return chosen

@@ -377,3 +377,12 @@ def _track(track, tpb: float) -> Track:
 
 def _clean_name(name: str) -> str:
     return name.replace("\x00", "").strip()
+
+
+def read_song(path: str | os.PathLike) -> Song:
+    """A MIDI file as a song; the error message names the file."""
+    try:
+        return read_midi(path)
+    except MidiFileError as error:
+        message, name = str(error), os.fspath(path)
+        raise MidiFileError(message if name in message else f"{name}: {message}") from None

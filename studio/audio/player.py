@@ -4,7 +4,8 @@ Three threads share the work, so the audio callback only ever copies prepared sa
 
 - a **loader** thread renders each loaded song offline (``render_song``, ~100× real time) and
   swaps the result in between two audio blocks at the same position in beats, with a one-block
-  crossfade (``transport.Transport``): an edit while playing has no gap and no click;
+  crossfade (``transport.Transport``): an edit while playing has no gap and no click
+  (``song_loader.SongLoader``);
 - an **audition** thread owns a live ``Synth`` and renders requested notes into a ring of blocks
   (``audition.Audition``);
 - PortAudio's **callback** copies a block of the song, adds the next ring block, counts underruns
@@ -23,11 +24,8 @@ from __future__ import annotations
 
 import gc
 import os
-import queue
-import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,12 +43,11 @@ from studio.audio.playback import (
     audition_pitches,
     audition_request,
 )
-from studio.audio.render import render_song
+from studio.audio.song_loader import SongLoader
 from studio.audio.synth import DEFAULT_SAMPLE_RATE, Synth
-from studio.audio.transport import Rendered, Transport, scale_tempo
+from studio.audio.transport import Transport
 from studio.core.errors import InvalidInput, StudioError
 from studio.core.music import Song
-from studio.core.progress import Cancelled, CancelToken
 
 __all__ = ["AudioUnavailable", "AuditionRequest", "Player", "freeze_gc"]
 
@@ -65,17 +62,6 @@ def freeze_gc() -> None:
     ``Player.open`` calls it; call it again after loading something big, such as the models.
     """
     gc.freeze()
-
-
-@dataclass
-class _LoadJob:
-    """A song to render at a tempo factor; a newer job cancels it."""
-
-    song: Song
-    factor: float
-    cancel: CancelToken = field(default_factory=CancelToken)
-    done: threading.Event = field(default_factory=threading.Event)
-    error: Exception | None = None
 
 
 class Player:
@@ -128,12 +114,12 @@ class Player:
         self._stream = None
         self._audition: Audition | None = None
         self._closing = False
-        self._factor = 1.0
-        self._song: Song | None = None
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._job: _LoadJob | None = None
-        self._loader: threading.Thread | None = None
-        self._jobs_lock = threading.Lock()
+        self._loader = SongLoader(
+            self._transport,
+            make_synth=self._make_synth,
+            on_loaded=self._loaded,
+            on_failed=self._load_failed,
+        )
         self._underruns = 0
         self._callbacks = 0
         self._callback_max = 0.0
@@ -185,13 +171,7 @@ class Player:
             self.stop()
             time.sleep(3 * self.block_budget_seconds)  # let the fade-out reach the device
         self._closing = True
-        with self._jobs_lock:
-            if self._job is not None:
-                self._job.cancel.cancel()
-            loader, self._loader = self._loader, None
-        if loader is not None:
-            self._jobs.put(None)
-            loader.join(timeout=5)
+        self._loader.close()
         if self._stream is not None:
             stream, self._stream = self._stream, None
             try:
@@ -220,12 +200,7 @@ class Player:
         ``LOADED`` then (or ``ERROR``). With ``wait``, block until it is ready and raise its
         error (e.g. ``SoundFontError``).
         """
-        self._song = song
-        job = self._submit(song, self._factor)
-        if wait:
-            job.done.wait()
-            if job.error is not None:
-                raise job.error
+        self._loader.load(song, wait=wait)
 
     def set_tempo_factor(self, factor: float, *, wait: bool = False) -> None:
         """Play at ``factor`` × the song's tempo (0.25–4), keeping the position in beats.
@@ -233,57 +208,24 @@ class Player:
         The song is re-rendered at the new tempo in the background (then ``LOADED``); ``wait``
         blocks until then.
         """
-        if not 0.25 <= factor <= 4:
-            raise InvalidInput(f"tempo factor must be between 0.25 and 4, not {factor}")
-        self._factor = float(factor)
-        if self._song is not None:
-            self.load(self._song, wait=wait)
+        self._loader.set_tempo_factor(factor, wait=wait)
 
     @property
     def tempo_factor(self) -> float:
         """The current tempo factor (1 = the song's own tempo)."""
-        return self._factor
+        return self._loader.tempo_factor
 
-    def _submit(self, song: Song, factor: float) -> _LoadJob:
-        job = _LoadJob(song, factor)
-        self._transport.expected_timing = scale_tempo(song, factor)
-        with self._jobs_lock:
-            if self._job is not None:
-                self._job.cancel.cancel()
-            self._job = job
-            if self._loader is None:
-                self._loader = threading.Thread(target=self._load_loop, name="loader", daemon=True)
-                self._loader.start()
-        self._jobs.put(job)
-        return job
+    # The loader's callbacks, on its thread.
 
-    def _load_loop(self) -> None:
-        """Render the load jobs in turn (cancelled ones are skipped) with one reused synth."""
-        synth = None
-        try:
-            while (job := self._jobs.get()) is not None:
-                try:
-                    if not job.cancel.cancelled:
-                        synth = synth or Synth(self.soundfont, self.sample_rate)
-                        timing = scale_tempo(job.song, job.factor)
-                        audio = render_song(timing, synth=synth, cancel=job.cancel)
-                        with self._jobs_lock:  # a newer job may have started meanwhile
-                            installed = job is self._job
-                            if installed:
-                                self._transport.install(Rendered(timing, audio))
-                        if installed:
-                            self._listeners.notify(PlaybackEvent.LOADED)
-                except Cancelled:
-                    pass
-                except Exception as error:
-                    job.error = error
-                    self.error = str(error) if isinstance(error, StudioError) else repr(error)
-                    self._listeners.notify(PlaybackEvent.ERROR)
-                finally:
-                    job.done.set()
-        finally:
-            if synth is not None:
-                synth.close()
+    def _make_synth(self) -> Synth:
+        return Synth(self.soundfont, self.sample_rate)
+
+    def _loaded(self) -> None:
+        self._listeners.notify(PlaybackEvent.LOADED)
+
+    def _load_failed(self, error: Exception) -> None:
+        self.error = str(error) if isinstance(error, StudioError) else repr(error)
+        self._listeners.notify(PlaybackEvent.ERROR)
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -296,7 +238,7 @@ class Player:
             AudioUnavailable: the player is not open, or its device was lost (see ``error``).
         """
         self._check_open()
-        if self._song is None:
+        if self._loader.song is None:
             raise InvalidInput("load a song before playing")
         if not self._transport.playing:
             self._transport.play()
@@ -345,8 +287,7 @@ class Player:
     @property
     def is_loading(self) -> bool:
         """True while a loaded song or a tempo change is still being rendered."""
-        job = self._job
-        return job is not None and not job.done.is_set()
+        return self._loader.is_loading
 
     @property
     def position_seconds(self) -> float:

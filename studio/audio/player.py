@@ -317,23 +317,9 @@ class Player:
         program: int = AUDITION_PROGRAM,
         channel: int = AUDITION_CHANNEL,
     ) -> AuditionRequest:
-        """Sound a note or chord now, over whatever is playing.
-
-        Args:
-            pitches: one MIDI note number or several (a chord).
-            velocity: 1–127.
-            duration: how long the keys are held, in seconds; None holds them until
-                ``release`` (a key held down on a MIDI keyboard).
-            program: General MIDI program 0–127.
-            channel: synth channel 0–15 (9 plays drums).
-
-        Returns:
-            The request; its ``latency`` (seconds) is known once it has sounded.
-
-        Raises:
-            InvalidInput: a value is out of range.
-            AudioUnavailable: the player is not open, or its device was lost.
-        """
+        """Sound a note or chord now, over whatever is playing (arguments, result and
+        ``InvalidInput`` as ``Playback.audition``); ``AudioUnavailable`` when the player is not
+        open or its device was lost."""
         request = audition_request(pitches, velocity, duration, program, channel)
         self._check_open()
         self._audition.request(request)

@@ -156,16 +156,33 @@ class Engine:
     # -- generation ---------------------------------------------------------------------------
 
     def generate(
-        self, settings: GenerationSettings, count: int = 1, seed: int = 0
+        self,
+        settings: GenerationSettings,
+        count: int = 1,
+        seed: int = 0,
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
     ) -> list[GeneratedMelody]:
-        """``count`` new melodies; variation ``i`` is what seed ``seed + i`` gives alone."""
-        return self.generator.generate(settings, count, seed)
+        """``count`` new melodies; variation ``i`` is what seed ``seed + i`` gives alone.
+        ``progress`` follows the bars; ``cancel`` stops between two bars (``Cancelled``)."""
+        return self.generator.generate(settings, count, seed, progress=progress, cancel=cancel)
 
     def continue_melody(
-        self, primer: Sequence[Note], settings: GenerationSettings, count: int = 1, seed: int = 0
+        self,
+        primer: Sequence[Note],
+        settings: GenerationSettings,
+        count: int = 1,
+        seed: int = 0,
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
     ) -> list[GeneratedMelody]:
-        """``count`` continuations of the melody ``primer`` (its bars are kept)."""
-        return self.generator.continue_melody(primer, settings, count, seed)
+        """``count`` continuations of the melody ``primer`` (its bars are kept); ``progress``
+        and ``cancel`` as for ``generate``."""
+        return self.generator.continue_melody(
+            primer, settings, count, seed, progress=progress, cancel=cancel
+        )
 
     def regenerate_bars(
         self,

@@ -31,6 +31,7 @@ from studio.core.music import (
     Track,
 )
 from studio.core.pianoroll import BEATS_PER_BAR
+from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
 from studio.generation.data import SPEC
@@ -180,21 +181,38 @@ class MelodyGenerator:
     # -------------------------------------------------------------------------- public API
 
     def generate(
-        self, settings: GenerationSettings, count: int = 1, seed: int = 0
+        self,
+        settings: GenerationSettings,
+        count: int = 1,
+        seed: int = 0,
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
     ) -> list[GeneratedMelody]:
-        """Make ``count`` variations; variation ``i`` uses seed ``seed + i``."""
+        """Make ``count`` variations; variation ``i`` uses seed ``seed + i``.
+
+        ``progress(bars_done, bars, "bar N")`` follows each bar (all variations at once);
+        ``cancel`` is checked before each bar and raises ``Cancelled``.
+        """
         _check_count(count)
         seeds = [seed + i for i in range(count)]
         latents = [self._latents(s, settings.bars) for s in seeds]
-        return self._run(settings, seeds, latents, primer=())
+        return self._run(settings, seeds, latents, (), progress, cancel)
 
     def continue_melody(
-        self, primer: Sequence[Note], settings: GenerationSettings, count: int = 1, seed: int = 0
+        self,
+        primer: Sequence[Note],
+        settings: GenerationSettings,
+        count: int = 1,
+        seed: int = 0,
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
     ) -> list[GeneratedMelody]:
         """Add ``settings.bars`` bars after ``primer`` (a melody whose beat 0 is a downbeat).
 
         The primer's last bar conditions the first new bar; the result holds the primer (made
-        monophonic) followed by the new bars.
+        monophonic) followed by the new bars. ``progress`` and ``cancel`` as for ``generate``.
         """
         _check_count(count)
         melody = extract_melody(primer)
@@ -202,7 +220,7 @@ class MelodyGenerator:
             raise InvalidInput("the primer has no notes to continue")
         seeds = [seed + i for i in range(count)]
         latents = [self._latents(s, settings.bars) for s in seeds]
-        return self._run(settings, seeds, latents, primer=melody)
+        return self._run(settings, seeds, latents, melody, progress, cancel)
 
     def regenerate_bars(
         self,
@@ -265,7 +283,7 @@ class MelodyGenerator:
             raise InvalidInput(f"morph steps must be between 1 and {MAX_COUNT}")
         fractions = [(i + 1) / (steps + 1) for i in range(steps)]
         latents = [slerp(start.latents, end.latents, t) for t in fractions]
-        return self._run(start.settings, [start.seed] * steps, latents, primer=())
+        return self._run(start.settings, [start.seed] * steps, latents, (), no_progress, None)
 
     # -------------------------------------------------------------------------- internals
 
@@ -284,6 +302,8 @@ class MelodyGenerator:
         seeds: list[int],
         latents: list[np.ndarray],
         primer: tuple[Note, ...],
+        progress: ProgressCallback,
+        cancel: CancelToken | None,
     ) -> list[GeneratedMelody]:
         frame = self._frame(settings)
         offset = 0
@@ -297,11 +317,14 @@ class MelodyGenerator:
         melodies: list[list[Note]] = [[] for _ in seeds]
         stacked = np.stack(latents)  # (count, bars, noise)
         for bar in range(settings.bars):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             bar_notes, previous = self._sample_bar_batch(
                 settings, frame, offset + bar, bar, stacked[:, bar], previous, rngs
             )
             for melody, new in zip(melodies, bar_notes, strict=True):
                 join_bar(melody, new)
+            progress(bar + 1, settings.bars, f"bar {bar + 1}")
         chords = tuple(settings.chord_for_bar(b) for b in range(settings.bars))
         return [
             GeneratedMelody(tuple(primer) + tuple(notes), seed, settings, chords, latent, offset)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.midi_write import midi_bytes
 from studio.core.music import Note
+from studio.core.progress import Cancelled, CancelToken
 from studio.core.theory import SCALES, Chord, Key
 from studio.generation.generator import (
     DEFAULT_WEIGHTS,
@@ -172,3 +173,26 @@ def test_the_shipped_model_loads_and_generates():
     for melody in melodies:
         assert all(request.key.contains(n.pitch) for n in melody.notes)
         assert_well_formed(melody.notes, 8)
+
+
+def test_progress_follows_the_bars_and_cancel_stops_generation(generator):
+    calls = []
+    settings = GenerationSettings(bars=6, key=Key(0))
+    melodies = generator.generate(settings, 3, seed=1, progress=lambda *a: calls.append(a))
+    assert [done for done, _, _ in calls] == [1, 2, 3, 4, 5, 6]
+    assert {total for _, total, _ in calls} == {6}
+    again = generator.generate(settings, 3, seed=1)
+    assert [m.notes for m in melodies] == [m.notes for m in again]  # progress changes nothing
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        generator.generate(settings, 3, seed=1, cancel=token)
+    primer = melodies[0].notes
+    stopped = CancelToken()
+
+    def cancel_after_two(done: int, total: int, message: str) -> None:
+        if done == 2:
+            stopped.cancel()
+
+    with pytest.raises(Cancelled):
+        generator.continue_melody(primer, settings, 2, progress=cancel_after_two, cancel=stopped)

@@ -16,8 +16,9 @@ from music21.corpus.chorales import ChoraleListRKBWV
 
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import write_midi
+from studio.core.resources import DEMO_LIBRARY
 
-OUT = Path(__file__).resolve().parent.parent / "resources" / "demo"
+OUT = DEMO_LIBRARY
 CHORALES = 16
 PER_COLLECTION = {"ryansMammoth": 12, "oneills1850": 8, "airdsAirs": 6}
 

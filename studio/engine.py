@@ -229,10 +229,10 @@ class Engine:
     ) -> LibraryPreparation:
         """Make the library searchable: on first use (an empty library) index the demo
         library; then embed the tracks that have no vectors from the current model."""
-        return LibraryPreparation(
-            self.index_demo_if_empty(progress=progress, cancel=cancel),
-            self.embed_missing(progress=progress, cancel=cancel),
-        )
+        done = LibraryPreparation(self.index_demo_if_empty(progress=progress, cancel=cancel))
+        if cancel is None or not cancel.cancelled:
+            done.embedded = self.embed_missing(progress=progress, cancel=cancel)
+        return done
 
     def index_demo_if_empty(
         self, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None

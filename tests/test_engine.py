@@ -17,6 +17,7 @@ from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.keyfinding import choose_key
 from studio.core.midi_read import read_midi, read_song
 from studio.core.music import Song
+from studio.core.progress import CancelToken
 from studio.core.resources import DEMO_LIBRARY
 from studio.core.theory import Key
 from studio.engine import Engine, set_library_aside
@@ -203,3 +204,25 @@ def test_built_on_one_thread_used_on_another(demo_db, tmp_path):
     assert len(results) == 1 and len(results[0].ranked) == 3
     with pytest.raises(sqlite3.ProgrammingError):  # SQLite's rule: one connection, one thread
         engine.library_counts()
+
+
+def test_prepare_library_stops_when_cancelled(tmp_path, tiny_autoencoder):
+    token = CancelToken()
+
+    def cancel_at_once(done: int, total: int, message: str) -> None:
+        if done > 0:
+            token.cancel()
+
+    path = tmp_path / "library.sqlite"
+    with Engine(db_path=path, autoencoder_weights=tiny_autoencoder) as engine:
+        engine.index([DEMO_LIBRARY])  # vectors of another model: the shipped one lacks them
+    with Engine(db_path=path) as engine:
+        done = engine.prepare_library(progress=cancel_at_once, cancel=token)
+        assert done.demo_indexed is None and done.embedded.cancelled
+        # The demo's 42 files are one batch, kept whole; a cancelled run keeps what it wrote.
+        assert engine.tracks_without_vectors() == 0
+    token = CancelToken()
+    token.cancel()
+    with Engine(db_path=tmp_path / "new.sqlite") as engine:
+        done = engine.prepare_library(cancel=token)
+        assert done.demo_indexed.cancelled and done.embedded is None  # not started after a cancel

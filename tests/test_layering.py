@@ -92,6 +92,19 @@ def test_no_private_names_across_modules():
     assert not problems, _report(problems, "imports of another module's private names")
 
 
+def test_commands_do_not_import_each_other():
+    """A command module uses the engine and ``studio.commands.common``, never another command
+    (shared behaviour belongs in the engine or in ``common``)."""
+    problems = [
+        f"{i.importer} line {i.line} imports {i.module}"
+        for i in real_tree()[1]
+        if i.importer.startswith("studio.commands.")
+        and i.module.startswith("studio.commands.")
+        and i.module not in (i.importer, "studio.commands.common")
+    ]
+    assert not problems, _report(problems, "imports of one command by another")
+
+
 def test_qt_only_in_gui():
     """No import statement outside studio.gui names PySide6, PyQt or shiboken."""
     problems = check_qt(real_tree()[1], layers.QT_UNITS)

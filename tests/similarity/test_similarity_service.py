@@ -82,9 +82,7 @@ def test_a_transposed_slower_copy_from_outside_finds_its_original(library, tmp_p
     result = service.similar_to_file(outside, top=3, mode="track")
     assert result.ranked[0].track.display_path.endswith("tune-07.mid")
     assert result.ranked[0].score > 0.999
-    assert any(
-        r.startswith("melodic and harmonic match at bars") for r in result.ranked[0].reasons
-    )
+    assert any(r.startswith("melodic and harmonic match at bars") for r in result.ranked[0].reasons)
 
 
 def test_the_query_and_its_byte_identical_copies_are_left_out(library):

@@ -200,6 +200,20 @@ class Engine:
         """``steps`` melodies between two generated ones of the same length."""
         return self.generator.morph(start, end, steps)
 
+    def generation_settings(self, **fields: object) -> GenerationSettings:
+        """A generation request from plain values (``GenerationSettings``' fields), for callers
+        that must not import the generation package (the window); ``InvalidInput`` if a value
+        is out of range. Loads the generation code (and torch): call it on the worker thread."""
+        from studio.generation.generator import GenerationSettings
+
+        return GenerationSettings(**fields)
+
+    def idea_song(self, melody: GeneratedMelody, *, title: str = "") -> Song:
+        """A generated melody as a song (melody track, tempo, key signature) for the editor."""
+        from studio.generation.generator import melody_song
+
+        return melody_song(melody, title=title)
+
     # -- library ------------------------------------------------------------------------------
 
     def index(

@@ -226,3 +226,14 @@ def test_prepare_library_stops_when_cancelled(tmp_path, tiny_autoencoder):
     with Engine(db_path=tmp_path / "new.sqlite") as engine:
         done = engine.prepare_library(cancel=token)
         assert done.demo_indexed.cancelled and done.embedded is None  # not started after a cancel
+
+
+def test_generation_from_plain_values(tmp_path, tiny_model):
+    engine = Engine(db_path=tmp_path / "x.sqlite", gan_weights=tiny_model)
+    settings = engine.generation_settings(bars=2, key=choose_key("A minor"), tempo=90.0)
+    (melody,) = engine.generate(settings, seed=3)
+    song = engine.idea_song(melody, title="Idea")
+    assert song.title == "Idea" and song.tempo == 90.0
+    assert [n.pitch for n in song.tracks[0].notes] == [n.pitch for n in melody.notes]
+    with pytest.raises(InvalidInput, match="bars"):
+        engine.generation_settings(bars=99)

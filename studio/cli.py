@@ -16,6 +16,7 @@ from studio.commands import (
     evaluate,
     feedback,
     generate,
+    gui,
     index,
     info,
     play,
@@ -37,11 +38,14 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit code 2."""
 
+    command_names: frozenset[str] = frozenset()
+    """The subcommands (set on the top-level parser)."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     """Build the argument parser of the ``studio`` command and its subcommands."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -60,18 +64,31 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
     for command in (
-        info, generate, train, evaluate, index, similar, recommend, feedback, profile, render,
-        play, ports,
-        settings,
+        gui, info, generate, train, evaluate, index, similar, recommend, feedback, profile,
+        render, play, ports, settings,
     ):  # fmt: skip
         command.register(commands, common)
+    parser.command_names = frozenset(commands.choices)
     return parser
 
 
+def window_arguments(argv: Sequence[str], commands: Sequence[str]) -> list[str]:
+    """``argv`` with ``gui`` put first when it asks for the window: nothing at all, a file
+    (``studio song.mid``) or ``--screenshot``."""
+    argv = list(argv)
+    if not argv or argv[0] == "--screenshot":
+        return ["gui", *argv]
+    if argv[0] not in commands and not argv[0].startswith("-"):
+        return ["gui", *argv]  # `studio FILE.mid`
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``studio`` command with ``argv`` (default: the process arguments)."""
+    """Run the ``studio`` command with ``argv`` (default: the process arguments); with no
+    command, open the window."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(window_arguments(given, parser.command_names))
     if args.handler is None:
         parser.print_help()
         return EXIT_OK

@@ -42,13 +42,15 @@ ALLOWED_IMPORTS: dict[str, frozenset[str]] = {
         }
     ),
     # The app's commands go through the engine; `train` and `eval` drive the training loops and
-    # the evaluation harness directly, and `generate` builds a request (GenerationSettings).
+    # the evaluation harness directly, `generate` builds a request (GenerationSettings), and
+    # `gui` opens the window.
     "studio.commands": frozenset(
         {
             "studio.core",
             "studio.settings",
             "studio.engine",
             "studio.audio",
+            "studio.gui",
             "studio.generation",
             "studio.similarity",
             "studio.evaluation",

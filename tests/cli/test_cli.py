@@ -38,10 +38,16 @@ def test_version_and_help(studio):
     assert "info" in result.stdout
 
 
-def test_no_arguments_prints_help(studio):
-    result = studio()
-    assert result.returncode == 0
-    assert "usage: studio" in result.stdout
+def test_no_command_means_the_window():
+    from studio.cli import build_parser, window_arguments
+
+    names = build_parser().command_names
+    assert {"gui", "info", "similar"} <= names
+    assert window_arguments([], names) == ["gui"]
+    assert window_arguments(["song.mid"], names) == ["gui", "song.mid"]
+    assert window_arguments(["--screenshot", "x.png"], names) == ["gui", "--screenshot", "x.png"]
+    assert window_arguments(["info", "song.mid"], names) == ["info", "song.mid"]
+    assert window_arguments(["--version"], names) == ["--version"]
 
 
 def test_info_text(studio, song_file):

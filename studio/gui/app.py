@@ -1,0 +1,115 @@
+"""Start the window: the Qt application, the worker thread, the player, logging and the
+screenshot mode (``studio --screenshot OUT.png``).
+
+``create_window`` is the automation contract's entry point: tests (and later checks) build the
+whole window with it inside their own ``QApplication``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from studio.gui.main_window import MainWindow
+from studio.gui.playback import QtPlayback
+from studio.gui.theme import apply_theme
+from studio.gui.worker import WorkerClient
+
+_log = logging.getLogger(__name__)
+SCREENSHOT_TIMEOUT_MS = 90_000
+
+
+def log_path() -> Path:
+    """The log file, in the user state folder (``XDG_STATE_HOME`` moves it)."""
+    from platformdirs import user_state_path
+
+    return user_state_path("motif-studio") / "studio.log"
+
+
+def _setup_logging() -> None:
+    path = log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.FileHandler) for h in root.handlers):
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def _show_unexpected(kind, error, trace) -> None:
+    """An exception in a slot is logged and shown; the app goes on."""
+    _log.error("unexpected error", exc_info=(kind, error, trace))
+    if QApplication.instance() is not None:
+        text = "".join(traceback.format_exception_only(kind, error)).strip()
+        box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
+                          f"{text}\n\nDetails are in {log_path()}.")  # fmt: skip
+        box.open()
+
+
+def create_window(argv: Sequence[str] = ()) -> MainWindow:
+    """The whole window with its worker and player (a ``QApplication`` must exist).
+
+    ``argv``: the command line after ``studio``: an optional MIDI file to open. User folders
+    come from platformdirs, so ``XDG_CONFIG_HOME``/``XDG_DATA_HOME``/``XDG_STATE_HOME`` move them.
+    """
+    QCoreApplication.setOrganizationName("motif-studio")
+    QCoreApplication.setApplicationName("Motif Studio")
+    _setup_logging()
+    sys.excepthook = _show_unexpected
+    worker = WorkerClient()
+    playback = QtPlayback()
+    window = MainWindow(worker, playback, path=argv[0] if argv else None)
+    worker.start()
+    return window
+
+
+def run(argv: Sequence[str] = ()) -> int:
+    """Open the window and run until it closes; the exit status."""
+    app = QApplication.instance() or QApplication(["studio", *argv])
+    apply_theme(app)
+    window = create_window(argv)
+    window.show()
+    return app.exec()
+
+
+def screenshot(out: str | os.PathLike, size: tuple[int, int], argv: Sequence[str] = ()) -> int:
+    """Start offscreen, wait until the model is loaded and a song is in the editor, save a PNG
+    of the whole window, exit. Returns 0, or 1 when the window was not ready in time."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication(["studio"])
+    apply_theme(app)
+    window = create_window(argv)
+    window.resize(*size)
+    window.show()
+    status = {"code": 1}
+
+    def shoot() -> None:
+        app.processEvents()
+        window.grab().save(str(out))
+        status["code"] = 0
+        window.close()
+        app.quit()
+
+    def ready() -> None:
+        if window.model_ready and window.piano_roll.song().notes:
+            QTimer.singleShot(300, shoot)  # let the panes lay out and paint once more
+        else:
+            QTimer.singleShot(100, ready)
+
+    def give_up() -> None:
+        print("studio: error: the window was not ready in time", file=sys.stderr)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(0, ready)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, give_up)
+    app.exec()
+    return status["code"]

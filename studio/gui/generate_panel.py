@@ -1,0 +1,336 @@
+"""The Generate panel: what to generate (key, chords, bars, tempo, density, temperature,
+variations, seed) and the Generate, Continue and Regenerate-bars buttons (the mockup's right
+column). It only builds requests; the window sends them to the worker.
+
+Chords are checked as they are typed: an unknown symbol shows its error under the field and
+disables the buttons; chords outside the key with key lock on only get a hint. A request is a
+dict of plain values (``request()``): ``{"settings": {GenerationSettings fields}, "count": n,
+"seed": s}``, the payload of the worker's "generate" kind.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from PySide6.QtCore import Signal, SignalInstance
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.errors import InvalidInput
+from studio.core.theory import MINOR_FAMILY, SCALES, Chord, Key, parse_progression
+
+TONIC_NAMES = ("C", "C#/Db", "D", "D#/Eb", "E", "F", "F#/Gb", "G", "G#/Ab", "A", "A#/Bb", "B")
+"""The tonic combo's items, indexed by pitch class."""
+MAX_BARS = 32
+MAX_VARIATIONS = 16
+MAX_SEED = 2**31 - 1
+LOADING = "loading model…"
+_MINOR_MODES = MINOR_FAMILY | {"dorian", "phrygian", "locrian", "minor_pentatonic", "blues"}
+
+# Presets: (semitones above the tonic, chord quality) per chord, and the family of key they
+# assume ("major", "minor", or None for any): choosing one in the other family switches the mode.
+PRESETS: dict[str, tuple[tuple[tuple[int, str], ...], str | None]] = {
+    "I–V–vi–IV": (((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")), "major"),
+    "ii–V–I": (((2, "m7"), (7, "7"), (0, "maj7")), "major"),
+    "I–IV–V": (((0, "maj"), (5, "maj"), (7, "maj")), "major"),
+    "vi–IV–I–V": (((9, "min"), (5, "maj"), (0, "maj"), (7, "maj")), "major"),
+    "12-bar blues": (tuple((i, "7") for i in (0, 0, 0, 0, 5, 5, 0, 0, 7, 5, 0, 7)), None),
+    "minor i–VI–III–VII": (((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")), "minor"),
+}
+
+
+def mode_label(mode: str) -> str:
+    """How a ``SCALES`` name reads in the mode combo: "minor", "harmonic minor", "dorian"."""
+    return "minor" if mode == "natural_minor" else mode.replace("_", " ")
+
+
+def parse_chords(text: str) -> tuple[Chord, ...]:
+    """The chords typed in the panel; empty text means the default progression (``()``).
+
+    Raises ``InvalidInput`` with a sentence for an unknown symbol or an "N.C.".
+    """
+    if not text.strip():
+        return ()
+    chords = parse_progression(text)
+    if any(chord is None for chord in chords):
+        raise InvalidInput("N.C. (no chord) cannot be generated over: give every bar a chord")
+    return tuple(chord for chord in chords if chord is not None)
+
+
+def chords_hint(chords: tuple[Chord, ...], key: Key, bars: int, key_lock: bool) -> str:
+    """A remark on valid chords that may not do what the musician expects, or ""."""
+    hints = []
+    outside = [c.name_in(key) for c in chords if c.root not in key.pitch_classes]
+    if outside and key_lock:
+        names = ", ".join(dict.fromkeys(outside))
+        hints.append(f"{names} outside {key.name}: key lock keeps the melody in the scale")
+    if len(chords) > bars:
+        hints.append(f"only the first {bars} of {len(chords)} chords fit in {bars} bars")
+    return "; ".join(hints)
+
+
+def preset_chords(name: str, key: Key) -> str:
+    """A preset progression (a ``PRESETS`` name) spelled in ``key``: "Dm7 G7 Cmaj7"."""
+    steps, _family = PRESETS[name]
+    return " ".join(Chord((key.tonic + step) % 12, quality).name_in(key) for step, quality in steps)
+
+
+class GeneratePanel(QWidget):
+    """The generation form (objectName "generatePanel"; see the module docstring).
+
+    Signals: ``generateRequested(dict)``, ``continueRequested(dict)``,
+    ``regenerateRequested(dict)``, each with ``request()`` (the window adds the primer, or the
+    melody and the bars to regenerate). Unless the seed is locked, each button press first
+    draws a new random seed and shows it; typing a seed locks it.
+    """
+
+    generateRequested = Signal(dict)
+    continueRequested = Signal(dict)
+    regenerateRequested = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """An empty form with the defaults: C major, 8 bars, 120 BPM, 4 variations."""
+        super().__init__(parent)
+        self.setObjectName("generatePanel")
+        self._model_ready = False
+        self._model_message = LOADING
+        self._chords_error: str | None = None
+        self._rolling_seed = False
+        self._build()
+        self._validate()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
+        outer.addLayout(form)
+
+        self.key_combo = QComboBox(objectName="keyCombo", toolTip="The key's tonic")
+        for pitch_class, name in enumerate(TONIC_NAMES):
+            self.key_combo.addItem(name, pitch_class)
+        self.mode_combo = QComboBox(objectName="modeCombo", toolTip="Major, minor or a mode")
+        for mode in SCALES:
+            self.mode_combo.addItem(mode_label(mode), mode)
+        form.addRow("Key", _row(self.key_combo, self.mode_combo))
+
+        self.chords_edit = QLineEdit(objectName="chordsEdit")
+        self.chords_edit.setPlaceholderText("default progression for the key")
+        self.chords_edit.setToolTip("Chords cycled over the bars, e.g. Dm Bb F C")
+        self.presets_button = QToolButton(objectName="presetsButton", text="presets ▾")
+        self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.presets_menu = QMenu(self.presets_button)
+        for name in PRESETS:
+            action = self.presets_menu.addAction(name)
+            action.triggered.connect(lambda _checked=False, n=name: self.apply_preset(n))
+        self.presets_button.setMenu(self.presets_menu)
+        form.addRow("Chords", _row(self.chords_edit, self.presets_button))
+        self.chords_error = QLabel(objectName="chordsError", wordWrap=True)
+        self.chords_error.setStyleSheet("color: #f87171;")
+        self.chords_hint = QLabel(objectName="chordsHint", wordWrap=True)
+        self.chords_hint.setStyleSheet("color: #9ca3af;")
+        form.addRow(self.chords_error)
+        form.addRow(self.chords_hint)
+
+        self.bars_spin = _spin("barsSpin", 1, MAX_BARS, 8, "Length in 4/4 bars")
+        form.addRow("Bars", self.bars_spin)
+        self.tempo_spin = _spin("tempoSpin", 40, 240, 120, "Beats per minute", suffix=" BPM")
+        form.addRow("Tempo", self.tempo_spin)
+        density_tip = "How often a note begins: 0.25 ≈ quarters, 0.5 ≈ eighths"
+        self.density_spin = _double("densitySpin", 0.0, 1.0, 0.5, 0.05, density_tip)
+        form.addRow("Density", self.density_spin)
+        temperature_tip = "Lower is safer, higher more adventurous"
+        self.temperature_spin = _double("temperatureSpin", 0.1, 2.0, 0.7, 0.05, temperature_tip)
+        form.addRow("Temperature", self.temperature_spin)
+        self.variations_spin = _spin("variationsSpin", 1, MAX_VARIATIONS, 4, "Ideas per press")
+        form.addRow("Variations", self.variations_spin)
+        self.seed_spin = _spin("seedSpin", 0, MAX_SEED, 1207, "Variation i uses seed + i")
+        self.seed_lock = QCheckBox("locked", objectName="seedLock")
+        self.seed_lock.setToolTip("Locked: every press uses this seed; else a new random one")
+        form.addRow("Seed", _row(self.seed_spin, self.seed_lock))
+        self.key_lock = QCheckBox("keep notes in the scale", objectName="keyLockCheck")
+        self.key_lock.setChecked(True)
+        form.addRow("Key lock", self.key_lock)
+
+        self.generate_button = QPushButton("Generate   Ctrl+G", objectName="generateButton")
+        self.continue_button = QPushButton("Continue", objectName="continueButton")
+        self.continue_button.setToolTip("Add bars after the melody in the editor")
+        self.regenerate_button = QPushButton("Regenerate bars", objectName="regenerateButton")
+        self.regenerate_button.setToolTip("Generate the selected bars anew, keep the others")
+        outer.addWidget(self.generate_button)
+        outer.addLayout(_row_layout(self.continue_button, self.regenerate_button))
+        self.busy_label = QLabel("working…", objectName="busyLabel")
+        self.busy_label.hide()
+        outer.addWidget(self.busy_label)
+        outer.addStretch(1)
+
+        self.chords_edit.textChanged.connect(self._validate)
+        self.chords_edit.returnPressed.connect(self.generate_button.click)
+        for combo in (self.key_combo, self.mode_combo):
+            combo.currentIndexChanged.connect(self._validate)
+        self.bars_spin.valueChanged.connect(self._validate)
+        self.variations_spin.valueChanged.connect(self._validate)
+        self.key_lock.toggled.connect(self._validate)
+        self.seed_spin.valueChanged.connect(self._seed_edited)
+        self.generate_button.clicked.connect(lambda: self._press(self.generateRequested))
+        self.continue_button.clicked.connect(lambda: self._press(self.continueRequested))
+        self.regenerate_button.clicked.connect(lambda: self._press(self.regenerateRequested))
+
+    # -- the form's values ----------------------------------------------------------------------
+
+    def key(self) -> Key:
+        """The chosen key."""
+        return Key(self.key_combo.currentData(), self.mode_combo.currentData())
+
+    def set_key(self, key: Key) -> None:
+        """Show ``key`` (say, the key of the song in the editor)."""
+        self.key_combo.setCurrentIndex(key.tonic)
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(key.mode))
+
+    def chords(self) -> tuple[Chord, ...]:
+        """The typed chords (``()``: the default progression); ``InvalidInput`` if invalid."""
+        return parse_chords(self.chords_edit.text())
+
+    def apply_preset(self, name: str) -> None:
+        """Fill in a ``PRESETS`` progression in the key, switching between major and minor
+        when the preset needs the other; the 12-bar blues sets 12 bars."""
+        family = PRESETS[name][1]
+        key = self.key()
+        if family is not None and (key.mode in _MINOR_MODES) != (family == "minor"):
+            self.set_key(Key(key.tonic, "natural_minor" if family == "minor" else "major"))
+        if name == "12-bar blues" and self.bars_spin.value() % 12:
+            self.bars_spin.setValue(12)
+        self.chords_edit.setText(preset_chords(name, self.key()))
+
+    def request(self) -> dict:
+        """The "generate" payload: ``{"settings": {...}, "count": n, "seed": s}``, settings
+        holding plain ``GenerationSettings`` fields (``key`` a ``Key``, ``chords`` a tuple of
+        ``Chord``). Raises ``InvalidInput`` with a sentence when the chords are invalid."""
+        settings = {
+            "bars": self.bars_spin.value(),
+            "key": self.key(),
+            "chords": self.chords(),
+            "tempo": float(self.tempo_spin.value()),
+            "temperature": round(self.temperature_spin.value(), 2),
+            "density": round(self.density_spin.value(), 2),
+            "key_lock": self.key_lock.isChecked(),
+        }
+        return {"settings": settings, "count": self.variations_spin.value(),
+                "seed": self.seed_spin.value()}  # fmt: skip
+
+    @property
+    def seed_locked(self) -> bool:
+        """Whether every press uses the shown seed (else a new random one is drawn)."""
+        return self.seed_lock.isChecked()
+
+    def roll_seed(self) -> int:
+        """Draw and show a new random seed (leaving room for the variations' seed + i)."""
+        self._rolling_seed = True
+        try:
+            self.seed_spin.setValue(secrets.randbelow(MAX_SEED - MAX_VARIATIONS))
+        finally:
+            self._rolling_seed = False
+        return self.seed_spin.value()
+
+    # -- state from the window --------------------------------------------------------------------
+
+    def set_model_ready(self, ready: bool, message: str = LOADING) -> None:
+        """Enable the buttons once the model is loaded; until then they are disabled with
+        ``message`` ("loading model…", or why the model could not load) as their tooltip."""
+        self._model_ready = ready
+        self._model_message = message
+        self._update_buttons()
+
+    def set_busy(self, busy: bool) -> None:
+        """Show that a request is running (the buttons stay usable: a new press supersedes)."""
+        self.busy_label.setVisible(busy)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _validate(self) -> None:
+        try:
+            chords = self.chords()
+        except InvalidInput as error:
+            self._chords_error = f"{error}. Write chords like: Dm Bb F C7"
+            self.chords_error.setText(self._chords_error)
+            self.chords_hint.clear()
+        else:
+            self._chords_error = None
+            self.chords_error.clear()
+            hint = chords_hint(chords, self.key(), self.bars_spin.value(),
+                               self.key_lock.isChecked())  # fmt: skip
+            self.chords_hint.setText(hint)
+        self.chords_error.setVisible(self._chords_error is not None)
+        self.chords_hint.setVisible(bool(self.chords_hint.text()))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        valid = self._chords_error is None
+        if not self._model_ready:
+            tip = self._model_message
+        elif not valid:
+            tip = f"Fix the chords first: {self._chords_error}"
+        else:
+            tip = f"Generate {self.variations_spin.value()} ideas (Ctrl+G)"
+        self.generate_button.setToolTip(tip)
+        for button in (self.generate_button, self.continue_button, self.regenerate_button):
+            button.setEnabled(self._model_ready and valid)
+        if not self._model_ready:
+            self.continue_button.setToolTip(tip)
+            self.regenerate_button.setToolTip(tip)
+
+    def _seed_edited(self) -> None:
+        if not self._rolling_seed:  # a seed set by hand is meant to be kept
+            self.seed_lock.setChecked(True)
+
+    def _press(self, signal: SignalInstance) -> None:
+        if not self.seed_locked:
+            self.roll_seed()
+        try:
+            request = self.request()
+        except InvalidInput:  # the buttons are disabled then; a stray press does nothing
+            return
+        signal.emit(request)
+
+
+def _spin(name: str, low: int, high: int, value: int, tip: str, suffix: str = "") -> QSpinBox:
+    spin = QSpinBox(objectName=name, toolTip=tip, suffix=suffix)
+    spin.setRange(low, high)
+    spin.setValue(value)
+    return spin
+
+
+def _double(
+    name: str, low: float, high: float, value: float, step: float, tip: str
+) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(objectName=name, toolTip=tip, decimals=2, singleStep=step)
+    spin.setRange(low, high)
+    spin.setValue(value)
+    return spin
+
+
+def _row_layout(*widgets: QWidget) -> QHBoxLayout:
+    layout = QHBoxLayout()
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return layout
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    row = QWidget()
+    row.setLayout(_row_layout(*widgets))
+    return row

@@ -1,0 +1,447 @@
+"""The main window: piano roll in the centre, generate panel and ideas on the right, transport on
+top, status bar below; menus and shortcuts. It wires the panes together and to the worker; the
+panes and the engine do the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from studio.core.errors import StudioError
+from studio.core.midi_read import read_song
+from studio.core.music import Song
+from studio.core.theory import Key
+from studio.gui.generate_panel import GeneratePanel
+from studio.gui.ideas import IdeasList
+from studio.gui.piano_roll import PianoRoll
+from studio.gui.playback import QtPlayback
+from studio.gui.transport import TransportBar
+from studio.gui.worker import WorkerClient
+
+_log = logging.getLogger(__name__)
+FIRST_RUN_SEED = 1207
+WORK_TEXT = {
+    "generate": "generating…",
+    "continue": "continuing the melody…",
+    "regenerate": "generating the selected bars…",
+    "render_wav": "rendering WAV…",
+}
+MIDI_FILTER = "MIDI files (*.mid *.midi *.kar *.rmi);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """The studio window (see the automation contract in docs/architecture.md)."""
+
+    modelReady = Signal()
+    ideasReady = Signal()
+
+    def __init__(self, worker: WorkerClient, playback: QtPlayback, path: str | None = None):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.worker = worker
+        self.playback = playback
+        self.path: Path | None = None
+        self._playhead = 0.0
+        self._first_song_pending = path is None
+        self._requests: dict[int, str] = {}
+        self._build_panes()
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self._restore_layout()
+        self.piano_roll.set_song(Song(), key=None)
+        if path is not None:
+            self.open_path(path)
+        self._update_title()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build_panes(self) -> None:
+        self.piano_roll = PianoRoll(self)
+        self.setCentralWidget(self.piano_roll)
+        self.transport = TransportBar(self)
+        top = self.addToolBar("Transport")
+        top.setObjectName("transportToolBar")
+        top.setMovable(False)
+        top.addWidget(self.transport)
+        self.generate_panel = GeneratePanel(self)
+        self.ideas = IdeasList(self)
+        self._dock("Generate", "generateDock", self.generate_panel)
+        self._dock("Ideas", "ideasDock", self.ideas)
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.work_label = QLabel("loading model…")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.audio_label = QLabel(self._audio_text())
+        bar.addWidget(self.work_label)
+        bar.addWidget(self.progress)
+        bar.addPermanentWidget(self.audio_label)
+        bar.addPermanentWidget(QLabel("Space play · D draw · S select · E erase · Alt no snap"))
+
+    def _audio_text(self) -> str:
+        if not self.playback.available:
+            return "no audio output"
+        return f"audio: {self.playback.device_name}"
+
+    def _action(self, menu, name: str, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        self._action(file, "actionNew", "&New", self.new_song, QKeySequence.StandardKey.New)
+        self._action(file, "actionOpen", "&Open…", self._open_dialog, QKeySequence.StandardKey.Open)
+        self._action(file, "actionSave", "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(file, "actionSaveAs", "Save &As…", self._save_as_dialog,
+                     QKeySequence.StandardKey.SaveAs)  # fmt: skip
+        file.addSeparator()
+        self._action(file, "actionExportMidi", "Export &MIDI…", self._export_midi_dialog, "Ctrl+E")
+        self._action(file, "actionExportWav", "Export &WAV…", self._export_wav_dialog,
+                     "Ctrl+Shift+E")  # fmt: skip
+        file.addSeparator()
+        self._action(file, "actionQuit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = menus.addMenu("&Edit")
+        stack = self.piano_roll.undo_stack
+        undo = stack.createUndoAction(self, "&Undo")
+        undo.setObjectName("actionUndo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = stack.createRedoAction(self, "&Redo")
+        redo.setObjectName("actionRedo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit.addActions([undo, redo])
+        edit.addSeparator()
+        self._action(edit, "actionSelectAll", "Select &All", self.piano_roll.select_all, "Ctrl+A")
+        self._action(edit, "actionDelete", "&Delete", self.piano_roll.delete_selection)
+        generate = menus.addMenu("&Generate")
+        self.generate_action = self._action(
+            generate, "actionGenerate", "&Generate", self.generate, "Ctrl+G"
+        )
+        self.generate_action.setEnabled(False)
+        view = menus.addMenu("&View")
+        self._action(view, "actionZoomIn", "Zoom &In", self.piano_roll.zoom_in, "Ctrl++")
+        self._action(view, "actionZoomOut", "Zoom &Out", self.piano_roll.zoom_out, "Ctrl+-")
+        self._action(view, "actionZoomFit", "Zoom to &Fit", self.piano_roll.zoom_fit, "Ctrl+0")
+        play = QAction("Play / Stop", self)
+        play.setObjectName("actionPlay")
+        play.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        play.triggered.connect(self.toggle_play)
+        self.addAction(play)
+        help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "actionAbout", "&About Motif Studio", self._about)
+
+    def _connect(self) -> None:
+        self.worker.modelReady.connect(self._model_ready)
+        self.worker.modelFailed.connect(self._model_failed)
+        self.worker.finished.connect(self._finished)
+        self.worker.failed.connect(self._failed)
+        self.worker.progress.connect(self._progress)
+        self.generate_panel.generateRequested.connect(self._submit_generate)
+        self.generate_panel.continueRequested.connect(self._submit_continue)
+        self.generate_panel.regenerateRequested.connect(self._submit_regenerate)
+        self.worker.busyChanged.connect(self.generate_panel.set_busy)
+        self.ideas.openRequested.connect(self.open_idea)
+        self.ideas.playRequested.connect(self.play_idea)
+        self.piano_roll.songChanged.connect(self._song_changed)
+        self.piano_roll.auditionRequested.connect(self.playback.audition)
+        self.piano_roll.seekRequested.connect(self._seek)
+        self.piano_roll.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.transport.playToggled.connect(self.toggle_play)
+        self.transport.stopClicked.connect(self.playback.stop)
+        self.transport.toolChosen.connect(self.piano_roll.set_tool)
+        self.transport.set_audio_available(self.playback.available, self.playback.reason)
+        self.playback.positionChanged.connect(self._position)
+        self.playback.stateChanged.connect(lambda s: self.transport.show_playing(s.playing))
+
+    # -- the contract -------------------------------------------------------------------------
+
+    @property
+    def model_ready(self) -> bool:
+        """Whether the generator is loaded (Generate is enabled)."""
+        return self.worker.model_ready
+
+    def open_path(self, path: str | os.PathLike) -> bool:
+        """Open a MIDI file in the editor; a file that cannot be read gives a message box."""
+        try:
+            song = read_song(path)
+        except StudioError as error:
+            self._error("Cannot open the file", str(error))
+            return False
+        self.path = Path(path)
+        self._first_song_pending = False
+        self.piano_roll.set_song(song)
+        self.piano_roll.undo_stack.setClean()
+        self._update_title()
+        return True
+
+    def export_midi(self, path: str | os.PathLike) -> bool:
+        """Write the edited song as a MIDI file (atomically); errors as a message box."""
+        from studio.core.midi_write import write_midi
+
+        try:
+            write_midi(self.piano_roll.song(), path)
+        except (StudioError, OSError) as error:
+            self._error("Cannot export MIDI", str(error))
+            return False
+        self.statusBar().showMessage(f"exported {path}", 5000)
+        return True
+
+    def export_wav(self, path: str | os.PathLike) -> int:
+        """Render the edited song to a WAV file in the worker (progress in the status bar);
+        returns the request id."""
+        return self._submit("render_wav", {"song": self.piano_roll.song(), "path": str(path)})
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def new_song(self) -> None:
+        """An empty song (after asking about unsaved changes)."""
+        if self._may_discard():
+            self.path = None
+            self.piano_roll.set_song(Song())
+            self._update_title()
+
+    def save(self) -> bool:
+        """Save to the song's file, or ask for one."""
+        if self.path is None:
+            return self._save_as_dialog()
+        if self.export_midi(self.path):
+            self.piano_roll.undo_stack.setClean()
+            self._update_title()
+            return True
+        return False
+
+    def generate(self) -> None:
+        """Generate with the panel's settings (Ctrl+G)."""
+        self.generate_panel.findChild(QPushButton, "generateButton").click()
+
+    def toggle_play(self) -> None:
+        """Space: play the editor's song from the playhead, or stop."""
+        self.playback.load(self.piano_roll.song())
+        self.playback.toggle(self._playhead)
+
+    def open_idea(self, row: int) -> None:
+        """Put an idea in the editor as one undoable step."""
+        idea = self.ideas.idea(row)
+        self.piano_roll.replace_song(idea.song, f"Open {idea.title}")
+
+    def play_idea(self, row: int) -> None:
+        """Hear an idea at once; the editor's song is not touched."""
+        self.playback.load(self.ideas.idea(row).song)
+        self.playback.play_from(0.0)
+
+    # -- worker -------------------------------------------------------------------------------
+
+    def _submit(self, kind: str, payload: object) -> int:
+        request_id = self.worker.submit(kind, payload)
+        self._requests[request_id] = kind
+        self.work_label.setText(WORK_TEXT.get(kind, f"{kind}…"))
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        return request_id
+
+    def _submit_generate(self, request: dict) -> None:
+        self._submit("generate", request)
+
+    def _melody_notes(self) -> tuple:
+        """The notes of the edited track (the primer of Continue, the melody of Regenerate)."""
+        song = self.piano_roll.song()
+        tracks = [t for t in song.tracks if not t.is_drum and t.notes]
+        return tracks[0].notes if tracks else ()
+
+    def _submit_continue(self, request: dict) -> None:
+        primer = self._melody_notes()
+        if not primer:
+            self._error("Nothing to continue", "Draw or open a melody first.")
+            return
+        self._submit("continue", {**request, "primer": primer})
+
+    def _submit_regenerate(self, request: dict) -> None:
+        bars = self.piano_roll.selected_bars()
+        if not bars:
+            self._error("No bars selected", "Select notes in the bars to generate anew.")
+            return
+        melody = self._melody_notes()
+        self._submit("regenerate", {**request, "melody": melody, "bars": bars})
+
+    def _model_ready(self) -> None:
+        self.generate_action.setEnabled(True)
+        self.generate_panel.set_model_ready(True)
+        self.transport.set_model_state("model ready", True)
+        self.work_label.setText("ready")
+        self.modelReady.emit()
+        if self._first_song_pending:  # something alive on the first start: a melody to play
+            request = self.generate_panel.request()
+            request.update(count=1, seed=FIRST_RUN_SEED)
+            self._requests[self.worker.submit("generate", request)] = "first_song"
+
+    def _model_failed(self, message: str) -> None:
+        self.generate_panel.set_model_ready(False, f"generation is off: {message}")
+        self.transport.set_model_state("no model", False)
+        self.work_label.setText(f"generation is off: {message}")
+
+    def _progress(self, request_id: int, done: int, total: int, message: str) -> None:
+        if request_id in self._requests and total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _finished(self, request_id: int, result: object) -> None:
+        kind = self._requests.pop(request_id, None)
+        self._work_done()
+        if kind == "first_song" and self._first_song_pending and result:
+            self._first_song_pending = False
+            idea = result[0]
+            self.piano_roll.set_song(idea.song, key=Key.parse(idea.key_name), chords=idea.chords)
+            self.piano_roll.undo_stack.setClean()
+            self._update_title()
+        elif kind == "generate":
+            self.ideas.set_ideas(result)
+            self.ideasReady.emit()
+        elif kind == "continue":  # the first continuation goes to the editor, undoable
+            self.ideas.set_ideas(result)
+            self.ideasReady.emit()
+            self.open_idea(0)
+        elif kind == "regenerate":
+            self.piano_roll.replace_song(result.song, f"Regenerate bars of {result.title}")
+        elif kind == "render_wav":
+            self.statusBar().showMessage(f"exported {result}", 5000)
+
+    def _failed(self, request_id: int, message: str) -> None:
+        kind = self._requests.pop(request_id, None)
+        self._work_done()
+        if kind is not None and message != "cancelled":
+            self._error("That did not work", message)
+
+    def _work_done(self) -> None:
+        if not self._requests:
+            self.progress.hide()
+            self.work_label.setText("ready" if self.model_ready else "loading model…")
+
+    # -- editor and playback ---------------------------------------------------------------------
+
+    def _song_changed(self, song: Song) -> None:
+        stated = song.key_signatures[0] if song.key_signatures else None
+        key_text = Key(stated.tonic, stated.mode).name if stated is not None else "—"
+        self.transport.show_song_facts(song.tempo, str(song.time_signature), key_text)
+        self.playback.load(song)
+        self._update_title()
+
+    def _seek(self, beats: float) -> None:
+        self._playhead = beats
+        self._position(beats)
+
+    def _position(self, beats: float) -> None:
+        song = self.piano_roll.song()
+        self.piano_roll.set_playhead(beats)
+        self.transport.show_position(beats, song.beats_to_seconds(beats))
+
+    # -- files and dialogs -----------------------------------------------------------------------
+
+    def _open_dialog(self) -> None:
+        if not self._may_discard():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open MIDI file", "", MIDI_FILTER)
+        if path:
+            self.open_path(path)
+
+    def _save_as_dialog(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save as MIDI", "", MIDI_FILTER)
+        if not path:
+            return False
+        self.path = Path(path)
+        return self.save()
+
+    def _export_midi_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export MIDI", "", MIDI_FILTER)
+        if path:
+            self.export_midi(path)
+
+    def _export_wav_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", "", "WAV audio (*.wav)")
+        if path:
+            self.export_wav(path)
+
+    def _may_discard(self) -> bool:
+        if self.piano_roll.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this song first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _error(self, title: str, message: str) -> None:
+        _log.warning("%s: %s", title, message)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        box.setObjectName("errorBox")
+        box.open()  # not exec(): the event loop goes on (and tests are not blocked)
+
+    def _about(self) -> None:
+        from studio import __version__
+
+        QMessageBox.about(self, "About Motif Studio", f"Motif Studio {__version__}")
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else "untitled"
+        mark = "" if self.piano_roll.undo_stack.isClean() else " •"
+        self.setWindowTitle(f"Motif Studio — {name}{mark}")
+        self.setWindowModified(not self.piano_roll.undo_stack.isClean())
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 1000)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask about unsaved changes, keep the layout, stop the worker and the player."""
+        if not self._may_discard():
+            event.ignore()
+            return
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.worker.stop()
+        self.playback.close()
+        event.accept()

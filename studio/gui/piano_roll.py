@@ -1,0 +1,541 @@
+"""The piano roll: the editor of one melody track of a ``Song``.
+
+``PianoRoll`` shows a keyboard, a ruler (with a chord lane when given chords), the grid, the
+edited track's notes coloured by velocity, the other tracks' notes in grey and the playhead, all
+painted in its viewport by ``roll_geometry.paint_roll``. Every edit is one ``SongCommand`` on
+``undo_stack`` (``edit_commands``); a drag previews its change and pushes it on release.
+Times are in **beats**; pitches are MIDI note numbers.
+
+Mouse: the draw tool adds a note on an empty cell (drag right for its length), the select tool
+selects (Shift/Ctrl-click extends, rubber band on empty space), both move a note by dragging
+it and resize it from its right edge; right-click or the erase tool deletes. Alt bypasses the
+snap. Keys: D/S/E tools, Delete, Ctrl+A, arrows nudge (Shift+Up/Down: octave), Q quantize, Esc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPainter, QUndoStack
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+from studio.core.music import Note, Song
+from studio.core.theory import Key
+from studio.gui import edit_commands as edits
+from studio.gui import roll_geometry as rg
+from studio.gui.edit_commands import Drag, RollState, SongCommand, count_name
+
+TOOLS = ("draw", "select", "erase")
+TOOL_KEYS = {Qt.Key.Key_D: "draw", Qt.Key.Key_S: "select", Qt.Key.Key_E: "erase"}
+ZOOM_STEP = 1.25
+MOD = Qt.KeyboardModifier
+CURSORS = {
+    "draw": Qt.CursorShape.CrossCursor,
+    "select": Qt.CursorShape.ArrowCursor,
+    "erase": Qt.CursorShape.ForbiddenCursor,
+    True: Qt.CursorShape.SizeHorCursor,  # on a note's right edge
+    False: Qt.CursorShape.SizeAllCursor,  # on a note
+}
+
+
+@dataclass
+class _Gesture:
+    """A mouse press and what it becomes: an edit ("edit"), a rubber band, a seek, or none."""
+
+    kind: str
+    button: Qt.MouseButton
+    press: QPointF
+    before: frozenset[int]  # the selection at the press (Esc restores it)
+    drag: Drag | None = None  # the edit a drag makes: draw, move, resize or erase
+    base: frozenset[int] = frozenset()  # a rubber band adds to this selection
+    active: bool = False  # moved past the drag threshold
+    reselect: int = -1  # a click (no drag) on this selected note selects it alone
+
+
+class PianoRoll(QAbstractScrollArea):
+    """The editor of one track of a song; see the module docstring.
+
+    Signals:
+        songChanged(Song): after every change, undo and redo included, and after ``set_song``.
+        auditionRequested(int): a pitch to sound (keyboard click, drawn or re-pitched note).
+        seekRequested(float): a click on the ruler, in beats.
+        selectionChanged(): the selected notes changed.
+    """
+
+    songChanged = Signal(object)
+    auditionRequested = Signal(int)
+    seekRequested = Signal(float)
+    selectionChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pianoRoll")
+        self.undo_stack = QUndoStack(self)
+        self._geo, self._scene = rg.RollGeometry(), rg.RollScene()
+        self._colours = rg.Colours(self.palette())
+        self._state, self._end, self._reach = RollState(Song()), 0.0, 0.0
+        self._tool, self._key_lock, self._follow = "draw", False, False
+        self._length, self._velocity = 1.0, 100  # of the next drawn note: the last used
+        self._gesture: _Gesture | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(True)
+        self.viewport().setAutoFillBackground(False)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._centre_pitch(66)
+
+    # ------------------------------------------------------------------ the song and its state
+
+    def set_song(
+        self,
+        song: Song,
+        *,
+        track_index: int | None = None,
+        key: Key | None = None,
+        chords: Sequence[str] = (),
+    ) -> None:
+        """Show ``song`` for editing (opening a file): clears the undo stack.
+
+        ``track_index`` defaults to the first non-drum track with notes (without one, the
+        first drawn note makes a new melody track); ``key`` shades the rows outside it and is
+        the key of key lock; ``chords`` are labels shown one per bar.
+        """
+        index = edits.default_track_index(song) if track_index is None else track_index
+        if not 0 <= index <= len(song.tracks):
+            raise IndexError(f"track {index} is not in a song of {len(song.tracks)} tracks")
+        self._cancel_gesture()
+        self.undo_stack.clear()
+        self._scene.key, self._reach = key, 0.0
+        self.set_chords(chords)
+        self._show(RollState(song, index))
+        pitches = self._state.track.pitch_range
+        self._centre_pitch((pitches[0] + pitches[1]) / 2 if pitches else 66)
+        self.horizontalScrollBar().setValue(0)
+
+    def replace_song(self, song: Song, text: str) -> None:
+        """Show ``song`` as one undoable edit named ``text`` (e.g. opening an idea)."""
+        self._cancel_gesture()
+        self._push(text, RollState(song, edits.default_track_index(song)))
+        pitches = self._state.track.pitch_range
+        if pitches:
+            self.ensure_visible(self._state.notes[0].start, (pitches[0] + pitches[1]) // 2)
+
+    def song(self) -> Song:
+        """The edited song: all its tracks, the edited one as it is now."""
+        return self._state.song
+
+    def track_index(self) -> int:
+        """Index of the edited track in ``song().tracks`` (its length before the first note)."""
+        return self._state.track_index
+
+    def set_key(self, key: Key | None) -> None:
+        """The key shown (rows outside it shaded) and used by key lock; None for none."""
+        self._scene.key = key
+        self.viewport().update()
+
+    def set_chords(self, chords: Sequence[str]) -> None:
+        """Chord labels, one per bar from bar 1 ("" leaves a bar empty); () hides the lane."""
+        self._scene.chords = tuple(chords)
+        self._geo.header = rg.RULER_HEIGHT + (rg.CHORD_LANE_HEIGHT if chords else 0)
+        self._update_scrollbars()
+        self.viewport().update()
+
+    def _show(self, state: RollState) -> None:
+        """Make ``state`` current (the undo commands call this) and say so."""
+        if self._gesture is not None:  # e.g. undo from the menu in the middle of a drag
+            self._cancel_gesture()
+        old, self._state, scene = self._state, state, self._scene
+        if state.notes is not old.notes or state.track_index != old.track_index:
+            scene.index = rg.NoteIndex(state.notes)
+        if state.song is not old.song:  # the other tracks are ghost notes; reuse their indexes
+            known = {id(index.notes): index for index in scene.ghosts}
+            tracks = enumerate(state.song.tracks)
+            others = [t.notes for i, t in tracks if i != state.track_index and not t.is_drum]
+            scene.ghosts = [known.get(id(n)) or rg.NoteIndex(n) for n in others if n]
+            scene.beats_per_bar, self._end = state.song.time_signature.beats_per_bar, state.song.end
+        self._update_scrollbars()
+        self._set_selection(set(state.selection), force=True)
+        self.songChanged.emit(state.song)
+
+    def _push(self, text: str, after: RollState, before: Sequence[int] | None = None) -> None:
+        """Push the edit from the current state (selecting ``before``) to ``after``."""
+        selection = tuple(sorted(self._scene.selection if before is None else before))
+        start = replace(self._state, selection=selection)
+        self.undo_stack.push(SongCommand(text, start, after, self._show))
+
+    # ---------------------------------------------------------------------- tools and options
+
+    def set_tool(self, name: str) -> None:
+        """Choose the mouse tool: "draw", "select" or "erase" (keys D, S, E)."""
+        if name not in TOOLS:
+            raise ValueError(f"unknown piano-roll tool {name!r}; tools are {', '.join(TOOLS)}")
+        self._tool = name
+
+    def tool(self) -> str:
+        """The current tool's name."""
+        return self._tool
+
+    def set_snap(self, beats: float | None) -> None:
+        """Snap to this grid in beats (0.25 = 1/16, the default); None turns snapping off."""
+        self._scene.snap = beats if beats and beats > 0 else None
+        self.viewport().update()
+
+    def snap(self) -> float | None:
+        """The snap grid in beats, or None."""
+        return self._scene.snap
+
+    def set_key_lock(self, on: bool) -> None:
+        """When on (and a key is set), drawn and moved notes land on pitches of the key."""
+        self._key_lock = bool(on)
+
+    def key_lock(self) -> bool:
+        """Whether key lock is on."""
+        return self._key_lock
+
+    def _lock_key(self) -> Key | None:
+        return self._scene.key if self._key_lock else None
+
+    def _snap_for(self, modifiers: Qt.KeyboardModifier) -> float | None:
+        return None if modifiers & MOD.AltModifier else self._scene.snap
+
+    # ------------------------------------------------------------------------ selection edits
+
+    def selected_indices(self) -> list[int]:
+        """The selected notes, as sorted indices into the edited track's notes."""
+        return sorted(self._scene.selection)
+
+    def selected_bars(self) -> list[int]:
+        """The 0-based 4/4 bars in which selected notes sound."""
+        return list(self._scene.selected_bars)
+
+    def select_all(self) -> None:
+        """Select every note of the edited track (Ctrl+A)."""
+        self._set_selection(set(range(len(self._state.notes))))
+
+    def delete_selection(self) -> None:
+        """Delete the selected notes as one edit (Delete, Backspace)."""
+        selection = self._scene.selection
+        if selection:
+            self._push(count_name("Delete", len(selection)), edits.delete(self._state, selection))
+
+    def set_velocity(self, velocity: int) -> None:
+        """Set the velocity (1–127) of the selected notes as one edit; new notes get it too."""
+        self._velocity, selection = max(1, min(127, int(velocity))), self._scene.selection
+        if selection:
+            self._push("Set velocity", edits.velocity(self._state, selection, self._velocity))
+
+    def quantize_selection(self) -> None:
+        """Move the selected notes' starts onto the snap grid (key Q)."""
+        selection, grid = self._scene.selection, self._scene.snap or 0.25
+        if selection:
+            after = edits.quantize(self._state, selection, grid)
+            self._push(count_name("Quantize", len(selection)), after)
+
+    def _set_selection(self, selection: set[int], force: bool = False) -> None:
+        if force or selection != self._scene.selection:
+            notes = self._state.notes
+            self._scene.selection = selection
+            self._scene.selected_bars = edits.bars_of(notes[i] for i in selection)
+            self.viewport().update()
+            self.selectionChanged.emit()
+
+    # -------------------------------------------------------------------- geometry and scroll
+
+    def note_area(self) -> QWidget:
+        """The widget receiving the grid's mouse and key events (``beat_to_x`` is in its pixels)."""
+        return self.viewport()
+
+    def beat_to_x(self, beat: float) -> float:
+        """x of a position in beats, in ``note_area()`` coordinates."""
+        return self._geo.beat_to_x(beat)
+
+    def pitch_to_y(self, pitch: int) -> float:
+        """y of the centre of ``pitch``'s row, in ``note_area()`` coordinates."""
+        return self._geo.pitch_to_y(pitch)
+
+    def ensure_visible(self, beat: float, pitch: int) -> None:
+        """Scroll so that the grid cell at ``beat`` and ``pitch`` is visible."""
+        g = self._geo
+        if beat > self._reach:
+            self._reach = beat  # the grid reaches at least this far from now on
+            self._update_scrollbars()
+        if not g.left <= g.beat_to_x(beat) <= g.width - 2 * rg.EDGE_PX:
+            self.horizontalScrollBar().setValue(int(beat * g.px_per_beat - g.grid_w / 4))
+        if not g.header + g.row_height / 2 <= g.pitch_to_y(pitch) <= g.height - g.row_height / 2:
+            self._centre_pitch(pitch)
+
+    def zoom_in(self) -> None:
+        """Zoom in horizontally around the middle of the grid."""
+        self._zoom(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        """Zoom out horizontally around the middle of the grid."""
+        self._zoom(1 / ZOOM_STEP)
+
+    def zoom_fit(self) -> None:
+        """Zoom and scroll so the whole song and the edited track's pitch range fit."""
+        g = self._geo
+        g.zoom_to(g.grid_w / (max(self._end, 4.0) * 1.02))
+        low, high = self._state.track.pitch_range or (60, 72)
+        g.row_height = min(24.0, max(4.0, g.grid_h / (high - low + 5)))
+        self.horizontalScrollBar().setValue(0)
+        self._centre_pitch((low + high) / 2)
+
+    def _zoom(self, factor: float, x: float | None = None) -> None:
+        """Zoom horizontally by ``factor``, keeping the beat at ``x`` (default: middle) in place."""
+        g = self._geo
+        x = max(g.left, (g.left + g.width) / 2 if x is None else x)
+        beat = g.x_to_beat(x)
+        g.zoom_to(g.px_per_beat * factor)
+        self._update_scrollbars()
+        self.horizontalScrollBar().setValue(round(beat * g.px_per_beat - (x - g.left)))
+
+    def _centre_pitch(self, pitch: float) -> None:
+        self._update_scrollbars()
+        g = self._geo
+        self.verticalScrollBar().setValue(int((127.5 - pitch) * g.row_height - g.grid_h / 2))
+
+    def _update_scrollbars(self) -> None:
+        """Set the scroll ranges for the viewport's size, the zoom and the song's length."""
+        g, bar = self._geo, self._scene.beats_per_bar
+        g.width, g.height = self.viewport().width(), self.viewport().height()
+        beats = (int(max(self._end, self._reach, self._scene.playhead) / bar) + 8) * bar
+        for scroll, content, page, step in (
+            (self.horizontalScrollBar(), beats * g.px_per_beat, g.grid_w, g.px_per_beat),
+            (self.verticalScrollBar(), rg.PITCHES * g.row_height, g.grid_h, g.row_height),
+        ):
+            scroll.setRange(0, max(0, int(content - page)))
+            scroll.setPageStep(int(page))
+            scroll.setSingleStep(max(1, int(step)))
+        self.scrollContentsBy(0, 0)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        """Follow the scroll bars (the keyboard and ruler stay, so repaint everything)."""
+        self._geo.scroll_x = self.horizontalScrollBar().value()
+        self._geo.scroll_y = self.verticalScrollBar().value()
+        self.viewport().update()
+
+    def resizeEvent(self, event) -> None:
+        """Keep the pitch in the middle of the grid in the middle."""
+        middle = self._geo.scroll_y + self._geo.grid_h / 2
+        self._update_scrollbars()
+        self.verticalScrollBar().setValue(int(middle - self._geo.grid_h / 2))
+        super().resizeEvent(event)
+
+    def changeEvent(self, event) -> None:
+        """Take the colours of a new palette."""
+        if event.type() == event.Type.PaletteChange:
+            self._colours = rg.Colours(self.palette())
+        super().changeEvent(event)
+
+    # ---------------------------------------------------------------------------- playhead
+
+    def set_playhead(self, beats: float) -> None:
+        """Move the playhead to ``beats``; repaints only the strips it leaves and enters."""
+        g, viewport, scene = self._geo, self.viewport(), self._scene
+        old, scene.playhead = scene.playhead, max(0.0, beats)
+        if scene.playhead * g.px_per_beat > self.horizontalScrollBar().maximum() + g.grid_w:
+            self._update_scrollbars()  # the grid grows to hold the playhead
+        x = g.beat_to_x(scene.playhead)
+        if self._follow and self._gesture is None and not g.left <= x <= g.width - 16:
+            self.horizontalScrollBar().setValue(int(scene.playhead * g.px_per_beat - 16))
+            return
+        for beat in (old, scene.playhead):
+            viewport.update(QRect(int(g.beat_to_x(beat)) - 6, 0, 13, viewport.height()))
+
+    def playhead(self) -> float:
+        """The playhead's position in beats."""
+        return self._scene.playhead
+
+    def set_follow_playhead(self, on: bool) -> None:
+        """When on, the view pages along when the playhead leaves it."""
+        self._follow = bool(on)
+
+    def paintEvent(self, event) -> None:
+        """Paint the visible part of the roll."""
+        painter = QPainter(self.viewport())
+        try:
+            self._geo.width, self._geo.height = self.viewport().width(), self.viewport().height()
+            rg.paint_roll(painter, self._geo, self._scene, self._colours)
+        finally:
+            painter.end()
+
+    # ----------------------------------------------------------------------- mouse and keys
+
+    def mousePressEvent(self, event) -> None:
+        """Start a gesture: what it becomes depends on the place, the tool and the button."""
+        if self._gesture is not None:  # another button during a drag
+            return
+        g, scene, pos, button = self._geo, self._scene, event.position(), event.button()
+        left = button == Qt.MouseButton.LeftButton
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        gesture = _Gesture("none", button, pos, frozenset(scene.selection))
+        state = replace(self._state, selection=tuple(sorted(scene.selection)))
+        if pos.y() < g.header or pos.x() < g.left:
+            if left and pos.x() >= g.left:
+                self._gesture = replace(gesture, kind="seek")
+                self.seekRequested.emit(max(0.0, g.x_to_beat(pos.x())))
+            elif left and pos.y() >= g.header:
+                self.auditionRequested.emit(g.y_to_pitch(pos.y()))
+            return
+        hit = rg.note_at(g, scene, pos.x(), pos.y())
+        if button == Qt.MouseButton.RightButton or (left and self._tool == "erase"):
+            gesture.kind, gesture.drag = "edit", Drag("erase", state, erased=scene.hidden)
+            if hit is not None:
+                scene.hidden.add(hit[0])
+        elif not left:
+            return
+        elif hit is not None:
+            self._press_note(gesture, state, *hit, event.modifiers())
+        elif self._tool == "draw":
+            x_beat, snap = g.x_to_beat(pos.x()), self._snap_for(event.modifiers())
+            start = edits.snap_floor(x_beat, snap, 1 / g.px_per_beat)
+            pitch = edits.nearest_in_key(g.y_to_pitch(pos.y()), self._lock_key())
+            scene.drawn = Note(pitch, max(0.0, start), self._length, self._velocity)
+            gesture.kind, gesture.drag = "edit", Drag("draw", state, drawn=scene.drawn)
+            self._set_selection(set())
+            self.auditionRequested.emit(pitch)
+        else:
+            extend = event.modifiers() & (MOD.ShiftModifier | MOD.ControlModifier)
+            gesture.kind, gesture.base = "band", gesture.before if extend else frozenset()
+            self._set_selection(set(gesture.base))
+        self._gesture = gesture
+        self.viewport().update()
+
+    def _press_note(self, gesture, state, index: int, on_edge: bool, modifiers) -> None:
+        """A press on a note: select it (Shift extends, Ctrl toggles), then move or resize."""
+        selection = set(self._scene.selection)
+        if modifiers & MOD.ControlModifier:
+            selection ^= {index}
+        elif modifiers & MOD.ShiftModifier:
+            selection.add(index)
+        elif index in selection:
+            gesture.reselect = index
+        else:
+            selection = {index}
+        self._set_selection(selection)
+        if index in selection:
+            gesture.kind, indices = "edit", tuple(sorted(selection))
+            kind = "resize" if on_edge else "move"
+            gesture.drag = Drag(kind, state, indices, index, key=self._lock_key())
+
+    def mouseMoveEvent(self, event) -> None:
+        """Drag: preview the gesture's change; without a press, show what a press would do."""
+        gesture, pos, g, scene = self._gesture, event.position(), self._geo, self._scene
+        if gesture is None:
+            self._hover(pos)
+            return
+        if not gesture.active:
+            if (pos - gesture.press).manhattanLength() < rg.DRAG_THRESHOLD_PX:
+                return
+            gesture.active = True
+        drag = gesture.drag
+        if gesture.kind == "seek":
+            self.seekRequested.emit(max(0.0, g.x_to_beat(pos.x())))
+        elif gesture.kind == "band":
+            scene.band = QRectF(gesture.press, pos).normalized()
+            self._set_selection(set(gesture.base) | rg.notes_in(g, scene, scene.band))
+        elif drag is not None and drag.kind == "erase":
+            hit = rg.note_at(g, scene, pos.x(), pos.y())
+            if hit is not None:
+                scene.hidden.add(hit[0])
+        elif drag is not None:
+            was = scene.preview.get(drag.anchor) if drag.kind == "move" else None
+            beats = (pos.x() - gesture.press.x()) / g.px_per_beat
+            snap = self._snap_for(event.modifiers())
+            scene.preview = drag.update(beats, g.x_to_beat(pos.x()), g.y_to_pitch(pos.y()), snap)
+            scene.drawn = drag.drawn
+            if drag.kind == "move":  # sound the grabbed note when it changes pitch
+                now = scene.preview[drag.anchor].pitch
+                if now != (was or self._state.notes[drag.anchor]).pitch:
+                    self.auditionRequested.emit(now)
+        self.viewport().update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        """End the gesture: push its edit (one undo step), or finish a click."""
+        gesture = self._gesture
+        if gesture is None or event.button() != gesture.button:
+            return
+        self._cancel_gesture(restore=False)
+        drag = gesture.drag
+        result = drag.finish() if drag is not None else None
+        if drag is not None and result is not None:
+            if drag.kind == "draw" and gesture.active and drag.drawn is not None:
+                self._length = drag.drawn.duration
+            elif drag.kind == "resize":
+                self._length = self._state.notes[drag.anchor].duration + drag.beats
+            self._push(*result, gesture.before if drag.kind in ("draw", "erase") else None)
+        elif not gesture.active and gesture.reselect >= 0:
+            self._set_selection({gesture.reselect})
+
+    def _cancel_gesture(self, restore: bool = True) -> None:
+        """Drop the gesture and its preview; ``restore`` the selection it started with."""
+        gesture, scene = self._gesture, self._scene
+        self._gesture = None
+        scene.preview, scene.hidden, scene.drawn, scene.band = {}, set(), None, None
+        if gesture is not None and restore:
+            self._set_selection(set(gesture.before))
+        self.viewport().update()
+
+    def _hover(self, pos: QPointF) -> None:
+        """The cursor shows what a press would do: resize, move, draw or erase."""
+        g, shape = self._geo, Qt.CursorShape.ArrowCursor
+        if pos.x() >= g.left and pos.y() >= g.header:
+            hit = rg.note_at(g, self._scene, pos.x(), pos.y())
+            shape = CURSORS[self._tool if self._tool == "erase" or not hit else hit[1]]
+        if self.viewport().cursor().shape() != shape:
+            self.viewport().setCursor(shape)
+
+    def wheelEvent(self, event) -> None:
+        """Wheel scrolls vertically, Shift+wheel horizontally, Ctrl+wheel zooms at the cursor."""
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        modifiers = event.modifiers()
+        if modifiers & MOD.ControlModifier:
+            self._zoom(ZOOM_STEP ** (delta / 120), event.position().x())
+        elif modifiers & MOD.ShiftModifier:
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() - int(delta / 120 * 4 * self._geo.px_per_beat / 2))
+        else:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() - int(delta / 120 * 3 * self._geo.row_height))
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:
+        """Esc, Delete/Backspace, Ctrl+A, arrows, Q, and D/S/E for the tools."""
+        key, modifiers = event.key(), event.modifiers()
+        arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
+        plain = not modifiers & (MOD.ControlModifier | MOD.AltModifier | MOD.MetaModifier)
+        if key == Qt.Key.Key_Escape:
+            if self._gesture is not None:
+                self._cancel_gesture()
+            else:
+                self._set_selection(set())
+        elif self._gesture is not None:
+            pass  # no edits in the middle of a drag
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+        elif event.matches(QKeySequence.StandardKey.SelectAll):
+            self.select_all()
+        elif key in arrows and self._scene.selection:
+            self._nudge(key, modifiers)
+        elif plain and key in TOOL_KEYS:
+            self.set_tool(TOOL_KEYS[key])
+        elif plain and key == Qt.Key.Key_Q:
+            self.quantize_selection()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _nudge(self, key: int, modifiers) -> None:
+        """Arrows: Left/Right by the snap, Up/Down by a semitone (Shift: octave)."""
+        sign = -1 if key in (Qt.Key.Key_Left, Qt.Key.Key_Down) else 1
+        indices = self.selected_indices()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            after = edits.nudge(self._state, indices, beats=sign * (self._scene.snap or 0.25))
+        else:
+            octave = bool(modifiers & MOD.ShiftModifier)
+            after = edits.nudge(self._state, indices, sign, octave, self._lock_key())
+        if after is not None:
+            self._push(count_name("Move", len(indices)), after)

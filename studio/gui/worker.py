@@ -1,0 +1,401 @@
+"""All model work off the GUI thread: one long-lived worker that owns the engine.
+
+``EngineWorker`` is a ``QObject`` moved to a ``QThread``. It builds its ``Engine`` there (lazily,
+from a factory), loads the melody model once (``load_models``) and answers requests that arrive
+by queued signal (``run``) with ``progress``, then ``finished(request_id, result)`` or
+``failed(request_id, message)``. It never touches a widget.
+
+``WorkerClient`` is its face on the GUI thread: ``start()``, ``submit(kind, payload) -> id``,
+``cancel(id)``, ``stop()``, and the worker's signals re-emitted on the GUI thread. Each request
+gets a ``CancelToken`` made here and handed to the worker with the request. A newer request of a
+kind supersedes the older one still pending: its token is set, ``failed(old_id, "cancelled")``
+is emitted at once, and anything the worker still sends for it is dropped, so every submitted id
+ends in exactly one ``finished`` or ``failed``, and a cancelled request never delivers a result.
+
+Request kinds, their payload dicts (plain values; ``settings`` holds ``GenerationSettings``'
+fields, as ``GeneratePanel.request()`` builds them) and results:
+
+- ``generate``: ``settings``, ``count`` (default 1), ``seed`` → ``list[Idea]``;
+- ``continue``: as ``generate`` plus ``primer`` (notes) → ``list[Idea]``;
+- ``regenerate``: ``melody`` (notes), ``bars`` (0-based), ``settings``, ``seed``, optional
+  ``title`` → one ``Idea``;
+- ``render_wav``: ``song``, ``path`` → the path, as given.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+
+from studio.core.chords import bar_pitch_weights, estimate_chords
+from studio.core.errors import InvalidInput, StudioError
+from studio.core.music import Note, Song
+from studio.core.pianoroll import BEATS_PER_BAR
+from studio.core.progress import Cancelled, CancelToken, ProgressCallback
+from studio.engine import Engine
+from studio.gui.ideas import Idea
+
+_log = logging.getLogger(__name__)
+
+KINDS = ("generate", "continue", "regenerate", "render_wav")
+"""The request kinds ``run`` understands."""
+CANCELLED = "cancelled"
+"""The ``failed`` message of a cancelled or superseded request."""
+_REQUIRED = object()
+
+
+def make_idea(engine: Engine, melody: Any, title: str) -> Idea:
+    """An ``Idea`` from a ``GeneratedMelody`` (whose type the GUI does not import)."""
+    settings = melody.settings
+    key = settings.key
+    names = [chord.name_in(key) for chord in melody.chords]
+    if melody.first_bar:  # the primer's bars: chords estimated from its notes
+        primer = [n for n in melody.notes if n.start < melody.first_bar * BEATS_PER_BAR]
+        weights = bar_pitch_weights(primer, melody.first_bar)
+        names = [chord.name_in(key) for chord in estimate_chords(weights, key)] + names
+    return Idea(
+        song=engine.idea_song(melody, title=title),
+        seed=melody.seed,
+        key_name=key.name,
+        chords=tuple(names),
+        bars=melody.first_bar + settings.bars,
+        melody=melody,
+        title=title,
+    )
+
+
+def _field(payload: object, name: str, default: object = _REQUIRED) -> Any:
+    """``payload[name]``; ``InvalidInput`` when a required field is missing."""
+    if not isinstance(payload, dict):
+        raise InvalidInput(f"a request must be a dict of fields, not {type(payload).__name__}")
+    if name in payload:
+        return payload[name]
+    if default is _REQUIRED:
+        raise InvalidInput(f"the request lacks {name!r}")
+    return default
+
+
+def _settings_fields(payload: object) -> dict:
+    fields = _field(payload, "settings")
+    if not isinstance(fields, dict):
+        raise InvalidInput("the request's settings must be a dict of GenerationSettings fields")
+    return fields
+
+
+class EngineWorker(QObject):
+    """Owns one ``Engine`` on the worker thread and runs requests there (see the module doc).
+
+    Signals: ``modelReady()``, ``modelFailed(str)``, ``progress(id, done, total, message)``
+    (``total`` 0: no measure yet), ``finished(id, result)``, ``failed(id, message)``.
+    """
+
+    modelReady = Signal()
+    modelFailed = Signal(str)
+    progress = Signal(int, int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+
+    def __init__(self, engine_factory: Callable[[], Engine] = Engine) -> None:
+        """``engine_factory`` builds the engine on first use, on the thread that uses it."""
+        super().__init__()
+        self._factory = engine_factory
+        self._engine: Engine | None = None
+        self._handlers = {
+            "generate": self._generate,
+            "continue": self._continue,
+            "regenerate": self._regenerate,
+            "render_wav": self._render_wav,
+        }
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, built by the factory on first use."""
+        if self._engine is None:
+            self._engine = self._factory()
+        return self._engine
+
+    @Slot()
+    def load_models(self) -> None:
+        """Load the melody model (torch and the GAN), then freeze the garbage collector's view
+        of everything loaded so far (so playback has no underruns); emits ``modelReady`` or
+        ``modelFailed(message)``."""
+        from studio.audio.player import freeze_gc
+
+        try:
+            _ = self.engine.generator
+        except StudioError as error:
+            self.modelFailed.emit(str(error))
+            return
+        except Exception as error:
+            _log.exception("loading the models failed")
+            self.modelFailed.emit(f"internal error: {type(error).__name__}: {error}")
+            return
+        freeze_gc()
+        self.modelReady.emit()
+
+    @Slot(int, str, object, object)
+    def run(
+        self, request_id: int, kind: str, payload: object, cancel: CancelToken | None = None
+    ) -> None:
+        """Run one request; emits ``progress`` then ``finished`` or ``failed`` (a cancelled one
+        fails with "cancelled", whether it was cancelled before, during or after the work)."""
+        token = cancel if cancel is not None else CancelToken()
+
+        def report(done: int, total: int, message: str) -> None:
+            self.progress.emit(request_id, done, total, message)
+
+        try:
+            token.raise_if_cancelled()
+            handler = self._handlers.get(kind)
+            if handler is None:
+                raise InvalidInput(f"unknown request kind {kind!r} (known: {', '.join(KINDS)})")
+            report(0, 0, f"{kind}…")
+            result = handler(payload, report, token)
+            token.raise_if_cancelled()
+        except Cancelled:
+            self.failed.emit(request_id, CANCELLED)
+        except StudioError as error:
+            self.failed.emit(request_id, str(error))
+        except Exception as error:
+            _log.exception("request %d (%s) failed", request_id, kind)
+            self.failed.emit(request_id, f"internal error: {type(error).__name__}: {error}")
+        else:
+            self.finished.emit(request_id, result)
+
+    @Slot()
+    def close(self) -> None:
+        """Close the engine's library and hand this object back to the main thread; runs on
+        the worker thread as it ends (connected to ``QThread.finished``)."""
+        if self._engine is not None:
+            self._engine.close()
+        app = QCoreApplication.instance()
+        if app is not None and self.thread() is not app.thread():
+            self.moveToThread(app.thread())
+
+    # -- the request kinds ----------------------------------------------------------------------
+
+    def _generate(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
+        engine = self.engine
+        settings = engine.generation_settings(**_settings_fields(payload))
+        melodies = engine.generate(
+            settings, _field(payload, "count", 1), _field(payload, "seed"),
+            progress=report, cancel=token,
+        )  # fmt: skip
+        return self._ideas(melodies)
+
+    def _continue(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
+        engine = self.engine
+        settings = engine.generation_settings(**_settings_fields(payload))
+        primer: Sequence[Note] = _field(payload, "primer")
+        melodies = engine.continue_melody(
+            tuple(primer), settings, _field(payload, "count", 1), _field(payload, "seed"),
+            progress=report, cancel=token,
+        )  # fmt: skip
+        return self._ideas(melodies)
+
+    def _regenerate(self, payload: object, report: ProgressCallback, token: CancelToken) -> Idea:
+        engine = self.engine
+        settings = engine.generation_settings(**_settings_fields(payload))
+        melody = _field(payload, "melody")
+        notes = getattr(melody, "notes", melody)  # notes, or an idea's GeneratedMelody
+        bars = [int(bar) for bar in _field(payload, "bars")]
+        seed = _field(payload, "seed")
+        report(0, 1, "regenerating bars")
+        result = engine.regenerate_bars(tuple(notes), bars, settings, seed)
+        report(1, 1, "regenerated bars")
+        title = _field(payload, "title", f"Idea · seed {seed}")
+        return make_idea(engine, result, title)
+
+    def _render_wav(self, payload: object, report: ProgressCallback, token: CancelToken) -> object:
+        song = _field(payload, "song")
+        path = _field(payload, "path")
+        if not isinstance(song, Song):
+            raise InvalidInput("render_wav needs a song")
+        rendering = self.engine.render(
+            song, progress=report, cancel=token, on_warning=lambda text: _log.warning("%s", text)
+        )
+        token.raise_if_cancelled()
+        self.engine.export_wav(rendering, path)
+        return path
+
+    def _ideas(self, melodies: list) -> list[Idea]:
+        return [
+            make_idea(self.engine, melody, f"Idea {i + 1} · seed {melody.seed}")
+            for i, melody in enumerate(melodies)
+        ]
+
+
+@dataclass
+class _Pending:
+    kind: str
+    token: CancelToken
+
+
+class WorkerClient(QObject):
+    """The GUI thread's handle on the ``EngineWorker`` and its thread (see the module doc).
+
+    Signals (all on the GUI thread): ``modelReady()``, ``modelFailed(str)``,
+    ``progress(id, done, total, message)``, ``finished(id, result)``, ``failed(id, message)``,
+    ``busyChanged(bool)`` (whether any request is pending).
+    """
+
+    modelReady = Signal()
+    modelFailed = Signal(str)
+    progress = Signal(int, int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+    busyChanged = Signal(bool)
+    _submitted = Signal(int, str, object, object)
+    _load = Signal()
+
+    def __init__(
+        self,
+        engine_factory: Callable[[], Engine] = Engine,
+        parent: QObject | None = None,
+    ) -> None:
+        """``engine_factory`` builds the worker's engine on the worker thread (tests pass one
+        with a tiny model and a library in a temporary folder)."""
+        super().__init__(parent)
+        self._factory = engine_factory
+        self._thread: QThread | None = None
+        self._worker: EngineWorker | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._latest: dict[str, int] = {}
+        self._busy = False
+        self._model_ready = False
+        self.model_error: str | None = None
+        """Why the model could not be loaded, once ``modelFailed`` was emitted."""
+
+    @property
+    def model_ready(self) -> bool:
+        """Whether the melody model is loaded (generation requests will be served)."""
+        return self._model_ready
+
+    @property
+    def busy(self) -> bool:
+        """Whether any submitted request has not ended yet."""
+        return self._busy
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker thread is started (and not stopped)."""
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Start the worker thread and queue the model loading (once; later calls do nothing)."""
+        if self._thread is not None:
+            return
+        thread = QThread(self)
+        thread.setObjectName("engineWorker")
+        worker = EngineWorker(self._factory)
+        worker.moveToThread(thread)
+        self._submitted.connect(worker.run)
+        self._load.connect(worker.load_models)
+        worker.modelReady.connect(self._on_model_ready)
+        worker.modelFailed.connect(self._on_model_failed)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        thread.finished.connect(worker.close, Qt.ConnectionType.DirectConnection)
+        self._thread, self._worker = thread, worker
+        thread.start()
+        self._load.emit()
+
+    def submit(self, kind: str, payload: object) -> int:
+        """Queue a request (see the module doc for kinds and payloads); returns its id. A
+        pending request of the same kind is superseded: cancelled, reported as
+        ``failed(old_id, "cancelled")``, its late results dropped."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown request kind {kind!r} (known: {', '.join(KINDS)})")
+        if self._thread is None:
+            raise RuntimeError("WorkerClient.start() must be called before submit()")
+        if isinstance(payload, dict):  # the GUI may change its dicts later: send a copy
+            payload = {k: dict(v) if isinstance(v, dict) else v for k, v in payload.items()}
+        request_id = next(self._ids)
+        token = CancelToken()
+        older = self._latest.get(kind)
+        self._pending[request_id] = _Pending(kind, token)
+        self._latest[kind] = request_id
+        if older in self._pending:
+            self._drop(older)
+        self._update_busy()
+        self._submitted.emit(request_id, kind, payload, token)
+        return request_id
+
+    def cancel(self, request_id: int) -> None:
+        """Cancel a pending request: it ends at once with ``failed(id, "cancelled")`` and
+        the worker stops at its next check. Unknown or ended ids are ignored."""
+        if request_id in self._pending:
+            self._drop(request_id)
+            self._update_busy()
+
+    def cancel_all(self) -> None:
+        """Cancel every pending request (each ends with ``failed(id, "cancelled")``)."""
+        for request_id in list(self._pending):
+            self._drop(request_id)
+        self._update_busy()
+
+    def stop(self) -> None:
+        """Cancel everything, end the worker thread and wait for it (call on window close).
+        Pending requests end silently: the window is going away."""
+        if self._thread is None:
+            return
+        for pending in self._pending.values():
+            pending.token.cancel()
+        self._pending.clear()
+        thread, self._thread = self._thread, None
+        self._submitted.disconnect()
+        self._load.disconnect()
+        thread.quit()
+        thread.wait()
+        self._worker = None
+        self._model_ready = False
+        self._update_busy()
+
+    # -- from the worker (queued onto the GUI thread) -------------------------------------------
+
+    def _drop(self, request_id: int) -> None:
+        pending = self._pending.pop(request_id)
+        pending.token.cancel()
+        self.failed.emit(request_id, CANCELLED)
+
+    def _update_busy(self) -> None:
+        busy = bool(self._pending)
+        if busy != self._busy:
+            self._busy = busy
+            self.busyChanged.emit(busy)
+
+    @Slot()
+    def _on_model_ready(self) -> None:
+        if self._thread is not None:
+            self._model_ready, self.model_error = True, None
+            self.modelReady.emit()
+
+    @Slot(str)
+    def _on_model_failed(self, message: str) -> None:
+        if self._thread is not None:
+            self._model_ready, self.model_error = False, message
+            self.modelFailed.emit(message)
+
+    @Slot(int, int, int, str)
+    def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
+        if request_id in self._pending:
+            self.progress.emit(request_id, done, total, message)
+
+    @Slot(int, object)
+    def _on_finished(self, request_id: int, result: object) -> None:
+        if self._pending.pop(request_id, None) is not None:
+            self.finished.emit(request_id, result)
+            self._update_busy()
+
+    @Slot(int, str)
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if self._pending.pop(request_id, None) is not None:
+            self.failed.emit(request_id, message)
+            self._update_busy()

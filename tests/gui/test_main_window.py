@@ -1,0 +1,104 @@
+"""The main window as a user meets it: the first melody, Generate, ideas, open, export, errors,
+the command line that starts it and the screenshot mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidget, QMessageBox, QPushButton, QSpinBox
+
+from studio.core.midi_read import read_midi
+from studio.core.theory import Key
+
+CONTRACT_NAMES = ("pianoRoll", "generatePanel", "generateButton", "ideasList", "transportBar",
+                  "playButton", "stopButton", "keyCombo", "chordsEdit", "barsSpin",
+                  "variationsSpin", "seedSpin")  # fmt: skip
+CONTRACT_ACTIONS = ("actionOpen", "actionSave", "actionExportMidi", "actionExportWav",
+                    "actionUndo", "actionRedo", "actionGenerate")  # fmt: skip
+
+
+def test_the_automation_contract_is_there(window):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QWidget
+
+    for name in CONTRACT_NAMES:
+        assert window.findChild(QWidget, name) is not None, name
+    for name in CONTRACT_ACTIONS:
+        assert window.findChild(QAction, name) is not None, name
+
+
+def test_a_first_run_shows_a_melody_ready_to_play(window, qtbot):
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 8, timeout=30_000)
+    song = window.piano_roll.song()
+    assert song.end >= 8 * 4 - 4  # eight bars
+    assert window.piano_roll.undo_stack.isClean()
+    assert "untitled" in window.windowTitle()
+
+
+def test_generate_fills_the_ideas_and_one_opens_in_the_editor(window, qtbot):
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    window.findChild(QSpinBox, "variationsSpin").setValue(3)
+    with qtbot.waitSignal(window.ideasReady, timeout=30_000):
+        qtbot.mouseClick(window.findChild(QPushButton, "generateButton"), Qt.MouseButton.LeftButton)
+    ideas = window.findChild(QListWidget, "ideasList")
+    assert ideas.count() == 3
+    before = window.piano_roll.song()
+    idea = window.ideas.idea(1)
+    window.open_idea(1)
+    assert [n.pitch for n in window.piano_roll.song().notes] == [n.pitch for n in idea.song.notes]
+    window.piano_roll.undo_stack.undo()
+    assert window.piano_roll.song() == before  # opening an idea is one undoable step
+
+
+def test_export_midi_reads_back_the_same_song(window, qtbot, tmp_path):
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    target = tmp_path / "out.mid"
+    assert window.export_midi(target)
+    back = read_midi(target)
+    song = window.piano_roll.song()
+    assert [(n.pitch, round(n.start, 3)) for n in back.notes] == [
+        (n.pitch, round(n.start, 3)) for n in song.notes
+    ]
+
+
+def test_open_a_file_and_a_damaged_one(window, qtbot, tmp_path, data_dir):
+    good = data_dir / "key_and_names.mid"
+    assert window.open_path(good)
+    assert window.piano_roll.song() == read_midi(good)
+    assert "key_and_names.mid" in window.windowTitle()
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x10\x00")
+    assert not window.open_path(bad)
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorBox") is not None)
+    assert window.piano_roll.song() == read_midi(good)  # the app goes on with what it had
+
+
+def test_export_wav_runs_in_the_worker(window, qtbot, tmp_path):
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    target = tmp_path / "out.wav"
+    with qtbot.waitSignal(window.worker.finished, timeout=60_000):
+        window.export_wav(target)
+    assert target.read_bytes()[:4] == b"RIFF"
+
+
+def test_a_generated_melody_keeps_its_key(window, qtbot):
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    key = Key.parse(window.generate_panel.request()["settings"]["key"].name)
+    assert all(key.contains(n.pitch % 12) for n in window.piano_roll.song().notes)
+
+
+def test_screenshot_command_writes_a_picture(tmp_path, user_dirs):
+    out = tmp_path / "window.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "studio", "--screenshot", str(out), "--size", "1200x800"],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+    colours = {image.pixel(x, y) for x in range(0, 1200, 40) for y in range(0, 800, 40)}
+    assert len(colours) > 20  # panes with content, not a blank window

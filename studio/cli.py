@@ -78,9 +78,15 @@ def window_arguments(argv: Sequence[str], commands: Sequence[str]) -> list[str]:
     argv = list(argv)
     if not argv or argv[0] == "--screenshot":
         return ["gui", *argv]
-    if argv[0] not in commands and not argv[0].startswith("-"):
+    if argv[0] not in commands and not argv[0].startswith("-") and _looks_like_a_file(argv[0]):
         return ["gui", *argv]  # `studio FILE.mid`
-    return argv
+    return argv  # a mistyped command gets argparse's "invalid choice"
+
+
+def _looks_like_a_file(text: str) -> bool:
+    from studio.core.midi_read import MIDI_SUFFIXES
+
+    return os.path.exists(text) or text.lower().endswith(MIDI_SUFFIXES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

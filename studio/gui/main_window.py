@@ -1,6 +1,6 @@
 """The main window: piano roll in the centre, generate panel and ideas on the right, transport on
-top, status bar below; menus and shortcuts. It wires the panes together and to the worker; the
-panes and the engine do the work.
+top, status bar below; menus and shortcuts (built by ``menus``). It wires the panes together and
+to the worker; the panes and the engine do the work.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -28,6 +27,7 @@ from studio.core.music import Song
 from studio.core.theory import Key
 from studio.gui.generate_panel import GeneratePanel
 from studio.gui.ideas import IdeasList
+from studio.gui.menus import build_menus, may_discard, save_as_dialog
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.playback import QtPlayback
 from studio.gui.transport import TransportBar
@@ -41,7 +41,6 @@ WORK_TEXT = {
     "regenerate": "generating the selected bars…",
     "render_wav": "rendering WAV…",
 }
-MIDI_FILTER = "MIDI files (*.mid *.midi *.kar *.rmi);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -61,7 +60,8 @@ class MainWindow(QMainWindow):
         self._requests: dict[int, str] = {}
         self._build_panes()
         self._build_status_bar()
-        self._build_actions()
+        build_menus(self)
+        self.generate_action = self.findChild(QAction, "actionGenerate")
         self._connect()
         self._restore_layout()
         self.piano_roll.set_song(Song(), key=None)
@@ -112,58 +112,6 @@ class MainWindow(QMainWindow):
         if not self.playback.available:
             return "no audio output"
         return f"audio: {self.playback.device_name}"
-
-    def _action(self, menu, name: str, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        menus = self.menuBar()
-        file = menus.addMenu("&File")
-        self._action(file, "actionNew", "&New", self.new_song, QKeySequence.StandardKey.New)
-        self._action(file, "actionOpen", "&Open…", self._open_dialog, QKeySequence.StandardKey.Open)
-        self._action(file, "actionSave", "&Save", self.save, QKeySequence.StandardKey.Save)
-        self._action(file, "actionSaveAs", "Save &As…", self._save_as_dialog,
-                     QKeySequence.StandardKey.SaveAs)  # fmt: skip
-        file.addSeparator()
-        self._action(file, "actionExportMidi", "Export &MIDI…", self._export_midi_dialog, "Ctrl+E")
-        self._action(file, "actionExportWav", "Export &WAV…", self._export_wav_dialog,
-                     "Ctrl+Shift+E")  # fmt: skip
-        file.addSeparator()
-        self._action(file, "actionQuit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit = menus.addMenu("&Edit")
-        stack = self.piano_roll.undo_stack
-        undo = stack.createUndoAction(self, "&Undo")
-        undo.setObjectName("actionUndo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = stack.createRedoAction(self, "&Redo")
-        redo.setObjectName("actionRedo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        edit.addActions([undo, redo])
-        edit.addSeparator()
-        self._action(edit, "actionSelectAll", "Select &All", self.piano_roll.select_all, "Ctrl+A")
-        self._action(edit, "actionDelete", "&Delete", self.piano_roll.delete_selection)
-        generate = menus.addMenu("&Generate")
-        self.generate_action = self._action(
-            generate, "actionGenerate", "&Generate", self.generate, "Ctrl+G"
-        )
-        self.generate_action.setEnabled(False)
-        view = menus.addMenu("&View")
-        self._action(view, "actionZoomIn", "Zoom &In", self.piano_roll.zoom_in, "Ctrl++")
-        self._action(view, "actionZoomOut", "Zoom &Out", self.piano_roll.zoom_out, "Ctrl+-")
-        self._action(view, "actionZoomFit", "Zoom to &Fit", self.piano_roll.zoom_fit, "Ctrl+0")
-        play = QAction("Play / Stop", self)
-        play.setObjectName("actionPlay")
-        play.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        play.triggered.connect(self.toggle_play)
-        self.addAction(play)
-        help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "actionAbout", "&About Motif Studio", self._about)
 
     def _connect(self) -> None:
         self.worker.modelReady.connect(self._model_ready)
@@ -230,7 +178,7 @@ class MainWindow(QMainWindow):
 
     def new_song(self) -> None:
         """An empty song (after asking about unsaved changes)."""
-        if self._may_discard():
+        if may_discard(self):
             self.path = None
             self.piano_roll.set_song(Song())
             self._update_title()
@@ -238,7 +186,7 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         """Save to the song's file, or ask for one."""
         if self.path is None:
-            return self._save_as_dialog()
+            return save_as_dialog(self)
         if self.export_midi(self.path):
             self.piano_roll.undo_stack.setClean()
             self._update_title()
@@ -304,9 +252,9 @@ class MainWindow(QMainWindow):
         self.transport.set_model_state("model ready", True)
         self.work_label.setText("ready")
         self.modelReady.emit()
-        if self._first_song_pending:  # something alive on the first start: a melody to play
+        if self._first_song_pending:  # something alive on the first start: ideas to play
             request = self.generate_panel.request()
-            request.update(count=1, seed=FIRST_RUN_SEED)
+            request.update(seed=FIRST_RUN_SEED)
             self._requests[self.worker.submit("generate", request)] = "first_song"
 
     def _model_failed(self, message: str) -> None:
@@ -324,6 +272,8 @@ class MainWindow(QMainWindow):
         self._work_done()
         if kind == "first_song" and self._first_song_pending and result:
             self._first_song_pending = False
+            self.ideas.set_ideas(result)
+            self.ideas.setCurrentRow(0)
             idea = result[0]
             self.piano_roll.set_song(idea.song, key=Key.parse(idea.key_name), chords=idea.chords)
             self.piano_roll.undo_stack.setClean()
@@ -369,54 +319,13 @@ class MainWindow(QMainWindow):
         self.piano_roll.set_playhead(beats)
         self.transport.show_position(beats, song.beats_to_seconds(beats))
 
-    # -- files and dialogs -----------------------------------------------------------------------
-
-    def _open_dialog(self) -> None:
-        if not self._may_discard():
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open MIDI file", "", MIDI_FILTER)
-        if path:
-            self.open_path(path)
-
-    def _save_as_dialog(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save as MIDI", "", MIDI_FILTER)
-        if not path:
-            return False
-        self.path = Path(path)
-        return self.save()
-
-    def _export_midi_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export MIDI", "", MIDI_FILTER)
-        if path:
-            self.export_midi(path)
-
-    def _export_wav_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", "", "WAV audio (*.wav)")
-        if path:
-            self.export_wav(path)
-
-    def _may_discard(self) -> bool:
-        if self.piano_roll.undo_stack.isClean():
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", "Save the changes to this song first?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-        )  # fmt: skip
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+    # -- messages and layout ---------------------------------------------------------------------
 
     def _error(self, title: str, message: str) -> None:
         _log.warning("%s: %s", title, message)
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
         box.setObjectName("errorBox")
         box.open()  # not exec(): the event loop goes on (and tests are not blocked)
-
-    def _about(self) -> None:
-        from studio import __version__
-
-        QMessageBox.about(self, "About Motif Studio", f"Motif Studio {__version__}")
 
     def _update_title(self) -> None:
         name = self.path.name if self.path else "untitled"
@@ -436,7 +345,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes, keep the layout, stop the worker and the player."""
-        if not self._may_discard():
+        if not may_discard(self):
             event.ignore()
             return
         settings = QSettings()

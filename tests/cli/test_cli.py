@@ -48,6 +48,15 @@ def test_no_command_means_the_window():
     assert window_arguments(["--screenshot", "x.png"], names) == ["gui", "--screenshot", "x.png"]
     assert window_arguments(["info", "song.mid"], names) == ["info", "song.mid"]
     assert window_arguments(["--version"], names) == ["--version"]
+    assert window_arguments(["simlar", "x"], names) == ["simlar", "x"]  # a typo stays an error
+
+
+def test_a_missing_file_or_a_mistyped_command_is_one_line(studio):
+    result = studio("no-such-song.mid")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "studio: error: no such file: no-such-song.mid"
+    result = studio("simlar", "3")
+    assert result.returncode == 2 and "invalid choice: 'simlar'" in result.stderr
 
 
 def test_info_text(studio, song_file):

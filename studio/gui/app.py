@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from studio.core.errors import StudioError
 from studio.gui.main_window import MainWindow
 from studio.gui.playback import QtPlayback
 from studio.gui.theme import apply_theme
@@ -71,8 +72,19 @@ def create_window(argv: Sequence[str] = ()) -> MainWindow:
     return window
 
 
+def check_display() -> None:
+    """A clear message instead of Qt's abort when there is no screen to open a window on."""
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and headless and not os.environ.get("QT_QPA_PLATFORM"):
+        raise StudioError(
+            "no display to open the window on (DISPLAY is not set); the commands work without "
+            "one (`studio --help`), and `studio --screenshot OUT.png` draws the window offscreen"
+        )
+
+
 def run(argv: Sequence[str] = ()) -> int:
     """Open the window and run until it closes; the exit status."""
+    check_display()
     app = QApplication.instance() or QApplication(["studio", *argv])
     apply_theme(app)
     window = create_window(argv)

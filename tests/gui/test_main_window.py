@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget, QMessageBox, QPushButton, QSpinBox
 
@@ -102,3 +103,15 @@ def test_screenshot_command_writes_a_picture(tmp_path, user_dirs):
     assert (image.width(), image.height()) == (1200, 800)
     colours = {image.pixel(x, y) for x in range(0, 1200, 40) for y in range(0, 800, 40)}
     assert len(colours) > 20  # panes with content, not a blank window
+
+
+def test_no_display_is_a_clear_message(monkeypatch):
+    from studio.core.errors import StudioError
+    from studio.gui.app import check_display
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(StudioError, match="no display"):
+        check_display()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    check_display()  # offscreen needs no display

@@ -69,6 +69,12 @@ OPTIONS = {
         ),
         Option("midi_input", None, _optional_text, "MIDI input port whose notes are auditioned"),
         Option("profile", "default", _short_text, "listening profile that feedback goes to"),
+        Option(
+            "autosave_seconds",
+            60,
+            _int_between(5, 3600),
+            "the window saves unsaved work aside this often (seconds)",
+        ),
     )
 }
 

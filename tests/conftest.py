@@ -204,8 +204,7 @@ def window(qtbot, user_dirs):
     """The whole window, model loaded."""
     from studio.gui.app import create_window
 
-    window = create_window()
-    qtbot.addWidget(window)
+    window = create_window()  # not qtbot.addWidget: its close would come before setClean below
     window.resize(1400, 900)
     window.show()
     qtbot.waitUntil(lambda: window.model_ready, timeout=90_000)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -25,6 +26,7 @@ from studio.core.errors import StudioError
 from studio.core.midi_read import read_song
 from studio.core.music import Song
 from studio.core.theory import Key
+from studio.gui.autosave import Autosaver, RecoveryItem, pending_recovery
 from studio.gui.generate_panel import GeneratePanel
 from studio.gui.ideas import IdeasList
 from studio.gui.menus import build_menus, may_discard, save_as_dialog
@@ -32,6 +34,7 @@ from studio.gui.piano_roll import PianoRoll
 from studio.gui.playback import QtPlayback
 from studio.gui.transport import TransportBar
 from studio.gui.worker import WorkerClient
+from studio.settings import load_settings
 
 _log = logging.getLogger(__name__)
 FIRST_RUN_SEED = 1207
@@ -68,6 +71,8 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.open_path(path)
         self._update_title()
+        self.autosaver = Autosaver(self, load_settings()[0]["autosave_seconds"], self)
+        QTimer.singleShot(0, self._offer_recovery)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -189,9 +194,37 @@ class MainWindow(QMainWindow):
             return save_as_dialog(self)
         if self.export_midi(self.path):
             self.piano_roll.undo_stack.setClean()
+            self.autosaver.clear()
             self._update_title()
             return True
         return False
+
+    # -- recovery -----------------------------------------------------------------------------
+
+    def pending_recovery(self) -> list[RecoveryItem]:
+        """Unsaved work that crashed or killed sessions left, newest first."""
+        return pending_recovery()
+
+    def recover(self, item: RecoveryItem) -> None:
+        """Put recovered work in the editor, unsaved (one undoable step), and forget the item."""
+        self._first_song_pending = False
+        self.path = item.source
+        self.piano_roll.replace_song(item.read(), "Recover unsaved work")
+        item.discard()
+        self._update_title()
+
+    def _offer_recovery(self) -> None:
+        items = self.pending_recovery()
+        if not items:
+            return
+        when = time.strftime("%d %b %H:%M", time.localtime(items[0].saved_at))
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
+                          f"Motif Studio closed without saving {items[0].title} ({when}). "
+                          "Recover it?", parent=self)  # fmt: skip
+        box.setObjectName("recoveryBox")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.accepted.connect(lambda: self.recover(items[0]))
+        box.open()
 
     def generate(self) -> None:
         """Generate with the panel's settings (Ctrl+G)."""
@@ -351,6 +384,8 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        self.autosaver.stop()
+        self.autosaver.clear()  # saved, or discarded on purpose
         self.worker.stop()
         self.playback.close()
         event.accept()

@@ -1,0 +1,134 @@
+"""Autosave and recovery: unsaved work is kept aside, so a crash or a kill loses nothing.
+
+Every ``autosave_seconds`` (a setting, default 60) of unsaved changes the edited song is written
+atomically to ``<user data>/autosave/<id>.mid`` with a small JSON file beside it (the song's own
+path, its title, when, and the process id). A clean save or a normal close removes them. At the
+next start, the entries whose process is gone are what ``pending_recovery`` lists and
+``recover`` restores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+
+from studio.core.errors import StudioError
+from studio.core.fileio import atomic_write_bytes
+from studio.core.midi_read import read_midi
+from studio.core.midi_write import midi_bytes
+from studio.core.music import Song
+
+
+def autosave_folder() -> Path:
+    """Where unsaved work is kept (``XDG_DATA_HOME`` moves it)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("motif-studio") / "autosave"
+
+
+@dataclass(frozen=True)
+class RecoveryItem:
+    """Unsaved work a previous session left: the MIDI file, the song's own file (or None for
+    an untitled song), its title and when it was saved (seconds since the epoch)."""
+
+    midi: Path
+    info: Path
+    source: Path | None
+    title: str
+    saved_at: float
+
+    def read(self) -> Song:
+        """The song as it was autosaved."""
+        return read_midi(self.midi)
+
+    def discard(self) -> None:
+        """Forget this item (its files are removed)."""
+        for path in (self.midi, self.info):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pending_recovery(folder: Path | None = None) -> list[RecoveryItem]:
+    """What crashed or killed sessions left unsaved, newest first (running sessions' files and
+    damaged entries are left alone)."""
+    folder = folder or autosave_folder()
+    items = []
+    for info in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(info.read_text(encoding="utf-8"))
+            midi = info.with_suffix(".mid")
+            if (_alive(int(data["pid"])) and int(data["pid"]) != os.getpid()) or not midi.exists():
+                continue
+            source = Path(data["source"]) if data.get("source") else None
+            items.append(RecoveryItem(midi, info, source, data.get("title") or "untitled",
+                                      float(data["saved_at"])))  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return sorted(items, key=lambda item: item.saved_at, reverse=True)
+
+
+class Autosaver(QObject):
+    """Keeps the window's unsaved work aside on a timer (see the module docstring)."""
+
+    def __init__(self, window, seconds: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.folder = autosave_folder()
+        self.name = uuid.uuid4().hex[:12]
+        self.last_error: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(seconds * 1000)
+        self._timer.timeout.connect(self.save_now)
+        self._timer.start()
+
+    @property
+    def midi_path(self) -> Path:
+        """This session's autosave file."""
+        return self.folder / f"{self.name}.mid"
+
+    def save_now(self) -> bool:
+        """Write the song aside if it has unsaved changes; False when there was nothing to do
+        or the write failed (the reason in ``last_error``; the work stays in memory)."""
+        if self.window.piano_roll.undo_stack.isClean():
+            return False
+        song = self.window.piano_roll.song()
+        info = {"source": str(self.window.path) if self.window.path else None,
+                "title": self.window.path.name if self.window.path else "untitled",
+                "saved_at": time.time(), "pid": os.getpid()}  # fmt: skip
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.midi_path, midi_bytes(song))
+            atomic_write_bytes(self.midi_path.with_suffix(".json"), json.dumps(info).encode())
+        except (OSError, StudioError) as error:
+            self.last_error = f"autosave failed: {error}"
+            self.window.statusBar().showMessage(self.last_error, 10_000)
+            return False
+        self.last_error = None
+        return True
+
+    def clear(self) -> None:
+        """The work is saved (or closed on purpose): nothing to recover."""
+        for path in (self.midi_path, self.midi_path.with_suffix(".json")):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as error:  # a folder gone bad must not stop a save or a close
+                self.last_error = f"cannot remove the autosave {path}: {error}"
+
+    def stop(self) -> None:
+        """Stop the timer (at close)."""
+        self._timer.stop()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QWidget,
 )
 
@@ -107,9 +108,16 @@ class MainWindow(QMainWindow):
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(False)
         self.progress.hide()
+        self.cancel_button = QToolButton()
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setText("✕")
+        self.cancel_button.setToolTip("Cancel what the worker is doing")
+        self.cancel_button.clicked.connect(self.worker.cancel_all)
+        self.cancel_button.hide()
         self.audio_label = QLabel(self._audio_text())
         bar.addWidget(self.work_label)
         bar.addWidget(self.progress)
+        bar.addWidget(self.cancel_button)
         bar.addPermanentWidget(self.audio_label)
         bar.addPermanentWidget(QLabel("Space play · D draw · S select · E erase · Alt no snap"))
 
@@ -253,6 +261,7 @@ class MainWindow(QMainWindow):
         self.work_label.setText(WORK_TEXT.get(kind, f"{kind}…"))
         self.progress.setRange(0, 0)
         self.progress.show()
+        self.cancel_button.show()
         return request_id
 
     def _submit_generate(self, request: dict) -> None:
@@ -332,6 +341,7 @@ class MainWindow(QMainWindow):
     def _work_done(self) -> None:
         if not self._requests:
             self.progress.hide()
+            self.cancel_button.hide()
             self.work_label.setText("ready" if self.model_ready else "loading model…")
 
     # -- editor and playback ---------------------------------------------------------------------

@@ -115,3 +115,17 @@ def test_no_display_is_a_clear_message(monkeypatch):
         check_display()
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     check_display()  # offscreen needs no display
+
+
+def test_the_status_bar_cancels_a_job(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QToolButton
+
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    cancel = window.findChild(QToolButton, "cancelButton")
+    assert not cancel.isVisible()
+    with qtbot.waitSignal(window.worker.failed, timeout=30_000) as failed:
+        window.export_wav(tmp_path / "long.wav")
+        assert cancel.isVisible()
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert failed.args[1] == "cancelled"
+    qtbot.waitUntil(lambda: not cancel.isVisible())  # nothing left to cancel

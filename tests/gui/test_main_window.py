@@ -129,3 +129,24 @@ def test_the_status_bar_cancels_a_job(window, qtbot, tmp_path):
         qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     assert failed.args[1] == "cancelled"
     qtbot.waitUntil(lambda: not cancel.isVisible())  # nothing left to cancel
+
+
+def test_without_an_audio_device_the_window_still_opens(qtbot, user_dirs, monkeypatch, tmp_path):
+    from studio.gui.app import create_window
+    from studio.settings import set_setting
+
+    settings = tmp_path / "settings.json"
+    set_setting("audio_device", "no-such-device-anywhere", settings)
+    monkeypatch.setenv("MOTIF_STUDIO_CONFIG", str(settings))
+    window = create_window()
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.model_ready, timeout=90_000)
+        play = window.findChild(QPushButton, "playButton") or window.transport.play_button
+        assert not play.isEnabled() and "no audio output" in play.toolTip()
+        assert window.audio_label.text() == "no audio output"
+        window.toggle_play()  # Space does nothing harmful
+        qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    finally:
+        window.piano_roll.undo_stack.setClean()
+        window.close()

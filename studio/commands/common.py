@@ -59,13 +59,6 @@ def cancel_on_interrupt() -> Iterator[CancelToken]:
         signal.signal(signal.SIGINT, previous)
 
 
-def read_song(path: str):
-    """Read a MIDI file for a command; the error message names the file."""
-    from studio.core.midi_read import read_song as read
-
-    return read(path)
-
-
 def check_top(top: int) -> None:
     """``--top`` must ask for 1–1000 tracks."""
     from studio.core.errors import InvalidInput

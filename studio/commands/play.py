@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from studio.commands.common import EXIT_OK, print_json, read_song
+from studio.commands.common import EXIT_OK, print_json
 from studio.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput("give a MIDI file to play (or --list-devices)")
 
     from studio.audio.player import Player
+    from studio.core.midi_read import read_song
 
     song = read_song(args.file)
     from studio.settings import load_settings

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar, read_song
+from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
 from studio.core.errors import InvalidInput
 from studio.core.progress import Cancelled
 
@@ -49,6 +49,7 @@ def _check_out(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the MIDI file, render it and write the WAV file."""
+    from studio.core.midi_read import read_song
     from studio.engine import Engine
 
     engine = Engine()

@@ -33,6 +33,7 @@ class QtPlayback(QObject):
         self.reason = ""
         self.player = player if player is not None else self._open_player()
         self._started_at = 0.0
+        self._song: Song | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._tick)
@@ -69,9 +70,12 @@ class QtPlayback(QObject):
         return getattr(self.player, "device_name", "") or ""
 
     def load(self, song: Song) -> None:
-        """Hand the player a (new version of the) song; playing goes on at the same beat."""
-        if self.player is not None:
+        """Hand the player a (new version of the) song; playing goes on at the same beat. The
+        song it has already is not rendered again (songs are immutable: same object, same
+        music)."""
+        if self.player is not None and song is not self._song:
             self.player.load(song)
+            self._song = song
 
     def play_from(self, beats: float) -> None:
         """Play from ``beats``; ``stop`` later returns there (as in most DAWs)."""

@@ -137,6 +137,15 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         self._set_selection(set(state.selection), force=True)
         self.songChanged.emit(state.song)
 
+    def roll_state(self) -> RollState:
+        """The current song, edited track and selection (what an edit starts from)."""
+        return replace(self._state, selection=tuple(sorted(self._scene.selection)))
+
+    def push_edit(self, text: str, after: RollState) -> None:
+        """Apply an edit computed from ``roll_state()`` as one undo step named ``text``."""
+        self._cancel_gesture()
+        self._push(text, after)
+
     def _push(self, text: str, after: RollState, before: Sequence[int] | None = None) -> None:
         """Push the edit from the current state (selecting ``before``) to ``after``."""
         selection = tuple(sorted(self._scene.selection if before is None else before))

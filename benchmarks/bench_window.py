@@ -67,19 +67,19 @@ def main() -> None:
     from studio.gui.app import create_window
 
     heart = Heartbeat()
-    heart.start()
     window = create_window()
     window.resize(1600, 1000)
     window.show()
     app.processEvents()
     shown = time.perf_counter() - STARTED
+    heart.start()  # from the first paint: building the window is the start-up time above
     wait(app, lambda: window.model_ready and window.piano_roll.song().notes)
     ready = time.perf_counter() - STARTED
     load_gap = heart.stop()
     rows = [
         ("start to a usable window (Qt, engine, panes, first paint)", f"{shown:.2f} s", "≤ 2 s"),
         ("start to model ready and first melody in the editor", f"{ready:.2f} s", ""),
-        ("longest event-loop gap while the model loads (max / p99)",
+        ("event-loop gap while the worker loads torch and the model, window shown (max / p99)",
          f"{load_gap[0]:.0f} / {load_gap[1]:.0f} ms", "≤ 50 ms"),
     ]  # fmt: skip
     request = window.generate_panel.request()

@@ -125,7 +125,9 @@ class EngineWorker(QObject):
         of everything loaded so far (so playback has no underruns); emits ``modelReady`` or
         ``modelFailed(message)``."""
         from studio.audio.player import freeze_gc
+        from studio.core.preload import preload_torch
 
+        preload_torch()  # the slowest part of importing torch, without freezing the GUI thread
         try:
             _ = self.engine.generator
         except StudioError as error:

@@ -114,6 +114,14 @@ class MainWindow(QMainWindow):
         self.cancel_button.setToolTip("Cancel what the worker is doing")
         self.cancel_button.clicked.connect(self.worker.cancel_all)
         self.cancel_button.hide()
+        # Esc cancels the worker's jobs only while there are some: otherwise Esc stays the
+        # editor's (cancel a drag, clear the selection).
+        self.cancel_action = QAction("Cancel", self, objectName="actionCancel")
+        self.cancel_action.setShortcut(Qt.Key.Key_Escape)
+        self.cancel_action.setEnabled(False)
+        self.cancel_action.triggered.connect(self.worker.cancel_all)
+        self.worker.busyChanged.connect(self.cancel_action.setEnabled)
+        self.addAction(self.cancel_action)
         self.audio_label = QLabel(self._audio_text())
         bar.addWidget(self.work_label)
         bar.addWidget(self.progress)

@@ -147,3 +147,17 @@ def test_without_an_audio_device_the_window_still_opens(qtbot, user_dirs, monkey
     finally:
         window.piano_roll.undo_stack.setClean()
         window.close()
+
+
+def test_esc_cancels_a_job_and_is_the_editors_otherwise(window, qtbot, tmp_path):
+    roll = window.piano_roll
+    qtbot.waitUntil(lambda: len(roll.song().notes) > 0, timeout=30_000)
+    roll.select_all()
+    with qtbot.waitSignal(window.worker.failed, timeout=30_000) as failed:
+        window.export_wav(tmp_path / "long.wav")
+        qtbot.keyClick(roll.note_area(), Qt.Key.Key_Escape)
+    assert failed.args[1] == "cancelled"
+    assert roll.selected_indices(), "the Esc went to the job, not to the selection"
+    qtbot.waitUntil(lambda: not window.worker.busy)
+    qtbot.keyClick(roll.note_area(), Qt.Key.Key_Escape)
+    assert roll.selected_indices() == []

@@ -55,19 +55,23 @@ class MidiLayout:
         ticks_per_beat: the time division (ticks per quarter note).
         smf: a clean standard MIDI file: header plus exactly the track chunks, nothing else.
         first_track_name: the first track's name meta event (often the song title), or "".
+        first_track_texts: the first track's text meta events (type 0x01) that come before
+            its first channel event, in file order.
     """
 
     format: int
     ticks_per_beat: int
     smf: bytes
     first_track_name: str
+    first_track_texts: tuple[str, ...] = ()
 
 
 def read_midi(source: str | os.PathLike | bytes, *, title: str | None = None) -> Song:
     """Read a MIDI file (a path or the file's bytes) into a ``Song``.
 
     The song's title is ``title`` if given, else the first track's name, else the file name
-    without its extension. Raises ``MidiFileError`` for anything that cannot be read.
+    without its extension; its ``text_events`` are the first track's leading text events.
+    Raises ``MidiFileError`` for anything that cannot be read.
     """
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
@@ -86,6 +90,7 @@ def read_midi(source: str | os.PathLike | bytes, *, title: str | None = None) ->
         key_signatures=song.key_signatures,
         ticks_per_beat=song.ticks_per_beat,
         title=chosen,
+        text_events=layout.first_track_texts,
     )
 
 
@@ -173,11 +178,13 @@ def check_structure(data: bytes) -> MidiLayout:
         position = body_start + length
 
     header = b"MThd" + struct.pack(">IHHH", 6, fmt, len(tracks), division)
+    name, texts = _leading_texts(tracks[0][8:])
     return MidiLayout(
         format=fmt,
         ticks_per_beat=division,
         smf=header + b"".join(tracks),
-        first_track_name=_first_track_name(tracks[0][8:]),
+        first_track_name=name,
+        first_track_texts=texts,
     )
 
 
@@ -210,9 +217,12 @@ def _read_varlen(data: bytes, position: int) -> tuple[int, int]:
     raise IndexError("variable-length quantity longer than 4 bytes")
 
 
-def _first_track_name(track: bytes, max_events: int = 200) -> str:
-    """The first track-name meta event among the leading meta/sysex events of a track."""
-    position = 0
+def _leading_texts(
+    track: bytes, max_events: int = 1000, max_texts: int = 64
+) -> tuple[str, tuple[str, ...]]:
+    """The first track-name meta event and the text meta events (0x01) among the leading
+    meta/sysex events of a track (symusic keeps neither text events nor, for track 0, names)."""
+    position, name, texts = 0, None, []
     try:
         for _ in range(max_events):
             _, position = _read_varlen(track, position)
@@ -220,19 +230,23 @@ def _first_track_name(track: bytes, max_events: int = 200) -> str:
             if status == 0xFF:
                 meta_type = track[position + 1]
                 length, position = _read_varlen(track, position + 2)
-                if meta_type == 0x03:
-                    return _decode_text(track[position : position + length])
-                if meta_type == 0x2F:
-                    return ""
+                if position + length > len(track):
+                    break  # truncated: symusic says so
+                if meta_type == 0x03 and name is None:
+                    name = _decode_text(track[position : position + length])
+                elif meta_type == 0x01 and len(texts) < max_texts:
+                    texts.append(_decode_text(track[position : position + length]))
+                elif meta_type == 0x2F:
+                    break
                 position += length
             elif status in (0xF0, 0xF7):
                 length, position = _read_varlen(track, position + 1)
                 position += length
             else:
-                return ""  # names come before the music; stop at the first channel event
+                break  # names and texts come before the music; stop at the first channel event
     except IndexError:
         pass
-    return ""
+    return name or "", tuple(texts)
 
 
 def _decode_text(raw: bytes) -> str:

@@ -1,8 +1,8 @@
 """Write a ``Song`` as a type-1 standard MIDI file (with mido).
 
-Track 0 is the conductor track (title, tempo map, time and key signatures); each song track
-follows with its name, program, controllers, pitch bends and notes. Drum tracks go to MIDI
-channel 10; other tracks get channels 1–16 in turn, skipping 10.
+Track 0 is the conductor track (title, the song's text events, tempo map, time and key
+signatures); each song track follows with its name, program, controllers, pitch bends and notes.
+Drum tracks go to MIDI channel 10; other tracks get channels 1–16 in turn, skipping 10.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ def _conductor_track(song: Song) -> mido.MidiTrack:
     timed: list[tuple[int, int, mido.Message]] = []
     if song.title:
         timed.append((0, 0, mido.MetaMessage("track_name", name=_text(song.title))))
+    for text in song.text_events:  # after the name: the sort below keeps equal keys in order
+        timed.append((0, 0, mido.MetaMessage("text", text=_text(text))))
     for sig in song.time_signatures:
         meta = mido.MetaMessage(
             "time_signature", numerator=sig.numerator, denominator=sig.denominator

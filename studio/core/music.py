@@ -181,6 +181,9 @@ class Song:
         key_signatures: stated keys in time order (may be empty: many files state none).
         ticks_per_beat: resolution of the source file (kept so a written file matches it).
         title: a name for the song (from the file's first track name, or given by the user).
+        text_events: free texts kept with the song: a file's text meta events (type 0x01) at the
+            start of its first track, written back there (``studio.core.song_settings`` keeps
+            the generation settings in one of them).
     """
 
     tracks: tuple[Track, ...] = ()
@@ -189,10 +192,11 @@ class Song:
     key_signatures: tuple[KeySignature, ...] = ()
     ticks_per_beat: int = 480
     title: str = ""
+    text_events: tuple[str, ...] = ()
     _tempo_cache: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("tracks", "tempos", "time_signatures", "key_signatures"):
+        for name in ("tracks", "tempos", "time_signatures", "key_signatures", "text_events"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

@@ -4,8 +4,9 @@ Run from the repo root:  .venv/bin/python benchmarks/bench_piano_roll.py [--repe
 The roll (1200 × 700 px, offscreen) shows a melody of 10,000 or 100,000 notes (sixteenths with
 a few long notes, a ghost track of whole notes, chords, a key) and repaints its visible area N
 times at the default zoom while scrolling along the song, and at "zoom to fit" (every note
-visible). A repaint should stay well under a 60 Hz frame (16 ms) at the default zoom; an edit of
-one note (moving it, one undo step) includes re-sorting the track and rebuilding its index.
+visible), and its velocity lane the same way. A repaint should stay well under a 60 Hz frame
+(16 ms) at the default zoom; an edit of one note (moving it, one undo step) includes re-sorting
+the track and rebuilding its index.
 """
 
 from __future__ import annotations
@@ -69,16 +70,20 @@ def measure(app: QApplication, count: int, repeats: int) -> list[tuple[str, str]
     roll.set_song(song, key=Key.parse("Dm"), chords=["Dm", "Bb", "F", "C"] * (count // 64))
     opened = (time.perf_counter() - started) * 1000
     scroll, viewport = roll.horizontalScrollBar(), roll.viewport()
+    lane = roll.velocity_lane()
 
-    def paint_scrolled(i: int) -> None:
+    def paint_scrolled(i: int, widget=viewport) -> None:
         scroll.setValue(i * scroll.maximum() // repeats)
-        viewport.repaint()
+        widget.repaint()
 
     scrolled = timed(paint_scrolled, repeats)
+    lane_scrolled = timed(lambda i: paint_scrolled(i, lane), repeats)
     roll.select_all()
     selected = timed(paint_scrolled, repeats)
+    lane_selected = timed(lambda i: paint_scrolled(i, lane), repeats)
     roll.zoom_fit()
     fitted = timed(lambda _i: viewport.repaint(), max(3, repeats // 10))
+    lane_fitted = timed(lambda _i: lane.repaint(), max(3, repeats // 10))
     roll.set_song(song)
     note = roll.song().tracks[0].notes[count // 2]
     roll.ensure_visible(note.start, note.pitch)
@@ -88,6 +93,9 @@ def measure(app: QApplication, count: int, repeats: int) -> list[tuple[str, str]
     assert len(roll.selected_indices()) == 1
     arrows = (Qt.Key.Key_Right, Qt.Key.Key_Left)
     edit = timed(lambda i: QTest.keyClick(viewport, arrows[i % 2]), max(5, repeats // 10))
+    lane_edited = timed(  # zoomed out, the lane's first paint after an edit indexes velocities
+        lambda i: (QTest.keyClick(viewport, arrows[i % 2]), lane.repaint()), max(5, repeats // 10)
+    )
     undo = timed(lambda _i: roll.undo_stack.undo(), max(5, repeats // 10))
     roll.close()
     return [
@@ -96,6 +104,10 @@ def measure(app: QApplication, count: int, repeats: int) -> list[tuple[str, str]
         (f"{count:,} notes: repaint, all selected", f"{selected:.1f} ms"),
         (f"{count:,} notes: repaint at zoom to fit (all visible)", f"{fitted:.1f} ms"),
         (f"{count:,} notes: move one note (one undo step)", f"{edit:.1f} ms"),
+        (f"{count:,} notes: velocity lane repaint, scrolling", f"{lane_scrolled:.1f} ms"),
+        (f"{count:,} notes: velocity lane repaint, all selected", f"{lane_selected:.1f} ms"),
+        (f"{count:,} notes: velocity lane repaint at zoom to fit", f"{lane_fitted:.1f} ms"),
+        (f"{count:,} notes: move one note + lane repaint, zoomed to fit", f"{lane_edited:.1f} ms"),
         (f"{count:,} notes: undo", f"{undo:.1f} ms"),
     ]
 

@@ -19,6 +19,11 @@ from studio.core.errors import InvalidInput, StudioError
 from studio.core.fileio import atomic_write_bytes
 
 SETTINGS_VERSION = 1
+THEMES = ("dark", "light", "system")
+MAX_BARS = 32
+"""The melody generator's longest request (``studio.generation.generator.MAX_BARS``)."""
+TEMPO_RANGE = (40, 240)
+"""The tempos the Generate panel offers, in BPM (its tempo field's range)."""
 
 
 def _optional_text(value: str) -> str | None:
@@ -31,22 +36,60 @@ def _short_text(value: str) -> str:
     return value
 
 
-def _int_between(low: int, high: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
+def _key_name(value: str) -> str:
+    """A key as ``Key.parse`` reads it ("Am", "Bb minor"), stored by its full name."""
+    from studio.core.theory import Key
+
+    return Key.parse(value).name
+
+
+_TRUE, _FALSE = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
+def _boolean(value: str) -> bool:
+    word = str(value).strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise InvalidInput(f"{value!r} is not on or off (on/off, true/false, yes/no, 1/0)")
+
+
+@dataclass(frozen=True)
+class IntBetween:
+    """Parses a whole number from ``low`` to ``high`` (inclusive); the dialog reads the bounds."""
+
+    low: int
+    high: int
+
+    def __call__(self, value: str) -> int:
         try:
             number = int(value)
         except ValueError:
             raise InvalidInput(f"{value!r} is not a whole number") from None
-        if not low <= number <= high:
-            raise InvalidInput(f"{number} is not between {low} and {high}")
+        if not self.low <= number <= self.high:
+            raise InvalidInput(f"{number} is not between {self.low} and {self.high}")
         return number
 
-    return parse
+
+@dataclass(frozen=True)
+class OneOf:
+    """Parses one of a few words (``choices``), ignoring case."""
+
+    choices: tuple[str, ...]
+
+    def __call__(self, value: str) -> str:
+        word = value.strip().lower()
+        if word not in self.choices:
+            raise InvalidInput(f"{value!r} is not one of {', '.join(self.choices)}")
+        return word
 
 
 @dataclass(frozen=True)
 class Option:
-    """One setting: its key, default, how to parse it from text, and what it is for."""
+    """One setting: its key, default, how to parse it from text, and what it is for.
+
+    ``parse`` raises ``InvalidInput`` with a sentence for a bad value; an ``IntBetween`` or a
+    ``OneOf`` also tells a form its bounds or choices.
+    """
 
     key: str
     default: object
@@ -59,8 +102,8 @@ OPTIONS = {
     for option in (
         Option("soundfont", None, _optional_text, "SoundFont (.sf2) for playback and rendering"),
         Option("audio_device", None, _optional_text, "output device, by index or name"),
-        Option("audio_blocksize", 512, _int_between(64, 8192), "frames per audio block"),
-        Option("sample_rate", 44100, _int_between(8000, 192000), "audio sample rate in Hz"),
+        Option("audio_blocksize", 512, IntBetween(64, 8192), "frames per audio block"),
+        Option("sample_rate", 44100, IntBetween(8000, 192000), "audio sample rate in Hz"),
         Option(
             "midi_output",
             None,
@@ -72,9 +115,16 @@ OPTIONS = {
         Option(
             "autosave_seconds",
             60,
-            _int_between(5, 3600),
+            IntBetween(5, 3600),
             "the window saves unsaved work aside this often (seconds)",
         ),
+        Option("theme", "dark", OneOf(THEMES), "window colours: dark, light or system"),
+        Option("default_key", "C major", _key_name, "key of new melodies (C major, Am, …)"),
+        Option("default_tempo", 120, IntBetween(*TEMPO_RANGE), "tempo of new melodies (BPM)"),
+        Option("default_bars", 8, IntBetween(1, MAX_BARS), "length of new melodies (4/4 bars)"),
+        Option("follow_playhead", True, _boolean, "the piano roll pages along while playing"),
+        Option("audition_notes", True, _boolean, "notes sound when drawn or moved (on/off)"),
+        Option("velocity_lane", True, _boolean, "the velocity lane under the piano roll (on/off)"),
     )
 }
 
@@ -90,7 +140,8 @@ def settings_path() -> Path:
 
 
 def load_settings(path: Path | None = None) -> tuple[dict, str | None]:
-    """All settings (defaults filled in) and a warning when the file could not be used."""
+    """All settings (defaults filled in) and a warning when the file, or a value in it, could
+    not be used (that value keeps its default)."""
     path = path or settings_path()
     values = {key: option.default for key, option in OPTIONS.items()}
     if not path.exists():
@@ -101,9 +152,17 @@ def load_settings(path: Path | None = None) -> tuple[dict, str | None]:
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as error:
         return values, f"settings file {path} is unreadable ({error}); using the defaults"
+    refused = []
     for key, value in stored.get("values", {}).items():
-        if key in OPTIONS:
-            values[key] = value
+        if key not in OPTIONS:
+            continue
+        try:  # a hand-edited file may hold "off" or 9999: read it as the command line would
+            if value is not None:
+                values[key] = OPTIONS[key].parse(str(value))
+        except InvalidInput as error:
+            refused.append(f"{key}: {error}")
+    if refused:
+        return values, f"settings file {path}: using the default for {'; '.join(refused)}"
     return values, None
 
 
@@ -123,7 +182,17 @@ def set_setting(key: str, text: str | None, path: Path | None = None) -> object:
     """Set ``key`` from its text form (None resets it to the default); returns the new value."""
     if key not in OPTIONS:
         raise InvalidInput(f"unknown setting {key!r} (known: {', '.join(OPTIONS)})")
+    value = OPTIONS[key].default if text is None else OPTIONS[key].parse(text)
+    return update_settings({key: value}, path)[key]
+
+
+def update_settings(changes: dict, path: Path | None = None) -> dict:
+    """Store ``changes`` (already parsed values, e.g. from the Preferences dialog) over the
+    settings on disk, keeping the others as they are there; returns all the settings."""
+    unknown = [key for key in changes if key not in OPTIONS]
+    if unknown:
+        raise InvalidInput(f"unknown setting {unknown[0]!r} (known: {', '.join(OPTIONS)})")
     values, _ = load_settings(path)
-    values[key] = OPTIONS[key].default if text is None else OPTIONS[key].parse(text)
+    values.update(changes)
     save_settings(values, path)
-    return values[key]
+    return values

@@ -211,3 +211,13 @@ def window(qtbot, user_dirs):
     yield window
     window.piano_roll.undo_stack.setClean()  # no "save changes?" prompt at close
     window.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_clipboard_afterwards():
+    """Empty the clipboard after a test that used Qt: on the offscreen platform, Qt 6.11 crashes
+    at interpreter exit when the clipboard still holds data (checked: not under X11)."""
+    yield
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        widgets.QApplication.clipboard().clear()

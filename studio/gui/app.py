@@ -22,6 +22,7 @@ from studio.gui.main_window import MainWindow
 from studio.gui.playback import QtPlayback
 from studio.gui.theme import apply_theme
 from studio.gui.worker import WorkerClient
+from studio.settings import load_settings
 
 _log = logging.getLogger(__name__)
 SCREENSHOT_TIMEOUT_MS = 90_000
@@ -86,7 +87,7 @@ def run(argv: Sequence[str] = ()) -> int:
     """Open the window and run until it closes; the exit status."""
     check_display()
     app = QApplication.instance() or QApplication(["studio", *argv])
-    apply_theme(app)
+    apply_theme(app, load_settings()[0]["theme"])
     window = create_window(argv)
     window.show()
     return app.exec()
@@ -97,7 +98,7 @@ def screenshot(out: str | os.PathLike, size: tuple[int, int], argv: Sequence[str
     of the whole window, exit. Returns 0, or 1 when the window was not ready in time."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(["studio"])
-    apply_theme(app)
+    apply_theme(app, load_settings()[0]["theme"])
     window = create_window(argv)
     window.resize(*size)
     window.show()

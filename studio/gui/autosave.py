@@ -129,6 +129,14 @@ class Autosaver(QObject):
             except OSError as error:  # a folder gone bad must not stop a save or a close
                 self.last_error = f"cannot remove the autosave {path}: {error}"
 
+    def set_interval(self, seconds: int) -> None:
+        """Save aside every ``seconds`` from now on."""
+        self._timer.setInterval(seconds * 1000)
+
+    def interval_seconds(self) -> int:
+        """How often unsaved work is saved aside, in seconds."""
+        return self._timer.interval() // 1000
+
     def stop(self) -> None:
         """Stop the timer (at close)."""
         self._timer.stop()

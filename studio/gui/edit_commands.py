@@ -11,6 +11,7 @@ pitches are MIDI note numbers.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -339,3 +340,160 @@ class SongCommand(QUndoCommand):
     def undo(self) -> None:
         """Restore the state before the edit."""
         self._show(self.before)
+
+
+# ------------------------------------------- clipboard, duplicate, Ctrl+drag and the Edit menu
+
+
+def targets(state: RollState) -> tuple[int, ...]:
+    """What the Edit menu's Quantize…, Transpose…, Velocity… and Legato change: the selected
+    notes, or every note of the track when nothing is selected."""
+    return state.selection or tuple(range(len(state.notes)))
+
+
+def add_notes(state: RollState, added: Sequence[Note]) -> RollState:
+    """Add ``added`` to the edited track and select only them."""
+    count = len(state.notes)
+    return with_notes(state, [*state.notes, *added], range(count, count + len(added)))
+
+
+def clip_of(notes: Iterable[Note]) -> tuple[Note, ...]:
+    """``notes`` in playing order with times relative to the first start (it becomes beat 0)."""
+    ordered = sorted(notes, key=note_order)
+    if not ordered:
+        return ()
+    first = ordered[0].start
+    return tuple(replace(n, start=n.start - first) for n in ordered)
+
+
+def paste(state: RollState, clip: Sequence[Note], at: float) -> RollState:
+    """Add ``clip`` (times relative to its first note, see ``clip_of``) with its first note at
+    beat ``at``; the pasted notes end up selected alone."""
+    offset = max(0.0, at) - min((n.start for n in clip), default=0.0)
+    return add_notes(state, [replace(n, start=max(0.0, n.start + offset)) for n in clip])
+
+
+def duplicate_shift(notes: Sequence[Note], grid: float | None, beats_per_bar: float = 4.0) -> float:
+    """How far Duplicate puts the copy of ``notes`` after them, in beats.
+
+    It is the span of the notes (first start to last end) rounded up to whole bars when the
+    span is at least half a bar, so phrases repeat on the bar as in FL Studio; a shorter motif
+    repeats right after itself, its span rounded up to the ``grid`` (a beat without one), so
+    repeated Duplicates make a sequence. Never less than one grid step.
+    """
+    step = grid or 1.0
+    if not notes:
+        return step
+    span = max(n.end for n in notes) - min(n.start for n in notes)
+    unit = beats_per_bar if span >= beats_per_bar / 2 else step
+    return max(step, math.ceil(span / unit - 1e-9) * unit)
+
+
+def duplicate(
+    state: RollState, indices: Collection[int], grid: float | None, beats_per_bar: float = 4.0
+) -> RollState:
+    """Copy the notes at ``indices`` ``duplicate_shift`` beats later and select the copy."""
+    notes = [state.notes[i] for i in sorted(indices)]
+    shift = duplicate_shift(notes, grid, beats_per_bar)
+    return add_notes(state, [replace(n, start=n.start + shift) for n in notes])
+
+
+def copy_moved(
+    state: RollState, indices: Collection[int], beats: float, semitones: int, key: Key | None
+) -> RollState:
+    """Ctrl+drag: copies of the notes at ``indices`` moved like ``move`` (clamp first with
+    ``clamp_move``); the originals stay and the copies end up selected."""
+    notes = [state.notes[i] for i in sorted(indices)]
+    return add_notes(state, moved_notes(notes, beats, semitones, key))
+
+
+@dataclass
+class CopyDrag(Drag):
+    """A drag of the selected notes started with Ctrl held: previews as a move, but ``finish``
+    adds moved copies and leaves the originals ("Copy 3 notes").
+
+    ``deselect``: the press was on an already selected note, which a Ctrl-click without a drag
+    deselects (the toggle waits for the release, so that Ctrl+drag can copy it).
+    """
+
+    deselect: bool = False
+
+    def finish(self) -> tuple[str, RollState] | None:
+        """The name and the result of the copy, or None when the notes did not move."""
+        if not (self.beats or self.semitones):
+            return None
+        after = copy_moved(self.state, self.indices, self.beats, self.semitones, self.key)
+        return count_name("Copy", len(self.indices)), after
+
+
+def transpose(
+    state: RollState, indices: Collection[int], semitones: int = 0, steps: int = 0,
+    key: Key | None = None,
+) -> RollState | None:  # fmt: skip
+    """Move the notes at ``indices`` ``steps`` steps of ``key``'s scale (semitones without a
+    key), then ``semitones`` (e.g. octaves: a multiple of 12 keeps them in the key).
+
+    None when a note would leave the pitch range 0–127; nothing changes then.
+    """
+    notes = list(state.notes)
+    direction = 1 if steps > 0 else -1
+    for i in indices:
+        pitch = notes[i].pitch
+        for _ in range(abs(steps)):
+            moved = step_in_key(pitch, key, direction)
+            if moved == pitch:
+                return None
+            pitch = moved
+        pitch += semitones
+        if not 0 <= pitch < PITCHES:
+            return None
+        notes[i] = replace(notes[i], pitch=pitch)
+    return with_notes(state, notes, state.selection)
+
+
+VELOCITY_MODES = ("set", "scale", "add")
+"""How Velocity… changes velocities: set a value, scale by a percentage, add an amount."""
+
+
+def change_velocity(
+    state: RollState, indices: Collection[int], mode: str, amount: float,
+    humanize: int = 0, seed: int = 0,
+) -> RollState:  # fmt: skip
+    """Change the velocities of the notes at ``indices`` (results clamped to 1–127).
+
+    ``mode`` "set" sets ``amount``, "scale" multiplies by ``amount`` percent, "add" adds
+    ``amount``. Then ``humanize`` > 0 adds a random whole number in ±``humanize`` to each, drawn
+    from ``seed`` in playing order, so the same seed gives the same velocities.
+    """
+    chosen = sorted(indices)
+    if mode == "set":
+        after = edit.set_velocity(state.notes, chosen, velocity=max(1, min(127, int(amount))))
+    elif mode == "scale":
+        after = edit.set_velocity(state.notes, chosen, scale=max(0.0, amount) / 100)
+    elif mode == "add":
+        after = edit.set_velocity(state.notes, chosen, delta=int(amount))
+    else:
+        raise ValueError(f"unknown velocity mode {mode!r}; modes are {', '.join(VELOCITY_MODES)}")
+    notes = list(after)
+    if humanize > 0:
+        rng = random.Random(seed)
+        for i in chosen:
+            wobble = rng.randint(-humanize, humanize)
+            notes[i] = replace(notes[i], velocity=max(1, min(127, notes[i].velocity + wobble)))
+    return with_notes(state, notes, state.selection)
+
+
+def quantize_with(
+    state: RollState, indices: Collection[int], grid: float, strength: float = 1.0,
+    swing: float = 0.0, ends: bool = False,
+) -> RollState:  # fmt: skip
+    """Quantize… : move the notes at ``indices`` towards the (swung) ``grid`` in beats, by
+    ``strength`` and ``swing`` (0–1; see ``studio.core.edit.quantize``), their ends too with
+    ``ends``."""
+    notes = edit.quantize(state.notes, grid, strength, swing, ends, indices=indices)
+    return with_notes(state, notes, state.selection)
+
+
+def legato(state: RollState, indices: Collection[int]) -> RollState:
+    """Legato: each note at ``indices`` ends where the next onset of the track begins."""
+    return with_notes(state, edit.legato(state.notes, indices), state.selection)

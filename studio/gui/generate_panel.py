@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import InvalidInput
 from studio.core.theory import MINOR_FAMILY, SCALES, Chord, Key, parse_progression
+from studio.settings import load_settings
 
 TONIC_NAMES = ("C", "C#/Db", "D", "D#/Eb", "E", "F", "F#/Gb", "G", "G#/Ab", "A", "A#/Bb", "B")
 """The tonic combo's items, indexed by pitch class."""
@@ -102,7 +103,8 @@ class GeneratePanel(QWidget):
     regenerateRequested = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        """An empty form with the defaults: C major, 8 bars, 120 BPM, 4 variations."""
+        """An empty form with the settings' defaults (C major, 8 bars, 120 BPM unless changed in
+        Preferences) and 4 variations."""
         super().__init__(parent)
         self.setObjectName("generatePanel")
         self._model_ready = False
@@ -110,6 +112,7 @@ class GeneratePanel(QWidget):
         self._chords_error: str | None = None
         self._rolling_seed = False
         self._build()
+        self.apply_defaults(load_settings()[0])
         self._validate()
 
     # -- building -------------------------------------------------------------------------------
@@ -199,6 +202,13 @@ class GeneratePanel(QWidget):
         """Show ``key`` (say, the key of the song in the editor)."""
         self.key_combo.setCurrentIndex(key.tonic)
         self.mode_combo.setCurrentIndex(self.mode_combo.findData(key.mode))
+
+    def apply_defaults(self, values: dict) -> None:
+        """Show the settings' key, tempo (BPM) and bars for new melodies (``default_key``,
+        ``default_tempo``, ``default_bars``, as ``load_settings`` gives them)."""
+        self.set_key(Key.parse(values["default_key"]))
+        self.tempo_spin.setValue(int(values["default_tempo"]))
+        self.bars_spin.setValue(int(values["default_bars"]))
 
     def chords(self) -> tuple[Chord, ...]:
         """The typed chords (``()``: the default progression); ``InvalidInput`` if invalid."""

@@ -1,29 +1,63 @@
-"""The Ideas list: the generated melodies, one row each with a mini piano roll, its title and
-what it is ("D minor · 8 bars · Dm Bb F C"), as in the mockup's right column.
+"""The Ideas list: the generated melodies, one card each with its title, what it is ("D minor ·
+8 bars · Dm Bb F C"), a mini piano roll and a ▶ button, as in the mockup's right column.
 
-Double-click or Enter opens an idea in the editor (``openRequested(row)``); Space or P plays it
-(``playRequested(row)``), and so do the row's context-menu actions.
+A click on a card's ▶ plays its idea (``playRequested(row)``); while it plays the button shows ■
+and a click stops it (``stopRequested()``). Double-click or Enter opens an idea in the editor
+(``openRequested(row)``); Space or P plays (or stops) it; the context menu also adds it to the
+editor's song as a new track (``addTrackRequested(row)``). Several ideas can be selected (Ctrl or
+Shift+click), e.g. two to morph. Dragging ideas out of the list gives real ``.mid`` files (in a
+temporary folder, named after each idea) that a desktop or a DAW accepts.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal, SignalInstance
-from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QMouseEvent, QPainter, QPixmap
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QMimeData,
+    QPoint,
+    Qt,
+    QUrl,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import (
+    QAction,
+    QIcon,
+    QKeyEvent,
+    QMouseEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
 
-from studio.core.music import Note, Song
+from studio.core.errors import StudioError
+from studio.core.midi_write import write_midi
+from studio.core.music import Note, Song, Track
+from studio.gui.idea_card import PREVIEW_SIZE, IdeaDelegate, preview_pixmap
 
-__all__ = ["Idea", "IdeasList", "chords_summary", "preview_pixmap"]
+__all__ = ["Idea", "IdeaDelegate", "IdeasList", "chords_summary", "idea_file_name",
+           "preview_pixmap", "with_idea_track"]  # fmt: skip
 
-PREVIEW_SIZE = QSize(120, 36)
-"""The mini piano roll's size in device-independent pixels."""
-NOTE_COLOUR = QColor("#4fa3ff")
-BACKGROUND = QColor(0, 0, 0, 40)
+_log = logging.getLogger(__name__)
+MIDI_MIME = "audio/midi"
+IDEA_TRACK_PROGRAMS = (73, 40, 11, 24, 71, 56, 0)
+"""General MIDI programs for an idea added as a track, the first one no track of the song uses:
+Flute, Violin, Vibraphone, Nylon Guitar, Clarinet, Trumpet, Acoustic Grand Piano."""
 _OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P)
+_ONLY = QItemSelectionModel.SelectionFlag.ClearAndSelect  # whatever modifier keys are held
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 @dataclass(frozen=True)
@@ -54,6 +88,11 @@ class Idea:
         """The melody's notes (beats from 0)."""
         return self.song.notes
 
+    @property
+    def name(self) -> str:
+        """The title's first part, for a track or a file: "Idea 2" of "Idea 2 · seed 1208"."""
+        return self.title.split(" · ")[0]
+
 
 def chords_summary(chords: Sequence[str], limit: int = 8) -> str:
     """The progression once, not per bar: ("Dm", "Bb", "Dm", "Bb") → "Dm Bb"; long ones end
@@ -67,59 +106,70 @@ def chords_summary(chords: Sequence[str], limit: int = 8) -> str:
     return " ".join(shown) + (" …" if period > limit else "")
 
 
-def preview_pixmap(
-    notes: Sequence[Note], beats: float, size: QSize = PREVIEW_SIZE, ratio: float = 1.0
-) -> QPixmap:
-    """A mini piano roll of ``notes`` over ``beats`` beats: time left to right, pitch upwards
-    (the notes' own range, with a semitone of room), drawn at the screen's pixel ``ratio``."""
-    pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
-    pixmap.setDevicePixelRatio(ratio)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(BACKGROUND)
-        painter.drawRoundedRect(QRectF(0, 0, size.width(), size.height()), 3, 3)
-        if notes:
-            low = min(n.pitch for n in notes) - 1
-            high = max(n.pitch for n in notes) + 1
-            span = max(beats, max(n.end for n in notes), 1e-9)
-            x_scale = (size.width() - 4) / span
-            row = (size.height() - 4) / (high - low + 1)
-            painter.setBrush(NOTE_COLOUR)
-            for note in notes:
-                x = 2 + note.start * x_scale
-                y = 2 + (high - note.pitch) * row
-                width = max(1.5, note.duration * x_scale - 0.5)
-                painter.drawRect(QRectF(x, y, width, max(2.0, row)))
-    finally:
-        painter.end()
-    return pixmap
+def idea_file_name(idea: Idea) -> str:
+    """The file name a dragged idea gets: "Idea 2 - seed 1208 - D minor.mid" (characters that
+    file systems refuse become "-")."""
+    stem = " - ".join((*idea.title.split(" · "), idea.key_name))
+    return _NOT_IN_FILE_NAMES.sub("-", stem).strip(" .") + ".mid"
+
+
+def with_idea_track(song: Song, idea: Idea) -> tuple[Song, int]:
+    """``song`` with ``idea``'s melody appended as a new track named after the idea ("Idea 2")
+    with a program of its own (MIDI files give each track its own channel); returns the new
+    song and the new track's index. A song without notes takes the idea's tempo, meter and key
+    too; otherwise the song's own stay (the idea's notes are in beats, so they fit any tempo)."""
+    melody = next((track for track in idea.song.tracks if track.notes), Track())
+    used = {track.program for track in song.tracks if not track.is_drum}
+    program = next((p for p in IDEA_TRACK_PROGRAMS if p not in used), melody.program)
+    track = replace(melody, name=idea.name, program=program, is_drum=False)
+    has_notes = any(track.notes for track in song.tracks)
+    base = song if has_notes else replace(idea.song, tracks=song.tracks, title=song.title)
+    return replace(base, tracks=(*base.tracks, track)), len(base.tracks)
 
 
 class IdeasList(QListWidget):
-    """The generated ideas (objectName "ideasList").
+    """The generated ideas (objectName "ideasList"), one card each.
 
     Signals: ``openRequested(row)`` (double-click, Enter, or "Open in editor"),
-    ``playRequested(row)`` (Space, P, or "Play").
+    ``playRequested(row)`` (the row's ▶, Space, P, or "Play"), ``stopRequested()`` (■, or Space
+    or P on the idea that plays), ``addTrackRequested(row)`` ("Add as new track"). Selection
+    changes come as ``itemSelectionChanged`` (``selected_rows()`` says which).
     """
 
     openRequested = Signal(int)
     playRequested = Signal(int)
+    stopRequested = Signal()
+    addTrackRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """An empty list."""
         super().__init__(parent)
         self.setObjectName("ideasList")
         self.setIconSize(PREVIEW_SIZE)
-        self.setSpacing(2)
+        self.setSpacing(1)
         self.setUniformItemSizes(True)
-        self.setToolTip("Double-click or Enter: open in the editor · Space or P: play")
+        self.setMouseTracking(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setToolTip("▶: play · Double-click or Enter: open in the editor · Space or P: play"
+                        " · Ctrl+click: select two to morph · Drag out: a MIDI file")  # fmt: skip
         self._ideas: list[Idea] = []
+        self._playing: Idea | None = None
+        self._drag_root: Path | None = None
+        self.delegate = IdeaDelegate(self)
+        self.setItemDelegate(self.delegate)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.play_action = self._row_action("playIdeaAction", "▶ Play", self.playRequested)
         self.open_action = self._row_action("openIdeaAction", "Open in editor", self.openRequested)
+        self.add_track_action = self._row_action("ideaAddTrack", "Add as new track",
+                                                 self.addTrackRequested)  # fmt: skip
+        separator = QAction(self)
+        separator.setSeparator(True)
+        self.addAction(separator)  # the window adds "Morph two ideas" after it
 
     def _row_action(self, name: str, text: str, signal: SignalInstance) -> QAction:
         action = QAction(text, self)
@@ -131,6 +181,8 @@ class IdeasList(QListWidget):
     def set_ideas(self, ideas: Sequence[Idea]) -> None:
         """Show ``ideas``, one row each, replacing what was shown; the first row is current."""
         self._ideas = list(ideas)
+        self._playing = None
+        self.delegate.clear_previews()
         self.clear()
         ratio = self.devicePixelRatioF()
         for idea in self._ideas:
@@ -142,7 +194,7 @@ class IdeasList(QListWidget):
             item.setToolTip(f"{idea.title}: {details}")
             self.addItem(item)
         if self._ideas:
-            self.setCurrentRow(0)
+            self.setCurrentRow(0, _ONLY)
 
     def idea(self, row: int) -> Idea:
         """The idea shown in ``row`` (``IndexError`` if there is none)."""
@@ -153,6 +205,78 @@ class IdeasList(QListWidget):
     def ideas(self) -> list[Idea]:
         """Every idea shown, top to bottom."""
         return list(self._ideas)
+
+    def selected_rows(self) -> list[int]:
+        """The selected rows, top to bottom."""
+        return sorted(index.row() for index in self.selectedIndexes())
+
+    # -- playing ------------------------------------------------------------------------------
+
+    def set_playing(self, idea: Idea | None) -> None:
+        """Show ■ on the row of ``idea`` (the one the player plays), or on none."""
+        if idea is not self._playing:
+            self._playing = idea
+            self.viewport().update()
+
+    def playing_row(self) -> int:
+        """The row whose idea plays (-1 for none)."""
+        return next((row for row, idea in enumerate(self._ideas) if idea is self._playing), -1)
+
+    def play_or_stop(self, row: int) -> None:
+        """What a click on the row's button does: stop when its idea plays, else play it."""
+        if row == self.playing_row():
+            self.stopRequested.emit()
+        elif 0 <= row < len(self._ideas):
+            self.playRequested.emit(row)
+
+    def play_button_center(self, row: int) -> QPoint:
+        """The centre of row ``row``'s ▶ button on the viewport (for tests and automation)."""
+        return IdeaDelegate.button_rect(self.visualItemRect(self.item(row))).center()
+
+    def row_center(self, row: int) -> QPoint:
+        """Where row ``row`` is on the viewport (for tests and automation)."""
+        return self.visualItemRect(self.item(row)).center()
+
+    # -- dragging out -------------------------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        """What a drag carries: file URLs and the MIDI bytes."""
+        return ["text/uri-list", MIDI_MIME]
+
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
+        """The dragged ideas as ``.mid`` files written to a fresh temporary folder (URLs, one
+        per idea, named by ``idea_file_name``) and the first one's bytes as ``audio/midi``.
+
+        The files stay after the drop: a DAW may refer to them rather than copy them.
+        """
+        data = QMimeData()
+        ideas = [self._ideas[row] for row in sorted(self.row(item) for item in items)
+                 if 0 <= row < len(self._ideas)]  # fmt: skip
+        if not ideas:
+            return data
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="drag-", dir=self._drag_folder()))
+            paths = []
+            for idea in ideas:
+                path = folder / idea_file_name(idea)
+                write_midi(idea.song, path)
+                paths.append(path)
+        except (OSError, StudioError) as error:  # no file then, but the drag still names them
+            _log.warning("cannot write the dragged ideas: %s", error)
+            data.setText("\n".join(idea.title for idea in ideas))
+            return data
+        data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+        data.setData(MIDI_MIME, paths[0].read_bytes())
+        return data
+
+    def _drag_folder(self) -> Path:
+        if self._drag_root is None or not self._drag_root.is_dir():
+            self._drag_root = Path(tempfile.mkdtemp(prefix="motif-ideas-"))
+        return self._drag_root
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        """Drag as a copy only: a drop never takes an idea out of the list."""
+        super().startDrag(Qt.DropAction.CopyAction)
 
     # -- input --------------------------------------------------------------------------------
 
@@ -175,25 +299,25 @@ class IdeasList(QListWidget):
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter opens the current idea, Space or P plays it; other keys move as usual."""
+        """Enter opens the current idea, Space or P plays (or stops) it; other keys move as
+        usual."""
         plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
                                       Qt.KeyboardModifier.KeypadModifier)  # fmt: skip
         if plain and event.key() in _OPEN_KEYS and self.currentRow() >= 0:
             self._emit_current(self.openRequested)
         elif plain and event.key() in _PLAY_KEYS and self.currentRow() >= 0:
-            self._emit_current(self.playRequested)
+            self.play_or_stop(self.currentRow())
         else:
             super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        """A double-click on a row opens its idea."""
-        item = self.itemAt(event.position().toPoint())
+        """A double-click on a row opens its idea (on its ▶ it only plays, once)."""
+        point = event.position().toPoint()
+        item = self.itemAt(point)
         row = self.row(item) if item is not None else -1
+        on_button = item is not None and IdeaDelegate.button_rect(
+            self.visualItemRect(item)).contains(point)  # fmt: skip
         super().mouseDoubleClickEvent(event)
-        if 0 <= row < len(self._ideas):
-            self.setCurrentRow(row)
+        if 0 <= row < len(self._ideas) and not on_button:
+            self.setCurrentRow(row, _ONLY)
             self.openRequested.emit(row)
-
-    def row_center(self, row: int) -> QPoint:
-        """Where row ``row`` is on the viewport (for tests and automation)."""
-        return self.visualItemRect(self.item(row)).center()

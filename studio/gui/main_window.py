@@ -17,22 +17,26 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
-    QToolButton,
     QWidget,
 )
 
 from studio.core.errors import StudioError
 from studio.core.midi_read import read_song
 from studio.core.music import Song
+from studio.core.song_settings import SongSettings, settings_of, with_settings
 from studio.core.theory import Key
+from studio.gui import edit_commands as edits
 from studio.gui.autosave import Autosaver, RecoveryItem, pending_recovery
+from studio.gui.edit_commands import RollState
 from studio.gui.generate_panel import GeneratePanel
-from studio.gui.ideas import IdeasList
+from studio.gui.ideas import Idea, IdeasList, with_idea_track
 from studio.gui.menus import build_menus, may_discard, save_as_dialog
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.playback import QtPlayback
+from studio.gui.recent_files import add_recent_file
+from studio.gui.status_bar import WorkStatus
+from studio.gui.track_selector import TrackSelector
 from studio.gui.transport import TransportBar
 from studio.gui.worker import WorkerClient
 from studio.settings import load_settings
@@ -44,6 +48,7 @@ WORK_TEXT = {
     "continue": "continuing the melody…",
     "regenerate": "generating the selected bars…",
     "render_wav": "rendering WAV…",
+    "morph": "morphing…",
 }
 
 
@@ -62,10 +67,14 @@ class MainWindow(QMainWindow):
         self._playhead = 0.0
         self._first_song_pending = path is None
         self._requests: dict[int, str] = {}
+        self._regenerated_bars: list[int] = []
         self._build_panes()
         self._build_status_bar()
         build_menus(self)
         self.generate_action = self.findChild(QAction, "actionGenerate")
+        self.morph_action = self.findChild(QAction, "actionMorph")
+        self._playing_idea: Idea | None = None  # the idea the player plays (its row shows ■)
+        self._morph_ends: tuple[Idea, ...] = ()  # the two ideas of the latest morph request
         self._connect()
         self._restore_layout()
         self.piano_roll.set_song(Song(), key=None)
@@ -85,6 +94,8 @@ class MainWindow(QMainWindow):
         top.setObjectName("transportToolBar")
         top.setMovable(False)
         top.addWidget(self.transport)
+        self.track_selector = TrackSelector(self.piano_roll, self)  # for multi-track files
+        self.track_selector.place_in(top)
         self.generate_panel = GeneratePanel(self)
         self.ideas = IdeasList(self)
         self._dock("Generate", "generateDock", self.generate_panel)
@@ -103,29 +114,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.work_label = QLabel("loading model…")
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
-        self.progress.setTextVisible(False)
-        self.progress.hide()
-        self.cancel_button = QToolButton()
-        self.cancel_button.setObjectName("cancelButton")
-        self.cancel_button.setText("✕")
-        self.cancel_button.setToolTip("Cancel what the worker is doing")
-        self.cancel_button.clicked.connect(self.worker.cancel_all)
-        self.cancel_button.hide()
-        # Esc cancels the worker's jobs only while there are some: otherwise Esc stays the
-        # editor's (cancel a drag, clear the selection).
-        self.cancel_action = QAction("Cancel", self, objectName="actionCancel")
-        self.cancel_action.setShortcut(Qt.Key.Key_Escape)
-        self.cancel_action.setEnabled(False)
-        self.cancel_action.triggered.connect(self.worker.cancel_all)
-        self.worker.busyChanged.connect(self.cancel_action.setEnabled)
-        self.addAction(self.cancel_action)
+        self.work_status = WorkStatus(self.worker.cancel_all)
+        self.addAction(self.work_status.cancel_action)  # Esc, while there is work to cancel
         self.audio_label = QLabel(self._audio_text())
-        bar.addWidget(self.work_label)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.work_status)
         bar.addPermanentWidget(self.audio_label)
         bar.addPermanentWidget(QLabel("Space play · D draw · S select · E erase · Alt no snap"))
 
@@ -146,8 +138,16 @@ class MainWindow(QMainWindow):
         self.worker.busyChanged.connect(self.generate_panel.set_busy)
         self.ideas.openRequested.connect(self.open_idea)
         self.ideas.playRequested.connect(self.play_idea)
+        self.ideas.stopRequested.connect(self.playback.stop)
+        self.ideas.addTrackRequested.connect(self.add_idea_as_track)
+        self.ideas.itemSelectionChanged.connect(self._update_morph_action)
+        self.ideas.addAction(self.morph_action)  # in the ideas' context menu too
+        self.playback.stateChanged.connect(self._show_idea_playing)
+        self.piano_roll.songChanged.connect(lambda _song: self._forget_idea_playing())
         self.piano_roll.songChanged.connect(self._song_changed)
-        self.piano_roll.auditionRequested.connect(self.playback.audition)
+        self._settings_texts: tuple[str, ...] | None = None  # see _show_song_settings
+        self.piano_roll.songChanged.connect(self._show_song_settings)
+        self.piano_roll.auditionRequested.connect(self._audition)
         self.piano_roll.seekRequested.connect(self._seek)
         self.piano_roll.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.transport.playToggled.connect(self.toggle_play)
@@ -156,6 +156,12 @@ class MainWindow(QMainWindow):
         self.transport.set_audio_available(self.playback.available, self.playback.reason)
         self.playback.positionChanged.connect(self._position)
         self.playback.stateChanged.connect(lambda s: self.transport.show_playing(s.playing))
+        # Loop region, snap and follow-playhead (the roll's view state, not undo steps).
+        self.piano_roll.loopChanged.connect(self._loop_changed)
+        self.transport.loopToggled.connect(lambda _on: self._apply_loop())
+        self.transport.snapChosen.connect(self.piano_roll.set_snap)
+        self.transport.show_snap(self.piano_roll.snap())
+        self.piano_roll.set_follow_playhead(True)  # DAWs follow the playhead while playing
 
     # -- the contract -------------------------------------------------------------------------
 
@@ -173,9 +179,10 @@ class MainWindow(QMainWindow):
             return False
         self.path = Path(path)
         self._first_song_pending = False
-        self.piano_roll.set_song(song)
+        self.piano_roll.set_song(song)  # its generation settings: _show_song_settings
         self.piano_roll.undo_stack.setClean()
         self._update_title()
+        add_recent_file(path)
         return True
 
     def export_midi(self, path: str | os.PathLike) -> bool:
@@ -183,7 +190,7 @@ class MainWindow(QMainWindow):
         from studio.core.midi_write import write_midi
 
         try:
-            write_midi(self.piano_roll.song(), path)
+            write_midi(self._song_to_save(), path)
         except (StudioError, OSError) as error:
             self._error("Cannot export MIDI", str(error))
             return False
@@ -212,8 +219,38 @@ class MainWindow(QMainWindow):
             self.piano_roll.undo_stack.setClean()
             self.autosaver.clear()
             self._update_title()
+            add_recent_file(self.path)
             return True
         return False
+
+    # -- generation settings in the file ------------------------------------------------------
+
+    def _song_to_save(self) -> Song:
+        """The edited song carrying the settings it was generated with and the key and chords
+        the editor shows (a text event in the file: ``studio.core.song_settings``)."""
+        song, key = self.piano_roll.song(), self.piano_roll.key()
+        settings = settings_of(song) or SongSettings()
+        shown = SongSettings(key.name if key is not None else None, self.piano_roll.chords(),
+                             settings.seed, settings.tempo, settings.bars)  # fmt: skip
+        return with_settings(song, shown)
+
+    def _show_song_settings(self, song: Song) -> None:
+        """Show the key and chords of a song that carries generation settings (a reopened
+        idea; undo or redo of Open idea). Edits keep the song's texts, so they change nothing."""
+        if song.text_events is self._settings_texts:
+            return
+        self._settings_texts = song.text_events
+        settings = settings_of(song)
+        if settings is not None:
+            self.piano_roll.set_key(settings.parsed_key())
+            self.piano_roll.set_chords(settings.chords)
+
+    @staticmethod
+    def _idea_song(idea) -> Song:
+        """An idea's song carrying its generation settings (so Save keeps them)."""
+        settings = SongSettings(idea.key_name, tuple(idea.chords), idea.seed, idea.song.tempo,
+                                idea.bars)  # fmt: skip
+        return with_settings(idea.song, settings)
 
     # -- recovery -----------------------------------------------------------------------------
 
@@ -248,28 +285,61 @@ class MainWindow(QMainWindow):
 
     def toggle_play(self) -> None:
         """Space: play the editor's song from the playhead, or stop."""
+        self._forget_idea_playing()
         self.playback.load(self.piano_roll.song())
+        self._apply_loop()  # an idea's preview played without it
         self.playback.toggle(self._playhead)
 
     def open_idea(self, row: int) -> None:
         """Put an idea in the editor as one undoable step."""
         idea = self.ideas.idea(row)
-        self.piano_roll.replace_song(idea.song, f"Open {idea.title}")
+        self.piano_roll.replace_song(self._idea_song(idea), f"Open {idea.title}")
 
     def play_idea(self, row: int) -> None:
         """Hear an idea at once; the editor's song is not touched."""
         self.playback.load(self.ideas.idea(row).song)
+        self.playback.clear_loop()  # the editor's loop region is not the idea's
         self.playback.play_from(0.0)
+        self._playing_idea = self.ideas.idea(row)
+        self.ideas.set_playing(self._playing_idea if self.playback.available else None)
+
+    def add_idea_as_track(self, row: int) -> None:
+        """Add an idea's melody to the editor's song as a new track ("Idea 2", a program of its
+        own), one undoable step; the new track becomes the edited one (the others show as ghost
+        notes), so it can be shaped to fit at once."""
+        idea = self.ideas.idea(row)
+        song, index = with_idea_track(self.piano_roll.song(), idea)
+        self.piano_roll.push_edit(f"Add {idea.name} as a track", RollState(song, index))
+
+    def morph_ideas(self) -> int | None:
+        """Morph the two selected ideas in the worker (Generate ▸ Morph Two Ideas): as many
+        in-betweens as the panel's variations fill the ideas list, between the two ends.
+        Returns the request id; None unless the model is ready and exactly two are selected."""
+        rows = self.ideas.selected_rows()
+        if len(rows) != 2 or not self.model_ready:
+            return None
+        self._morph_ends = tuple(self.ideas.idea(row) for row in rows)
+        start, end = self._morph_ends
+        count = self.generate_panel.variations_spin.value()
+        return self._submit("morph", {"start": start.melody, "end": end.melody, "count": count})
+
+    def _update_morph_action(self) -> None:
+        self.morph_action.setEnabled(self.model_ready and len(self.ideas.selected_rows()) == 2)
+
+    def _show_idea_playing(self, state) -> None:
+        self.ideas.set_playing(self._playing_idea if state.playing else None)
+
+    def _forget_idea_playing(self) -> None:
+        """The player has the editor's song now (Space, or an edit): no idea plays."""
+        self._playing_idea = None
+        self.ideas.set_playing(None)
 
     # -- worker -------------------------------------------------------------------------------
 
     def _submit(self, kind: str, payload: object) -> int:
         request_id = self.worker.submit(kind, payload)
         self._requests[request_id] = kind
-        self.work_label.setText(WORK_TEXT.get(kind, f"{kind}…"))
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.cancel_button.show()
+        self.work_status.started(WORK_TEXT.get(kind, f"{kind}…"))
         return request_id
 
     def _submit_generate(self, request: dict) -> None:
@@ -277,9 +347,7 @@ class MainWindow(QMainWindow):
 
     def _melody_notes(self) -> tuple:
         """The notes of the edited track (the primer of Continue, the melody of Regenerate)."""
-        song = self.piano_roll.song()
-        tracks = [t for t in song.tracks if not t.is_drum and t.notes]
-        return tracks[0].notes if tracks else ()
+        return self.piano_roll.roll_state().notes
 
     def _submit_continue(self, request: dict) -> None:
         primer = self._melody_notes()
@@ -294,13 +362,17 @@ class MainWindow(QMainWindow):
             self._error("No bars selected", "Select notes in the bars to generate anew.")
             return
         melody = self._melody_notes()
+        self._regenerated_bars = bars
         self._submit("regenerate", {**request, "melody": melody, "bars": bars})
 
     def _model_ready(self) -> None:
         self.generate_action.setEnabled(True)
+        for name in ("actionContinue", "actionRegenerate"):
+            self.findChild(QAction, name).setEnabled(True)
+        self._update_morph_action()
         self.generate_panel.set_model_ready(True)
         self.transport.set_model_state("model ready", True)
-        self.work_label.setText("ready")
+        self.work_status.say("ready")
         self.modelReady.emit()
         if self._first_song_pending:  # something alive on the first start: ideas to play
             request = self.generate_panel.request()
@@ -310,12 +382,11 @@ class MainWindow(QMainWindow):
     def _model_failed(self, message: str) -> None:
         self.generate_panel.set_model_ready(False, f"generation is off: {message}")
         self.transport.set_model_state("no model", False)
-        self.work_label.setText(f"generation is off: {message}")
+        self.work_status.say(f"generation is off: {message}")
 
     def _progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id in self._requests and total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
+        if request_id in self._requests:
+            self.work_status.progressed(done, total)
 
     def _finished(self, request_id: int, result: object) -> None:
         kind = self._requests.pop(request_id, None)
@@ -325,7 +396,8 @@ class MainWindow(QMainWindow):
             self.ideas.set_ideas(result)
             self.ideas.setCurrentRow(0)
             idea = result[0]
-            self.piano_roll.set_song(idea.song, key=Key.parse(idea.key_name), chords=idea.chords)
+            self.piano_roll.set_song(self._idea_song(idea), key=Key.parse(idea.key_name),
+                                     chords=idea.chords)  # fmt: skip
             self.piano_roll.undo_stack.setClean()
             self._update_title()
         elif kind == "generate":
@@ -335,10 +407,22 @@ class MainWindow(QMainWindow):
             self.ideas.set_ideas(result)
             self.ideasReady.emit()
             self.open_idea(0)
-        elif kind == "regenerate":
-            self.piano_roll.replace_song(result.song, f"Regenerate bars of {result.title}")
+        elif kind == "regenerate":  # new notes for the edited track; the other tracks stay
+            self._apply_regenerated(result)
         elif kind == "render_wav":
             self.statusBar().showMessage(f"exported {result}", 5000)
+        elif kind == "morph":  # the in-betweens between their two ends
+            self.ideas.set_ideas([self._morph_ends[0], *result, self._morph_ends[-1]])
+            self.ideasReady.emit()
+
+    def _apply_regenerated(self, idea) -> None:
+        """Put a regenerated melody in the edited track as one undoable step, with the notes of
+        the regenerated bars selected (so Regenerate again redoes the same bars)."""
+        bars, notes = set(self._regenerated_bars), idea.notes
+        chosen = [i for i, note in enumerate(notes) if int(note.start // 4.0) in bars]  # 4/4 bars
+        after = edits.with_notes(self.piano_roll.roll_state(), notes, chosen)
+        count = len(bars)
+        self.piano_roll.push_edit(f"Regenerate {count} bar{'s' * (count != 1)}", after)
 
     def _failed(self, request_id: int, message: str) -> None:
         kind = self._requests.pop(request_id, None)
@@ -348,9 +432,7 @@ class MainWindow(QMainWindow):
 
     def _work_done(self) -> None:
         if not self._requests:
-            self.progress.hide()
-            self.cancel_button.hide()
-            self.work_label.setText("ready" if self.model_ready else "loading model…")
+            self.work_status.idle("ready" if self.model_ready else "loading model…")
 
     # -- editor and playback ---------------------------------------------------------------------
 
@@ -360,6 +442,20 @@ class MainWindow(QMainWindow):
         self.transport.show_song_facts(song.tempo, str(song.time_signature), key_text)
         self.playback.load(song)
         self._update_title()
+
+    def _loop_changed(self, region: tuple[float, float] | None) -> None:
+        self.transport.set_loop_region(region is not None)  # a new region turns looping on
+        self._apply_loop()
+
+    def _apply_loop(self) -> None:
+        """Hand the roll's loop region to the player while looping is on."""
+        region = self.piano_roll.loop()
+        on = region is not None and self.transport.loop_on()
+        self.piano_roll.set_loop_active(on)
+        if on:
+            self.playback.set_loop(*region)
+        else:
+            self.playback.clear_loop()
 
     def _seek(self, beats: float) -> None:
         self._playhead = beats
@@ -391,8 +487,24 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1600, 1000)
+        self._default_layout = self.saveState()  # what View → Reset Layout goes back to
         if state is not None:
             self.restoreState(state)
+        follow = self.findChild(QAction, "actionFollowPlayhead")
+        if follow is not None:  # the View toggle, kept in the settings, has the last word
+            self.piano_roll.set_follow_playhead(follow.isChecked())
+
+    def reset_layout(self) -> None:
+        """View → Reset Layout: the docks back where a first start puts them, shown."""
+        self.restoreState(self._default_layout)
+        for dock in self.findChildren(QDockWidget):
+            dock.show()
+
+    def _audition(self, pitch: int) -> None:
+        """Sound a drawn or re-pitched note, unless View → Hear Notes While Editing is off."""
+        toggle = self.findChild(QAction, "actionAuditionNotes")
+        if toggle is None or toggle.isChecked():
+            self.playback.audition(pitch)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes, keep the layout, stop the worker and the player."""

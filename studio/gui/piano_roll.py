@@ -2,7 +2,8 @@
 
 ``PianoRoll`` shows a keyboard, a ruler (with a chord lane when given chords), the grid, the
 edited track's notes coloured by velocity, the other tracks' notes in grey and the playhead, all
-painted in its viewport by ``roll_painter.paint_roll`` where ``roll_geometry`` places it. Every
+painted in its viewport by ``roll_painter.paint_roll`` where ``roll_geometry`` places it; the
+velocity lane (``velocity_lane``) sits in a strip kept free under the viewport. Every
 edit is one ``SongCommand`` on ``undo_stack`` (``edit_commands``); a drag previews its change and
 pushes it on release. Times are in **beats**; pitches are MIDI note numbers.
 
@@ -29,6 +30,7 @@ from studio.gui import roll_geometry as rg
 from studio.gui.edit_commands import RollState, SongCommand, count_name
 from studio.gui.roll_input import RollInput
 from studio.gui.roll_painter import Colours, paint_roll
+from studio.gui.velocity_lane import LANE_HEIGHT, VelocityLane
 
 TOOLS = ("draw", "select", "erase")
 
@@ -41,12 +43,14 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         auditionRequested(int): a pitch to sound (keyboard click, drawn or re-pitched note).
         seekRequested(float): a click on the ruler, in beats.
         selectionChanged(): the selected notes changed.
+        loopChanged(object): the loop region changed: a (start, end) tuple in beats, or None.
     """
 
     songChanged = Signal(object)
     auditionRequested = Signal(int)
     seekRequested = Signal(float)
     selectionChanged = Signal()
+    loopChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +66,8 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         self.viewport().setMouseTracking(True)
         self.viewport().setAutoFillBackground(False)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._velocity_lane = VelocityLane(self)  # in a strip kept free under the viewport
+        self.setViewportMargins(0, 0, 0, LANE_HEIGHT)
         self._centre_pitch(66)
 
     # ------------------------------------------------------------------ the song and its state
@@ -78,13 +84,14 @@ class PianoRoll(RollInput, QAbstractScrollArea):
 
         ``track_index`` defaults to the first non-drum track with notes (without one, the
         first drawn note makes a new melody track); ``key`` shades the rows outside it and is
-        the key of key lock; ``chords`` are labels shown one per bar.
+        the key of key lock; ``chords`` are labels shown one per bar. The loop region goes.
         """
         index = edits.default_track_index(song) if track_index is None else track_index
         if not 0 <= index <= len(song.tracks):
             raise IndexError(f"track {index} is not in a song of {len(song.tracks)} tracks")
         self._cancel_gesture()
         self.undo_stack.clear()
+        self.clear_loop()
         self._scene.key, self._reach = key, 0.0
         self.set_chords(chords)
         self._show(RollState(song, index))
@@ -113,12 +120,33 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         self._scene.key = key
         self.viewport().update()
 
+    def key(self) -> Key | None:
+        """The key shown, or None (Transpose… can stay in it)."""
+        return self._scene.key
+
     def set_chords(self, chords: Sequence[str]) -> None:
         """Chord labels, one per bar from bar 1 ("" leaves a bar empty); () hides the lane."""
         self._scene.chords = tuple(chords)
         self._geo.header = rg.RULER_HEIGHT + (rg.CHORD_LANE_HEIGHT if chords else 0)
         self._update_scrollbars()
         self.viewport().update()
+
+    def chords(self) -> tuple[str, ...]:
+        """The chord labels shown, one per bar from bar 1; () when the lane is hidden."""
+        return self._scene.chords
+
+    def set_track(self, index: int) -> None:
+        """Edit track ``index`` of the song; the others become ghost notes.
+
+        Not an undo step: each step keeps the track it edited, so undo goes back to it.
+        """
+        if not 0 <= index <= len(self._state.song.tracks):
+            raise IndexError(f"track {index} is not in a song of {len(self._state.song.tracks)}")
+        if index != self._state.track_index:
+            self._show(replace(self._state, track_index=index, selection=()))
+            pitches = self._state.track.pitch_range
+            if pitches:
+                self.ensure_visible(self._state.notes[0].start, (pitches[0] + pitches[1]) // 2)
 
     def _show(self, state: RollState) -> None:
         """Make ``state`` current (the undo commands call this) and say so."""
@@ -127,7 +155,8 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         old, self._state, scene = self._state, state, self._scene
         if state.notes is not old.notes or state.track_index != old.track_index:
             scene.index = rg.NoteIndex(state.notes)
-        if state.song is not old.song:  # the other tracks are ghost notes; reuse their indexes
+        if state.song is not old.song or state.track_index != old.track_index:
+            # the other tracks are ghost notes; reuse their indexes
             known = {id(index.notes): index for index in scene.ghosts}
             tracks = enumerate(state.song.tracks)
             others = [t.notes for i, t in tracks if i != state.track_index and not t.is_drum]
@@ -297,12 +326,14 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         self._geo.scroll_x = self.horizontalScrollBar().value()
         self._geo.scroll_y = self.verticalScrollBar().value()
         self.viewport().update()
+        self._velocity_lane.update()  # it shares the grid's x
 
     def resizeEvent(self, event) -> None:
         """Keep the pitch in the middle of the grid in the middle."""
         middle = self._geo.scroll_y + self._geo.grid_h / 2
         self._update_scrollbars()
         self.verticalScrollBar().setValue(int(middle - self._geo.grid_h / 2))
+        self._place_velocity_lane()
         super().resizeEvent(event)
 
     def changeEvent(self, event) -> None:
@@ -310,6 +341,27 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         if event.type() == event.Type.PaletteChange:
             self._colours = Colours(self.palette())
         super().changeEvent(event)
+
+    # ------------------------------------------------------------------------ velocity lane
+
+    def velocity_lane(self) -> VelocityLane:
+        """The velocity lane under the grid (objectName ``velocityLane``)."""
+        return self._velocity_lane
+
+    def set_velocity_lane_visible(self, on: bool) -> None:
+        """Show or hide the velocity lane; hidden, the grid takes its height."""
+        self._velocity_lane.setVisible(bool(on))
+        self.setViewportMargins(0, 0, 0, LANE_HEIGHT if on else 0)
+        self._place_velocity_lane()
+
+    def velocity_lane_visible(self) -> bool:
+        """Whether the velocity lane is shown."""
+        return not self._velocity_lane.isHidden()
+
+    def _place_velocity_lane(self) -> None:
+        """Put the lane in the strip under the viewport, as wide as it (the same x)."""
+        area = self.viewport().geometry()
+        self._velocity_lane.setGeometry(area.left(), area.bottom() + 1, area.width(), LANE_HEIGHT)
 
     # ---------------------------------------------------------------------------- playhead
 
@@ -320,7 +372,8 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         if scene.playhead * g.px_per_beat > self.horizontalScrollBar().maximum() + g.grid_w:
             self._update_scrollbars()  # the grid grows to hold the playhead
         x = g.beat_to_x(scene.playhead)
-        if self._follow and self._gesture is None and not g.left <= x <= g.width - 16:
+        moved = scene.playhead != old  # not a repeat of the same position (after an edit)
+        if self._follow and moved and self._gesture is None and not g.left <= x <= g.width - 16:
             self.horizontalScrollBar().setValue(int(scene.playhead * g.px_per_beat - 16))
             return
         for beat in (old, scene.playhead):
@@ -331,8 +384,46 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         return self._scene.playhead
 
     def set_follow_playhead(self, on: bool) -> None:
-        """When on, the view pages along when the playhead leaves it."""
+        """When on, the view pages along when the playhead moves out of it (while playing;
+        the window turns it on, as DAWs do)."""
         self._follow = bool(on)
+
+    def follow_playhead(self) -> bool:
+        """Whether the view follows the playhead."""
+        return self._follow
+
+    # ------------------------------------------------------------------------- loop region
+
+    def set_loop(self, start_beats: float, end_beats: float) -> None:
+        """Set the loop region (beats, ends in either order, clamped at 0): view state, not an
+        undo step. Emits ``loopChanged`` when it changes.
+
+        Raises:
+            ValueError: the region is empty.
+        """
+        start, end = sorted((max(0.0, float(start_beats)), max(0.0, float(end_beats))))
+        if end <= start:
+            raise ValueError(f"a loop region needs start < end, not {start_beats}–{end_beats}")
+        self._change_loop((start, end))
+
+    def clear_loop(self) -> None:
+        """Remove the loop region (double-click on the band, "Clear loop")."""
+        self._change_loop(None)
+
+    def loop(self) -> tuple[float, float] | None:
+        """The loop region (start, end) in beats, or None."""
+        return self._scene.loop
+
+    def set_loop_active(self, on: bool) -> None:
+        """Show the loop region as on (orange, the grid tinted) or off (grey)."""
+        self._scene.loop_active = bool(on)
+        self.viewport().update()
+
+    def _change_loop(self, region: tuple[float, float] | None) -> None:
+        if region != self._scene.loop:
+            self._scene.loop = region
+            self.viewport().update()
+            self.loopChanged.emit(region)
 
     def paintEvent(self, event) -> None:
         """Paint the visible part of the roll."""

@@ -4,6 +4,8 @@ The player stays Qt-free and calls its listeners on a thread of its own; this ad
 only emits a signal, which Qt queues to the GUI thread (as Frescobaldi's ``qmidi`` wraps its
 pure-Python player). A 30 fps timer reads the position while playing, for a smooth playhead.
 Without an audio device the adapter still exists: ``available`` is false and ``reason`` says why.
+The loop region goes to the player's own ``set_loop``; a player without one (a MIDI port) is
+sent back to the loop start by the position timer instead, a frame late at most.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class QtPlayback(QObject):
         self.player = player if player is not None else self._open_player()
         self._started_at = 0.0
         self._song: Song | None = None
+        self._loop: tuple[float, float] | None = None  # beats
+        self._last_beats = 0.0  # the position at the last frame (the emulated loop)
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._tick)
@@ -81,7 +85,7 @@ class QtPlayback(QObject):
         """Play from ``beats``; ``stop`` later returns there (as in most DAWs)."""
         if not self.available:
             return
-        self._started_at = beats
+        self._started_at = self._last_beats = beats
         self.player.seek(beats=beats)
         self.player.play()
 
@@ -99,6 +103,23 @@ class QtPlayback(QObject):
         self.player.pause()
         self.player.seek(beats=self._started_at)
         self.positionChanged.emit(self._started_at)
+
+    def set_loop(self, start_beats: float, end_beats: float) -> None:
+        """Loop from ``end_beats`` back to ``start_beats`` while playing; a position after the
+        loop plays on to the end."""
+        self._loop = (float(start_beats), float(end_beats))
+        if self.player is not None and hasattr(self.player, "set_loop"):
+            self.player.set_loop(*self._loop)
+
+    def clear_loop(self) -> None:
+        """Play on through the loop end."""
+        self._loop = None
+        if self.player is not None and hasattr(self.player, "clear_loop"):
+            self.player.clear_loop()
+
+    def loop(self) -> tuple[float, float] | None:
+        """The loop region in beats, or None."""
+        return self._loop
 
     def audition(self, pitch: int) -> None:
         """Sound one note at once (a click on the keyboard, a drawn note)."""
@@ -120,8 +141,16 @@ class QtPlayback(QObject):
             self._timer.start()
         else:
             self._timer.stop()
+        self._last_beats = state.position_beats
         self.positionChanged.emit(state.position_beats)
 
     def _tick(self) -> None:
-        if self.player is not None:
-            self.positionChanged.emit(self.player.position_beats)
+        if self.player is None:
+            return
+        beats, loop = self.player.position_beats, self._loop
+        emulate = loop is not None and not hasattr(self.player, "set_loop")
+        if emulate and self._last_beats < loop[1] <= beats and self.player.is_playing:
+            self.player.seek(beats=loop[0])
+            beats = loop[0]
+        self._last_beats = beats
+        self.positionChanged.emit(beats)

@@ -199,6 +199,17 @@ class RollScene:
     beats_per_bar: float = 4.0
     playhead: float = 0.0
     selected_bars: list[int] = field(default_factory=list)
+    loop: tuple[float, float] | None = None  # the loop region (start, end) in beats
+    loop_active: bool = True  # looping is on: the band is orange, else grey
+
+
+def loop_grid(px_per_beat: float, snap: float | None, beats_per_bar: float) -> float:
+    """The grid (beats) loop edges snap to: the snap, else beats, else bars (or several) —
+    the finest of them whose lines are at least 6 px apart, as the grid paints them."""
+    for step in (snap, 1.0, beats_per_bar):
+        if step and step * px_per_beat >= 6:
+            return step
+    return line_step(px_per_beat, beats_per_bar, 6)
 
 
 def note_rect(g: RollGeometry, note: Note) -> QRectF:

@@ -2,7 +2,9 @@
 
 ``RollInput`` holds ``PianoRoll``'s event handlers (``piano_roll`` mixes it in). A press starts
 a ``_Gesture``: an edit (draw, move, resize or erase, as an ``edit_commands.Drag``), a rubber
-band, a seek on the ruler, or nothing. While the mouse moves the gesture previews its change in
+band, a ruler press ("seek": a click seeks, a drag sets the loop region, from a loop edge when
+pressed on one), or nothing. A double-click on the loop band (or the ruler's context menu)
+clears the loop. While the mouse moves the gesture previews its change in
 the ``RollScene``; the release pushes it as one undo step, and Esc (or an undo in the middle)
 drops it. Keys: D/S/E tools, Delete, Ctrl+A, arrows nudge (Shift+Up/Down: octave), Q quantize,
 Esc; the wheel scrolls (Shift: sideways) and zooms at the cursor with Ctrl. Alt bypasses the snap.
@@ -15,12 +17,13 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from studio.core.music import Note
 from studio.core.theory import Key
 from studio.gui import edit_commands as edits
 from studio.gui import roll_geometry as rg
-from studio.gui.edit_commands import Drag, RollState, count_name
+from studio.gui.edit_commands import CopyDrag, Drag, RollState, count_name
 
 TOOL_KEYS = {Qt.Key.Key_D: "draw", Qt.Key.Key_S: "select", Qt.Key.Key_E: "erase"}
 MOD = Qt.KeyboardModifier
@@ -45,6 +48,8 @@ class _Gesture:
     base: frozenset[int] = frozenset()  # a rubber band adds to this selection
     active: bool = False  # moved past the drag threshold
     reselect: int = -1  # a click (no drag) on this selected note selects it alone
+    loop_before: tuple[float, float] | None = None  # a ruler press: the loop at the press
+    loop_anchor: float | None = None  # a ruler press on a loop edge: the other edge, beats
 
 
 class RollInput:
@@ -52,8 +57,9 @@ class RollInput:
 
     They work on the roll's ``_geo``, ``_scene``, ``_state``, ``_tool``, ``_key_lock``,
     ``_length`` and ``_velocity`` (declared below, set by ``PianoRoll``) through its
-    ``_set_selection``, ``_push`` and ``_zoom``, and emit its ``seekRequested`` and
-    ``auditionRequested``. ``_gesture`` is the mouse gesture in progress, or None.
+    ``_set_selection``, ``_push``, ``_zoom``, ``set_loop`` and ``clear_loop``, and emit its
+    ``seekRequested`` and ``auditionRequested``. ``_gesture`` is the mouse gesture in progress,
+    or None.
     """
 
     _geo: rg.RollGeometry
@@ -84,8 +90,12 @@ class RollInput:
         state = replace(self._state, selection=tuple(sorted(scene.selection)))
         if pos.y() < g.header or pos.x() < g.left:
             if left and pos.x() >= g.left:
-                self._gesture = replace(gesture, kind="seek")
-                self.seekRequested.emit(max(0.0, g.x_to_beat(pos.x())))
+                anchor = self._loop_edge_at(pos.x())
+                self._gesture = replace(
+                    gesture, kind="seek", loop_before=scene.loop, loop_anchor=anchor
+                )
+            elif button == Qt.MouseButton.RightButton and pos.x() >= g.left:
+                self._ruler_menu(event.globalPosition().toPoint())
             elif left and pos.y() >= g.header:
                 self.auditionRequested.emit(g.y_to_pitch(pos.y()))
             return
@@ -114,10 +124,18 @@ class RollInput:
         self.viewport().update()
 
     def _press_note(self, gesture, state, index: int, on_edge: bool, modifiers) -> None:
-        """A press on a note: select it (Shift extends, Ctrl toggles), then move or resize."""
+        """A press on a note: select it (Shift extends, Ctrl toggles), then move or resize.
+
+        Ctrl on a note's body makes the drag a copy (``CopyDrag``): the selection's copies go
+        where it is dropped and the originals stay. A Ctrl-click without a drag still toggles:
+        on a selected note the toggle waits for the release, so that the note can be copied.
+        """
         selection = set(self._scene.selection)
+        copy = bool(modifiers & MOD.ControlModifier) and not on_edge
+        deselect = copy and index in selection
         if modifiers & MOD.ControlModifier:
-            selection ^= {index}
+            if not deselect:
+                selection ^= {index}
         elif modifiers & MOD.ShiftModifier:
             selection.add(index)
         elif index in selection:
@@ -127,8 +145,13 @@ class RollInput:
         self._set_selection(selection)
         if index in selection:
             gesture.kind, indices = "edit", tuple(sorted(selection))
-            kind = "resize" if on_edge else "move"
-            gesture.drag = Drag(kind, state, indices, index, key=self._lock_key())
+            if copy:
+                gesture.drag = CopyDrag("move", state, indices, index, key=self._lock_key(),
+                                        deselect=deselect)  # fmt: skip
+                self.viewport().setCursor(Qt.CursorShape.DragCopyCursor)
+            else:
+                kind = "resize" if on_edge else "move"
+                gesture.drag = Drag(kind, state, indices, index, key=self._lock_key())
 
     def mouseMoveEvent(self, event) -> None:
         """Drag: preview the gesture's change; without a press, show what a press would do."""
@@ -142,7 +165,7 @@ class RollInput:
             gesture.active = True
         drag = gesture.drag
         if gesture.kind == "seek":
-            self.seekRequested.emit(max(0.0, g.x_to_beat(pos.x())))
+            self._drag_loop(gesture, pos, event.modifiers())
         elif gesture.kind == "band":
             scene.band = QRectF(gesture.press, pos).normalized()
             self._set_selection(set(gesture.base) | rg.notes_in(g, scene, scene.band))
@@ -167,6 +190,9 @@ class RollInput:
         gesture = self._gesture
         if gesture is None or event.button() != gesture.button:
             return
+        if gesture.kind == "seek":
+            self._finish_ruler(gesture, event.position())
+            return
         self._cancel_gesture(restore=False)
         drag = gesture.drag
         result = drag.finish() if drag is not None else None
@@ -178,12 +204,16 @@ class RollInput:
             self._push(*result, gesture.before if drag.kind in ("draw", "erase") else None)
         elif not gesture.active and gesture.reselect >= 0:
             self._set_selection({gesture.reselect})
+        elif not gesture.active and isinstance(drag, CopyDrag) and drag.deselect:
+            self._set_selection(set(self._scene.selection) - {drag.anchor})  # Ctrl-click
 
     def _cancel_gesture(self, restore: bool = True) -> None:
         """Drop the gesture and its preview; ``restore`` the selection it started with."""
         gesture, scene = self._gesture, self._scene
         self._gesture = None
         scene.preview, scene.hidden, scene.drawn, scene.band = {}, set(), None, None
+        if gesture is not None and gesture.kind == "seek":
+            scene.loop = gesture.loop_before  # a ruler drag's region was a preview
         if gesture is not None and restore:
             self._set_selection(set(gesture.before))
         self.viewport().update()
@@ -194,8 +224,75 @@ class RollInput:
         if pos.x() >= g.left and pos.y() >= g.header:
             hit = rg.note_at(g, self._scene, pos.x(), pos.y())
             shape = CURSORS[self._tool if self._tool == "erase" or not hit else hit[1]]
+        elif pos.x() >= g.left and self._loop_edge_at(pos.x()) is not None:
+            shape = Qt.CursorShape.SizeHorCursor  # a loop edge in the ruler: drag to adjust
         if self.viewport().cursor().shape() != shape:
             self.viewport().setCursor(shape)
+
+    # -- the ruler: seek and loop region ----------------------------------------------------------
+
+    def _loop_edge_at(self, x: float) -> float | None:
+        """For a ruler press at viewport ``x`` on a loop edge: the other edge (beats), else None."""
+        loop, g = self._scene.loop, self._geo
+        if loop is None:
+            return None
+        near = [abs(g.beat_to_x(beat) - x) for beat in loop]
+        if min(near) > rg.EDGE_PX:
+            return None
+        return loop[1] if near[0] <= near[1] else loop[0]
+
+    def _loop_snap(self, beat: float, modifiers: Qt.KeyboardModifier) -> float:
+        """``beat`` on the nearest line of the loop grid (coarser when zoomed out); Alt: as is."""
+        beat = max(0.0, beat)
+        if modifiers & MOD.AltModifier:
+            return beat
+        scene = self._scene
+        step = rg.loop_grid(self._geo.px_per_beat, scene.snap, scene.beats_per_bar)
+        return round(beat / step) * step
+
+    def _drag_loop(self, gesture: _Gesture, pos: QPointF, modifiers) -> None:
+        """Preview the loop region from the press (or the fixed edge) to the cursor."""
+        g = self._geo
+        end = self._loop_snap(g.x_to_beat(pos.x()), modifiers)
+        start = gesture.loop_anchor
+        if start is None:
+            start = self._loop_snap(g.x_to_beat(gesture.press.x()), modifiers)
+        self._scene.loop = (min(start, end), max(start, end)) if start != end else None
+
+    def _finish_ruler(self, gesture: _Gesture, pos: QPointF) -> None:
+        """End a ruler press: a click seeks there; a drag sets its region as the loop."""
+        region = self._scene.loop
+        self._cancel_gesture(restore=False)  # puts the loop of the press back
+        if not gesture.active:
+            self.seekRequested.emit(max(0.0, self._geo.x_to_beat(pos.x())))
+        elif region is not None:
+            self.set_loop(*region)
+
+    def _ruler_menu(self, where) -> None:
+        """The ruler's context menu at global ``where``: Clear loop."""
+        menu = QMenu(self)
+        menu.setObjectName("rulerMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        clear = menu.addAction("Clear loop", self.clear_loop)
+        clear.setObjectName("actionClearLoop")
+        clear.setEnabled(self._scene.loop is not None)
+        menu.popup(where)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        """A double-click on the loop band in the ruler clears the loop."""
+        pos, g, loop = event.position(), self._geo, self._scene.loop
+        on_band = (
+            loop is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and pos.y() < g.header
+            and g.left <= pos.x()
+            and loop[0] <= g.x_to_beat(pos.x()) <= loop[1]
+        )
+        if on_band and self._gesture is None:
+            self.clear_loop()
+            event.accept()
+        else:
+            super().mouseDoubleClickEvent(event)
 
     def wheelEvent(self, event) -> None:
         """Wheel scrolls vertically, Shift+wheel horizontally, Ctrl+wheel zooms at the cursor."""

@@ -1,5 +1,5 @@
-"""The painting of one frame of the piano roll: grid, notes, rubber band, ruler, chord lane,
-keyboard and playhead, in the roll's dark colours.
+"""The painting of one frame of the piano roll: grid, notes, rubber band, ruler (with the loop
+region), chord lane, keyboard and playhead, in the roll's dark colours.
 
 ``paint_roll`` draws a ``RollScene`` (what the widget shows) with a ``RollGeometry`` (where it
 goes; both in ``roll_geometry``). It only visits visible notes, found by bisection in a
@@ -33,17 +33,38 @@ DENSE_NOTES = 1500
 BLACK_KEYS = frozenset({1, 3, 6, 8, 10})
 
 
-def _velocity_colour(velocity: int) -> QColor:
-    """Cyan for soft notes to mint green for loud ones, brighter as they get louder."""
+def _velocity_colour(velocity: int, light: bool = False) -> QColor:
+    """Cyan for soft notes to mint green for loud ones: brighter as they get louder on a dark
+    grid, deeper on a light one."""
     level = velocity / 127
+    if light:
+        return QColor.fromHsvF(0.53 - 0.1 * level, 0.45 + 0.45 * level, 0.9 - 0.3 * level)
     return QColor.fromHsvF(0.53 - 0.1 * level, 0.65, 0.5 + 0.45 * level)
 
 
 class Colours:
-    """The roll's dark theme; the grid takes the palette's base colour when that is dark."""
+    """The roll's colours for a palette: a dark scheme, or a light one when the palette's base
+    colour is light (the light theme)."""
 
     def __init__(self, palette: QPalette) -> None:
         base = palette.color(QPalette.ColorRole.Base)
+        self.light = base.lightness() >= 128
+        if self.light:
+            self._light_scheme()
+        else:
+            self._dark_scheme(base, palette.color(QPalette.ColorRole.Window))
+        self.bar_selected = QColor(138, 98, 60, 200)
+        self.playhead = QColor("#f5a623")
+        # The loop region: an orange band in the ruler (grey while looping is off) and a faint
+        # tint over the grid, a little stronger on a lighter grid to stay visible.
+        self.loop_band, self.loop_edge = QColor(245, 166, 35, 95), QColor(245, 166, 35, 230)
+        self.loop_off_band, self.loop_off_edge = QColor(123, 132, 148, 70), QColor("#7b8494")
+        self.loop_tint = QColor(245, 166, 35, 14 if self.grid.lightness() < 60 else 24)
+        self.velocity = [_velocity_colour(v, self.light) for v in range(128)]
+        change = QColor.darker if self.light else QColor.lighter
+        self.selected = [change(c, 135) for c in self.velocity]
+
+    def _dark_scheme(self, base: QColor, window: QColor) -> None:
         dark = base.lightness() < 80
         self.grid = base.lighter(130) if dark else QColor("#20252e")
         self.shaded = base if dark else self.grid.darker(125)
@@ -52,18 +73,27 @@ class Colours:
         self.snap_line, self.beat_line, self.bar_line = (
             QColor(c) for c in ("#272c35", "#353c49", "#505a6d")
         )
-        window = palette.color(QPalette.ColorRole.Window)
         self.ruler = window.lighter(110) if window.lightness() < 80 else QColor("#262b35")
         self.ruler_text, self.tick = QColor("#e6e9ef"), QColor("#7b8494")
-        self.bar_selected = QColor(138, 98, 60, 200)
         self.chord, self.chord_text = QColor("#2c3444"), QColor("#f0b45a")
         self.white_key, self.black_key = QColor("#dfe2e8"), QColor("#1c1f26")
         self.key_line, self.key_text = QColor("#9aa0aa"), QColor("#3b4250")
         self.ghost, self.outline = QColor("#3d434e"), QColor(255, 255, 255, 90)
         self.selected_pen = QPen(QColor("#ffffff"), 1.5)
-        self.playhead = QColor("#f5a623")
-        self.velocity = [_velocity_colour(v) for v in range(128)]
-        self.selected = [c.lighter(135) for c in self.velocity]
+
+    def _light_scheme(self) -> None:
+        self.grid, self.shaded = QColor("#fbfcfd"), QColor("#eceff3")
+        self.row_line, self.octave_line = QColor("#e3e6eb"), QColor("#b3bac6")
+        self.snap_line, self.beat_line, self.bar_line = (
+            QColor(c) for c in ("#eef0f3", "#d5d9e0", "#9aa3b3")
+        )
+        self.ruler, self.ruler_text = QColor("#e4e7ec"), QColor("#1f2328")
+        self.tick = QColor("#6b7280")
+        self.chord, self.chord_text = QColor("#dfe5ef"), QColor("#b45309")
+        self.white_key, self.black_key = QColor("#ffffff"), QColor("#2b2f36")
+        self.key_line, self.key_text = QColor("#c3c8d0"), QColor("#4b5563")
+        self.ghost, self.outline = QColor("#c9ced6"), QColor(0, 0, 0, 60)
+        self.selected_pen = QPen(QColor("#1f2328"), 1.5)
 
 
 def paint_roll(p: QPainter, g: RollGeometry, scene: RollScene, c: Colours) -> None:
@@ -73,6 +103,9 @@ def paint_roll(p: QPainter, g: RollGeometry, scene: RollScene, c: Colours) -> No
     low, high = g.visible_pitches()
     p.setClipRect(QRectF(g.left, g.header, w - g.left, h - g.header))
     _paint_grid(p, g, scene, c, w, h, first, last, low, high)
+    if scene.loop is not None and scene.loop_active:
+        x0, x1 = (g.beat_to_x(beat) for beat in scene.loop)
+        p.fillRect(QRectF(x0, g.header, x1 - x0, h - g.header), c.loop_tint)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     _paint_notes(p, g, scene, c, first, last, low, high)
     if scene.band is not None:
@@ -200,6 +233,8 @@ def _paint_header(p, g: RollGeometry, scene: RollScene, c: Colours, w, first, la
     for start, end in _runs(shown):
         x0, x1 = g.beat_to_x(start * 4), g.beat_to_x(end * 4 + 4)
         p.fillRect(QRectF(x0, 0, x1 - x0, RULER_HEIGHT), c.bar_selected)
+    if scene.loop is not None:
+        _paint_loop_band(p, g, scene, c)
     bar = scene.beats_per_bar
     p.setPen(c.tick)
     if g.px_per_beat >= 8:
@@ -227,6 +262,18 @@ def _paint_header(p, g: RollGeometry, scene: RollScene, c: Colours, w, first, la
                 p.drawText(rect.adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, label)
     p.setPen(c.octave_line)
     p.drawLine(QLineF(g.left, g.header - 0.5, w, g.header - 0.5))
+
+
+def _paint_loop_band(p, g: RollGeometry, scene: RollScene, c: Colours) -> None:
+    """The loop region in the ruler: a band with a bracket (its top and ends) that shows the
+    edges one can drag."""
+    x0, x1 = (g.beat_to_x(beat) for beat in scene.loop)
+    on = scene.loop_active
+    band, edge = (c.loop_band, c.loop_edge) if on else (c.loop_off_band, c.loop_off_edge)
+    p.fillRect(QRectF(x0, 0, x1 - x0, RULER_HEIGHT), band)
+    p.fillRect(QRectF(x0, 0, x1 - x0, 3), edge)
+    p.fillRect(QRectF(x0, 0, 2, RULER_HEIGHT), edge)
+    p.fillRect(QRectF(x1 - 2, 0, 2, RULER_HEIGHT), edge)
 
 
 def _runs(values: Sequence[int]) -> list[tuple[int, int]]:

@@ -19,7 +19,9 @@ fields, as ``GeneratePanel.request()`` builds them) and results:
 - ``continue``: as ``generate`` plus ``primer`` (notes) → ``list[Idea]``;
 - ``regenerate``: ``melody`` (notes), ``bars`` (0-based), ``settings``, ``seed``, optional
   ``title`` → one ``Idea``;
-- ``render_wav``: ``song``, ``path`` → the path, as given.
+- ``render_wav``: ``song``, ``path`` → the path, as given;
+- ``morph``: ``start``, ``end`` (two ideas' ``melody``, same number of bars), ``count`` of
+  in-betweens (default 4) → ``list[Idea]`` titled "Morph 1/4 · 1207→1209".
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from studio.gui.ideas import Idea
 
 _log = logging.getLogger(__name__)
 
-KINDS = ("generate", "continue", "regenerate", "render_wav")
+KINDS = ("generate", "continue", "regenerate", "render_wav", "morph")
 """The request kinds ``run`` understands."""
 CANCELLED = "cancelled"
 """The ``failed`` message of a cancelled or superseded request."""
@@ -110,6 +112,7 @@ class EngineWorker(QObject):
             "continue": self._continue,
             "regenerate": self._regenerate,
             "render_wav": self._render_wav,
+            "morph": self._morph,
         }
 
     @property
@@ -224,6 +227,21 @@ class EngineWorker(QObject):
         token.raise_if_cancelled()
         self.engine.export_wav(rendering, path)
         return path
+
+    def _morph(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
+        # Engine.morph takes no progress or cancel: it is one batch of a few bars, so the
+        # token is checked around it (a cancel during it drops the result).
+        start, end = _field(payload, "start"), _field(payload, "end")
+        count = int(_field(payload, "count", 4))
+        token.raise_if_cancelled()
+        report(0, 1, "morphing")
+        melodies = self.engine.morph(start, end, count)
+        token.raise_if_cancelled()
+        report(1, 1, "morphed")
+        return [
+            make_idea(self.engine, melody, f"Morph {i + 1}/{count} · {start.seed}→{end.seed}")
+            for i, melody in enumerate(melodies)
+        ]
 
     def _ideas(self, melodies: list) -> list[Idea]:
         return [

@@ -18,7 +18,8 @@ from studio.gui.generate_panel import (
     parse_chords,
     preset_chords,
 )
-from studio.gui.ideas import NOTE_COLOUR, IdeasList, chords_summary, preview_pixmap
+from studio.gui.idea_card import NOTE_COLOUR, preview_pixmap
+from studio.gui.ideas import IdeasList, chords_summary
 from studio.gui.worker import WorkerClient
 
 TIMEOUT = 60_000

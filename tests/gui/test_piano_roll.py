@@ -452,8 +452,14 @@ def test_painting_a_10000_note_song_many_times_is_fine(roll):
     assert not image.isNull()
 
 
+@pytest.mark.parametrize("base", ["#16181d", "#ffffff"])  # the dark and the light theme
 @pytest.mark.parametrize("count", [40, 4_000])  # note by note, and as a raster (zoomed out)
-def test_notes_are_painted_where_beat_to_x_and_pitch_to_y_say(roll, count):
+def test_notes_are_painted_where_beat_to_x_and_pitch_to_y_say(roll, count, base):
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette(roll.palette())
+    palette.setColor(QPalette.ColorRole.Base, QColor(base))
+    roll.setPalette(palette)  # the roll takes its dark or light colours from the palette
     row = tuple(Note(60, i * 0.5, 0.5) for i in range(count))
     roll.set_song(Song(tracks=(Track(row),)))
     roll.zoom_fit()
@@ -461,7 +467,9 @@ def test_notes_are_painted_where_beat_to_x_and_pitch_to_y_say(roll, count):
     middle = count * 0.25
     note = image.pixelColor(int(roll.beat_to_x(middle)), int(roll.pitch_to_y(60)))
     empty = image.pixelColor(int(roll.beat_to_x(middle)), int(roll.pitch_to_y(64)))
-    assert note.green() > 150 and empty.green() < 80
+    assert note.green() > note.red() + 60  # a note's green-cyan
+    assert abs(empty.green() - empty.red()) < 20  # the grid's grey
+    assert (empty.lightness() > 128) == (base == "#ffffff")
 
 
 def test_note_index_finds_exactly_the_visible_notes():

@@ -47,7 +47,8 @@ def test_regenerate_changes_only_the_selected_bars_and_undo_restores(window, qtb
     assert _outside_bars(after.notes, 2, 3) == _outside_bars(before.notes, 2, 3)
     assert _in_bars(after.notes, 2, 3) != _in_bars(before.notes, 2, 3)
     assert _in_bars(after.notes, 2, 3), "the bars are generated anew, not emptied"
-    assert roll.undo_stack.undoText().startswith("Regenerate bars")
+    assert roll.undo_stack.undoText() == "Regenerate 2 bars"
+    assert roll.selected_bars() == [2, 3]  # ready to regenerate the same bars again
     roll.undo_stack.undo()
     assert roll.song() == before
     roll.undo_stack.redo()

@@ -1,0 +1,226 @@
+"""An idea's card in the Ideas list: title, subtitle ("D minor · 8 bars · Dm Bb F C"), a mini
+piano roll and a ▶ / ■ button, painted by ``IdeaDelegate``; ``preview_pixmap`` draws the mini
+piano roll (also the row's icon).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+)
+
+from studio.core.music import Note
+
+if TYPE_CHECKING:
+    from studio.gui.ideas import IdeasList
+
+PREVIEW_SIZE = QSize(120, 36)
+"""The item icon's mini piano roll, in device-independent pixels (the card draws a wider one)."""
+NOTE_COLOUR = QColor("#4fa3ff")
+BACKGROUND = QColor(0, 0, 0, 40)
+CARD_HEIGHT = 84
+"""A card's height, pixels: title, subtitle and preview."""
+_MIN_CARD_WIDTH = 160
+_CARD_MARGIN = 3  # between the row's rect and the card, pixels
+_PAD = 8  # inside the card, pixels
+_BUTTON = QSize(28, 22)
+
+
+def preview_pixmap(
+    notes: Sequence[Note], beats: float, size: QSize = PREVIEW_SIZE, ratio: float = 1.0
+) -> QPixmap:
+    """A mini piano roll of ``notes`` over ``beats`` beats: time left to right, pitch upwards
+    (the notes' own range, with a semitone of room), drawn at the screen's pixel ``ratio``."""
+    pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(BACKGROUND)
+        painter.drawRoundedRect(QRectF(0, 0, size.width(), size.height()), 3, 3)
+        if notes:
+            low = min(n.pitch for n in notes) - 1
+            high = max(n.pitch for n in notes) + 1
+            span = max(beats, max(n.end for n in notes), 1e-9)
+            x_scale = (size.width() - 4) / span
+            row = (size.height() - 4) / (high - low + 1)
+            painter.setBrush(NOTE_COLOUR)
+            for note in notes:
+                x = 2 + note.start * x_scale
+                y = 2 + (high - note.pitch) * row
+                width = max(1.5, note.duration * x_scale - 0.5)
+                painter.drawRect(QRectF(x, y, width, max(2.0, row)))
+    finally:
+        painter.end()
+    return pixmap
+
+
+def _draw_line(painter: QPainter, rect: QRect, text: str, font: QFont, colour: QColor) -> None:
+    """One line of text in ``rect``, elided at the right when it does not fit."""
+    painter.setFont(font)
+    painter.setPen(colour)
+    elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+    painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+
+
+class IdeaDelegate(QStyledItemDelegate):
+    """Paints an idea as a card (title, subtitle, preview, ▶ or ■) and turns a left click on
+    the button into ``IdeasList.play_or_stop(row)``; the press is consumed, so clicking ▶ keeps
+    the selection (two ideas picked for Morph stay picked) and starts no drag."""
+
+    def __init__(self, ideas: IdeasList) -> None:
+        """The delegate of ``ideas`` (it asks the list for the idea and the playing row)."""
+        super().__init__(ideas)
+        self._list = ideas
+        self._previews: dict[tuple[int, int, float], QPixmap] = {}
+        self._pressed: QPersistentModelIndex | None = None
+
+    @staticmethod
+    def card_rect(row_rect: QRect) -> QRect:
+        """The card inside a row's rect."""
+        m = _CARD_MARGIN
+        return row_rect.adjusted(m, m, -m, -m)
+
+    @staticmethod
+    def button_rect(row_rect: QRect) -> QRect:
+        """The ▶ button of the row whose rect is ``row_rect`` (top right of the card)."""
+        card = IdeaDelegate.card_rect(row_rect)
+        return QRect(card.right() - _PAD - _BUTTON.width() + 1, card.top() + 6,
+                     _BUTTON.width(), _BUTTON.height())  # fmt: skip
+
+    def clear_previews(self) -> None:
+        """Forget the cached previews (the ideas changed)."""
+        self._previews.clear()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        """A card's height; the list stretches the card to its own width."""
+        return QSize(_MIN_CARD_WIDTH, CARD_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        """One card: a rounded panel (highlighted when selected), the title in bold, the
+        subtitle dimmed, the preview along the bottom and the ▶ / ■ button at the top right."""
+        palette, state = option.palette, option.state
+        card = self.card_rect(option.rect)
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        title, _, details = str(index.data(Qt.ItemDataRole.DisplayRole) or "").partition("\n")
+        painter.save()
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
+            fill.setAlpha(70)
+            base = palette.color(QPalette.ColorRole.AlternateBase)
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight) if selected
+                           else palette.color(QPalette.ColorRole.Mid))  # fmt: skip
+            painter.setBrush(fill if selected else base.lighter(112) if hovered else base)
+            painter.drawRoundedRect(QRectF(card).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
+
+            button = self.button_rect(option.rect)
+            text = QRect(card.left() + _PAD, card.top() + 6, button.left() - card.left() - 2 * _PAD,
+                         option.fontMetrics.height())  # fmt: skip
+            bold, small = QFont(option.font), QFont(option.font)
+            bold.setBold(True)
+            small.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.85))
+            dim = QColor(palette.color(QPalette.ColorRole.Text))
+            dim.setAlpha(150)
+            _draw_line(painter, text, title, bold, palette.color(QPalette.ColorRole.Text))
+            _draw_line(painter, text.translated(0, text.height()), details, small, dim)
+            top = text.bottom() + text.height() + 4
+            preview = QRect(text.left(), top, card.width() - 2 * _PAD, card.bottom() - 4 - top)
+            pixmap = self._preview(index.row(), preview.size(), painter.device())
+            if pixmap is not None:
+                painter.drawPixmap(preview.topLeft(), pixmap)
+            self._paint_button(painter, palette, button, index.row(), hovered)
+        finally:
+            painter.restore()
+
+    def _paint_button(
+        self, painter: QPainter, palette: QPalette, rect: QRect, row: int, hovered: bool
+    ) -> None:
+        playing = row == self._list.playing_row()
+        colour = QColor(palette.color(QPalette.ColorRole.Highlight))
+        if hovered or playing:
+            colour = colour.lighter(115)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRectF(rect), 4, 4)
+        painter.setBrush(palette.color(QPalette.ColorRole.HighlightedText))
+        centre = QRectF(rect).center()
+        if playing:  # ■: a square
+            painter.drawRect(QRectF(centre.x() - 4, centre.y() - 4, 8, 8))
+        else:  # ▶: a triangle, drawn (a font's glyph would sit off-centre)
+            corners = (QPointF(-3, -5), QPointF(-3, 5), QPointF(5, 0))
+            painter.drawPolygon(QPolygonF([centre + corner for corner in corners]))
+
+    def _preview(self, row: int, size: QSize, device) -> QPixmap | None:
+        try:
+            idea = self._list.idea(row)
+        except IndexError:
+            return None
+        if size.width() < 8 or size.height() < 4:
+            return None
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        key = (row, size.width(), ratio)
+        if key not in self._previews:
+            self._previews[key] = preview_pixmap(idea.notes, idea.bars * 4.0, size, ratio)
+        return self._previews[key]
+
+    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem,
+                    index: QModelIndex) -> bool:  # fmt: skip
+        """A left click on the button (press and release on it) plays or stops the idea; the
+        button's press, release and double-click go no further."""
+        if not isinstance(event, QMouseEvent) or event.button() != Qt.MouseButton.LeftButton:
+            return super().editorEvent(event, model, option, index)
+        on_button = self.button_rect(option.rect).contains(event.position().toPoint())
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and on_button:
+            self._pressed = QPersistentModelIndex(index)
+            return True
+        if kind == QEvent.Type.MouseButtonRelease and self._pressed is not None:
+            pressed, self._pressed = self._pressed, None
+            if on_button and pressed == QPersistentModelIndex(index):
+                self._list.play_or_stop(index.row())
+                return True
+        if kind == QEvent.Type.MouseButtonDblClick and on_button:
+            return True
+        return super().editorEvent(event, model, option, index)
+
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView,
+                  option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # fmt: skip
+        """The button's own tooltip."""
+        if event.type() == QEvent.Type.ToolTip and self.button_rect(option.rect).contains(
+            event.pos()
+        ):
+            playing = index.row() == self._list.playing_row()
+            QToolTip.showText(event.globalPos(), "Stop" if playing else "Play this idea", view)
+            return True
+        return super().helpEvent(event, view, option, index)

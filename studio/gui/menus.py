@@ -102,8 +102,10 @@ def build_menus(window: MainWindow) -> None:
     morph = _action(window, generate, "actionMorph", "&Morph Two Ideas", window.morph_ideas)
     morph.setEnabled(False)  # until the model is ready and two ideas are selected
     view = menus.addMenu("&View")
-    _action(window, view, "actionZoomIn", "Zoom &In", roll.zoom_in, "Ctrl++")
-    _action(window, view, "actionZoomOut", "Zoom &Out", roll.zoom_out, "Ctrl+-")
+    zoom_in = _action(window, view, "actionZoomIn", "Zoom &In", roll.zoom_in, "Ctrl++")
+    zoom_in.setShortcuts([QKeySequence(k) for k in ("Ctrl++", "+", "=", "Ctrl+=")])
+    zoom_out = _action(window, view, "actionZoomOut", "Zoom &Out", roll.zoom_out, "Ctrl+-")
+    zoom_out.setShortcuts([QKeySequence(k) for k in ("Ctrl+-", "-")])
     _action(window, view, "actionZoomFit", "Zoom to &Fit", roll.zoom_fit, "Ctrl+0")
     _view_options(window, view)
     play = QAction("Play / Stop", window)

@@ -8,7 +8,14 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget, QMessageBox, QPushButton, QSpinBox, QToolButton
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+)
 
 from studio.core.midi_read import read_midi
 
@@ -161,3 +168,17 @@ def test_esc_cancels_a_job_and_is_the_editors_otherwise(window, qtbot, tmp_path)
     qtbot.waitUntil(lambda: not window.worker.busy)
     qtbot.keyClick(roll.note_area(), Qt.Key.Key_Escape)
     assert roll.selected_indices() == []
+
+
+def test_plus_and_minus_zoom_the_roll_but_still_type_in_a_text_field(window, qtbot):
+    roll = window.piano_roll
+    before = roll.beat_to_x(8.0) - roll.beat_to_x(0.0)
+    qtbot.keyClick(roll.note_area(), Qt.Key.Key_Plus)
+    wider = roll.beat_to_x(8.0) - roll.beat_to_x(0.0)
+    assert wider > before
+    qtbot.keyClick(roll.note_area(), Qt.Key.Key_Minus)
+    assert roll.beat_to_x(8.0) - roll.beat_to_x(0.0) < wider
+    chords = window.findChild(QLineEdit, "chordsEdit")
+    chords.setFocus()
+    qtbot.keyClicks(chords, "C-G+")
+    assert chords.text() == "C-G+"

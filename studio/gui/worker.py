@@ -26,6 +26,7 @@ fields, as ``GeneratePanel.request()`` builds them) and results:
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 from collections.abc import Callable, Sequence
@@ -131,6 +132,10 @@ class EngineWorker(QObject):
         from studio.core.preload import preload_torch
 
         preload_torch()  # the slowest part of importing torch, without freezing the GUI thread
+        # No collections while torch's many objects arrive: each full one holds the GIL for
+        # tens of ms (a stall of the window); they are frozen afterwards anyway.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             _ = self.engine.generator
         except StudioError as error:
@@ -140,7 +145,10 @@ class EngineWorker(QObject):
             _log.exception("loading the models failed")
             self.modelFailed.emit(f"internal error: {type(error).__name__}: {error}")
             return
-        freeze_gc()
+        finally:
+            freeze_gc()
+            if collecting:
+                gc.enable()
         self.modelReady.emit()
 
     @Slot(int, str, object, object)

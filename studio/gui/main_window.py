@@ -119,7 +119,8 @@ class MainWindow(QMainWindow):
         self.audio_label = QLabel(self._audio_text())
         bar.addWidget(self.work_status)
         bar.addPermanentWidget(self.audio_label)
-        bar.addPermanentWidget(QLabel("Space play · D draw · S select · E erase · Alt no snap"))
+        hints = "Space play · L loop · D draw · S select · E erase · Alt no snap · F1 keys"
+        bar.addPermanentWidget(QLabel(hints))
 
     def _audio_text(self) -> str:
         if not self.playback.available:

@@ -207,6 +207,22 @@ class Catalog:
         """Run one SQL statement (for queries and tests)."""
         return self._db.execute(sql, tuple(parameters))
 
+    def rows(self, sql: str, parameters: Iterable = ()) -> list[tuple]:
+        """Every row of a query as a plain tuple (for big reads: faster than ``sqlite3.Row``)."""
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, tuple(parameters)).fetchall()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query in the block sees the same state of the file,
+        even while another process writes to it (WAL keeps the snapshot)."""
+        self._db.execute("BEGIN")
+        try:
+            yield self._db
+        finally:
+            self._db.execute("COMMIT")
+
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, track_id: int) -> CatalogTrack | None:
@@ -338,6 +354,20 @@ class Catalog:
             )
             changed += cursor.rowcount
         return changed
+
+    def remove_tracks(self, track_ids: Iterable[int]) -> int:
+        """Drop tracks from the library, with their vectors and feedback (the schema's foreign
+        keys cascade), in one transaction; their files are not touched. The triggers bump the
+        change marker, so other processes see it. Unknown ids are ignored; returns how many
+        tracks went."""
+        ids = sorted({int(track_id) for track_id in track_ids})
+        removed = 0
+        with self.transaction() as db:
+            for first in range(0, len(ids), 500):
+                chunk = ids[first : first + 500]
+                marks = ", ".join("?" * len(chunk))
+                removed += db.execute(f"DELETE FROM tracks WHERE id IN ({marks})", chunk).rowcount
+        return removed
 
     # -- embeddings -------------------------------------------------------------------------------
 

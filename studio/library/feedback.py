@@ -178,6 +178,13 @@ def events(
     ]
 
 
+def marker(catalog: Catalog) -> tuple[int, int]:
+    """The number of feedback events and the highest event id: changes whenever any process
+    records or forgets feedback."""
+    count, last = catalog.execute("SELECT COUNT(*), MAX(id) FROM feedback").fetchone()
+    return count, last or 0
+
+
 def profile_names(catalog: Catalog) -> list[str]:
     """The names of the library's profiles, sorted (letter case aside)."""
     return [

@@ -147,5 +147,7 @@ def upgrade(
         raise NewerSchemaError(version)
     for step in range(version, SCHEMA_VERSION):
         with transaction():
+            if schema_version(db) > step:  # another connection made this step meanwhile
+                continue
             UPGRADES[step](db)
             db.execute(f"PRAGMA user_version={step + 1}")

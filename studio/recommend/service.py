@@ -30,6 +30,7 @@ class RecommendService:
         self._marker: int | None = None
         self._recommender: Recommender | None = None
         self._tastes: dict[str, TasteModel] = {}
+        self._feedback_seen: tuple[int, int] | None = None  # feedback.marker when last fitted
 
     @property
     def table(self) -> TrackTable:
@@ -67,6 +68,10 @@ class RecommendService:
                 f"track {seed_track} has no vectors in this library (not indexed, or its "
                 "file is missing)"
             )
+        seen = feedback.marker(self.catalog)
+        if seen != self._feedback_seen:  # another process recorded feedback: refit
+            self._tastes.clear()
+            self._feedback_seen = seen
         events = {name: feedback.events(self.catalog, name) for name in names}
         now = now if now is not None else time.time()
         if content_only:
@@ -86,6 +91,8 @@ class RecommendService:
         recommender = self._current()
         if profile in self._tastes and _in_table(recommender.table, track_id):
             self._tastes[profile].update(recommender.table, event)
+        if self._feedback_seen is not None:  # our own event is learnt already: no refit
+            self._feedback_seen = feedback.marker(self.catalog)
         return event
 
     def _taste(self, profile: str, events) -> TasteModel | None:

@@ -75,3 +75,22 @@ def test_profiles_and_seeds_are_checked(catalog):
 def test_a_library_without_vectors_recommends_nothing(tmp_path):
     with Catalog(tmp_path / "library.sqlite") as catalog:
         assert RecommendService(catalog, "some-model").recommend("default") == []
+
+
+def test_feedback_another_process_records_is_learnt_too(catalog):
+    service = RecommendService(catalog, Embedder().model_version)
+    chorales = [t.id for t in catalog.tracks("ok") if "bach-chorale" in t.display_path]
+    tunes = [t.id for t in catalog.tracks("ok") if "bach-chorale" not in t.display_path]
+    service.record_feedback(chorales[0], "like", profile="default")
+    first = service.recommend("default", top=10)
+    own = service._tastes["default"]
+    service.record_feedback(chorales[1], "like", profile="default")
+    service.recommend("default", top=10)
+    assert service._tastes["default"] is own  # its own events: learnt at once, no refit
+    with Catalog(catalog.path) as other:  # `studio feedback` in a terminal, say
+        for track_id in tunes[:4]:
+            feedback.record(other, track_id, "like", profile="default")
+    second = service.recommend("default", top=10)
+    assert service._tastes["default"] is not own  # refitted with the other process's likes
+    assert [s.track.id for s in first] != [s.track.id for s in second]
+    assert not {s.track.id for s in second} & set(tunes[:4])  # liked just now: held back

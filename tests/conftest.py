@@ -191,11 +191,13 @@ def tiny_model(tiny_dataset, tmp_path_factory):
 
 @pytest.fixture
 def user_dirs(tmp_path, monkeypatch):
-    """Fresh XDG folders, so settings, layout, logs and autosaves start empty."""
+    """Fresh XDG folders, so settings, layout, logs and autosaves start empty (the settings
+    file too: a window's choices, such as the current profile, stay in its test)."""
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         folder = tmp_path / name.lower()
         folder.mkdir()
         monkeypatch.setenv(name, str(folder))
+    monkeypatch.setenv("MOTIF_STUDIO_CONFIG", str(tmp_path / "settings.json"))
     return tmp_path
 
 

@@ -112,7 +112,7 @@ def screenshot(out: str | os.PathLike, size: tuple[int, int], argv: Sequence[str
         app.quit()
 
     def ready() -> None:
-        if window.model_ready and window.piano_roll.song().notes:
+        if window.model_ready and window.piano_roll.song().notes and window.library.ready:
             QTimer.singleShot(300, shoot)  # let the panes lay out and paint once more
         else:
             QTimer.singleShot(100, ready)

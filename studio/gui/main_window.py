@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -24,13 +25,12 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.core.midi_read import read_song
 from studio.core.music import Song
-from studio.core.song_settings import SongSettings, settings_of, with_settings
 from studio.core.theory import Key
-from studio.gui import edit_commands as edits
+from studio.engine import Engine
 from studio.gui.autosave import Autosaver, RecoveryItem, pending_recovery
-from studio.gui.edit_commands import RollState
 from studio.gui.generate_panel import GeneratePanel
-from studio.gui.ideas import Idea, IdeasList, with_idea_track
+from studio.gui.ideas import Idea, IdeasList
+from studio.gui.library_controller import LibraryController
 from studio.gui.menus import build_menus, may_discard, save_as_dialog
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.playback import QtPlayback
@@ -38,6 +38,7 @@ from studio.gui.recent_files import add_recent_file
 from studio.gui.status_bar import WorkStatus
 from studio.gui.track_selector import TrackSelector
 from studio.gui.transport import TransportBar
+from studio.gui.window_ideas import IdeasActions
 from studio.gui.worker import WorkerClient
 from studio.settings import load_settings
 
@@ -52,17 +53,30 @@ WORK_TEXT = {
 }
 
 
-class MainWindow(QMainWindow):
-    """The studio window (see the automation contract in docs/architecture.md)."""
+class MainWindow(IdeasActions, QMainWindow):
+    """The studio window (see the automation contract in docs/architecture.md; the ideas'
+    actions: ``IdeasActions``)."""
 
     modelReady = Signal()
     ideasReady = Signal()
+    libraryChanged = Signal()
+    similarReady = Signal()
+    suggestionsReady = Signal()
 
-    def __init__(self, worker: WorkerClient, playback: QtPlayback, path: str | None = None):
+    def __init__(
+        self,
+        worker: WorkerClient,
+        playback: QtPlayback,
+        path: str | None = None,
+        library_engine: Callable[[], Engine] | None = None,
+    ):
+        """``worker`` generates, ``playback`` plays; ``library_engine`` builds the engines of
+        the library's own workers (default: the user's library)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.worker = worker
         self.playback = playback
+        self._library_engine = library_engine
         self.path: Path | None = None
         self._playhead = 0.0
         self._first_song_pending = path is None
@@ -99,7 +113,20 @@ class MainWindow(QMainWindow):
         self.generate_panel = GeneratePanel(self)
         self.ideas = IdeasList(self)
         self._dock("Generate", "generateDock", self.generate_panel)
-        self._dock("Ideas", "ideasDock", self.ideas)
+        ideas = self._dock("Ideas", "ideasDock", self.ideas)
+        self.library = LibraryController(self, self._library_engine)
+        library = self._dock("Library", "libraryDock", self.library.pane)
+        library.setTitleBarWidget(QWidget())  # the pane has its own header, as in the mockup
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, library)
+        for title, name, pane in (("Similar", "similarDock", self.library.similar),
+                                  ("For you", "forYouDock", self.library.for_you)):  # fmt: skip
+            self.tabifyDockWidget(ideas, self._dock(title, name, pane))
+        ideas.raise_()
+        self.resizeDocks([library], [360], Qt.Orientation.Horizontal)
+        top.addWidget(self.library.profiles)
+        self.library.libraryChanged.connect(self.libraryChanged)
+        self.library.similarReady.connect(self.similarReady)
+        self.library.suggestionsReady.connect(self.suggestionsReady)
 
     def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -178,13 +205,38 @@ class MainWindow(QMainWindow):
         except StudioError as error:
             self._error("Cannot open the file", str(error))
             return False
-        self.path = Path(path)
+        self._show_opened(song, Path(path))
+        add_recent_file(path)
+        return True
+
+    def open_song(self, song: Song, title: str = "") -> bool:
+        """Put a song read elsewhere (a library track) in the editor, unsaved: Save asks where
+        (the library's file is not overwritten by accident). False if the user cancelled."""
+        if not may_discard(self):
+            return False
+        self._show_opened(song, None)
+        self.statusBar().showMessage(f"opened {title or song.title or 'the track'}", 5000)
+        return True
+
+    def _show_opened(self, song: Song, path: Path | None) -> None:
+        self.path = path
         self._first_song_pending = False
+        self.library.editor_track = None
         self.piano_roll.set_song(song)  # its generation settings: _show_song_settings
         self.piano_roll.undo_stack.setClean()
         self._update_title()
-        add_recent_file(path)
-        return True
+
+    def add_folder(self, path: str | os.PathLike) -> int:
+        """Index a folder into the library in the background (what Library ▸ Add Folder… does
+        after its dialog); returns the request id. ``libraryChanged`` follows."""
+        return self.library.add_folder(path)
+
+    def show_dock(self, name: str) -> None:
+        """Bring the dock (a tab among tabs) with this objectName to the front."""
+        dock = self.findChild(QDockWidget, name)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
     def export_midi(self, path: str | os.PathLike) -> bool:
         """Write the edited song as a MIDI file (atomically); errors as a message box."""
@@ -196,11 +248,13 @@ class MainWindow(QMainWindow):
             self._error("Cannot export MIDI", str(error))
             return False
         self.statusBar().showMessage(f"exported {path}", 5000)
+        self.library.song_exported()
         return True
 
     def export_wav(self, path: str | os.PathLike) -> int:
         """Render the edited song to a WAV file in the worker (progress in the status bar);
         returns the request id."""
+        self.library.song_exported()
         return self._submit("render_wav", {"song": self.piano_roll.song(), "path": str(path)})
 
     # -- actions ------------------------------------------------------------------------------
@@ -223,35 +277,6 @@ class MainWindow(QMainWindow):
             add_recent_file(self.path)
             return True
         return False
-
-    # -- generation settings in the file ------------------------------------------------------
-
-    def _song_to_save(self) -> Song:
-        """The edited song carrying the settings it was generated with and the key and chords
-        the editor shows (a text event in the file: ``studio.core.song_settings``)."""
-        song, key = self.piano_roll.song(), self.piano_roll.key()
-        settings = settings_of(song) or SongSettings()
-        shown = SongSettings(key.name if key is not None else None, self.piano_roll.chords(),
-                             settings.seed, settings.tempo, settings.bars)  # fmt: skip
-        return with_settings(song, shown)
-
-    def _show_song_settings(self, song: Song) -> None:
-        """Show the key and chords of a song that carries generation settings (a reopened
-        idea; undo or redo of Open idea). Edits keep the song's texts, so they change nothing."""
-        if song.text_events is self._settings_texts:
-            return
-        self._settings_texts = song.text_events
-        settings = settings_of(song)
-        if settings is not None:
-            self.piano_roll.set_key(settings.parsed_key())
-            self.piano_roll.set_chords(settings.chords)
-
-    @staticmethod
-    def _idea_song(idea) -> Song:
-        """An idea's song carrying its generation settings (so Save keeps them)."""
-        settings = SongSettings(idea.key_name, tuple(idea.chords), idea.seed, idea.song.tempo,
-                                idea.bars)  # fmt: skip
-        return with_settings(idea.song, settings)
 
     # -- recovery -----------------------------------------------------------------------------
 
@@ -291,50 +316,6 @@ class MainWindow(QMainWindow):
         self._apply_loop()  # an idea's preview played without it
         self.playback.toggle(self._playhead)
 
-    def open_idea(self, row: int) -> None:
-        """Put an idea in the editor as one undoable step."""
-        idea = self.ideas.idea(row)
-        self.piano_roll.replace_song(self._idea_song(idea), f"Open {idea.title}")
-
-    def play_idea(self, row: int) -> None:
-        """Hear an idea at once; the editor's song is not touched."""
-        self.playback.load(self.ideas.idea(row).song)
-        self.playback.clear_loop()  # the editor's loop region is not the idea's
-        self.playback.play_from(0.0)
-        self._playing_idea = self.ideas.idea(row)
-        self.ideas.set_playing(self._playing_idea if self.playback.available else None)
-
-    def add_idea_as_track(self, row: int) -> None:
-        """Add an idea's melody to the editor's song as a new track ("Idea 2", a program of its
-        own), one undoable step; the new track becomes the edited one (the others show as ghost
-        notes), so it can be shaped to fit at once."""
-        idea = self.ideas.idea(row)
-        song, index = with_idea_track(self.piano_roll.song(), idea)
-        self.piano_roll.push_edit(f"Add {idea.name} as a track", RollState(song, index))
-
-    def morph_ideas(self) -> int | None:
-        """Morph the two selected ideas in the worker (Generate ▸ Morph Two Ideas): as many
-        in-betweens as the panel's variations fill the ideas list, between the two ends.
-        Returns the request id; None unless the model is ready and exactly two are selected."""
-        rows = self.ideas.selected_rows()
-        if len(rows) != 2 or not self.model_ready:
-            return None
-        self._morph_ends = tuple(self.ideas.idea(row) for row in rows)
-        start, end = self._morph_ends
-        count = self.generate_panel.variations_spin.value()
-        return self._submit("morph", {"start": start.melody, "end": end.melody, "count": count})
-
-    def _update_morph_action(self) -> None:
-        self.morph_action.setEnabled(self.model_ready and len(self.ideas.selected_rows()) == 2)
-
-    def _show_idea_playing(self, state) -> None:
-        self.ideas.set_playing(self._playing_idea if state.playing else None)
-
-    def _forget_idea_playing(self) -> None:
-        """The player has the editor's song now (Space, or an edit): no idea plays."""
-        self._playing_idea = None
-        self.ideas.set_playing(None)
-
     # -- worker -------------------------------------------------------------------------------
 
     def _submit(self, kind: str, payload: object) -> int:
@@ -357,15 +338,6 @@ class MainWindow(QMainWindow):
             return
         self._submit("continue", {**request, "primer": primer})
 
-    def _submit_regenerate(self, request: dict) -> None:
-        bars = self.piano_roll.selected_bars()
-        if not bars:
-            self._error("No bars selected", "Select notes in the bars to generate anew.")
-            return
-        melody = self._melody_notes()
-        self._regenerated_bars = bars
-        self._submit("regenerate", {**request, "melody": melody, "bars": bars})
-
     def _model_ready(self) -> None:
         self.generate_action.setEnabled(True)
         for name in ("actionContinue", "actionRegenerate"):
@@ -379,11 +351,13 @@ class MainWindow(QMainWindow):
             request = self.generate_panel.request()
             request.update(seed=FIRST_RUN_SEED)
             self._requests[self.worker.submit("generate", request)] = "first_song"
+        self.library.start()  # after torch is loaded: the library's workers import it too
 
     def _model_failed(self, message: str) -> None:
         self.generate_panel.set_model_ready(False, f"generation is off: {message}")
         self.transport.set_model_state("no model", False)
         self.work_status.say(f"generation is off: {message}")
+        self.library.start()  # the library works without the melody model
 
     def _progress(self, request_id: int, done: int, total: int, message: str) -> None:
         if request_id in self._requests:
@@ -415,15 +389,6 @@ class MainWindow(QMainWindow):
         elif kind == "morph":  # the in-betweens between their two ends
             self.ideas.set_ideas([self._morph_ends[0], *result, self._morph_ends[-1]])
             self.ideasReady.emit()
-
-    def _apply_regenerated(self, idea) -> None:
-        """Put a regenerated melody in the edited track as one undoable step, with the notes of
-        the regenerated bars selected (so Regenerate again redoes the same bars)."""
-        bars, notes = set(self._regenerated_bars), idea.notes
-        chosen = [i for i, note in enumerate(notes) if int(note.start // 4.0) in bars]  # 4/4 bars
-        after = edits.with_notes(self.piano_roll.roll_state(), notes, chosen)
-        count = len(bars)
-        self.piano_roll.push_edit(f"Regenerate {count} bar{'s' * (count != 1)}", after)
 
     def _failed(self, request_id: int, message: str) -> None:
         kind = self._requests.pop(request_id, None)
@@ -464,10 +429,16 @@ class MainWindow(QMainWindow):
 
     def _position(self, beats: float) -> None:
         song = self.piano_roll.song()
+        if self.playback.song is not None and self.playback.song is not song:
+            return  # an idea or a library track plays: the editor's playhead stays
         self.piano_roll.set_playhead(beats)
         self.transport.show_position(beats, song.beats_to_seconds(beats))
 
     # -- messages and layout ---------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str) -> None:
+        """A message box (not blocking the event loop), logged too."""
+        self._error(title, message)
 
     def _error(self, title: str, message: str) -> None:
         _log.warning("%s: %s", title, message)
@@ -517,6 +488,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState())
         self.autosaver.stop()
         self.autosaver.clear()  # saved, or discarded on purpose
+        self.library.stop()
         self.worker.stop()
         self.playback.close()
         event.accept()

@@ -101,6 +101,7 @@ def build_menus(window: MainWindow) -> None:
     generate.addSeparator()
     morph = _action(window, generate, "actionMorph", "&Morph Two Ideas", window.morph_ideas)
     morph.setEnabled(False)  # until the model is ready and two ideas are selected
+    _library_menu(window, menus.addMenu("&Library"))
     view = menus.addMenu("&View")
     zoom_in = _action(window, view, "actionZoomIn", "Zoom &In", roll.zoom_in, "Ctrl++")
     zoom_in.setShortcuts([QKeySequence(k) for k in ("Ctrl++", "+", "=", "Ctrl+=")])
@@ -121,6 +122,22 @@ def build_menus(window: MainWindow) -> None:
     edit.addSeparator()  # Preferences stays the Edit menu's last item
     _action(window, edit, "actionPreferences", "&Preferences…", lambda: _preferences(window),
             "Ctrl+,")  # fmt: skip
+
+
+def _library_menu(window: MainWindow, menu: QMenu) -> None:
+    """Add Folder…, Rescan, Like and Dislike (of the track playing, else the one selected)."""
+    library = window.library
+    _action(window, menu, "actionAddFolder", "&Add Folder…", library.choose_folder,
+            "Ctrl+Shift+O")  # fmt: skip
+    _action(window, menu, "actionRescan", "&Rescan", library.rescan)
+    menu.addSeparator()
+    _action(window, menu, "actionLike", "&Like", lambda: library.react_to_current("like"),
+            "Ctrl+L")  # fmt: skip
+    _action(window, menu, "actionDislike", "&Dislike",
+            lambda: library.react_to_current("dislike"), "Ctrl+Shift+L")  # fmt: skip
+    menu.addSeparator()
+    _action(window, menu, "actionSimilarToMelody", "Tracks Like &My Melody",
+            library.similar_to_melody, "Ctrl+Shift+M")  # fmt: skip
 
 
 # -- dialogs -------------------------------------------------------------------------------------

@@ -69,6 +69,11 @@ class QtPlayback(QObject):
         return self.player is not None and self.player.error is None
 
     @property
+    def song(self) -> Song | None:
+        """The song the player has (the last one loaded), or None."""
+        return self._song
+
+    @property
     def device_name(self) -> str:
         """The output device's name ("" without one)."""
         return getattr(self.player, "device_name", "") or ""

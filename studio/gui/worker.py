@@ -11,6 +11,9 @@ gets a ``CancelToken`` made here and handed to the worker with the request. A ne
 kind supersedes the older one still pending: its token is set, ``failed(old_id, "cancelled")``
 is emitted at once, and anything the worker still sends for it is dropped, so every submitted id
 ends in exactly one ``finished`` or ``failed``, and a cancelled request never delivers a result.
+The kinds in ``NEVER_SUPERSEDED`` (writes the user asked for: feedback, index, rescan,
+remove_tracks, prepare_library and the profile changes) queue instead; ``cancel(id)`` still
+cancels one of them.
 
 Request kinds, their payload dicts (plain values; ``settings`` holds ``GenerationSettings``'
 fields, as ``GeneratePanel.request()`` builds them) and results:
@@ -22,10 +25,30 @@ fields, as ``GeneratePanel.request()`` builds them) and results:
 - ``render_wav``: ``song``, ``path`` → the path, as given;
 - ``morph``: ``start``, ``end`` (two ideas' ``melody``, same number of bars), ``count`` of
   in-betweens (default 4) → ``list[Idea]`` titled "Morph 1/4 · 1207→1209".
+
+The library kinds (handlers in ``studio.gui.worker_library``; track ids are ints):
+
+- ``library_rows``: optional ``profile`` → ``LibraryRows`` (``studio.library.table``);
+- ``library_version``: nothing → ``Engine.library_version()`` (a tuple: poll it to notice
+  changes made by another process);
+- ``index``: ``folders`` (paths) → ``IndexSummary``, progress "indexed 120 of 2,003 files";
+- ``prepare_library``: nothing → ``LibraryPreparation`` (the demo library on a first run, then
+  the tracks without vectors embedded);
+- ``rescan``: nothing → ``IndexSummary`` of the library's folders read again;
+- ``remove_tracks``: ``ids`` → how many tracks left the library (files are never deleted);
+- ``track_song``: ``track_id`` → its ``Song`` (a vanished file fails in words);
+- ``similar``: ``track_id`` or ``song``, optional ``top`` (20) and ``mode`` ("auto") →
+  ``SimilarResult`` (``.ranked``: ``list[RankedTrack]``, ``.mode``);
+- ``recommend``: optional ``top`` (20), ``seed_track``, ``profile`` → ``list[RankedTrack]``;
+- ``feedback``: ``track_id``, ``kind``, optional ``value``, ``profile`` → ``FeedbackEvent``;
+- ``profiles``: nothing → ``{"current": name, "profiles": {name: number of events}}``;
+- ``create_profile`` (``name``) → its name; ``use_profile`` (``name``) → None;
+  ``forget_profile`` (``name``, ``delete``) → how many events went.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import logging
@@ -42,14 +65,15 @@ from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback
 from studio.engine import Engine
 from studio.gui.ideas import Idea
+from studio.gui.worker_library import LIBRARY_HANDLERS, NEVER_SUPERSEDED, Handler
+from studio.gui.worker_library import request_field as _field
 
 _log = logging.getLogger(__name__)
 
-KINDS = ("generate", "continue", "regenerate", "render_wav", "morph")
+KINDS = ("generate", "continue", "regenerate", "render_wav", "morph", *LIBRARY_HANDLERS)
 """The request kinds ``run`` understands."""
 CANCELLED = "cancelled"
 """The ``failed`` message of a cancelled or superseded request."""
-_REQUIRED = object()
 
 
 def make_idea(engine: Engine, melody: Any, title: str) -> Idea:
@@ -70,17 +94,6 @@ def make_idea(engine: Engine, melody: Any, title: str) -> Idea:
         melody=melody,
         title=title,
     )
-
-
-def _field(payload: object, name: str, default: object = _REQUIRED) -> Any:
-    """``payload[name]``; ``InvalidInput`` when a required field is missing."""
-    if not isinstance(payload, dict):
-        raise InvalidInput(f"a request must be a dict of fields, not {type(payload).__name__}")
-    if name in payload:
-        return payload[name]
-    if default is _REQUIRED:
-        raise InvalidInput(f"the request lacks {name!r}")
-    return default
 
 
 def _settings_fields(payload: object) -> dict:
@@ -115,6 +128,8 @@ class EngineWorker(QObject):
             "render_wav": self._render_wav,
             "morph": self._morph,
         }
+        for kind, handler in LIBRARY_HANDLERS.items():
+            self._handlers[kind] = functools.partial(self._library_request, handler)
 
     @property
     def engine(self) -> Engine:
@@ -191,6 +206,11 @@ class EngineWorker(QObject):
             self.moveToThread(app.thread())
 
     # -- the request kinds ----------------------------------------------------------------------
+
+    def _library_request(
+        self, handler: Handler, payload: object, report: ProgressCallback, token: CancelToken
+    ) -> Any:
+        return handler(self.engine, payload, report, token)
 
     def _generate(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
         engine = self.engine
@@ -285,11 +305,17 @@ class WorkerClient(QObject):
         self,
         engine_factory: Callable[[], Engine] = Engine,
         parent: QObject | None = None,
+        *,
+        load_models: bool = True,
+        name: str = "engineWorker",
     ) -> None:
         """``engine_factory`` builds the worker's engine on the worker thread (tests pass one
-        with a tiny model and a library in a temporary folder)."""
+        with a tiny model and a library in a temporary folder). ``load_models`` False: a worker
+        for library requests only, which never loads the melody model; ``name`` names its
+        thread."""
         super().__init__(parent)
         self._factory = engine_factory
+        self._loads_models, self._name = load_models, name
         self._thread: QThread | None = None
         self._worker: EngineWorker | None = None
         self._ids = itertools.count(1)
@@ -320,7 +346,7 @@ class WorkerClient(QObject):
         if self._thread is not None:
             return
         thread = QThread(self)
-        thread.setObjectName("engineWorker")
+        thread.setObjectName(self._name)
         worker = EngineWorker(self._factory)
         worker.moveToThread(thread)
         self._submitted.connect(worker.run)
@@ -333,12 +359,14 @@ class WorkerClient(QObject):
         thread.finished.connect(worker.close, Qt.ConnectionType.DirectConnection)
         self._thread, self._worker = thread, worker
         thread.start()
-        self._load.emit()
+        if self._loads_models:
+            self._load.emit()
 
     def submit(self, kind: str, payload: object) -> int:
         """Queue a request (see the module doc for kinds and payloads); returns its id. A
         pending request of the same kind is superseded: cancelled, reported as
-        ``failed(old_id, "cancelled")``, its late results dropped."""
+        ``failed(old_id, "cancelled")``, its late results dropped — except for the kinds in
+        ``NEVER_SUPERSEDED``, which queue."""
         if kind not in KINDS:
             raise ValueError(f"unknown request kind {kind!r} (known: {', '.join(KINDS)})")
         if self._thread is None:
@@ -347,7 +375,7 @@ class WorkerClient(QObject):
             payload = {k: dict(v) if isinstance(v, dict) else v for k, v in payload.items()}
         request_id = next(self._ids)
         token = CancelToken()
-        older = self._latest.get(kind)
+        older = None if kind in NEVER_SUPERSEDED else self._latest.get(kind)
         self._pending[request_id] = _Pending(kind, token)
         self._latest[kind] = request_id
         if older in self._pending:

@@ -24,8 +24,9 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
-def settings_file(tmp_path, monkeypatch):
-    """A settings file of this test's own (conftest's is shared by the whole session)."""
+def settings_file(user_dirs, tmp_path, monkeypatch):
+    """A settings file of this test's own, at a path the test knows (after ``user_dirs``, which
+    sets one too)."""
     path = tmp_path / "settings" / "settings.json"
     monkeypatch.setenv("MOTIF_STUDIO_CONFIG", str(path))
     return path

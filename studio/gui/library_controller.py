@@ -1,0 +1,404 @@
+"""The library side of the window: the Library pane, Similar and For you, the profile menu, and
+what listening to library tracks teaches the recommender.
+
+``LibraryController`` owns two workers of its own besides the window's generation worker, each
+with its own engine (one SQLite connection per thread): ``reads`` serves the quick requests
+(table snapshots, similar, recommend, feedback, profiles, a track's song) and ``writes`` the long
+ones (index, rescan, the first run's demo library), so a click on ♥ is recorded and the lists
+refresh while a folder is being indexed. A timer polls the library's version, so tracks that
+another process (or the indexer) commits appear within a couple of seconds.
+
+Every reaction (♥, ✕, a play or a skip) is a ``feedback`` request; when it is stored, the
+For you list, the profile's counts and the table's reactions are asked for again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from studio.core.music import Song
+from studio.engine import Engine
+from studio.gui.for_you_pane import ForYouPane
+from studio.gui.library_pane import LibraryPane
+from studio.gui.listening import Listening
+from studio.gui.profile_menu import ProfileCombo
+from studio.gui.similar_pane import SimilarPane
+from studio.gui.worker import CANCELLED, WorkerClient
+
+if TYPE_CHECKING:
+    from studio.gui.main_window import MainWindow
+
+TOP = 20
+"""How many similar tracks and suggestions the lists show."""
+POLL_MS = 2000
+"""How often the library's version is checked (another process may change it)."""
+SELECTION_DELAY_MS = 250
+"""A moment after the library's selection settles, its similar tracks are asked for."""
+
+
+class LibraryController(QObject):
+    """Connects the library panes to their workers (see the module doc).
+
+    Signals: ``libraryChanged()`` (a new table snapshot is shown), ``similarReady()``,
+    ``suggestionsReady()`` (the Similar or For you list was filled).
+    """
+
+    libraryChanged = Signal()
+    similarReady = Signal()
+    suggestionsReady = Signal()
+
+    def __init__(
+        self, window: MainWindow, engine_factory: Callable[[], Engine] | None = None
+    ) -> None:
+        """Build the panes (the window places them) and start the two library workers;
+        ``engine_factory`` builds their engines (default: the user's library)."""
+        super().__init__(window)
+        self.window = window
+        factory = engine_factory or Engine
+        self.reads = WorkerClient(factory, self, load_models=False, name="libraryReads")
+        self.writes = WorkerClient(factory, self, load_models=False, name="libraryWrites")
+        self.pane, self.similar = LibraryPane(window), SimilarPane(window)
+        self.for_you, self.profiles = ForYouPane(window), ProfileCombo(window)
+        self._requests: dict[tuple[str, int], tuple[str, object]] = {}  # (worker, id) → kind
+        self._rows = None  # the LibraryRows shown
+        self._version: tuple | None = None
+        self._index_request: int | None = None
+        self._listening: Listening | None = None
+        self._listening_song: Song | None = None
+        self._listening_started = False  # the player said "playing" since the track started
+        self.editor_track: int | None = None
+        """The library track the editor's song was opened from (exports count for it)."""
+        self._poll = QTimer(self, interval=POLL_MS, timeout=self._check_version)
+        self._selection = QTimer(self, singleShot=True, interval=SELECTION_DELAY_MS)
+        self._selection.timeout.connect(self._similar_to_selection)
+        for name, worker in (("reads", self.reads), ("writes", self.writes)):  # ids: per worker
+            worker.finished.connect(lambda i, result, n=name: self._finished((n, i), result))
+            worker.failed.connect(lambda i, message, n=name: self._failed((n, i), message))
+        self.writes.progress.connect(self._progress)
+        self._connect_panes()
+        self.reads.start()
+        self.writes.start()
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    def _connect_panes(self) -> None:
+        pane, window = self.pane, self.window
+        pane.addFolderRequested.connect(self.choose_folder)
+        pane.foldersDropped.connect(self.add_paths)
+        pane.rescanRequested.connect(self.rescan)
+        pane.cancelRequested.connect(self.cancel_indexing)
+        pane.removeRequested.connect(lambda ids: self._read("remove_tracks", {"ids": list(ids)}))
+        pane.playRequested.connect(lambda track: self.play(track, 0.0))
+        pane.openRequested.connect(self.open_in_editor)
+        pane.similarRequested.connect(self.show_similar)
+        pane.currentTrackChanged.connect(lambda _track: self._selection.start())
+        pane.reactionRequested.connect(self.react)
+        for suggestions in (self.similar, self.for_you):
+            suggestions.playRequested.connect(self.play)
+            suggestions.stopRequested.connect(window.playback.stop)
+            suggestions.reactionRequested.connect(self.react)
+            suggestions.openRequested.connect(self.open_in_editor)
+        self.similar.moreLikeThisRequested.connect(self.show_similar)
+        self.similar.showPassageRequested.connect(self.show_similar)
+        self.similar.melodyRequested.connect(self.similar_to_melody)
+        self.for_you.moreLikeThisRequested.connect(
+            lambda track: self._read("recommend", {"top": TOP, "seed_track": track}))  # fmt: skip
+        self.for_you.refreshRequested.connect(self.refresh_suggestions)
+        self.profiles.switchRequested.connect(
+            lambda name: self._read("use_profile", {"name": name}))  # fmt: skip
+        self.profiles.createRequested.connect(
+            lambda name: self._read("create_profile", {"name": name}))  # fmt: skip
+        self.profiles.forgetRequested.connect(
+            lambda name: self._read("forget_profile", {"name": name, "delete": False}))  # fmt: skip
+        window.piano_roll.songChanged.connect(lambda _song: self.similar.melody_edited())
+        window.playback.positionChanged.connect(self._position)
+        window.playback.stateChanged.connect(self._playback_state)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the table shows the library as it is: no indexing runs and no newer
+        snapshot is on its way."""
+        pending = any(kind == "library_rows" for kind, _ in self._requests.values())
+        shown = self._rows is not None and self.pane.rows() is self._rows  # sorted off-thread
+        return shown and self._index_request is None and not pending
+
+    def start(self) -> None:
+        """Show the library: on a first run the demo library is indexed (after the model
+        loaded, so torch is imported once, by the generation worker), then the lists fill."""
+        self._write("prepare_library", {})
+        self._read("profiles", {})
+        self.refresh()
+        self._poll.start()
+
+    def stop(self) -> None:
+        """End listening (it is recorded) and stop the workers (at window close)."""
+        self._poll.stop()
+        self._finish_listening()
+        self.reads.stop()
+        self.writes.stop()
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _read(self, kind: str, payload: dict, context: object = None) -> int:
+        if not self.reads.running:  # the window is closing (a late timer): nothing to do
+            return -1
+        request_id = self.reads.submit(kind, payload)
+        self._requests["reads", request_id] = (kind, context)
+        return request_id
+
+    def _write(self, kind: str, payload: dict) -> int:
+        if not self.writes.running:
+            return -1
+        request_id = self.writes.submit(kind, payload)
+        self._requests["writes", request_id] = (kind, None)
+        self._index_request = request_id
+        self.pane.show_progress(0, 0, "preparing the library…" if kind == "prepare_library"
+                                else "indexing…")  # fmt: skip
+        return request_id
+
+    def refresh(self) -> None:
+        """Ask for a new table snapshot and new suggestions."""
+        self._read("library_rows", {})
+        self.refresh_suggestions()
+
+    def refresh_suggestions(self) -> None:
+        """Ask for the For you list again (with its seed track, if "More like this" set one)."""
+        seed = self.for_you.seed_track()
+        self._read("recommend", {"top": TOP} if seed is None else {"top": TOP, "seed_track": seed})
+
+    def _check_version(self) -> None:
+        if not self.reads.busy:  # a snapshot on its way will carry the version anyway
+            self._read("library_version", {})
+
+    # -- what the user does -------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        """Library ▸ Add Folder…: pick a folder and index it."""
+        folder = QFileDialog.getExistingDirectory(self.window, "Add a folder of MIDI files")
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, path: str | os.PathLike) -> int:
+        """Index a folder in the background (progress and Cancel in the pane); returns the
+        request id."""
+        return self._write("index", {"folders": [os.fspath(path)]})
+
+    def add_paths(self, paths: list) -> None:
+        """Folders dropped on the window are indexed; single files are not (say so)."""
+        folders = [p for p in paths if os.path.isdir(p)]
+        if folders:
+            self._write("index", {"folders": folders})
+        if len(folders) < len(paths):
+            self.window.statusBar().showMessage(
+                "Drop folders to add them to the library (single files: open them instead)", 8000
+            )
+
+    def rescan(self) -> int:
+        """Look at the library's folders again: new, changed, moved and vanished files."""
+        return self._write("rescan", {})
+
+    def react_to_current(self, kind: str) -> None:
+        """Library ▸ Like / Dislike: the library track playing, else the one selected."""
+        track = self._listening.track_id if self._listening is not None else None
+        if track is None:
+            track = self.pane.current_track()
+        if track is None or track < 0:
+            self.window.statusBar().showMessage("Select or play a library track first", 5000)
+            return
+        self.react(track, kind)
+
+    def cancel_indexing(self) -> None:
+        """Stop the indexing in progress (what is committed stays)."""
+        if self._index_request is not None:
+            self.writes.cancel(self._index_request)
+
+    def react(self, track_id: int, kind: str) -> None:
+        """♥ or ✕ (or another feedback kind) about a track: recorded at once."""
+        mark = {"like": 1, "dislike": -1}.get(kind)
+        if mark is not None:
+            for suggestions in (self.similar, self.for_you):
+                suggestions.list.set_reaction(track_id, mark)
+        self._read("feedback", {"track_id": int(track_id), "kind": kind})
+
+    def play(self, track_id: int, start_beats: float = 0.0) -> None:
+        """Hear a library track (from ``start_beats``: a matching passage); the editor's song
+        is not touched."""
+        self._read("track_song", {"track_id": int(track_id)}, ("play", int(track_id), start_beats))
+
+    def open_in_editor(self, track_id: int) -> None:
+        """Put a library track in the editor (after the unsaved-changes question)."""
+        self._read("track_song", {"track_id": int(track_id)}, ("open", int(track_id), 0.0))
+
+    def show_similar(self, track_id: int) -> None:
+        """Fill Similar with tracks like a library track, and show that tab."""
+        self.pane.select_track(int(track_id))
+        self._similar_to_track(int(track_id))
+        self.window.show_dock("similarDock")
+
+    def similar_to_melody(self) -> None:
+        """Fill Similar with library tracks like the editor's melody."""
+        song = self.window.piano_roll.song()
+        if not song.notes:
+            self.similar.show_error("The editor is empty: draw or generate a melody first")
+            return
+        self.similar.show_for_melody()
+        self._read("similar", {"song": song, "top": TOP})
+
+    def _similar_to_selection(self) -> None:
+        track = self.pane.current_track()
+        if track is not None and track >= 0:
+            self._similar_to_track(track)
+
+    def _similar_to_track(self, track_id: int) -> None:
+        rows = self._rows
+        row = rows.row_of(track_id) if rows is not None else None
+        self.similar.show_for_track(rows.title[row] if row is not None else f"track {track_id}")
+        self.similar.show_busy()
+        self._read("similar", {"track_id": track_id, "top": TOP})
+
+    def song_exported(self) -> None:
+        """The editor's song was exported: if it came from the library, that counts."""
+        if self.editor_track is not None:
+            self._read("feedback", {"track_id": self.editor_track, "kind": "exported"})
+
+    # -- listening ----------------------------------------------------------------------------
+
+    def _start_listening(self, track_id: int, song: Song, start_beats: float) -> None:
+        self._finish_listening()
+        playback = self.window.playback
+        playback.load(song)
+        playback.play_from(start_beats)
+        self._listening = Listening(track_id, song.beats_to_seconds(song.end))
+        self._listening_song, self._listening_started = song, False
+        for suggestions in (self.similar, self.for_you):
+            suggestions.list.set_playing(track_id)
+
+    def _position(self, beats: float) -> None:
+        listening, song = self._listening, self._listening_song
+        if listening is None:
+            return
+        if self.window.playback.song is not song:  # something else took the player
+            self._finish_listening()
+        elif self.window.playback.player is not None and self.window.playback.player.is_playing:
+            listening.position(song.beats_to_seconds(beats))
+
+    def _playback_state(self, state) -> None:
+        if self._listening is None:
+            return
+        if state.playing:
+            self._listening_started = True
+        elif self._listening_started:  # not the load's own "stopped" before play begins
+            self._finish_listening()
+
+    def _finish_listening(self) -> None:
+        """The listening ended: record it as a play or a skip (or nothing, if nothing was
+        heard)."""
+        listening, self._listening, self._listening_song = self._listening, None, None
+        if listening is None:
+            return
+        for suggestions in (self.similar, self.for_you):
+            suggestions.list.set_playing(None)
+        event = listening.finish()
+        if event is not None and self.reads.running:
+            kind, value = event
+            self._read("feedback", {"track_id": listening.track_id, "kind": kind, "value": value})
+
+    # -- results ------------------------------------------------------------------------------
+
+    def _reactions(self) -> dict[int, int]:
+        rows = self._rows
+        if rows is None:
+            return {}
+        return {int(i): int(r) for i, r in zip(rows.ids, rows.reaction, strict=True) if r}
+
+    def _finished(self, request: tuple[str, int], result: object) -> None:
+        kind, context = self._requests.pop(request, (None, None))
+        if kind is None:
+            return
+        handler = getattr(self, f"_got_{kind}", None)
+        if handler is not None:
+            handler(result, context)
+
+    def _got_library_rows(self, rows, _context) -> None:
+        self._rows, self._version = rows, rows.version
+        self.pane.set_rows(rows)
+        self.libraryChanged.emit()
+
+    def _got_library_version(self, version, _context) -> None:
+        if version != self._version:
+            self._version = version
+            self.refresh()
+            self._read("profiles", {})
+
+    def _got_similar(self, result, _context) -> None:
+        self.similar.set_results(result.ranked, result.mode, self._reactions())
+        self.similarReady.emit()
+
+    def _got_recommend(self, ranked, _context) -> None:
+        self.for_you.set_results(ranked, self._reactions())
+        self.suggestionsReady.emit()
+
+    def _got_profiles(self, result, _context) -> None:
+        current = result["current"]
+        self.profiles.set_profiles(current, result["profiles"])
+        self.for_you.set_profile(current, result["profiles"].get(current, 0))
+
+    def _got_feedback(self, _event, _context) -> None:
+        self.refresh_suggestions()
+        self._read("profiles", {})
+        self._read("library_rows", {})
+
+    def _got_profile_change(self, _result, _context) -> None:
+        self._read("profiles", {})
+        self.refresh()
+
+    _got_use_profile = _got_create_profile = _got_forget_profile = _got_profile_change
+
+    def _got_remove_tracks(self, _count, _context) -> None:
+        self.refresh()
+
+    def _got_track_song(self, song: Song, context) -> None:
+        action, track_id, start = context
+        if action == "play":
+            self._start_listening(track_id, song, start)
+        elif self.window.open_song(song, title=song.title):
+            self.editor_track = track_id
+            self._read("feedback", {"track_id": track_id, "kind": "added"})
+
+    def _got_indexing(self, summary, _context) -> None:
+        self._index_request = None
+        self.pane.show_idle()
+        if summary is not None and getattr(summary, "skipped", None):
+            self.pane.show_problems(summary.skipped)
+        self.refresh()
+
+    _got_index = _got_rescan = _got_indexing
+
+    def _got_prepare_library(self, preparation, context) -> None:
+        self._got_indexing(getattr(preparation, "demo_indexed", None), context)
+
+    def _progress(self, request_id: int, done: int, total: int, message: str) -> None:
+        if request_id == self._index_request:
+            self.pane.show_progress(done, total, message)
+
+    def _failed(self, request: tuple[str, int], message: str) -> None:
+        kind, _context = self._requests.pop(request, (None, None))
+        if kind is None:
+            return
+        if kind in ("index", "rescan", "prepare_library"):
+            self._index_request = None
+            self.pane.show_idle()
+            self.refresh()  # what was committed before the cancel or the error shows
+        if message == CANCELLED:
+            return
+        if kind == "similar":
+            self.similar.show_error(message)
+        elif kind == "recommend":
+            self.for_you.show_error(message)
+        elif kind not in ("library_version", "library_rows"):
+            self.window.show_error("The library: that did not work", message)

@@ -1,0 +1,164 @@
+"""The library side of the whole window, as a user meets it: the demo library on a first run,
+Add Folder with a damaged file, similar tracks for a selected track and for the editor's melody,
+a ♥ that teaches For you (and is in the database), a short listen recorded as a skip, profiles,
+and another process writing to the same library while the window is open."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import STUDIO, need_audio, write_tune_files
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QListView, QTableView
+
+from studio.gui.suggestion_list import LIKE
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def ready(window, qtbot):
+    """The window with its library shown (the demo library, on this first run)."""
+    qtbot.waitUntil(lambda: window.library.ready, timeout=60_000)
+    return window
+
+
+def library_file(user_dirs: Path) -> Path:
+    return user_dirs / "xdg_data_home" / "motif-studio" / "library.sqlite"
+
+
+def events(user_dirs: Path, kind: str) -> list[tuple[int, float, str]]:
+    with sqlite3.connect(library_file(user_dirs)) as db:
+        return db.execute(
+            "SELECT track_id, value, profile FROM feedback WHERE kind = ? ORDER BY id", [kind]
+        ).fetchall()
+
+
+def view_titles(window) -> list[str]:
+    view = window.findChild(QTableView, "libraryView")
+    model = view.model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def cell(window, track_id: int, header: str) -> str:
+    """What the library table shows for a track in the column headed ``header``."""
+    model = window.findChild(QTableView, "libraryView").model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    for row in range(model.rowCount()):
+        if model.index(row, 0).data(Qt.ItemDataRole.UserRole) == track_id:
+            return model.index(row, headers.index(header)).data()
+    raise AssertionError(f"track {track_id} is not in the table")
+
+
+def test_a_first_run_shows_the_demo_library(ready):
+    titles = view_titles(ready)
+    assert len(titles) >= 20  # the demo library ships about forty tunes and chorales
+    assert "The Blackbird" in titles
+
+
+def test_add_folder_indexes_it_and_lists_a_damaged_file(ready, qtbot, tmp_path, tiny_tunes):
+    folder = tmp_path / "my songs"
+    folder.mkdir()
+    write_tune_files(folder, tiny_tunes[:3])
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06 not really a MIDI file")
+    before = len(view_titles(ready))
+    with qtbot.waitSignal(ready.libraryChanged, timeout=60_000):
+        ready.add_folder(folder)
+    # the three tunes, and the damaged file greyed with its reason (kept so a rescan retries it)
+    qtbot.waitUntil(lambda: ready.library.ready and len(view_titles(ready)) == before + 4,
+                    timeout=60_000)  # fmt: skip
+    problems = ready.library.pane.problems()
+    assert [Path(path).name for path, _reason in problems] == ["broken.mid"]
+
+
+def test_a_selected_track_fills_similar_with_reasons(ready, qtbot):
+    view = ready.findChild(QTableView, "libraryView")
+    rect = view.visualRect(view.model().index(3, 0))
+    with qtbot.waitSignal(ready.similarReady, timeout=30_000):
+        qtbot.mouseClick(view.viewport(), LEFT, pos=rect.center())
+    similar = ready.findChild(QListView, "similarList")
+    rows = [similar.model().index(row, 0) for row in range(similar.model().rowCount())]
+    assert rows, "the demo library has similar tracks for any of its tracks"
+    selected = view.model().index(3, 0).data(Qt.ItemDataRole.UserRole)
+    ids = [row.data(Qt.ItemDataRole.UserRole) for row in rows]
+    assert all(isinstance(i, int) for i in ids) and selected not in ids
+    assert all(row.data(Qt.ItemDataRole.ToolTipRole) for row in rows)  # each says why
+
+
+def test_the_editors_melody_finds_similar_tracks(ready, qtbot):
+    qtbot.waitUntil(lambda: len(ready.piano_roll.song().notes) > 8, timeout=30_000)
+    with qtbot.waitSignal(ready.similarReady, timeout=30_000):
+        ready.findChild(QAction, "actionSimilarToMelody").trigger()
+    similar = ready.findChild(QListView, "similarList")
+    assert similar.model().rowCount() > 0
+
+
+def test_a_like_teaches_for_you_and_is_stored(ready, qtbot, user_dirs):
+    suggestions = ready.findChild(QListView, "forYouList")
+    qtbot.waitUntil(lambda: suggestions.model().rowCount() > 0, timeout=30_000)
+    ready.show_dock("forYouDock")
+    liked = suggestions.model().index(0, 0).data(Qt.ItemDataRole.UserRole)
+    before = [suggestions.model().index(r, 0).data(Qt.ItemDataRole.UserRole)
+              for r in range(suggestions.model().rowCount())]  # fmt: skip
+    with qtbot.waitSignal(ready.suggestionsReady, timeout=30_000):
+        qtbot.mouseClick(suggestions.viewport(), LEFT, pos=suggestions.button_center(0, LIKE))
+    assert events(user_dirs, "like") == [(liked, 1.0, "default")]
+    after = [suggestions.model().index(r, 0).data(Qt.ItemDataRole.UserRole)
+             for r in range(suggestions.model().rowCount())]  # fmt: skip
+    assert after and after != before  # the list learnt from the ♥ at once
+
+
+def test_a_short_listen_is_recorded_as_a_skip(ready, qtbot, user_dirs):
+    need_audio()
+    view = ready.findChild(QTableView, "libraryView")
+    track = view.model().index(0, 0).data(Qt.ItemDataRole.UserRole)
+    rect = view.visualRect(view.model().index(0, 0))
+    qtbot.mouseClick(view.viewport(), LEFT, pos=rect.center())  # a double-click: press,
+    qtbot.mouseDClick(view.viewport(), LEFT, pos=rect.center())  # then the second press
+    qtbot.waitUntil(lambda: ready.playback.player.is_playing, timeout=10_000)
+    qtbot.waitUntil(lambda: ready.playback.player.position_seconds > 1.5, timeout=10_000)
+    qtbot.mouseClick(ready.transport.stop_button, LEFT)
+    qtbot.waitUntil(lambda: bool(events(user_dirs, "skip")), timeout=10_000)
+    [(skipped, seconds, _profile)] = events(user_dirs, "skip")
+    assert skipped == track and 1.0 <= seconds < 30.0
+    assert ready.piano_roll.playhead() == 0.0  # the editor's playhead did not follow the track
+
+
+def test_profiles_switch_and_forget(ready, qtbot, user_dirs):
+    combo = ready.findChild(QComboBox, "profileCombo")
+    library = ready.library
+    with qtbot.waitSignal(ready.suggestionsReady, timeout=30_000):
+        library.profiles.createRequested.emit("Ana")
+    qtbot.waitUntil(lambda: combo.findText("Ana") >= 0, timeout=10_000)
+    with qtbot.waitSignal(ready.suggestionsReady, timeout=30_000):
+        library.profiles.switchRequested.emit("Ana")
+    qtbot.waitUntil(lambda: combo.currentText().startswith("Ana"), timeout=10_000)
+    view = ready.findChild(QTableView, "libraryView")
+    track = view.model().index(2, 0).data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(ready.suggestionsReady, timeout=30_000):
+        library.react(track, "like")
+    assert events(user_dirs, "like") == [(track, 1.0, "Ana")]
+    with qtbot.waitSignal(ready.suggestionsReady, timeout=30_000):
+        library.profiles.forgetRequested.emit("Ana")
+    assert events(user_dirs, "like") == []  # Ana's reactions are forgotten
+
+
+def test_another_process_writing_the_library_is_noticed(ready, qtbot, user_dirs):
+    view = ready.findChild(QTableView, "libraryView")
+    track = view.model().index(1, 0).data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(ready.libraryChanged, timeout=30_000):
+        done = subprocess.run([str(STUDIO), "feedback", str(track), "like", "--db",
+                               str(library_file(user_dirs))], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: cell(ready, track, "♥") == "♥", timeout=10_000)
+    assert events(user_dirs, "like") == [(track, 1.0, "default")]
+
+
+def test_the_library_menu_is_there(ready):
+    for name in ("actionAddFolder", "actionLike", "actionDislike", "actionRescan"):
+        assert ready.findChild(QAction, name) is not None, name

@@ -104,7 +104,6 @@ class LibraryController(QObject):
             suggestions.reactionRequested.connect(self.react)
             suggestions.openRequested.connect(self.open_in_editor)
         self.similar.moreLikeThisRequested.connect(self.show_similar)
-        self.similar.showPassageRequested.connect(self.show_similar)
         self.similar.melodyRequested.connect(self.similar_to_melody)
         self.for_you.moreLikeThisRequested.connect(
             lambda track: self._read("recommend", {"top": TOP, "seed_track": track}))  # fmt: skip

@@ -14,13 +14,17 @@ For you list, the profile's counts and the table's reactions are asked for again
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platformdirs import user_state_path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
+from studio.core.fileio import atomic_write_bytes
 from studio.core.music import Song
 from studio.engine import Engine
 from studio.gui.for_you_pane import ForYouPane
@@ -67,7 +71,7 @@ class LibraryController(QObject):
         self._requests: dict[tuple[str, int], tuple[str, object]] = {}  # (worker, id) → kind
         self._rows = None  # the LibraryRows shown
         self._version: tuple | None = None
-        self._index_request: int | None = None
+        self._writes: list[int] = []  # the indexing requests not ended yet, oldest first
         self._listening: Listening | None = None
         self._listening_song: Song | None = None
         self._listening_started = False  # the player said "playing" since the track started
@@ -124,12 +128,16 @@ class LibraryController(QObject):
         snapshot is on its way."""
         pending = any(kind == "library_rows" for kind, _ in self._requests.values())
         shown = self._rows is not None and self.pane.rows() is self._rows  # sorted off-thread
-        return shown and self._index_request is None and not pending
+        return shown and not self._writes and not pending
 
     def start(self) -> None:
         """Show the library: on a first run the demo library is indexed (after the model
         loaded, so torch is imported once, by the generation worker), then the lists fill."""
         self._write("prepare_library", {})
+        unfinished = [f for f in _unfinished_indexing() if os.path.isdir(f)]
+        if unfinished:  # the app was closed or killed while indexing: go on where it stopped
+            self.window.statusBar().showMessage("Resuming the indexing of the last session", 8000)
+            self._write("index", {"folders": unfinished})
         self._read("profiles", {})
         self.refresh()
         self._poll.start()
@@ -155,7 +163,9 @@ class LibraryController(QObject):
             return -1
         request_id = self.writes.submit(kind, payload)
         self._requests["writes", request_id] = (kind, None)
-        self._index_request = request_id
+        self._writes.append(request_id)
+        if kind == "index":
+            _remember_indexing([*_unfinished_indexing(), *payload["folders"]])
         self.pane.show_progress(0, 0, "preparing the library…" if kind == "prepare_library"
                                 else "indexing…")  # fmt: skip
         return request_id
@@ -212,9 +222,10 @@ class LibraryController(QObject):
         self.react(track, kind)
 
     def cancel_indexing(self) -> None:
-        """Stop the indexing in progress (what is committed stays)."""
-        if self._index_request is not None:
-            self.writes.cancel(self._index_request)
+        """Stop the indexing in progress and what is queued after it (what is committed
+        stays)."""
+        for request_id in list(self._writes):
+            self.writes.cancel(request_id)
 
     def react(self, track_id: int, kind: str) -> None:
         """♥ or ✕ (or another feedback kind) about a track: recorded at once."""
@@ -319,6 +330,8 @@ class LibraryController(QObject):
         kind, context = self._requests.pop(request, (None, None))
         if kind is None:
             return
+        if request[0] == "writes":
+            self._write_ended(request, kind)
         handler = getattr(self, f"_got_{kind}", None)
         if handler is not None:
             handler(result, context)
@@ -369,9 +382,18 @@ class LibraryController(QObject):
             self.editor_track = track_id
             self._read("feedback", {"track_id": track_id, "kind": "added"})
 
+    def _write_ended(self, request: tuple[str, int], kind: str) -> None:
+        """An indexing request ended (done, failed or cancelled)."""
+        if request[1] in self._writes:
+            self._writes.remove(request[1])
+        if kind == "index" and not any(
+            self._requests.get(("writes", i), ("",))[0] == "index" for i in self._writes
+        ):
+            _remember_indexing([])  # nothing left to resume
+        if not self._writes:
+            self.pane.show_idle()
+
     def _got_indexing(self, summary, _context) -> None:
-        self._index_request = None
-        self.pane.show_idle()
         if summary is not None and getattr(summary, "skipped", None):
             self.pane.show_problems(summary.skipped)
         self.refresh()
@@ -382,7 +404,7 @@ class LibraryController(QObject):
         self._got_indexing(getattr(preparation, "demo_indexed", None), context)
 
     def _progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id == self._index_request:
+        if self._writes and request_id == self._writes[0]:
             self.pane.show_progress(done, total, message)
 
     def _failed(self, request: tuple[str, int], message: str) -> None:
@@ -390,8 +412,7 @@ class LibraryController(QObject):
         if kind is None:
             return
         if kind in ("index", "rescan", "prepare_library"):
-            self._index_request = None
-            self.pane.show_idle()
+            self._write_ended(request, kind)
             self.refresh()  # what was committed before the cancel or the error shows
         if message == CANCELLED:
             return
@@ -401,3 +422,30 @@ class LibraryController(QObject):
             self.for_you.show_error(message)
         elif kind not in ("library_version", "library_rows"):
             self.window.show_error("The library: that did not work", message)
+
+
+def _indexing_file() -> Path:
+    """Where the folders being indexed are kept until the indexing ends (user state folder)."""
+    return user_state_path("motif-studio") / "indexing.json"
+
+
+def _unfinished_indexing() -> list[str]:
+    """The folders an indexing of an earlier session did not finish (closed or killed)."""
+    try:
+        folders = json.loads(_indexing_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [f for f in folders if isinstance(f, str)] if isinstance(folders, list) else []
+
+
+def _remember_indexing(folders: list[str]) -> None:
+    """Keep the folders being indexed (atomically), or forget them with ``[]``."""
+    path = _indexing_file()
+    try:
+        if folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, json.dumps(sorted(set(folders))).encode("utf-8"))
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass  # resuming is a convenience: the folders can be added again by hand

@@ -162,3 +162,29 @@ def test_another_process_writing_the_library_is_noticed(ready, qtbot, user_dirs)
 def test_the_library_menu_is_there(ready):
     for name in ("actionAddFolder", "actionLike", "actionDislike", "actionRescan"):
         assert ready.findChild(QAction, name) is not None, name
+
+
+def test_indexing_cut_short_goes_on_at_the_next_start(qtbot, user_dirs, tmp_path, tiny_tunes):
+    """A session closed or killed while indexing leaves its folders in indexing.json; the next
+    start indexes them (and forgets them once done)."""
+    import json
+
+    from studio.gui.app import create_window
+
+    folder = tmp_path / "half indexed"
+    folder.mkdir()
+    write_tune_files(folder, tiny_tunes[:2])
+    pending = user_dirs / "xdg_state_home" / "motif-studio" / "indexing.json"
+    pending.parent.mkdir(parents=True, exist_ok=True)
+    pending.write_text(json.dumps([str(folder)]))
+    window = create_window()
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.model_ready, timeout=90_000)
+        qtbot.waitUntil(lambda: window.library.ready, timeout=60_000)
+        paths = window.library.pane.rows().display_path
+        assert sum(str(folder) in path for path in paths) == 2
+        assert not pending.exists()
+    finally:
+        window.piano_roll.undo_stack.setClean()
+        window.close()

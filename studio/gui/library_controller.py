@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from platformdirs import user_state_path
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from studio.core.fileio import atomic_write_bytes
 from studio.core.music import Song
@@ -72,6 +72,7 @@ class LibraryController(QObject):
         self._rows = None  # the LibraryRows shown
         self._version: tuple | None = None
         self._writes: list[int] = []  # the indexing requests not ended yet, oldest first
+        self._rebuild_offered = False
         self._listening: Listening | None = None
         self._listening_song: Song | None = None
         self._listening_started = False  # the player said "playing" since the track started
@@ -166,7 +167,7 @@ class LibraryController(QObject):
         self._writes.append(request_id)
         if kind == "index":
             _remember_indexing([*_unfinished_indexing(), *payload["folders"]])
-        self.pane.show_progress(0, 0, "preparing the library…" if kind == "prepare_library"
+        self.pane.show_progress(0, 0, "preparing the library…" if kind != "index"
                                 else "indexing…")  # fmt: skip
         return request_id
 
@@ -400,6 +401,13 @@ class LibraryController(QObject):
 
     _got_index = _got_rescan = _got_indexing
 
+    def _got_rebuild_library(self, aside, _context) -> None:
+        self._rebuild_offered = False
+        self.window.statusBar().showMessage(f"a new library; the old file is now {aside}", 10_000)
+        self._read("reopen_library", {})
+        self._read("profiles", {})
+        self.refresh()
+
     def _got_prepare_library(self, preparation, context) -> None:
         self._got_indexing(getattr(preparation, "demo_indexed", None), context)
 
@@ -411,7 +419,7 @@ class LibraryController(QObject):
         kind, _context = self._requests.pop(request, (None, None))
         if kind is None:
             return
-        if kind in ("index", "rescan", "prepare_library"):
+        if kind in ("index", "rescan", "prepare_library", "rebuild_library"):
             self._write_ended(request, kind)
             self.refresh()  # what was committed before the cancel or the error shows
         if message == CANCELLED:
@@ -420,8 +428,31 @@ class LibraryController(QObject):
             self.similar.show_error(message)
         elif kind == "recommend":
             self.for_you.show_error(message)
+        elif "not a usable library" in message:
+            self._offer_rebuild(message)
         elif kind not in ("library_version", "library_rows"):
             self.window.show_error("The library: that did not work", message)
+
+    def _offer_rebuild(self, message: str) -> None:
+        """The library file is damaged: say so once and offer what `studio index --rebuild`
+        does (the file is set aside, never deleted, and a new library starts)."""
+        if self._rebuild_offered:
+            return
+        self._rebuild_offered = True
+        box = QMessageBox(QMessageBox.Icon.Warning, "The library file is damaged",
+                          f"{message.split(';')[0]}.\n\nRebuild the library? The damaged file is "
+                          "kept aside (renamed, not deleted); your folders can be added again.",
+                          parent=self.window)  # fmt: skip
+        box.setObjectName("libraryDamagedBox")
+        rebuild = box.addButton("Rebuild library", QMessageBox.ButtonRole.AcceptRole)
+        rebuild.setObjectName("rebuildLibraryButton")
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        rebuild.clicked.connect(self.rebuild)
+        box.open()
+
+    def rebuild(self) -> None:
+        """Set the library file aside and start a new one (the worker's engines reopen)."""
+        self._write("rebuild_library", {})
 
 
 def _indexing_file() -> Path:

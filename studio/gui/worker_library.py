@@ -165,6 +165,23 @@ def forget_profile(engine: Engine, payload: object, report, token) -> int:
     )
 
 
+def rebuild_library(engine: Engine, payload: object, report, token) -> object:
+    """``{}`` → the name the damaged library file was set aside as (None: there was none);
+    then a new library is prepared (the demo library, on a first run)."""
+    from studio.engine import set_library_aside
+
+    engine.close()
+    aside = set_library_aside(engine.db_path)
+    engine.prepare_library(progress=_counting(report, "preparing the library:"), cancel=token)
+    return aside
+
+
+def reopen_library(engine: Engine, payload: object, report, token) -> None:
+    """``{}`` → None: close the library file; the next request opens it anew (after a
+    rebuild set the old one aside)."""
+    engine.close()
+
+
 LIBRARY_HANDLERS: dict[str, Handler] = {
     "library_rows": library_rows,
     "library_version": library_version,
@@ -180,12 +197,14 @@ LIBRARY_HANDLERS: dict[str, Handler] = {
     "create_profile": create_profile,
     "use_profile": use_profile,
     "forget_profile": forget_profile,
+    "rebuild_library": rebuild_library,
+    "reopen_library": reopen_library,
 }
 """The library request kinds and their handlers."""
 
 NEVER_SUPERSEDED = frozenset(
     {"feedback", "index", "rescan", "remove_tracks", "prepare_library", "create_profile",
-     "use_profile", "forget_profile"}
+     "use_profile", "forget_profile", "rebuild_library", "reopen_library"}
 )  # fmt: skip
 """Kinds whose requests queue behind each other instead of replacing the older one: each is a
 write the user asked for (a ♥, a folder), so none may be dropped."""

@@ -188,3 +188,29 @@ def test_indexing_cut_short_goes_on_at_the_next_start(qtbot, user_dirs, tmp_path
     finally:
         window.piano_roll.undo_stack.setClean()
         window.close()
+
+
+def test_a_damaged_library_file_is_explained_and_rebuilt(qtbot, user_dirs):
+    from PySide6.QtWidgets import QMessageBox, QPushButton
+
+    from studio.gui.app import create_window
+
+    damaged = library_file(user_dirs)
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x13" * 4000)  # a header, then junk
+    window = create_window()
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "libraryDamagedBox") is not None,
+                        timeout=90_000)  # fmt: skip
+        box = window.findChild(QMessageBox, "libraryDamagedBox")
+        assert "damaged" in box.windowTitle() and "not deleted" in box.text()
+        assert len(window.findChildren(QMessageBox, "libraryDamagedBox")) == 1  # said once
+        qtbot.mouseClick(box.findChild(QPushButton, "rebuildLibraryButton"), LEFT)
+        qtbot.waitUntil(lambda: window.library.ready and len(view_titles(window)) >= 20,
+                        timeout=60_000)  # fmt: skip
+        kept = list(damaged.parent.glob("library.sqlite.broken-*"))
+        assert len(kept) == 1 and kept[0].read_bytes().startswith(b"SQLite format 3")
+    finally:
+        window.piano_roll.undo_stack.setClean()
+        window.close()

@@ -23,8 +23,8 @@ os.environ["MOTIF_STUDIO_CONFIG"] = str(Path(tempfile.mkdtemp()) / "settings.jso
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_window import Heartbeat, wait  # noqa: E402
-from report import machine, record  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from report import machine, record  # noqa: E402
 
 
 def main() -> None:

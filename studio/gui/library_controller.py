@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,7 @@ class LibraryController(QObject):
         self._version: tuple | None = None
         self._writes: list[int] = []  # the indexing requests not ended yet, oldest first
         self._rebuild_offered = False
+        self._similar: dict[int, object] = {}  # track id → the RankedTrack shown in Similar
         self._listening: Listening | None = None
         self._listening_song: Song | None = None
         self._listening_started = False  # the player said "playing" since the track started
@@ -110,6 +112,7 @@ class LibraryController(QObject):
             suggestions.openRequested.connect(self.open_in_editor)
         self.similar.moreLikeThisRequested.connect(self.show_similar)
         self.similar.melodyRequested.connect(self.similar_to_melody)
+        self.similar.showPassageRequested.connect(self.show_passage)
         self.for_you.moreLikeThisRequested.connect(
             lambda track: self._read("recommend", {"top": TOP, "seed_track": track}))  # fmt: skip
         self.for_you.refreshRequested.connect(self.refresh_suggestions)
@@ -260,6 +263,15 @@ class LibraryController(QObject):
         self.similar.show_for_melody()
         self._read("similar", {"song": song, "top": TOP})
 
+    def show_passage(self, track_id: int) -> None:
+        """Show the matching passage of a Similar result in the roll, in orange beside the
+        melody: "where does my melody come from"."""
+        ranked = self._similar.get(int(track_id))
+        span = getattr(ranked, "match_beats", None)
+        if span is None:
+            return
+        self._read("track_song", {"track_id": int(track_id)}, ("passage", int(track_id), span))
+
     def _similar_to_selection(self) -> None:
         track = self.pane.current_track()
         if track is not None and track >= 0:
@@ -349,6 +361,7 @@ class LibraryController(QObject):
             self._read("profiles", {})
 
     def _got_similar(self, result, _context) -> None:
+        self._similar = {r.track_id: r for r in result.ranked}
         self.similar.set_results(result.ranked, result.mode, self._reactions())
         self.similarReady.emit()
 
@@ -379,6 +392,8 @@ class LibraryController(QObject):
         action, track_id, start = context
         if action == "play":
             self._start_listening(track_id, song, start)
+        elif action == "passage":
+            self._show_passage(track_id, song, start)
         elif self.window.open_song(song, title=song.title):
             self.editor_track = track_id
             self._read("feedback", {"track_id": track_id, "kind": "added"})
@@ -393,6 +408,19 @@ class LibraryController(QObject):
             _remember_indexing([])  # nothing left to resume
         if not self._writes:
             self.pane.show_idle()
+
+    def _show_passage(self, track_id: int, song: Song, span: tuple[float, float]) -> None:
+        """Lay the track's matching passage over the editor's melody: for a melody query the
+        span lines the melody's beat 0 up with the track's ``span[0]``; a track query's passage
+        is shown from the editor's beat 0 too."""
+        first, last = span
+        notes = [replace(n, start=n.start - first) for n in song.notes if first <= n.start < last]
+        self.window.piano_roll.set_overlay(notes)
+        title = song.title or f"track {track_id}"
+        self.window.statusBar().showMessage(
+            f"In orange: {title}, beats {first:g}–{last:g}, beside your melody (Esc hides it)",
+            15_000,
+        )
 
     def _got_indexing(self, summary, _context) -> None:
         if summary is not None and getattr(summary, "skipped", None):

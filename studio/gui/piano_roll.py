@@ -23,7 +23,7 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QPainter, QUndoStack
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from studio.core.music import Song
+from studio.core.music import Note, Song, note_order
 from studio.core.theory import Key
 from studio.gui import edit_commands as edits
 from studio.gui import roll_geometry as rg
@@ -92,7 +92,7 @@ class PianoRoll(RollInput, QAbstractScrollArea):
         self._cancel_gesture()
         self.undo_stack.clear()
         self.clear_loop()
-        self._scene.key, self._reach = key, 0.0
+        self._scene.key, self._reach, self._scene.overlay = key, 0.0, None
         self.set_chords(chords)
         self._show(RollState(song, index))
         pitches = self._state.track.pitch_range
@@ -114,6 +114,21 @@ class PianoRoll(RollInput, QAbstractScrollArea):
     def track_index(self) -> int:
         """Index of the edited track in ``song().tracks`` (its length before the first note)."""
         return self._state.track_index
+
+    def set_overlay(self, notes: Sequence[Note]) -> None:
+        """Show other notes (say, the library passage that matches the melody) in orange
+        beside the edited track; not editable, not in the song. () or ``clear_overlay`` hide
+        them; a new song (``set_song``) and Esc do too."""
+        self._scene.overlay = rg.NoteIndex(tuple(sorted(notes, key=note_order))) if notes else None
+        self.viewport().update()
+
+    def clear_overlay(self) -> None:
+        """Hide the overlay notes."""
+        self.set_overlay(())
+
+    def overlay_notes(self) -> tuple[Note, ...]:
+        """The overlay notes shown, in playing order (() when none)."""
+        return self._scene.overlay.notes if self._scene.overlay is not None else ()
 
     def set_key(self, key: Key | None) -> None:
         """The key shown (rows outside it shaded) and used by key lock; None for none."""

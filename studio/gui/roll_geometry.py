@@ -201,6 +201,7 @@ class RollScene:
     selected_bars: list[int] = field(default_factory=list)
     loop: tuple[float, float] | None = None  # the loop region (start, end) in beats
     loop_active: bool = True  # looping is on: the band is orange, else grey
+    overlay: NoteIndex | None = None  # another song's passage shown beside the edited notes
 
 
 def loop_grid(px_per_beat: float, snap: float | None, beats_per_bar: float) -> float:

@@ -316,6 +316,9 @@ class RollInput:
         if key == Qt.Key.Key_Escape:
             if self._gesture is not None:
                 self._cancel_gesture()
+            elif self._scene.overlay is not None and not self._scene.selection:
+                self._scene.overlay = None  # the shown library passage goes
+                self.viewport().update()
             else:
                 self._set_selection(set())
         elif self._gesture is not None:

@@ -60,6 +60,8 @@ class Colours:
         self.loop_band, self.loop_edge = QColor(245, 166, 35, 95), QColor(245, 166, 35, 230)
         self.loop_off_band, self.loop_off_edge = QColor(123, 132, 148, 70), QColor("#7b8494")
         self.loop_tint = QColor(245, 166, 35, 14 if self.grid.lightness() < 60 else 24)
+        self.overlay_fill = QColor(245, 166, 35, 60)  # a library passage beside the melody
+        self.overlay_pen = QPen(QColor(245, 166, 35, 230), 1.5)
         self.velocity = [_velocity_colour(v, self.light) for v in range(128)]
         change = QColor.darker if self.light else QColor.lighter
         self.selected = [change(c, 135) for c in self.velocity]
@@ -157,6 +159,12 @@ def _paint_notes(p, g: RollGeometry, scene: RollScene, c: Colours, first, last, 
             layers.append((index, np.ones(len(index), bool), c.ghost))
         else:
             _draw_notes(p, g, [index.notes[i] for i in index.visible(first, last)], low, high)
+    if scene.overlay is not None:  # e.g. the library passage that matches the melody
+        p.setPen(c.overlay_pen)
+        p.setBrush(c.overlay_fill)
+        _draw_notes(p, g, [scene.overlay.notes[i] for i in scene.overlay.visible(first, last)],
+                    low, high)  # fmt: skip
+        p.setPen(Qt.PenStyle.NoPen)
     notes, skip = scene.index.notes, scene.hidden | scene.preview.keys()
     dense = scene.index.count(first, last) > DENSE_NOTES
     if dense:

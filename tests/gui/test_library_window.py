@@ -214,3 +214,26 @@ def test_a_damaged_library_file_is_explained_and_rebuilt(qtbot, user_dirs):
     finally:
         window.piano_roll.undo_stack.setClean()
         window.close()
+
+
+def test_a_matching_passage_is_shown_beside_the_melody(ready, qtbot):
+    """Where does my melody come from: a click on a passage match lays that library passage
+    over the editor's melody, in orange, lined up with it; Esc hides it."""
+    roll = ready.piano_roll
+    qtbot.waitUntil(lambda: len(roll.song().notes) > 8, timeout=30_000)
+    with qtbot.waitSignal(ready.similarReady, timeout=30_000):
+        ready.findChild(QAction, "actionSimilarToMelody").trigger()
+    ready.show_dock("similarDock")
+    similar = ready.findChild(QListView, "similarList")
+    rows = [r for r in range(similar.model().rowCount()) if similar.passage_center(r)]
+    assert rows, "a melody query ranks passages, each with its matching bars"
+    qtbot.mouseClick(similar.viewport(), LEFT, pos=similar.passage_center(rows[0]))
+    qtbot.waitUntil(lambda: bool(roll.overlay_notes()), timeout=10_000)
+    overlay, melody = roll.overlay_notes(), roll.song()
+    assert all(0.0 <= n.start < melody.end + 0.01 for n in overlay)  # lined up with the melody
+    assert roll.song() is melody  # shown beside it, not added to it
+    roll.select_all()
+    qtbot.keyClick(roll.note_area(), Qt.Key.Key_Escape)  # first Esc: the selection
+    assert roll.overlay_notes()
+    qtbot.keyClick(roll.note_area(), Qt.Key.Key_Escape)  # then the passage
+    assert roll.overlay_notes() == ()

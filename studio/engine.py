@@ -223,19 +223,25 @@ class Engine:
         self,
         folders: Sequence[str | os.PathLike],
         *,
+        files: Sequence[str | os.PathLike] = (),
         progress: ProgressCallback = no_progress,
         cancel: CancelToken | None = None,
     ) -> IndexSummary:
-        """Add the MIDI files under ``folders`` to the library (incremental; see the indexer),
-        embedding them with the current model when one is installed."""
+        """Add the MIDI files under ``folders`` (and the MIDI ``files`` themselves, say dropped
+        on the window) to the library (incremental; see the indexer), embedding them with the
+        current model when one is installed."""
+        from studio.core.midi_read import MIDI_SUFFIXES
         from studio.library.indexer import index_folders
 
         for folder in folders:
             if not Path(folder).is_dir():
                 raise InvalidInput(f"not a folder: {folder}")
+        for file in files:
+            if not Path(file).is_file() or Path(file).suffix.lower() not in MIDI_SUFFIXES:
+                raise InvalidInput(f"not a MIDI file: {file}")
         return index_folders(
             self.catalog,
-            folders,
+            [*folders, *files],
             embedder=self._indexing_embedder(),
             progress=progress,
             cancel=cancel,

@@ -30,6 +30,11 @@ def find_midi_files(
     Symlinked folders are not entered (no loops); symlinked files are followed. Folders that
     cannot be read are added to ``problems`` with the reason.
     """
+    if os.path.isfile(folder):  # a single file given as a root: itself, if it is MIDI
+        if folder.lower().endswith(_SUFFIXES):
+            stat = os.stat(folder)
+            yield folder, stat.st_size, stat.st_mtime_ns
+        return
     pending = [folder]
     while pending:
         current = pending.pop()

@@ -138,10 +138,10 @@ class LibraryController(QObject):
         """Show the library: on a first run the demo library is indexed (after the model
         loaded, so torch is imported once, by the generation worker), then the lists fill."""
         self._write("prepare_library", {})
-        unfinished = [f for f in _unfinished_indexing() if os.path.isdir(f)]
-        if unfinished:  # the app was closed or killed while indexing: go on where it stopped
+        unfinished = _unfinished_indexing()
+        if any(os.path.exists(p) for p in unfinished):  # closed or killed while indexing:
             self.window.statusBar().showMessage("Resuming the indexing of the last session", 8000)
-            self._write("index", {"folders": unfinished})
+            self.add_paths([p for p in unfinished if os.path.exists(p)])  # go on where it stopped
         self._read("profiles", {})
         self.refresh()
         self._poll.start()
@@ -169,7 +169,8 @@ class LibraryController(QObject):
         self._requests["writes", request_id] = (kind, None)
         self._writes.append(request_id)
         if kind == "index":
-            _remember_indexing([*_unfinished_indexing(), *payload["folders"]])
+            roots = [*payload["folders"], *payload.get("files", [])]
+            _remember_indexing([*_unfinished_indexing(), *roots])
         self.pane.show_progress(0, 0, "preparing the library…" if kind != "index"
                                 else "indexing…")  # fmt: skip
         return request_id
@@ -201,15 +202,14 @@ class LibraryController(QObject):
         request id."""
         return self._write("index", {"folders": [os.fspath(path)]})
 
-    def add_paths(self, paths: list) -> None:
-        """Folders dropped on the window are indexed; single files are not (say so)."""
+    def add_paths(self, paths: list) -> int:
+        """Index the folders and MIDI files dropped on the window; returns the request id
+        (-1 when there was nothing to index)."""
         folders = [p for p in paths if os.path.isdir(p)]
-        if folders:
-            self._write("index", {"folders": folders})
-        if len(folders) < len(paths):
-            self.window.statusBar().showMessage(
-                "Drop folders to add them to the library (single files: open them instead)", 8000
-            )
+        files = [p for p in paths if os.path.isfile(p)]
+        if not folders and not files:
+            return -1
+        return self._write("index", {"folders": folders, "files": files})
 
     def rescan(self) -> int:
         """Look at the library's folders again: new, changed, moved and vanished files."""

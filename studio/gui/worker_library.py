@@ -66,14 +66,17 @@ def library_version(engine: Engine, payload: object, report, token) -> tuple:
 
 
 def index(engine: Engine, payload: object, report, token) -> object:
-    """``{folders: [paths]}`` → ``IndexSummary`` (a cancelled run keeps whole batches)."""
+    """``{folders: [paths], files?: [paths]}`` → ``IndexSummary`` (a cancelled run keeps
+    whole batches)."""
     folders = request_field(payload, "folders")
+    files = request_field(payload, "files", [])
     if isinstance(folders, str | os.PathLike):
         folders = [folders]
-    if not folders:
+    if not folders and not files:
         raise InvalidInput("choose at least one folder to add to the library")
     return engine.index(
         [os.fspath(folder) for folder in folders],
+        files=[os.fspath(file) for file in files],
         progress=_counting(report, "indexed"),
         cancel=token,
     )

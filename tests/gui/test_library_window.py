@@ -237,3 +237,18 @@ def test_a_matching_passage_is_shown_beside_the_melody(ready, qtbot):
     assert roll.overlay_notes()
     qtbot.keyClick(roll.note_area(), Qt.Key.Key_Escape)  # then the passage
     assert roll.overlay_notes() == ()
+
+
+def test_dropped_files_and_folders_are_indexed(ready, qtbot, tmp_path, tiny_tunes):
+    folder, loose = tmp_path / "dropped folder", tmp_path / "loose files"
+    folder.mkdir()
+    loose.mkdir()
+    write_tune_files(folder, tiny_tunes[:2])
+    write_tune_files(loose, tiny_tunes[2:5])
+    before = len(view_titles(ready))
+    with qtbot.waitSignal(ready.libraryChanged, timeout=60_000):
+        ready.library.pane.foldersDropped.emit([str(folder), str(loose / "tune-01.mid")])
+    qtbot.waitUntil(lambda: ready.library.ready and len(view_titles(ready)) == before + 3,
+                    timeout=60_000)  # fmt: skip
+    paths = ready.library.pane.rows().display_path
+    assert [p for p in paths if "loose files" in p] == [str(loose / "tune-01.mid")]

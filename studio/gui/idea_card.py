@@ -12,7 +12,6 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
-    QPointF,
     QRect,
     QRectF,
     QSize,
@@ -26,7 +25,6 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
-    QPolygonF,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.music import Note
+from studio.gui.card_painting import paint_card_panel, paint_play_button
 
 if TYPE_CHECKING:
     from studio.gui.ideas import IdeasList
@@ -128,22 +127,14 @@ class IdeaDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         """One card: a rounded panel (highlighted when selected), the title in bold, the
         subtitle dimmed, the preview along the bottom and the ▶ / ■ button at the top right."""
-        palette, state = option.palette, option.state
+        palette = option.palette
         card = self.card_rect(option.rect)
-        selected = bool(state & QStyle.StateFlag.State_Selected)
-        hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         title, _, details = str(index.data(Qt.ItemDataRole.DisplayRole) or "").partition("\n")
         painter.save()
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
-            fill.setAlpha(70)
-            base = palette.color(QPalette.ColorRole.AlternateBase)
-            painter.setPen(palette.color(QPalette.ColorRole.Highlight) if selected
-                           else palette.color(QPalette.ColorRole.Mid))  # fmt: skip
-            painter.setBrush(fill if selected else base.lighter(112) if hovered else base)
-            painter.drawRoundedRect(QRectF(card).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
-
+            paint_card_panel(painter, card, option)
             button = self.button_rect(option.rect)
             text = QRect(card.left() + _PAD, card.top() + 6, button.left() - card.left() - 2 * _PAD,
                          option.fontMetrics.height())  # fmt: skip
@@ -159,27 +150,10 @@ class IdeaDelegate(QStyledItemDelegate):
             pixmap = self._preview(index.row(), preview.size(), painter.device())
             if pixmap is not None:
                 painter.drawPixmap(preview.topLeft(), pixmap)
-            self._paint_button(painter, palette, button, index.row(), hovered)
+            playing = index.row() == self._list.playing_row()
+            paint_play_button(painter, button, playing, hovered, palette)
         finally:
             painter.restore()
-
-    def _paint_button(
-        self, painter: QPainter, palette: QPalette, rect: QRect, row: int, hovered: bool
-    ) -> None:
-        playing = row == self._list.playing_row()
-        colour = QColor(palette.color(QPalette.ColorRole.Highlight))
-        if hovered or playing:
-            colour = colour.lighter(115)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(QRectF(rect), 4, 4)
-        painter.setBrush(palette.color(QPalette.ColorRole.HighlightedText))
-        centre = QRectF(rect).center()
-        if playing:  # ■: a square
-            painter.drawRect(QRectF(centre.x() - 4, centre.y() - 4, 8, 8))
-        else:  # ▶: a triangle, drawn (a font's glyph would sit off-centre)
-            corners = (QPointF(-3, -5), QPointF(-3, 5), QPointF(5, 0))
-            painter.drawPolygon(QPolygonF([centre + corner for corner in corners]))
 
     def _preview(self, row: int, size: QSize, device) -> QPixmap | None:
         try:

@@ -14,11 +14,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import (
     QEvent,
-    QItemSelection,
-    QItemSelectionModel,
     QMimeData,
     QModelIndex,
     QObject,
@@ -55,6 +52,7 @@ from PySide6.QtWidgets import (
 from studio.gui.index_problems import IndexProblemsDialog, plural
 from studio.gui.library_columns import COLUMNS_KEY, HIDDEN_BY_DEFAULT, ColumnChooser, size_columns
 from studio.gui.library_model import COLUMNS, LibraryModel, Rows
+from studio.gui.library_selection import LibrarySelection
 
 __all__ = ["COLUMNS_KEY", "HIDDEN_BY_DEFAULT", "IndexProblemsDialog", "LibraryPane"]
 
@@ -63,7 +61,6 @@ SEARCH_HINT = "Search: title, key (D minor), tempo (100-120), instrument"
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
 _PLAY_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _REMOVE_KEYS = (Qt.Key.Key_Delete,)
-_ROWS = QItemSelectionModel.SelectionFlag.Rows
 _LINK_STYLE = "QPushButton { border: none; padding: 2px 4px; color: palette(highlight); }"
 
 
@@ -103,8 +100,6 @@ class LibraryPane(QWidget):
         self.setAcceptDrops(True)
         self.model = LibraryModel(self)
         self._current_id = -1
-        self._remembered: tuple[list[int], int, int | None, int] = ([], -1, None, 0)
-        self._select_next: int | None = None  # select_track's id, waiting for its view
         self._problems: list[tuple[str, str]] = []
         self._indexing = False
 
@@ -116,6 +111,7 @@ class LibraryPane(QWidget):
         self._search_timer.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.view = self._make_view()
+        self._selection = LibrarySelection(self.view, self.model)
         self.add_button = self._link_button(
             "+ Add folder…", "addFolderButton", "Add a folder of MIDI files to the library"
         )
@@ -137,7 +133,7 @@ class LibraryPane(QWidget):
         self._problems_button.clicked.connect(self.open_problems)
         self._layout()
         self._make_actions()
-        self.model.modelAboutToBeReset.connect(self._remember)
+        self.model.modelAboutToBeReset.connect(self._selection.remember)
         self.model.modelReset.connect(self._restore)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._sync_current())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
@@ -247,26 +243,22 @@ class LibraryPane(QWidget):
 
     def current_track(self) -> int | None:
         """The id of the current (focused) track, None when there is none."""
-        return self.model.track_id(self.view.currentIndex().row())
+        return self._selection.current_track()
 
     def selected_tracks(self) -> list[int]:
         """The ids of the selected tracks, top to bottom."""
-        ids: list[int] = []
-        ranges = sorted(self.view.selectionModel().selection(), key=lambda r: r.top())
-        for selected in ranges:
-            ids.extend(self.model.track_ids(selected.top(), selected.bottom()))
-        return ids
+        return self._selection.selected_tracks()
 
     def select_track(self, track_id: int) -> None:
         """Make ``track_id`` the current and only selected track and scroll to it; a search that
         hides it is cleared first (it is selected when the new order arrives)."""
         row = self.model.view_row_of(track_id)
         if row is not None:
-            self._select_rows([row], row)
+            self._selection.select_rows([row], row)
             self.view.scrollTo(self.model.index(row, 0),
                                QAbstractItemView.ScrollHint.PositionAtCenter)  # fmt: skip
             return
-        self._select_next = track_id
+        self._selection.select_after_reset(track_id)
         if self.search.text():
             self.search.clear()
             self._apply_search()
@@ -394,7 +386,7 @@ class LibraryPane(QWidget):
     def _track_menu(self, point: QPoint) -> None:
         index = self.view.indexAt(point)
         if index.isValid() and not self.view.selectionModel().isRowSelected(index.row()):
-            self._select_rows([index.row()], index.row())
+            self._selection.select_rows([index.row()], index.row())
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for position, action in enumerate(self.track_actions):
@@ -445,60 +437,13 @@ class LibraryPane(QWidget):
             event.acceptProposedAction()
             self.foldersDropped.emit(paths)
 
-    # -- keeping selection, current track and scroll across resets ------------------------------
-
-    def _remember(self) -> None:
-        top = self.view.rowAt(0)
-        current = self.current_track()
-        self._remembered = (
-            self.selected_tracks(),
-            -1 if current is None else current,
-            self.model.track_id(top),
-            self.view.verticalScrollBar().value(),
-        )
+    # -- after a reset --------------------------------------------------------------------------
 
     def _restore(self) -> None:
-        selected, current, top_id, scroll = self._remembered
-        reason = self.model.reason
-        self.view.doItemsLayout()  # the scroll bar's range must fit the new rows
-        if self._select_next is not None and self.model.view_row_of(self._select_next) is not None:
-            selected, current = [self._select_next], self._select_next
-            self._select_next, top_id, reason = None, None, "view"
-        rows = [r for r in map(self.model.view_row_of, selected) if r is not None]
-        current_row = self.model.view_row_of(current) if current >= 0 else None
-        self._select_rows(rows, current_row)
-        top_row = self.model.view_row_of(top_id) if top_id is not None else None
-        bar = self.view.verticalScrollBar()
-        if reason == "snapshot" and top_row is not None:
-            self.view.scrollTo(self.model.index(top_row, 0),
-                               QAbstractItemView.ScrollHint.PositionAtTop)  # fmt: skip
-        elif reason == "snapshot":
-            bar.setValue(scroll)
-        elif current_row is not None:
-            self.view.scrollTo(self.model.index(current_row, 0),
-                               QAbstractItemView.ScrollHint.PositionAtCenter)  # fmt: skip
-        else:
-            self.view.scrollToTop()
+        self._selection.restore()  # selection, current track and scroll as before the reset
         self._sync_current()
         self._show_count()
         self._show_status()
-
-    def _select_rows(self, rows: Sequence[int], current: int | None) -> None:
-        """Select view ``rows`` (merged into ranges) and make ``current`` the current row."""
-        model, selection = self.model, QItemSelection()
-        last = model.columnCount() - 1
-        ordered = np.unique(np.asarray(rows, dtype=np.int64))
-        if len(ordered):
-            breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
-            for run in np.split(ordered, breaks):
-                selection.select(model.index(int(run[0]), 0), model.index(int(run[-1]), last))
-        selection_model = self.view.selectionModel()
-        flag = QItemSelectionModel.SelectionFlag
-        if current is not None:
-            selection_model.setCurrentIndex(model.index(current, 0), flag.NoUpdate)
-        else:
-            selection_model.clearCurrentIndex()
-        selection_model.select(selection, flag.ClearAndSelect | _ROWS)
 
     def _sync_current(self) -> None:
         track_id = self.current_track()

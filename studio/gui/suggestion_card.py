@@ -35,16 +35,15 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
-    QPolygonF,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolTip,
 )
 
+from studio.gui.card_painting import paint_card_panel, paint_play_button
 from studio.gui.suggestion_model import (
     DETAILS_ROLE,
     MISSING_ROLE,
@@ -183,8 +182,6 @@ class SuggestionDelegate(QStyledItemDelegate):
         (the passage one as a link), the score bar and the buttons."""
         palette, rect = option.palette, option.rect
         card = self.card_rect(rect)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         hover_area = self._view.hover_area(index)
         text = palette.color(QPalette.ColorRole.Text)
         dim = QColor(text)
@@ -192,14 +189,7 @@ class SuggestionDelegate(QStyledItemDelegate):
         painter.save()
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
-            fill.setAlpha(70)
-            base = palette.color(QPalette.ColorRole.AlternateBase)
-            painter.setPen(palette.color(QPalette.ColorRole.Highlight) if selected
-                           else palette.color(QPalette.ColorRole.Mid))  # fmt: skip
-            painter.setBrush(fill if selected else base.lighter(112) if hovered else base)
-            painter.drawRoundedRect(QRectF(card).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
-
+            paint_card_panel(painter, card, option)
             play = self.button_rect(rect, PLAY)
             title_rect = QRect(card.left() + _PAD, play.top(), play.left() - card.left() - 2 * _PAD,
                                play.height())  # fmt: skip
@@ -215,8 +205,8 @@ class SuggestionDelegate(QStyledItemDelegate):
             )
             self._paint_reasons(painter, option, index, dim, hover_area == PASSAGE)
             self._paint_bar(painter, palette, rect, float(index.data(SCORE_ROLE) or 0.0), dim)
-            self._paint_play(painter, palette, play, bool(index.data(PLAYING_ROLE)),
-                             hover_area == PLAY)  # fmt: skip
+            playing = bool(index.data(PLAYING_ROLE))
+            paint_play_button(painter, play, playing, hover_area == PLAY, palette)
             reaction = int(index.data(REACTION_ROLE) or 0)
             self._paint_like(painter, self.button_rect(rect, LIKE), reaction > 0,
                              text if hover_area == LIKE else dim)  # fmt: skip
@@ -267,23 +257,6 @@ class SuggestionDelegate(QStyledItemDelegate):
         small = _small(painter.font())
         small.setPointSizeF(max(6.0, small.pointSizeF() * 0.95))
         _draw_text(painter, number, f"{score:.2f}", small, dim)
-
-    @staticmethod
-    def _paint_play(painter: QPainter, palette: QPalette, rect: QRect, playing: bool,
-                    hovered: bool) -> None:  # fmt: skip
-        colour = QColor(palette.color(QPalette.ColorRole.Highlight))
-        if hovered or playing:
-            colour = colour.lighter(115)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(QRectF(rect), 4, 4)
-        painter.setBrush(palette.color(QPalette.ColorRole.HighlightedText))
-        centre = QRectF(rect).center()
-        if playing:  # ■
-            painter.drawRect(QRectF(centre.x() - 4, centre.y() - 4, 8, 8))
-        else:  # ▶, drawn (a font's glyph would sit off-centre)
-            corners = (QPointF(-3, -5), QPointF(-3, 5), QPointF(5, 0))
-            painter.drawPolygon(QPolygonF([centre + corner for corner in corners]))
 
     @staticmethod
     def _paint_like(painter: QPainter, rect: QRect, liked: bool, colour: QColor) -> None:

@@ -223,3 +223,18 @@ def _empty_clipboard_afterwards():
     widgets = sys.modules.get("PySide6.QtWidgets")
     if widgets is not None and widgets.QApplication.instance() is not None:
         widgets.QApplication.clipboard().clear()
+
+
+def shown_roll(qtbot, song, tool: str = "draw"):
+    """A ``PianoRoll`` on screen (900 × 600), editing ``song`` with ``tool``: what the piano-roll
+    tests start from."""
+    from studio.gui.piano_roll import PianoRoll
+
+    widget = PianoRoll()
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_song(song)
+    widget.set_tool(tool)
+    return widget

@@ -7,6 +7,7 @@ whole window for the Edit menu's shortcuts (Ctrl+X/C/V/D sent to the roll's note
 from __future__ import annotations
 
 import pytest
+from conftest import shown_roll
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent
 from PySide6.QtTest import QTest
@@ -38,13 +39,7 @@ SONG = Song(
 @pytest.fixture
 def roll(qtbot) -> PianoRoll:
     """A shown roll editing SONG's melody with the select tool."""
-    widget = PianoRoll()
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_song(SONG)
-    widget.set_tool("select")
+    widget = shown_roll(qtbot, SONG, "select")
     QGuiApplication.clipboard().clear()
     return widget
 

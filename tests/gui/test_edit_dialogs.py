@@ -7,6 +7,7 @@ mouse; the result is checked on the roll's song, as one undo step that undo reve
 from __future__ import annotations
 
 import pytest
+from conftest import shown_roll
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
@@ -26,14 +27,7 @@ SONG = Song(tracks=(Track(LOOSE, name="Melody"), Track((Note(48, 0.0, 4.0),), na
 
 @pytest.fixture
 def roll(qtbot) -> PianoRoll:
-    widget = PianoRoll()
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_song(SONG)
-    widget.set_tool("select")
-    return widget
+    return shown_roll(qtbot, SONG, "select")
 
 
 def click_note(roll: PianoRoll, note: Note, modifiers=Qt.KeyboardModifier.NoModifier) -> None:

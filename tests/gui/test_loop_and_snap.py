@@ -8,7 +8,7 @@ Drags are sent as in test_piano_roll: a QTest press, mouse moves with the button
 from __future__ import annotations
 
 import pytest
-from conftest import need_audio
+from conftest import need_audio, shown_roll
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtTest import QTest
@@ -27,13 +27,7 @@ SONG = Song(tracks=(Track(tuple(Note(60 + i % 5, i * 1.0, 1.0, 90) for i in rang
 
 @pytest.fixture
 def roll(qtbot) -> PianoRoll:
-    widget = PianoRoll()
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_song(SONG)
-    return widget
+    return shown_roll(qtbot, SONG)
 
 
 def ruler(roll: PianoRoll, beat: float) -> QPoint:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import shown_roll
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
@@ -40,13 +41,7 @@ SONG = Song(
 @pytest.fixture
 def roll(qtbot) -> PianoRoll:
     """A shown roll editing SONG's melody (track 1: the first pitched track with notes)."""
-    widget = PianoRoll()
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_song(SONG)
-    return widget
+    return shown_roll(qtbot, SONG)
 
 
 def at(roll: PianoRoll, beat: float, pitch: int) -> QPoint:

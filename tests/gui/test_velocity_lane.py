@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import shown_roll
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtTest import QTest
@@ -40,13 +41,7 @@ SONG = Song(tracks=(Track(MELODY, name="Melody"), Track((Note(48, 0.0, 8.0),), n
 @pytest.fixture
 def roll(qtbot) -> PianoRoll:
     """A shown roll editing SONG's melody, its notes in view."""
-    widget = PianoRoll()
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_song(SONG)
-    return widget
+    return shown_roll(qtbot, SONG)
 
 
 def notes(roll: PianoRoll) -> tuple[Note, ...]:

@@ -294,5 +294,6 @@ def test_studio_play_with_an_unknown_midi_input_is_one_line(studio, monkeypatch,
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     result = studio("play", str(path), "--midi-in", "nosuch")
     assert result.returncode == 2
-    assert len(result.stderr.splitlines()) == 1
-    assert "no MIDI input port named 'nosuch'" in result.stderr
+    ours = [line for line in result.stderr.splitlines() if not line.startswith("ALSA lib ")]
+    assert len(ours) == 1  # (ALSA's C library may add an underrun notice on a busy machine)
+    assert "no MIDI input port named 'nosuch'" in ours[0]

@@ -141,10 +141,7 @@ class Catalog:
             raise CatalogError(f"cannot open the library {self.path}: {error}") from None
         self._db.row_factory = sqlite3.Row
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._upgrade()
+            self._set_up(timeout)
         except CatalogError:
             self._db.close()
             raise
@@ -161,6 +158,23 @@ class Catalog:
     def schema_version(self) -> int:
         """The schema version of the open file."""
         return schema.schema_version(self._db)
+
+    def _set_up(self, timeout: float) -> None:
+        """WAL mode, pragmas and the schema. Switching a new file to WAL needs a moment alone
+        with it, and SQLite does not wait for that (no busy handler): when another connection
+        opens the same new file at the same moment, try again for up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._upgrade()
 
     def _upgrade(self) -> None:
         try:

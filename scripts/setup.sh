@@ -14,9 +14,10 @@ with_tests=0
 [[ "${1:-}" == "--test" ]] && with_tests=1
 
 # Qt's runtime libraries (xcb platform plugin), PortAudio for sounddevice, FluidSynth for the
-# SoundFont synthesizer, venv support.
+# SoundFont synthesizer and its default General MIDI SoundFont (FluidR3_GM, 145 MB; see
+# studio/audio/soundfonts.py for why this one), venv support.
 app_packages=(
-  python3-venv libportaudio2 libfluidsynth3 fonts-dejavu-core libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
+  python3-venv libportaudio2 libfluidsynth3 fluid-soundfont-gm fonts-dejavu-core libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0
 )

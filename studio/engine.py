@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING
 from studio.core.errors import InvalidInput
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import AUTOENCODER_WEIGHTS, DEMO_LIBRARY
-from studio.settings import load_settings, set_setting
+from studio.settings import EXPORT_LOUDNESS, load_settings, set_setting
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Sequence
 
+    from studio.audio.loudness import LoudnessReport
     from studio.audio.render import Rendering
     from studio.core.music import Note, Song
     from studio.generation.generator import GeneratedMelody, GenerationSettings, MelodyGenerator
@@ -484,8 +485,9 @@ class Engine:
         cancel: CancelToken | None = None,
         on_warning: Callable[[str], None] | None = None,
     ) -> Rendering:
-        """``song`` as stereo audio through the SoundFont synth (the settings' SoundFont and rate
-        unless given); ``on_warning`` hears when the SoundFont could not be used."""
+        """``song`` as stereo audio through the SoundFont synth (the settings' SoundFont, rate,
+        reverb and chorus unless given); ``on_warning`` hears when the SoundFont could not be
+        used."""
         from studio.audio.render import render_audio
 
         return render_audio(
@@ -495,13 +497,32 @@ class Engine:
             progress=progress,
             cancel=cancel,
             on_warning=on_warning,
+            reverb=self.settings["reverb"],
+            chorus=self.settings["chorus"],
         )
 
-    def export_wav(self, rendering: Rendering, path: str | os.PathLike) -> None:
-        """Write a rendering as a 16-bit WAV file (atomically)."""
+    def export_wav(
+        self,
+        rendering: Rendering,
+        path: str | os.PathLike,
+        *,
+        loudness: float | str | None = None,
+    ) -> LoudnessReport:
+        """Write a rendering as a 16-bit WAV file (atomically), through the master stage.
+
+        ``loudness``: the integrated loudness to bring it to, in LUFS, or "raw" to keep the
+        synth's level (default: the ``export_loudness`` setting, −16). Either way the limiter
+        keeps the true peak at or under −1 dBTP. Returns what was measured and done.
+        """
+        from studio.audio.loudness import normalize
         from studio.audio.wav import write_wav
 
-        write_wav(Path(path), rendering.audio, rendering.sample_rate)
+        if loudness is None:
+            loudness = self.settings.get("export_loudness", EXPORT_LOUDNESS)
+        target = None if loudness == "raw" else float(loudness)
+        audio, report = normalize(rendering.audio, rendering.sample_rate, target)
+        write_wav(Path(path), audio, rendering.sample_rate)
+        return report
 
 
 def set_library_aside(db_path: str | os.PathLike) -> Path | None:

@@ -53,6 +53,46 @@ def _boolean(value: str) -> bool:
     raise InvalidInput(f"{value!r} is not on or off (on/off, true/false, yes/no, 1/0)")
 
 
+# The master stage (studio.audio.master, studio.audio.loudness): playback gain, export loudness.
+MASTER_GAIN_DB = 14.5
+"""Default playback gain in dB (``studio.audio.master.DEFAULT_PLAYBACK_GAIN_DB``)."""
+EXPORT_LOUDNESS = -16.0
+"""Default loudness of exported WAV files in LUFS (``studio.audio.loudness``)."""
+
+
+def _decibels_between(value: str, low: float, high: float, unit: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a number of {unit}") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{number:g} {unit} is not between {low:g} and {high:g}")
+    return number
+
+
+def _master_gain(value: str) -> float:
+    return _decibels_between(value, -40.0, 30.0, "dB")
+
+
+def _export_loudness(value: str) -> float | str:
+    """A loudness in LUFS (−40 to −5), or "raw": keep the synth's level (only the limiter)."""
+    if str(value).strip().lower() == "raw":
+        return "raw"
+    return _decibels_between(value, -40.0, -5.0, "LUFS")
+
+
+# The synth's effects (studio.audio.synth: DEFAULT_REVERB, DEFAULT_CHORUS).
+def _reverb_level(value: str) -> float:
+    """A reverb level from 0 (off) to 1."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a number from 0 (off) to 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise InvalidInput(f"{number:g} is not between 0 (off) and 1")
+    return number
+
+
 @dataclass(frozen=True)
 class IntBetween:
     """Parses a whole number from ``low`` to ``high`` (inclusive); the dialog reads the bounds."""
@@ -125,6 +165,20 @@ OPTIONS = {
         Option("follow_playhead", True, _boolean, "the piano roll pages along while playing"),
         Option("audition_notes", True, _boolean, "notes sound when drawn or moved (on/off)"),
         Option("velocity_lane", True, _boolean, "the velocity lane under the piano roll (on/off)"),
+        Option(
+            "master_gain_db",
+            MASTER_GAIN_DB,
+            _master_gain,
+            "playback volume before the limiter, in dB (-40 to 30)",
+        ),
+        Option(
+            "export_loudness",
+            EXPORT_LOUDNESS,
+            _export_loudness,
+            "loudness of exported WAV files in LUFS (-40 to -5), or raw: the synth's level",
+        ),
+        Option("reverb", 0.3, _reverb_level, "reverb level of the synth, 0 (off) to 1"),
+        Option("chorus", True, _boolean, "the synth's chorus (on/off)"),
     )
 }
 

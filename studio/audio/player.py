@@ -8,8 +8,9 @@ Three threads share the work, so the audio callback only ever copies prepared sa
   (``song_loader.SongLoader``);
 - an **audition** thread owns a live ``Synth`` and renders requested notes into a ring of blocks
   (``audition.Audition``);
-- PortAudio's **callback** copies a block of the song, adds the next ring block, counts underruns
-  and times itself.
+- PortAudio's **callback** copies a block of the song, adds the next ring block, passes the sum
+  through the master stage (gain and limiter, ``master.MasterStage``: the song, auditioned notes
+  and previews share one level), counts underruns and times itself.
 
 ``Player`` implements the ``Playback`` interface (``studio.audio.playback``), which it shares
 with ``MidiPortPlayer``: listeners hear of each change on a fourth thread. The callback only
@@ -31,6 +32,7 @@ import numpy as np
 
 from studio.audio.audition import Audition, AuditionRelease
 from studio.audio.devices import NO_AUDIO, AudioUnavailable, import_sounddevice, resolve_device
+from studio.audio.master import CALLBACK_STEP_FRAMES, DEFAULT_PLAYBACK_GAIN_DB, MasterStage
 from studio.audio.playback import (
     AUDITION_CHANNEL,
     AUDITION_PROGRAM,
@@ -44,7 +46,7 @@ from studio.audio.playback import (
     audition_request,
 )
 from studio.audio.song_loader import SongLoader
-from studio.audio.synth import DEFAULT_SAMPLE_RATE, Synth
+from studio.audio.synth import DEFAULT_CHORUS, DEFAULT_REVERB, DEFAULT_SAMPLE_RATE, Synth
 from studio.audio.transport import Transport
 from studio.core.errors import InvalidInput, StudioError
 from studio.core.music import Song
@@ -75,6 +77,8 @@ class Player:
         error: what went wrong (device lost, a failed load), or None.
         warning: why the chosen SoundFont was not used (the default plays instead), or None.
         device_name: the name of the open device.
+        master: the ``MasterStage`` every block passes through: set ``master.gain_db`` from any
+            thread; a meter reads ``master.peak`` and ``master.gain_reduction_db`` (last block).
     """
 
     def __init__(
@@ -86,6 +90,9 @@ class Player:
         blocksize: int = 512,
         latency: float | str | None = None,
         audition_ahead: int = 2,
+        master_gain_db: float = DEFAULT_PLAYBACK_GAIN_DB,
+        reverb: float = DEFAULT_REVERB,
+        chorus: bool = DEFAULT_CHORUS,
     ) -> None:
         """Set up a closed player.
 
@@ -98,6 +105,8 @@ class Player:
                 (None: sounddevice's default, "high").
             audition_ahead: blocks rendered ahead while auditioned notes sound (more is safer
                 under load, fewer means less latency).
+            master_gain_db: the master stage's gain in dB, before its limiter (``master``).
+            reverb: the synth's reverb level 0–1 (0: off); chorus: the synth's chorus on/off.
         """
         if not 32 <= blocksize <= 8192:
             raise InvalidInput(f"blocksize must be 32–8192 frames, not {blocksize}")
@@ -107,10 +116,14 @@ class Player:
         self.blocksize = int(blocksize)
         self.latency = latency
         self.audition_ahead = audition_ahead
+        self.reverb, self.chorus = reverb, chorus
         self.error: str | None = None
         self.warning: str | None = None
         self.device_name: str | None = None
         self._transport = Transport(self.sample_rate, self.blocksize)
+        self.master = MasterStage(
+            self.sample_rate, gain_db=master_gain_db, max_block=CALLBACK_STEP_FRAMES
+        )
         self._stream = None
         self._audition: Audition | None = None
         self._closing = False
@@ -141,7 +154,7 @@ class Player:
         sd = import_sounddevice()
         index = resolve_device(self.device)
         self.device_name = str(sd.query_devices(index)["name"])
-        synth = Synth(self.soundfont, self.sample_rate)
+        synth = Synth(self.soundfont, self.sample_rate, reverb=self.reverb, chorus=self.chorus)
         self.warning = synth.warning
         self._audition = Audition(synth, self.blocksize, self.audition_ahead)
         self._closing = False
@@ -218,7 +231,7 @@ class Player:
     # The loader's callbacks, on its thread.
 
     def _make_synth(self) -> Synth:
-        return Synth(self.soundfont, self.sample_rate)
+        return Synth(self.soundfont, self.sample_rate, reverb=self.reverb, chorus=self.chorus)
 
     def _loaded(self) -> None:
         self._listeners.notify(PlaybackEvent.LOADED)
@@ -387,6 +400,7 @@ class Player:
         try:
             self._transport.fill(outdata)
             self._audition.mix_into(outdata, started)
+            self.master.process(outdata)
         except Exception as error:
             self._transport.halt()
             self._failed = True  # the stream stays active for a moment after the abort

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.audio.synth import DEFAULT_SAMPLE_RATE, DRUM_CHANNEL, Synth
+from studio.audio.synth import (
+    DEFAULT_CHORUS,
+    DEFAULT_REVERB,
+    DEFAULT_SAMPLE_RATE,
+    DRUM_CHANNEL,
+    Synth,
+)
 from studio.core.errors import InvalidInput
 from studio.core.music import Song
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
@@ -220,10 +226,13 @@ def render_audio(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
     on_warning: Callable[[str], None] | None = None,
+    reverb: float = DEFAULT_REVERB,
+    chorus: bool = DEFAULT_CHORUS,
 ) -> Rendering:
-    """``render_song`` with its own synth, reporting what played: ``on_warning`` hears at once
-    (before the rendering starts) when the SoundFont could not be used and the default plays."""
-    with Synth(soundfont, sample_rate) as synth:
+    """``render_song`` with its own synth (``reverb`` level 0–1, ``chorus`` on/off), reporting
+    what played: ``on_warning`` hears at once (before the rendering starts) when the SoundFont
+    could not be used and the default plays."""
+    with Synth(soundfont, sample_rate, reverb=reverb, chorus=chorus) as synth:
         if synth.warning and on_warning is not None:
             on_warning(synth.warning)
         audio = render_song(song, synth=synth, progress=progress, cancel=cancel)

@@ -11,9 +11,13 @@ The rest of Motif Studio only sees ``Synth``: a few MIDI-like calls (``note_on``
 …) and ``render(frames)``, which returns float32 stereo samples. Another engine can replace
 FluidSynth by implementing the same methods.
 
-Default SoundFont: a better General MIDI SoundFont when the system has one (Debian
-``fluid-soundfont-gm``), else ``TimGM6mb.sf2`` that the installed ``pretty_midi`` package ships,
-so sound works with no set-up.
+Default SoundFont: the user's choice, else the best General MIDI SoundFont installed (MuseScore
+General, FluidR3_GM), else ``TimGM6mb.sf2`` that the installed ``pretty_midi`` package ships, so
+sound works with no set-up (``studio.audio.soundfonts``).
+
+Sound: FluidSynth's reverb (a small room) and chorus are on at gentle levels (``reverb`` and
+``chorus`` arguments, the settings of the same names); 256 voices and 7th-order interpolation
+(see ``POLYPHONY`` and ``INTERPOLATION`` for the measurements behind them).
 
 A ``Synth`` is not thread-safe: one thread drives it (the offline renderer, or the player's render
 thread). Times in this module are in **samples** (frames) at ``Synth.sample_rate``.
@@ -25,83 +29,46 @@ import contextlib
 import ctypes
 import io
 import os
-from pathlib import Path
 
 import numpy as np
 
-from studio.core.errors import StudioError
+from studio.audio.soundfonts import (
+    SYSTEM_SOUNDFONTS,
+    SoundFontError,
+    best_soundfont,
+    default_soundfont,
+    resolve_soundfont,
+)
+
+__all__ = [
+    "DEFAULT_SAMPLE_RATE", "SYSTEM_SOUNDFONTS", "SoundFontError", "Synth", "best_soundfont",
+    "default_soundfont", "resolve_soundfont",
+]  # fmt: skip
 
 DEFAULT_SAMPLE_RATE = 44100
 DRUM_CHANNEL = 9
 DRUM_BANK = 128
-SYSTEM_SOUNDFONTS = (
-    Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
-    Path("/usr/share/soundfonts/FluidR3_GM.sf2"),
-)
+DEFAULT_REVERB = 0.3
+"""Reverb level (0–1) when none is given: the ``reverb`` setting's default."""
+DEFAULT_CHORUS = True
+"""Chorus on or off when not given: the ``chorus`` setting's default."""
+REVERB_ROOM = {"synth.reverb.room-size": 0.4, "synth.reverb.damp": 0.3, "synth.reverb.width": 0.8}
+"""A small, slightly damped room (FluidSynth's default is a smaller, brighter one at level 0.9)."""
+CHORUS = {"synth.chorus.nr": 3, "synth.chorus.level": 1.2, "synth.chorus.speed": 0.3,
+          "synth.chorus.depth": 4.0}  # fmt: skip
+"""A subtle chorus: FluidSynth's 3 voices at 0.3 Hz, at half its default depth and level. It acts
+only on instruments whose SoundFont or song (CC 93) sends to it."""
+POLYPHONY = 256
+"""Voices at once (FluidSynth's default). A FluidR3_GM piano note takes 2 voices; a dense pedalled
+piano piece (``benchmarks/bench_render.py``) peaks at ~100, so 256 never cuts a note there. Only
+sounding voices cost time; when they overflow, FluidSynth ends the quietest old ones first."""
+INTERPOLATION = 7
+"""FluidSynth's sample interpolation: 7th order (its best; default 4th). Measured on the
+reference machine it renders as fast as 4th order or linear (the voices' envelopes, filters and
+mixing dominate), and it aliases less when a sample is played far from its root pitch."""
 _CHANNELS = 16
 _LOG_LEVELS_TO_SILENCE = (1, 2, 3, 4)  # FluidSynth's error, warning, info and debug messages
 _library_ready = False  # the ctypes prototypes below are set up once per process
-
-
-class SoundFontError(StudioError):
-    """No usable SoundFont, or the synthesizer library is missing."""
-
-
-def default_soundfont() -> Path:
-    """The SoundFont used when the user chose none (or a bad one).
-
-    A system General MIDI SoundFont (``fluid-soundfont-gm``) when installed, else ``TimGM6mb.sf2``
-    from the installed ``pretty_midi`` package. Raises ``SoundFontError`` if neither exists.
-    """
-    for path in SYSTEM_SOUNDFONTS:
-        if path.is_file():
-            return path
-    try:
-        import pretty_midi
-    except ImportError:
-        pretty_midi = None
-    if pretty_midi is not None:
-        bundled = Path(pretty_midi.__file__).with_name("TimGM6mb.sf2")
-        if bundled.is_file():
-            return bundled
-    raise SoundFontError(
-        "no SoundFont found: install fluid-soundfont-gm or pretty_midi, or pass --soundfont"
-    )
-
-
-def _soundfont_problem(path: Path) -> str | None:
-    """Why ``path`` is not a usable SoundFont file, or None if it looks like one."""
-    if not path.exists():
-        return "not found"
-    if not path.is_file():
-        return "not a file"
-    try:
-        with path.open("rb") as file:
-            header = file.read(12)
-    except OSError as error:
-        return f"cannot be read: {error.strerror or error}"
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
-        return "not a SoundFont (no RIFF 'sfbk' header)"
-    return None
-
-
-def resolve_soundfont(path: str | os.PathLike | None) -> tuple[Path, str | None]:
-    """The SoundFont to load for the user's choice ``path``, and a warning or None.
-
-    Returns ``path`` itself when it is an existing RIFF ``sfbk`` file, else the default SoundFont
-    with a one-line warning saying why ("SoundFont X not found; using the default Y"). ``None``
-    means the default, without a warning.
-    """
-    if path is None or str(path) == "":
-        return default_soundfont(), None
-    chosen = Path(path)
-    problem = _soundfont_problem(chosen)
-    if problem is None:
-        return chosen, None
-    fallback = default_soundfont()
-    if problem == "not found":
-        return fallback, f"SoundFont {chosen} not found; using the default {fallback}"
-    return fallback, f"{chosen} is {problem}; using the default {fallback}"
 
 
 def _load_fluidsynth():
@@ -127,6 +94,8 @@ def _load_fluidsynth():
         for level in _LOG_LEVELS_TO_SILENCE:
             library.fluid_set_log_function(level, None, None)
         library.fluid_synth_system_reset.argtypes = [ctypes.c_void_p]
+        interp = library.fluid_synth_set_interp_method
+        interp.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
         _library_ready = True
     return fluidsynth
 
@@ -141,6 +110,8 @@ class Synth:
         sample_rate: output rate in samples per second.
         soundfont: the SoundFont file actually loaded.
         warning: why the requested SoundFont was not used, or None.
+        reverb: the reverb level, 0–1 (0: off).
+        chorus: whether the chorus is on.
     """
 
     def __init__(
@@ -148,12 +119,35 @@ class Synth:
         soundfont: str | os.PathLike | None = None,
         sample_rate: int = DEFAULT_SAMPLE_RATE,
         gain: float = 0.4,
+        *,
+        reverb: float = DEFAULT_REVERB,
+        chorus: bool = DEFAULT_CHORUS,
     ) -> None:
+        """Load ``soundfont`` (None: the best installed, ``best_soundfont``) into a new synth.
+
+        Args:
+            soundfont: a SoundFont file (``.sf2`` or ``.sf3``); a missing or bad one falls back
+                to the default and ``warning`` says why.
+            sample_rate: samples per second.
+            gain: FluidSynth's master gain (0.4 leaves headroom for a few loud notes).
+            reverb: reverb level, 0–1 (0 switches the reverb off).
+            chorus: whether the chorus is on.
+
+        Raises:
+            SoundFontError: FluidSynth is missing, or no SoundFont can be loaded.
+        """
+        if not 0.0 <= reverb <= 1.0:
+            raise ValueError(f"reverb must be 0–1, not {reverb}")
         fluidsynth = _load_fluidsynth()
         self._lib = fluidsynth._fl
         self.sample_rate = int(sample_rate)
+        self.reverb = float(reverb)
+        self.chorus = bool(chorus)
         self.soundfont, self.warning = resolve_soundfont(soundfont)
-        self._fs = fluidsynth.Synth(gain=float(gain), samplerate=float(self.sample_rate))
+        self._fs = fluidsynth.Synth(
+            gain=float(gain), samplerate=float(self.sample_rate), **self._settings()
+        )
+        self._lib.fluid_synth_set_interp_method(self._fs.synth, -1, INTERPOLATION)
         self._sfid = self._fs.sfload(str(self.soundfont))
         if self._sfid < 0 and soundfont is not None:
             fallback = default_soundfont()
@@ -166,6 +160,18 @@ class Synth:
             raise SoundFontError(f"the SoundFont {self.soundfont} cannot be loaded")
         self._banks = [0] * _CHANNELS
         self.reset()
+
+    def _settings(self) -> dict[str, object]:
+        """FluidSynth settings for this synth's voices and effects (ints for its int settings)."""
+        settings: dict[str, object] = {"synth.polyphony": POLYPHONY}
+        settings["synth.reverb.active"] = int(self.reverb > 0)
+        if self.reverb > 0:
+            settings.update(REVERB_ROOM)
+            settings["synth.reverb.level"] = self.reverb
+        settings["synth.chorus.active"] = int(self.chorus)
+        if self.chorus:
+            settings.update(CHORUS)
+        return settings
 
     def reset(self) -> None:
         """Silence everything and return all channels to their defaults (piano; drums on 9)."""

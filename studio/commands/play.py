@@ -78,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
             device=args.device or settings["audio_device"],
             sample_rate=settings["sample_rate"],
             blocksize=settings["audio_blocksize"],
+            master_gain_db=settings["master_gain_db"],
+            reverb=settings["reverb"],
+            chorus=settings["chorus"],
         ) as player,
         _keyboard(args.midi_in or settings["midi_input"], player),
     ):

@@ -56,6 +56,9 @@ class QtPlayback(QObject):
                 sample_rate=values["sample_rate"],
                 device=values["audio_device"],
                 blocksize=values["audio_blocksize"],
+                master_gain_db=values["master_gain_db"],
+                reverb=values["reverb"],
+                chorus=values["chorus"],
             )
             return player.open()
         except StudioError as error:

@@ -67,6 +67,16 @@ def soundfont_problem(text: str) -> str | None:
     return warning.split("; using the default")[0] if warning else None
 
 
+def default_soundfont_text() -> str:
+    """What plays when the SoundFont field is empty, e.g. "default: FluidR3_GM.sf2"."""
+    from studio.audio.soundfonts import SoundFontError, default_soundfont
+
+    try:
+        return f"default: {default_soundfont().name}, the best one installed"
+    except SoundFontError:
+        return "no SoundFont installed: choose one"
+
+
 def audio_devices() -> tuple[list[str], str]:
     """The output devices' names, and why there are none ("" when there are)."""
     from studio.audio.devices import output_devices
@@ -133,7 +143,7 @@ class PreferencesDialog(QDialog):
     def _sound_tab(self) -> QWidget:
         values, form = self._values, QFormLayout()
         self.soundfont_edit = QLineEdit(values["soundfont"] or "", objectName="soundfontEdit")
-        self.soundfont_edit.setPlaceholderText("the default General MIDI SoundFont")
+        self.soundfont_edit.setPlaceholderText(default_soundfont_text())
         self.soundfont_edit.setClearButtonEnabled(True)
         self.soundfont_edit.textChanged.connect(lambda _text: self._show_error(None))
         browse = QPushButton("Browse…", objectName="soundfontBrowse")

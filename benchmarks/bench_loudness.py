@@ -51,12 +51,13 @@ def dense_chords():
 
 
 def playback_loudness(audio, rate: int) -> float:
-    """Integrated loudness of ``audio`` as the player plays it (default master stage)."""
-    from studio.audio.loudness import integrated_loudness
+    """Integrated loudness of ``audio`` as the player plays it: the song loader's gain to the
+    export loudness, then the default master stage, block by block."""
+    from studio.audio.loudness import integrated_loudness, playback_gain
     from studio.audio.master import CALLBACK_STEP_FRAMES, MasterStage
 
     stage = MasterStage(rate, max_block=CALLBACK_STEP_FRAMES)
-    out = audio.copy()
+    out = audio * playback_gain(audio, rate)
     for start in range(0, len(out), PLAYER_BLOCK):
         stage.process(out[start : start + PLAYER_BLOCK])
     return integrated_loudness(out, rate)
@@ -134,8 +135,9 @@ def main() -> None:
     record(
         "loudness", "Loudness of exported WAV files and playback",
         f"`python benchmarks/bench_loudness.py` ({machine()}, SoundFont "
-        f"`{default_soundfont().name}`, export target −16 LUFS / −1 dBTP, playback gain "
-        f"{DEFAULT_PLAYBACK_GAIN_DB:+.1f} dB; loudness ITU-R BS.1770 via pyloudnorm, true peak "
+        f"`{default_soundfont().name}`, export target −16 LUFS / −1 dBTP, playback: each song "
+        f"brought to −16 LUFS by the loader, master {DEFAULT_PLAYBACK_GAIN_DB:+.1f} dB; "
+        "loudness ITU-R BS.1770 via pyloudnorm, true peak "
         "4× oversampled; targets: ±1 LU of −16, ≤ −1 dBTP, 0 clipped, playback ±2 LU, "
         "render ≥ 100× real time)",
         ("piece", "length", "raw LUFS", "WAV LUFS", "true peak dBTP", "clipped samples",

@@ -54,8 +54,9 @@ def _boolean(value: str) -> bool:
 
 
 # The master stage (studio.audio.master, studio.audio.loudness): playback gain, export loudness.
-MASTER_GAIN_DB = 14.5
-"""Default playback gain in dB (``studio.audio.master.DEFAULT_PLAYBACK_GAIN_DB``)."""
+MASTER_GAIN_DB = 0.0
+"""Default master volume in dB, a trim over playback (``studio.audio.master``); songs already
+play at the export loudness."""
 EXPORT_LOUDNESS = -16.0
 """Default loudness of exported WAV files in LUFS (``studio.audio.loudness``)."""
 

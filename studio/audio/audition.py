@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from studio.audio.master import AUDITION_GAIN_DB
 from studio.audio.playback import AUDITION_CHANNEL, AuditionRequest
 from studio.audio.synth import Synth
 
@@ -45,13 +46,17 @@ class Audition:
         dropouts: callbacks that found the ring empty while notes were sounding.
     """
 
-    def __init__(self, synth: Synth, blocksize: int, ahead: int = 2) -> None:
-        """Take ownership of ``synth``; ``ahead`` is the number of blocks kept ready (1–7)."""
+    def __init__(
+        self, synth: Synth, blocksize: int, ahead: int = 2, gain_db: float = AUDITION_GAIN_DB
+    ) -> None:
+        """Take ownership of ``synth``; ``ahead`` is the number of blocks kept ready (1–7);
+        ``gain_db`` lifts the notes to the level songs play at (before the master)."""
         if not 1 <= ahead < RING_BLOCKS:
             raise ValueError(f"ahead must be 1–{RING_BLOCKS - 1} blocks, not {ahead}")
         self.synth = synth
         self.blocksize = blocksize
         self.ahead = ahead
+        self.gain = np.float32(10.0 ** (gain_db / 20.0))
         self.last_latency: float | None = None
         self.dropouts = 0
         self._ring = np.zeros((RING_BLOCKS, blocksize, 2), dtype=np.float32)
@@ -131,6 +136,7 @@ class Audition:
                     releases.remove(due)
                 slot = self._written % RING_BLOCKS
                 self.synth.render_into(self._ring[slot])
+                self._ring[slot] *= self.gain  # in this thread, not in the audio callback
                 rendered += self.blocksize
                 sounding = float(np.abs(self._ring[slot]).max()) > SILENT
                 self._marks[slot] = tuple(waiting) if sounding and waiting else None

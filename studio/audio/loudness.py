@@ -43,6 +43,18 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(audio.astype(np.float64)))
 
 
+def playback_gain(
+    samples: np.ndarray, sample_rate: int, target_lufs: float = DEFAULT_TARGET_LUFS
+) -> float:
+    """The linear gain that brings ``samples`` to ``target_lufs`` integrated (1.0 for silence
+    and very short audio; at most ±30 dB): what the player applies to a rendered song so it
+    plays as loud as its export (the master's limiter catches the peaks)."""
+    loudness = integrated_loudness(samples, sample_rate)
+    if not math.isfinite(loudness):
+        return 1.0
+    return 10.0 ** (max(-30.0, min(30.0, target_lufs - loudness)) / 20.0)
+
+
 def true_peak_dbtp(samples: np.ndarray) -> float:
     """The true peak in dBTP: the largest magnitude of the 4× oversampled signal (−inf for
     silence or nothing)."""

@@ -24,9 +24,13 @@ import math
 
 import numpy as np
 
-DEFAULT_PLAYBACK_GAIN_DB = 14.5
-"""Playback gain in dB: brings the synth's typical level (about −32.5 LUFS for a melody, −28.5 for a
-four-voice chorale with the default SoundFont) within ±2 LU of the −16 LUFS of exported WAVs."""
+DEFAULT_PLAYBACK_GAIN_DB = 0.0
+"""The master volume in dB, a trim over everything the player plays. Songs arrive already at the
+export loudness (the song loader measures each render, ``loudness.playback_gain``), so 0 dB
+plays them as loud as their exported WAVs."""
+AUDITION_GAIN_DB = 17.5
+"""Gain of auditioned notes before the master: one note at a typical velocity from the synth
+sits near −33.5 LUFS, as a melody does, so this brings it near the −16 LUFS songs play at."""
 DEFAULT_CEILING_DB = -1.0
 """The limiter's ceiling in dBFS (sample peak)."""
 LOOKAHEAD_SECONDS = 0.0015

@@ -2,7 +2,9 @@
 
 ``SongLoader`` keeps the song that ``Player`` plays and its tempo factor. Each ``load`` (and each
 tempo change) becomes a job for one **loader** thread, which renders the whole song with a reused
-``Synth`` (``render_song``, ~100× real time) and installs the result in the ``Transport``, which
+``Synth`` (``render_song``, ~100× real time), brings it to the export loudness
+(``loudness.playback_gain``: playback sounds as loud as the exported WAV) and installs the
+result in the ``Transport``, which
 swaps it in between two audio blocks at the same position in beats with a one-block crossfade.
 A newer job cancels an older one, so quick edits render only the last version. The audio
 callback never waits for any of this: it only reads the transport.
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from studio.audio.loudness import playback_gain
 from studio.audio.render import render_song
 from studio.audio.synth import Synth
 from studio.audio.transport import Rendered, Transport, scale_tempo
@@ -145,6 +148,7 @@ class SongLoader:
                         synth = synth or self._make_synth()
                         timing = scale_tempo(job.song, job.factor)
                         audio = render_song(timing, synth=synth, cancel=job.cancel)
+                        audio *= playback_gain(audio, synth.sample_rate)  # as loud as export
                         with self._lock:  # a newer job may have started meanwhile
                             installed = job is self._job
                             if installed:

@@ -96,3 +96,18 @@ def test_loading_after_close_starts_the_thread_again(loader):
     loader.loader.close()  # twice is fine
     loader.loader.load(beats_song(6), wait=True)
     assert loader.transport.duration_seconds == pytest.approx(3.0)
+
+
+def test_songs_play_as_loud_as_their_export(loader):
+    """The loader brings each render to the export loudness, so a quiet melody and a loud
+    chord passage play at the same level as their WAVs (−16 LUFS), before the master trim."""
+    from studio.audio.loudness import integrated_loudness
+
+    quiet = Song((Track(tuple(Note(72, i * 0.5, 0.5, 50) for i in range(32))),))
+    loud = Song((Track(tuple(Note(p, b, 1.0, 120) for b in range(16)
+                             for p in (48, 55, 60, 64, 67, 72))),))  # fmt: skip
+    levels = []
+    for song in (quiet, loud):
+        loader.loader.load(song, wait=True)
+        levels.append(integrated_loudness(loader.transport.rendered.audio, 44100))
+    assert levels == pytest.approx([-16.0, -16.0], abs=0.5)

@@ -182,6 +182,7 @@ class MainWindow(IdeasActions, QMainWindow):
         self.transport.stopClicked.connect(self.playback.stop)
         self.transport.toolChosen.connect(self.piano_roll.set_tool)
         self.transport.set_audio_available(self.playback.available, self.playback.reason)
+        self.transport.master.attach(self.playback)
         self.playback.positionChanged.connect(self._position)
         self.playback.stateChanged.connect(lambda s: self.transport.show_playing(s.playing))
         # Loop region, snap and follow-playhead (the roll's view state, not undo steps).

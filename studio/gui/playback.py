@@ -137,6 +137,20 @@ class QtPlayback(QObject):
             except StudioError as error:
                 _log.info("audition failed: %s", error)
 
+    def set_master_gain(self, db: float) -> None:
+        """The master volume in dB (a trim over everything the player plays)."""
+        master = getattr(self.player, "master", None)
+        if master is not None:
+            master.gain_db = db
+
+    def levels(self) -> tuple[float, float]:
+        """The output's last sample peak (linear) and the limiter's gain reduction (dB), as
+        the audio side published them; (0, 0) without a synth player."""
+        master = getattr(self.player, "master", None)
+        if master is None:
+            return 0.0, 0.0
+        return master.peak, master.gain_reduction_db
+
     def close(self) -> None:
         """Close the player (at window close)."""
         self._timer.stop()

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.gui.level_meter import MasterSection
+
 TOOLS = (("draw", "✎ D", "Draw notes (D)"), ("select", "⬚ S", "Select and move (S)"),
          ("erase", "⌫ E", "Erase notes (E)"))  # fmt: skip
 BAR = "Bar"
@@ -85,6 +87,9 @@ class TransportBar(QWidget):
             button.clicked.connect(lambda _=False, n=name: self.toolChosen.emit(n))
             self.tools.addButton(button)
             layout.addWidget(button)
+        layout.addSpacing(16)
+        self.master = MasterSection(self)  # volume and level meter
+        layout.addWidget(self.master)
         layout.addStretch(1)
         self.model_state = QLabel("loading model…")
         self.model_state.setObjectName("modelState")

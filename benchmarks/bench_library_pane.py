@@ -24,7 +24,8 @@ for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
     os.environ[variable] = tempfile.mkdtemp(prefix="bench-library-pane-")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QPoint, Qt, QTimer  # noqa: E402
+from bench_window import Heartbeat, wait  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from report import machine, record  # noqa: E402
@@ -69,28 +70,6 @@ def build(db: Path, count: int) -> None:
             feedback.record(catalog, int(track_id), kind, profile="default")
 
 
-class Heartbeat(QObject):
-    """Gaps (ms) between 5 ms timer ticks on the GUI thread."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gaps: list[float] = []
-        self._clock = QElapsedTimer()
-        self._timer = QTimer(self, interval=5, timerType=Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(lambda: self.gaps.append(self._clock.restart()))
-
-    def start(self) -> None:
-        self.gaps.clear()
-        self._clock.start()
-        self._timer.start()
-
-    def stop(self) -> str:
-        """ "max / p99 ms" since ``start``."""
-        self._timer.stop()
-        ordered = sorted(self.gaps) or [0.0]
-        return f"{ordered[-1]:.0f} / {ordered[int(0.99 * (len(ordered) - 1))]:.0f} ms"
-
-
 class FirstPaint(QObject):
     """The moment (perf_counter) the table's viewport first paints with rows in it."""
 
@@ -106,13 +85,9 @@ class FirstPaint(QObject):
         return False
 
 
-def wait(app: QApplication, done, timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not done():
-        if time.perf_counter() > deadline:
-            raise SystemExit("timed out")
-        app.processEvents()
-        time.sleep(0.001)
+def gap_text(gap: tuple[float, float]) -> str:
+    """ "max / p99 ms" of a heartbeat's gaps."""
+    return f"{gap[0]:.0f} / {gap[1]:.0f} ms"
 
 
 def main() -> None:
@@ -144,7 +119,7 @@ def main() -> None:
     started = time.perf_counter()
     pane.set_rows(rows)
     wait(app, lambda: paint.at is not None)
-    opened, open_gap = paint.at - started, heart.stop()
+    opened, open_gap = paint.at - started, gap_text(heart.stop())
 
     header = pane.view.horizontalHeader()
     section = COLUMNS.index("tempo")
@@ -156,7 +131,7 @@ def main() -> None:
     started = time.perf_counter()
     QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=point)
     wait(app, lambda: shown)
-    sorted_in, sort_gap = shown[-1] - started, heart.stop()
+    sorted_in, sort_gap = shown[-1] - started, gap_text(heart.stop())
     tempos = rows.tempo[pane.model.order()]
     assert np.all(np.diff(tempos[~np.isnan(tempos)]) >= 0), "not sorted by tempo"
 
@@ -173,7 +148,7 @@ def main() -> None:
     heart.start()
     type_next()
     wait(app, lambda: len(typed) == len(TYPED) and shown and shown[-1] > typed[-1])
-    filtered_in, filter_gap = shown[-1] - typed[-1], heart.stop()
+    filtered_in, filter_gap = shown[-1] - typed[-1], gap_text(heart.stop())
     matches = pane.model.rowCount()
     pane.close()
     pane.model.wait()

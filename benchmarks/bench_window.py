@@ -23,7 +23,7 @@ from report import machine, record  # noqa: E402
 
 STARTED = time.perf_counter()
 
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
@@ -35,6 +35,7 @@ class Heartbeat:
         self._clock = QElapsedTimer()
         self._timer = QTimer()
         self._timer.setInterval(5)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._beat)
 
     def start(self) -> None:

@@ -153,7 +153,7 @@ def render_song(
     """
     own_synth = synth is None
     if synth is None:
-        synth = Synth(soundfont, sample_rate)
+        synth = Synth(soundfont, sample_rate, offline=True)
     try:
         synth.reset()
         return _render(synth, song, tail_seconds, progress, cancel)
@@ -232,7 +232,7 @@ def render_audio(
     """``render_song`` with its own synth (``reverb`` level 0–1, ``chorus`` on/off), reporting
     what played: ``on_warning`` hears at once (before the rendering starts) when the SoundFont
     could not be used and the default plays."""
-    with Synth(soundfont, sample_rate, reverb=reverb, chorus=chorus) as synth:
+    with Synth(soundfont, sample_rate, reverb=reverb, chorus=chorus, offline=True) as synth:
         if synth.warning and on_warning is not None:
             on_warning(synth.warning)
         audio = render_song(song, synth=synth, progress=progress, cancel=cancel)

@@ -16,6 +16,10 @@ It runs in the sounddevice callback: every buffer is allocated in ``__init__``, 
 few dozen vectorised numpy calls on those buffers (no per-sample Python), and state carries
 across blocks, so processing a signal block by block gives the same result as in one call.
 Units: gains in dB (or linear where named so), times in seconds, lengths in frames.
+
+``MasterStage`` also publishes its output for meters on other threads: a preallocated ring (the
+"tap", ``TAP_FRAMES``) that ``process`` copies each part into, and a frame counter ``tapped``
+that a reader passes to ``read_tap`` to copy out what came since (no lock, no Qt).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ CALLBACK_STEP_FRAMES = 240
 without releasing the GIL. Above 500 it releases it, and a busy Python thread (a worker) can
 then hold it for the 5 ms switch interval: with 1024-frame steps that meant dozens of underruns
 in 3 s of playback next to a busy thread; with these, none."""
+TAP_FRAMES = 1 << 16
+"""Frames the master's output tap holds (about 1.5 s at 44.1 kHz; a power of two)."""
 
 _HEADROOM = 1.0 - 1e-5  # below the ceiling by 0.0001 dB: float32 rounding of the product
 _FLOOR = 1e-9  # the smallest gain reduction (1 − gain) tracked, so its logarithm is finite
@@ -202,6 +208,14 @@ class MasterStage:
     ``gain_db`` may be set from any thread; the change is ramped over the next block (no
     zipper noise). ``peak`` and ``gain_reduction_db`` describe the last block, for a meter
     to read (plain floats: no lock, no Qt).
+
+    The output itself is published through a tap: ``process`` (one thread, the audio callback)
+    copies every part it finishes into a preallocated ring of ``tap_frames`` and only then
+    advances ``tapped``, the count of frames ever written. One reader thread at a time (a GUI
+    timer) calls ``read_tap(since)`` to copy out the frames written after its last counter.
+    The writer never waits for the reader: frames the writer may be overwriting while the
+    reader copies are left out of the copy, so a reader more than a ring behind gets only the
+    latest ring's worth (less one part).
     """
 
     def __init__(
@@ -212,8 +226,10 @@ class MasterStage:
         ceiling_db: float = DEFAULT_CEILING_DB,
         channels: int = 2,
         max_block: int = MAX_BLOCK_FRAMES,
+        tap_frames: int = TAP_FRAMES,
     ) -> None:
-        """Allocate the stage (see ``Limiter`` for the ceiling and ``max_block``)."""
+        """Allocate the stage (see ``Limiter`` for the ceiling and ``max_block``); the tap
+        holds ``tap_frames`` (rounded up to a power of two of at least 2 × ``max_block``)."""
         self.limiter = Limiter(
             sample_rate, ceiling_db=ceiling_db, channels=channels, max_block=max_block
         )
@@ -224,6 +240,10 @@ class MasterStage:
         self._steps = np.arange(1, self.limiter.max_block + 1, dtype=np.float32)
         self.peak = 0.0
         """The output's sample peak in the last block, linear (0–1)."""
+        size = 1 << (max(int(tap_frames), 2 * self.limiter.max_block) - 1).bit_length()
+        self._tap = np.zeros((size, channels), np.float32)
+        self.tapped = 0
+        """Frames written to the tap since the stage was made (only ever grows)."""
 
     @property
     def gain_db(self) -> float:
@@ -237,6 +257,11 @@ class MasterStage:
             raise ValueError(f"master gain must be a finite number of dB, not {db}")
         self._gain_db = db
         self._target = db_to_gain(db)
+
+    @property
+    def sample_rate(self) -> int:
+        """The sample rate in Hz."""
+        return self.limiter.sample_rate
 
     @property
     def latency_frames(self) -> int:
@@ -276,8 +301,44 @@ class MasterStage:
             magnitude = self._ramp_frames[: len(part)]
             np.abs(part, out=magnitude)
             peak = max(peak, float(magnitude.max()))
+            self._publish(part)
         limiter.gain_reduction_db = -gain_to_db(deepest)
         self.peak = peak
+
+    def _publish(self, part: np.ndarray) -> None:
+        """Copy a processed part (≤ ``max_block`` frames) into the tap, in at most two pieces
+        at the wrap, then advance ``tapped`` (after the copy: the reader trusts the counter)."""
+        tap, n, written = self._tap, len(part), self.tapped
+        size = len(tap)
+        start = written & (size - 1)
+        first = min(n, size - start)
+        tap[start : start + first] = part[:first]
+        if first < n:
+            tap[: n - first] = part[first:]
+        self.tapped = written + n
+
+    def read_tap(self, since: int) -> tuple[np.ndarray, int]:
+        """A copy of the output frames written after counter ``since`` (frames × channels
+        float32), and the counter to pass next time.
+
+        Call from one reader thread (not the audio callback). At most the latest ring's worth
+        less one part comes back when the reader fell further behind; a ``since`` from another
+        stage (beyond ``tapped``) gives nothing and the current counter.
+        """
+        tap, end = self._tap, self.tapped
+        size = len(tap)
+        start = min(max(since, end - size + self.limiter.max_block, 0), end)
+        first, last = start & (size - 1), end & (size - 1)
+        if first < last or start == end:
+            out = tap[first:last].copy()
+        else:  # across the wrap
+            out = np.concatenate((tap[first:], tap[:last]))
+        # The writer may have overwritten the oldest frames during the copy: frames before
+        # `safe` share ring slots with a part written (or being written) since.
+        safe = self.tapped + self.limiter.max_block - size
+        if safe > start:
+            out = out[min(safe, end) - start :]
+        return out, end
 
     def render(self, audio: np.ndarray) -> np.ndarray:
         """A processed copy of a whole signal (frames × channels), aligned with the input.

@@ -11,6 +11,8 @@ sent back to the loop start by the position timer instead, a frame late at most.
 from __future__ import annotations
 
 import logging
+import math
+from typing import NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -19,6 +21,16 @@ from studio.core.music import Song
 
 _log = logging.getLogger(__name__)
 FRAME_MS = 33
+
+
+class Levels(NamedTuple):
+    """The output levels a meter shows: ``peak`` (the last block's sample peak, linear 0–1),
+    ``reduction_db`` (the limiter's gain reduction, dB ≥ 0) and ``short_term_lufs`` (the
+    loudness of the last 3 s, LUFS; −inf for silence)."""
+
+    peak: float
+    reduction_db: float
+    short_term_lufs: float
 
 
 class QtPlayback(QObject):
@@ -38,6 +50,9 @@ class QtPlayback(QObject):
         self._song: Song | None = None
         self._loop: tuple[float, float] | None = None  # beats
         self._last_beats = 0.0  # the position at the last frame (the emulated loop)
+        self._tapped_master = None  # the master stage whose output tap `levels` reads…
+        self._tap_since = 0  # …its frame counter at the last read…
+        self._loudness = None  # …and the ShortTermLoudness fed from it
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._tick)
@@ -143,13 +158,38 @@ class QtPlayback(QObject):
         if master is not None:
             master.gain_db = db
 
-    def levels(self) -> tuple[float, float]:
-        """The output's last sample peak (linear) and the limiter's gain reduction (dB), as
-        the audio side published them; (0, 0) without a synth player."""
+    @property
+    def has_metronome(self) -> bool:
+        """Whether the player can click (the synth player can; a MIDI port cannot)."""
+        return hasattr(self.player, "set_metronome")
+
+    def set_metronome(self, on: bool, volume_db: float) -> None:
+        """Turn the metronome on or off at ``volume_db`` (ignored without one)."""
+        if self.has_metronome:
+            try:
+                self.player.set_metronome(on, volume_db)
+            except StudioError as error:
+                _log.info("metronome refused: %s", error)
+
+    def levels(self) -> Levels:
+        """What a meter shows, from what the audio side published: the output's last sample
+        peak, the limiter's gain reduction and the short-term loudness (``Levels``); silence
+        without a synth player. Call from the GUI thread (about 30 times a second): each call
+        feeds the output written since the last one to the loudness meter."""
         master = getattr(self.player, "master", None)
         if master is None:
-            return 0.0, 0.0
-        return master.peak, master.gain_reduction_db
+            return Levels(0.0, 0.0, -math.inf)
+        if master is not self._tapped_master:  # a new stage: start from its present
+            self._tapped_master, self._tap_since, self._loudness = master, master.tapped, None
+        frames, self._tap_since = master.read_tap(self._tap_since)
+        if self._loudness is None:
+            if not frames.any():  # silence reads −inf: the meter (and scipy) wait for sound
+                return Levels(master.peak, master.gain_reduction_db, -math.inf)
+            from studio.audio.loudness_meter import ShortTermLoudness
+
+            self._loudness = ShortTermLoudness(master.sample_rate)
+        self._loudness.add(frames)
+        return Levels(master.peak, master.gain_reduction_db, self._loudness.lufs)
 
     def close(self) -> None:
         """Close the player (at window close)."""

@@ -3,6 +3,7 @@ material, carries its state across blocks; and the player's output passes throug
 
 from __future__ import annotations
 
+import threading
 import time
 import tracemalloc
 
@@ -155,6 +156,57 @@ def test_a_block_allocates_almost_nothing():
     finally:
         tracemalloc.stop()
     assert max(extra) < 4096  # numpy's scalars and views: no block-sized temporary (8 KB)
+
+
+def test_the_tap_gives_back_the_output_in_order_across_wraps(chords_audio):
+    stage = MasterStage(RATE, gain_db=20.0, max_block=CALLBACK_STEP_FRAMES, tap_frames=4096)
+    audio = chords_audio[: 3 * RATE]
+    sizes = [512, 100, 1024, 7, 2000, 333]  # several parts a block; ~40 trips round the ring
+    out, read, since = audio.copy(), [], 0
+    start, i = 0, 0
+    while start < len(out):
+        stage.process(out[start : start + sizes[i % len(sizes)]])
+        frames, since = stage.read_tap(since)
+        read.append(frames)
+        start += sizes[i % len(sizes)]
+        i += 1
+    assert since == stage.tapped == len(audio)
+    tapped = np.concatenate(read)
+    assert tapped.dtype == np.float32 and np.array_equal(tapped, out)
+
+
+def test_a_reader_that_fell_behind_gets_the_latest_frames():
+    stage = MasterStage(RATE, max_block=CALLBACK_STEP_FRAMES, tap_frames=4096)
+    audio = many_sines(0.5) * np.float32(0.1)
+    out = blockwise(stage, audio, [CALLBACK_STEP_FRAMES])
+    frames, since = stage.read_tap(0)
+    assert since == len(audio)
+    assert len(frames) == 4096 - CALLBACK_STEP_FRAMES  # the ring less the part being written
+    assert np.array_equal(frames, out[-len(frames) :])
+    assert len(stage.read_tap(since)[0]) == 0
+    nothing, counter = stage.read_tap(since + 10_000)  # a counter from another stage
+    assert len(nothing) == 0 and counter == since
+
+
+def test_a_reader_on_another_thread_never_gets_torn_frames(chords_audio):
+    stage = MasterStage(RATE, gain_db=20.0, max_block=CALLBACK_STEP_FRAMES, tap_frames=512)
+    audio = chords_audio[: 2 * RATE]  # and a small ring, so the writer often laps the reader
+    reads, done, out = [], threading.Event(), []
+
+    def write() -> None:
+        out.append(blockwise(stage, audio, [CALLBACK_STEP_FRAMES, 1000, 3]))
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    since = 0
+    while not done.is_set() or since < stage.tapped:
+        frames, since = stage.read_tap(since)
+        reads.append((frames, since))
+    writer.join()
+    assert len(reads) > 10 and since == len(audio)
+    for frames, end in reads:  # whatever came back is the output just before the counter
+        assert np.array_equal(frames, out[0][end - len(frames) : end])
 
 
 def test_the_default_playback_gain_is_the_settings_default():

@@ -59,6 +59,8 @@ MASTER_GAIN_DB = 0.0
 play at the export loudness."""
 EXPORT_LOUDNESS = -16.0
 """Default loudness of exported WAV files in LUFS (``studio.audio.loudness``)."""
+METRONOME_DB = -10.0
+"""Default metronome volume in dB (``studio.audio.metronome.DEFAULT_METRONOME_DB``)."""
 
 
 def _decibels_between(value: str, low: float, high: float, unit: str) -> float:
@@ -73,6 +75,10 @@ def _decibels_between(value: str, low: float, high: float, unit: str) -> float:
 
 def _master_gain(value: str) -> float:
     return _decibels_between(value, -40.0, 30.0, "dB")
+
+
+def _metronome_volume(value: str) -> float:
+    return _decibels_between(value, -40.0, 0.0, "dB")
 
 
 def _export_loudness(value: str) -> float | str:
@@ -177,6 +183,10 @@ OPTIONS = {
             EXPORT_LOUDNESS,
             _export_loudness,
             "loudness of exported WAV files in LUFS (-40 to -5), or raw: the synth's level",
+        ),
+        Option("metronome", False, _boolean, "a click on every beat while playing (on/off)"),
+        Option(
+            "metronome_db", METRONOME_DB, _metronome_volume, "metronome volume in dB (-40 to 0)"
         ),
         Option("reverb", 0.3, _reverb_level, "reverb level of the synth, 0 (off) to 1"),
         Option("chorus", True, _boolean, "the synth's chorus (on/off)"),

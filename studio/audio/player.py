@@ -32,7 +32,13 @@ import numpy as np
 
 from studio.audio.audition import Audition, AuditionRelease
 from studio.audio.devices import NO_AUDIO, AudioUnavailable, import_sounddevice, resolve_device
-from studio.audio.master import CALLBACK_STEP_FRAMES, DEFAULT_PLAYBACK_GAIN_DB, MasterStage
+from studio.audio.master import (
+    CALLBACK_STEP_FRAMES,
+    DEFAULT_PLAYBACK_GAIN_DB,
+    MasterStage,
+    db_to_gain,
+)
+from studio.audio.metronome import DEFAULT_METRONOME_DB, METRONOME_RANGE_DB
 from studio.audio.playback import (
     AUDITION_CHANNEL,
     AUDITION_PROGRAM,
@@ -121,6 +127,7 @@ class Player:
         self.warning: str | None = None
         self.device_name: str | None = None
         self._transport = Transport(self.sample_rate, self.blocksize)
+        self._metronome_db = DEFAULT_METRONOME_DB
         self.master = MasterStage(
             self.sample_rate, gain_db=master_gain_db, max_block=CALLBACK_STEP_FRAMES
         )
@@ -291,6 +298,31 @@ class Player:
     def clear_loop(self) -> None:
         """Play on through the loop end."""
         self._transport.clear_loop()
+
+    def set_metronome(self, on: bool, volume_db: float | None = None) -> None:
+        """Click on every beat of the song's meter while playing (accented on each bar's first),
+        at ``volume_db`` (``METRONOME_RANGE_DB``; None: keep the last volume). The clicks pass
+        through the master stage with the song but never reach an exported file.
+
+        Raises:
+            InvalidInput: the volume is out of range.
+        """
+        if volume_db is not None:
+            low, high = METRONOME_RANGE_DB
+            if not low <= volume_db <= high:
+                raise InvalidInput(f"metronome volume must be {low:g}–{high:g} dB, not {volume_db}")
+            self._metronome_db = float(volume_db)
+        self._transport.set_metronome(db_to_gain(self._metronome_db) if on else None)
+
+    @property
+    def metronome_on(self) -> bool:
+        """Whether the metronome clicks while playing (``set_metronome``)."""
+        return self._transport.metronome_on
+
+    @property
+    def metronome_db(self) -> float:
+        """The metronome's volume in dB (kept while it is off)."""
+        return self._metronome_db
 
     @property
     def is_playing(self) -> bool:

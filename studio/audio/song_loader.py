@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from studio.audio.loudness import playback_gain
+from studio.audio.metronome import click_times
 from studio.audio.render import render_song
 from studio.audio.synth import Synth
 from studio.audio.transport import Rendered, Transport, scale_tempo
@@ -152,7 +153,8 @@ class SongLoader:
                         with self._lock:  # a newer job may have started meanwhile
                             installed = job is self._job
                             if installed:
-                                self._transport.install(Rendered(timing, audio))
+                                clicks = click_times(timing, synth.sample_rate)
+                                self._transport.install(Rendered(timing, audio, clicks))
                         if installed:
                             self._on_loaded()
                 except Cancelled:

@@ -4,6 +4,8 @@
 (wrapping at the loop end) and crossfades over one block wherever the sound jumps (seek, loop
 wrap, a new version of the song swapped in, play, pause), so no jump clicks. It does no I/O and
 ``fill`` makes no arrays: it copies into the caller's block with preallocated ramps and scratch.
+With the metronome on (``set_metronome``), ``fill`` also adds a click on each beat of the song
+(``studio.audio.metronome``), at the metronome's own volume.
 A lock guards the state against the threads that change it; every holder keeps it for
 microseconds.
 
@@ -18,6 +20,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from studio.audio.master import CALLBACK_STEP_FRAMES
+from studio.audio.metronome import NO_CLICKS, Clicks, click_sound
 from studio.core.errors import InvalidInput
 from studio.core.music import Song, TempoChange
 
@@ -29,10 +33,12 @@ class Rendered:
     Attributes:
         timing: the song as rendered (tempo map scaled): converts beats ↔ seconds of ``audio``.
         audio: float32 samples of shape (frames, 2), including the release tail.
+        clicks: where the metronome clicks in ``audio`` (``metronome.click_times``).
     """
 
     timing: Song
     audio: np.ndarray
+    clicks: Clicks = NO_CLICKS
 
 
 def scale_tempo(song: Song, factor: float) -> Song:
@@ -79,6 +85,7 @@ class Transport:
         self._fade_offset = 0  # where in the next block the fade starts
         self._fade_done = 0  # frames of the fade already applied
         self._fade_left = 0  # frames of the fade still to apply (0: no fade)
+        self._click_sounds: tuple[np.ndarray, np.ndarray] | None = None  # (beat, accent)
 
     # -- changing the state (any thread) -------------------------------------------------------
 
@@ -146,6 +153,22 @@ class Transport:
         with self._lock:
             self._loop_beats = self._loop = None
 
+    def set_metronome(self, gain: float | None) -> None:
+        """Click on every beat while playing, at ``gain`` (linear: 1 is a click peaking at full
+        scale); None or 0 turns the metronome off. Any thread; takes effect from the next block."""
+        if gain is None or gain <= 0:
+            self._click_sounds = None
+            return
+        self._click_sounds = tuple(  # one reference swap: the callback sees old or new sounds
+            (click_sound(self.sample_rate, accent) * np.float32(gain))[:, None]
+            for accent in (False, True)
+        )
+
+    @property
+    def metronome_on(self) -> bool:
+        """Whether the metronome clicks while playing."""
+        return self._click_sounds is not None
+
     def halt(self) -> None:
         """Stop at once, without a fade (the device is gone)."""
         self._playing = False
@@ -199,28 +222,47 @@ class Transport:
         with self._lock:
             rendered = self._rendered
             if self._playing and rendered is not None:
-                self._read(rendered.audio, out)
+                self._read(rendered, out)
             else:
                 out.fill(0.0)
             if self._fade_left:
                 self._apply_fade(out)
 
-    def _read(self, audio: np.ndarray, out: np.ndarray) -> None:
-        """Copy the next ``len(out)`` frames of ``audio``, wrapping at the loop end."""
+    def _read(self, rendered: Rendered, out: np.ndarray) -> None:
+        """Copy the next ``len(out)`` frames of the song, wrapping at the loop end."""
+        audio = rendered.audio
         start, n = self._frame, len(out)
         loop = self._loop
         if loop is not None and start <= loop[1] < start + n:
             first = loop[1] - start
-            copy_frames(audio, start, out[:first])
-            copy_frames(audio, loop[0], out[first:])
+            self._copy(rendered, start, out[:first])
+            self._copy(rendered, loop[0], out[first:])
             self._frame = loop[0] + n - first
             self._start_fade(audio, loop[1], offset=first)
             return
-        copy_frames(audio, start, out)
+        self._copy(rendered, start, out)
         self._frame = min(start + n, len(audio))
         if self._frame >= len(audio):
             self._playing = False  # the end: the rendered tail has faded out
             self._ends += 1
+
+    def _copy(self, rendered: Rendered, start: int, dest: np.ndarray) -> None:
+        """Song frames from ``start`` into ``dest``, with the metronome's clicks added."""
+        copy_frames(rendered.audio, start, dest)
+        sounds = self._click_sounds
+        if sounds is None or not len(rendered.clicks):
+            return
+        frames, length = rendered.clicks.frames, len(sounds[0])
+        end = start + len(dest)
+        # The clicks that began less than a click's length ago still sound in this block.
+        first, last = np.searchsorted(frames, (start - length + 1, end))
+        for k in range(int(first), int(last)):
+            at = int(frames[k])
+            sound = sounds[int(rendered.clicks.accents[k])]
+            # Small steps: numpy keeps the GIL on small arrays (see CALLBACK_STEP_FRAMES).
+            for lo in range(max(at, start), min(at + length, end), CALLBACK_STEP_FRAMES):
+                hi = min(lo + CALLBACK_STEP_FRAMES, at + length, end)
+                dest[lo - start : hi - start] += sound[lo - at : hi - at]
 
     def _start_fade(self, audio: np.ndarray | None, frame: int, offset: int = 0) -> None:
         """Crossfade over one block, from ``offset`` in the next block on, from ``audio`` at

@@ -146,7 +146,8 @@ class MainWindow(IdeasActions, QMainWindow):
         self.audio_label = QLabel(self._audio_text())
         bar.addWidget(self.work_status)
         bar.addPermanentWidget(self.audio_label)
-        hints = "Space play · L loop · D draw · S select · E erase · Alt no snap · F1 keys"
+        hints = "Space play · L loop · C click · D draw · S select · E erase · Alt no snap"
+        hints += " · F1 keys"
         bar.addPermanentWidget(QLabel(hints))
 
     def _audio_text(self) -> str:
@@ -183,6 +184,7 @@ class MainWindow(IdeasActions, QMainWindow):
         self.transport.toolChosen.connect(self.piano_roll.set_tool)
         self.transport.set_audio_available(self.playback.available, self.playback.reason)
         self.transport.master.attach(self.playback)
+        self.transport.metronome.attach(self.playback)
         self.playback.positionChanged.connect(self._position)
         self.playback.stateChanged.connect(lambda s: self.transport.show_playing(s.playing))
         # Loop region, snap and follow-playhead (the roll's view state, not undo steps).

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.level_meter import MasterSection
+from studio.gui.metronome_control import MetronomeControl
 
 TOOLS = (("draw", "✎ D", "Draw notes (D)"), ("select", "⬚ S", "Select and move (S)"),
          ("erase", "⌫ E", "Erase notes (E)"))  # fmt: skip
@@ -67,18 +68,21 @@ class TransportBar(QWidget):
         layout.addWidget(self.play_button)
         layout.addWidget(self.stop_button)
         layout.addWidget(self._build_loop())
+        self.metronome = MetronomeControl(self)  # the click toggle and its volume
+        self.addAction(self.metronome.action)  # its C key works wherever the focus is
+        layout.addWidget(self.metronome)
         self.position = QLabel(position_text(0, 0))
         self.position.setObjectName("positionLabel")
-        self.position.setStyleSheet("font-family: monospace; font-size: 15px; padding: 0 10px;")
+        self.position.setStyleSheet("font-family: monospace; font-size: 15px; padding: 0 4px;")
         layout.addWidget(self.position)
         self.tempo = QLabel("♩ = 120")
         self.meter = QLabel("4/4")
         self.key = QLabel("C major")
         for label in (self.tempo, self.meter, self.key):
-            label.setContentsMargins(8, 0, 8, 0)
+            label.setContentsMargins(4, 0, 4, 0)
             layout.addWidget(label)
         layout.addWidget(self._build_snap())
-        layout.addSpacing(16)
+        layout.addSpacing(8)
         self.tools = QButtonGroup(self)
         for name, text, tip in TOOLS:
             button = self._button(f"{name}Tool", text, tip)
@@ -87,7 +91,7 @@ class TransportBar(QWidget):
             button.clicked.connect(lambda _=False, n=name: self.toolChosen.emit(n))
             self.tools.addButton(button)
             layout.addWidget(button)
-        layout.addSpacing(16)
+        layout.addSpacing(8)
         self.master = MasterSection(self)  # volume and level meter
         layout.addWidget(self.master)
         layout.addStretch(1)
@@ -115,12 +119,17 @@ class TransportBar(QWidget):
         self._bar = 4.0
         box = QWidget(self)
         row = QHBoxLayout(box)
-        row.setContentsMargins(8, 0, 8, 0)
+        row.setContentsMargins(4, 0, 4, 0)
         label = QLabel("Snap")
         self.snap_combo = QComboBox(box)
         self.snap_combo.setObjectName("snapCombo")
         self.snap_combo.setToolTip("Snap to this grid (Alt while dragging: no snap)")
         self.snap_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the roll
+        # As wide as "1/16" needs: the list that drops down still shows the long names.
+        self.snap_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.snap_combo.setMinimumContentsLength(5)
         self.snap_combo.addItem(BAR, BAR)
         for text, beats in SNAPS:
             self.snap_combo.addItem(text, beats)

@@ -56,6 +56,14 @@ def test_load_installs_the_rendered_song_on_the_loader_thread(loader):
     assert not loader.errors
 
 
+def test_each_render_carries_its_metronome_clicks_at_the_rendered_tempo(loader):
+    loader.loader.load(beats_song(4), wait=True)
+    assert loader.transport.rendered.clicks.frames.tolist() == [0, 22050, 44100, 66150]
+    loader.loader.set_tempo_factor(2.0, wait=True)
+    assert loader.transport.rendered.clicks.frames.tolist() == [0, 11025, 22050, 33075]
+    assert loader.transport.rendered.clicks.accents.tolist() == [True, False, False, False]
+
+
 def test_tempo_factor_rerenders_the_song(loader):
     loader.loader.set_tempo_factor(2.0)  # no song yet: only remembered
     assert loader.loader.tempo_factor == 2.0 and loader.loaded == 0

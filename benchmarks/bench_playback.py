@@ -6,14 +6,17 @@ Run from the repo root, with a sound server (e.g. the test one from scripts/soun
 A song plays while, in the same process, a worker thread does what the app's worker does:
 generate melodies with the GAN (torch) and index MIDI files (write and re-read them, pure
 Python). Every 5 s the song is replaced by an edited version (editing while playing) and every
-0.5 s a chord is auditioned. The run is made twice: with ``freeze_gc()`` after the worker loads
-the model (as the app should) and without. Targets (DESIGN.md): 0 underruns in 60 s;
+0.5 s a chord is auditioned. The metronome clicks, and a meter thread reads the master's output
+tap into a short-term loudness meter 30 times a second, as the window's meter does. The run is
+made twice: with ``freeze_gc()`` after the worker loads the model (as the app should) and
+without. Targets (DESIGN.md): 0 underruns in 60 s;
 click-to-sound ≤ 30 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -81,6 +84,27 @@ class Worker(threading.Thread):
                 self.files += 1
 
 
+class MeterReader(threading.Thread):
+    """Reads the master stage's tap into a ``ShortTermLoudness`` 30 times a second."""
+
+    def __init__(self, master) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self._master = master
+        self.reads = 0
+
+    def run(self) -> None:
+        from studio.audio.loudness_meter import ShortTermLoudness
+
+        meter = ShortTermLoudness(self._master.sample_rate)
+        since = self._master.tapped
+        while not self.stop.wait(0.033):
+            samples, since = self._master.read_tap(since)
+            meter.add(samples)
+            self.reads += 1
+        self.lufs = meter.lufs
+
+
 def idle_auditions(player, count: int) -> list[float]:
     """Latencies (s) of single notes each started after everything fell silent."""
     latencies = []
@@ -104,7 +128,10 @@ def measure(seconds: float, freeze: bool) -> dict:
         started = player.blocks_played
         while player.blocks_played < started + 40:  # a new stream may stall before it runs
             time.sleep(0.01)
+        player.set_metronome(True)
         player.play()
+        meter = MeterReader(player.master)
+        meter.start()
         underruns = player.underruns
         worker = Worker(Path(folder), freeze)  # imports torch and loads the GAN while playing
         worker.start()
@@ -133,6 +160,9 @@ def measure(seconds: float, freeze: bool) -> dict:
             "busy": sorted(r.latency for r in requests if r.latency is not None),
             "edits": edits,
         }
+        meter.stop.set()
+        meter.join()
+        result["meter_reads"], result["lufs"] = meter.reads, meter.lufs
         player.pause()
         result["idle"] = sorted(idle_auditions(player, 10))
         worker.stop.set()
@@ -170,6 +200,9 @@ def table(m: dict, unfrozen: dict) -> list[tuple[str, str, str]]:
         ("background work meanwhile",
          f"{m['generations']} GAN runs (8 × 8 bars), {m['files']} MIDI files written + read, "
          f"{m['edits']} song swaps", "same process, one worker thread"),
+        ("metronome and meter meanwhile",
+         f"clicks on; {m['meter_reads']} tap reads, last short-term loudness "
+         f"{m['lufs']:.1f} LUFS", "a thread reads the tap as the window's meter does"),
     ]  # fmt: skip
 
 
@@ -179,12 +212,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="playback per run (60)")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     unfrozen = measure(args.seconds, freeze=False)  # first: nothing of torch is frozen yet
     frozen = measure(args.seconds, freeze=True)
     record(
         "playback", "Live playback",
-        f"`python benchmarks/bench_playback.py` ({machine()}, 2 cores, a GAN training in another "
-        "process; 44.1 kHz, 512-frame blocks, the test PulseAudio null sink)",
+        f"`python benchmarks/bench_playback.py` ({machine()}, 2 cores, load average {load:.1f} "
+        f"at the start from other processes; 44.1 kHz, 512-frame blocks, the test PulseAudio null "
+        "sink)",
         ("what", "result", "target / note"), table(frozen, unfrozen), write=not args.no_write,
     )  # fmt: skip
 

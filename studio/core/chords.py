@@ -1,4 +1,6 @@
-"""Chord estimation: one triad per 4/4 bar from the notes that sound in it.
+"""Chord estimation: one triad per bar from the notes that sound in it.
+
+Bars are ``beats_per_bar`` beats (quarter notes) long: 4 by default, 3 for 3/4 and 6/8.
 
 Used to give the melody generator's training tunes a chord per bar when they have no
 accompaniment, and by anything that needs a rough harmony of a melody.
@@ -18,28 +20,33 @@ from studio.core.theory import Chord, Key
 _CANDIDATE_QUALITIES = ("maj", "min", "dim")
 
 
-def _beat_weight(start: float) -> float:
+def _beat_weight(start: float, beats_per_bar: float = BEATS_PER_BAR) -> float:
     """How much a note starting at ``start`` beats counts for the harmony of its bar."""
-    position = start % BEATS_PER_BAR
+    position = start % beats_per_bar
     if position == 0:
         return 2.0
-    if position == 2:
+    if position == beats_per_bar / 2 and position == int(position):  # beat 3 of 4/4
         return 1.5
     return 1.0 if position == int(position) else 0.7
 
 
-def bar_pitch_weights(notes: Sequence[Note], n_bars: int) -> np.ndarray:
-    """Pitch-class weights per bar, shape (n_bars, 12): sounding time (beats) × metric weight."""
+def bar_pitch_weights(
+    notes: Sequence[Note], n_bars: int, beats_per_bar: float = BEATS_PER_BAR
+) -> np.ndarray:
+    """Pitch-class weights per bar, shape (n_bars, 12): sounding time (beats) × metric weight.
+
+    Bar ``i`` spans beats ``i * beats_per_bar`` to ``(i + 1) * beats_per_bar``.
+    """
     weights = np.zeros((n_bars, 12))
     for note in notes:
-        first = max(0, int(note.start // BEATS_PER_BAR))
-        last = min(n_bars - 1, int(max(note.start, note.end - 1e-9) // BEATS_PER_BAR))
+        first = max(0, int(note.start // beats_per_bar))
+        last = min(n_bars - 1, int(max(note.start, note.end - 1e-9) // beats_per_bar))
         for bar in range(first, last + 1):
-            begin, end = bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR
+            begin, end = bar * beats_per_bar, (bar + 1) * beats_per_bar
             overlap = min(end, note.end) - max(begin, note.start)
             if overlap > 0:
                 onset_here = begin <= note.start < end
-                weight = _beat_weight(note.start) if onset_here else 0.7
+                weight = _beat_weight(note.start, beats_per_bar) if onset_here else 0.7
                 weights[bar, note.pitch % 12] += overlap * weight
     return weights
 

@@ -1,10 +1,14 @@
-"""Training data for the melody GAN: 4/4 melodies with a chord per bar, key-normalised, as arrays.
+"""Training data for the melody GAN: melodies with a chord per unit, key-normalised, as arrays.
 
-The tunes come from the music21 corpus or a folder of MIDI files (``studio.generation.tunes``).
-``build_dataset`` transposes every tune to C major or A minor and encodes each bar as 16
-sixteenth steps (see ``studio.core.pianoroll``); ``load_or_build`` caches the result as ``.npz``
-so a second run starts in seconds. Tunes are split into train, validation and test sets by a
-hash of each tune's source, title and position, so the held-out tunes never change.
+The tunes come from the music21 corpus or a folder of MIDI files (``studio.generation.tunes``),
+in one of ``METERS``. ``build_dataset`` transposes every tune to C major or A minor and encodes
+it unit by unit: a *unit* is a bar of 4/4, 3/4 or 6/8 or a pair of 2/4 bars (``UNIT_BEATS``
+quarter notes, ``UNIT_STEPS`` sixteenth steps). Every row is 16 steps wide; a 12-step unit is
+padded with 4 steps that hold its last step (no onset, the same pitch), so whatever reads a row
+cuts it to ``unit_steps`` first. ``load_or_build`` caches the result as ``.npz`` so a second run
+starts in seconds. Tunes are split into train, validation and test sets by a hash of each tune's
+source, title and how many earlier tunes of the same meter share them, so the held-out tunes
+never change, not even when tunes of other meters are added.
 """
 
 from __future__ import annotations
@@ -22,11 +26,22 @@ from studio.core.music import Note
 from studio.core.pianoroll import PianoRollSpec, encode_melody, fit_to_range
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import Key
-from studio.generation.tunes import Tune, load_midi_folder_tunes, load_music21_tunes
+from studio.generation.tunes import (
+    METERS,
+    UNIT_BEATS,
+    Tune,
+    load_midi_folder_tunes,
+    load_music21_tunes,
+)
 
-DATA_VERSION = 1
+DATA_VERSION = 2
 STEPS_PER_BAR = 16
+"""Width of every row in steps (a 4/4 unit; 12-step units are padded)."""
 SPEC = PianoRollSpec()  # C3–C6 plus rest, sixteenth steps
+
+UNIT_STEPS = {meter: beats * SPEC.steps_per_beat for meter, beats in UNIT_BEATS.items()}
+"""Sixteenth steps of one unit per meter: 16 for 4/4 and 2/4, 12 for 3/4 and 6/8."""
+_UNIT_STEPS_BY_INDEX = np.array([UNIT_STEPS[m] for m in METERS])
 
 SPLITS = {"train": 0, "valid": 1, "test": 2}
 VALID_FRACTION = 0.05
@@ -39,6 +54,11 @@ def normalising_shift(key: Key) -> int:
     return (target - key.tonic + 6) % 12 - 6
 
 
+def unit_steps(meter_index: int) -> int:
+    """Sixteenth steps of one unit of the meter ``METERS[meter_index]`` (16 or 12)."""
+    return UNIT_STEPS[METERS[int(meter_index)]]
+
+
 def event_onsets(pitch: np.ndarray, onset: np.ndarray, rest_index: int) -> np.ndarray:
     """Onset flags that also mark where a rest begins (a rest is an event for the model)."""
     is_rest = pitch == rest_index
@@ -48,18 +68,20 @@ def event_onsets(pitch: np.ndarray, onset: np.ndarray, rest_index: int) -> np.nd
 
 @dataclass
 class MelodyDataset:
-    """Bars of key-normalised melodies, one row per bar.
+    """Units of key-normalised melodies, one row per unit (a bar, or two bars of 2/4).
 
     Attributes:
-        pitch: (bars, 16) int8 pitch index per sixteenth step (``SPEC.rest_index`` = rest).
-        onset: (bars, 16) bool, True where a note or a rest begins.
-        chord_root: (bars,) int8 root pitch class of the bar's chord (C major/A minor frame).
-        chord_tones: (bars, 12) bool chord tones.
-        mode: (bars,) int8, 0 major, 1 minor.
-        tune: (bars,) int32 index of the tune.
-        bar: (bars,) int16 index of the bar within its tune.
+        pitch: (rows, 16) int8 pitch index per sixteenth step (``SPEC.rest_index`` = rest);
+            12-step units are padded with their step 11's pitch.
+        onset: (rows, 16) bool, True where a note or a rest begins (False on padding).
+        chord_root: (rows,) int8 root pitch class of the unit's chord (C major/A minor frame).
+        chord_tones: (rows, 12) bool chord tones.
+        mode: (rows,) int8, 0 major, 1 minor.
+        tune: (rows,) int32 index of the tune.
+        bar: (rows,) int16 index of the unit within its tune.
         split: (tunes,) int8, 0 train, 1 valid, 2 test.
         titles: (tunes,) tune titles; sources: (tunes,) collections.
+        meter: (tunes,) int8 index into ``METERS``.
     """
 
     pitch: np.ndarray
@@ -72,6 +94,7 @@ class MelodyDataset:
     split: np.ndarray
     titles: np.ndarray
     sources: np.ndarray
+    meter: np.ndarray
 
     def __len__(self) -> int:
         return len(self.pitch)
@@ -81,17 +104,25 @@ class MelodyDataset:
         """Number of tunes."""
         return len(self.titles)
 
+    def meter_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Meter index (into ``METERS``) of each row in ``rows``."""
+        return self.meter[self.tune[rows]]
+
+    def steps_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Sixteenth steps that are music (not padding) in each row in ``rows``: 16 or 12."""
+        return _UNIT_STEPS_BY_INDEX[self.meter_of_rows(rows)]
+
     def bars_in(self, split: str) -> np.ndarray:
-        """Row indices of the bars of the tunes in ``split`` ("train", "valid" or "test")."""
+        """Row indices of the units of the tunes in ``split`` ("train", "valid" or "test")."""
         return np.flatnonzero(self.split[self.tune] == SPLITS[split])
 
     def pairs(self, split: str) -> np.ndarray:
-        """Row indices of bars in ``split`` that have a previous bar in the same tune."""
+        """Row indices of units in ``split`` that have a previous unit in the same tune."""
         rows = self.bars_in(split)
         return rows[self.bar[rows] > 0]
 
     def segments(self, n_bars: int, split: str) -> np.ndarray:
-        """First rows of every run of ``n_bars`` consecutive bars within one tune (stride 1)."""
+        """First rows of every run of ``n_bars`` consecutive units within one tune (stride 1)."""
         rows = self.bars_in(split)
         last = rows + n_bars - 1
         inside = last < len(self)
@@ -116,8 +147,9 @@ class MelodyDataset:
             return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-def _split_of_tune(title: str, source: str, index: int) -> int:
-    digest = hashlib.sha256(f"{source}/{title}/{index}".encode()).digest()
+def _split_of_tune(title: str, source: str, k: int) -> int:
+    """Split of the ``k``-th tune (from 0) of this meter with this source and title."""
+    digest = hashlib.sha256(f"{source}/{title}/{k}".encode()).digest()
     fraction = int.from_bytes(digest[:4], "big") / 2**32
     if fraction < TEST_FRACTION:
         return SPLITS["test"]
@@ -126,35 +158,57 @@ def _split_of_tune(title: str, source: str, index: int) -> int:
     return SPLITS["train"]
 
 
+def pad_unit(pitch: np.ndarray, onset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pad one unit's steps to ``STEPS_PER_BAR``: the padding holds the last step, no onsets."""
+    missing = STEPS_PER_BAR - len(pitch)
+    if missing <= 0:
+        return pitch, onset
+    return (
+        np.concatenate([pitch, np.full(missing, pitch[-1], dtype=pitch.dtype)]),
+        np.concatenate([onset, np.zeros(missing, dtype=bool)]),
+    )
+
+
 def build_dataset(tunes: Sequence[Tune], spec: PianoRollSpec = SPEC) -> MelodyDataset:
-    """Normalise each tune to C major / A minor and encode it bar by bar."""
+    """Normalise each tune to C major / A minor and encode it unit by unit (see the module doc).
+
+    A tune's split depends on its source, title and meter and on how many earlier tunes in
+    ``tunes`` share all three, never on its position in the list.
+    """
     columns: dict[str, list] = {k: [] for k in ("pitch", "onset", "root", "tones", "mode", "tune")}
-    bars, splits, titles, sources = [], [], [], []
+    units, splits, titles, sources, meters = [], [], [], [], []
+    seen: dict[tuple[str, str, str], int] = {}
     for tune in tunes:
         shift = normalising_shift(tune.key)
         moved = [Note(n.pitch + shift, n.start, n.duration, n.velocity) for n in tune.notes
                  if 0 <= n.pitch + shift <= 127]  # fmt: skip
+        steps = UNIT_BEATS[tune.meter] * spec.steps_per_beat
         try:
-            encoded = encode_melody(fit_to_range(moved, spec), tune.n_bars * STEPS_PER_BAR, spec)
+            encoded = encode_melody(fit_to_range(moved, spec), tune.n_units * steps, spec)
         except InvalidInput:
             continue
+        identity = (tune.source, tune.title, tune.meter)
+        k = seen.get(identity, 0)
+        seen[identity] = k + 1
         index = len(titles)
         titles.append(tune.title)
         sources.append(tune.source)
-        splits.append(_split_of_tune(tune.title, tune.source, index))
+        meters.append(METERS.index(tune.meter))
+        splits.append(_split_of_tune(tune.title, tune.source, k))
         onsets = event_onsets(encoded.pitch, encoded.onset, spec.rest_index)
-        for bar, chord in enumerate(tune.chords):
-            steps = slice(bar * STEPS_PER_BAR, (bar + 1) * STEPS_PER_BAR)
+        for unit, chord in enumerate(tune.chords):
+            cut = slice(unit * steps, (unit + 1) * steps)
+            pitch, onset = pad_unit(encoded.pitch[cut], onsets[cut])
             moved_chord = chord.transpose(shift)
-            columns["pitch"].append(encoded.pitch[steps])
-            columns["onset"].append(onsets[steps])
+            columns["pitch"].append(pitch)
+            columns["onset"].append(onset)
             columns["root"].append(moved_chord.root)
             columns["tones"].append([pc in moved_chord.tones for pc in range(12)])
             columns["mode"].append(0 if tune.key.mode == "major" else 1)
             columns["tune"].append(index)
-            bars.append(bar)
-    if not bars:
-        raise StudioError("no usable melodies in 4/4, 2/4 or 2/2 were found")
+            units.append(unit)
+    if not units:
+        raise StudioError(f"no usable melodies in {', '.join(METERS)} or 2/2 were found")
     return MelodyDataset(
         pitch=np.array(columns["pitch"], dtype=np.int8),
         onset=np.array(columns["onset"], dtype=bool),
@@ -162,10 +216,11 @@ def build_dataset(tunes: Sequence[Tune], spec: PianoRollSpec = SPEC) -> MelodyDa
         chord_tones=np.array(columns["tones"], dtype=bool),
         mode=np.array(columns["mode"], dtype=np.int8),
         tune=np.array(columns["tune"], dtype=np.int32),
-        bar=np.array(bars, dtype=np.int16),
+        bar=np.array(units, dtype=np.int16),
         split=np.array(splits, dtype=np.int8),
         titles=np.array(titles, dtype=str),
         sources=np.array(sources, dtype=str),
+        meter=np.array(meters, dtype=np.int8),
     )
 
 

@@ -1,4 +1,4 @@
-"""Tunes for the melody GAN's training data: 4/4 melodies with a key and a chord per bar.
+"""Tunes for the melody GAN's training data: melodies in 4/4, 2/4, 3/4 or 6/8 with a key and chords.
 
 Sources, both offline:
 
@@ -9,16 +9,18 @@ Sources, both offline:
 * a folder of the user's own MIDI files (the melody is the top line of the pitched tracks, the
   chords come from the other notes).
 
-A *tune* is a monophonic melody in 4/4 bars (2/4 and 2/2 are re-barred to four beats), its key
-(major or minor) and one chord per bar: from the accompaniment where there is one, otherwise
-estimated from the melody. ``studio.generation.data`` turns tunes into arrays. Times are in
-**beats**, 4 to a bar.
+A *tune* is a monophonic melody in one of ``METERS`` (2/2 counts as 4/4; other meters and tunes
+that change meter are skipped), its key (major or minor) and one chord per *unit*: a bar of 4/4,
+3/4 or 6/8, or a pair of 2/4 bars (``UNIT_BEATS``). Chords come from the accompaniment where there
+is one, otherwise they are estimated from the melody. ``studio.generation.data`` turns tunes into
+arrays. Times are in **beats** (quarter notes); beat 0 is the first full bar's downbeat.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -31,14 +33,28 @@ from studio.core.melody import extract_melody
 from studio.core.midi_files import midi_paths
 from studio.core.midi_read import read_midi
 from studio.core.music import Note, Song
-from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import Chord, Key
 
 MUSIC21_COLLECTIONS = ("ryansMammoth", "oneills1850", "airdsAirs", "bach")
 """Public-domain collections of the music21 corpus used by default (Essen is excluded)."""
 
+METERS = ("4/4", "2/4", "3/4", "6/8")
+"""The meters the GAN learns; a tune's meter is one of these (2/2 is counted as 4/4)."""
+
+UNIT_BEATS = {"4/4": 4, "2/4": 4, "3/4": 3, "6/8": 3}
+"""Length of one unit (a data row) in beats: a bar, or a pair of 2/4 bars."""
+
 MIN_BARS = 2
+"""Fewest units a tune must have."""
+
+
+def meter_name(signature: str) -> str | None:
+    """The meter of a time signature such as "6/8" (one of ``METERS``; "2/2" → "4/4"), or None."""
+    text = signature.strip()
+    if text == "2/2":
+        return "4/4"
+    return text if text in METERS else None
 
 
 @dataclass(frozen=True)
@@ -49,8 +65,9 @@ class Tune:
         title: the tune's title (or file name).
         source: the collection or folder it came from.
         key: its key (mode "major" or "natural_minor").
-        notes: a monophonic melody; beat 0 is the first full bar's downbeat, 4 beats a bar.
-        chords: one chord per bar.
+        notes: a monophonic melody; beat 0 is the first full bar's downbeat.
+        chords: one chord per unit (``UNIT_BEATS[meter]`` beats).
+        meter: one of ``METERS``.
     """
 
     title: str
@@ -58,11 +75,17 @@ class Tune:
     key: Key
     notes: tuple[Note, ...]
     chords: tuple[Chord, ...]
+    meter: str = "4/4"
+
+    @property
+    def n_units(self) -> int:
+        """Number of units (the chord count)."""
+        return len(self.chords)
 
     @property
     def n_bars(self) -> int:
-        """Number of bars (the chord count)."""
-        return len(self.chords)
+        """Number of bars of the tune's meter (twice the units for 2/4)."""
+        return 2 * self.n_units if self.meter == "2/4" else self.n_units
 
 
 def _major_or_minor(key: Key) -> Key:
@@ -78,62 +101,107 @@ def make_tune(
     melody: Sequence[Note],
     accompaniment: Sequence[Note] = (),
     key: Key | None = None,
+    meter: str = "4/4",
 ) -> Tune | None:
     """Build a ``Tune`` from a melody (beat 0 = a downbeat) and optional accompaniment notes.
 
     The key is estimated from all notes when not given. Returns None when the melody has fewer
-    than ``MIN_BARS`` bars.
+    than ``MIN_BARS`` units or no key can be found.
+
+    Raises:
+        InvalidInput: if ``meter`` is not one of ``METERS``.
     """
+    tune = _build_tune(title, source, melody, accompaniment, key, meter)
+    return tune if isinstance(tune, Tune) else None
+
+
+def _build_tune(title, source, melody, accompaniment, key, meter) -> Tune | str:
+    """The tune, or the reason it was skipped."""
+    if meter not in METERS:
+        raise InvalidInput(f"meter {meter!r} is not one of {', '.join(METERS)}")
     melody = tuple(n for n in melody if n.start >= 0 and n.duration > 0)
     if not melody:
-        return None
-    n_bars = math.ceil(max(n.end for n in melody) / BEATS_PER_BAR - 1e-9)
-    if n_bars < MIN_BARS:
-        return None
+        return "no notes"
+    unit = UNIT_BEATS[meter]
+    n_units = math.ceil(max(n.end for n in melody) / unit - 1e-9)
+    if n_units < MIN_BARS:
+        return "too short"
     if key is None:
         estimate = estimate_key(tuple(melody) + tuple(accompaniment))
         if estimate is None:
-            return None
+            return "no key"
         key = estimate.key
     key = _major_or_minor(key)
-    weights = bar_pitch_weights(melody, n_bars) + 2.0 * bar_pitch_weights(accompaniment, n_bars)
-    return Tune(title, source, key, melody, estimate_chords(weights, key))
+    weights = bar_pitch_weights(melody, n_units, unit) + 2.0 * bar_pitch_weights(
+        accompaniment, n_units, unit
+    )
+    return Tune(title, source, key, melody, estimate_chords(weights, key), meter)
 
 
-def tunes_from_music21_file(path: str) -> list[Tune]:
-    """Parse one corpus file (it may hold many tunes) into tunes; others' meters are skipped.
+def scan_music21_file(path: str) -> tuple[list[Tune], Counter]:
+    """Parse one corpus file (or any ABC or MusicXML file; it may hold many tunes) into tunes,
+    and count the skipped ones. The tunes' source is the file's folder name.
 
-    Runs in a worker process: music21 is imported here. Unreadable scores are skipped.
+    Runs in a worker process: music21 is imported here. The counter maps a reason ("meter 9/8",
+    "mixed meters", "too short", "unreadable file", …) to the number of tunes skipped for it.
     """
     import music21  # slow to import and only needed to build the data set
 
     source = Path(path).parent.name
+    skipped: Counter = Counter()
+    in_corpus = Path(music21.__file__).parent / "corpus" in Path(path).resolve().parents
     try:
-        parsed = music21.corpus.parse(path)
+        parsed = (music21.corpus.parse if in_corpus else music21.converter.parse)(path)
     except Exception:  # a corpus file music21 itself cannot parse: nothing to learn from
-        return []
+        skipped["unreadable file"] += 1
+        return [], skipped
     scores = parsed.scores if isinstance(parsed, music21.stream.Opus) else [parsed]
     tunes = []
     for number, score in enumerate(scores):
         try:
             tune = _tune_from_music21_score(score, source, f"{Path(path).stem} #{number + 1}")
         except (StudioError, ValueError, AttributeError, IndexError, ZeroDivisionError):
-            continue  # a malformed tune in a large collection: skip it
-        if tune is not None:
+            tune = "malformed"  # a malformed tune in a large collection: skip it
+        if isinstance(tune, Tune):
             tunes.append(tune)
-    return tunes
+        else:
+            skipped[tune] += 1
+    return tunes, skipped
 
 
-def _tune_from_music21_score(score, source: str, fallback_title: str) -> Tune | None:
+def tunes_from_music21_file(path: str) -> list[Tune]:
+    """Parse one corpus file (it may hold many tunes) into tunes; other meters are skipped."""
+    return scan_music21_file(path)[0]
+
+
+def _tune_from_music21_score(score, source: str, fallback_title: str) -> Tune | str:
+    """The score's tune, or the reason it is skipped."""
     import music21
 
     parts = list(score.parts) or [score]
-    signatures = score.flatten().getElementsByClass(music21.meter.TimeSignature)
-    if not signatures or any(s.ratioString not in ("4/4", "2/4", "2/2") for s in signatures):
-        return None
     melody_part = parts[0].stripTies()
     measures = list(melody_part.getElementsByClass(music21.stream.Measure))
     downbeat = next((float(m.offset) for m in measures if not m.paddingLeft), 0.0)
+    signatures = list(score.flatten().getElementsByClass(music21.meter.TimeSignature))
+    if _has_pickup_signature(measures):
+        # music21 gives an anacrusis written as its own short bar a signature of its own
+        # ("1/8" before "6/8"): that bar is the pickup, the next one the first full bar.
+        signatures = [m.timeSignature for m in measures[1:] if m.timeSignature]
+        downbeat = float(measures[1].offset)
+    if not signatures:
+        return "no time signature"
+    names = {s.ratioString for s in signatures}
+    if len({meter_name(name) for name in names}) > 1:
+        longest = max(signatures, key=lambda s: s.barDuration.quarterLength)
+        others = [s for s in signatures if s.ratioString != longest.ratioString]
+        if all(meter_name(s.ratioString) is None for s in others) and all(
+            s.barDuration.quarterLength < longest.barDuration.quarterLength for s in others
+        ):
+            return "short bars with their own signature"  # they would shift the grid after them
+        return "mixed meters"
+    meter = meter_name(signatures[0].ratioString)
+    if meter is None:
+        return f"meter {signatures[0].ratioString}"
 
     def notes_of(part) -> list[Note]:
         notes = []
@@ -155,15 +223,34 @@ def _tune_from_music21_score(score, source: str, fallback_title: str) -> Tune | 
         mode = "major" if stated[0].mode in ("major", "ionian", "lydian", "mixolydian") else "minor"
         key = Key(stated[0].tonic.pitchClass, mode)
     title = (score.metadata.title if score.metadata and score.metadata.title else "") or ""
-    return make_tune(title.strip() or fallback_title, source, melody, accompaniment, key)
+    title = title.strip() or fallback_title
+    return _build_tune(title, source, melody, accompaniment, key, meter)
+
+
+def _has_pickup_signature(measures) -> bool:
+    """Whether the first measure has a signature of its own, shorter than the next measure's."""
+    if len(measures) < 2 or measures[0].timeSignature is None or measures[1].timeSignature is None:
+        return False
+    first, second = measures[0].timeSignature, measures[1].timeSignature
+    return first.ratioString != second.ratioString and (
+        first.barDuration.quarterLength < second.barDuration.quarterLength
+    )
+
+
+def song_meter(song: Song) -> str | None:
+    """The song's meter (one of ``METERS``), or None when it is another one or changes."""
+    meters = {meter_name(str(s)) for s in song.time_signatures} or {"4/4"}
+    return meters.pop() if len(meters) == 1 else None
 
 
 def tune_from_song(song: Song, source: str) -> Tune | None:
     """Make a tune from a MIDI song: the top line of its pitched tracks over the rest of them.
 
-    Songs whose first meter is not 4/4, 2/4 or 2/2 are skipped (None).
+    Beat 0 of the file is taken as a downbeat. Songs in another meter than ``METERS`` (2/2
+    counts as 4/4), or whose meter changes, are skipped (None).
     """
-    if str(song.time_signature) not in ("4/4", "2/4", "2/2"):
+    meter = song_meter(song)
+    if meter is None:
         return None
     pitched = [n for t in song.tracks if not t.is_drum for n in t.notes]
     melody = extract_melody(pitched)
@@ -171,7 +258,7 @@ def tune_from_song(song: Song, source: str) -> Tune | None:
     accompaniment = [n for n in pitched if n not in melody_set]
     stated = song.key_signature
     key = Key(stated.tonic, stated.mode) if stated else None
-    return make_tune(song.title, source, melody, accompaniment, key)
+    return make_tune(song.title, source, melody, accompaniment, key, meter)
 
 
 def music21_corpus_files(collections: Sequence[str] = MUSIC21_COLLECTIONS) -> list[str]:
@@ -194,21 +281,32 @@ def load_music21_tunes(
     workers: int | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    skipped: Counter | None = None,
 ) -> list[Tune]:
-    """Parse the music21 corpus collections into tunes, in parallel over the CPU cores."""
+    """Parse the music21 corpus collections into tunes, in parallel over the CPU cores.
+
+    The result is sorted by (source, title), ties in corpus order, so it does not depend on the
+    order the workers finish in. ``skipped``, when given, receives (source, reason) → count.
+    """
     files = music21_corpus_files(collections)
-    tunes: list[Tune] = []
+    per_file: list[list[Tune]] = [[] for _ in files]
     workers = workers or max(1, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(tunes_from_music21_file, path) for path in files]
+        futures = {pool.submit(scan_music21_file, path): i for i, path in enumerate(files)}
+        parsed = 0
         for done, future in enumerate(as_completed(futures), start=1):
             if cancel is not None and cancel.cancelled:
                 for pending in futures:
                     pending.cancel()
                 cancel.raise_if_cancelled()
-            tunes.extend(future.result())
-            progress(done, len(files), f"parsed {len(tunes)} tunes")
-    return sorted(tunes, key=lambda t: (t.source, t.title))
+            tunes, reasons = future.result()
+            per_file[futures[future]] = tunes
+            parsed += len(tunes)
+            if skipped is not None:
+                source = Path(files[futures[future]]).parent.name
+                skipped.update({(source, reason): n for reason, n in reasons.items()})
+            progress(done, len(files), f"parsed {parsed} tunes")
+    return sorted((t for tunes in per_file for t in tunes), key=lambda t: (t.source, t.title))
 
 
 def load_midi_folder_tunes(

@@ -1,0 +1,532 @@
+"""Style priors: what real tunes do, per meter and mode, to sample a new melody's defaults from.
+
+Whatever a user leaves unset when generating (note density per phrase, chord progression,
+range, phrase form) is drawn from these, so each variation differs as different real tunes do.
+They are measured on the **training split** of a ``MelodyDataset`` (key-normalised to C major /
+A minor) and shipped as a small JSON file, ``resources/models/style_priors.json``:
+
+    python -m studio.generation.priors --data music21     # rebuild it from the cached data set
+
+Units are data rows: a bar of 4/4, 3/4 or 6/8, or a pair of 2/4 bars; a *phrase* is
+``PHRASE_UNITS`` units. Densities are onsets per sixteenth step (a rest's start counts, as in
+``studio.generation.data.event_onsets``): the GAN's density condition. Pure numpy, no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import InvalidInput
+from studio.core.resources import MODELS
+from studio.core.theory import CHORD_QUALITIES, Chord
+from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
+
+PRIORS_VERSION = 1
+PRIORS_PATH = MODELS / "style_priors.json"
+"""The shipped style priors (written by ``python -m studio.generation.priors``)."""
+
+MODES = ("major", "minor")
+PHRASE_UNITS = 4
+"""Units per phrase for densities, progressions and phrase ends (8 bars of 2/4)."""
+FORMS = ("AABB", "AABA", "ABAC", "ABAB", "through")
+FORM_WINDOWS = (8, 16)
+"""Window lengths (units) whose four phrases the forms are measured on."""
+SAME_PHRASE = 0.7
+"""Share of equal (pitch, onset) steps from which a phrase counts as a repeat of an earlier one:
+a varied repeat that changes its last bar of four (or half its second bar of two) still counts,
+two different phrases over the same rhythm rarely reach it (see the module's measurements)."""
+CADENCE_WINDOWS = (4, 8, 16)
+"""Window lengths (units) cadence rates are measured on (8 bars of 2/4 are 4 units)."""
+MAX_PROGRESSIONS = 300
+MAX_PROFILES = 300
+PROGRESSION_LENGTHS = (2, 4)
+_TONIC = (0, 9)  # tonic pitch class per mode in the normalised frame
+_DOMINANT_ROOT = (7, 4)
+_DOMINANT_TONES = (frozenset({7, 11, 2}), frozenset({4, 8, 11, 7}))  # V (and v in minor)
+_INNER_LIST = re.compile(r"\[\s+([^\[\]{}]*?)\s+\]")  # a list holding no list or object
+_ITEM_BREAK = re.compile(r",\n\s*")
+_MINOR_MODES = {"minor", "natural_minor", "harmonic_minor", "melodic_minor", "dorian",
+                "phrygian", "aeolian", "locrian", "minor_pentatonic", "blues"}  # fmt: skip
+
+
+def window_units(meter: str, bars: int = 8) -> int:
+    """Units in ``bars`` bars of ``meter`` (a 2/4 unit is two bars)."""
+    return max(1, bars // 2) if meter == "2/4" else bars
+
+
+def _meter(meter: str) -> str:
+    meter = "4/4" if meter == "2/2" else meter
+    if meter not in METERS:
+        raise InvalidInput(f"meter {meter!r} is not one of {', '.join(METERS)}")
+    return meter
+
+
+def _mode(mode: str | int) -> str:
+    """Major or minor, as "major" or "minor", from a mode name or index (0 major, 1 minor)."""
+    if isinstance(mode, (int, np.integer)):
+        if mode not in (0, 1):
+            raise InvalidInput(f"mode index {mode} must be 0 (major) or 1 (minor)")
+        return MODES[int(mode)]
+    return "minor" if str(mode) in _MINOR_MODES else "major"
+
+
+def _quality(root: int, tones: np.ndarray) -> str:
+    """The ``CHORD_QUALITIES`` name of a chord given by root and 12 tone flags ("maj" if odd)."""
+    intervals = tuple(sorted((pc - root) % 12 for pc in np.flatnonzero(tones)))
+    for name, pattern in CHORD_QUALITIES.items():
+        if tuple(sorted(pattern)) == intervals:
+            return name
+    return "maj"
+
+
+# ------------------------------------------------------------------------ real tunes' features
+
+
+@dataclass
+class _Tune:
+    """One training tune's units, cut to its meter's steps."""
+
+    meter: str
+    mode: str
+    pitch: np.ndarray  # (units, steps) pitch index
+    onset: np.ndarray  # (units, steps) event onsets
+    chords: list[str]  # chord name per unit
+    roots: list[int]  # chord root per unit
+
+
+def _tunes(data: MelodyDataset, split: str = "train") -> Iterator[_Tune]:
+    rows = data.bars_in(split)
+    if rows.size == 0:
+        return
+    starts = np.flatnonzero(np.diff(data.tune[rows], prepend=-1))
+    for begin, end in zip(starts, [*starts[1:], rows.size], strict=True):
+        tune_rows = rows[begin:end]
+        meter = METERS[int(data.meter[data.tune[tune_rows[0]]])]
+        steps = UNIT_STEPS[meter]
+        chords = [Chord(int(root), _quality(int(root), tones)).name
+                  for root, tones in zip(data.chord_root[tune_rows],
+                                         data.chord_tones[tune_rows], strict=True)]  # fmt: skip
+        yield _Tune(
+            meter, MODES[int(data.mode[tune_rows[0]])],
+            data.pitch[tune_rows, :steps].astype(np.int16),
+            data.onset[tune_rows, :steps], chords, [int(r) for r in data.chord_root[tune_rows]],
+        )  # fmt: skip
+
+
+def _note_starts(pitch: np.ndarray, onset: np.ndarray) -> np.ndarray:
+    """Steps (in the flattened window) where a note (not a rest) begins."""
+    return np.flatnonzero(onset & (pitch != SPEC.rest_index))
+
+
+def window_cadences(
+    pitch: np.ndarray, onset: np.ndarray, chord_roots: Sequence[int], mode: str | int
+) -> dict[str, float]:
+    """Cadence features of one window of whole units, in the normalised frame (C major / A minor).
+
+    Args:
+        pitch: (units, steps) pitch indices (``SPEC``), rows cut to the meter's steps.
+        onset: (units, steps) event onsets (a rest's start counts).
+        chord_roots: the chord root of each unit.
+        mode: "major"/"minor" or 0/1.
+
+    Returns (nan where there is no note to judge): ``final_tonic`` 1.0 when the last note is the
+    tonic; ``final_tonic_chord`` when the last unit's chord is on the tonic; ``middle_on_dominant``
+    when the last note to start before the middle (unit ``units // 2``) is in the dominant triad
+    (also v's seventh degree in minor, as ``studio.evaluation.metrics``);
+    ``middle_on_dominant_chord`` when the chord of the unit before the middle is on V;
+    ``phrase_end_long`` the share of phrase ends (every ``PHRASE_UNITS`` units, or the window's
+    end if shorter) whose last note lasts ≥ 1 beat (4 steps) within the window.
+    """
+    index = MODES.index(_mode(mode))
+    units, steps = pitch.shape
+    flat_pitch, flat_onset = pitch.reshape(-1), onset.reshape(-1)
+    starts = _note_starts(flat_pitch, flat_onset)
+    events = np.flatnonzero(flat_onset)
+    nan = math.nan
+
+    def last_before(step: int) -> int | None:
+        before = starts[starts < step]
+        return int(before[-1]) if before.size else None
+
+    def pc(step: int) -> int:
+        return (int(flat_pitch[step]) + SPEC.low) % 12
+
+    def length(step: int) -> int:
+        after = events[events > step]
+        return int(after[0] if after.size else units * steps) - step
+
+    last = last_before(units * steps)
+    middle = last_before(units // 2 * steps) if units >= 2 else None
+    ends = range(PHRASE_UNITS, units + 1, PHRASE_UNITS) if units >= PHRASE_UNITS else [units]
+    finals = [s for s in (last_before(end * steps) for end in ends) if s is not None]
+    return {
+        "final_tonic": nan if last is None else float(pc(last) == _TONIC[index]),
+        "final_tonic_chord": float(int(chord_roots[-1]) == _TONIC[index]),
+        "middle_on_dominant": nan
+        if middle is None
+        else float(pc(middle) in _DOMINANT_TONES[index]),
+        "middle_on_dominant_chord": (
+            nan if units < 2 else float(int(chord_roots[units // 2 - 1]) == _DOMINANT_ROOT[index])
+        ),
+        "phrase_end_long": (
+            float(np.mean([length(s) >= SPEC.steps_per_beat for s in finals])) if finals else nan
+        ),
+    }
+
+
+def phrase_similarity(a_pitch, a_onset, b_pitch, b_onset) -> float:
+    """Share of steps where two equally long phrases have the same pitch and the same onset."""
+    return float(np.mean((a_pitch == b_pitch) & (a_onset == b_onset)))
+
+
+def form_labels(pitch: np.ndarray, onset: np.ndarray, threshold: float = SAME_PHRASE) -> str:
+    """Label the four equal phrases of a window ("AABA"): each takes the letter of the first
+    earlier phrase it matches (``phrase_similarity`` ≥ ``threshold``), else a new letter.
+
+    ``pitch`` and ``onset`` are (units, steps) with units divisible by four."""
+    quarters = np.split(pitch.reshape(-1), 4), np.split(onset.reshape(-1), 4)
+    labels: list[str] = []
+    for i in range(4):
+        match = next((labels[j] for j in range(i)
+                      if phrase_similarity(quarters[0][i], quarters[1][i], quarters[0][j],
+                                           quarters[1][j]) >= threshold), None)  # fmt: skip
+        labels.append(match or "ABCD"[len(set(labels))])
+    return "".join(labels)
+
+
+def _same_pairs(form: str) -> set[tuple[int, int]]:
+    letters = "ABCD" if form == "through" else form
+    return {(i, j) for i in range(4) for j in range(i + 1, 4) if letters[i] == letters[j]}
+
+
+def nearest_form(labels: str) -> str:
+    """The one of ``FORMS`` whose phrase-repeat pairs differ least from ``labels``' ("AAAA" →
+    "AABA", "ABCA" → "through"); ties go to the earlier one in ``FORMS``."""
+    pairs = _same_pairs(labels)
+    return min(FORMS, key=lambda form: len(pairs ^ _same_pairs(form)))
+
+
+def _windows(tune: _Tune, length: int) -> Iterator[tuple[np.ndarray, np.ndarray, list[int]]]:
+    """Non-overlapping windows of ``length`` units from the tune's first unit (whole ones):
+    pitch, onsets and chord roots."""
+    for begin in range(0, len(tune.pitch) - length + 1, length):
+        cut = slice(begin, begin + length)
+        yield tune.pitch[cut], tune.onset[cut], tune.roots[cut]
+
+
+def _root(name: str) -> int:
+    return Chord.parse(name).root
+
+
+def _quantiles(values: Sequence[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    q = np.quantile(np.asarray(values, dtype=float), [0.25, 0.5, 0.75])
+    return {"mean": float(np.mean(values)), "q25": float(q[0]), "median": float(q[1]),
+            "q75": float(q[2]), "n": len(values)}  # fmt: skip
+
+
+def _top(counter: Counter, limit: int) -> list[list]:
+    """The ``limit`` most frequent items as [item, count], ties by item (deterministic)."""
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return [[item, count] for item, count in ranked[:limit]]
+
+
+def _style_priors(tunes: list[_Tune], mode: str) -> dict:
+    rng = np.random.default_rng(0)  # subsampling of the density profiles only
+    phrase_densities, tune_densities, profiles = [], [], []
+    progressions = {length: Counter() for length in PROGRESSION_LENGTHS}
+    ranges: Counter = Counter()
+    cadences = {length: [] for length in CADENCE_WINDOWS}
+    range_units = window_units(tunes[0].meter)
+    for tune in tunes:
+        tune_densities.append(float(tune.onset.mean()))
+        n_phrases = max(1, len(tune.onset) // PHRASE_UNITS)
+        densities = [float(tune.onset[p * PHRASE_UNITS:(p + 1) * PHRASE_UNITS].mean())
+                     for p in range(n_phrases)]  # fmt: skip
+        phrase_densities.extend(densities)
+        # runs of four phrases (a 16-unit window); a shorter tune gives its whole run
+        profiles.extend(
+            [densities[i : i + 4] for i in range(0, len(densities) - 3, 4)] or [densities]
+        )
+        for length in PROGRESSION_LENGTHS:
+            for begin in range(0, len(tune.chords) - length + 1, length):
+                progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
+        windows = list(_windows(tune, range_units)) or [(tune.pitch, tune.onset, tune.roots)]
+        for pitch, _, _ in windows:
+            sounding = pitch[pitch != SPEC.rest_index] + SPEC.low
+            if sounding.size:
+                ranges[f"{int(sounding.min())}-{int(sounding.max())}"] += 1
+        for length in CADENCE_WINDOWS:
+            for pitch, onset, roots in _windows(tune, length):
+                cadences[length].append(window_cadences(pitch, onset, roots, mode))
+    if len(profiles) > MAX_PROFILES:
+        keep = np.sort(rng.choice(len(profiles), MAX_PROFILES, replace=False))
+        profiles = [profiles[i] for i in keep]
+    return {
+        "density": {
+            "profiles": [[round(d, 3) for d in p] for p in profiles],
+            "tunes": _rounded(_quantiles(tune_densities)),
+            "phrases": _rounded(_quantiles(phrase_densities)),
+        },
+        "progressions": {str(n): _top(c, MAX_PROGRESSIONS) for n, c in progressions.items()},
+        "ranges": dict(sorted(ranges.items())),
+        "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
+        "tunes": len(tunes),
+    }
+
+
+def _rates(rows: list[dict[str, float]]) -> dict[str, float]:
+    rates: dict[str, float] = {"windows": len(rows)}
+    for name in rows[0]:
+        values = [r[name] for r in rows if not math.isnan(r[name])]
+        if values:
+            rates[name] = round(float(np.mean(values)), 4)
+    return rates
+
+
+def _rounded(stats: dict) -> dict:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in stats.items()}
+
+
+def _form_counts(tunes: list[_Tune]) -> dict:
+    """Per meter and window length: raw label counts and counts mapped onto ``FORMS``."""
+    forms: dict = {}
+    for meter in METERS:
+        of_meter = [t for t in tunes if t.meter == meter]
+        forms[meter] = {}
+        for length in FORM_WINDOWS:
+            raw = Counter(form_labels(pitch, onset) for t in of_meter
+                          for pitch, onset, _ in _windows(t, length))  # fmt: skip
+            mapped = Counter()
+            for labels, count in raw.items():
+                mapped[nearest_form(labels)] += count
+            if raw:
+                forms[meter][str(length)] = {"raw": dict(sorted(raw.items())),
+                                             "forms": dict(sorted(mapped.items()))}  # fmt: skip
+    return forms
+
+
+def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
+    """Measure the style priors on the training split of ``data``."""
+    tunes = list(_tunes(data, "train"))
+    if not tunes:
+        raise InvalidInput("the data set has no training tunes to learn style priors from")
+    styles = {}
+    for meter in METERS:
+        for mode in MODES:
+            group = [t for t in tunes if t.meter == meter and t.mode == mode]
+            if group:
+                styles[f"{meter} {mode}"] = _style_priors(group, mode)
+    train = data.split == SPLITS["train"]
+    tunes_per_meter = {m: int(np.sum(train & (data.meter == i))) for i, m in enumerate(METERS)}
+    return StylePriors({
+        "version": PRIORS_VERSION,
+        "data": {"description": description, "tunes": int(data.n_tunes),
+                 "train_tunes": int(train.sum()), "train_tunes_per_meter": tunes_per_meter,
+                 "train_units": int(data.bars_in("train").size)},
+        "phrase_units": PHRASE_UNITS,
+        "same_phrase": SAME_PHRASE,
+        "forms": _form_counts(tunes),
+        "styles": styles,
+    })  # fmt: skip
+
+
+# ------------------------------------------------------------------------------- the priors
+
+
+def _weighted(rng: np.random.Generator, items: Sequence, counts: Sequence[float]):
+    weights = np.asarray(counts, dtype=float)
+    return items[int(rng.choice(len(items), p=weights / weights.sum()))]
+
+
+class StylePriors:
+    """Loaded style priors with seeded samplers (every method takes a ``numpy.random.Generator``).
+
+    ``mode`` is "major"/"minor" (any minor-like mode name counts as minor) or 0/1; ``meter``
+    one of ``METERS`` ("2/2" = "4/4"). A (meter, mode) the data lacks falls back to the same
+    meter's other mode, then to a meter of the same unit length, then to 4/4.
+    """
+
+    def __init__(self, content: dict) -> None:
+        if content.get("version") != PRIORS_VERSION:
+            raise ValueError(f"style priors version {content.get('version')} is not "
+                             f"{PRIORS_VERSION}; rebuild them")  # fmt: skip
+        self.content = content
+
+    @property
+    def description(self) -> str:
+        """The data set the priors were measured on."""
+        return self.content["data"]["description"]
+
+    def _style(self, meter: str, mode: str | int) -> dict:
+        meter, mode = _meter(meter), _mode(mode)
+        other = MODES[1 - MODES.index(mode)]
+        alike = {"4/4": "2/4", "2/4": "4/4", "3/4": "6/8", "6/8": "3/4"}[meter]
+        styles = self.content["styles"]
+        for name in (f"{meter} {mode}", f"{meter} {other}", f"{alike} {mode}", f"{alike} {other}",
+                     f"4/4 {mode}", f"4/4 {other}"):  # fmt: skip
+            if name in styles:
+                return styles[name]
+        raise KeyError(f"no style priors for {meter} {mode}")
+
+    def density(
+        self, meter: str, mode: str | int, rng: np.random.Generator, phrases: int,
+        *, jitter: float = 0.02,
+    ) -> list[float]:  # fmt: skip
+        """Onset density (onsets per sixteenth step) for each of ``phrases`` phrases of a new
+        tune: a real tune's run of phrase densities (repeated if it is shorter), each moved by
+        Gaussian noise of ``jitter`` and kept within 1/16–1."""
+        profiles = self._style(meter, mode)["density"]["profiles"]
+        profile = profiles[int(rng.integers(len(profiles)))]
+        start = int(rng.integers(max(1, len(profile) - phrases + 1)))
+        values = [profile[(start + i) % len(profile)] for i in range(max(0, phrases))]
+        noisy = np.asarray(values) + jitter * rng.standard_normal(len(values))
+        return [round(float(v), 4) for v in np.clip(noisy, 1 / 16, 1.0)]
+
+    def progression(
+        self,
+        meter: str,
+        mode: str | int,
+        units: int,
+        rng: np.random.Generator,
+        phrase_units: int = PHRASE_UNITS,
+        cadences: bool = True,
+    ) -> list[tuple[int, str]]:
+        """A chord (root pitch class, ``Chord`` quality) per unit, in C major / A minor.
+
+        Each phrase of ``phrase_units`` units is a real phrase progression (weighted by how
+        often it occurs). With ``cadences`` the last phrase ends on the tonic chord, and the
+        phrase ending at the middle ends on V at the rate the data does (else off V).
+        """
+        if units <= 0:
+            return []
+        style, index = self._style(meter, mode), MODES.index(_mode(mode))
+        phrase_units = max(1, int(phrase_units))
+        rates = self.cadence_rates(meter, mode, units)
+        n_phrases = math.ceil(units / phrase_units)
+        middle = units // 2 if units % 2 == 0 and (units // 2) % phrase_units == 0 else None
+        chords: list[str] = []
+        for phrase in range(n_phrases):
+            length = min(phrase_units, units - phrase * phrase_units)
+            end = None
+            if cadences and phrase == n_phrases - 1:
+                end = "tonic"
+            elif cadences and middle is not None and (phrase + 1) * phrase_units == middle:
+                on_v = rng.random() < rates.get("middle_on_dominant_chord", 0.0)
+                end = "dominant" if on_v else "not dominant"
+            chords.extend(self._phrase(style, index, length, rng, end))
+        return [(c.root, c.quality) for c in map(Chord.parse, chords)]
+
+    def _phrase(self, style: dict, index: int, length: int, rng, end: str | None) -> list[str]:
+        """``length`` chord names from real phrase progressions; the last one meets ``end``."""
+        stored = sorted(int(n) for n in style["progressions"])
+        base = max([n for n in stored if n <= length], default=stored[0])
+        table = style["progressions"][str(base)]
+        pieces = math.ceil(length / base)
+        chords: list[str] = []
+        for piece in range(pieces):
+            wanted = end if piece == pieces - 1 else None
+            chords.extend(self._one(table, index, rng, wanted))
+        return chords[-length:]
+
+    @staticmethod
+    def _one(table: list, index: int, rng, end: str | None) -> list[str]:
+        def fits(progression: str) -> bool:
+            root = _root(progression.split()[-1])
+            if end == "tonic":
+                return root == _TONIC[index]
+            if end == "dominant":
+                return root == _DOMINANT_ROOT[index]
+            return end != "not dominant" or root != _DOMINANT_ROOT[index]
+
+        candidates = [(p, n) for p, n in table if fits(p)] or table
+        names = _weighted(rng, [p for p, _ in candidates], [n for _, n in candidates]).split()
+        if not fits(" ".join(names)):  # no real phrase ends so: close it on the chord asked for
+            if end == "dominant":
+                names[-1] = Chord(_DOMINANT_ROOT[index], "maj").name
+            else:  # the tonic, also when no real phrase avoids ending on V
+                names[-1] = Chord(_TONIC[index], "min" if index else "maj").name
+        return names
+
+    def pitch_range(self, meter: str, mode: str | int, rng: np.random.Generator) -> tuple[int, int]:
+        """(lowest, highest) MIDI pitch of a real 8-bar window, in the normalised frame."""
+        ranges = self._style(meter, mode)["ranges"]
+        low, high = _weighted(rng, list(ranges), list(ranges.values())).split("-")
+        return int(low), int(high)
+
+    def form(self, units: int, rng: np.random.Generator, meter: str = "4/4") -> str:
+        """A phrase form (one of ``FORMS``) for a melody of ``units`` units, sampled from the
+        forms of real windows of the nearest measured length (8 or 16 units)."""
+        meter = _meter(meter)
+        by_length = self.content["forms"].get(meter) or self.content["forms"]["4/4"]
+        lengths = sorted(int(n) for n in by_length)
+        nearest = min(lengths, key=lambda n: (abs(n - units), -n))
+        counts = by_length[str(nearest)]["forms"]
+        return _weighted(rng, sorted(counts), [counts[f] for f in sorted(counts)])
+
+    def cadence_rates(self, meter: str, mode: str | int, units: int | None = None) -> dict:
+        """Cadence rates of real windows of ``units`` units (nearest measured; default 8 bars of
+        the meter): see ``window_cadences`` for the names; ``windows`` counts the windows."""
+        meter = _meter(meter)
+        cadences = self._style(meter, mode)["cadences"]
+        units = window_units(meter) if units is None else units
+        nearest = min((int(n) for n in cadences), key=lambda n: (abs(n - units), -n))
+        return dict(cadences[str(nearest)])
+
+    def to_json(self) -> str:
+        """The priors as deterministic JSON text: sorted keys, floats already rounded, one
+        innermost list per line (so a rebuild diffs line by line)."""
+        text = json.dumps(self.content, sort_keys=True, ensure_ascii=False, indent=1)
+        return (
+            _INNER_LIST.sub(lambda m: f"[{', '.join(_ITEM_BREAK.split(m.group(1)))}]", text) + "\n"
+        )
+
+    def save(self, path: str | os.PathLike = PRIORS_PATH) -> None:
+        """Write the JSON file atomically (temp file, then rename)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_text(self.to_json(), encoding="utf-8")
+        os.replace(temporary, target)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike = PRIORS_PATH) -> StylePriors:
+        """Read priors written by ``save``."""
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def load_priors(path: str | os.PathLike = PRIORS_PATH) -> StylePriors:
+    """The shipped style priors (or those at ``path``)."""
+    return StylePriors.load(path)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m studio.generation.priors --data music21 [--out FILE]``: rebuild the priors."""
+    from studio.generation.data import DATA_VERSION, load_or_build
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="music21", help='"music21" or a folder of MIDI files')
+    parser.add_argument("--out", default=str(PRIORS_PATH), help="the JSON file to write")
+    args = parser.parse_args(argv)
+    data = load_or_build(args.data)
+    source = "music21 corpus" if args.data == "music21" else f"MIDI folder {Path(args.data).name}"
+    description = (f"{source}, data version {DATA_VERSION}: {data.n_tunes} tunes, "
+                   f"{len(data)} units; training split only")  # fmt: skip
+    priors = compute_priors(data, description)
+    priors.save(args.out)
+    print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1024:.0f} KB): {description}")
+
+
+if __name__ == "__main__":
+    main()

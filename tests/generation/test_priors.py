@@ -1,0 +1,229 @@
+"""Style priors: measured on a small synthetic data set whose answers are known, and shipped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from studio.core.errors import InvalidInput
+from studio.core.theory import Chord
+from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset, pad_unit
+from studio.generation.priors import (
+    FORMS,
+    MODES,
+    PRIORS_PATH,
+    SAME_PHRASE,
+    StylePriors,
+    compute_priors,
+    form_labels,
+    load_priors,
+    nearest_form,
+    window_units,
+)
+
+
+def _unit(pitches: list[int], every: int, steps: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """A unit of notes ``every`` steps apart with the given pitch indices, padded to 16."""
+    pitch = np.repeat(np.array(pitches, dtype=np.int8), every)[:steps]
+    onset = np.zeros(steps, dtype=bool)
+    onset[::every] = True
+    return pad_unit(pitch, onset)
+
+
+# A phrase: four units of eighths (density 0.5) ending on C (index 24 = C5); B: quarters (0.25)
+# ending on G. The tunes are A A B A: form AABA over 16 units.
+A = [_unit([24, 26, 28, 29, 31, 29, 28, 26], 2), _unit([26, 28, 29, 31, 33, 31, 29, 28], 2),
+     _unit([28, 29, 31, 33, 35, 33, 31, 29], 2),
+     _unit([31, 29, 28, 26, 28, 26, 24, 24], 2)]  # fmt: skip
+B = [_unit([33, 31, 29, 28], 4), _unit([36, 35, 33, 31], 4), _unit([29, 31, 33, 35], 4),
+     _unit([36, 33, 31, 19], 4)]  # fmt: skip
+A_CHORDS = ["C F G C", "C F C G", "Am Dm G G", "C F G C"]  # phrase by phrase
+# 6/8 minor: dotted quarters (2 onsets in 12 steps: density 1/6), ending on A (index 21).
+JIG = [
+    _unit([21, 24], 6, 12),
+    _unit([28, 26], 6, 12),
+    _unit([24, 23], 6, 12),
+    _unit([21, 21], 6, 12),
+]
+
+
+def _dataset() -> MelodyDataset:
+    tunes = []  # (meter, mode, split, units, chord names)
+    for _ in range(10):
+        tunes.append(("4/4", 0, "train", A + A + B + A, " ".join(A_CHORDS).split()))
+    for _ in range(3):  # held out, and nothing like the training tunes: must not count
+        sixteenths = [_unit(list(range(10, 26)), 1)] * 8
+        tunes.append(("4/4", 0, "test", sixteenths, ["F"] * 8))
+    for _ in range(4):
+        tunes.append(("6/8", 1, "train", JIG + JIG, ["Am", "E", "Am", "Am"] * 2))
+    columns = {name: [] for name in ("pitch", "onset", "root", "tones", "mode", "tune", "bar")}
+    for index, (_, mode, _, units, chords) in enumerate(tunes):
+        for bar, ((pitch, onset), name) in enumerate(zip(units, chords, strict=True)):
+            chord = Chord.parse(name)
+            columns["pitch"].append(pitch)
+            columns["onset"].append(onset)
+            columns["root"].append(chord.root)
+            columns["tones"].append([pc in chord.tones for pc in range(12)])
+            columns["mode"].append(mode)
+            columns["tune"].append(index)
+            columns["bar"].append(bar)
+    return MelodyDataset(
+        pitch=np.array(columns["pitch"], dtype=np.int8),
+        onset=np.array(columns["onset"], dtype=bool),
+        chord_root=np.array(columns["root"], dtype=np.int8),
+        chord_tones=np.array(columns["tones"], dtype=bool),
+        mode=np.array(columns["mode"], dtype=np.int8),
+        tune=np.array(columns["tune"], dtype=np.int32),
+        bar=np.array(columns["bar"], dtype=np.int16),
+        split=np.array([SPLITS[t[2]] for t in tunes], dtype=np.int8),
+        titles=np.array([f"t{i}" for i in range(len(tunes))]),
+        sources=np.array(["tests"] * len(tunes)),
+        meter=np.array([METERS.index(t[0]) for t in tunes], dtype=np.int8),
+    )
+
+
+@pytest.fixture(scope="module")
+def priors() -> StylePriors:
+    return compute_priors(_dataset(), "synthetic")
+
+
+def _names(progression) -> list[str]:
+    return [Chord(root, quality).name for root, quality in progression]
+
+
+def test_densities_are_the_real_phrase_profiles(priors):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        assert priors.density("4/4", "major", rng, 4, jitter=0) in (
+            [0.5, 0.5, 0.25, 0.5], [0.5, 0.25, 0.5, 0.5], [0.25, 0.5, 0.5, 0.5],
+            [0.5, 0.5, 0.5, 0.25],
+        )  # fmt: skip
+    assert priors.density("4/4", 0, rng, 4, jitter=0) == [0.5, 0.5, 0.25, 0.5]  # whole profile
+    # 6/8 counts onsets in 12 steps, not in the padded 16
+    assert priors.density("6/8", "minor", rng, 3, jitter=0) == pytest.approx([1 / 6] * 3, abs=1e-3)
+    jittered = priors.density("4/4", "major", rng, 64, jitter=0.02)
+    assert all(1 / 16 <= d <= 1 for d in jittered) and len(set(jittered)) > 10
+    stats = priors.content["styles"]["4/4 major"]["density"]["tunes"]
+    assert stats["n"] == 10 and stats["mean"] == pytest.approx(7 / 16, abs=1e-3)  # no test tunes
+
+
+def test_progressions_are_real_phrases_with_cadences(priors):
+    table = priors.content["styles"]["4/4 major"]["progressions"]["4"]
+    assert table == [["C F G C", 20], ["Am Dm G G", 10], ["C F C G", 10]]
+    rng = np.random.default_rng(1)
+    middles = set()
+    for _ in range(30):
+        chords = _names(priors.progression("4/4", "major", 16, rng, 4))
+        phrases = [" ".join(chords[i : i + 4]) for i in range(0, 16, 4)]
+        assert set(phrases) <= set(A_CHORDS)
+        assert phrases[3] == "C F G C"  # the last phrase closes on the tonic
+        assert phrases[1] in ("C F C G", "Am Dm G G")  # the data always ends the middle on V
+        middles.add(phrases[1])
+    assert middles == {"C F C G", "Am Dm G G"}
+    loose = {" ".join(_names(priors.progression("4/4", "major", 4, rng, 4, cadences=False)))
+             for _ in range(60)}  # fmt: skip
+    assert loose == {"C F G C", "C F C G", "Am Dm G G"}
+    # two-unit phrases come from the two-unit table, and the end is still the tonic
+    short = _names(priors.progression("4/4", "major", 8, rng, 2))
+    assert len(short) == 8 and short[-2:] == ["G", "C"]
+    assert _names(priors.progression("6/8", "minor", 5, rng, 4))[-1] == "Am"
+
+
+def test_forms_are_counted_from_the_windows(priors):
+    forms = priors.content["forms"]["4/4"]
+    assert forms["16"] == {"raw": {"AABA": 10}, "forms": {"AABA": 10}}
+    assert forms["8"]["raw"] == {"ABAB": 10, "ABCD": 10}  # A A → halves repeat; B A → all new
+    rng = np.random.default_rng(2)
+    assert {priors.form(16, rng, "4/4") for _ in range(10)} == {"AABA"}
+    eights = [priors.form(8, rng, "4/4") for _ in range(200)]
+    assert set(eights) == {"ABAB", "through"} and 60 < eights.count("ABAB") < 140
+
+
+def test_ranges_and_cadence_rates(priors):
+    rng = np.random.default_rng(3)
+    ranges = {priors.pitch_range("4/4", "major", rng) for _ in range(40)}
+    # windows A A span C5–B5 (indices 24–35); B A reaches from G4 (19) to C6 (36)
+    assert ranges == {(SPEC.low + 24, SPEC.low + 35), (SPEC.low + 19, SPEC.low + 36)}
+    rates16 = priors.cadence_rates("4/4", "major", 16)
+    assert rates16["windows"] == 10 and rates16["final_tonic"] == 1.0
+    assert rates16["middle_on_dominant_chord"] == 1.0 and rates16["middle_on_dominant"] == 0.0
+    assert rates16["phrase_end_long"] == 0.25  # only B's last note is a quarter
+    rates8 = priors.cadence_rates("4/4", "major")  # default: 8 bars
+    assert rates8["windows"] == 20 and rates8["middle_on_dominant_chord"] == 0.5
+    assert priors.cadence_rates("6/8", "minor")["final_tonic"] == 1.0
+
+
+def test_missing_styles_fall_back_to_a_meter_of_the_same_unit(priors):
+    rng = np.random.default_rng(4)
+    assert priors.density("3/4", "major", rng, 2, jitter=0) == pytest.approx([1 / 6] * 2, abs=1e-3)
+    assert priors.density("2/2", "natural_minor", rng, 1, jitter=0)[0] in (0.5, 0.25)
+    with pytest.raises(InvalidInput):
+        priors.density("9/8", "major", rng, 2)
+
+
+def test_sampling_is_seeded(priors):
+    def draw(seed):
+        rng = np.random.default_rng(seed)
+        return (priors.density("4/4", "major", rng, 4), priors.progression("4/4", 0, 16, rng, 4),
+                priors.pitch_range("4/4", 0, rng), priors.form(8, rng, "4/4"))  # fmt: skip
+
+    assert draw(7) == draw(7)
+    assert len({repr(draw(seed)) for seed in range(10)}) > 1
+
+
+def test_json_round_trip(priors, tmp_path):
+    path = tmp_path / "priors.json"
+    priors.save(path)
+    loaded = StylePriors.load(path)
+    assert loaded.content == priors.content and loaded.to_json() == path.read_text()
+    assert loaded.description == "synthetic"
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    assert loaded.progression("4/4", 0, 16, rng_a, 4) == priors.progression("4/4", 0, 16, rng_b, 4)
+
+
+def test_no_training_tunes_is_an_error():
+    data = _dataset()
+    data.split[:] = SPLITS["test"]
+    with pytest.raises(InvalidInput, match="no training tunes"):
+        compute_priors(data)
+
+
+def test_phrase_labels_and_nearest_forms():
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, 36, (2, 16))
+    onset = np.ones((2, 16), dtype=bool)
+    varied = a.copy()
+    varied[1, 8:] = (varied[1, 8:] + 1) % 36  # a quarter of the phrase changed
+    halved = a.copy()
+    halved[1, :] = (halved[1, :] + 2) % 36  # half of it changed (also against `varied`)
+    window = np.concatenate([a, varied, halved, a])
+    assert 0.5 < SAME_PHRASE <= 0.75
+    assert form_labels(window, np.ones_like(window, dtype=bool)) == "AABA"
+    assert form_labels(np.concatenate([a, a, a, a]), np.concatenate([onset, ~onset] * 2)) == "ABAB"
+    expected = {"AAAA": "AABA", "ABCA": "through", "ABCD": "through", "AABC": "AABB",
+                "ABCB": "ABAB", "ABAC": "ABAC"}  # fmt: skip
+    assert {labels: nearest_form(labels) for labels in expected} == expected
+
+
+def test_the_shipped_priors_cover_every_meter_and_mode():
+    priors = load_priors()
+    assert PRIORS_PATH.stat().st_size <= 200_000
+    assert priors.to_json() == PRIORS_PATH.read_text(encoding="utf-8")  # deterministic text
+    assert "music21" in priors.description
+    rng = np.random.default_rng(0)
+    for meter in METERS:
+        assert set(priors.content["forms"][meter]) == {"8", "16"}
+        assert priors.form(8, rng, meter) in FORMS
+        for mode in MODES:
+            style = priors.content["styles"][f"{meter} {mode}"]  # measured, not a fallback
+            assert style["density"]["profiles"] and style["ranges"]
+            assert style["progressions"]["2"] and style["progressions"]["4"]
+            assert str(window_units(meter)) in style["cadences"]
+            densities = priors.density(meter, mode, rng, 4)
+            assert len(densities) == 4 and all(0 < d <= 1 for d in densities)
+            low, high = priors.pitch_range(meter, mode, rng)
+            assert SPEC.low <= low <= high <= SPEC.high
+            chords = priors.progression(meter, mode, 8, rng, 4)
+            assert len(chords) == 8 and chords[-1][0] == (0 if mode == "major" else 9)
+            assert 0 <= priors.cadence_rates(meter, mode)["final_tonic"] <= 1
+    assert UNIT_STEPS["6/8"] == 12

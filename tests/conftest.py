@@ -30,11 +30,12 @@ SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
 import random  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+from dataclasses import replace  # noqa: E402
 
 from studio.core.midi_write import write_midi  # noqa: E402
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track  # noqa: E402
 from studio.core.theory import Key  # noqa: E402
-from studio.generation.data import build_dataset  # noqa: E402
+from studio.generation.data import METERS, build_dataset  # noqa: E402
 from studio.generation.gan import GanConfig  # noqa: E402
 from studio.generation.train import TrainConfig, train_gan  # noqa: E402
 from studio.generation.tunes import make_tune  # noqa: E402
@@ -173,6 +174,37 @@ def tiny_autoencoder(midi_folder, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_dataset(tiny_tunes):
     return build_dataset(tiny_tunes)
+
+
+def three_beat_tune(seed: int, key: Key, meter: str, bars: int = 8) -> list[Note]:
+    """A tune in 3/4 (quarter-note waltz steps) or 6/8 (jig eighths), bars of 3 beats."""
+    rng = random.Random(seed)
+    scale = key.scale_pitches(60, 79)
+    index = scale.index(next(p for p in scale if p % 12 == key.tonic))
+    step = 1.0 if meter == "3/4" else 0.5
+    notes = []
+    for i in range(int(bars * 3 / step) - 1):
+        notes.append(Note(scale[index], i * step, step, 90))
+        index = max(0, min(len(scale) - 1, index + rng.choice([-2, -1, -1, 1, 1, 2])))
+    return notes
+
+
+@pytest.fixture(scope="session")
+def tiny_meter_model(tiny_tunes, tmp_path_factory):
+    """A tiny GAN with the meter condition, trained a few steps on 4/4, 3/4 and 6/8 tunes."""
+    keys = [Key.parse(k) for k in ("C", "G", "Am", "Dm")]
+    tunes = list(tiny_tunes[:16])
+    for i in range(32):
+        meter = ("3/4", "6/8")[i % 2]
+        key = keys[i % len(keys)]
+        tunes.append(make_tune(f"{meter} {i}", "tests", three_beat_tune(i, key, meter), key=key,
+                               meter=meter))  # fmt: skip
+    out = tmp_path_factory.mktemp("tiny-meter-gan")
+    summary = train_gan(
+        build_dataset(tunes), out, config=replace(TINY, meters=len(METERS)),
+        train=TrainConfig(epochs=2, steps_per_epoch=5, batch_size=32),
+    )  # fmt: skip
+    return summary["weights"]
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,18 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-o", "--out", required=True, metavar="OUT", help="output file or folder")
     parser.add_argument("--count", type=int, default=1, help="number of variations (default 1)")
-    parser.add_argument("--bars", type=int, default=8, help="length in 4/4 bars, 1–32 (default 8)")
+    parser.add_argument(
+        "--bars", type=int, default=8, help="length in bars of the meter, 1–32 (default 8)"
+    )
+    parser.add_argument(
+        "--meter", choices=["4/4", "2/4", "3/4", "6/8"],
+        help="time signature (default 4/4, or the primer's when it is one of these)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--form", choices=["AABB", "AABA", "ABAC", "ABAB", "through"],
+        help="phrase form: which phrases repeat (default: sampled from real tunes of this "
+        "length; through = through-composed)",
+    )  # fmt: skip
     parser.add_argument("--key", help='key, e.g. "C", "F#", "Bb minor", "Am" (default C major)')
     parser.add_argument("--mode", choices=["major", "minor"], help="major or minor")
     parser.add_argument(
@@ -29,7 +40,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--chords", help='chord symbols cycled over the bars, e.g. "C G Am F" (default: a '
-        "common progression in the key)",
+        "progression learned from real tunes, different for each variation)",
     )  # fmt: skip
     parser.add_argument("--tempo", type=float, help="beats per minute (default 120)")
     parser.add_argument(
@@ -37,14 +48,15 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="> 0: lower is safer, higher more adventurous (default 0.7)",
     )  # fmt: skip
     parser.add_argument(
-        "--density", type=float, default=0.5,
-        help="0–1: share of sixteenths where a note begins (0.25 ≈ quarters, 0.5 ≈ eighths)",
+        "--density", type=float,
+        help="0–1: share of sixteenths where a note begins (0.25 ≈ quarters, 0.5 ≈ eighths); "
+        "default: each phrase gets a density real tunes have",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, help="seed of the first variation (default: random)")
     parser.add_argument("--primer", metavar="FILE", help="a MIDI file whose melody to continue")
     parser.add_argument(
         "--chord-tones", type=float, default=0.5,
-        help="0–1: pull of chord tones on beats 1 and 3 (default 0.5)",
+        help="0–1: pull of chord tones on the strong beats (default 0.5)",
     )  # fmt: skip
     parser.add_argument("--no-key-lock", action="store_true", help="allow notes outside the scale")
     parser.add_argument("--low", default="G3", help="lowest pitch, e.g. G3 or 55 (default G3)")
@@ -94,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.program <= 127:
         raise InvalidInput(f"program must be between 0 and 127, not {args.program}")
     tempo = args.tempo or (primer_song.tempo if primer_song else 120.0)
+    meter = args.meter or "4/4"
+    if args.meter is None and primer_song is not None:
+        primer_meter = str(primer_song.time_signature)
+        meter = primer_meter if primer_meter in ("4/4", "2/4", "3/4", "6/8") else "4/4"
     settings = GenerationSettings(
         bars=args.bars,
         key=choose_key(args.key, args.mode, args.scale, primer_notes),
@@ -105,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         chord_tone_strength=args.chord_tones,
         low=parse_pitch(args.low),
         high=parse_pitch(args.high),
+        meter=meter,
+        form=args.form,
     )
     if not 1 <= args.count <= 64:
         raise InvalidInput(f"count must be between 1 and 64, not {args.count}")
@@ -125,8 +143,10 @@ def run(args: argparse.Namespace) -> int:
             "path": str(target),
             "seed": melody.seed,
             "key": settings.key.name,
-            "bars": melody.first_bar + settings.bars,
+            "bars": melody.first_bar * settings.bars_per_unit + settings.bars,
             "generated_bars": settings.bars,
+            "meter": settings.meter,
+            "form": melody.form,
             "chords": [chord.name_in(settings.key) for chord in melody.chords],
             "tempo": settings.tempo,
             "notes": len(melody.notes),
@@ -137,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         for item in written:
             chords = " ".join(item["chords"][:8]) + (" …" if len(item["chords"]) > 8 else "")
             print(
-                f"wrote {item['path']}  (seed {item['seed']}, {item['bars']} bars, "
-                f"{item['key']}, {chords})"
+                f"wrote {item['path']}  (seed {item['seed']}, {item['bars']} bars of "
+                f"{item['meter']}, {item['form']}, {item['key']}, {chords})"
             )
     return EXIT_OK

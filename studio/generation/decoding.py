@@ -7,13 +7,17 @@ it and ``bar_notes`` moves the result back. Whatever the network proposes, decod
 * key lock: with ``key_lock`` no note outside the chosen scale;
 * range: every note within ``low``–``high``;
 * no zero-length notes (a note lasts at least one sixteenth) and no empty bars;
-* ``chord_tone_strength``: how strongly notes on beats 1 and 3 are drawn to the bar's chord
-  tones (1.0 = always a chord tone in the scale when one is in range).
+* ``chord_tone_strength``: how strongly notes on the strong beats (``STRONG_STEPS``: beats 1
+  and 3 of 4/4, both dotted beats of 6/8 …) are drawn to the bar's chord tones (1.0 = always a
+  chord tone in the scale when one is in range);
+* cadences (``studio.generation.form``): a phrase-closing bar ends on a held note, the tonic at
+  the end of the melody, a note of the dominant chord at a half cadence, a chord tone elsewhere.
 
 Pitches are sampled only at onsets (a step without one holds the sounding note, as in the
-training data). Velocities follow the metre (accents on beats 1 and 3) with a little seeded
-humanisation, and longer notes sound a little louder. Times are in **beats**, 4 to a bar, and
-sixteenth **steps**, 16 to a bar.
+training data). Velocities follow the meter (``ACCENTS``) with a little seeded humanisation, and
+longer notes sound a little louder. A bar here is a *unit* of its meter
+(``studio.generation.data``): 16 sixteenth steps for 4/4 and a pair of 2/4 bars, 12 for 3/4 and
+6/8. Times are in **beats** (quarter notes) and sixteenth **steps**.
 """
 
 from __future__ import annotations
@@ -25,11 +29,34 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.music import Note
-from studio.core.pianoroll import BEATS_PER_BAR, encode_melody, fit_to_range
+from studio.core.pianoroll import encode_melody, fit_to_range
 from studio.core.theory import Chord, Key
-from studio.generation.data import SPEC, STEPS_PER_BAR, event_onsets, normalising_shift
+from studio.generation.data import (
+    SPEC,
+    UNIT_BEATS,
+    UNIT_STEPS,
+    event_onsets,
+    normalising_shift,
+    pad_unit,
+)
+from studio.generation.form import Cadence
 
-STRONG_STEPS = (0, 8)  # beats 1 and 3 of a 4/4 bar
+STRONG_STEPS = {"4/4": (0, 8), "2/4": (0, 8), "3/4": (0,), "6/8": (0, 6)}
+"""Steps drawn to the chord per meter: beats 1 and 3 of 4/4, the downbeats of a 2/4 pair, the
+downbeat of 3/4, both dotted beats of 6/8."""
+ACCENTS = {
+    "4/4": {0: 14, 8: 8, 4: 4, 12: 4},
+    "2/4": {0: 14, 8: 11, 4: 4, 12: 4},
+    "3/4": {0: 14, 4: 3, 8: 3},
+    "6/8": {0: 14, 6: 9, 2: 1, 4: 1, 8: 1, 10: 1},
+}
+"""Velocity added on the steps of a bar per meter (other eighths +0, sixteenths −4)."""
+CADENCE_STEPS = {"4/4": (0, 8), "2/4": (8,), "3/4": (0,), "6/8": (0, 6)}
+"""Where a cadence's held note may start per meter: the last note of a phrase sounds from there
+to the bar line (a whole or half note in 4/4, the second bar of a 2/4 pair, a dotted half in
+3/4, a dotted half or dotted quarter in 6/8)."""
+TONIC = {0: 0, 1: 9}
+"""Pitch class of the tonic in the frame per mode (C major, A minor)."""
 
 
 @dataclass
@@ -74,24 +101,27 @@ def key_frame(key: Key, *, major: bool, low: int, high: int, key_lock: bool) -> 
 
 
 def encode_previous(
-    notes: Sequence[Note], bar: int, shift: int
+    notes: Sequence[Note], bar: int, shift: int, meter: str = "4/4"
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The bar before ``bar`` of real-key ``notes``, moved ``shift`` semitones into the frame,
-    as (pitch indices, onsets) per step; None for bar 0 or without notes."""
+    """The bar (unit of ``meter``) before ``bar`` of real-key ``notes``, moved ``shift``
+    semitones into the frame, as (pitch indices, onsets) per step, padded to 16 steps; None for
+    bar 0 or without notes."""
     if bar == 0 or not notes:
         return None
-    begin = (bar - 1) * BEATS_PER_BAR
+    beats = UNIT_BEATS[meter]
+    begin = (bar - 1) * beats
     window = []
     for note in notes:
-        start, end = max(note.start, begin), min(note.end, begin + BEATS_PER_BAR)
+        start, end = max(note.start, begin), min(note.end, begin + beats)
         pitch = note.pitch + shift
         if end > start and 0 <= pitch < 128:
             window.append(Note(pitch, start - begin, end - start, note.velocity))
-    encoded = encode_melody(fit_to_range(window, SPEC), STEPS_PER_BAR, SPEC)
+    encoded = encode_melody(fit_to_range(window, SPEC), UNIT_STEPS[meter], SPEC)
     onsets = event_onsets(encoded.pitch, encoded.onset, SPEC.rest_index)
     if notes[-1].start < begin and notes[-1].end > begin:
         onsets[0] = False  # a note tied over from the bar before
-    return encoded.pitch.astype(np.int64), onsets
+    pitch, onsets = pad_unit(encoded.pitch.astype(np.int64), onsets)
+    return pitch, onsets
 
 
 def decode_bars(
@@ -101,38 +131,51 @@ def decode_bars(
     rngs: Sequence[np.random.Generator],
     *,
     frame: Frame,
-    chord: Chord,
+    chord: Chord | Sequence[Chord],
     bar: int,
     temperature: float,
     chord_tone_strength: float,
+    meter: str = "4/4",
+    cadences: Sequence[Cadence | None] | None = None,
+    phrase_cadence_rate: float = 1.0,
+    used_steps: int | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
     Args:
-        pitch_logits: (count, steps, classes) per step; the last class is the rest.
-        onset_logits: (count, steps).
+        pitch_logits: (count, 16, classes) per step; the last class is the rest.
+        onset_logits: (count, 16).
         previous_last: (count,) pitch index sounding at the end of the bar before (rest if none).
         rngs: one random generator per variation.
-        frame: the request's frame; ``chord`` is the bar's chord in that frame.
+        frame: the request's frame; ``chord`` is the bar's chord in that frame, one for all
+            variations or one per variation.
+        meter: the bar is a unit of this meter: 12-step meters use the first 12 steps.
+        cadences: per variation, the cadence that closes this bar (None: none).
+        phrase_cadence_rate: the share of cadences held as a long note (real tunes close about
+            that many phrases on a note of a beat or more); the others only end on the
+            cadence's note, in the rhythm sampled.
+        used_steps: the steps of this bar that will be kept (the first 2/4 bar of the last
+            pair of an odd number of bars: 8); a cadence closes within them.
 
     Returns:
-        The decoded bars, and their (count, steps) pitch indices and onsets.
+        The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
     """
-    count, steps = np.shape(onset_logits)
+    count = len(onset_logits)
+    steps = UNIT_STEPS[meter]
     rest = SPEC.rest_index
-    logits = np.asarray(pitch_logits, dtype=np.float64) / temperature
-    onset_p = 1 / (1 + np.exp(-np.asarray(onset_logits, dtype=np.float64) / temperature))
-    chord_mask = np.array(
-        [(SPEC.low + i) % 12 in chord.tones for i in range(SPEC.n_pitches)] + [False]
-    )
+    chords = [chord] * count if isinstance(chord, Chord) else list(chord)
+    logits = np.asarray(pitch_logits, dtype=np.float64)[:, :steps] / temperature
+    onset_p = 1 / (1 + np.exp(-np.asarray(onset_logits, dtype=np.float64)[:, :steps] / temperature))
+    chord_masks = np.array([_chord_mask(c) for c in chords])  # (count, classes)
     logits = np.where(frame.allowed, logits, -np.inf)
-    for step in STRONG_STEPS:
-        usable = chord_mask & frame.allowed
-        if chord_tone_strength >= 1 and usable.any():
-            logits[:, step] = np.where(usable | (np.arange(rest + 1) == rest),
-                                       logits[:, step], -np.inf)  # fmt: skip
-        else:
-            logits[:, step] += 4.0 * chord_tone_strength * usable
+    usable = chord_masks & frame.allowed
+    for step in STRONG_STEPS[meter]:
+        for i in range(count):
+            if chord_tone_strength >= 1 and usable[i].any():
+                keep = usable[i] | (np.arange(rest + 1) == rest)
+                logits[i, step] = np.where(keep, logits[i, step], -np.inf)
+            else:
+                logits[i, step] += 4.0 * chord_tone_strength * usable[i]
     gumbel = np.stack([rng.gumbel(size=(steps, rest + 1)) for rng in rngs])
     uniform = np.stack([rng.random(steps) for rng in rngs])
     sampled = np.argmax(logits + gumbel, axis=-1)  # (count, steps)
@@ -152,11 +195,71 @@ def decode_bars(
         pitch[empty] = best[empty][:, None]
         onsets[empty] = False
         onsets[empty, 0] = True
+    for i, cadence in enumerate(cadences or [None] * count):
+        if cadence is not None:
+            hold = rngs[i].random() < phrase_cadence_rate
+            close_phrase(
+                pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i], used_steps, hold
+            )
     bars = [
-        bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i])
+        bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i], meter)
         for i in range(count)
     ]
-    return bars, pitch, onsets
+    padded = [pad_unit(pitch[i], onsets[i]) for i in range(count)]
+    return bars, np.array([p for p, _ in padded]), np.array([o for _, o in padded])
+
+
+def _chord_mask(chord: Chord) -> np.ndarray:
+    """(classes,) True on the pitch indices whose pitch class is in ``chord`` (rest: False)."""
+    return np.array([(SPEC.low + i) % 12 in chord.tones for i in range(SPEC.n_pitches)] + [False])
+
+
+def close_phrase(
+    pitch: np.ndarray,
+    onsets: np.ndarray,
+    cadence: Cadence,
+    frame: Frame,
+    chord: Chord,
+    meter: str,
+    rng: np.random.Generator,
+    used_steps: int | None = None,
+    hold: bool = True,
+) -> None:
+    """End a bar's steps (``pitch``/``onsets`` of one variation, changed in place) on a held
+    cadence note, from one of ``CADENCE_STEPS`` to the bar line: the tonic at the ``FINAL``
+    cadence (the root of ``chord`` if the bar's chord lacks the tonic), else a tone of ``chord``
+    (the generator gives a ``HALF`` cadence the dominant chord, unless the user chose the
+    chords) — in the frame, allowed by key lock and range, the nearest to the melody before.
+    With ``used_steps`` the held note starts before that step. Without ``hold`` the rhythm
+    stays as sampled and only the bar's last note becomes the cadence's note."""
+    options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps]
+    at = int(rng.choice(options or [0]))
+    steps = used_steps or len(pitch)
+    starts = [s for s in np.flatnonzero(onsets[:steps]) if pitch[s] != SPEC.rest_index]
+    if not hold and starts:
+        at = int(starts[-1])
+    classes = np.arange(SPEC.n_pitches)
+    pcs = (SPEC.low + classes) % 12
+    if cadence == Cadence.FINAL:
+        tonic = TONIC[frame.mode]
+        wanted = pcs == (tonic if tonic in chord.tones else chord.root)
+    else:
+        wanted = np.isin(pcs, sorted(chord.tones))
+    candidates = classes[wanted & frame.allowed[:-1]]
+    if not len(candidates):
+        return  # the range holds no such note: leave the bar as sampled
+    sounding = [int(p) for p in pitch[:at] if p != SPEC.rest_index]
+    reference = sounding[-1] if sounding else int(np.median(candidates))
+    distance = np.abs(candidates - reference) + rng.random(len(candidates)) * 0.5
+    chosen = candidates[int(np.argmin(distance))]
+    if hold:
+        pitch[at:] = chosen
+        onsets[at] = True
+        onsets[at + 1 :] = False
+    else:  # the last note keeps its rhythm, up to the next onset (or the bar line)
+        later = np.flatnonzero(onsets[at + 1 :])
+        end = at + 1 + int(later[0]) if later.size else len(pitch)
+        pitch[at:end] = chosen
 
 
 def bar_notes(
@@ -166,10 +269,12 @@ def bar_notes(
     shift: int,
     rng: np.random.Generator,
     previous_last: int,
+    meter: str = "4/4",
 ) -> Bar:
-    """The notes of one decoded bar, ``pitch``/``onsets`` being its steps in the frame."""
+    """The notes of one decoded bar (a unit of ``meter``), ``pitch``/``onsets`` being its steps
+    in the frame (padding beyond the unit's steps is ignored)."""
     rest = SPEC.rest_index
-    steps = len(pitch)
+    steps = min(len(pitch), UNIT_STEPS[meter])
     notes = []
     step = 0
     while step < steps:
@@ -178,16 +283,16 @@ def bar_notes(
         while end < steps and not onsets[end] and pitch[end] == index:
             end += 1
         if index != rest:
-            start = bar * BEATS_PER_BAR + step / 4
-            velocity = _velocity(step, end - step, rng)
+            start = bar * UNIT_BEATS[meter] + step / 4
+            velocity = _velocity(step, end - step, rng, meter)
             notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
         step = end
     tied = bool(notes) and not onsets[0] and int(pitch[0]) == previous_last != rest
     return Bar(notes, tied)
 
 
-def _velocity(step: int, duration_steps: int, rng: np.random.Generator) -> int:
-    accent = {0: 14, 8: 8, 4: 4, 12: 4}.get(step, 0 if step % 2 == 0 else -4)
+def _velocity(step: int, duration_steps: int, rng: np.random.Generator, meter: str) -> int:
+    accent = ACCENTS[meter].get(step, 0 if step % 2 == 0 else -4)
     value = 80 + accent + min(8, 2 * duration_steps) + int(rng.integers(-4, 5))
     return int(np.clip(value, 30, 127))
 

@@ -1,4 +1,4 @@
-"""The melody GAN: a conditional generator of one 4/4 bar at a time, and its discriminator.
+"""The melody GAN: a conditional generator of one bar (a unit) at a time, and its discriminator.
 
 A melody is made bar by bar (MidiNet style): the generator sees noise, the bar's conditions and
 the previous bar, and proposes the next bar; the discriminator sees a (previous bar, bar) pair
@@ -6,15 +6,18 @@ with the same conditions and tells real music from generated. Chaining bars give
 length, continues a primer (its last bar is the first "previous bar") and regenerates a single
 bar in place.
 
-A bar is 16 sixteenth steps. The generator outputs, per step, logits over the pitches of the
-piano-roll range plus rest, and an onset logit ("a new note or rest begins here"). A step without
-an onset holds whatever sounded before it, across the bar line too; ``hold_decode`` applies that
-rule, differentiably during training (straight-through Gumbel samples), so the discriminator
-judges exactly what the decoder will play.
+A bar is 16 sixteenth steps: a bar of 4/4 or a pair of 2/4 bars; a bar of 3/4 or 6/8 uses the
+first 12 and holds through the other four (``studio.generation.data``: units and padding). The
+generator outputs, per step, logits over the pitches of the piano-roll range plus rest, and an
+onset logit ("a new note or rest begins here"). A step without an onset holds whatever sounded
+before it, across the bar line too; ``hold_decode`` applies that rule, differentiably during
+training (straight-through Gumbel samples), so the discriminator judges exactly what the decoder
+will play; the padding steps of a 12-step bar never get an onset.
 
 Conditions (all in the key-normalised frame: C major or A minor):
-    chord tones (12) + chord root (12), mode (major/minor), note density (onsets per step),
-    position in a four-bar phrase (4), and whether there is a previous bar (1).
+    chord tones (12) + chord root (12), mode (major/minor), note density (onsets per step of the
+    bar), position in a four-bar phrase (4), whether there is a previous bar (1), and the meter
+    (one-hot over ``data.METERS``; models trained before meters have none and make 4/4 only).
 
 Objective: hinge loss with spectral normalisation in the discriminator (Miyato et al. 2018),
 stable without the gradient-penalty double backward pass that WGAN-GP costs on a CPU.
@@ -42,6 +45,7 @@ class GanConfig:
     prev_dim: int = 256
     hidden_dim: int = 768
     disc_hidden_dim: int = 512
+    meters: int = 0  # meter classes in the conditions (0: a 4/4-only model)
 
     @property
     def n_classes(self) -> int:
@@ -56,7 +60,7 @@ class GanConfig:
     @property
     def condition_dim(self) -> int:
         """Size of the condition vector (see ``make_conditions``)."""
-        return 24 + 2 + 1 + PHRASE_BARS + 1
+        return 24 + 2 + 1 + PHRASE_BARS + 1 + self.meters
 
     def to_dict(self) -> dict:
         """The config as plain values (for checkpoints and safetensors metadata)."""
@@ -70,6 +74,8 @@ def make_conditions(
     density: torch.Tensor,
     phrase_position: torch.Tensor,
     has_previous: torch.Tensor,
+    meter: torch.Tensor | None = None,
+    n_meters: int = 0,
 ) -> torch.Tensor:
     """Assemble the condition vector of a batch of bars.
 
@@ -80,18 +86,27 @@ def make_conditions(
         density: (batch,) onsets per step, 0–1.
         phrase_position: (batch,) bar index modulo 4.
         has_previous: (batch,) 1 when a previous bar is given, else 0.
+        meter: (batch,) meter index (``data.METERS``); used when ``n_meters`` > 0.
+        n_meters: meter classes of the model (``GanConfig.meters``; 0: no meter condition).
     """
-    return torch.cat(
-        [
-            chord_tones.float(),
-            F.one_hot(chord_root.long(), 12).float(),
-            F.one_hot(mode.long(), 2).float(),
-            density.float().unsqueeze(1),
-            F.one_hot(phrase_position.long(), PHRASE_BARS).float(),
-            has_previous.float().unsqueeze(1),
-        ],
-        dim=1,
-    )
+    parts = [
+        chord_tones.float(),
+        F.one_hot(chord_root.long(), 12).float(),
+        F.one_hot(mode.long(), 2).float(),
+        density.float().unsqueeze(1),
+        F.one_hot(phrase_position.long(), PHRASE_BARS).float(),
+        has_previous.float().unsqueeze(1),
+    ]
+    if n_meters:
+        if meter is None:
+            meter = torch.zeros(len(density), dtype=torch.long)
+        parts.append(F.one_hot(meter.long(), n_meters).float())
+    return torch.cat(parts, dim=1)
+
+
+def step_mask(valid_steps: torch.Tensor) -> torch.Tensor:
+    """(batch, 16) 1.0 on the steps a bar plays (its first ``valid_steps``), 0.0 on padding."""
+    return (torch.arange(STEPS).unsqueeze(0) < valid_steps.unsqueeze(1)).float()
 
 
 def bar_tensor(pitch_onehot: torch.Tensor, onset: torch.Tensor) -> torch.Tensor:
@@ -199,12 +214,17 @@ def generate_bar_for_discriminator(
     conditions: torch.Tensor,
     previous_bar: torch.Tensor,
     previous_last: torch.Tensor,
+    mask: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run the generator and decode its output the way the player will hear it.
 
+    ``mask`` (batch, 16) is 0 on padding steps (``step_mask``): they get no onset, so they hold.
     Returns (bar (batch, bar_dim) for the discriminator, onset probabilities (batch, 16)).
     """
     pitch_logits, onset_logits = generator(noise, conditions, previous_bar)
     pitch, onset = gumbel_samples(pitch_logits, onset_logits)
+    probability = torch.sigmoid(onset_logits)
+    if mask is not None:
+        onset, probability = onset * mask, probability * mask
     sounding = hold_decode(pitch, onset, previous_last)
-    return bar_tensor(sounding, onset), torch.sigmoid(onset_logits)
+    return bar_tensor(sounding, onset), probability

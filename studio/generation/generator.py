@@ -6,11 +6,19 @@
 generated ones, by interpolating their latent noise). The network proposes each bar; the rules
 of ``decoding`` decide its notes, so key lock, range and the other guarantees hold whatever the
 network proposes. The same seed and settings give the same melody.
+
+What a request leaves open is sampled per variation from what the training tunes do
+(``studio.generation.priors``): the phrase form (``studio.generation.form``: repeated phrases are
+copied, and closed afresh with their own cadence), the chord progression, and the note density
+of each phrase — so variations differ the way different real tunes do. Bars are bars of the
+chosen meter (4/4, 2/4, 3/4 or 6/8); internally the network makes *units* (a bar, or a pair of
+2/4 bars: ``studio.generation.data``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,11 +38,10 @@ from studio.core.music import (
     TimeSignature,
     Track,
 )
-from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
-from studio.generation.data import SPEC
+from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
     Bar,
     Frame,
@@ -46,6 +53,7 @@ from studio.generation.decoding import (
     seam_cost,
     slerp,
 )
+from studio.generation.form import FORMS, Cadence, PhrasePlan, plan_form
 from studio.generation.gan import (
     PHRASE_BARS,
     STEPS,
@@ -59,29 +67,39 @@ MAX_BARS = 32
 MAX_COUNT = 64
 DEFAULT_WEIGHTS = GAN_WEIGHTS
 MAJOR_FAMILY = {"major", "lydian", "mixolydian", "major_pentatonic", "chromatic"}
-# Default progressions (scale degrees as chord symbols relative to the tonic), per family.
+# Fallback progressions (scale degrees as chord symbols relative to the tonic), per family, for
+# when no style priors are available.
 DEFAULT_PROGRESSIONS = {
     "major": ((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),  # I V vi IV
     "minor": ((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")),  # i VI III VII
 }
+FALLBACK_DENSITY = 0.35
+"""Onsets per step when neither the request nor the style priors give a density."""
+VARIED_REPEAT_RATE = 0.35
+"""The share of repeated phrases in which the second half of one bar is varied rather than
+copied: real tunes repeat a phrase recognisably, with a changed figure now and then (besides
+its new ending)."""
+PHRASE_CADENCE_RATE = 1.0
+"""The share of cadences held as a long note when no style priors say otherwise: all."""
 
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """What the musician asks for.
+    """What the musician asks for; what is left unset is sampled from the data per variation.
 
     Attributes:
-        bars: length in 4/4 bars (1–32).
+        bars: length in bars of ``meter`` (1–32).
         key: key and scale (any scale of ``studio.core.theory``).
-        chords: chords cycled over the bars; empty means a common progression for the mode.
+        chords: chords cycled over the bars; empty means a progression learned from the data.
         tempo: beats per minute (stored in the exported file).
-        temperature: > 0; lower is safer, higher is more adventurous (1 = sample as trained;
-            the default 0.7 scored best on the validation melodies).
+        temperature: > 0; lower is safer, higher is more adventurous (1 = sample as trained).
         density: 0–1, the share of sixteenth steps where a new note or rest begins
-            (0.25 ≈ quarter notes, 0.5 ≈ eighth notes).
+            (0.25 ≈ quarter notes, 0.5 ≈ eighth notes); None: sampled per phrase from the data.
         key_lock: keep every note in the scale.
-        chord_tone_strength: 0–1, pull of chord tones on beats 1 and 3.
+        chord_tone_strength: 0–1, pull of chord tones on the meter's strong beats.
         low, high: the pitch range (MIDI numbers, inclusive).
+        meter: "4/4", "2/4", "3/4" or "6/8".
+        form: the phrase form (``form.FORMS``); None: sampled from the data for the length.
     """
 
     bars: int = 8
@@ -89,11 +107,13 @@ class GenerationSettings:
     chords: tuple[Chord, ...] = ()
     tempo: float = 120.0
     temperature: float = 0.7
-    density: float = 0.5
+    density: float | None = None
     key_lock: bool = True
     chord_tone_strength: float = 0.5
     low: int = 55
     high: int = 84
+    meter: str = "4/4"
+    form: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.bars <= MAX_BARS:
@@ -102,7 +122,7 @@ class GenerationSettings:
             raise InvalidInput(
                 f"temperature must be above 0 (and at most 10), not {self.temperature}"
             )
-        if not 0 <= self.density <= 1:
+        if self.density is not None and not 0 <= self.density <= 1:
             raise InvalidInput(f"density must be between 0 and 1, not {self.density}")
         if not 0 <= self.chord_tone_strength <= 1:
             raise InvalidInput(
@@ -114,16 +134,36 @@ class GenerationSettings:
             raise InvalidInput(
                 f"pitch range {self.low}–{self.high} must lie in 0–127 and span an octave or more"
             )
+        if self.meter not in METERS:
+            raise InvalidInput(f"meter must be one of {', '.join(METERS)}, not {self.meter!r}")
+        if self.form is not None and self.form not in FORMS:
+            raise InvalidInput(f"form must be one of {', '.join(FORMS)}, not {self.form!r}")
 
     @property
     def family(self) -> str:
         """ "major" or "minor": which of the model's two modes serves this scale."""
         return "major" if self.key.mode in MAJOR_FAMILY else "minor"
 
+    @property
+    def bars_per_unit(self) -> int:
+        """Bars of the meter in one of the network's units (2 for 2/4, else 1)."""
+        return 2 if self.meter == "2/4" else 1
+
+    @property
+    def units(self) -> int:
+        """The network's units that make ``bars`` bars."""
+        return -(-self.bars // self.bars_per_unit)
+
+    @property
+    def bar_beats(self) -> float:
+        """Beats (quarter notes) in a bar of the meter."""
+        return TimeSignature.parse(self.meter).beats_per_bar
+
     def chord_for_bar(self, bar: int) -> Chord:
-        """The chord of bar ``bar`` (chords cycle; the default progression when none given)."""
+        """The chord of unit ``bar`` when the request names chords (they cycle over the bars)
+        or, without priors, the fallback progression."""
         if self.chords:
-            return self.chords[bar % len(self.chords)]
+            return self.chords[(bar * self.bars_per_unit) % len(self.chords)]
         interval, quality = DEFAULT_PROGRESSIONS[self.family][bar % 4]
         return Chord((self.key.tonic + interval) % 12, quality)
 
@@ -136,9 +176,11 @@ class GeneratedMelody:
         notes: the melody (beats from 0; a continuation includes its primer).
         seed: the seed that made it.
         settings: the settings it was made with.
-        chords: the chord of each generated bar, in the real key.
-        latents: (bars, noise_dim) noise that made each generated bar (for morphing).
-        first_bar: index of the first generated bar (the primer's bar count, else 0).
+        chords: the chord of each generated bar of the meter, in the real key.
+        latents: (units, noise_dim) noise that made each generated unit (for morphing).
+        first_bar: index of the first generated unit (the primer's length in units, else 0).
+        form: the phrase form it was made in.
+        densities: the density asked of each generated unit.
     """
 
     notes: tuple[Note, ...]
@@ -147,6 +189,21 @@ class GeneratedMelody:
     chords: tuple[Chord, ...]
     latents: np.ndarray
     first_bar: int = 0
+    form: str = "through"
+    densities: tuple[float, ...] = ()
+
+
+@dataclass
+class _Plan:
+    """What one variation will be: its phrase plan and, per unit, the chord (in the frame),
+    the density asked for and the cadence that closes it."""
+
+    phrases: PhrasePlan
+    chords: list[Chord]
+    densities: list[float]
+    cadences: list[Cadence | None]
+    copies: dict[int, int]  # unit → the earlier unit whose notes it repeats
+    varied: set[int]  # repeated units whose second half is sampled anew (a varied repeat)
 
 
 class MelodyGenerator:
@@ -177,6 +234,12 @@ class MelodyGenerator:
         self.network = network
         self.path = path
         self.metadata = {k: v for k, v in metadata.items() if k != "config"}
+        self._priors = None
+
+    @property
+    def meters(self) -> tuple[str, ...]:
+        """The meters this model makes (a model trained before meters: 4/4 and 2/4)."""
+        return METERS if self.config.meters else ("4/4", "2/4")
 
     # -------------------------------------------------------------------------- public API
 
@@ -191,12 +254,13 @@ class MelodyGenerator:
     ) -> list[GeneratedMelody]:
         """Make ``count`` variations; variation ``i`` uses seed ``seed + i``.
 
-        ``progress(bars_done, bars, "bar N")`` follows each bar (all variations at once);
-        ``cancel`` is checked before each bar and raises ``Cancelled``.
+        ``progress(bars_done, bars, "bar N")`` follows each unit (all variations at once);
+        ``cancel`` is checked before each unit and raises ``Cancelled``.
         """
         _check_count(count)
+        self._check_meter(settings)
         seeds = [seed + i for i in range(count)]
-        latents = [self._latents(s, settings.bars) for s in seeds]
+        latents = [self._latents(s, settings.units) for s in seeds]
         return self._run(settings, seeds, latents, (), progress, cancel)
 
     def continue_melody(
@@ -211,15 +275,17 @@ class MelodyGenerator:
     ) -> list[GeneratedMelody]:
         """Add ``settings.bars`` bars after ``primer`` (a melody whose beat 0 is a downbeat).
 
-        The primer's last bar conditions the first new bar; the result holds the primer (made
-        monophonic) followed by the new bars. ``progress`` and ``cancel`` as for ``generate``.
+        The primer's last bar conditions the first new bar; the new bars have a form of their
+        own and end on a cadence. The result holds the primer (made monophonic) followed by
+        the new bars. ``progress`` and ``cancel`` as for ``generate``.
         """
         _check_count(count)
+        self._check_meter(settings)
         melody = extract_melody(primer)
         if not melody:
             raise InvalidInput("the primer has no notes to continue")
         seeds = [seed + i for i in range(count)]
-        latents = [self._latents(s, settings.bars) for s in seeds]
+        latents = [self._latents(s, settings.units) for s in seeds]
         return self._run(settings, seeds, latents, melody, progress, cancel)
 
     def regenerate_bars(
@@ -230,30 +296,42 @@ class MelodyGenerator:
         seed: int = 0,
         candidates: int = 8,
     ) -> GeneratedMelody:
-        """Replace the chosen bars of ``melody`` (0-based), keeping all others.
+        """Replace the chosen bars (units of the meter, 0-based) of ``melody``, keeping all
+        others.
 
         Each bar is generated from the bar before it, ``candidates`` times; the candidate whose
         edges lie closest in pitch to the neighbouring notes is kept, so the seams stay smooth.
-        ``settings.bars`` is ignored: the melody's own length counts.
+        The form keeps: a bar that closes a phrase gets its cadence again, and with a form in
+        ``settings.form`` the later bars that repeat a regenerated one are replaced by the same
+        new notes. ``settings.bars`` is ignored: the melody's own length counts.
         """
+        self._check_meter(settings)
+        unit = UNIT_BEATS[settings.meter]
         notes = list(extract_melody(melody))
-        n_bars = max(1, -(-max((n.end for n in notes), default=0) // BEATS_PER_BAR))
-        n_bars = int(max(n_bars, max(bars, default=0) + 1))
+        n_units = max(1, -(-max((n.end for n in notes), default=0) // unit))
+        n_units = int(max(n_units, max(bars, default=0) + 1))
         chosen = sorted(set(bars))
         if not chosen or chosen[0] < 0 or chosen[-1] >= MAX_BARS:
             raise InvalidInput(f"bars to regenerate must be between 0 and {MAX_BARS - 1}")
-        settings = replace(settings, bars=min(MAX_BARS, n_bars))
+        n_units = min(MAX_BARS, n_units)
+        settings = replace(settings, bars=n_units * settings.bars_per_unit)
         frame = self._frame(settings)
-        latents = np.zeros((n_bars, self.config.noise_dim), dtype=np.float32)
         rng = np.random.default_rng(seed)
+        plan = self._plan(settings, frame, np.random.default_rng([seed, 3]), n_units)
+        if settings.form is None:  # the melody's own form is unknown: only cadences keep
+            plan.phrases = plan_form("through", n_units)
+        copies = plan.copies
+        latents = np.zeros((n_units, self.config.noise_dim), dtype=np.float32)
         for bar in chosen:
-            begin, end = bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR
+            begin, end = bar * unit, (bar + 1) * unit
             before = tuple(n for n in notes if n.start < begin)
-            previous = encode_previous(before, bar, frame.shift)
+            previous = encode_previous(before, bar, frame.shift, settings.meter)
             options_latents = rng.standard_normal((candidates, self.config.noise_dim))
+            cadence = plan.phrases.cadence_of(bar)
             options = self._sample_bar(
-                settings, frame, bar, options_latents, previous, [rng] * candidates
-            )
+                settings, frame, bar, options_latents, previous, [rng] * candidates,
+                plan.chords[bar], plan.densities[bar], cadence,
+            )  # fmt: skip
             after = [n for n in notes if n.start >= end]
             last_before = before[-1].pitch if before else None
             first_after = after[0].pitch if after else None
@@ -261,21 +339,27 @@ class MelodyGenerator:
                 range(candidates),
                 key=lambda i: seam_cost(options[i].notes, last_before, first_after),
             )
-            kept = [cut_at(n, begin) for n in notes if n.start < begin] + after
-            notes = sorted(
-                [n for n in kept if n.duration > 0] + options[best].notes, key=lambda n: n.start
-            )
+            notes = _replace_unit(notes, begin, end, options[best].notes)
             latents[bar] = options_latents[best]
-        chords = tuple(settings.chord_for_bar(b) for b in range(n_bars))
-        return GeneratedMelody(tuple(notes), seed, settings, chords, latents)
+            for repeat in (u for u, source in copies.items() if source == bar and u not in chosen):
+                shift = (repeat - bar) * unit
+                moved = [replace(n, start=n.start + shift) for n in options[best].notes]
+                notes = _replace_unit(notes, repeat * unit, (repeat + 1) * unit, moved)
+                latents[repeat] = latents[bar]
+        chords = self._bar_chords(settings, frame, plan.chords)
+        return GeneratedMelody(
+            tuple(notes), seed, settings, chords, latents, 0, plan.phrases.form,
+            tuple(plan.densities),
+        )  # fmt: skip
 
     def morph(
         self, start: GeneratedMelody, end: GeneratedMelody, steps: int = 5
     ) -> list[GeneratedMelody]:
         """Melodies between two generated ones: ``steps`` in-between latents (spherical).
 
-        Both must have the same number of generated bars; the first one's settings and sampling
-        seed are used, so only the latent noise changes along the way.
+        Both must have the same number of generated bars; the first one's settings, form,
+        chords, densities and sampling seed are used, so only the latent noise changes along
+        the way.
         """
         if start.latents.shape != end.latents.shape:
             raise InvalidInput("morphing needs two melodies with the same number of bars")
@@ -287,14 +371,127 @@ class MelodyGenerator:
 
     # -------------------------------------------------------------------------- internals
 
-    def _latents(self, seed: int, bars: int) -> np.ndarray:
-        return np.random.default_rng([seed, 1]).standard_normal((bars, self.config.noise_dim))
+    def _check_meter(self, settings: GenerationSettings) -> None:
+        if settings.meter not in self.meters:
+            raise InvalidInput(
+                f"this model makes {' and '.join(self.meters)} only, not {settings.meter}"
+            )
+
+    def _latents(self, seed: int, units: int) -> np.ndarray:
+        return np.random.default_rng([seed, 1]).standard_normal((units, self.config.noise_dim))
 
     def _frame(self, settings: GenerationSettings) -> Frame:
         return key_frame(
             settings.key, major=settings.family == "major", low=settings.low,
             high=settings.high, key_lock=settings.key_lock,
         )  # fmt: skip
+
+    def _priors_or_none(self):
+        """The style priors the natural defaults come from (None when none are shipped)."""
+        if self._priors is None:
+            try:
+                from studio.generation.priors import load_priors
+
+                self._priors = load_priors()
+            except (ImportError, OSError, ValueError, KeyError):  # none or unreadable: fallbacks
+                self._priors = False
+        return self._priors or None
+
+    def _plan(
+        self, settings: GenerationSettings, frame: Frame, rng: np.random.Generator, units: int
+    ) -> _Plan:
+        """Sample one variation's form, chords, densities and cadences (``rng``: its own)."""
+        priors = self._priors_or_none()
+        meter, mode = settings.meter, frame.mode
+        form = settings.form
+        if form is None:
+            form = priors.form(units, rng, meter) if priors is not None else "ABAC"
+            form = form if form in FORMS else "through"
+        phrases = plan_form(form, units)
+        n_phrases = len(phrases.labels)
+        if settings.chords:
+            chords = [settings.chord_for_bar(u).transpose(frame.shift) for u in range(units)]
+        elif priors is not None:
+            chords = [
+                Chord(root, quality)
+                for root, quality in priors.progression(
+                    meter, mode, units, rng, phrases.phrase_units
+                )
+            ]
+        else:
+            chords = [settings.chord_for_bar(u).transpose(frame.shift) for u in range(units)]
+        if settings.density is not None:
+            per_phrase = [float(settings.density)] * n_phrases
+        elif priors is not None:
+            per_phrase = [float(d) for d in priors.density(meter, mode, rng, n_phrases)]
+        else:
+            per_phrase = [FALLBACK_DENSITY] * n_phrases
+        first_of = {label: i for i, label in reversed(list(enumerate(phrases.labels)))}
+        densities = [per_phrase[first_of[phrases.labels[phrases.phrase_of(u)]]]
+                     for u in range(units)]  # fmt: skip
+        cadences = self._cadences(phrases, meter, mode, rng)
+        if not settings.chords:  # a repeat plays its source's chords
+            for u in range(units):
+                source = phrases.source_of(u)
+                if source is not None:
+                    chords[u] = chords[source]
+                if cadences[u] == Cadence.FINAL:  # the tune closes on its tonic chord
+                    chords[u] = Chord(0, "maj") if mode == 0 else Chord(9, "min")
+                dominant = chords[u].root == (7 if mode == 0 else 4)
+                if cadences[u] == Cadence.HALF and not dominant:
+                    if priors is None:  # the fallback progression: a half cadence on V
+                        chords[u] = Chord(7, "maj") if mode == 0 else Chord(4, "min")
+                    else:  # the learned progression closes the first half elsewhere
+                        cadences[u] = Cadence.PHRASE
+        # A repeat copies its source's notes unless the user's chords differ there.
+        copies = {
+            u: source
+            for u in range(units)
+            if (source := phrases.source_of(u)) is not None and chords[u] == chords[source]
+        }
+        varied = set()
+        for phrase, label in enumerate(phrases.labels):
+            if first_of[label] != phrase and rng.random() < VARIED_REPEAT_RATE:
+                begin = phrase * phrases.phrase_units
+                inner = [u for u in range(begin, min(units, begin + phrases.phrase_units))
+                         if u in copies]  # fmt: skip
+                if inner:
+                    varied.add(int(rng.choice(inner)))
+        return _Plan(phrases, chords, densities, cadences, copies, varied)
+
+    def _cadences(
+        self, phrases: PhrasePlan, meter: str, mode: int, rng: np.random.Generator
+    ) -> list[Cadence | None]:
+        """The cadence closing each unit: the plan's, with the melody's last note on the tonic
+        at the rate real windows of this length end there (else an ordinary phrase end)."""
+        cadences = [phrases.cadence_of(u) for u in range(phrases.units)]
+        priors = self._priors_or_none()
+        if priors is not None:
+            rates = priors.cadence_rates(meter, mode, phrases.units)
+            # An ordinary phrase end on the tonic chord lands on the tonic about a third of
+            # the time too: the rate of full closes is set so that both add up to the data's.
+            full = max(0.0, (3 * rates.get("final_tonic", 1.0) - 1) / 2)
+            if rng.random() >= full:
+                cadences[-1] = Cadence.PHRASE
+        return cadences
+
+    def _bar_chords(
+        self, settings: GenerationSettings, frame: Frame, unit_chords: Sequence[Chord]
+    ) -> tuple[Chord, ...]:
+        """The chord of each bar of the meter, in the real key (a 2/4 unit is two bars)."""
+        real = [chord.transpose(-frame.shift) for chord in unit_chords]
+        per_bar = [chord for chord in real for _ in range(settings.bars_per_unit)]
+        return tuple(per_bar[: max(1, math.ceil(len(real) * settings.bars_per_unit))])
+
+    def _phrase_cadence_rate(self, meter: str, mode: int) -> float:
+        priors = self._priors_or_none()
+        if priors is None:
+            return PHRASE_CADENCE_RATE
+        try:
+            rates = priors.cadence_rates(meter, mode)
+            return float(rates.get("phrase_end_long", PHRASE_CADENCE_RATE))
+        except (KeyError, ValueError):
+            return PHRASE_CADENCE_RATE
 
     def _run(
         self,
@@ -306,47 +503,90 @@ class MelodyGenerator:
         cancel: CancelToken | None,
     ) -> list[GeneratedMelody]:
         frame = self._frame(settings)
+        unit = UNIT_BEATS[settings.meter]
+        units = settings.units
         offset = 0
         if primer:
-            offset = int(-(-max(n.end for n in primer) // BEATS_PER_BAR))
+            offset = int(-(-max(n.end for n in primer) // unit))
         rngs = [np.random.default_rng([seed, 2]) for seed in seeds]
-        previous = encode_previous(primer, offset, frame.shift) if primer else None
+        plans = [self._plan(settings, frame, np.random.default_rng([s, 3]), units) for s in seeds]
+        rate = self._phrase_cadence_rate(settings.meter, frame.mode)
+        previous = encode_previous(primer, offset, frame.shift, settings.meter) if primer else None
         previous = None if previous is None else (
             np.repeat(previous[0][None], len(seeds), 0), np.repeat(previous[1][None], len(seeds), 0)
         )  # fmt: skip
         melodies: list[list[Note]] = [[] for _ in seeds]
-        stacked = np.stack(latents)  # (count, bars, noise)
-        for bar in range(settings.bars):
+        stacked = np.array(np.stack(latents), dtype=np.float32)  # (count, units, noise)
+        made: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in seeds]  # per unit
+        for u in range(units):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            bar_notes, previous = self._sample_bar_batch(
-                settings, frame, offset + bar, bar, stacked[:, bar], previous, rngs
-            )
-            for melody, new in zip(melodies, bar_notes, strict=True):
+            copied = [plan.copies.get(u) for plan in plans]
+            for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
+                if source is not None:
+                    keep = stacked[i, source]
+                    if u in plan.varied:  # a varied repeat: near the source's noise
+                        keep = 0.8 * keep + 0.6 * rngs[i].standard_normal(keep.shape)
+                    stacked[i, u] = keep
+            half_pair = u == units - 1 and settings.bars % settings.bars_per_unit
+            bars, previous = self._sample_bar_batch(
+                settings, frame, offset + u, u, stacked[:, u], previous, rngs,
+                [plan.chords[u] for plan in plans], [plan.densities[u] for plan in plans],
+                [plan.cadences[u] for plan in plans], rate, 8 if half_pair else None,
+            )  # fmt: skip
+            for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
+                if source is not None:  # a repeat: the same notes
+                    pitch, onsets = made[i][source]
+                    if u in plan.varied:  # …but this bar's second half from the new sample
+                        pitch, onsets = _vary(pitch, onsets, previous[0][i], previous[1][i],
+                                              UNIT_STEPS[settings.meter] // 2)  # fmt: skip
+                    previous[0][i], previous[1][i] = pitch, onsets
+                    last = made[i][u - 1][0][-1] if u else SPEC.rest_index
+                    bars[i] = _bar_from(pitch, onsets, offset + u, frame, rngs[i], last, settings)
+                made[i].append((previous[0][i].copy(), previous[1][i].copy()))
+            for melody, new in zip(melodies, bars, strict=True):
                 join_bar(melody, new)
-            progress(bar + 1, settings.bars, f"bar {bar + 1}")
-        chords = tuple(settings.chord_for_bar(b) for b in range(settings.bars))
+            progress(u + 1, units, f"bar {u + 1}")
+        end = (offset * unit) + settings.bars * settings.bar_beats
         return [
-            GeneratedMelody(tuple(primer) + tuple(notes), seed, settings, chords, latent, offset)
-            for notes, seed, latent in zip(melodies, seeds, latents, strict=True)
+            GeneratedMelody(
+                tuple(primer) + tuple(_cut_to(notes, end)),
+                seed,
+                settings,
+                self._bar_chords(settings, frame, plan.chords)[: settings.bars],
+                stacked[i],
+                offset,
+                plan.phrases.form,
+                tuple(plan.densities),
+            )
+            for i, (notes, seed, plan) in enumerate(zip(melodies, seeds, plans, strict=True))
         ]
 
-    def _sample_bar(self, settings, frame, bar, latents, previous, rngs) -> list[Bar]:
+    def _sample_bar(
+        self, settings, frame, bar, latents, previous, rngs, chord, density, cadence
+    ) -> list[Bar]:
         count = len(latents)
         if previous is not None:
             previous = (
                 np.repeat(previous[0][None], count, 0),
                 np.repeat(previous[1][None], count, 0),
             )
-        notes, _ = self._sample_bar_batch(settings, frame, bar, bar, latents, previous, rngs)
+        notes, _ = self._sample_bar_batch(
+            settings, frame, bar, bar, latents, previous, rngs, [chord] * count,
+            [density] * count, [cadence] * count,
+            self._phrase_cadence_rate(settings.meter, frame.mode),
+        )  # fmt: skip
         return notes
 
-    def _sample_bar_batch(self, settings, frame, bar, chord_bar, latents, previous, rngs):
-        """Sample one bar for a batch of variations; returns (notes per variation, bar arrays)."""
+    def _sample_bar_batch(
+        self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
+        cadences, cadence_rate, used_steps=None,
+    ):  # fmt: skip
+        """Sample one unit for a batch of variations (``chords`` in the frame, one per
+        variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
         count = len(latents)
         rest = SPEC.rest_index
-        chord = settings.chord_for_bar(chord_bar).transpose(frame.shift)
-        tones = torch.tensor([[pc in chord.tones for pc in range(12)]] * count)
+        tones = torch.tensor([[pc in chord.tones for pc in range(12)] for chord in chords])
         has_previous = previous is not None
         if previous is None:
             previous = (np.full((count, STEPS), rest), np.zeros((count, STEPS), dtype=bool))
@@ -354,11 +594,13 @@ class MelodyGenerator:
         previous_onehot = torch.nn.functional.one_hot(previous_pitch, rest + 1).float()
         conditions = make_conditions(
             tones,
-            torch.full((count,), chord.root),
+            torch.tensor([chord.root for chord in chords]),
             torch.full((count,), frame.mode),
-            torch.full((count,), float(settings.density)),
-            torch.full((count,), bar % PHRASE_BARS),
+            torch.tensor(densities, dtype=torch.float32),
+            torch.full((count,), phrase_bar % PHRASE_BARS),
             torch.full((count,), float(has_previous)),
+            torch.full((count,), METERS.index(settings.meter)),
+            self.config.meters,
         )
         previous_bar = bar_tensor(previous_onehot, torch.from_numpy(previous[1].astype(np.float32)))
         with torch.no_grad():
@@ -367,10 +609,43 @@ class MelodyGenerator:
             )
         notes, pitch, onsets = decode_bars(
             pitch_logits.numpy(), onset_logits.numpy(), previous[0][:, -1], rngs, frame=frame,
-            chord=chord, bar=bar, temperature=settings.temperature,
-            chord_tone_strength=settings.chord_tone_strength,
+            chord=chords, bar=bar, temperature=settings.temperature,
+            chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
+            cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,
         )  # fmt: skip
         return notes, (pitch, onsets)
+
+
+def _vary(
+    pitch: np.ndarray, onsets: np.ndarray, new_pitch: np.ndarray, new_onsets: np.ndarray, at: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A repeated bar varied as tunes vary a repeat: its steps up to ``at`` as before, the rest
+    from a new sample (a changed pitch at ``at`` starts a note there)."""
+    pitch = np.concatenate([pitch[:at], new_pitch[at:]])
+    onsets = np.concatenate([onsets[:at], new_onsets[at:]])
+    if pitch[at] != pitch[at - 1]:
+        onsets[at] = True
+    return pitch, onsets
+
+
+def _bar_from(pitch, onsets, bar, frame, rng, previous_last, settings) -> Bar:
+    """The notes of a copied unit at its new place."""
+    from studio.generation.decoding import bar_notes
+
+    return bar_notes(pitch, onsets, bar, frame.shift, rng, int(previous_last), settings.meter)
+
+
+def _replace_unit(notes: list[Note], begin: float, end: float, new: Sequence[Note]) -> list[Note]:
+    """``notes`` with the beats ``begin``–``end`` replaced by ``new`` (earlier notes cut)."""
+    kept = [cut_at(n, begin) for n in notes if n.start < begin] + [
+        n for n in notes if n.start >= end
+    ]
+    return sorted([n for n in kept if n.duration > 0] + list(new), key=lambda n: n.start)
+
+
+def _cut_to(notes: Sequence[Note], end: float) -> list[Note]:
+    """The notes before beat ``end``, the last one cut there (an odd number of 2/4 bars)."""
+    return [cut_at(n, end) for n in notes if n.start < end - 1e-9]
 
 
 def _check_count(count: int) -> None:
@@ -381,20 +656,21 @@ def _check_count(count: int) -> None:
 def melody_song(
     melody: GeneratedMelody, *, program: int = 0, with_chords: bool = False, title: str = ""
 ) -> Song:
-    """A song for export: the melody (and optionally a block-chord track), tempo and key.
+    """A song for export: the melody (and optionally a block-chord track), tempo, meter and key.
 
     The key signature is written for major and minor scales (modes have no MIDI signature of
     their own). A sustain-off event at the last bar line marks where the music ends, so a file
     ending in a rest still has its full number of bars.
     """
     settings = melody.settings
-    n_bars = melody.first_bar + settings.bars
-    end = ControlChange(float(n_bars * BEATS_PER_BAR), 64, 0)
+    bar = settings.bar_beats
+    first = melody.first_bar * UNIT_BEATS[settings.meter]
+    end = ControlChange(float(first + settings.bars * bar), 64, 0)
     tracks = [Track(melody.notes, program=program, name="Melody", controls=(end,))]
     if with_chords:
         chord_notes = [
-            Note(pitch, (melody.first_bar + bar) * BEATS_PER_BAR, BEATS_PER_BAR, 60)
-            for bar, chord in enumerate(melody.chords)
+            Note(pitch, first + i * bar, bar, 60)
+            for i, chord in enumerate(melody.chords)
             for pitch in chord.voicing(octave=3)
         ]
         tracks.append(Track(tuple(chord_notes), program=0, name="Chords", controls=(end,)))
@@ -406,7 +682,7 @@ def melody_song(
     return Song(
         tracks=tuple(tracks),
         tempos=(TempoChange(0.0, settings.tempo),),
-        time_signatures=(TimeSignature(0.0, 4, 4),),
+        time_signatures=(TimeSignature.parse(settings.meter),),
         key_signatures=signatures,
         title=title,
     )

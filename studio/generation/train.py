@@ -31,7 +31,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
-from studio.generation.data import SPEC, MelodyDataset
+from studio.generation.data import METERS, SPEC, MelodyDataset
 from studio.generation.gan import (
     PHRASE_BARS,
     Discriminator,
@@ -40,6 +40,7 @@ from studio.generation.gan import (
     bar_tensor,
     generate_bar_for_discriminator,
     make_conditions,
+    step_mask,
 )
 from studio.training import (
     distributed_rank,
@@ -75,6 +76,7 @@ class Batch:
     bar: torch.Tensor
     conditions: torch.Tensor
     density: torch.Tensor
+    mask: torch.Tensor
 
 
 def _shift_octaves(pitch: np.ndarray, previous: np.ndarray, rng, probability: float) -> None:
@@ -90,9 +92,14 @@ def _shift_octaves(pitch: np.ndarray, previous: np.ndarray, rng, probability: fl
 
 
 def sample_batch(
-    data: MelodyDataset, rows: np.ndarray, rng: np.random.Generator, octave_probability: float
+    data: MelodyDataset,
+    rows: np.ndarray,
+    rng: np.random.Generator,
+    octave_probability: float,
+    n_meters: int = len(METERS),
 ) -> Batch:
-    """Bars ``rows`` of ``data`` with their previous bars and conditions, as tensors."""
+    """Bars ``rows`` of ``data`` with their previous bars and conditions, as tensors
+    (``n_meters`` as ``GanConfig.meters``: 0 leaves the meter out of the conditions)."""
     n_classes = SPEC.rest_index + 1
     has_previous = data.bar[rows] > 0
     previous_rows = np.where(has_previous, rows - 1, rows)
@@ -103,7 +110,8 @@ def sample_batch(
     if octave_probability > 0:
         _shift_octaves(pitch, previous, rng, octave_probability)
     onset = torch.from_numpy(data.onset[rows].astype(np.float32))
-    density = onset.mean(dim=1)
+    steps = torch.from_numpy(data.steps_of_rows(rows).astype(np.int64))
+    density = onset.sum(dim=1) / steps  # padding steps never have an onset
     conditions = make_conditions(
         torch.from_numpy(data.chord_tones[rows]),
         torch.from_numpy(data.chord_root[rows].astype(np.int64)),
@@ -111,6 +119,8 @@ def sample_batch(
         density,
         torch.from_numpy((data.bar[rows] % PHRASE_BARS).astype(np.int64)),
         torch.from_numpy(has_previous.astype(np.float32)),
+        torch.from_numpy(data.meter_of_rows(rows).astype(np.int64)),
+        n_meters,
     )
     previous_onehot = F.one_hot(torch.from_numpy(previous), n_classes).float()
     return Batch(
@@ -121,6 +131,7 @@ def sample_batch(
         bar=bar_tensor(F.one_hot(torch.from_numpy(pitch), n_classes).float(), onset),
         conditions=conditions,
         density=density,
+        mask=step_mask(steps),
     )
 
 
@@ -154,7 +165,7 @@ def train_gan(
     run continues from ``out_dir/checkpoint.pt`` (its model config wins over ``config``).
     Cancelling stops after the current step and keeps the last checkpoint.
     """
-    config = config or GanConfig()
+    config = config or GanConfig(meters=len(METERS))
     train = train or TrainConfig()
     rank, world = distributed_rank()
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -201,15 +212,18 @@ def train_gan(
             if cancel is not None and cancel.cancelled:
                 break
             batch_rows = rng.choice(rows, size=train.batch_size)
-            batch = sample_batch(data, batch_rows, rng, train.octave_shift_probability)
+            batch = sample_batch(
+                data, batch_rows, rng, train.octave_shift_probability, config.meters
+            )
             batch = Batch(*(t.to(device) for t in vars(batch).values()))
             noise = torch.randn(train.batch_size, config.noise_dim, device=device)
 
             # Discriminator: real bars up, generated bars down (hinge loss).
             with torch.no_grad():
                 fake, _ = generate_bar_for_discriminator(
-                    generator, noise, batch.conditions, batch.previous_bar, batch.previous_last
-                )
+                    generator, noise, batch.conditions, batch.previous_bar, batch.previous_last,
+                    batch.mask,
+                )  # fmt: skip
             # One forward pass over real and generated bars together (DDP allows one per step).
             scores = d_model(
                 batch.previous_bar.repeat(2, 1),
@@ -225,10 +239,12 @@ def train_gan(
             # Generator: fool the discriminator, keep the onset density asked for.
             discriminator.requires_grad_(False)
             fake, onset_probability = generate_bar_for_discriminator(
-                g_model, noise, batch.conditions, batch.previous_bar, batch.previous_last
-            )
+                g_model, noise, batch.conditions, batch.previous_bar, batch.previous_last,
+                batch.mask,
+            )  # fmt: skip
             adversarial = -discriminator(batch.previous_bar, fake, batch.conditions).mean()
-            density_error = (onset_probability.mean(dim=1) - batch.density).pow(2).mean()
+            expected = onset_probability.sum(dim=1) / batch.mask.sum(dim=1)
+            density_error = (expected - batch.density).pow(2).mean()
             g_loss = adversarial + train.density_weight * density_error
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()

@@ -13,13 +13,16 @@ from studio.core.music import Note
 from studio.core.theory import SCALES, Chord, Key
 from studio.generation.data import SPEC
 from studio.generation.decoding import (
+    CADENCE_STEPS,
     Bar,
     bar_notes,
+    close_phrase,
     decode_bars,
     join_bar,
     key_frame,
     slerp,
 )
+from studio.generation.form import Cadence
 
 CLASSES = SPEC.n_pitches + 1  # the pitches and the rest
 C_MAJOR = Chord(0, "maj")
@@ -109,3 +112,58 @@ def test_decoding_does_not_load_torch():
     code = "import sys, studio.generation.decoding; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- meters and cadences -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("meter", ["3/4", "6/8"])
+def test_three_beat_bars_use_twelve_steps_and_pad_by_holding(meter):
+    rng = np.random.default_rng(1)
+    frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
+    count = 5
+    bars, pitch, onsets = decode_bars(
+        rng.normal(0, 3, (count, 16, CLASSES)), rng.normal(0, 3, (count, 16)),
+        np.full(count, SPEC.rest_index), [np.random.default_rng(i) for i in range(count)],
+        frame=frame, chord=C_MAJOR, bar=3, temperature=1.0, chord_tone_strength=0.5,
+        meter=meter,
+    )  # fmt: skip
+    assert pitch.shape == onsets.shape == (count, 16)
+    assert not onsets[:, 12:].any() and (pitch[:, 12:] == pitch[:, 11:12]).all()
+    for bar in bars:
+        assert all(n.start >= 9.0 and n.end <= 12.0 + 1e-9 for n in bar.notes)
+
+
+@pytest.mark.parametrize(("cadence", "chord", "wanted"), [
+    (Cadence.FINAL, C_MAJOR, {0}),
+    (Cadence.FINAL, Chord(7, "maj"), {7}),  # the user's last chord lacks the tonic: its root
+    (Cadence.HALF, Chord(7, "maj"), {7, 11, 2}),
+    (Cadence.PHRASE, Chord(9, "min"), {9, 0, 4}),
+])  # fmt: skip
+def test_a_cadence_holds_a_fitting_note_to_the_bar_line(cadence, chord, wanted):
+    frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        pitch = rng.integers(0, SPEC.n_pitches, 16)
+        onsets = rng.random(16) < 0.5
+        close_phrase(pitch, onsets, cadence, frame, chord, "4/4", rng)
+        at = int(np.flatnonzero(onsets)[-1])
+        assert at in CADENCE_STEPS["4/4"]
+        assert (pitch[at:] == pitch[at]).all() and (SPEC.low + pitch[at]) % 12 in wanted
+
+
+def test_a_cadence_in_the_first_bar_of_a_last_two_four_pair_closes_within_it():
+    frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
+    pitch, onsets = np.full(16, 5), np.zeros(16, dtype=bool)
+    close_phrase(pitch, onsets, Cadence.FINAL, frame, C_MAJOR, "2/4",
+                 np.random.default_rng(0), used_steps=8)  # fmt: skip
+    assert onsets[0] and not onsets[1:].any() and (SPEC.low + pitch[0]) % 12 == 0
+
+
+def test_velocities_follow_the_meter():
+    pitch, onsets = np.full(12, 10), np.ones(12, dtype=bool)
+    notes = bar_notes(pitch, onsets, 0, 0, np.random.default_rng(0), SPEC.rest_index, "6/8").notes
+    by_start = {n.start: n.velocity for n in notes}
+    assert by_start[0.0] > by_start[1.5] > max(by_start[0.5], by_start[2.0])
+    assert min(by_start[0.0], by_start[1.5]) > max(v for s, v in by_start.items()
+                                                   if s not in (0.0, 1.5))  # fmt: skip

@@ -9,13 +9,15 @@ import torch
 from conftest import torchrun_two_ranks
 from safetensors import safe_open
 
-from studio.generation.data import SPEC
+from studio.generation.data import METERS, SPEC
 from studio.generation.gan import (
     Discriminator,
     Generator,
+    generate_bar_for_discriminator,
     gumbel_samples,
     hold_decode,
     make_conditions,
+    step_mask,
 )
 from studio.generation.train import TrainConfig, sample_batch, train_gan
 from studio.training import CHECKPOINT_NAME
@@ -60,7 +62,34 @@ def test_batches_come_with_their_previous_bar(tiny_dataset):
     previous = batch.previous_bar.view(8, 16, n + 1)[..., :n].argmax(-1).numpy()
     assert np.array_equal(bars, tiny_dataset.pitch[rows])
     assert np.array_equal(previous, tiny_dataset.pitch[rows - 1])
-    assert torch.all(batch.conditions[:, -1] == 1)  # every row has a previous bar
+    meters = batch.conditions[:, -len(METERS) :]
+    assert torch.all(batch.conditions[:, -len(METERS) - 1] == 1)  # every row has a previous bar
+    assert np.array_equal(meters.argmax(1).numpy(), tiny_dataset.meter_of_rows(rows))
+    assert torch.all(meters.sum(1) == 1)
+    without = sample_batch(tiny_dataset, rows, rng, octave_probability=0.0, n_meters=0)
+    assert torch.all(without.conditions[:, -1] == 1)  # a 4/4-only model has no meter part
+
+
+def test_padding_steps_of_three_beat_bars_get_no_onset(tiny_config):
+    generator = Generator(tiny_config)
+    batch = 6
+    conditions = make_conditions(
+        torch.zeros(batch, 12), torch.zeros(batch, dtype=torch.long),
+        torch.zeros(batch, dtype=torch.long), torch.full((batch,), 0.9),
+        torch.arange(batch) % 4, torch.zeros(batch),
+    )  # fmt: skip
+    classes = tiny_config.n_classes
+    rest = torch.nn.functional.one_hot(torch.full((batch,), classes - 1), classes).float()
+    mask = step_mask(torch.tensor([12, 12, 12, 16, 16, 16]))
+    bar, probability = generate_bar_for_discriminator(
+        generator, torch.randn(batch, tiny_config.noise_dim), conditions,
+        torch.zeros(batch, tiny_config.bar_dim), rest, mask,
+    )  # fmt: skip
+    steps = bar.view(batch, 16, classes + 1)
+    onsets, sounding = steps[..., -1], steps[..., :-1].argmax(-1)
+    assert torch.all(onsets[:3, 12:] == 0) and torch.all(probability[:3, 12:] == 0)
+    assert torch.all(sounding[:3, 12:] == sounding[:3, 11:12])  # the padding holds step 12's note
+    assert torch.any(probability[3:, 12:] > 0)
 
 
 def test_a_few_steps_change_the_weights_and_resume(tiny_dataset, tiny_config, tmp_path):

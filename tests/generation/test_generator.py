@@ -196,3 +196,118 @@ def test_progress_follows_the_bars_and_cancel_stops_generation(generator):
 
     with pytest.raises(Cancelled):
         generator.continue_melody(primer, settings, 2, progress=cancel_after_two, cancel=stopped)
+
+
+# -- form, cadences and meters ------------------------------------------------------------
+
+
+def unit_notes(notes, unit: int, beats: float = 4.0) -> list[tuple[int, float, float]]:
+    """(pitch, start within the unit, duration) of the notes that start in ``unit``."""
+    begin = unit * beats
+    return [(n.pitch, n.start - begin, n.duration) for n in notes
+            if begin <= n.start < begin + beats]  # fmt: skip
+
+
+def test_a_form_repeats_its_phrases_recognisably(generator):
+    request = GenerationSettings(bars=16, key=Key.parse("G"), form="AABA", density=0.4)
+    copied = 0
+    for melody in generator.generate(request, count=6, seed=3):
+        assert melody.form == "AABA"
+        for first, repeat in ((0, 4), (0, 12)):
+            # (pitch, onset) of the three inner bars of each statement of A; a note held over a
+            # bar line may end elsewhere, and now and then one bar is varied.
+            a, again = (
+                {(p, start + 4 * k) for k in range(3) for p, start, _ in
+                 unit_notes(melody.notes, base + k)}
+                for base in (first, repeat)
+            )  # fmt: skip
+            assert len(a & again) >= 0.6 * len(a | again)
+            copied += a == again
+        b = {(p, s) for k in range(3) for p, s, _ in unit_notes(melody.notes, 8 + k)}
+        assert len(a & b) < 0.6 * len(a | b), "B is other music"
+    assert copied >= 6, "most repeats are exact"
+
+
+def test_the_melody_ends_on_the_tonic_held_to_the_bar_line_and_the_first_half_on_the_dominant(
+    tiny_model,
+):
+    generator = MelodyGenerator(tiny_model)
+    generator._priors = False  # no style priors: every melody closes with a full cadence
+    key = Key.parse("D minor")
+    request = GenerationSettings(bars=8, key=key, form="ABAC")
+    for melody in generator.generate(request, count=8, seed=11):
+        last = max(melody.notes, key=lambda n: n.start)
+        assert last.pitch % 12 == key.tonic and last.end == pytest.approx(32.0)
+        assert last.duration >= 1.0
+        half = [n for n in melody.notes if n.start < 16.0][-1]  # the close of bar 4
+        assert melody.chords[3].contains(half.pitch) and half.end >= 16.0 - 1e-9
+        assert melody.chords[-1].contains(last.pitch)
+
+
+def test_with_the_style_priors_melodies_end_on_the_tonic_about_as_often_as_real_ones(generator):
+    key = Key.parse("G")
+    request = GenerationSettings(bars=8, key=key)
+    melodies = generator.generate(request, count=48, seed=21)
+    on_tonic = sum(max(m.notes, key=lambda n: n.start).pitch % 12 == key.tonic for m in melodies)
+    assert 0.2 < on_tonic / len(melodies) < 0.85  # real 8-bar windows: about half
+    assert len({m.form for m in melodies}) >= 3 and len({m.chords for m in melodies}) >= 10
+
+
+def test_without_a_density_each_phrase_gets_one_and_repeats_keep_theirs(generator):
+    request = GenerationSettings(bars=16, key=Key.parse("C"), form="AABB")
+    for melody in generator.generate(request, count=3, seed=5):
+        assert len(melody.densities) == 16 and all(0 < d < 1 for d in melody.densities)
+        assert melody.densities[0:4] == melody.densities[4:8]
+        assert melody.densities[8:12] == melody.densities[12:16]
+
+
+def test_regenerating_a_bar_keeps_its_cadence_and_its_repeats(generator):
+    key = Key.parse("C")
+    request = GenerationSettings(bars=16, key=key, form="AABA", density=0.4)
+    melody = generator.generate(request, count=1, seed=2)[0]
+    redone = generator.regenerate_bars(melody.notes, [1, 15], request, seed=9)
+    assert unit_notes(redone.notes, 1) != unit_notes(melody.notes, 1)
+    assert unit_notes(redone.notes, 5) == unit_notes(redone.notes, 1)  # its repeats follow
+    assert unit_notes(redone.notes, 13) == unit_notes(redone.notes, 1)
+    assert unit_notes(redone.notes, 9) == unit_notes(melody.notes, 9)  # B is untouched
+    last = max(redone.notes, key=lambda n: n.start)
+    assert last.pitch % 12 == key.tonic and last.end == pytest.approx(64.0)
+
+
+@pytest.mark.parametrize(("meter", "beats"), [("3/4", 3.0), ("6/8", 3.0), ("2/4", 2.0)])
+def test_other_meters_fill_their_bars_and_export_their_time_signature(
+    tiny_meter_model, meter, beats
+):
+    generator = MelodyGenerator(tiny_meter_model)
+    request = GenerationSettings(bars=7, key=Key.parse("A minor"), meter=meter)
+    for melody in generator.generate(request, count=3, seed=1):
+        notes = melody.notes
+        assert notes and max(n.end for n in notes) == pytest.approx(7 * beats)
+        assert all(Key.parse("A minor").contains(n.pitch) for n in notes)
+        assert len(melody.chords) == 7
+        song = melody_song(melody, with_chords=True)
+        assert str(song.time_signature) == meter
+        chord_starts = sorted({n.start for n in song.tracks[1].notes})
+        assert chord_starts == [i * beats for i in range(7)]
+        read = pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(song)))
+        signature = read.time_signature_changes[0]
+        assert f"{signature.numerator}/{signature.denominator}" == meter
+
+
+def test_six_eight_accents_its_two_dotted_beats(tiny_meter_model):
+    generator = MelodyGenerator(tiny_meter_model)
+    request = GenerationSettings(bars=16, key=Key.parse("D"), meter="6/8", density=0.5)
+    notes = [n for m in generator.generate(request, count=8, seed=4) for n in m.notes]
+    strong = [n.velocity for n in notes if n.start % 1.5 == 0]
+    weak = [n.velocity for n in notes if n.start % 1.5 != 0]
+    assert strong and weak and sum(strong) / len(strong) > sum(weak) / len(weak) + 5
+
+
+def test_a_model_without_meters_refuses_three_beat_bars(generator):
+    assert generator.meters == ("4/4", "2/4")
+    with pytest.raises(InvalidInput, match="makes 4/4 and 2/4 only"):
+        generator.generate(GenerationSettings(meter="3/4"))
+    with pytest.raises(InvalidInput, match="meter must be one of"):
+        GenerationSettings(meter="5/4")
+    with pytest.raises(InvalidInput, match="form must be one of"):
+        GenerationSettings(form="ABBA")

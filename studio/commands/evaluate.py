@@ -15,11 +15,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "eval",
         parents=[common],
         help="measure model quality against baselines",
-        description="generation: the melody GAN on held-out melodies against an order-2 Markov "
-        "chain and random notes in the scale. retrieval: 'similar tracks' (the autoencoder) "
-        "against pitch-class histograms and random on labelled sets: passage → piece, style "
-        "precision, transposed and tempo-scaled copies (see the model cards). recommend: "
-        "simulated listeners with a hidden taste give feedback on 20 rounds of "
+        description="generation: the melody GAN on held-out melodies, per meter, against an "
+        "order-2 Markov chain, an LSTM (when installed) and random notes in the scale; by "
+        "default the GAN gets only what a user types (bars, key, meter): overlaps, a 1-NN "
+        "two-sample test, cadence rates and self-similarity. retrieval: 'similar tracks' (the "
+        "autoencoder) against pitch-class histograms and random on labelled sets: passage → "
+        "piece, style precision, transposed and tempo-scaled copies (see the model cards). "
+        "recommend: simulated listeners with a hidden taste give feedback on 20 rounds of "
         "recommendations; precision@10 per round for the hybrid recommender, content-only, "
         "popularity and random.",
     )
@@ -29,8 +31,23 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="FILE", help="model weights (default: shipped)")
     parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
-    parser.add_argument("--bars", type=int, default=4, help="segment length in bars (default 4)")
-    parser.add_argument("--limit", type=int, default=300, help="reference segments (default 300)")
+    parser.add_argument(
+        "--mode", choices=["unconditional", "conditional"], default="unconditional",
+        help="generation: unconditional = the CLI defaults (bars, key, meter); conditional = "
+        "the GAN also gets each window's chords and density",
+    )  # fmt: skip
+    parser.add_argument(
+        "--bars", type=int, default=8, help="generation: window length in bars (default 8)"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=150,
+        help="generation: reference windows per meter at most (default 150)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baselines", default="markov,lstm,random", metavar="LIST",
+        help="generation: comma-separated baselines among markov, lstm, random (default all; "
+        "lstm is skipped when it is not installed)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--split", choices=["test", "valid"], default="test",
@@ -61,12 +78,22 @@ def run(args: argparse.Namespace) -> int:
         return _retrieval(args)
     if args.what == "recommend":
         return _recommend(args)
-    from studio.evaluation.generation import evaluate_generation, format_table
+    from studio.evaluation.generation import (
+        BASELINES,
+        available_baselines,
+        evaluate_generation,
+        format_table,
+    )
     from studio.generation.data import load_or_build
     from studio.generation.generator import MelodyGenerator
 
-    if not 1 <= args.bars <= 32 or args.limit < 1:
-        raise InvalidInput("--bars must be 1–32 and --limit at least 1")
+    if not 2 <= args.bars <= 32 or args.limit < 2:
+        raise InvalidInput("--bars must be 2–32 and --limit at least 2")
+    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    unknown = [b for b in baselines if b not in BASELINES]
+    if unknown:
+        raise InvalidInput(f"unknown baseline {unknown[0]!r} (use {', '.join(BASELINES)})")
+    skipped = [b for b in baselines if b not in available_baselines()]
     if args.temperature is not None and not 0 < args.temperature <= 10:
         raise InvalidInput(f"temperature must be above 0 (and at most 10), not {args.temperature}")
     if args.data != "music21" and not Path(args.data).is_dir():
@@ -77,18 +104,25 @@ def run(args: argparse.Namespace) -> int:
             data = load_or_build(args.data, cache_dir=args.cache, progress=progress, cancel=cancel)
         with progress_bar("evaluating", enabled=not args.json) as progress:
             report = evaluate_generation(
-                generator, data, n_bars=args.bars, limit=args.limit, seed=args.seed,
-                split=args.split, temperature=args.temperature, progress=progress, cancel=cancel,
+                generator, data, mode=args.mode, n_bars=args.bars, limit=args.limit,
+                seed=args.seed, split=args.split, temperature=args.temperature,
+                baselines=[b for b in baselines if b not in skipped], progress=progress,
+                cancel=cancel,
             )  # fmt: skip
+    report["skipped_baselines"] = skipped
     if args.json:
         print_json(report)
     else:
         reference = report["reference"]
+        meters = ", ".join(f"{m}: {n}" for m, n in reference["per_meter"].items())
         print(
-            f"{reference['segments']} {reference['split']} segments of {reference['bars']} bars, "
-            f"temperature {report['temperature']} "
-            f"({report['seconds']} s); model {report['model']}\n"
+            f"{reference['windows']} {reference['split']} windows of {reference['bars']} bars "
+            f"({meters}), {report['mode']}, temperature {report['temperature']} "
+            f"({report['seconds']} s); model {report['model']}"
         )
+        if skipped:
+            print(f"skipped (not installed): {', '.join(skipped)}")
+        print()
         print(format_table(report))
     return EXIT_OK
 

@@ -1,9 +1,10 @@
 """The two baselines the melody GAN is compared with: an order-2 Markov chain and random notes.
 
-Both write 4/4 melodies that fill a whole number of bars exactly, keep pitches in a range and,
-given a key, use only its scale (as the GAN does with its key lock), so a comparison is fair.
-Times are in **beats** (quarter notes); rhythm is on the sixteenth grid (0.25 beats). Both are
-deterministic for a seed and vary velocities with the beat position (accents).
+Both write melodies in a meter (4/4, 2/4, 3/4 or 6/8; default 4/4) that fill a whole number of
+bars exactly, keep pitches in a range and, given a key, use only its scale (as the GAN does with
+its key lock), so a comparison is fair. Times are in **beats** (quarter notes); rhythm is on the
+sixteenth grid (0.25 beats). Both are deterministic for a seed and vary velocities with the
+position in the bar (the meter's accents).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import numpy as np
 from studio.core.errors import InvalidInput
 from studio.core.music import Note
 from studio.core.theory import Key
+from studio.evaluation.metrics import STRONG_BEATS, bar_beats
 
 STEPS_PER_BEAT = 4
-STEPS_PER_BAR = 16
-MAX_REST_STEPS = STEPS_PER_BAR
-"""Longer silences in training melodies are shortened to one bar."""
+MAX_REST_STEPS = 16
+"""Longer silences in training melodies are shortened to 16 steps (a 4/4 bar)."""
 
 Token = tuple[int | None, int]
 """(semitones from the previous note, length in sixteenth steps); an interval of None is a rest."""
@@ -33,14 +34,21 @@ def _steps(beats: float) -> int:
     return math.floor(beats * STEPS_PER_BEAT + 0.5)
 
 
-def _velocity(step: int, rng: np.random.Generator) -> int:
-    """Accent by position: downbeat 100, beat 3 92, other beats 84, off-beats 76, ±4 jitter."""
-    in_bar = step % STEPS_PER_BAR
+def bar_steps(meter: str) -> int:
+    """Sixteenth steps in a bar of ``meter``: 16 in 4/4, 8 in 2/4, 12 in 3/4 and 6/8."""
+    return round(bar_beats(meter) * STEPS_PER_BEAT)
+
+
+def _velocity(step: int, rng: np.random.Generator, meter: str = "4/4") -> int:
+    """Accent by position in the bar: downbeat 100, the meter's other strong beats 92 (beat 3 of
+    4/4, the fourth eighth of 6/8), other beats 84 (eighths in 6/8), off-beats 76; ±4 jitter."""
+    in_bar = step % bar_steps(meter)
+    beat_steps = 2 if meter == "6/8" else STEPS_PER_BEAT
     if in_bar == 0:
         base = 100
-    elif in_bar == STEPS_PER_BAR // 2:
+    elif in_bar in {round(b * STEPS_PER_BEAT) for b in STRONG_BEATS[meter]}:
         base = 92
-    elif in_bar % STEPS_PER_BEAT == 0:
+    elif in_bar % beat_steps == 0:
         base = 84
     else:
         base = 76
@@ -111,6 +119,7 @@ class MarkovMelodyModel:
         if smoothing < 0:
             raise InvalidInput(f"smoothing {smoothing} must not be negative")
         self.smoothing = smoothing
+        self.meter = "4/4"
         self.start_pitch: int | None = None
         self._counts: dict[tuple[Token, Token], Counter[Token]] = {}
         self._counts1: dict[Token, Counter[Token]] = {}
@@ -122,14 +131,17 @@ class MarkovMelodyModel:
         """The tokens seen in training, in a fixed order."""
         return list(self._vocabulary)
 
-    def fit(self, melodies: Sequence[Sequence[Note]]) -> MarkovMelodyModel:
+    def fit(self, melodies: Sequence[Sequence[Note]], meter: str = "4/4") -> MarkovMelodyModel:
         """Count token transitions in ``melodies`` (replacing earlier counts); returns self.
 
-        The default start pitch becomes the median first pitch of the melodies.
+        ``meter`` is the melodies' meter: ``generate`` writes bars of it unless told otherwise
+        (fit one model per meter, since the rhythms differ). The default start pitch becomes
+        the median first pitch of the melodies.
 
         Raises:
-            InvalidInput: if there is no note at all.
+            InvalidInput: if there is no note at all, or the meter is unknown.
         """
+        bar_beats(meter)
         counts: dict[tuple[Token, Token], Counter[Token]] = {}
         first_pitches = []
         for melody in melodies:
@@ -143,6 +155,7 @@ class MarkovMelodyModel:
         if not counts:
             raise InvalidInput("the Markov model needs at least one note to learn from")
         self._set_counts(counts, int(np.median(first_pitches)))
+        self.meter = meter
         return self
 
     def _set_counts(self, counts: dict[tuple[Token, Token], Counter[Token]], start: int) -> None:
@@ -198,8 +211,10 @@ class MarkovMelodyModel:
         start_pitch: int | None = None,
         low: int = 48,
         high: int = 84,
+        meter: str | None = None,
     ) -> tuple[Note, ...]:
-        """Sample a melody that fills exactly ``n_bars`` bars of 4 beats.
+        """Sample a melody that fills exactly ``n_bars`` bars of ``meter`` (default: the meter
+        the model was fitted on; 4/4 when fitted without one).
 
         The first note has ``start_pitch`` (default: the training median, or with a key the
         tonic nearest to it). Tokens that would leave ``[low, high]``, leave ``key``'s scale,
@@ -219,8 +234,9 @@ class MarkovMelodyModel:
             pitch = _nearest([p for p in allowed if p % 12 == key.tonic] or allowed, pitch)
         previous_pitch = _nearest(allowed, pitch)  # the first note's interval is 0 from here
 
+        meter = self.meter if meter is None else meter
         rng = np.random.default_rng(seed)
-        total = n_bars * STEPS_PER_BAR
+        total = n_bars * bar_steps(meter)
         notes: list[Note] = []
         history = [START, START]
         position = 0
@@ -231,7 +247,7 @@ class MarkovMelodyModel:
                 length = min(length, steps_left)
                 previous_pitch += interval
                 beat = position / STEPS_PER_BEAT
-                velocity = _velocity(position, rng)
+                velocity = _velocity(position, rng, meter)
                 notes.append(Note(previous_pitch, beat, length / STEPS_PER_BEAT, velocity))
             history.append((interval, length))
             position += length
@@ -250,6 +266,7 @@ class MarkovMelodyModel:
             "type": "markov",
             "order": 2,
             "smoothing": self.smoothing,
+            "meter": self.meter,
             "start_pitch": self.start_pitch,
             "transitions": transitions,
         }
@@ -275,6 +292,8 @@ class MarkovMelodyModel:
             if not counts:
                 raise InvalidInput("the saved Markov melody model has no transitions")
             model._set_counts(counts, int(data["start_pitch"]))
+            model.meter = str(data.get("meter", "4/4"))
+            bar_beats(model.meter)
         except InvalidInput:
             raise
         except (KeyError, TypeError, ValueError) as error:
@@ -294,21 +313,23 @@ def random_in_scale(
     low: int = 48,
     high: int = 84,
     durations: Sequence[float] = (0.25, 0.5, 1.0, 2.0),
+    meter: str = "4/4",
 ) -> tuple[Note, ...]:
     """Random scale pitches in ``[low, high]`` with random ``durations`` (beats), no rests.
 
-    Notes follow one another from beat 0 and fill exactly ``n_bars`` bars of 4 beats: only the
-    durations that still fit are drawn, and when none fits the last note takes what is left.
+    Notes follow one another from beat 0 and fill exactly ``n_bars`` bars of ``meter``: only
+    the durations that still fit are drawn, and when none fits the last note takes what is left.
 
     Raises:
-        InvalidInput: for no or non-positive durations, or a range without a scale pitch.
+        InvalidInput: for no or non-positive durations, a range without a scale pitch, or an
+            unknown meter.
     """
     _check_generation(n_bars, low, high)
     if not durations or min(durations) <= 0:
         raise InvalidInput("random_in_scale needs at least one duration, all positive")
     pitches = _allowed_pitches(key, low, high)
     rng = np.random.default_rng(seed)
-    total = n_bars * 4.0
+    total = n_bars * bar_beats(meter)
     position = 0.0
     notes = []
     while total - position > 1e-9:
@@ -318,6 +339,6 @@ def random_in_scale(
         if remaining - duration < 1e-9:
             duration = remaining
         pitch = pitches[rng.integers(len(pitches))]
-        notes.append(Note(pitch, position, duration, _velocity(_steps(position), rng)))
+        notes.append(Note(pitch, position, duration, _velocity(_steps(position), rng, meter)))
         position += duration
     return tuple(notes)

@@ -1,51 +1,89 @@
-"""``studio eval generation``: the GAN against two baselines on held-out melodies, in one run.
+"""``studio eval generation``: the GAN against baselines on held-out melodies, per meter.
 
-The reference is the test split of the data set: segments of ``n_bars`` bars of real melodies
-(key-normalised to C major / A minor) with their chords and note density. For every reference
-segment each model makes a melody of the same length for the same key, and the GAN also gets the
-segment's chords and density. Models:
+```
+studio eval generation --split valid          # choose settings and checkpoints on this
+studio eval generation                        # the shipped model on the test split, once
+studio eval generation --mode conditional     # the GAN also gets each window's chords/density
+```
 
-* ``gan``: the generator with its default decoding (key lock, chord-tone strength 0.5);
-* ``markov``: an order-2 Markov chain over (interval, duration), fitted on the training split,
-  key-locked like the GAN;
-* ``random``: random notes of the scale with random grid durations.
+The reference is a split of the data set (``test`` by default): non-overlapping windows of
+``n_bars`` bars of real melodies in their own meter (key-normalised to C major / A minor). For
+every reference window each model writes a melody of the same length, key and meter:
 
-For each model: the per-melody metrics of ``studio.evaluation.metrics.summarize`` (in-scale rate,
-chord-tone rate on strong beats, empty bars, qualified notes, used pitch classes, range,
-self-similarity, distinct rate), the Yang & Lerch overlap areas with the reference, and the
-diversity of eight seeds under one condition. A ``real`` row measures the validation split
-against the test split the same way: the ceiling to compare with.
+* ``gan`` — in the default ``"unconditional"`` mode it gets only what a user types on the
+  command line: ``GenerationSettings(bars, key=C major or A minor, meter)``; everything else
+  (density, chords, form, range) is the generator's own default. ``"conditional"`` also hands
+  over the window's chords and note density (the model card's older protocol);
+* ``markov`` — an order-2 Markov chain over (interval, duration), fitted per meter on the
+  training split's windows, key-locked like the GAN;
+* ``lstm`` — the MelodyRNN-like baseline of ``studio.evaluation.lstm_baseline`` when present;
+* ``random`` — random notes of the scale with random grid durations;
+* ``real`` — windows of the validation split (of the training split when the reference is the
+  validation split): the ceiling to compare with.
+
+Scores per meter and for all meters pooled (``"all"``): the per-window metrics of
+``studio.evaluation.metrics.summarize`` (cadence rates, self-similarity, in-scale rate…), the
+Yang & Lerch overlap areas with the reference windows and the 1-NN two-sample test of
+``studio.evaluation.two_sample`` (0.5 = indistinguishable from the reference, 1.0 = always
+told apart).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from studio.core.errors import InvalidInput, StudioError
 from studio.core.music import Note
 from studio.core.pianoroll import EncodedMelody, decode_melody
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import CHORD_QUALITIES, Chord, Key
 from studio.evaluation.baselines import MarkovMelodyModel, random_in_scale
-from studio.evaluation.metrics import distinct_rate, feature_overlaps, summarize
+from studio.evaluation.metrics import (
+    METER_BEATS,
+    bar_beats,
+    distinct_rate,
+    feature_overlaps,
+    summarize,
+)
+from studio.evaluation.two_sample import melody_two_sample
 from studio.generation.data import SPEC, MelodyDataset
-from studio.generation.generator import GenerationSettings, MelodyGenerator
+from studio.generation.generator import MAX_COUNT, GenerationSettings, MelodyGenerator
 
 LOW, HIGH = SPEC.low, SPEC.high
+MODES = ("unconditional", "conditional")
+BASELINES = ("markov", "lstm", "random")
+MODELS = ("gan", *BASELINES, "real")
+UNIT_STEPS = {"4/4": 16, "2/4": 16, "3/4": 12, "6/8": 12}
+"""Sixteenth steps of a data row per meter; a 2/4 row holds two bars, 12-step rows are padded."""
+LSTM_SECONDS = 20.0
+"""CPU seconds of LSTM training per meter (the issue's baseline: 20 s), to bound the run time."""
 _QUALITY_BY_INTERVALS = {tuple(sorted(v)): k for k, v in CHORD_QUALITIES.items()}
 
 
 @dataclass(frozen=True)
 class Segment:
-    """A real melody segment: notes (beats from 0), its chord per bar, key and density."""
+    """A real window: notes (beats from 0), its chord per bar, key, note density and meter."""
 
     notes: tuple[Note, ...]
     chords: tuple[Chord, ...]
     key: Key
     density: float
+    meter: str = "4/4"
+
+
+@dataclass(frozen=True)
+class Made:
+    """A melody a model wrote for a reference window, and the chords it was written over."""
+
+    notes: tuple[Note, ...]
+    chords: tuple[Chord, ...] | None
 
 
 def _chord(root: int, tones: np.ndarray) -> Chord:
@@ -53,152 +91,434 @@ def _chord(root: int, tones: np.ndarray) -> Chord:
     return Chord(int(root), _QUALITY_BY_INTERVALS.get(intervals, "maj"))
 
 
+def tune_meters(data: MelodyDataset) -> np.ndarray:
+    """Each tune's meter name; "4/4" for every tune of a data set without meters."""
+    meter = getattr(data, "meter", None)
+    if meter is None:
+        return np.full(data.n_tunes, "4/4")
+    from studio.generation import data as data_module
+
+    names = getattr(data_module, "METERS", tuple(METER_BEATS))
+    return np.asarray(names)[np.asarray(meter, dtype=int)]
+
+
+def _units(n_bars: int, meter: str) -> int:
+    """Data rows that hold ``n_bars`` bars (a 2/4 row is two bars)."""
+    return -(-n_bars // 2) if meter == "2/4" else n_bars
+
+
+def _cut(notes: Sequence[Note], end: float) -> tuple[Note, ...]:
+    """Notes before ``end`` (beats), the last one shortened to end there."""
+    return tuple(
+        n if n.end <= end else dataclasses.replace(n, duration=end - n.start)
+        for n in notes
+        if n.start < end - 1e-9
+    )
+
+
 def segments(
-    data: MelodyDataset, split: str, n_bars: int, limit: int, seed: int = 0
+    data: MelodyDataset,
+    split: str,
+    n_bars: int,
+    limit: int,
+    seed: int = 0,
+    meter: str | None = None,
 ) -> list[Segment]:
-    """Up to ``limit`` non-overlapping segments of ``n_bars`` bars from ``split``, seeded."""
-    starts = data.segments(n_bars, split)
-    starts = starts[data.bar[starts] % n_bars == 0]  # non-overlapping windows
+    """Up to ``limit`` non-overlapping windows of ``n_bars`` bars per meter from ``split``.
+
+    Windows start at multiples of their length within a tune, in the tune's own meter
+    (``meter`` picks one; None takes every meter present). Rows of 12-step meters are cut to
+    their 12 steps before decoding. The choice among windows is seeded.
+    """
+    names = tune_meters(data)
+    rows = data.bars_in(split)
+    present = [m for m in METER_BEATS if m in set(names[np.unique(data.tune[rows])])]
     rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.permutation(starts)[:limit]) if len(starts) > limit else starts
     result = []
-    for start in chosen:
-        rows = slice(start, start + n_bars)
-        pitch = data.pitch[rows].reshape(-1).astype(np.int16)
-        onset = data.onset[rows].reshape(-1)
-        melody = EncodedMelody(pitch, onset, np.zeros(len(pitch), dtype=np.uint8))
-        notes = decode_melody(melody, SPEC)
-        if not notes:
-            continue
-        chords = tuple(
-            _chord(root, tones)
-            for root, tones in zip(data.chord_root[rows], data.chord_tones[rows], strict=True)
-        )
-        key = Key(0, "major") if data.mode[start] == 0 else Key(9, "natural_minor")
-        result.append(Segment(notes, chords, key, float(onset.mean())))
+    for name in [meter] if meter is not None else present:
+        units, steps = _units(n_bars, name), UNIT_STEPS[name]
+        starts = data.segments(units, split)
+        starts = starts[(data.bar[starts] % units == 0) & (names[data.tune[starts]] == name)]
+        if len(starts) > limit:
+            starts = np.sort(rng.permutation(starts)[:limit])
+        for start in starts:
+            window = slice(start, start + units)
+            pitch = data.pitch[window, :steps].reshape(-1).astype(np.int16)
+            onset = data.onset[window, :steps].reshape(-1)
+            melody = EncodedMelody(pitch, onset, np.zeros(len(pitch), dtype=np.uint8))
+            notes = _cut(decode_melody(melody, SPEC), n_bars * bar_beats(name))
+            if not notes:
+                continue
+            roots, tones = data.chord_root[window], data.chord_tones[window]
+            chords = [_chord(r, t) for r, t in zip(roots, tones, strict=True)]
+            per_row = 2 if name == "2/4" else 1
+            chords = [c for c in chords for _ in range(per_row)][:n_bars]
+            key = Key(0, "major") if data.mode[start] == 0 else Key(9, "natural_minor")
+            result.append(Segment(notes, tuple(chords), key, float(onset.mean()), name))
     return result
 
 
-def _scores(melodies, reference: list[Segment], n_bars: int) -> dict:
-    """Mean metrics over melodies made for each reference segment, plus overlaps."""
-    per_melody = [
-        summarize([m], key=s.key, chords=s.chords, n_bars=n_bars)
-        for m, s in zip(melodies, reference, strict=True)
+# ----------------------------------------------------------------------------------- models
+
+
+def _has_meter_setting() -> bool:
+    return "meter" in {f.name for f in dataclasses.fields(GenerationSettings)}
+
+
+def gan_supports(generator: MelodyGenerator, meter: str) -> bool:
+    """Whether the generator can write ``meter`` (its ``meters``; a generator without meters
+    writes 4/4, and 2/4 as four-beat units)."""
+    return meter in getattr(generator, "meters", ("4/4", "2/4"))
+
+
+def _gan_settings(
+    segment: Segment, n_bars: int, mode: str, temperature: float | None, gan_options: Mapping
+) -> tuple[GenerationSettings, float]:
+    """Settings for one window, and the beat where its melody must be cut."""
+    options: dict = {"key": segment.key, **gan_options}
+    if temperature is not None:
+        options["temperature"] = temperature
+    if _has_meter_setting():
+        options |= {"bars": n_bars, "meter": segment.meter}
+    else:  # a 4/4-only generator: 2/4 windows are written as four-beat bars
+        options["bars"] = _units(n_bars, segment.meter)
+    if mode == "conditional":
+        chords = segment.chords
+        if not _has_meter_setting() and segment.meter == "2/4":
+            chords = chords[::2]
+        options |= {"chords": chords, "density": min(1.0, segment.density), "low": LOW,
+                    "high": HIGH}  # fmt: skip
+    return GenerationSettings(**options), n_bars * bar_beats(segment.meter)
+
+
+def _gan_melodies(
+    generator: MelodyGenerator,
+    reference: Sequence[Segment],
+    n_bars: int,
+    mode: str,
+    temperature: float | None,
+    seed: int,
+    gan_options: Mapping,
+) -> list[Made | None]:
+    """The GAN's melody per window (None where it cannot write the meter).
+
+    Unconditional requests are identical for windows of one key and meter, so they are
+    generated in batches (variation ``i`` of a batch uses seed ``first + i``).
+    """
+    made: list[Made | None] = [None] * len(reference)
+    groups: dict[tuple, list[int]] = {}
+    for i, segment in enumerate(reference):
+        if gan_supports(generator, segment.meter):
+            group = (segment.key, segment.meter) if mode == "unconditional" else (i,)
+            groups.setdefault(group, []).append(i)
+    for indices in groups.values():
+        settings, end = _gan_settings(reference[indices[0]], n_bars, mode, temperature, gan_options)
+        for first in range(0, len(indices), MAX_COUNT):
+            chunk = indices[first : first + MAX_COUNT]
+            melodies = generator.generate(settings, len(chunk), seed + chunk[0])
+            for i, melody in zip(chunk, melodies, strict=True):
+                per_bar = melody.chords
+                if not _has_meter_setting() and reference[i].meter == "2/4":
+                    per_bar = tuple(c for c in per_bar for _ in range(2))
+                made[i] = Made(_cut(melody.notes, end), per_bar[:n_bars])
+    return made
+
+
+def _lstm_class():
+    try:
+        from studio.evaluation.lstm_baseline import LstmMelodyModel
+    except ImportError:
+        return None
+    return LstmMelodyModel
+
+
+def _meter_options(model_class, meter: str) -> dict:
+    """How ``model_class.fit`` and ``generate`` are told the meter: ``meter=`` or, for a model
+    that only knows bar lengths, ``beats_per_bar=``."""
+    if "meter" in inspect.signature(model_class.fit).parameters:
+        return {"meter": meter}
+    return {"beats_per_bar": bar_beats(meter)}
+
+
+def available_baselines() -> tuple[str, ...]:
+    """The baselines that can run here (``lstm`` needs ``studio.evaluation.lstm_baseline``)."""
+    return tuple(b for b in BASELINES if b != "lstm" or _lstm_class() is not None)
+
+
+def _baseline_makers(
+    names: Sequence[str], data: MelodyDataset, meters: Sequence[str], n_bars: int, seed: int
+) -> dict[str, Callable[[Segment, int], Made]]:
+    """For each baseline, a function (window, seed) → melody; the learnt ones are fitted per
+    meter on the training split's windows."""
+    makers: dict[str, Callable[[Segment, int], Made]] = {}
+    learnt: dict[str, dict] = {}
+    for name in names:
+        if name == "random":
+            makers[name] = lambda s, k: Made(
+                random_in_scale(n_bars, s.key, k, LOW, HIGH, meter=s.meter), None
+            )
+            continue
+        model_class = MarkovMelodyModel if name == "markov" else _lstm_class()
+        if model_class is None:
+            continue
+        models = learnt.setdefault(name, {})
+        for meter in meters:
+            train = [s.notes for s in segments(data, "train", n_bars, 20_000, seed, meter)]
+            if train:
+                options = _meter_options(model_class, meter)
+                budget = {}
+                if "seconds" in inspect.signature(model_class.fit).parameters:
+                    budget["seconds"] = LSTM_SECONDS
+                models[meter] = (model_class().fit(train, **options, **budget), options)
+
+        def make(segment: Segment, k: int, models=models) -> Made:
+            model, options = models[segment.meter]
+            notes = model.generate(n_bars, segment.key, k, low=LOW, high=HIGH, **options)
+            return Made(tuple(notes), None)
+
+        makers[name] = make
+    return makers
+
+
+# ----------------------------------------------------------------------------------- scores
+
+
+def _score(
+    made: Sequence[Made], windows: Sequence[Segment], reference: Sequence[Segment], n_bars: int
+) -> dict:
+    """Per-window metrics (means), overlaps and the two-sample test of ``made`` (written for
+    ``windows``) against the ``reference`` windows."""
+    per_window = [
+        summarize(
+            [m.notes],
+            key=w.key,
+            chords=m.chords,
+            n_bars=n_bars,
+            meter=w.meter,
+            beats_per_chord=bar_beats(w.meter),
+        )
+        for m, w in zip(made, windows, strict=True)
     ]
-    keys = per_melody[0].keys() if per_melody else ()
-    metrics = {
-        k: float(np.nanmean([p[k] for p in per_melody])) for k in keys if k != "distinct_rate"
+    names = {k for p in per_window for k in p if k != "distinct_rate"}
+    metrics = {}
+    for name in sorted(names):
+        values = [p[name] for p in per_window if name in p and not math.isnan(p[name])]
+        metrics[name] = float(np.mean(values)) if values else math.nan
+    metrics["distinct_rate"] = distinct_rate([m.notes for m in made])
+    test = melody_two_sample(
+        [(m.notes, n_bars, w.meter) for m, w in zip(made, windows, strict=True)],
+        [(s.notes, n_bars, s.meter) for s in reference],
+    )
+    return {
+        "windows": len(made),
+        "metrics": metrics,
+        "overlaps": feature_overlaps([m.notes for m in made], [s.notes for s in reference]),
+        "two_sample": test.to_dict(),
     }
-    metrics["distinct_rate"] = distinct_rate(melodies)
-    overlaps = feature_overlaps(list(melodies), [s.notes for s in reference])
-    return {"metrics": metrics, "overlaps": overlaps}
+
+
+def _made_per_model(
+    generator, data, reference, n_bars, mode, temperature, gan_options, baselines, seed, progress,
+    cancel,
+) -> tuple[dict[str, list[Made | None]], dict[str, float]]:  # fmt: skip
+    """Every model's melody per reference window, and its diversity across eight seeds."""
+    meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
+    makers = _baseline_makers(baselines, data, meters, n_bars, seed)
+    steps = 2 + len(makers)
+    made = {
+        "gan": _gan_melodies(generator, reference, n_bars, mode, temperature, seed, gan_options)
+    }
+    progress(1, steps, "gan written")
+    diversity = {
+        "gan": _gan_diversity(generator, reference, n_bars, mode, temperature, gan_options)
+    }
+    for done, (name, make) in enumerate(makers.items(), start=2):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        made[name] = [make(s, seed + i) for i, s in enumerate(reference)]
+        diversity[name] = float(np.mean([
+            distinct_rate([make(s, 1000 * i + j).notes for j in range(8)])
+            for i, s in enumerate(reference[:20])
+        ]))  # fmt: skip
+        progress(done, steps, f"{name} written")
+    return made, diversity
+
+
+def _gan_diversity(generator, reference, n_bars, mode, temperature, gan_options) -> float:
+    """Distinct melodies among eight seeds under one request, averaged over 20 windows."""
+    rates = []
+    for i, segment in enumerate(reference[:20]):
+        if gan_supports(generator, segment.meter):
+            settings, end = _gan_settings(segment, n_bars, mode, temperature, gan_options)
+            melodies = generator.generate(settings, 8, 1000 * i)
+            rates.append(distinct_rate([_cut(m.notes, end) for m in melodies]))
+    return float(np.mean(rates)) if rates else math.nan
 
 
 def evaluate_generation(
     generator: MelodyGenerator,
     data: MelodyDataset,
     *,
-    n_bars: int = 4,
-    limit: int = 300,
+    mode: str = "unconditional",
+    n_bars: int = 8,
+    limit: int = 150,
     seed: int = 0,
     split: str = "test",
     temperature: float | None = None,
+    gan_options: Mapping[str, object] | None = None,
+    baselines: Sequence[str] = BASELINES,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict:
-    """Evaluate the GAN and the baselines; returns a JSON-ready dict of tables.
+    """Evaluate the GAN and the baselines per meter; returns a JSON-ready report.
 
-    ``limit`` bounds the number of reference segments (and so the run time). Choose settings
-    (``temperature``, a checkpoint) on ``split="valid"`` and report on the test split.
+    Args:
+        generator: the GAN to judge.
+        data: the data set (its ``split`` is the reference, its training split fits baselines).
+        mode: "unconditional" (the CLI defaults: only bars, key and meter) or "conditional"
+            (also the window's chords and note density).
+        n_bars: bars per window, of the window's meter.
+        limit: reference windows per meter at most (bounds the run time).
+        seed: seeds the choice of windows and every model's sampling.
+        split: "test" to report, "valid" to choose settings and checkpoints on.
+        temperature: the GAN's sampling temperature (default: the generator's default).
+        gan_options: further ``GenerationSettings`` fields for the GAN, as a user's flags
+            would give them (e.g. ``{"density": 0.375}``).
+        baselines: any of ``BASELINES``; an unavailable ``lstm`` is skipped.
+
+    Returns:
+        ``{"results": {meter or "all": {model: {"windows", "metrics", "overlaps",
+        "two_sample"}}}, "reference": …, "mode": …, …}``.
     """
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    unknown = set(baselines) - set(BASELINES)
+    if unknown:
+        raise InvalidInput(f"unknown baseline {sorted(unknown)[0]!r} (use {', '.join(BASELINES)})")
     started = time.perf_counter()
-    temperature = temperature or GenerationSettings().temperature
     reference = segments(data, split, n_bars, limit, seed)
-    if not reference:
-        from studio.core.errors import StudioError
-
-        raise StudioError(f"the test split has no melody of {n_bars} bars to compare with")
-    train_melodies = [s.notes for s in segments(data, "train", n_bars, 20_000, seed)]
-    markov = MarkovMelodyModel().fit(train_melodies)
-    steps = 4
-    progress(0, steps, "reference ready")
-
-    def check() -> None:
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-
-    def gan(segment: Segment, melody_seed: int) -> tuple[Note, ...]:
-        settings = GenerationSettings(
-            bars=n_bars, key=segment.key, chords=segment.chords,
-            density=min(1.0, segment.density), low=LOW, high=HIGH, temperature=temperature,
-        )  # fmt: skip
-        return generator.generate(settings, 1, melody_seed)[0].notes
-
-    makers = {
-        "gan": gan,
-        "markov": lambda s, k: markov.generate(n_bars, s.key, k, low=LOW, high=HIGH),
-        "random": lambda s, k: random_in_scale(n_bars, s.key, k, LOW, HIGH),
-    }
-    tables = {}
-    for name, make in makers.items():
-        melodies = [make(segment, seed + i) for i, segment in enumerate(reference)]
-        tables[name] = _scores(melodies, reference, n_bars)
-        # Diversity: eight seeds under one condition, averaged over some conditions.
-        tables[name]["metrics"]["distinct_across_seeds"] = float(
-            np.mean([
-                distinct_rate([make(segment, 1000 * i + j) for j in range(8)])
-                for i, segment in enumerate(reference[:20])
-            ])
-        )  # fmt: skip
-        check()
-        progress(len(tables), steps, f"scored {name}")
+    if len(reference) < 2:
+        raise StudioError(f"the {split} split has too few melodies of {n_bars} bars to compare")
+    made, diversity = _made_per_model(generator, data, reference, n_bars, mode, temperature,
+                                      dict(gan_options or {}), baselines, seed, progress,
+                                      cancel)  # fmt: skip
     other = "valid" if split == "test" else "train"
-    valid = segments(data, other, n_bars, len(reference), seed)
-    if valid:
-        real = _scores([s.notes for s in valid], valid, n_bars)
-        real["overlaps"] = feature_overlaps([s.notes for s in valid], [s.notes for s in reference])
-        tables["real"] = real
-    progress(steps, steps, "done")
+    meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
+    real = {m: segments(data, other, n_bars, sum(s.meter == m for s in reference), seed, m)
+            for m in meters}  # fmt: skip
+    results: dict[str, dict] = {}
+    for group in [*meters, "all"]:
+        if group == "all" and len(meters) == 1:
+            results["all"] = results[meters[0]]
+            break
+        chosen = [i for i, s in enumerate(reference) if group in ("all", s.meter)]
+        table = {}
+        for name, melodies in made.items():
+            kept = [i for i in chosen if melodies[i] is not None]
+            if len(kept) >= 2:
+                windows = [reference[i] for i in kept]
+                table[name] = _score([melodies[i] for i in kept], windows, windows, n_bars)
+                table[name]["metrics"]["distinct_across_seeds"] = diversity[name]
+        real_windows = [s for m in meters if group in ("all", m) for s in real[m]]
+        if len(real_windows) >= 2:
+            own = [Made(s.notes, s.chords) for s in real_windows]
+            table["real"] = _score(own, real_windows, [reference[i] for i in chosen], n_bars)
+        results[group] = table
+    progress(1, 1, "done")
     return {
         "model": str(generator.path),
-        "reference": {"split": split, "segments": len(reference), "bars": n_bars},
-        "temperature": temperature,
+        "mode": mode,
+        "gan_options": dict(gan_options or {}),
+        "reference": {"split": split, "bars": n_bars, "windows": len(reference),
+                      "per_meter": {m: sum(s.meter == m for s in reference) for m in meters}},
+        "temperature": temperature or GenerationSettings().temperature,
         "seconds": round(time.perf_counter() - started, 1),
-        "results": tables,
-    }
+        "results": results,
+    }  # fmt: skip
 
+
+# ------------------------------------------------------------------------------------ table
+
+SUMMARY_ROWS = (
+    ("count", "windows", "windows"),
+    ("overlap", "mean", "**overlap: mean**"),
+    ("two_sample", "accuracy", "**two-sample accuracy** (0.5 = like real)"),
+    ("overlap", "note_count", "overlap: notes per bar"),
+    ("overlap", "ioi_histogram", "overlap: inter-onset intervals"),
+    ("overlap", "note_length_histogram", "overlap: note lengths"),
+    ("metric", "self_similarity", "self-similarity between bars"),
+    ("metric", "ends_on_tonic", "ends on the tonic"),
+    ("metric", "middle_on_dominant", "half cadence (middle on V)"),
+    ("metric", "long_phrase_ends", "phrase-final notes ≥ 1 beat"),
+    ("metric", "notes_per_bar", "notes per bar"),
+    ("metric", "in_scale_rate", "in-scale rate"),
+)
+"""(kind, key, label) of the rows shown for each meter."""
 
 METRIC_LABELS = {
     "in_scale_rate": "in-scale rate (key lock)",
-    "chord_tone_rate": "chord tones on beats 1 and 3",
+    "chord_tone_rate": "chord tones on strong beats",
     "empty_bar_rate": "empty-bar rate",
     "qualified_note_rate": "qualified notes (≥ 1/16)",
     "used_pitch_classes": "used pitch classes per bar",
     "pitch_range": "pitch range (semitones)",
+    "average_interval": "average interval (semitones)",
+    "notes_per_bar": "notes per bar",
     "self_similarity": "self-similarity between bars",
+    "ends_on_tonic": "ends on the tonic",
+    "middle_on_dominant": "half cadence (middle on V)",
+    "long_phrase_ends": "phrase-final notes ≥ 1 beat",
     "distinct_rate": "distinct melodies",
     "distinct_across_seeds": "distinct across 8 seeds",
 }
+"""Labels of the metrics in the full table (``"all"``)."""
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.3f}"
+
+
+def _value(result: dict | None, kind: str, key: str) -> str:
+    if result is None:
+        return "—"
+    if kind == "count":
+        return str(result["windows"])
+    if kind == "two_sample":
+        test = result["two_sample"]
+        return f"{test['accuracy']:.2f} ({test['low']:.2f}–{test['high']:.2f})"
+    return _cell(result["overlaps" if kind == "overlap" else "metrics"].get(key))
+
+
+def _rows(table: dict, full: bool) -> list[tuple[str, str, str]]:
+    if not full:
+        return list(SUMMARY_ROWS)
+    overlaps = next(iter(table.values()))["overlaps"]
+    return [
+        *SUMMARY_ROWS[:3],
+        *[("metric", k, label) for k, label in METRIC_LABELS.items()],
+        *[("overlap", k, f"overlap: {k.replace('_', ' ')}") for k in overlaps if k != "mean"],
+    ]  # fmt: skip
 
 
 def format_table(report: dict) -> str:
-    """The report as a Markdown table (one column per model), for the terminal and model card."""
-    results = report["results"]
-    names = [n for n in ("gan", "markov", "random", "real") if n in results]
-    header = "| metric | " + " | ".join(names) + " |"
-    lines = [header, "|---" * (len(names) + 1) + "|"]
-
-    def row(label: str, values: list[float]) -> str:
-        cells = ["—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
-                 for v in values]  # fmt: skip
-        return f"| {label} | " + " | ".join(cells) + " |"
-
-    for key, label in METRIC_LABELS.items():
-        values = [results[n]["metrics"].get(key) for n in names]
-        if any(v is not None for v in values):
-            lines.append(row(label, values))
-    overlap_keys = [k for k in results["gan"]["overlaps"] if k != "mean"] + ["mean"]
-    for key in overlap_keys:
-        label = "**overlap: mean**" if key == "mean" else f"overlap: {key.replace('_', ' ')}"
-        lines.append(row(label, [results[n]["overlaps"].get(key) for n in names]))
-    return "\n".join(lines)
+    """The report as Markdown: one table per meter (the summary rows), then every metric and
+    overlap for all meters together; one column per model."""
+    sections = []
+    groups = list(report["results"])
+    per_meter = report["reference"].get("per_meter", {})
+    for group in groups:
+        table = report["results"][group]
+        if not table or (group == "all" and len(groups) == 2):
+            continue  # one meter: "all" is the same table
+        names = [n for n in MODELS if n in table]
+        full = group == "all" or len(groups) == 2
+        title = "all meters" if group == "all" else f"{group} ({per_meter.get(group, '?')} windows)"
+        lines = [f"### {title}", "", "| metric | " + " | ".join(names) + " |",
+                 "|---" * (len(names) + 1) + "|"]  # fmt: skip
+        for kind, key, label in _rows(table, full):
+            lines.append(f"| {label} | " + " | ".join(_value(table[n], kind, key) for n in names)
+                         + " |")  # fmt: skip
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)

@@ -1,7 +1,9 @@
 """Generation-quality metrics: pure functions of melodies, in the style of muspy.
 
-A *melody* is a sequence of ``Note`` (monophonic, in any order) in 4/4: bars of 4 beats start at
-beat 0, and a bar has 16 sixteenth steps. All times are in **beats** (quarter notes).
+A *melody* is a sequence of ``Note`` (monophonic, in any order) whose bars start at beat 0. All
+times are in **beats** (quarter notes). Metrics that depend on the bar take a ``meter`` ("4/4",
+"2/4", "3/4" or "6/8", default "4/4"): a bar lasts ``METER_BEATS[meter]`` beats (a 6/8 bar is 3
+quarter notes) and its strong beats are ``STRONG_BEATS[meter]``.
 
 Rates and means of nothing (an empty melody, a melody without strong-beat notes…) are ``nan``
 rather than a made-up 0 or 1; ``summarize`` averages over the melodies where a value exists.
@@ -24,14 +26,20 @@ import numpy as np
 from studio.core import keyfinding
 from studio.core.errors import InvalidInput
 from studio.core.music import Note
-from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.theory import Chord, Key
 
 Melody = Sequence[Note]
 
 STEPS_PER_BEAT = 4
-STEPS_PER_BAR = BEATS_PER_BAR * STEPS_PER_BEAT
 _EPS = 1e-6
+
+METER_BEATS = {"4/4": 4.0, "2/4": 2.0, "3/4": 3.0, "6/8": 3.0}
+"""Length of a bar in beats (quarter notes) per meter."""
+STRONG_BEATS = {"4/4": (0.0, 2.0), "2/4": (0.0,), "3/4": (0.0,), "6/8": (0.0, 1.5)}
+"""Strong beats per meter, in beats from the bar line: 4/4 beats 1 and 3, 2/4 and 3/4 beat 1,
+6/8 the first and fourth eighth."""
+PHRASE_BARS = {"4/4": 4, "2/4": 8, "3/4": 4, "6/8": 4}
+"""Bars per phrase: four, but eight of 2/4 (two 2/4 bars make one four-beat unit)."""
 
 DURATION_BINS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 """Centres (beats) of the IOI and note-length histogram bins; one more bin holds all > 4 beats."""
@@ -49,13 +57,26 @@ def _check_bars(n_bars: int) -> None:
         raise InvalidInput(f"number of bars {n_bars} must be at least 1")
 
 
-def _bar_pitch_classes(melody: Melody, n_bars: int) -> list[set[int]]:
+def bar_beats(meter: str) -> float:
+    """Length of a bar of ``meter`` in beats (quarter notes): "6/8" → 3.
+
+    Raises:
+        InvalidInput: for a meter other than 4/4, 2/4, 3/4 and 6/8.
+    """
+    try:
+        return METER_BEATS[meter]
+    except KeyError:
+        raise InvalidInput(f"meter {meter!r} is not one of {', '.join(METER_BEATS)}") from None
+
+
+def _bar_pitch_classes(melody: Melody, n_bars: int, meter: str = "4/4") -> list[set[int]]:
     """Pitch classes sounding in each of the first ``n_bars`` bars (a held note counts)."""
     _check_bars(n_bars)
+    length = bar_beats(meter)
     bars: list[set[int]] = [set() for _ in range(n_bars)]
     for note in melody:
-        first = int((note.start + _EPS) // BEATS_PER_BAR)
-        last = int(max(note.start, note.end - _EPS) // BEATS_PER_BAR)
+        first = int((note.start + _EPS) // length)
+        last = int(max(note.start, note.end - _EPS) // length)
         for bar in range(first, min(last, n_bars - 1) + 1):
             bars[bar].add(note.pitch % 12)
     return bars
@@ -76,12 +97,22 @@ def in_scale_rate(melody: Melody, key: Key) -> float:
     return sum(key.contains(n.pitch) for n in melody) / len(melody)
 
 
+def _on_strong_beat(start: float, meter: str) -> bool:
+    position = start % bar_beats(meter)
+    return any(abs(position - beat) < _EPS for beat in STRONG_BEATS[meter]) or (
+        bar_beats(meter) - position < _EPS  # a start a hair before the bar line
+    )
+
+
 def chord_tone_rate_on_strong_beats(
-    melody: Melody, chords: Sequence[Chord | None], beats_per_chord: float = 4.0
+    melody: Melody,
+    chords: Sequence[Chord | None],
+    beats_per_chord: float = 4.0,
+    meter: str = "4/4",
 ) -> float:
     """Fraction of strong-beat notes that are tones of the chord sounding at their onset.
 
-    Strong beats are beats 1 and 3 of each bar (onset a multiple of 2 beats). ``chords`` are
+    Strong beats are ``STRONG_BEATS[meter]`` of each bar (4/4: beats 1 and 3). ``chords`` are
     cycled: chord ``i`` lasts from beat ``i * beats_per_chord`` (modulo the list length). Notes
     under ``None`` (no chord) are skipped. Returns ``nan`` when no note is left to judge.
     """
@@ -91,7 +122,7 @@ def chord_tone_rate_on_strong_beats(
         raise InvalidInput(f"beats per chord {beats_per_chord} must be positive")
     hits = total = 0
     for note in melody:
-        if abs(note.start / 2 - round(note.start / 2)) > _EPS:
+        if not _on_strong_beat(note.start, meter):
             continue
         chord = chords[int((note.start + _EPS) // beats_per_chord) % len(chords)]
         if chord is not None:
@@ -100,9 +131,9 @@ def chord_tone_rate_on_strong_beats(
     return hits / total if total else math.nan
 
 
-def empty_bar_rate(melody: Melody, n_bars: int) -> float:
+def empty_bar_rate(melody: Melody, n_bars: int, meter: str = "4/4") -> float:
     """Fraction of the first ``n_bars`` bars in which no note sounds (MuseGAN's EB)."""
-    bars = _bar_pitch_classes(melody, n_bars)
+    bars = _bar_pitch_classes(melody, n_bars, meter)
     return sum(not bar for bar in bars) / n_bars
 
 
@@ -113,9 +144,9 @@ def qualified_note_rate(melody: Melody, min_duration: float = 0.25) -> float:
     return sum(n.duration >= min_duration - _EPS for n in melody) / len(melody)
 
 
-def used_pitch_classes_per_bar(melody: Melody, n_bars: int) -> float:
+def used_pitch_classes_per_bar(melody: Melody, n_bars: int, meter: str = "4/4") -> float:
     """Mean number of pitch classes sounding per non-empty bar (MuseGAN's UPC); ``nan`` if none."""
-    used = [len(bar) for bar in _bar_pitch_classes(melody, n_bars) if bar]
+    used = [len(bar) for bar in _bar_pitch_classes(melody, n_bars, meter) if bar]
     return sum(used) / len(used) if used else math.nan
 
 
@@ -174,29 +205,30 @@ def note_length_histogram(melody: Melody) -> np.ndarray:
     return _duration_histogram([n.duration for n in melody])
 
 
-def _step_grid(melody: Melody, n_bars: int) -> np.ndarray:
-    """(n_bars, 16) ints: pitch + 1 where a note starts, −(pitch + 1) where it is held, 0 rest."""
-    grid = np.zeros(n_bars * STEPS_PER_BAR, dtype=np.int16)
+def _step_grid(melody: Melody, n_bars: int, meter: str = "4/4") -> np.ndarray:
+    """(n_bars, steps per bar) ints: pitch + 1 at an onset, −(pitch + 1) while held, 0 rest."""
+    steps_per_bar = round(bar_beats(meter) * STEPS_PER_BEAT)
+    grid = np.zeros(n_bars * steps_per_bar, dtype=np.int16)
     for note in _sorted(melody):
         start = math.floor(note.start * STEPS_PER_BEAT + 0.5)
         end = max(start + 1, math.floor(note.end * STEPS_PER_BEAT + 0.5))
         if start < len(grid):
             grid[start] = note.pitch + 1
             grid[start + 1 : end] = -(note.pitch + 1)
-    return grid.reshape(n_bars, STEPS_PER_BAR)
+    return grid.reshape(n_bars, steps_per_bar)
 
 
-def self_similarity(melody: Melody, n_bars: int) -> float:
+def self_similarity(melody: Melody, n_bars: int, meter: str = "4/4") -> float:
     """How much the bars repeat each other, 0–1 (1 = every bar is the same).
 
-    Each bar becomes 16 sixteenth steps, each a rest, a note onset of a pitch or a held pitch.
-    For each pair of bars, the score is the fraction of equal steps among the steps where at
-    least one of the two bars sounds; the result is the mean over pairs (pairs of two empty bars
-    are skipped). Repetition must be literal: a transposed bar scores 0. ``nan`` when there is
-    no pair to compare.
+    Each bar of ``meter`` becomes its sixteenth steps (16 in 4/4, 12 in 3/4 and 6/8), each a
+    rest, a note onset of a pitch or a held pitch. For each pair of bars, the score is the
+    fraction of equal steps among the steps where at least one of the two bars sounds; the
+    result is the mean over pairs (pairs of two empty bars are skipped). Repetition must be
+    literal: a transposed bar scores 0. ``nan`` when there is no pair to compare.
     """
     _check_bars(n_bars)
-    grid = _step_grid(melody, n_bars)
+    grid = _step_grid(melody, n_bars, meter)
     scores = []
     for a, b in combinations(grid, 2):
         active = (a != 0) | (b != 0)
@@ -214,6 +246,69 @@ def distinct_rate(melodies: Sequence[Melody]) -> float:
         for melody in melodies
     }
     return len(keys) / len(melodies)
+
+
+def notes_per_bar(melody: Melody, n_bars: int) -> float:
+    """Number of notes divided by ``n_bars``."""
+    _check_bars(n_bars)
+    return len(melody) / n_bars
+
+
+def _last_note_before(melody: Melody, beat: float) -> Note | None:
+    """The note with the latest onset before ``beat`` (the highest of notes starting together)."""
+    before = [n for n in melody if n.start < beat - _EPS]
+    return max(before, key=lambda n: (n.start, n.pitch)) if before else None
+
+
+def dominant_pitch_classes(key: Key) -> frozenset[int]:
+    """Pitch classes of the dominant triad: scale degrees 5, 7 and 2.
+
+    In minor both the leading tone of V and the subtonic of v count (G♯ and G in A minor).
+    """
+    sevenths = {11} if key.mode == "major" else {10, 11}
+    return frozenset((key.tonic + i) % 12 for i in (7, 2, *sevenths))
+
+
+def ends_on_tonic(melody: Melody, key: Key) -> float:
+    """1.0 when the last note (by onset) is the tonic of ``key``, else 0.0; ``nan`` if empty."""
+    last = _last_note_before(melody, math.inf)
+    return math.nan if last is None else float(last.pitch % 12 == key.tonic)
+
+
+def middle_on_dominant(melody: Melody, key: Key, n_bars: int, meter: str = "4/4") -> float:
+    """1.0 when the note ending the first half (the last to start before the bar line after bar
+    ``n_bars // 2``) is in the dominant triad (a half cadence), else 0.0.
+
+    ``nan`` for fewer than two bars or no note in the first half.
+    """
+    _check_bars(n_bars)
+    if n_bars < 2:
+        return math.nan
+    note = _last_note_before(melody, n_bars // 2 * bar_beats(meter))
+    return math.nan if note is None else float(note.pitch % 12 in dominant_pitch_classes(key))
+
+
+def phrase_ends(n_bars: int, meter: str = "4/4") -> list[float]:
+    """Beats at which phrases end in ``n_bars`` bars: every ``PHRASE_BARS[meter]`` bars, and the
+    end of the melody when it is shorter than one phrase."""
+    _check_bars(n_bars)
+    length, phrase = bar_beats(meter), PHRASE_BARS[meter]
+    ends = range(phrase, n_bars + 1, phrase) if n_bars >= phrase else [n_bars]
+    return [bar * length for bar in ends]
+
+
+def long_phrase_end_rate(
+    melody: Melody, n_bars: int, meter: str = "4/4", min_beats: float = 1.0
+) -> float:
+    """Fraction of phrase ends (``phrase_ends``) whose final note lasts ≥ ``min_beats`` beats.
+
+    The final note of a phrase is the last one to start before the phrase's last bar line; a
+    pick-up into the next phrase therefore counts as the phrase's final note, in real and in
+    generated melodies alike. ``nan`` when no phrase has a note.
+    """
+    finals = [_last_note_before(melody, end) for end in phrase_ends(n_bars, meter)]
+    lengths = [n.duration for n in finals if n is not None]
+    return sum(d >= min_beats - _EPS for d in lengths) / len(lengths) if lengths else math.nan
 
 
 # ---------------------------------------------------------------------------- overlap areas
@@ -365,29 +460,37 @@ def summarize(
     chords: Sequence[Chord | None] | None = None,
     n_bars: int,
     beats_per_chord: float = 4.0,
+    meter: str = "4/4",
 ) -> dict[str, float]:
-    """Means over ``melodies`` of the per-melody metrics, plus ``distinct_rate`` of the set.
+    """Means over ``melodies`` (each ``n_bars`` bars of ``meter``) of the per-melody metrics, plus
+    ``distinct_rate`` of the set.
 
     Keys: ``empty_bar_rate``, ``qualified_note_rate``, ``used_pitch_classes``, ``pitch_range``,
-    ``average_interval``, ``note_count``, ``self_similarity``, ``distinct_rate``, and
-    ``in_scale_rate`` when ``key`` is given, ``chord_tone_rate`` when ``chords`` are given (see
-    ``chord_tone_rate_on_strong_beats``). A melody whose value is ``nan`` is left out of that
-    mean; a metric with no value at all is ``nan``.
+    ``average_interval``, ``note_count``, ``notes_per_bar``, ``self_similarity``,
+    ``long_phrase_ends`` (``long_phrase_end_rate``), ``distinct_rate``; with ``key`` also
+    ``in_scale_rate``, ``ends_on_tonic`` and ``middle_on_dominant``; with ``chords`` also
+    ``chord_tone_rate`` (see ``chord_tone_rate_on_strong_beats``). A melody whose value is
+    ``nan`` is left out of that mean; a metric with no value at all is ``nan``.
     """
+    bar_beats(meter)  # check the meter once
     metrics: dict[str, Callable[[Melody], float]] = {
-        "empty_bar_rate": lambda m: empty_bar_rate(m, n_bars),
+        "empty_bar_rate": lambda m: empty_bar_rate(m, n_bars, meter),
         "qualified_note_rate": qualified_note_rate,
-        "used_pitch_classes": lambda m: used_pitch_classes_per_bar(m, n_bars),
+        "used_pitch_classes": lambda m: used_pitch_classes_per_bar(m, n_bars, meter),
         "pitch_range": pitch_range,
         "average_interval": average_interval,
         "note_count": note_count,
-        "self_similarity": lambda m: self_similarity(m, n_bars),
+        "notes_per_bar": lambda m: notes_per_bar(m, n_bars),
+        "self_similarity": lambda m: self_similarity(m, n_bars, meter),
+        "long_phrase_ends": lambda m: long_phrase_end_rate(m, n_bars, meter),
     }
     if key is not None:
         metrics["in_scale_rate"] = lambda m: in_scale_rate(m, key)
+        metrics["ends_on_tonic"] = lambda m: ends_on_tonic(m, key)
+        metrics["middle_on_dominant"] = lambda m: middle_on_dominant(m, key, n_bars, meter)
     if chords is not None:
         metrics["chord_tone_rate"] = lambda m: chord_tone_rate_on_strong_beats(
-            m, chords, beats_per_chord
+            m, chords, beats_per_chord, meter
         )
     result = {name: _nanmean([float(f(m)) for m in melodies]) for name, f in metrics.items()}
     result["distinct_rate"] = distinct_rate(melodies)

@@ -11,6 +11,7 @@ from studio.core.errors import InvalidInput
 from studio.core.music import Note
 from studio.core.theory import SCALES, Key
 from studio.evaluation.baselines import START, MarkovMelodyModel, random_in_scale, tokenize
+from studio.evaluation.metrics import STRONG_BEATS
 
 C_MAJOR = Key.parse("C")
 
@@ -187,3 +188,29 @@ def test_errors():
         random_in_scale(2, C_MAJOR, 0, durations=(0.5, 0.0))
     with pytest.raises(InvalidInput):
         random_in_scale(2, C_MAJOR, 0, low=90, high=80)
+
+
+@pytest.mark.parametrize(("meter", "beats"), [("3/4", 3.0), ("6/8", 3.0), ("2/4", 2.0)])
+def test_baselines_write_bars_of_a_meter(meter, beats):
+    waltzes = [tuple(Note(p + t, float(b), 1.0) for b, p in enumerate([0, 4, 7, 5, 4, 2]))
+               for t in (60, 62, 65)]  # fmt: skip
+    model = MarkovMelodyModel().fit(waltzes, meter=meter)
+    assert model.meter == meter
+    for seed in range(5):
+        notes = model.generate(4, C_MAJOR, seed)
+        assert notes[-1].end == pytest.approx(4 * beats)
+        assert model.generate(4, C_MAJOR, seed, meter="4/4")[-1].end == pytest.approx(16.0)
+        random_notes = random_in_scale(4, C_MAJOR, seed, meter=meter)
+        assert random_notes[-1].end == pytest.approx(4 * beats)
+    # Accents: every downbeat is louder than any note off the meter's strong beats (in 6/8 the
+    # fourth eighth is strong, in 3/4 it is not).
+    notes = random_in_scale(8, C_MAJOR, 3, durations=(0.5,), meter=meter)
+    downbeats = [n.velocity for n in notes if n.start % beats == 0]
+    weak = [n.velocity for n in notes if n.start % beats not in STRONG_BEATS[meter]]
+    assert min(downbeats) > max(weak)
+    restored = MarkovMelodyModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored.meter == meter and restored.generate(4, C_MAJOR, 1) == model.generate(
+        4, C_MAJOR, 1
+    )
+    with pytest.raises(InvalidInput):
+        MarkovMelodyModel().fit(waltzes, meter="7/8")

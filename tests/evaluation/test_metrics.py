@@ -256,3 +256,63 @@ def test_summarize():
     plain = M.summarize([SCALE], n_bars=2)
     assert "in_scale_rate" not in plain
     assert "chord_tone_rate" not in plain
+
+
+# ------------------------------------------------------------------------ meters and cadences
+
+
+def test_bar_metrics_follow_the_meter():
+    waltz_bar = [(60, 0, 1), (64, 1, 1), (67, 2, 1)]
+    waltz = melody(*[(p, s + 3 * b, d) for b in range(4) for p, s, d in waltz_bar])
+    assert M.self_similarity(waltz, 4, meter="3/4") == 1.0
+    assert M.self_similarity(waltz, 3) < 0.5  # read as 4/4 the bars do not line up
+    assert M.empty_bar_rate(waltz, 4, meter="3/4") == 0.0
+    assert M.empty_bar_rate(waltz, 4) == 0.25  # 12 beats fill three bars of 4/4
+    assert M.used_pitch_classes_per_bar(waltz, 4, meter="3/4") == 3.0
+    assert M.bar_beats("6/8") == 3.0 and M.bar_beats("2/4") == 2.0
+    with pytest.raises(InvalidInput):
+        M.bar_beats("5/4")
+
+
+def test_strong_beats_per_meter():
+    chords = [Chord.parse("C")]
+    # Notes on every eighth of one 6/8 bar: only the first and fourth eighths are strong.
+    jig = melody(*[(p, 0.5 * i, 0.5) for i, p in enumerate([60, 62, 62, 67, 62, 62])])
+    assert M.chord_tone_rate_on_strong_beats(jig, chords, 3.0, meter="6/8") == 1.0
+    assert M.chord_tone_rate_on_strong_beats(jig, chords, 3.0, meter="3/4") == 1.0  # beat 1
+    # In 4/4 beat 3 (beat 2.0) is strong and D is not a C-major chord tone; in 3/4 it is weak.
+    notes = melody((60, 0, 1), (62, 2, 1))
+    assert M.chord_tone_rate_on_strong_beats(notes, chords) == 0.5
+    assert M.chord_tone_rate_on_strong_beats(notes, chords, 3.0, meter="3/4") == 1.0
+
+
+def test_cadences():
+    # Four 4/4 bars: ends on C (tonic); bar 2 ends on D (in G = V), phrase ends are long.
+    phrase = melody((64, 0, 4), (62, 4, 4), (65, 8, 4), (60, 12, 4))
+    assert M.ends_on_tonic(phrase, C_MAJOR) == 1.0
+    assert M.ends_on_tonic(phrase, Key.parse("G")) == 0.0
+    assert math.isnan(M.ends_on_tonic((), C_MAJOR))
+    assert M.middle_on_dominant(phrase, C_MAJOR, 4) == 1.0
+    assert M.middle_on_dominant(phrase, C_MAJOR, 4, meter="2/4") == 0.0  # bar 2 of 2/4 is E
+    assert math.isnan(M.middle_on_dominant(phrase, C_MAJOR, 1))
+    assert M.dominant_pitch_classes(Key.parse("Am")) == {4, 7, 8, 11}  # E, G, G♯, B
+    assert M.dominant_pitch_classes(C_MAJOR) == {7, 11, 2}
+    assert M.phrase_ends(8) == [16.0, 32.0]
+    assert M.phrase_ends(8, "3/4") == [12.0, 24.0]
+    assert M.phrase_ends(8, "2/4") == [16.0]  # 2/4 phrases are 8 bars
+    assert M.phrase_ends(2) == [8.0]
+    assert M.long_phrase_end_rate(phrase, 4) == 1.0
+    # Eight bars of eighth notes but a half note closing the second phrase.
+    eighths = melody(*[(60, 0.5 * i, 0.5) for i in range(56)], (60, 28, 2), (62, 30, 2))
+    assert M.long_phrase_end_rate(eighths, 8) == 0.5
+    assert M.notes_per_bar(eighths, 8) == pytest.approx(58 / 8)
+
+
+def test_summarize_cadences_in_a_meter():
+    waltz = melody((64, 0, 1), (62, 1, 2), (67, 3, 3), (64, 6, 1), (62, 7, 2), (60, 9, 3))
+    summary = M.summarize([waltz], key=C_MAJOR, n_bars=4, meter="3/4")
+    assert summary["ends_on_tonic"] == 1.0
+    assert summary["middle_on_dominant"] == 1.0  # G at the end of bar 2
+    assert summary["long_phrase_ends"] == 1.0
+    assert summary["notes_per_bar"] == 1.5
+    assert summary["empty_bar_rate"] == 0.0

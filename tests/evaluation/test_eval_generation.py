@@ -1,0 +1,218 @@
+"""Tests of `studio eval generation`: windows per meter, the 1-NN two-sample test, the report."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from studio.core.errors import InvalidInput
+from studio.core.music import Note
+from studio.core.theory import Key
+from studio.evaluation import generation as G
+from studio.evaluation import two_sample as T
+from studio.evaluation.metrics import METER_BEATS
+from studio.generation.data import build_dataset
+from studio.generation.generator import GenerationSettings, MelodyGenerator
+from studio.generation.tunes import make_tune
+
+# ------------------------------------------------------------------------- two-sample test
+
+
+def test_same_distribution_is_near_one_half():
+    rng = np.random.default_rng(0)
+    accuracies = [
+        T.nearest_neighbour_test(rng.normal(size=(120, 6)), rng.normal(size=(150, 6)), seed=s)
+        for s in range(5)
+    ]
+    assert all(r.n == 120 for r in accuracies)  # the larger set is subsampled
+    assert 0.4 < np.mean([r.accuracy for r in accuracies]) < 0.6
+    assert all(r.low <= r.accuracy <= r.high for r in accuracies)
+    assert np.mean([r.p_value for r in accuracies]) > 0.2
+
+
+def test_different_distributions_are_told_apart():
+    rng = np.random.default_rng(1)
+    result = T.nearest_neighbour_test(rng.normal(size=(100, 6)), rng.normal(3, 1, (100, 6)))
+    assert result.accuracy > 0.95
+    assert result.p_value < 0.01
+    # A small shift is detected less often: between the two.
+    slight = T.nearest_neighbour_test(rng.normal(size=(200, 6)), rng.normal(0.6, 1, (200, 6)))
+    assert 0.55 < slight.accuracy < result.accuracy
+
+
+def test_two_sample_is_seeded_and_checks_its_input():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(50, 3)), rng.normal(size=(80, 3))
+    assert T.nearest_neighbour_test(a, b, seed=4) == T.nearest_neighbour_test(a, b, seed=4)
+    with pytest.raises(InvalidInput):
+        T.nearest_neighbour_test(a[:1], b)
+    with pytest.raises(InvalidInput):
+        T.nearest_neighbour_test(a, b[:, :2])
+
+
+def test_standardize_weighs_blocks_equally():
+    rng = np.random.default_rng(3)
+    vectors = np.column_stack([rng.normal(5, 10, 200), rng.normal(0, 0.1, (200, 4))])
+    vectors[0, 1] = np.nan
+    scaled = T.standardize(vectors, {"one": 1, "four": 4})
+    assert np.all(np.isfinite(scaled))
+    assert np.std(scaled[:, 0]) == pytest.approx(1.0, abs=1e-6)
+    assert np.std(scaled[:, 2]) == pytest.approx(0.5, abs=1e-6)  # 1/√4
+    with pytest.raises(InvalidInput):
+        T.standardize(vectors, {"one": 1})
+
+
+def _phrase(rng: random.Random, n_bars: int, meter: str) -> tuple[Note, ...]:
+    """A tune-like window: stepwise in C major, eighths and quarters, ending on a long C."""
+    scale = Key(0, "major").scale_pitches(60, 79)
+    total, index, beat, notes = n_bars * METER_BEATS[meter], 7, 0.0, []
+    while beat < total - 1:
+        duration = min(rng.choice([0.5, 0.5, 1.0]), total - 1 - beat)
+        notes.append(Note(scale[index], beat, duration))
+        index = max(0, min(len(scale) - 1, index + rng.choice([-2, -1, -1, 1, 1, 2])))
+        beat += duration
+    notes.append(Note(72, total - 1, 1.0))
+    return tuple(notes)
+
+
+def _noise(rng: random.Random, n_bars: int, meter: str) -> tuple[Note, ...]:
+    """Chromatic leaps in sixteenths and long notes: nothing like a tune."""
+    total, beat, notes = n_bars * METER_BEATS[meter], 0.0, []
+    while beat < total:
+        duration = min(rng.choice([0.25, 3.0]), total - beat)
+        notes.append(Note(rng.randrange(40, 90), beat, duration))
+        beat += duration
+    return tuple(notes)
+
+
+def test_window_features_tell_tunes_from_noise():
+    rng = random.Random(0)
+    tunes = [(_phrase(rng, 8, "3/4"), 8, "3/4") for _ in range(160)]
+    noise = [(_noise(rng, 8, "3/4"), 8, "3/4") for _ in range(80)]
+    vector = T.window_features(*tunes[0])
+    assert vector.shape == (sum(T.FEATURE_BLOCKS.values()),)
+    assert T.melody_two_sample(tunes[:80], tunes[80:]).accuracy < 0.65
+    assert T.melody_two_sample(noise, tunes[80:]).accuracy > 0.95
+
+
+# ---------------------------------------------------------------------------- the data set
+
+
+def _tunes(meter: str, count: int, seed: int) -> list:
+    """Tunes of two 8-bar phrases in C, D, F or G major, each phrase ending on the tonic."""
+    rng = random.Random(seed)
+    tunes = []
+    for i in range(count):
+        tonic = (0, 2, 5, 7)[i % 4]
+        second = 8 * METER_BEATS[meter]
+        notes = [
+            *_phrase(rng, 8, meter),
+            *(Note(n.pitch, n.start + second, n.duration) for n in _phrase(rng, 8, meter)),
+        ]
+        notes = [Note(n.pitch + tonic, n.start, n.duration) for n in notes]
+        tune = make_tune(f"{meter} tune {i}", "tests", notes, key=Key(tonic), meter=meter)
+        tunes.append(tune)
+    return [t for t in tunes if t is not None]
+
+
+@pytest.fixture(scope="module")
+def metered_data():
+    """16-bar tunes in every meter, split by hand: tune i goes to split i % 3."""
+    tunes = [t for i, m in enumerate(METER_BEATS) for t in _tunes(m, 12, i)]
+    data = build_dataset(tunes)
+    data.split = (np.arange(data.n_tunes) % 3).astype(np.int8)
+    return data
+
+
+def test_windows_follow_each_tunes_meter(metered_data):
+    windows = G.segments(metered_data, "test", 8, 100)
+    assert {w.meter for w in windows} == set(METER_BEATS)
+    for window in windows:
+        length = 8 * METER_BEATS[window.meter]
+        assert max(n.end for n in window.notes) == pytest.approx(length)  # padding cut off
+        assert len(window.chords) == 8
+        assert window.key == Key(0, "major")
+        assert window.notes[-1].pitch % 12 == 0  # the phrases end on the tonic
+    per_meter = {m: sum(w.meter == m for w in windows) for m in METER_BEATS}
+    assert per_meter == dict.fromkeys(METER_BEATS, 8)  # four tunes × two windows each
+    # A 2/4 window of 8 bars is four 16-step rows; its chords repeat over each row's two bars.
+    two_four = next(w for w in windows if w.meter == "2/4")
+    assert two_four.chords[::2] == two_four.chords[1::2]
+    assert len(G.segments(metered_data, "test", 8, 3, meter="3/4")) == 3
+
+
+# --------------------------------------------------------------------------- the whole run
+
+
+def test_unconditional_mode_gives_the_gan_only_bars_key_and_meter(
+    metered_data, tiny_model, monkeypatch
+):
+    generator = MelodyGenerator(tiny_model)
+    asked: list[GenerationSettings] = []
+    generate = generator.generate
+
+    def spy(settings, count=1, seed=0, **kwargs):
+        asked.append(settings)
+        return generate(settings, count, seed, **kwargs)
+
+    monkeypatch.setattr(generator, "generate", spy)
+    report = G.evaluate_generation(
+        generator, metered_data, n_bars=8, limit=20, baselines=("markov", "random")
+    )
+    defaults = GenerationSettings()
+    for settings in asked:
+        assert settings.bars == 8 and settings.chords == ()
+        assert settings.density == defaults.density and settings.low == defaults.low
+        assert settings.key == Key(0, "major")
+    assert {s.meter for s in asked if hasattr(s, "meter")} <= set(METER_BEATS)
+
+    results = report["results"]
+    assert set(results) == {*METER_BEATS, "all"}
+    assert report["reference"]["per_meter"] == dict.fromkeys(METER_BEATS, 8)
+    assert results["2/4"]["gan"]["metrics"]["notes_per_bar"] > 0  # every model writes 2/4
+    for meter in METER_BEATS:
+        assert {"markov", "random", "real"} <= set(results[meter])
+        for name, result in results[meter].items():
+            assert result["windows"] == 8
+            assert 0 <= result["overlaps"]["mean"] <= 1
+            assert 0 <= result["two_sample"]["accuracy"] <= 1
+            metrics = result["metrics"]
+            if name != "real":
+                assert metrics["in_scale_rate"] == 1.0
+            assert 0 <= metrics["ends_on_tonic"] <= 1 and metrics["notes_per_bar"] > 0
+    # The real windows end on the tonic (the fixture's tunes do); random notes rarely do.
+    assert results["all"]["real"]["metrics"]["ends_on_tonic"] == 1.0
+    assert results["all"]["random"]["metrics"]["ends_on_tonic"] < 0.6
+    assert results["all"]["random"]["two_sample"]["accuracy"] > 0.8
+    text = G.format_table(report)
+    assert "### 3/4 (8 windows)" in text and "### all meters" in text
+    assert "two-sample accuracy" in text and "half cadence" in text
+
+
+def test_conditional_mode_hands_over_chords_and_density(metered_data, tiny_model, monkeypatch):
+    generator = MelodyGenerator(tiny_model)
+    asked: list[GenerationSettings] = []
+    generate = generator.generate
+    monkeypatch.setattr(
+        generator, "generate", lambda s, c=1, k=0, **kw: asked.append(s) or generate(s, c, k)
+    )
+    report = G.evaluate_generation(
+        generator, metered_data, mode="conditional", n_bars=4, limit=4, baselines=("random",),
+        split="valid",
+    )  # fmt: skip
+    windows = G.segments(metered_data, "valid", 4, 4)
+    assert asked and all(s.chords and s.density is not None for s in asked)
+    supported = [w for w in windows if G.gan_supports(generator, w.meter)]
+    assert [s.chords for s in asked[: len(supported)]] == [w.chords for w in supported]
+    assert report["mode"] == "conditional" and report["reference"]["split"] == "valid"
+    assert set(report["results"]["all"]) >= {"random", "real"}
+
+
+def test_bad_arguments(metered_data, tiny_model):
+    generator = MelodyGenerator(tiny_model)
+    with pytest.raises(InvalidInput):
+        G.evaluate_generation(generator, metered_data, mode="sideways")
+    with pytest.raises(InvalidInput):
+        G.evaluate_generation(generator, metered_data, baselines=("transformer",))

@@ -1,11 +1,14 @@
 """The generation settings a song remembers, kept in a MIDI text event.
 
-A generated idea has a key, chords, a seed, a tempo and a length. Saved with the song as one text
-meta event (``Song.text_events``, written at tick 0 of the conductor track) holding tagged JSON::
+A generated idea has a key, chords, a seed, a tempo, a length, a meter and a phrase form. Saved
+with the song as one text meta event (``Song.text_events``, written at tick 0 of the conductor
+track) holding tagged JSON::
 
-    motif-studio:{"v":1,"key":"D minor","chords":["Dm","Bb"],"seed":1207,"tempo":120,"bars":8}
+    motif-studio:{"v":1,"key":"D minor","chords":["Dm","Bb"],"seed":1207,"tempo":120,"bars":8,
+                  "meter":"6/8","form":"AABA"}
 
-a reopened idea gets its key shading, key lock and chord lane back. Any other text event (a
+a reopened idea gets its key shading, key lock, chord lane, meter and form back. Files written
+before meters and forms simply lack those two fields (they read as unknown). Any other text event (a
 third-party file's comments) is kept as it is; a damaged or foreign text is ignored, and a field
 with a wrong value is dropped on its own.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -26,6 +30,8 @@ VERSION = 1
 MAX_TEXT = 64 * 1024
 """Longer texts are not ours (a settings text is a few hundred bytes)."""
 MAX_CHORDS = 4096
+_METER = re.compile(r"[1-9][0-9]?/(1|2|4|8|16|32)")
+_FORM = re.compile(r"[A-Za-z]{1,32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +40,14 @@ class SongSettings:
 
     Attributes:
         key: the key's name, ``Key.parse``-able ("D minor", "G dorian"), or None.
-        chords: one chord name per 4/4 bar from bar 1 ("" for a bar without one).
+        chords: one chord name per bar of the song's meter from bar 1 ("" for a bar without
+            one).
         seed: the generator's seed, or None.
         tempo: beats per minute, or None.
-        bars: the length asked for, in 4/4 bars, or None.
+        bars: the length asked for, in bars of ``meter`` (4/4 when unknown), or None.
+        meter: the meter it was generated in ("4/4", "2/4", "3/4", "6/8"), or None.
+        form: the phrase form it was generated in ("AABB", "AABA", "ABAC", "ABAB",
+            "through"), or None.
     """
 
     key: str | None = None
@@ -45,6 +55,8 @@ class SongSettings:
     seed: int | None = None
     tempo: float | None = None
     bars: int | None = None
+    meter: str | None = None
+    form: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -63,7 +75,7 @@ def encode(settings: SongSettings) -> str:
         data["key"] = settings.key
     if settings.chords:
         data["chords"] = list(settings.chords)
-    for name in ("seed", "tempo", "bars"):
+    for name in ("seed", "tempo", "bars", "meter", "form"):
         value = getattr(settings, name)
         if value is not None:
             data[name] = int(value) if name == "tempo" and float(value).is_integer() else value
@@ -86,6 +98,8 @@ def decode(text: str) -> SongSettings | None:
         seed=_whole(data.get("seed")),
         tempo=_tempo(data.get("tempo")),
         bars=_whole(data.get("bars"), minimum=1),
+        meter=_matching(data.get("meter"), _METER),
+        form=_matching(data.get("form"), _FORM),
     )
 
 
@@ -127,6 +141,10 @@ def _chords(value: object) -> tuple[str, ...]:
     if not all(isinstance(chord, str) for chord in value):
         return ()
     return tuple(chord.strip() for chord in value)
+
+
+def _matching(value: object, pattern: re.Pattern) -> str | None:
+    return value if isinstance(value, str) and pattern.fullmatch(value) else None
 
 
 def _whole(value: object, minimum: int = 0) -> int | None:

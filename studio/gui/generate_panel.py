@@ -1,6 +1,10 @@
-"""The Generate panel: what to generate (key, chords, bars, tempo, density, temperature,
-variations, seed) and the Generate, Continue and Regenerate-bars buttons (the mockup's right
-column). It only builds requests; the window sends them to the worker.
+"""The Generate panel: what to generate (key, chords, bars, meter, phrase form, tempo, density,
+temperature, variations, seed) and the Generate, Continue and Regenerate-bars buttons (the
+mockup's right column). It only builds requests; the window sends them to the worker.
+
+What is left open is sampled per idea from what real tunes do: the form ("Auto"), the chords (an
+empty field: a learned progression in the key) and the density ("auto": each phrase its own). A
+meter the loaded model cannot make is disabled in the meter combo (``set_meters``).
 
 Chords are checked as they are typed: an unknown symbol shows its error under the field and
 disables the buttons; chords outside the key with key lock on only get a hint. A request is a
@@ -11,8 +15,10 @@ dict of plain values (``request()``): ``{"settings": {GenerationSettings fields}
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
-from PySide6.QtCore import Signal, SignalInstance
+from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -39,6 +46,13 @@ MAX_BARS = 32
 MAX_VARIATIONS = 16
 MAX_SEED = 2**31 - 1
 LOADING = "loading model…"
+METERS = ("4/4", "2/4", "3/4", "6/8")
+"""The meters the generator knows (``GenerationSettings.meter``); a model may make fewer."""
+FORMS = (("Auto", None), ("AABB", "AABB"), ("AABA", "AABA"), ("ABAC", "ABAC"),
+         ("ABAB", "ABAB"), ("Through-composed", "through"))  # fmt: skip
+"""The form combo's items: (text, ``GenerationSettings.form``); None: sampled from the data."""
+AUTO = "auto"
+"""What the density spin shows at its minimum: a density sampled per phrase (``None``)."""
 _MINOR_MODES = MINOR_FAMILY | {"dorian", "phrygian", "locrian", "minor_pentatonic", "blues"}
 
 # Presets: (semitones above the tonic, chord quality) per chord, and the family of key they
@@ -71,8 +85,15 @@ def parse_chords(text: str) -> tuple[Chord, ...]:
     return tuple(chord for chord in chords if chord is not None)
 
 
-def chords_hint(chords: tuple[Chord, ...], key: Key, bars: int, key_lock: bool) -> str:
-    """A remark on valid chords that may not do what the musician expects, or ""."""
+def chords_hint(
+    chords: tuple[Chord, ...], key: Key, bars: int, key_lock: bool, meter: str = "4/4"
+) -> str:
+    """A remark on valid chords that may not do what the musician expects, or "".
+
+    Chords go one per bar of ``meter``, cycled; ``bars`` counts bars of ``meter``. In 2/4 the
+    generator changes chord every two bars (taking the chord of the first), so chords typed
+    one per bar are partly skipped: the hint names the ones that sound.
+    """
     hints = []
     outside = [c.name_in(key) for c in chords if c.root not in key.pitch_classes]
     if outside and key_lock:
@@ -80,13 +101,23 @@ def chords_hint(chords: tuple[Chord, ...], key: Key, bars: int, key_lock: bool) 
         hints.append(f"{names} outside {key.name}: key lock keeps the melody in the scale")
     if len(chords) > bars:
         hints.append(f"only the first {bars} of {len(chords)} chords fit in {bars} bars")
+    if meter == "2/4" and chords:
+        typed = [chords[bar % len(chords)] for bar in range(bars)]
+        sounding = [chords[(bar - bar % 2) % len(chords)] for bar in range(bars)]
+        if sounding != typed:
+            names = " ".join(chord.name_in(key) for chord in sounding[::2][:8])
+            more = " …" if bars > 16 else ""
+            hints.append(f"2/4 changes chord every two bars: {names}{more}")
     return "; ".join(hints)
 
 
-def preset_chords(name: str, key: Key) -> str:
-    """A preset progression (a ``PRESETS`` name) spelled in ``key``: "Dm7 G7 Cmaj7"."""
+def preset_chords(name: str, key: Key, meter: str = "4/4") -> str:
+    """A preset progression (a ``PRESETS`` name) spelled in ``key``: "Dm7 G7 Cmaj7"; in 2/4
+    each chord twice ("Dm7 Dm7 G7 G7 …"), so each lasts two bars, as the generator plays it."""
     steps, _family = PRESETS[name]
-    return " ".join(Chord((key.tonic + step) % 12, quality).name_in(key) for step, quality in steps)
+    repeat = 2 if meter == "2/4" else 1
+    names = (Chord((key.tonic + step) % 12, quality).name_in(key) for step, quality in steps)
+    return " ".join(name for name in names for _ in range(repeat))
 
 
 class GeneratePanel(QWidget):
@@ -111,6 +142,7 @@ class GeneratePanel(QWidget):
         self._model_message = LOADING
         self._chords_error: str | None = None
         self._rolling_seed = False
+        self._meter_tip = "Bars of 4/4, 2/4, 3/4 (waltz) or 6/8 (jig)"
         self._build()
         self.apply_defaults(load_settings()[0])
         self._validate()
@@ -131,8 +163,11 @@ class GeneratePanel(QWidget):
         form.addRow("Key", _row(self.key_combo, self.mode_combo))
 
         self.chords_edit = QLineEdit(objectName="chordsEdit")
-        self.chords_edit.setPlaceholderText("default progression for the key")
-        self.chords_edit.setToolTip("Chords cycled over the bars, e.g. Dm Bb F C")
+        self.chords_edit.setPlaceholderText("learned if empty")
+        self.chords_edit.setToolTip(
+            "One chord per bar, cycled over the bars, e.g. Dm Bb F C.\n"
+            "Empty: each idea gets a progression in the key as real tunes have."
+        )
         self.presets_button = QToolButton(objectName="presetsButton", text="presets ▾")
         self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.presets_menu = QMenu(self.presets_button)
@@ -148,12 +183,27 @@ class GeneratePanel(QWidget):
         form.addRow(self.chords_error)
         form.addRow(self.chords_hint)
 
-        self.bars_spin = _spin("barsSpin", 1, MAX_BARS, 8, "Length in 4/4 bars")
-        form.addRow("Bars", self.bars_spin)
+        self.bars_spin = _spin("barsSpin", 1, MAX_BARS, 8, "Length in bars of the meter")
+        self.meter_combo = QComboBox(objectName="meterCombo", toolTip=self._meter_tip)
+        for meter in METERS:
+            self.meter_combo.addItem(meter, meter)
+        of = QLabel("of")
+        of.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        form.addRow("Bars", _row(self.bars_spin, of, self.meter_combo))
+        self.form_combo = QComboBox(objectName="formCombo")
+        self.form_combo.setToolTip(
+            "How phrases repeat and answer each other (A: a phrase, B: another).\n"
+            "Auto: each idea gets a form real tunes of its length have."
+        )
+        for text, value in FORMS:
+            self.form_combo.addItem(text, value)
+        form.addRow("Form", self.form_combo)
         self.tempo_spin = _spin("tempoSpin", 40, 240, 120, "Beats per minute", suffix=" BPM")
         form.addRow("Tempo", self.tempo_spin)
-        density_tip = "How often a note begins: 0.25 ≈ quarters, 0.5 ≈ eighths"
-        self.density_spin = _double("densitySpin", 0.0, 1.0, 0.5, 0.05, density_tip)
+        density_tip = ("How often a note begins: 0.25 ≈ quarters, 0.5 ≈ eighths.\n"
+                       "auto: each phrase gets a density real tunes have.")  # fmt: skip
+        self.density_spin = _double("densitySpin", 0.0, 1.0, 0.0, 0.05, density_tip)
+        self.density_spin.setSpecialValueText(AUTO)  # shown at the minimum: density None
         form.addRow("Density", self.density_spin)
         temperature_tip = "Lower is safer, higher more adventurous"
         self.temperature_spin = _double("temperatureSpin", 0.1, 2.0, 0.7, 0.05, temperature_tip)
@@ -182,7 +232,7 @@ class GeneratePanel(QWidget):
 
         self.chords_edit.textChanged.connect(self._validate)
         self.chords_edit.returnPressed.connect(self.generate_button.click)
-        for combo in (self.key_combo, self.mode_combo):
+        for combo in (self.key_combo, self.mode_combo, self.meter_combo):
             combo.currentIndexChanged.connect(self._validate)
         self.bars_spin.valueChanged.connect(self._validate)
         self.variations_spin.valueChanged.connect(self._validate)
@@ -211,32 +261,93 @@ class GeneratePanel(QWidget):
         self.bars_spin.setValue(int(values["default_bars"]))
 
     def chords(self) -> tuple[Chord, ...]:
-        """The typed chords (``()``: the default progression); ``InvalidInput`` if invalid."""
+        """The typed chords (``()``: a learned progression); ``InvalidInput`` if invalid."""
         return parse_chords(self.chords_edit.text())
+
+    def meter(self) -> str:
+        """The chosen meter: "4/4", "2/4", "3/4" or "6/8"."""
+        return self.meter_combo.currentData()
+
+    def set_meter(self, meter: str) -> bool:
+        """Choose ``meter``; False (nothing changes) when it is unknown or the model cannot
+        make it."""
+        index = self.meter_combo.findData(meter)
+        if index < 0 or not self._meter_enabled(index):
+            return False
+        self.meter_combo.setCurrentIndex(index)
+        return True
+
+    def set_meters(self, meters: Sequence[str]) -> None:
+        """Enable only the meters the loaded model makes (the others stay listed, disabled,
+        with a tooltip saying why); a disabled current meter falls back to the first one."""
+        allowed = [meter for meter in METERS if meter in meters] or list(METERS)
+        model = self.meter_combo.model()
+        only = f"this model makes {' and '.join(allowed)} only"
+        for index, meter in enumerate(METERS):
+            enabled = meter in allowed
+            if isinstance(model, QStandardItemModel):
+                model.item(index).setEnabled(enabled)
+            tip = None if enabled else f"{only}: a newer model is needed for {meter}"
+            self.meter_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+        whole = len(allowed) == len(METERS)
+        self.meter_combo.setToolTip(self._meter_tip if whole else f"{self._meter_tip}; {only}")
+        if self.meter() not in allowed:
+            self.meter_combo.setCurrentIndex(METERS.index(allowed[0]))
+
+    def form(self) -> str | None:
+        """The chosen phrase form ("AABB", … "through"); None for Auto (sampled)."""
+        return self.form_combo.currentData()
+
+    def set_form(self, form: str | None) -> None:
+        """Choose a form (None: Auto); an unknown one leaves the combo as it is."""
+        index = self.form_combo.findData(form) if form is not None else 0
+        if index >= 0:
+            self.form_combo.setCurrentIndex(index)
+
+    def density(self) -> float | None:
+        """The asked density (onsets per sixteenth step, 0–1), or None for auto."""
+        value = self.density_spin.value()
+        return None if value <= self.density_spin.minimum() else round(value, 2)
+
+    def set_density(self, density: float | None) -> None:
+        """Show a density, or auto (None)."""
+        self.density_spin.setValue(self.density_spin.minimum() if density is None else density)
+
+    def show_generation(self, meter: str | None, form: str | None) -> None:
+        """Show the meter and form an idea was made in (a reopened file); unknown values (None)
+        and meters the model cannot make leave the panel as it is."""
+        if meter is not None:
+            self.set_meter(meter)
+        if form is not None:
+            self.set_form(form)
 
     def apply_preset(self, name: str) -> None:
         """Fill in a ``PRESETS`` progression in the key, switching between major and minor
-        when the preset needs the other; the 12-bar blues sets 12 bars."""
+        when the preset needs the other; the 12-bar blues sets 12 bars (24 of 2/4)."""
         family = PRESETS[name][1]
         key = self.key()
         if family is not None and (key.mode in _MINOR_MODES) != (family == "minor"):
             self.set_key(Key(key.tonic, "natural_minor" if family == "minor" else "major"))
-        if name == "12-bar blues" and self.bars_spin.value() % 12:
-            self.bars_spin.setValue(12)
-        self.chords_edit.setText(preset_chords(name, self.key()))
+        blues = 24 if self.meter() == "2/4" else 12
+        if name == "12-bar blues" and self.bars_spin.value() % blues:
+            self.bars_spin.setValue(blues)
+        self.chords_edit.setText(preset_chords(name, self.key(), self.meter()))
 
     def request(self) -> dict:
         """The "generate" payload: ``{"settings": {...}, "count": n, "seed": s}``, settings
         holding plain ``GenerationSettings`` fields (``key`` a ``Key``, ``chords`` a tuple of
-        ``Chord``). Raises ``InvalidInput`` with a sentence when the chords are invalid."""
+        ``Chord``, ``density`` and ``form`` None when left to the data, ``meter`` a string).
+        Raises ``InvalidInput`` with a sentence when the chords are invalid."""
         settings = {
             "bars": self.bars_spin.value(),
             "key": self.key(),
             "chords": self.chords(),
             "tempo": float(self.tempo_spin.value()),
             "temperature": round(self.temperature_spin.value(), 2),
-            "density": round(self.density_spin.value(), 2),
+            "density": self.density(),
             "key_lock": self.key_lock.isChecked(),
+            "meter": self.meter(),
+            "form": self.form(),
         }
         return {"settings": settings, "count": self.variations_spin.value(),
                 "seed": self.seed_spin.value()}  # fmt: skip
@@ -281,11 +392,15 @@ class GeneratePanel(QWidget):
             self._chords_error = None
             self.chords_error.clear()
             hint = chords_hint(chords, self.key(), self.bars_spin.value(),
-                               self.key_lock.isChecked())  # fmt: skip
+                               self.key_lock.isChecked(), self.meter())  # fmt: skip
             self.chords_hint.setText(hint)
         self.chords_error.setVisible(self._chords_error is not None)
         self.chords_hint.setVisible(bool(self.chords_hint.text()))
         self._update_buttons()
+
+    def _meter_enabled(self, index: int) -> bool:
+        model = self.meter_combo.model()
+        return not isinstance(model, QStandardItemModel) or model.item(index).isEnabled()
 
     def _update_buttons(self) -> None:
         valid = self._chords_error is None

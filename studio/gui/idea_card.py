@@ -1,6 +1,6 @@
-"""An idea's card in the Ideas list: title, subtitle ("D minor · 8 bars · Dm Bb F C"), a mini
-piano roll and a ▶ / ■ button, painted by ``IdeaDelegate``; ``preview_pixmap`` draws the mini
-piano roll (also the row's icon).
+"""An idea's card in the Ideas list: title, subtitle (``Idea.details``: "D minor · 8 bars · 6/8 ·
+AABA · Dm Bb F C"), a mini piano roll and a ▶ / ■ button, painted by ``IdeaDelegate``;
+``preview_pixmap`` draws the mini piano roll (also the row's icon).
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class IdeaDelegate(QStyledItemDelegate):
         ratio = device.devicePixelRatioF() if device is not None else 1.0
         key = (row, size.width(), ratio)
         if key not in self._previews:
-            self._previews[key] = preview_pixmap(idea.notes, idea.bars * 4.0, size, ratio)
+            self._previews[key] = preview_pixmap(idea.notes, idea.beats, size, ratio)
         return self._previews[key]
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem,

@@ -1,5 +1,6 @@
 """The Ideas list: the generated melodies, one card each with its title, what it is ("D minor ·
-8 bars · Dm Bb F C"), a mini piano roll and a ▶ button, as in the mockup's right column.
+8 bars · AABA · Dm Bb F C"; a meter other than 4/4 shows too: "6/8 · AABA"), a mini piano roll
+and a ▶ button, as in the mockup's right column.
 
 A click on a card's ▶ plays its idea (``playRequested(row)``); while it plays the button shows ■
 and a click stops it (``stopRequested()``). Double-click or Enter opens an idea in the editor
@@ -43,11 +44,11 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import StudioError
 from studio.core.midi_write import write_midi
-from studio.core.music import Note, Song, Track
+from studio.core.music import Note, Song, TimeSignature, Track
 from studio.gui.idea_card import PREVIEW_SIZE, IdeaDelegate, preview_pixmap
 
-__all__ = ["Idea", "IdeaDelegate", "IdeasList", "chords_summary", "idea_file_name",
-           "preview_pixmap", "with_idea_track"]  # fmt: skip
+__all__ = ["FORM_NAMES", "Idea", "IdeaDelegate", "IdeasList", "chords_summary",
+           "idea_file_name", "preview_pixmap", "with_idea_track"]  # fmt: skip
 
 _log = logging.getLogger(__name__)
 MIDI_MIME = "audio/midi"
@@ -57,6 +58,9 @@ Flute, Violin, Vibraphone, Nylon Guitar, Clarinet, Trumpet, Acoustic Grand Piano
 _OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P)
 _ONLY = QItemSelectionModel.SelectionFlag.ClearAndSelect  # whatever modifier keys are held
+FORM_NAMES = {"through": "through-composed"}
+"""How a form reads on a card, where its code name is not plain (the others are shown as
+they are: "AABA")."""
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -70,9 +74,12 @@ class Idea:
         key_name: the key, readable and ``Key.parse``-able ("D minor", "G dorian").
         chords: the chord name of every bar, spelled in the key (a continuation's primer bars
             get chords estimated from their notes).
-        bars: the length in 4/4 bars (a continuation's primer included).
+        bars: the length in bars of ``meter`` (a continuation's primer included).
         melody: the engine's ``GeneratedMelody``, opaque to the GUI (for regenerate and morph).
         title: "Idea 1 · seed 1207".
+        meter: the meter it was made in ("4/4", "2/4", "3/4", "6/8").
+        form: the phrase form of the whole melody ("AABA", … "through"); None when unknown
+            (a continuation: its form covers only the new bars).
     """
 
     song: Song
@@ -82,11 +89,31 @@ class Idea:
     bars: int
     melody: object
     title: str
+    meter: str = "4/4"
+    form: str | None = None
 
     @property
     def notes(self) -> tuple[Note, ...]:
         """The melody's notes (beats from 0)."""
         return self.song.notes
+
+    @property
+    def beats(self) -> float:
+        """The length in beats (quarter notes): ``bars`` bars of ``meter``."""
+        return self.bars * TimeSignature.parse(self.meter).beats_per_bar
+
+    @property
+    def details(self) -> str:
+        """What it is, for its card: "D minor · 8 bars · 6/8 · AABA · Dm Bb F C" (the meter
+        only when not 4/4, the form when known)."""
+        parts = [self.key_name, f"{self.bars} bar{'s' * (self.bars != 1)}"]
+        if self.meter != "4/4":
+            parts.append(self.meter)
+        if self.form:
+            parts.append(FORM_NAMES.get(self.form, self.form))
+        if self.chords:
+            parts.append(chords_summary(self.chords))
+        return " · ".join(parts)
 
     @property
     def name(self) -> str:
@@ -186,10 +213,8 @@ class IdeasList(QListWidget):
         self.clear()
         ratio = self.devicePixelRatioF()
         for idea in self._ideas:
-            details = f"{idea.key_name} · {idea.bars} bars"
-            if idea.chords:
-                details += f" · {chords_summary(idea.chords)}"
-            pixmap = preview_pixmap(idea.notes, idea.bars * 4.0, ratio=ratio)
+            details = idea.details
+            pixmap = preview_pixmap(idea.notes, idea.beats, ratio=ratio)
             item = QListWidgetItem(QIcon(pixmap), f"{idea.title}\n{details}")
             item.setToolTip(f"{idea.title}: {details}")
             self.addItem(item)

@@ -226,6 +226,7 @@ class MainWindow(IdeasActions, QMainWindow):
         self._first_song_pending = False
         self.library.editor_track = None
         self.piano_roll.set_song(song)  # its generation settings: _show_song_settings
+        self._show_saved_generation(song)  # its meter and form in the Generate panel
         self.piano_roll.undo_stack.setClean()
         self._update_title()
 
@@ -339,13 +340,14 @@ class MainWindow(IdeasActions, QMainWindow):
         if not primer:
             self._error("Nothing to continue", "Draw or open a melody first.")
             return
-        self._submit("continue", {**request, "primer": primer})
+        self._submit("continue", {**self._in_song_meter(request), "primer": primer})
 
     def _model_ready(self) -> None:
         self.generate_action.setEnabled(True)
         for name in ("actionContinue", "actionRegenerate"):
             self.findChild(QAction, name).setEnabled(True)
         self._update_morph_action()
+        self.generate_panel.set_meters(self.worker.model_meters)  # the others are disabled
         self.generate_panel.set_model_ready(True)
         self.transport.set_model_state("model ready", True)
         self.work_status.say("ready")

@@ -3,20 +3,31 @@
 
 An idea opens in the editor (one undoable step), plays at once without touching the editor's
 song, or joins the song as a new track; two selected ideas morph into in-betweens in the worker.
-A regenerate request remembers its bars, and its result replaces the notes of those bars. A song
-carries the settings it was generated with (seed, tempo, bars) and the key and chords the editor
-shows in a text event of its file (``studio.core.song_settings``): Save writes them, and a song
-that carries them shows its key and chords again when it comes back (reopened, undo, redo).
+Continue and Regenerate work in the edited song's meter (``song_meter``). A regenerate request
+remembers its bars — the generator's units of that meter (``unit_beats``) — and its result
+replaces the notes of those bars; it asks for the chords the roll shows when the panel leaves
+the chords open, and for the song's phrase form when the song knows it, so the new bars fit the
+chords shown and the later repeats of a regenerated bar follow it.
+
+A song carries the settings it was generated with (seed, tempo, bars, meter, form) and the key
+and chords the editor shows in a text event of its file (``studio.core.song_settings``): Save
+writes them, and a song that carries them shows its key and chords again when it comes back
+(reopened, undo, redo); a reopened file shows its meter and form in the Generate panel too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from studio.core.music import Song
+from studio.core.errors import InvalidInput
+from studio.core.music import Song, TimeSignature
 from studio.core.song_settings import SongSettings, settings_of, with_settings
+from studio.core.theory import Chord
 from studio.gui import edit_commands as edits
 from studio.gui.edit_commands import RollState
+from studio.gui.generate_panel import FORMS, METERS
 from studio.gui.ideas import Idea, with_idea_track
 
 if TYPE_CHECKING:
@@ -28,6 +39,40 @@ if TYPE_CHECKING:
     from studio.gui.playback import QtPlayback
 
 
+def song_meter(song: Song) -> str:
+    """The meter to generate in for ``song``: its first time signature when it is one the
+    generator knows ("4/4", "2/4", "3/4", "6/8"), else "4/4"."""
+    meter = str(song.time_signature)
+    return meter if meter in METERS else "4/4"
+
+
+def unit_beats(meter: str) -> float:
+    """Beats (quarter notes) in one of the generator's units of ``meter`` — what the bars of a
+    regenerate request count: a pair of 2/4 bars, else one bar (4/4: 4, 3/4 and 6/8: 3)."""
+    bar = TimeSignature.parse(meter).beats_per_bar
+    return 2 * bar if meter == "2/4" else bar
+
+
+def request_chords(names: Sequence[str]) -> tuple[Chord, ...]:
+    """Chord labels (the roll's, one per bar) as the chords of a request, one per bar: a bar
+    without a readable chord holds the one before it (the first chord, at the start); ``()``
+    when there is none."""
+    parsed: list[Chord | None] = []
+    for name in names:
+        try:
+            parsed.append(Chord.parse(name))
+        except InvalidInput:
+            parsed.append(None)
+    known = [chord for chord in parsed if chord is not None]
+    if not known:
+        return ()
+    chords, held = [], known[0]
+    for chord in parsed:
+        held = chord if chord is not None else held
+        chords.append(held)
+    return tuple(chords)
+
+
 class IdeasActions:
     """The ideas' actions of ``MainWindow`` (the public ones are part of the automation
     contract), mixed in before its Qt base class.
@@ -35,7 +80,8 @@ class IdeasActions:
     They work on the window's ``ideas``, ``piano_roll``, ``playback``, ``generate_panel``,
     ``morph_action`` and ``model_ready``, and keep ``_playing_idea`` (the idea the player
     plays; its row shows ■), ``_morph_ends`` (the two ideas of the latest morph request),
-    ``_regenerated_bars`` (the bars of the latest regenerate request) and ``_settings_texts``
+    ``_regenerated_bars`` (the bars of the latest regenerate request, in units of
+    ``_regenerated_unit`` beats) and ``_settings_texts``
     (the text events whose settings the editor shows), all set by ``MainWindow``; they send
     work through its ``_submit``, read the edited track by its ``_melody_notes`` and report
     through its ``_error``.
@@ -50,6 +96,7 @@ class IdeasActions:
     _playing_idea: Idea | None
     _morph_ends: tuple[Idea, ...]
     _regenerated_bars: list[int]
+    _regenerated_unit: float = 4.0  # beats in a unit of the latest regenerate request's meter
     _settings_texts: tuple[str, ...] | None
 
     # -- ideas ----------------------------------------------------------------------------------
@@ -102,7 +149,7 @@ class IdeasActions:
     def _idea_song(idea) -> Song:
         """An idea's song carrying its generation settings (so Save keeps them)."""
         settings = SongSettings(idea.key_name, tuple(idea.chords), idea.seed, idea.song.tempo,
-                                idea.bars)  # fmt: skip
+                                idea.bars, idea.meter, idea.form)  # fmt: skip
         return with_settings(idea.song, settings)
 
     # -- generation settings in the file ------------------------------------------------------
@@ -112,8 +159,8 @@ class IdeasActions:
         the editor shows (a text event in the file: ``studio.core.song_settings``)."""
         song, key = self.piano_roll.song(), self.piano_roll.key()
         settings = settings_of(song) or SongSettings()
-        shown = SongSettings(key.name if key is not None else None, self.piano_roll.chords(),
-                             settings.seed, settings.tempo, settings.bars)  # fmt: skip
+        shown = replace(settings, key=key.name if key is not None else None,
+                        chords=self.piano_roll.chords())  # fmt: skip
         return with_settings(song, shown)
 
     def _show_song_settings(self, song: Song) -> None:
@@ -127,22 +174,58 @@ class IdeasActions:
             self.piano_roll.set_key(settings.parsed_key())
             self.piano_roll.set_chords(settings.chords)
 
+    def _show_saved_generation(self, song: Song) -> None:
+        """Show the meter and form a reopened file was generated in, in the Generate panel
+        (opening an idea from the list leaves the panel's choices alone)."""
+        settings = settings_of(song)
+        if settings is not None:
+            self.generate_panel.show_generation(settings.meter, settings.form)
+
+    # -- requests about the edited song ----------------------------------------------------------
+
+    def _in_song_meter(self, request: dict) -> dict:
+        """``request`` (the panel's) asking for the edited song's meter (Continue, Regenerate:
+        the new bars must fit the song's bars)."""
+        meter = song_meter(self.piano_roll.song())
+        return {**request, "settings": {**request["settings"], "meter": meter}}
+
+    def _song_form(self) -> str | None:
+        """The phrase form the edited song was generated in, when it says so and the song is
+        not a continuation (whose form covers only its new bars); else None."""
+        song = self.piano_roll.song()
+        settings = settings_of(song)
+        if settings is None or settings.form not in {value for _text, value in FORMS}:
+            return None
+        return settings.form if settings.meter in (None, song_meter(song)) else None
+
     # -- regenerate ------------------------------------------------------------------------------
 
     def _submit_regenerate(self, request: dict) -> None:
-        bars = self.piano_roll.selected_bars()
+        """Regenerate the bars (units of the song's meter) in which selected notes sound, in
+        the song's meter, over the roll's chords unless the panel names chords, keeping the
+        song's form when it is known."""
+        state = self.piano_roll.roll_state()
+        request = self._in_song_meter(request)
+        settings = request["settings"]
+        unit = unit_beats(settings["meter"])
+        bars = edits.bars_of((state.notes[i] for i in state.selection), unit)
         if not bars:
             self._error("No bars selected", "Select notes in the bars to generate anew.")
             return
+        if not settings["chords"]:  # the chords shown, so the new bars fit them
+            settings["chords"] = request_chords(self.piano_roll.chords())
+        settings["form"] = self._song_form()
         melody = self._melody_notes()
         self._regenerated_bars = bars
+        self._regenerated_unit = unit
         self._submit("regenerate", {**request, "melody": melody, "bars": bars})
 
     def _apply_regenerated(self, idea) -> None:
         """Put a regenerated melody in the edited track as one undoable step, with the notes of
         the regenerated bars selected (so Regenerate again redoes the same bars)."""
         bars, notes = set(self._regenerated_bars), idea.notes
-        chosen = [i for i, note in enumerate(notes) if int(note.start // 4.0) in bars]  # 4/4 bars
+        unit = self._regenerated_unit
+        chosen = [i for i, note in enumerate(notes) if int(note.start // unit) in bars]
         after = edits.with_notes(self.piano_roll.roll_state(), notes, chosen)
-        count = len(bars)
+        count = len(bars) * (2 if idea.meter == "2/4" else 1)  # a 2/4 unit is two bars
         self.piano_roll.push_edit(f"Regenerate {count} bar{'s' * (count != 1)}", after)

@@ -20,8 +20,8 @@ fields, as ``GeneratePanel.request()`` builds them) and results:
 
 - ``generate``: ``settings``, ``count`` (default 1), ``seed`` → ``list[Idea]``;
 - ``continue``: as ``generate`` plus ``primer`` (notes) → ``list[Idea]``;
-- ``regenerate``: ``melody`` (notes), ``bars`` (0-based), ``settings``, ``seed``, optional
-  ``title`` → one ``Idea``;
+- ``regenerate``: ``melody`` (notes), ``bars`` (0-based units of ``settings["meter"]``: bars,
+  or pairs of 2/4 bars), ``settings``, ``seed``, optional ``title`` → one ``Idea``;
 - ``render_wav``: ``song``, ``path`` → the path, as given;
 - ``morph``: ``start``, ``end`` (two ideas' ``melody``, same number of bars), ``count`` of
   in-betweens (default 4) → ``list[Idea]`` titled "Morph 1/4 · 1207→1209".
@@ -61,7 +61,6 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from studio.core.chords import bar_pitch_weights, estimate_chords
 from studio.core.errors import InvalidInput, StudioError
 from studio.core.music import Note, Song
-from studio.core.pianoroll import BEATS_PER_BAR
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback
 from studio.engine import Engine
 from studio.gui.ideas import Idea
@@ -77,22 +76,28 @@ CANCELLED = "cancelled"
 
 
 def make_idea(engine: Engine, melody: Any, title: str) -> Idea:
-    """An ``Idea`` from a ``GeneratedMelody`` (whose type the GUI does not import)."""
+    """An ``Idea`` from a ``GeneratedMelody`` (whose type the GUI does not import); its bars
+    and chords are bars of the melody's meter."""
     settings = melody.settings
     key = settings.key
     names = [chord.name_in(key) for chord in melody.chords]
-    if melody.first_bar:  # the primer's bars: chords estimated from its notes
-        primer = [n for n in melody.notes if n.start < melody.first_bar * BEATS_PER_BAR]
-        weights = bar_pitch_weights(primer, melody.first_bar)
+    # first_bar counts the network's units (a unit is two bars of 2/4, else one bar).
+    primer_bars = melody.first_bar * settings.bars_per_unit
+    if primer_bars:  # the primer's bars: chords estimated from its notes
+        bar = settings.bar_beats
+        primer = [n for n in melody.notes if n.start < primer_bars * bar]
+        weights = bar_pitch_weights(primer, primer_bars, bar)
         names = [chord.name_in(key) for chord in estimate_chords(weights, key)] + names
     return Idea(
         song=engine.idea_song(melody, title=title),
         seed=melody.seed,
         key_name=key.name,
         chords=tuple(names),
-        bars=melody.first_bar + settings.bars,
+        bars=primer_bars + settings.bars,
         melody=melody,
         title=title,
+        meter=settings.meter,
+        form=None if primer_bars else melody.form,  # a continuation's form is the new bars'
     )
 
 
@@ -106,11 +111,12 @@ def _settings_fields(payload: object) -> dict:
 class EngineWorker(QObject):
     """Owns one ``Engine`` on the worker thread and runs requests there (see the module doc).
 
-    Signals: ``modelReady()``, ``modelFailed(str)``, ``progress(id, done, total, message)``
-    (``total`` 0: no measure yet), ``finished(id, result)``, ``failed(id, message)``.
+    Signals: ``modelReady(meters)`` (the meters the model makes, a tuple of "4/4"…),
+    ``modelFailed(str)``, ``progress(id, done, total, message)`` (``total`` 0: no measure yet),
+    ``finished(id, result)``, ``failed(id, message)``.
     """
 
-    modelReady = Signal()
+    modelReady = Signal(object)
     modelFailed = Signal(str)
     progress = Signal(int, int, int, str)
     finished = Signal(int, object)
@@ -141,8 +147,8 @@ class EngineWorker(QObject):
     @Slot()
     def load_models(self) -> None:
         """Load the melody model (torch and the GAN), then freeze the garbage collector's view
-        of everything loaded so far (so playback has no underruns); emits ``modelReady`` or
-        ``modelFailed(message)``."""
+        of everything loaded so far (so playback has no underruns); emits ``modelReady(meters)``
+        or ``modelFailed(message)``."""
         from studio.audio.player import freeze_gc
         from studio.core.preload import preload_torch
 
@@ -152,7 +158,7 @@ class EngineWorker(QObject):
         collecting = gc.isenabled()
         gc.disable()
         try:
-            _ = self.engine.generator
+            meters = tuple(self.engine.generator.meters)
         except StudioError as error:
             self.modelFailed.emit(str(error))
             return
@@ -164,7 +170,7 @@ class EngineWorker(QObject):
             freeze_gc()
             if collecting:
                 gc.enable()
-        self.modelReady.emit()
+        self.modelReady.emit(meters)
 
     @Slot(int, str, object, object)
     def run(
@@ -325,6 +331,9 @@ class WorkerClient(QObject):
         self._model_ready = False
         self.model_error: str | None = None
         """Why the model could not be loaded, once ``modelFailed`` was emitted."""
+        self.model_meters: tuple[str, ...] = ()
+        """The meters the loaded model makes ("4/4", "2/4", …), once ``modelReady`` was
+        emitted (a model trained before meters: 4/4 and 2/4)."""
 
     @property
     def model_ready(self) -> bool:
@@ -427,10 +436,11 @@ class WorkerClient(QObject):
             self._busy = busy
             self.busyChanged.emit(busy)
 
-    @Slot()
-    def _on_model_ready(self) -> None:
+    @Slot(object)
+    def _on_model_ready(self, meters: tuple[str, ...]) -> None:
         if self._thread is not None:
             self._model_ready, self.model_error = True, None
+            self.model_meters = tuple(meters)
             self.modelReady.emit()
 
     @Slot(str)

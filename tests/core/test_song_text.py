@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import mido
 import pytest
@@ -87,6 +88,37 @@ def test_unicode_texts_round_trip():
     again = read_midi(midi_bytes(song))
     assert again.text_events == song.text_events
     assert settings_of(again).key == "F# minor"
+
+
+def test_meter_and_form_round_trip_through_a_file(tmp_path):
+    settings = SongSettings(key="E minor", chords=("Em", "Em", "B7"), seed=3, tempo=108.0,
+                            bars=16, meter="6/8", form="AABA")  # fmt: skip
+    text = encode(settings)
+    assert text.endswith('"bars":16,"meter":"6/8","form":"AABA"}')
+    assert decode(text) == settings
+    path = tmp_path / "jig.mid"
+    write_midi(with_settings(MELODY, settings), path)
+    assert settings_of(read_midi(path)) == settings
+    assert decode(encode(SongSettings(form="through"))) == SongSettings(form="through")
+
+
+def test_a_text_written_before_meters_reads_with_meter_and_form_unknown():
+    old = TAG + '{"v":1,"key":"D minor","chords":["Dm","Bb"],"seed":1207,"tempo":120,"bars":8}'
+    settings = decode(old)
+    assert (settings.meter, settings.form) == (None, None)
+    assert settings == SongSettings(key="D minor", chords=("Dm", "Bb"), seed=1207, tempo=120.0,
+                                    bars=8)  # fmt: skip
+    assert encode(settings) == old  # unknown fields are not written: old readers see the same
+
+
+@pytest.mark.parametrize(
+    ("meter", "form"),
+    [(6, ["AABA"]), ("6/7", "A A"), ("0/4", ""), ("three", "AABA!"), ("4/4/4", "x" * 40),
+     (None, None), (True, 1)],
+)  # fmt: skip
+def test_a_wrong_meter_or_form_is_dropped_alone(meter, form):
+    text = TAG + json.dumps({"v": 1, "seed": 5, "meter": meter, "form": form})
+    assert decode(text) == SongSettings(seed=5)
 
 
 def _third_party_file() -> bytes:

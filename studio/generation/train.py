@@ -1,8 +1,10 @@
 """Training loop of the melody GAN (``studio train gan``), on one CPU/GPU or under torchrun.
 
 Each step samples bars of the training split with their previous bar, trains the discriminator
-with the hinge loss on real and generated bars, then the generator to fool it (plus a small term
-that keeps the number of onsets near the requested density, so the density condition is obeyed).
+with the hinge loss on real and generated bars, then the generator to fool it, plus two small
+terms: one keeps the number of onsets near the requested density (so the density condition is
+obeyed), one matches how often each step of the bar starts a note over the batch to the real
+bars' (feature matching on rhythm, Salimans et al. 2016, against dropped off-beat figures).
 
 Under ``torchrun --nproc-per-node=N`` the same command trains with DistributedDataParallel (gloo
 on CPU, nccl on GPU): every rank draws its own batches, gradients are averaged, and the weights
@@ -62,6 +64,7 @@ class TrainConfig:
     generator_lr: float = 1e-4
     discriminator_lr: float = 4e-4  # two time-scale update rule (Heusel et al. 2017)
     density_weight: float = 2.0
+    marginal_weight: float = 10.0  # onset rate per step over a batch, generated vs real
     octave_shift_probability: float = 0.3
     seed: int = 0
     snapshot_every: int = 0  # also export the generator every N epochs (0: never)
@@ -245,14 +248,24 @@ def train_gan(
             adversarial = -discriminator(batch.previous_bar, fake, batch.conditions).mean()
             expected = onset_probability.sum(dim=1) / batch.mask.sum(dim=1)
             density_error = (expected - batch.density).pow(2).mean()
-            g_loss = adversarial + train.density_weight * density_error
+            # Feature matching on rhythm: how often each step of the bar starts a note over
+            # the batch, generated against real bars of the same conditions. Without it the
+            # generator dropped the off-beat sixteenths (real tunes: 15 % of the onsets).
+            real_onsets = batch.bar.view(len(batch.bar), -1, config.n_classes + 1)[..., -1]
+            marginal_error = (onset_probability.mean(0) - real_onsets.mean(0)).pow(2).sum()
+            g_loss = (
+                adversarial
+                + train.density_weight * density_error
+                + train.marginal_weight * marginal_error
+            )
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
             discriminator.requires_grad_(True)
 
             step += 1
-            losses = {"d": d_loss.item(), "g": adversarial.item(), "density": density_error.item()}
+            losses = {"d": d_loss.item(), "g": adversarial.item(), "density": density_error.item(),
+                      "marginal": marginal_error.item()}  # fmt: skip
             if rank == 0 and (step % 20 == 0 or step == total):
                 rate = (step - start_epoch * steps_per_epoch) / (time.perf_counter() - started)
                 progress(

@@ -55,8 +55,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed of the first variation (default: random)")
     parser.add_argument("--primer", metavar="FILE", help="a MIDI file whose melody to continue")
     parser.add_argument(
-        "--chord-tones", type=float, default=0.5,
-        help="0–1: pull of chord tones on the strong beats (default 0.5)",
+        "--chord-tones", type=float, default=0.0,
+        help="0–1: extra pull of chord tones on the strong beats (default 0; 1 forces them)",
     )  # fmt: skip
     parser.add_argument("--no-key-lock", action="store_true", help="allow notes outside the scale")
     parser.add_argument("--low", default="G3", help="lowest pitch, e.g. G3 or 55 (default G3)")

@@ -22,6 +22,7 @@ longer notes sound a little louder. A bar here is a *unit* of its meter
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -55,6 +56,8 @@ CADENCE_STEPS = {"4/4": (0, 8), "2/4": (8,), "3/4": (0,), "6/8": (0, 6)}
 """Where a cadence's held note may start per meter: the last note of a phrase sounds from there
 to the bar line (a whole or half note in 4/4, the second bar of a 2/4 pair, a dotted half in
 3/4, a dotted half or dotted quarter in 6/8)."""
+MAX_INTERVAL = 12
+"""``interval_weights`` cover the intervals −12…+12 semitones; wider ones count as ±12."""
 TONIC = {0: 0, 1: 9}
 """Pitch class of the tonic in the frame per mode (C major, A minor)."""
 
@@ -139,6 +142,8 @@ def decode_bars(
     cadences: Sequence[Cadence | None] | None = None,
     phrase_cadence_rate: float = 1.0,
     used_steps: int | None = None,
+    interval_weights: np.ndarray | None = None,
+    fresh_start: Sequence[bool] | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -156,6 +161,12 @@ def decode_bars(
             cadence's note, in the rhythm sampled.
         used_steps: the steps of this bar that will be kept (the first 2/4 bar of the last
             pair of an odd number of bars: 8); a cadence closes within them.
+        interval_weights: log-weights of the melodic intervals −12…+12 from the note before
+            (``priors.interval_log_weights`` times a strength), added to the pitch logits at
+            each onset: the network proposes each step's pitch on its own, and real melodies
+            move mostly by steps.
+        fresh_start: per variation, whether the bar begins a new phrase after a cadence: then
+            a note (or rest) starts on its downbeat instead of the cadence's note going on.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -169,24 +180,39 @@ def decode_bars(
     chord_masks = np.array([_chord_mask(c) for c in chords])  # (count, classes)
     logits = np.where(frame.allowed, logits, -np.inf)
     usable = chord_masks & frame.allowed
-    for step in STRONG_STEPS[meter]:
-        for i in range(count):
-            if chord_tone_strength >= 1 and usable[i].any():
-                keep = usable[i] | (np.arange(rest + 1) == rest)
-                logits[i, step] = np.where(keep, logits[i, step], -np.inf)
-            else:
-                logits[i, step] += 4.0 * chord_tone_strength * usable[i]
+    strong = list(STRONG_STEPS[meter])
+    if chord_tone_strength >= 1:  # only chord tones (or a rest) where the bar has one in range
+        keep = usable | (np.arange(rest + 1) == rest)
+        keep[~usable.any(axis=1)] = True
+        logits[:, strong] = np.where(keep[:, None, :], logits[:, strong], -np.inf)
+    elif chord_tone_strength > 0:
+        logits[:, strong] += 4.0 * chord_tone_strength * usable[:, None, :]
     gumbel = np.stack([rng.gumbel(size=(steps, rest + 1)) for rng in rngs])
     uniform = np.stack([rng.random(steps) for rng in rngs])
-    sampled = np.argmax(logits + gumbel, axis=-1)  # (count, steps)
+    scores = logits + gumbel  # argmax of logits + Gumbel noise samples from the softmax
     onsets = uniform < onset_p
+    if fresh_start is not None:
+        onsets[:, 0] |= np.asarray(fresh_start, dtype=bool)
     pitch = np.empty((count, steps), dtype=np.int64)
     current = np.array(previous_last, copy=True)
+    last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
+    if interval_weights is not None:  # [last note + 1, next note] → the interval's weight
+        moves = np.arange(rest)[None, :] - np.arange(rest)[:, None]
+        interval_table = np.zeros((rest + 1, rest))
+        interval_table[1:] = interval_weights[np.clip(moves, -MAX_INTERVAL, MAX_INTERVAL)
+                                              + MAX_INTERVAL]  # fmt: skip
     for step in range(steps):
         # a held note that the range or key lock forbids (from a primer) is restarted
         forbidden = ~frame.allowed[current]
         start = onsets[:, step] | forbidden
-        current = np.where(start, sampled[:, step], current)
+        step_scores = scores[:, step]
+        choice = np.argmax(step_scores, axis=-1)
+        if interval_weights is not None:  # which note: the data's intervals from the last one
+            bonus = interval_table[last_note + 1]  # row 0: no note before, no bonus
+            note = np.argmax(step_scores[:, :rest] + bonus, axis=-1)
+            choice = np.where(choice == rest, rest, note)  # a rest as often as the network says
+        current = np.where(start, choice, current)
+        last_note = np.where(current != rest, current, last_note)
         onsets[:, step] = start
         pitch[:, step] = current
     empty = (pitch == rest).all(axis=1)
@@ -209,9 +235,14 @@ def decode_bars(
     return bars, np.array([p for p, _ in padded]), np.array([o for _, o in padded])
 
 
+@functools.lru_cache(maxsize=1024)
 def _chord_mask(chord: Chord) -> np.ndarray:
-    """(classes,) True on the pitch indices whose pitch class is in ``chord`` (rest: False)."""
-    return np.array([(SPEC.low + i) % 12 in chord.tones for i in range(SPEC.n_pitches)] + [False])
+    """(classes,) True on the pitch indices whose pitch class is in ``chord`` (rest: False);
+    remembered per chord (read only)."""
+    tones = chord.tones
+    mask = np.array([(SPEC.low + i) % 12 in tones for i in range(SPEC.n_pitches)] + [False])
+    mask.setflags(write=False)
+    return mask
 
 
 def close_phrase(
@@ -275,6 +306,7 @@ def bar_notes(
     in the frame (padding beyond the unit's steps is ignored)."""
     rest = SPEC.rest_index
     steps = min(len(pitch), UNIT_STEPS[meter])
+    jitter = rng.integers(-4, 5, size=steps)  # a little humanisation of each note's velocity
     notes = []
     step = 0
     while step < steps:
@@ -284,17 +316,17 @@ def bar_notes(
             end += 1
         if index != rest:
             start = bar * UNIT_BEATS[meter] + step / 4
-            velocity = _velocity(step, end - step, rng, meter)
+            velocity = _velocity(step, end - step, int(jitter[step]), meter)
             notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
         step = end
     tied = bool(notes) and not onsets[0] and int(pitch[0]) == previous_last != rest
     return Bar(notes, tied)
 
 
-def _velocity(step: int, duration_steps: int, rng: np.random.Generator, meter: str) -> int:
+def _velocity(step: int, duration_steps: int, jitter: int, meter: str) -> int:
     accent = ACCENTS[meter].get(step, 0 if step % 2 == 0 else -4)
-    value = 80 + accent + min(8, 2 * duration_steps) + int(rng.integers(-4, 5))
-    return int(np.clip(value, 30, 127))
+    value = 80 + accent + min(8, 2 * duration_steps) + jitter
+    return max(30, min(127, value))
 
 
 def join_bar(melody: list[Note], bar: Bar) -> None:

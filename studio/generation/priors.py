@@ -15,6 +15,7 @@ Units are data rows: a bar of 4/4, 3/4 or 6/8, or a pair of 2/4 bars; a *phrase*
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -50,6 +51,8 @@ CADENCE_WINDOWS = (4, 8, 16)
 MAX_PROGRESSIONS = 300
 MAX_PROFILES = 300
 PROGRESSION_LENGTHS = (2, 4)
+MAX_INTERVAL = 12
+"""Melodic intervals are counted from −12 to +12 semitones (wider ones as ±12)."""
 _TONIC = (0, 9)  # tonic pitch class per mode in the normalised frame
 _DOMINANT_ROOT = (7, 4)
 _DOMINANT_TONES = (frozenset({7, 11, 2}), frozenset({4, 8, 11, 7}))  # V (and v in minor)
@@ -247,6 +250,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     phrase_densities, tune_densities, profiles = [], [], []
     progressions = {length: Counter() for length in PROGRESSION_LENGTHS}
     ranges: Counter = Counter()
+    intervals = np.zeros(2 * MAX_INTERVAL + 1)
     cadences = {length: [] for length in CADENCE_WINDOWS}
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
@@ -259,6 +263,10 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         profiles.extend(
             [densities[i : i + 4] for i in range(0, len(densities) - 3, 4)] or [densities]
         )
+        pitches = tune.pitch.reshape(-1)[_note_starts(tune.pitch.reshape(-1),
+                                                      tune.onset.reshape(-1))]  # fmt: skip
+        steps = np.clip(np.diff(pitches.astype(int)), -MAX_INTERVAL, MAX_INTERVAL)
+        intervals += np.bincount(steps + MAX_INTERVAL, minlength=intervals.size)
         for length in PROGRESSION_LENGTHS:
             for begin in range(0, len(tune.chords) - length + 1, length):
                 progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
@@ -281,6 +289,9 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         },
         "progressions": {str(n): _top(c, MAX_PROGRESSIONS) for n, c in progressions.items()},
         "ranges": dict(sorted(ranges.items())),
+        "intervals": [
+            round(float(v), 5) for v in (intervals + 1) / (intervals.sum() + intervals.size)
+        ],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "tunes": len(tunes),
     }
@@ -345,6 +356,12 @@ def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
 # ------------------------------------------------------------------------------- the priors
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_chord(name: str) -> Chord:
+    """``Chord.parse``, remembered: the same few dozen names come back all the time."""
+    return Chord.parse(name)
+
+
 def _weighted(rng: np.random.Generator, items: Sequence, counts: Sequence[float]):
     weights = np.asarray(counts, dtype=float)
     return items[int(rng.choice(len(items), p=weights / weights.sum()))]
@@ -363,6 +380,7 @@ class StylePriors:
             raise ValueError(f"style priors version {content.get('version')} is not "
                              f"{PRIORS_VERSION}; rebuild them")  # fmt: skip
         self.content = content
+        self._tables: dict[int, tuple] = {}  # progression tables, parsed once (``_parsed``)
 
     @property
     def description(self) -> str:
@@ -426,7 +444,7 @@ class StylePriors:
                 on_v = rng.random() < rates.get("middle_on_dominant_chord", 0.0)
                 end = "dominant" if on_v else "not dominant"
             chords.extend(self._phrase(style, index, length, rng, end))
-        return [(c.root, c.quality) for c in map(Chord.parse, chords)]
+        return [(c.root, c.quality) for c in map(_parse_chord, chords)]
 
     def _phrase(self, style: dict, index: int, length: int, rng, end: str | None) -> list[str]:
         """``length`` chord names from real phrase progressions; the last one meets ``end``."""
@@ -440,24 +458,42 @@ class StylePriors:
             chords.extend(self._one(table, index, rng, wanted))
         return chords[-length:]
 
-    @staticmethod
-    def _one(table: list, index: int, rng, end: str | None) -> list[str]:
-        def fits(progression: str) -> bool:
-            root = _root(progression.split()[-1])
-            if end == "tonic":
-                return root == _TONIC[index]
+    def _one(self, table: list, index: int, rng, end: str | None) -> list[str]:
+        """One real phrase progression from ``table`` (weighted by its count) whose last chord
+        meets ``end`` ("tonic", "dominant", "not dominant" or None)."""
+        names, counts, roots = self._parsed(table)
+        if end == "tonic":
+            fits = roots == _TONIC[index]
+        elif end == "dominant":
+            fits = roots == _DOMINANT_ROOT[index]
+        elif end == "not dominant":
+            fits = roots != _DOMINANT_ROOT[index]
+        else:
+            fits = np.ones(len(roots), dtype=bool)
+        weights = counts * fits if fits.any() else counts
+        chosen = int(rng.choice(len(names), p=weights / weights.sum()))
+        picked = list(names[chosen])
+        if not fits[chosen]:  # no real phrase ends so: close it on the chord asked for
             if end == "dominant":
-                return root == _DOMINANT_ROOT[index]
-            return end != "not dominant" or root != _DOMINANT_ROOT[index]
-
-        candidates = [(p, n) for p, n in table if fits(p)] or table
-        names = _weighted(rng, [p for p, _ in candidates], [n for _, n in candidates]).split()
-        if not fits(" ".join(names)):  # no real phrase ends so: close it on the chord asked for
-            if end == "dominant":
-                names[-1] = Chord(_DOMINANT_ROOT[index], "maj").name
+                picked[-1] = Chord(_DOMINANT_ROOT[index], "maj").name
             else:  # the tonic, also when no real phrase avoids ending on V
-                names[-1] = Chord(_TONIC[index], "min" if index else "maj").name
-        return names
+                picked[-1] = Chord(_TONIC[index], "min" if index else "maj").name
+        return picked
+
+    def _parsed(self, table: list) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+        """A progression table as (chord names, counts, root of the last chord), parsed once."""
+        cached = self._tables.get(id(table))
+        if cached is None:
+            names = [progression.split() for progression, _ in table]
+            counts = np.array([count for _, count in table], dtype=float)
+            roots = np.array([_root(chords[-1]) for chords in names])
+            cached = self._tables[id(table)] = (names, counts, roots)
+        return cached
+
+    def interval_log_weights(self, meter: str, mode: str | int) -> np.ndarray:
+        """Log-probabilities of the melodic intervals −12…+12 semitones between consecutive
+        notes of real tunes (add-one smoothed; ``MAX_INTERVAL`` + k is the interval k)."""
+        return np.log(np.asarray(self._style(meter, mode)["intervals"], dtype=float))
 
     def pitch_range(self, meter: str, mode: str | int, rng: np.random.Generator) -> tuple[int, int]:
         """(lowest, highest) MIDI pitch of a real 8-bar window, in the normalised frame."""

@@ -167,3 +167,21 @@ def test_velocities_follow_the_meter():
     assert by_start[0.0] > by_start[1.5] > max(by_start[0.5], by_start[2.0])
     assert min(by_start[0.0], by_start[1.5]) > max(v for s, v in by_start.items()
                                                    if s not in (0.0, 1.5))  # fmt: skip
+
+
+def test_interval_weights_draw_each_note_near_the_one_before():
+    rng = np.random.default_rng(3)
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=False)
+    logits = rng.normal(0, 0.1, (8, 16, CLASSES))  # a network with no opinion on pitch
+    onset_logits = np.full((8, 16), 5.0)  # a note on every step
+    steps_only = np.full(25, -50.0)
+    steps_only[[11, 13]] = 0.0  # only a semitone down or up
+    for weights, most in ((None, 0.3), (steps_only, 0.9)):
+        _, pitch, _ = decode_bars(
+            logits, onset_logits, np.full(8, 20), [np.random.default_rng(i) for i in range(8)],
+            frame=frame, chord=C_MAJOR, bar=0, temperature=1.0, chord_tone_strength=0.0,
+            interval_weights=weights,
+        )  # fmt: skip
+        moves = np.abs(np.diff(np.concatenate([np.full((8, 1), 20), pitch], axis=1), axis=1))
+        share = float(np.mean(moves[moves > 0] == 1))  # of the steps that change pitch
+        assert share >= most if weights is not None else share < most

@@ -227,3 +227,14 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
             assert len(chords) == 8 and chords[-1][0] == (0 if mode == "major" else 9)
             assert 0 <= priors.cadence_rates(meter, mode)["final_tonic"] <= 1
     assert UNIT_STEPS["6/8"] == 12
+
+
+def test_the_shipped_interval_weights_favour_steps_and_sum_to_one():
+    from studio.generation.priors import load_priors
+
+    priors = load_priors()
+    for meter in ("4/4", "2/4", "3/4", "6/8"):
+        weights = np.exp(priors.interval_log_weights(meter, "major"))
+        assert weights.shape == (25,) and weights.sum() == pytest.approx(1.0, abs=1e-3)
+        steps = weights[[10, 11, 13, 14]].sum()  # a tone or semitone down or up
+        assert steps > weights[[0, 1, 2, 22, 23, 24]].sum() * 5

@@ -55,6 +55,9 @@ MAX_INTERVAL = 12
 """Melodic intervals are counted from −12 to +12 semitones (wider ones as ±12)."""
 _TONIC = (0, 9)  # tonic pitch class per mode in the normalised frame
 _DOMINANT_ROOT = (7, 4)
+_KEY_TONES = (frozenset({0, 2, 4, 5, 7, 9, 11}), frozenset({9, 11, 0, 2, 4, 5, 7, 8}))
+"""Pitch classes a chord of the key may use per mode: C major; A minor, natural or with the
+G♯ of its major dominant."""
 _DOMINANT_TONES = (frozenset({7, 11, 2}), frozenset({4, 8, 11, 7}))  # V (and v in minor)
 _INNER_LIST = re.compile(r"\[\s+([^\[\]{}]*?)\s+\]")  # a list holding no list or object
 _ITEM_BREAK = re.compile(r",\n\s*")
@@ -443,11 +446,14 @@ class StylePriors:
             elif cadences and middle is not None and (phrase + 1) * phrase_units == middle:
                 on_v = rng.random() < rates.get("middle_on_dominant_chord", 0.0)
                 end = "dominant" if on_v else "not dominant"
-            chords.extend(self._phrase(style, index, length, rng, end))
+            chords.extend(self._phrase(style, index, length, rng, end, first=phrase == 0))
         return [(c.root, c.quality) for c in map(_parse_chord, chords)]
 
-    def _phrase(self, style: dict, index: int, length: int, rng, end: str | None) -> list[str]:
-        """``length`` chord names from real phrase progressions; the last one meets ``end``."""
+    def _phrase(
+        self, style: dict, index: int, length: int, rng, end: str | None, first: bool = False
+    ) -> list[str]:
+        """``length`` chord names from real phrase progressions; the last one meets ``end``,
+        and the tune's ``first`` phrase opens on the tonic chord."""
         stored = sorted(int(n) for n in style["progressions"])
         base = max([n for n in stored if n <= length], default=stored[0])
         table = style["progressions"][str(base)]
@@ -455,13 +461,20 @@ class StylePriors:
         chords: list[str] = []
         for piece in range(pieces):
             wanted = end if piece == pieces - 1 else None
-            chords.extend(self._one(table, index, rng, wanted))
+            chords.extend(self._one(table, index, rng, wanted, first and piece == 0))
         return chords[-length:]
 
-    def _one(self, table: list, index: int, rng, end: str | None) -> list[str]:
+    def _one(
+        self, table: list, index: int, rng, end: str | None, opening: bool = False
+    ) -> list[str]:
         """One real phrase progression from ``table`` (weighted by its count) whose last chord
-        meets ``end`` ("tonic", "dominant", "not dominant" or None)."""
-        names, counts, roots = self._parsed(table)
+        meets ``end`` ("tonic", "dominant", "not dominant" or None), made of chords of the key
+        (the folk tunes' estimated chords include some that are not), opening on the tonic
+        chord when ``opening``."""
+        names, counts, roots, firsts, in_key = self._parsed(table, index)
+        counts = counts * in_key if in_key.any() else counts
+        if opening and (counts * (firsts == _TONIC[index])).any():
+            counts = counts * (firsts == _TONIC[index])
         if end == "tonic":
             fits = roots == _TONIC[index]
         elif end == "dominant":
@@ -470,7 +483,7 @@ class StylePriors:
             fits = roots != _DOMINANT_ROOT[index]
         else:
             fits = np.ones(len(roots), dtype=bool)
-        weights = counts * fits if fits.any() else counts
+        weights = counts * fits if (counts * fits).any() else counts
         chosen = int(rng.choice(len(names), p=weights / weights.sum()))
         picked = list(names[chosen])
         if not fits[chosen]:  # no real phrase ends so: close it on the chord asked for
@@ -480,14 +493,19 @@ class StylePriors:
                 picked[-1] = Chord(_TONIC[index], "min" if index else "maj").name
         return picked
 
-    def _parsed(self, table: list) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-        """A progression table as (chord names, counts, root of the last chord), parsed once."""
+    def _parsed(self, table: list, index: int) -> tuple:
+        """A progression table of mode ``index`` as (chord names, counts, root of the last
+        chord, root of the first, whether every chord is of the key), parsed once."""
         cached = self._tables.get(id(table))
         if cached is None:
             names = [progression.split() for progression, _ in table]
             counts = np.array([count for _, count in table], dtype=float)
             roots = np.array([_root(chords[-1]) for chords in names])
-            cached = self._tables[id(table)] = (names, counts, roots)
+            firsts = np.array([_root(chords[0]) for chords in names])
+            scale = _KEY_TONES[index]
+            in_key = np.array([all(_parse_chord(c).tones <= scale for c in chords)
+                               for chords in names])  # fmt: skip
+            cached = self._tables[id(table)] = (names, counts, roots, firsts, in_key)
         return cached
 
     def interval_log_weights(self, meter: str, mode: str | int) -> np.ndarray:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.gui.suggestion_list import SuggestionList, forward_signals
+from studio.gui.suggestion_list import SuggestionPane
 from studio.gui.suggestion_model import Ranked, track_title
 
 COLD_START_EVENTS = 3
@@ -25,7 +25,7 @@ EMPTY = ("Nothing to suggest: the library is empty, or you have reacted to every
 BUSY = "Finding suggestions…"
 
 
-class ForYouPane(QWidget):
+class ForYouPane(SuggestionPane):
     """The For-you tab (objectName ``forYouPane``; its list is ``forYouList``).
 
     Signals: ``refreshRequested()`` (the Refresh button: plain "for you" again), plus the
@@ -37,25 +37,13 @@ class ForYouPane(QWidget):
     """
 
     refreshRequested = Signal()
-    playRequested = Signal(int, float)
-    stopRequested = Signal()
-    reactionRequested = Signal(int, str)
-    openRequested = Signal(int)
-    moreLikeThisRequested = Signal(int)
-    showPassageRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """The pane for no profile yet."""
-        super().__init__(parent)
+        super().__init__("For you", "forYouHeader", "forYouList", parent)
         self.setObjectName("forYouPane")
         self._profile = ""
         self._seed: tuple[int, str] | None = None
-        self.header = QLabel("For you")
-        self.header.setObjectName("forYouHeader")
-        self.header.setWordWrap(True)
-        font = self.header.font()
-        font.setBold(True)
-        self.header.setFont(font)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("forYouRefresh")
         self.refresh_button.setToolTip("Suggest again, for you (not like one track)")
@@ -70,9 +58,6 @@ class ForYouPane(QWidget):
         self.state.setObjectName("forYouState")
         self.state.setWordWrap(True)
         self.state.hide()
-        self.list = SuggestionList(self)
-        self.list.setObjectName("forYouList")
-        forward_signals(self.list, self)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.gui.suggestion_list import SuggestionList, forward_signals
+from studio.gui.suggestion_list import SuggestionPane
 from studio.gui.suggestion_model import Ranked
 
 AUTO_DELAY_MS = 1500
@@ -34,7 +34,7 @@ MODES = {
 }
 
 
-class SimilarPane(QWidget):
+class SimilarPane(SuggestionPane):
     """The Similar tab (objectName ``similarPane``; its list is ``similarList``).
 
     Signals: ``melodyRequested()`` (the "Like my melody" button, or "auto" after edits stop:
@@ -45,23 +45,11 @@ class SimilarPane(QWidget):
     """
 
     melodyRequested = Signal()
-    playRequested = Signal(int, float)
-    stopRequested = Signal()
-    reactionRequested = Signal(int, str)
-    openRequested = Signal(int)
-    moreLikeThisRequested = Signal(int)
-    showPassageRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """The pane with nothing asked yet ("auto" on)."""
-        super().__init__(parent)
+        super().__init__("Similar tracks", "similarHeader", "similarList", parent)
         self.setObjectName("similarPane")
-        self.header = QLabel("Similar tracks")
-        self.header.setObjectName("similarHeader")
-        self.header.setWordWrap(True)
-        font = self.header.font()
-        font.setBold(True)
-        self.header.setFont(font)
         self.melody_button = QPushButton("Like my melody")
         self.melody_button.setObjectName("likeMyMelodyButton")
         self.melody_button.setToolTip("Find library tracks like the melody in the editor")
@@ -72,9 +60,6 @@ class SimilarPane(QWidget):
         self.state = QLabel(HINT)
         self.state.setObjectName("similarState")
         self.state.setWordWrap(True)
-        self.list = SuggestionList(self)
-        self.list.setObjectName("similarList")
-        forward_signals(self.list, self)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.melody_button)

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QWidget
 
 from studio.gui.suggestion_card import DISLIKE, LIKE, PASSAGE, PLAY, SuggestionDelegate
 from studio.gui.suggestion_model import (
@@ -39,6 +39,7 @@ __all__ = [
     "PASSAGE",
     "PLAY",
     "SuggestionList",
+    "SuggestionPane",
     "forward_signals",
 ]
 
@@ -313,3 +314,31 @@ def forward_signals(source: SuggestionList, target: QWidget) -> None:
     """Re-emit each of ``source``'s ``LIST_SIGNALS`` as ``target``'s signal of that name."""
     for name in LIST_SIGNALS:
         getattr(source, name).connect(getattr(target, name))
+
+
+class SuggestionPane(QWidget):
+    """What the Similar and For-you panes share: a bold header (``header``) and a
+    ``SuggestionList`` (``list``) whose ``LIST_SIGNALS`` the pane repeats as its own."""
+
+    playRequested = Signal(int, float)
+    stopRequested = Signal()
+    reactionRequested = Signal(int, str)
+    openRequested = Signal(int)
+    moreLikeThisRequested = Signal(int)
+    showPassageRequested = Signal(int)
+
+    def __init__(
+        self, title: str, header_name: str, list_name: str, parent: QWidget | None = None
+    ) -> None:
+        """The header ``title`` (objectName ``header_name``) and an empty list (``list_name``);
+        the subclass lays them out."""
+        super().__init__(parent)
+        self.header = QLabel(title)
+        self.header.setObjectName(header_name)
+        self.header.setWordWrap(True)
+        font = self.header.font()
+        font.setBold(True)
+        self.header.setFont(font)
+        self.list = SuggestionList(self)
+        self.list.setObjectName(list_name)
+        forward_signals(self.list, self)

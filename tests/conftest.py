@@ -176,6 +176,16 @@ def tiny_dataset(tiny_tunes):
     return build_dataset(tiny_tunes)
 
 
+def dense_chords() -> Song:
+    """Twelve-note piano chords at velocity 120 on every beat, with kick and snare: 8 s at
+    120 BPM (the loud, many-voiced case for the limiter and the loudness target)."""
+    chord = (36, 43, 48, 52, 55, 60, 64, 67, 72, 76, 79, 84)
+    piano = Track(tuple(Note(p, b, 1.0, 120) for b in range(16) for p in chord), program=0)
+    drums = Track(tuple(Note(36 if i % 2 == 0 else 38, i * 0.5, 0.25, 127) for i in range(32)),
+                  is_drum=True)  # fmt: skip
+    return Song((piano, drums), tempos=(TempoChange(0, 120),))
+
+
 def three_beat_tune(seed: int, key: Key, meter: str, bars: int = 8) -> list[Note]:
     """A tune in 3/4 (quarter-note waltz steps) or 6/8 (jig eighths), bars of 3 beats."""
     rng = random.Random(seed)

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import dense_chords
 
 from studio.audio.loudness import (
     integrated_loudness,
@@ -40,14 +41,6 @@ def generated_style_melody() -> Song:
         notes.append(Note(scale[index], beat, length, int(rng.integers(80, 97))))
         beat += length
     return Song((Track(tuple(notes), program=0, name="Melody"),), tempos=(TempoChange(0, 120),))
-
-
-def dense_chords_with_drums() -> Song:
-    chord = (36, 43, 48, 52, 55, 60, 64, 67, 72, 76, 79, 84)
-    piano = Track(tuple(Note(p, b, 1.0, 120) for b in range(16) for p in chord), program=0)
-    drums = Track(tuple(Note(36 if i % 2 == 0 else 38, i * 0.5, 0.25, 127) for i in range(32)),
-                  is_drum=True)  # fmt: skip
-    return Song((piano, drums), tempos=(TempoChange(0, 120),))
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +105,7 @@ def test_a_chorale_on_piano_is_brought_to_minus_16_lufs(chorale_audio):
 
 @pytest.mark.parametrize("target", [-12.0, -10.0])
 def test_dense_chords_are_limited_to_the_true_peak_ceiling(target):
-    audio = render_song(dense_chords_with_drums())
+    audio = render_song(dense_chords())
     out, report = normalize(audio, RATE, target)
     check_normalized(out, target)
     assert report.limited_db > 0.3  # the peaks would have gone over: the limiter acted

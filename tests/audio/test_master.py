@@ -9,7 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from conftest import need_audio
+from conftest import dense_chords, need_audio
 
 from studio.audio.master import (
     CALLBACK_STEP_FRAMES,
@@ -21,7 +21,6 @@ from studio.audio.master import (
 )
 from studio.audio.player import Player
 from studio.audio.render import render_song
-from studio.core.music import Note, Song, TempoChange, Track
 from studio.settings import OPTIONS
 
 RATE = 44100
@@ -37,15 +36,6 @@ def many_sines(seconds: float = 2.0, count: int = 40, amplitude: float = 0.2) ->
         left += amplitude * np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
         right += amplitude * np.sin(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
     return np.stack([left, right], axis=1).astype(np.float32)
-
-
-def dense_chords() -> Song:
-    """Twelve-note piano chords at velocity 120 on every beat, with kick and snare: 8 s."""
-    chord = (36, 43, 48, 52, 55, 60, 64, 67, 72, 76, 79, 84)
-    piano = Track(tuple(Note(p, b, 1.0, 120) for b in range(16) for p in chord), program=0)
-    drums = Track(tuple(Note(36 if i % 2 == 0 else 38, i * 0.5, 0.25, 127) for i in range(32)),
-                  is_drum=True)  # fmt: skip
-    return Song((piano, drums), tempos=(TempoChange(0, 120),))
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,7 @@ from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
     Bar,
     Frame,
+    bar_notes,
     cut_at,
     decode_bars,
     encode_previous,
@@ -666,8 +667,6 @@ def _vary(
 
 def _bar_from(pitch, onsets, bar, frame, rng, previous_last, settings) -> Bar:
     """The notes of a copied unit at its new place."""
-    from studio.generation.decoding import bar_notes
-
     return bar_notes(pitch, onsets, bar, frame.shift, rng, int(previous_last), settings.meter)
 
 

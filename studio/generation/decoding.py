@@ -144,6 +144,7 @@ def decode_bars(
     used_steps: int | None = None,
     interval_weights: np.ndarray | None = None,
     fresh_start: Sequence[bool] | None = None,
+    endings: Sequence[str | None] | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -167,6 +168,12 @@ def decode_bars(
             move mostly by steps.
         fresh_start: per variation, whether the bar begins a new phrase after a cadence: then
             a note (or rest) starts on its downbeat instead of the cadence's note going on.
+        endings: per variation, the rhythm of a cadence bar as ``priors.ending_pattern`` text
+            (sampled from real phrase ends): from the cadence's note on, the bar plays that
+            rhythm. The cadence's note arrives on the rhythm's last note on a strong step
+            (``STRONG_STEPS``), and the notes after it lead on to the next phrase; a ``FINAL``
+            cadence is the rhythm's last note. None (or no usable rhythm): the cadence is
+            held (at ``phrase_cadence_rate``) as before.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -193,6 +200,21 @@ def decode_bars(
     onsets = uniform < onset_p
     if fresh_start is not None:
         onsets[:, 0] |= np.asarray(fresh_start, dtype=bool)
+    arrivals = [None] * count
+    force_rest = np.zeros((count, steps), dtype=bool)
+    force_note = np.zeros((count, steps), dtype=bool)
+    patterns = list(endings or [None] * count)
+    for i, cadence in enumerate(cadences or [None] * count):
+        pattern = patterns[i]
+        if cadence is not None and pattern is not None and used_steps is None:
+            arrivals[i] = _arrival(pattern, meter, last=cadence == Cadence.FINAL)
+            if (
+                arrivals[i] is not None
+            ):  # the network's rhythm up to the arrival, then the pattern's
+                tail = slice(arrivals[i], steps)
+                force_note[i, tail] = [c == "x" for c in pattern[tail]]
+                force_rest[i, tail] = [c == "r" for c in pattern[tail]]
+                onsets[i, tail] = force_note[i, tail] | force_rest[i, tail]
     pitch = np.empty((count, steps), dtype=np.int64)
     current = np.array(previous_last, copy=True)
     last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
@@ -211,6 +233,9 @@ def decode_bars(
             bonus = interval_table[last_note + 1]  # row 0: no note before, no bonus
             note = np.argmax(step_scores[:, :rest] + bonus, axis=-1)
             choice = np.where(choice == rest, rest, note)  # a rest as often as the network says
+        else:
+            note = np.argmax(step_scores[:, :rest], axis=-1)
+        choice = np.where(force_note[:, step], note, np.where(force_rest[:, step], rest, choice))
         current = np.where(start, choice, current)
         last_note = np.where(current != rest, current, last_note)
         onsets[:, step] = start
@@ -222,7 +247,10 @@ def decode_bars(
         onsets[empty] = False
         onsets[empty, 0] = True
     for i, cadence in enumerate(cadences or [None] * count):
-        if cadence is not None:
+        if cadence is not None and arrivals[i] is not None:
+            close_phrase(pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i],
+                         hold=False, at=arrivals[i])  # fmt: skip
+        elif cadence is not None:
             hold = rngs[i].random() < phrase_cadence_rate
             close_phrase(
                 pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i], used_steps, hold
@@ -233,6 +261,18 @@ def decode_bars(
     ]
     padded = [pad_unit(pitch[i], onsets[i]) for i in range(count)]
     return bars, np.array([p for p, _ in padded]), np.array([o for _, o in padded])
+
+
+@functools.lru_cache(maxsize=256)
+def _arrival(pattern: str, meter: str, last: bool = False) -> int | None:
+    """The step of a phrase-ending rhythm where the cadence's note arrives: its last note on a
+    strong step of ``meter``, else its last note; None for a rhythm without notes or of
+    another length."""
+    if len(pattern) != UNIT_STEPS[meter]:
+        return None
+    notes = [s for s, c in enumerate(pattern) if c == "x"]
+    strong = [s for s in notes if s in STRONG_STEPS[meter] and not last]
+    return (strong or notes or [None])[-1]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -255,6 +295,7 @@ def close_phrase(
     rng: np.random.Generator,
     used_steps: int | None = None,
     hold: bool = True,
+    at: int | None = None,
 ) -> None:
     """End a bar's steps (``pitch``/``onsets`` of one variation, changed in place) on a held
     cadence note, from one of ``CADENCE_STEPS`` to the bar line: the tonic at the ``FINAL``
@@ -262,13 +303,15 @@ def close_phrase(
     (the generator gives a ``HALF`` cadence the dominant chord, unless the user chose the
     chords) — in the frame, allowed by key lock and range, the nearest to the melody before.
     With ``used_steps`` the held note starts before that step. Without ``hold`` the rhythm
-    stays as sampled and only the bar's last note becomes the cadence's note."""
+    stays as sampled and only the bar's last note becomes the cadence's note; with ``at`` too
+    (a step where a note starts) that note becomes it instead, and the notes after it stay."""
     options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps]
+    chosen_step = at
     at = int(rng.choice(options or [0]))
     steps = used_steps or len(pitch)
     starts = [s for s in np.flatnonzero(onsets[:steps]) if pitch[s] != SPEC.rest_index]
     if not hold and starts:
-        at = int(starts[-1])
+        at = int(starts[-1]) if chosen_step is None else chosen_step
     classes = np.arange(SPEC.n_pitches)
     pcs = (SPEC.low + classes) % 12
     if cadence == Cadence.FINAL:

@@ -42,6 +42,7 @@ from studio.core.music import (
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
+from studio.generation.calibration import calibration_path, load_calibration
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
     Bar,
@@ -86,6 +87,9 @@ BAR_REPEAT_RATE = 0.5
 INTERVAL_PRIOR_STRENGTH = 0.5
 """How strongly the data's melodic intervals weigh on each sampled pitch (0: not at all, 1: as
 a product of the network's proposal and the data's interval distribution)."""
+PHRASE_END_TONIC_RATE = 0.25
+"""How often an ordinary phrase end (not a full close) ends the melody on its tonic anyway:
+measured on generated melodies of the validation keys."""
 PHRASE_CADENCE_RATE = 1.0
 """The share of cadences held as a long note when no style priors say otherwise: all."""
 
@@ -214,6 +218,7 @@ class _Plan:
     cadences: list[Cadence | None]
     copies: dict[int, int]  # unit → the earlier unit whose notes it repeats
     varied: set[int]  # repeated units whose second half is sampled anew (a varied repeat)
+    endings: list[str | None]  # per unit: the rhythm of its phrase ending (cadence units only)
 
 
 class MelodyGenerator:
@@ -245,6 +250,9 @@ class MelodyGenerator:
         self.path = path
         self.metadata = {k: v for k, v in metadata.items() if k != "config"}
         self._priors = None
+        self.interval_calibration = load_calibration(calibration_path(path))
+        """Interval log-weights per style ("4/4 major" …) found for this network
+        (``calibration``); None: the data's interval distribution at a fixed strength."""
 
     @property
     def meters(self) -> tuple[str, ...]:
@@ -340,7 +348,7 @@ class MelodyGenerator:
             cadence = plan.phrases.cadence_of(bar)
             options = self._sample_bar(
                 settings, frame, bar, options_latents, previous, [rng] * candidates,
-                plan.chords[bar], plan.densities[bar], cadence,
+                plan.chords[bar], plan.densities[bar], cadence, plan.endings[bar],
             )  # fmt: skip
             after = [n for n in notes if n.start >= end]
             last_before = before[-1].pitch if before else None
@@ -475,7 +483,11 @@ class MelodyGenerator:
                          if u in copies]  # fmt: skip
                 if inner:
                     varied.add(int(rng.choice(inner)))
-        return _Plan(phrases, chords, densities, cadences, copies, varied)
+        endings = [
+            priors.ending(meter, mode, rng) if priors is not None and cadence is not None else None
+            for cadence in cadences
+        ]
+        return _Plan(phrases, chords, densities, cadences, copies, varied, endings)
 
     def _cadences(
         self, phrases: PhrasePlan, meter: str, mode: int, rng: np.random.Generator
@@ -486,9 +498,10 @@ class MelodyGenerator:
         priors = self._priors_or_none()
         if priors is not None:
             rates = priors.cadence_rates(meter, mode, phrases.units)
-            # An ordinary phrase end on the tonic chord lands on the tonic about a third of
-            # the time too: the rate of full closes is set so that both add up to the data's.
-            full = max(0.0, (3 * rates.get("final_tonic", 1.0) - 1) / 2)
+            # An ordinary phrase end lands on the tonic now and then too: the rate of full
+            # closes is set so that both add up to the data's.
+            rate, other = rates.get("final_tonic", 1.0), PHRASE_END_TONIC_RATE
+            full = max(0.0, (rate - other) / (1 - other))
             if rng.random() >= full:
                 cadences[-1] = Cadence.PHRASE
         return cadences
@@ -502,7 +515,11 @@ class MelodyGenerator:
         return tuple(per_bar[: max(1, math.ceil(len(real) * settings.bars_per_unit))])
 
     def _interval_weights(self, meter: str, mode: int) -> np.ndarray | None:
-        """The data's interval log-weights for the decoder (None without priors)."""
+        """The interval log-weights for the decoder: this network's calibration, else the
+        data's interval distribution at ``INTERVAL_PRIOR_STRENGTH`` (None without priors)."""
+        calibrated = (self.interval_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        if calibrated is not None:
+            return calibrated
         priors = self._priors_or_none()
         if priors is None or INTERVAL_PRIOR_STRENGTH == 0:
             return None
@@ -559,6 +576,7 @@ class MelodyGenerator:
                 settings, frame, offset + u, u, stacked[:, u], previous, rngs,
                 [plan.chords[u] for plan in plans], [plan.densities[u] for plan in plans],
                 [plan.cadences[u] for plan in plans], rate, 8 if half_pair else None, fresh,
+                [plan.endings[u] for plan in plans],
             )  # fmt: skip
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
                 if source is not None:  # a repeat: the same notes
@@ -589,7 +607,7 @@ class MelodyGenerator:
         ]
 
     def _sample_bar(
-        self, settings, frame, bar, latents, previous, rngs, chord, density, cadence
+        self, settings, frame, bar, latents, previous, rngs, chord, density, cadence, ending=None
     ) -> list[Bar]:
         count = len(latents)
         if previous is not None:
@@ -600,13 +618,13 @@ class MelodyGenerator:
         notes, _ = self._sample_bar_batch(
             settings, frame, bar, bar, latents, previous, rngs, [chord] * count,
             [density] * count, [cadence] * count,
-            self._phrase_cadence_rate(settings.meter, frame.mode),
+            self._phrase_cadence_rate(settings.meter, frame.mode), endings=[ending] * count,
         )  # fmt: skip
         return notes
 
     def _sample_bar_batch(
         self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
-        cadences, cadence_rate, used_steps=None, fresh_start=None,
+        cadences, cadence_rate, used_steps=None, fresh_start=None, endings=None,
     ):  # fmt: skip
         """Sample one unit for a batch of variations (``chords`` in the frame, one per
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
@@ -639,7 +657,7 @@ class MelodyGenerator:
             chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
             cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,
             interval_weights=self._interval_weights(settings.meter, frame.mode),
-            fresh_start=fresh_start,
+            fresh_start=fresh_start, endings=endings,
         )  # fmt: skip
         return notes, (pitch, onsets)
 

@@ -51,6 +51,8 @@ CADENCE_WINDOWS = (4, 8, 16)
 MAX_PROGRESSIONS = 300
 MAX_PROFILES = 300
 PROGRESSION_LENGTHS = (2, 4)
+MAX_ENDINGS = 64
+"""Phrase-ending rhythms kept per style (the most frequent; they cover most phrase ends)."""
 MAX_INTERVAL = 12
 """Melodic intervals are counted from −12 to +12 semitones (wider ones as ±12)."""
 _TONIC = (0, 9)  # tonic pitch class per mode in the normalised frame
@@ -190,6 +192,16 @@ def window_cadences(
     }
 
 
+def ending_pattern(pitch: np.ndarray, onset: np.ndarray) -> str:
+    """The rhythm of a phrase's last unit as text, one character per step: "x" a note starts,
+    "r" a rest starts, "." the step holds (``pitch``/``onset``: the unit's steps, cut to its
+    meter). "x...x...x...r..." is three quarter notes and a quarter rest in 4/4."""
+    return "".join(
+        ("r" if p == SPEC.rest_index else "x") if o else "."
+        for p, o in zip(pitch, onset, strict=True)
+    )
+
+
 def phrase_similarity(a_pitch, a_onset, b_pitch, b_onset) -> float:
     """Share of steps where two equally long phrases have the same pitch and the same onset."""
     return float(np.mean((a_pitch == b_pitch) & (a_onset == b_onset)))
@@ -255,6 +267,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     ranges: Counter = Counter()
     intervals = np.zeros(2 * MAX_INTERVAL + 1)
     cadences = {length: [] for length in CADENCE_WINDOWS}
+    endings: Counter = Counter()
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
         tune_densities.append(float(tune.onset.mean()))
@@ -281,6 +294,8 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         for length in CADENCE_WINDOWS:
             for pitch, onset, roots in _windows(tune, length):
                 cadences[length].append(window_cadences(pitch, onset, roots, mode))
+        for end in range(PHRASE_UNITS, len(tune.pitch) + 1, PHRASE_UNITS):
+            endings[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
     if len(profiles) > MAX_PROFILES:
         keep = np.sort(rng.choice(len(profiles), MAX_PROFILES, replace=False))
         profiles = [profiles[i] for i in keep]
@@ -296,6 +311,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
             round(float(v), 5) for v in (intervals + 1) / (intervals.sum() + intervals.size)
         ],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
+        "endings": dict(_top(endings, MAX_ENDINGS)),
         "tunes": len(tunes),
     }
 
@@ -537,6 +553,15 @@ class StylePriors:
         units = window_units(meter) if units is None else units
         nearest = min((int(n) for n in cadences), key=lambda n: (abs(n - units), -n))
         return dict(cadences[str(nearest)])
+
+    def ending(self, meter: str, mode: str | int, rng: np.random.Generator) -> str | None:
+        """A phrase-ending rhythm (``ending_pattern`` text, the meter's steps long) sampled from
+        the last units of real phrases; None when the priors hold none (older files)."""
+        endings = self._style(meter, mode).get("endings")
+        if not endings:
+            return None
+        patterns = sorted(endings)
+        return _weighted(rng, patterns, [endings[p] for p in patterns])
 
     def to_json(self) -> str:
         """The priors as deterministic JSON text: sorted keys, floats already rounded, one

@@ -185,3 +185,47 @@ def test_interval_weights_draw_each_note_near_the_one_before():
         moves = np.abs(np.diff(np.concatenate([np.full((8, 1), 20), pitch], axis=1), axis=1))
         share = float(np.mean(moves[moves > 0] == 1))  # of the steps that change pitch
         assert share >= most if weights is not None else share < most
+
+
+@pytest.mark.parametrize(("cadence", "chord", "pattern", "arrival", "wanted"), [
+    # a half cadence arrives on beat 3 (the last note on a strong step); two eighths lead on
+    (Cadence.HALF, Chord(7, "maj"), "x.x.x.x.x...x.x.", 8, {7, 11, 2}),
+    # the final cadence is the melody's last note, wherever the rhythm puts it
+    (Cadence.FINAL, C_MAJOR, "x...x...x...x.x.", 14, {0}),
+    # a rest on beat 3: the arrival falls back to the downbeat
+    (Cadence.PHRASE, Chord(9, "min"), "x.x.x.x.r...x...", 0, {9, 0, 4}),
+])  # fmt: skip
+def test_an_ending_rhythm_shapes_the_cadence_bar(cadence, chord, pattern, arrival, wanted):
+    frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0, 1, (4, 16, CLASSES))
+    onset_logits = np.full((4, 16), 5.0)  # the network wants a note on every step
+    _, pitch, onsets = decode_bars(
+        logits, onset_logits, np.full(4, 20), [np.random.default_rng(i) for i in range(4)],
+        frame=frame, chord=chord, bar=0, temperature=1.0, chord_tone_strength=0.0,
+        cadences=[cadence] * 4, endings=[pattern] * 4,
+    )  # fmt: skip
+    for row_pitch, row_onsets in zip(pitch, onsets, strict=True):
+        # the network's rhythm up to the arrival, the pattern's from there on
+        assert row_onsets[:arrival].all()
+        assert "".join("x" if o else "." for o in row_onsets[arrival:]) == pattern[
+            arrival:
+        ].replace("r", "x")
+        assert (SPEC.low + row_pitch[arrival]) % 12 in wanted
+        rests = [s for s, c in enumerate(pattern) if c == "r" and s >= arrival]
+        assert all(row_pitch[s] == SPEC.rest_index for s in rests)
+
+
+def test_without_an_ending_rhythm_a_cadence_holds_as_before():
+    frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
+    rng = np.random.default_rng(6)
+    _, pitch, onsets = decode_bars(
+        rng.normal(0, 1, (3, 16, CLASSES)), np.full((3, 16), 5.0), np.full(3, 20),
+        [np.random.default_rng(i) for i in range(3)], frame=frame, chord=C_MAJOR, bar=0,
+        temperature=1.0, chord_tone_strength=0.0, cadences=[Cadence.FINAL] * 3,
+        endings=[None, "x.x.", "x" * 16],  # none, the wrong length, a rhythm for no cadence
+    )  # fmt: skip
+    for row_pitch, row_onsets in zip(pitch[:2], onsets[:2], strict=True):
+        at = int(np.flatnonzero(row_onsets)[-1])
+        assert at in CADENCE_STEPS["4/4"] and (SPEC.low + row_pitch[at]) % 12 == 0
+    assert onsets[2].all()  # a pattern of notes on every step, held from its last note: 15

@@ -15,6 +15,7 @@ from studio.generation.priors import (
     SAME_PHRASE,
     StylePriors,
     compute_priors,
+    ending_pattern,
     form_labels,
     load_priors,
     nearest_form,
@@ -251,3 +252,28 @@ def test_progressions_keep_to_chords_of_the_key(priors):
     finally:
         style.pop()
         priors._tables.clear()
+
+
+def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
+    pitch, onset = A[3]
+    assert ending_pattern(pitch, onset) == "x.x.x.x.x.x.x.x."
+    rest_pitch = pitch.copy()
+    rest_pitch[4:6] = SPEC.rest_index
+    assert ending_pattern(rest_pitch, onset)[4:8] == "r.x."
+    # phrases of A end in eighths, B's in quarters: 3 of 4 phrase ends per tune are A's
+    assert priors.content["styles"]["4/4 major"]["endings"] == {
+        "x.x.x.x.x.x.x.x.": 30, "x...x...x...x...": 10,
+    }  # fmt: skip
+    rng = np.random.default_rng(8)
+    drawn = [priors.ending("4/4", "major", rng) for _ in range(400)]
+    assert set(drawn) == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}
+    assert 240 < drawn.count("x.x.x.x.x.x.x.x.") < 360
+    assert priors.ending("6/8", "minor", rng) == "x.....x....."  # cut to the meter's 12 steps
+
+
+def test_priors_without_ending_rhythms_give_none(priors):
+    content = {**priors.content, "styles": {
+        name: {k: v for k, v in style.items() if k != "endings"}
+        for name, style in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(content).ending("4/4", "major", np.random.default_rng(0)) is None

@@ -1,0 +1,141 @@
+"""Interval calibration: make a generator's melodic intervals those of real tunes.
+
+The network proposes each step's pitch on its own, so its melodies repeat a pitch about twice as
+often as real tunes do and move by semitone steps too rarely. Decoding therefore adds a
+log-weight per melodic interval (−12…+12 semitones from the note before) to the pitch logits at
+each onset (``decoding.decode_bars``, ``interval_weights``). The weights are found by iterating
+
+    weights += log(real share of each interval / generated share)
+
+over melodies made with the generator's own defaults (the request a user makes), starting from
+none: a few rounds bring the generated interval distribution onto the training split's
+(``priors.StylePriors.interval_log_weights``), per meter and mode. The weights belong to one
+network, so they are stored beside its weights file (``gan.safetensors`` →
+``gan.decoding.json``) and read when the model loads:
+
+    python -m studio.generation.calibration                 # the shipped model
+    python -m studio.generation.calibration --model runs/x/gan.safetensors
+
+Takes about a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.music import Note
+from studio.core.theory import Key
+
+MAX_INTERVAL = 12
+CALIBRATION_VERSION = 1
+ROUNDS = 5
+MELODIES = 512
+"""Melodies of 8 bars measured per meter and mode and round."""
+MAX_WEIGHT = 4.0
+"""Bound on a weight (natural log): no interval is pushed by more than a factor of about 55."""
+KEYS = (0, 7, 2, 9, 5, 10, 4, 3)
+"""Tonics the melodies are asked in (the range cuts each key's melodies differently)."""
+
+
+def calibration_path(weights: str | os.PathLike) -> Path:
+    """Where the calibration of the model in ``weights`` lives: beside it, ``*.decoding.json``."""
+    path = Path(weights)
+    return path.with_name(path.name.split(".")[0] + ".decoding.json")
+
+
+def interval_counts(melodies: Iterable[Iterable[Note]]) -> np.ndarray:
+    """Counts of the melodic intervals −12…+12 (index 12 = unison; wider ones count as ±12)
+    between consecutive note starts of each melody (rests skipped, as in the style priors)."""
+    counts = np.zeros(2 * MAX_INTERVAL + 1)
+    for melody in melodies:
+        pitches = [n.pitch for n in sorted(melody, key=lambda n: (n.start, n.pitch))]
+        steps = np.clip(np.diff(np.asarray(pitches, dtype=int)), -MAX_INTERVAL, MAX_INTERVAL)
+        counts += np.bincount(steps + MAX_INTERVAL, minlength=counts.size)
+    return counts
+
+
+def calibrate(
+    generator,
+    *,
+    rounds: int = ROUNDS,
+    melodies: int = MELODIES,
+    progress=print,
+) -> dict[str, list[float]]:
+    """Interval log-weights per style ("4/4 major" …) for ``generator``
+    (a ``generator.MelodyGenerator`` with style priors), found as the module describes."""
+    from studio.generation.generator import GenerationSettings
+    from studio.generation.priors import load_priors
+
+    priors = load_priors()
+    weights: dict[str, np.ndarray] = {}
+    for meter in generator.meters:
+        for mode in ("major", "minor"):
+            style = f"{meter} {mode}"
+            real = np.exp(priors.interval_log_weights(meter, mode))
+            real /= real.sum()
+            weights[style] = np.zeros(2 * MAX_INTERVAL + 1)
+            generator.interval_calibration = weights
+            for round_ in range(rounds):
+                made = []
+                per_key = -(-melodies // len(KEYS))
+                for k, tonic in enumerate(KEYS):
+                    settings = GenerationSettings(bars=8, key=Key(tonic, mode), meter=meter)
+                    made += generator.generate(settings, per_key, seed=1000 * round_ + 100 * k)
+                counts = interval_counts(m.notes for m in made)
+                generated = (counts + 1) / (counts + 1).sum()
+                weights[style] = np.clip(
+                    weights[style] + np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
+                )
+                unison = generated[MAX_INTERVAL]
+                progress(f"{style}: round {round_ + 1}, unisons {unison:.3f} (real {real[12]:.3f})")
+    return {style: [round(float(w), 4) for w in v] for style, v in weights.items()}
+
+
+def save_calibration(weights: dict[str, list[float]], path: str | os.PathLike) -> None:
+    """Write the calibration JSON atomically (temp file, then rename)."""
+    target = Path(path)
+    temporary = target.with_name(target.name + ".tmp")
+    content = {"version": CALIBRATION_VERSION, "interval_weights": weights}
+    temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def load_calibration(path: str | os.PathLike) -> dict[str, np.ndarray] | None:
+    """The interval weights per style from ``path``; None when there is no usable file."""
+    try:
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
+        if content.get("version") != CALIBRATION_VERSION:
+            return None
+        return {
+            style: np.asarray(values, dtype=float)
+            for style, values in content["interval_weights"].items()
+            if len(values) == 2 * MAX_INTERVAL + 1
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Calibrate a model (the shipped one by default) and write its ``*.decoding.json``."""
+    from studio.generation.generator import MelodyGenerator
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="generator weights (default: the shipped model)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--melodies", type=int, default=MELODIES)
+    args = parser.parse_args(argv)
+    generator = MelodyGenerator(args.model)
+    weights = calibrate(generator, rounds=args.rounds, melodies=args.melodies)
+    target = calibration_path(generator.path)
+    save_calibration(weights, target)
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Interval calibration: counted, stored, found for the shipped network and used by it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from studio.core.music import Note
+from studio.core.theory import Key
+from studio.generation.calibration import (
+    MAX_INTERVAL,
+    calibrate,
+    calibration_path,
+    interval_counts,
+    load_calibration,
+    save_calibration,
+)
+from studio.generation.data import METERS
+from studio.generation.generator import DEFAULT_WEIGHTS, GenerationSettings, MelodyGenerator
+from studio.generation.priors import load_priors
+
+
+def _notes(*pitches: int) -> list[Note]:
+    return [Note(pitch=p, start=0.5 * i, duration=0.5) for i, p in enumerate(pitches)]
+
+
+def test_intervals_are_counted_between_consecutive_notes():
+    counts = interval_counts([_notes(60, 60, 62, 50), _notes(72, 91)])
+    assert counts.sum() == 4
+    assert counts[MAX_INTERVAL] == 1 and counts[MAX_INTERVAL + 2] == 1
+    assert counts[0] == 1  # 62 → 50: −12
+    assert counts[-1] == 1  # 72 → 91: +19 counts as +12
+    assert interval_counts([_notes(60)]).sum() == 0
+
+
+def test_the_file_sits_beside_the_weights_and_round_trips(tmp_path):
+    assert calibration_path(tmp_path / "gan.safetensors") == tmp_path / "gan.decoding.json"
+    weights = {"4/4 major": [0.5] * 25, "6/8 minor": list(np.linspace(-1, 1, 25))}
+    path = tmp_path / "gan.decoding.json"
+    save_calibration(weights, path)
+    loaded = load_calibration(path)
+    assert set(loaded) == set(weights)
+    assert np.allclose(loaded["6/8 minor"], weights["6/8 minor"])
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("text", ["", "{not json", '{"version": 99, "interval_weights": {}}',
+                                  '{"version": 1}', "[1, 2]"])  # fmt: skip
+def test_a_missing_or_damaged_file_means_no_calibration(tmp_path, text):
+    path = tmp_path / "gan.decoding.json"
+    assert load_calibration(path) is None
+    path.write_text(text)
+    assert load_calibration(path) is None
+
+
+def test_the_shipped_model_has_its_calibration_for_every_style():
+    generator = MelodyGenerator()
+    assert calibration_path(DEFAULT_WEIGHTS).is_file()
+    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
+    assert set(generator.interval_calibration) == styles
+    for weights in generator.interval_calibration.values():
+        assert weights.shape == (2 * MAX_INTERVAL + 1,)
+        assert weights[MAX_INTERVAL] < 0  # the network repeats notes too often: unisons down
+
+
+def _unison_share(generator: MelodyGenerator, meter: str, mode: str) -> float:
+    settings = GenerationSettings(bars=8, key=Key(2, mode), meter=meter)
+    counts = interval_counts(m.notes for m in generator.generate(settings, 32, seed=77))
+    return float(counts[MAX_INTERVAL] / counts.sum())
+
+
+def test_calibrating_brings_the_unison_share_to_the_data(tmp_path):
+    generator = MelodyGenerator()
+    generator.interval_calibration = None  # start from the plain data prior
+    uncalibrated = _unison_share(generator, "4/4", "major")
+    messages = []
+    weights = calibrate(generator, rounds=3, melodies=64, progress=messages.append)
+    assert len(messages) == 3 * 2 * len(generator.meters)
+    assert set(weights) >= {"4/4 major", "3/4 minor"}
+    save_calibration(weights, tmp_path / "gan.decoding.json")
+    generator.interval_calibration = load_calibration(tmp_path / "gan.decoding.json")
+    calibrated = _unison_share(generator, "4/4", "major")
+    real = float(np.exp(load_priors().interval_log_weights("4/4", "major"))[MAX_INTERVAL])
+    assert abs(calibrated - real) < abs(uncalibrated - real) / 2
+    json.loads((tmp_path / "gan.decoding.json").read_text())  # plain JSON for people to read

@@ -162,8 +162,9 @@ def decode_bars(
             cadence's note, in the rhythm sampled.
         used_steps: the steps of this bar that will be kept (the first 2/4 bar of the last
             pair of an odd number of bars: 8); a cadence closes within them.
-        interval_weights: log-weights of the melodic intervals −12…+12 from the note before
-            (``priors.interval_log_weights`` times a strength), added to the pitch logits at
+        interval_weights: (25,) or per variation (count, 25): log-weights of the melodic
+            intervals −12…+12 from the note before (a network's ``calibration``, or
+            ``priors.interval_log_weights`` times a strength), added to the pitch logits at
             each onset: the network proposes each step's pitch on its own, and real melodies
             move mostly by steps.
         fresh_start: per variation, whether the bar begins a new phrase after a cadence: then
@@ -182,20 +183,24 @@ def decode_bars(
     steps = UNIT_STEPS[meter]
     rest = SPEC.rest_index
     chords = [chord] * count if isinstance(chord, Chord) else list(chord)
-    logits = np.asarray(pitch_logits, dtype=np.float64)[:, :steps] / temperature
+    rows = np.arange(count)
     onset_p = 1 / (1 + np.exp(-np.asarray(onset_logits, dtype=np.float64)[:, :steps] / temperature))
     chord_masks = np.array([_chord_mask(c) for c in chords])  # (count, classes)
-    logits = np.where(frame.allowed, logits, -np.inf)
+    # what the rules add to the network's logits: -inf where key lock or range forbid
+    bias = np.where(frame.allowed, 0.0, -np.inf)[None, None, :].repeat(count, 0).repeat(steps, 1)
     usable = chord_masks & frame.allowed
     strong = list(STRONG_STEPS[meter])
     if chord_tone_strength >= 1:  # only chord tones (or a rest) where the bar has one in range
         keep = usable | (np.arange(rest + 1) == rest)
         keep[~usable.any(axis=1)] = True
-        logits[:, strong] = np.where(keep[:, None, :], logits[:, strong], -np.inf)
+        bias[:, strong] = np.where(keep[:, None, :], bias[:, strong], -np.inf)
     elif chord_tone_strength > 0:
-        logits[:, strong] += 4.0 * chord_tone_strength * usable[:, None, :]
-    gumbel = np.stack([rng.gumbel(size=(steps, rest + 1)) for rng in rngs])
-    uniform = np.stack([rng.random(steps) for rng in rngs])
+        bias[:, strong] += 4.0 * chord_tone_strength * usable[:, None, :]
+    # one draw per variation: Gumbel noise for the pitches, the last column for the onsets
+    uniform = np.stack([rng.random((steps, rest + 2)) for rng in rngs])
+    gumbel = -np.log(-np.log(uniform[..., :-1]))
+    uniform = uniform[..., -1]
+    logits = np.asarray(pitch_logits, dtype=np.float64)[:, :steps] / temperature + bias
     scores = logits + gumbel  # argmax of logits + Gumbel noise samples from the softmax
     onsets = uniform < onset_p
     if fresh_start is not None:
@@ -208,9 +213,8 @@ def decode_bars(
         pattern = patterns[i]
         if cadence is not None and pattern is not None and used_steps is None:
             arrivals[i] = _arrival(pattern, meter, last=cadence == Cadence.FINAL)
-            if (
-                arrivals[i] is not None
-            ):  # the network's rhythm up to the arrival, then the pattern's
+            if arrivals[i] is not None:
+                # the network's rhythm up to the arrival, the pattern's from there on
                 tail = slice(arrivals[i], steps)
                 force_note[i, tail] = [c == "x" for c in pattern[tail]]
                 force_rest[i, tail] = [c == "r" for c in pattern[tail]]
@@ -218,24 +222,27 @@ def decode_bars(
     pitch = np.empty((count, steps), dtype=np.int64)
     current = np.array(previous_last, copy=True)
     last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
-    if interval_weights is not None:  # [last note + 1, next note] → the interval's weight
-        moves = np.arange(rest)[None, :] - np.arange(rest)[:, None]
-        interval_table = np.zeros((rest + 1, rest))
-        interval_table[1:] = interval_weights[np.clip(moves, -MAX_INTERVAL, MAX_INTERVAL)
-                                              + MAX_INTERVAL]  # fmt: skip
+    # per variation [last note + 1, next note] → the weight of their interval (row 0: none yet)
+    if interval_weights is None or np.ndim(interval_weights) == 1:
+        table = _interval_table(
+            None if interval_weights is None else np.asarray(interval_weights, float).tobytes()
+        )
+        interval_tables = np.broadcast_to(table, (count, *table.shape))
+    else:
+        interval_tables = np.stack(
+            [_interval_table(np.asarray(w, dtype=float).tobytes()) for w in interval_weights]
+        )
+    # a rest where the network's sample says so (as often as it says), or the pattern does
+    rest_at = np.argmax(scores, axis=-1) == rest
     for step in range(steps):
         # a held note that the range or key lock forbids (from a primer) is restarted
         forbidden = ~frame.allowed[current]
         start = onsets[:, step] | forbidden
-        step_scores = scores[:, step]
-        choice = np.argmax(step_scores, axis=-1)
-        if interval_weights is not None:  # which note: the data's intervals from the last one
-            bonus = interval_table[last_note + 1]  # row 0: no note before, no bonus
-            note = np.argmax(step_scores[:, :rest] + bonus, axis=-1)
-            choice = np.where(choice == rest, rest, note)  # a rest as often as the network says
-        else:
-            note = np.argmax(step_scores[:, :rest], axis=-1)
-        choice = np.where(force_note[:, step], note, np.where(force_rest[:, step], rest, choice))
+        is_rest = rest_at[:, step]
+        # which note: the network's sample weighed by the intervals from the last note
+        note = np.argmax(scores[:, step, :rest] + interval_tables[rows, last_note + 1], axis=-1)
+        is_rest = (is_rest | force_rest[:, step]) & ~force_note[:, step]
+        choice = np.where(is_rest, rest, note)
         current = np.where(start, choice, current)
         last_note = np.where(current != rest, current, last_note)
         onsets[:, step] = start
@@ -263,6 +270,20 @@ def decode_bars(
     return bars, np.array([p for p, _ in padded]), np.array([o for _, o in padded])
 
 
+@functools.lru_cache(maxsize=64)
+def _interval_table(weights: bytes | None) -> np.ndarray:
+    """(classes, pitches) read-only: row ``last note + 1``, column ``next note`` → the weight of
+    their interval from ``weights`` (float64 bytes, −12…+12 semitones; None: all 0)."""
+    rest = SPEC.rest_index
+    table = np.zeros((rest + 1, rest))
+    if weights is not None:
+        moves = np.arange(rest)[None, :] - np.arange(rest)[:, None]
+        by_interval = np.frombuffer(weights, dtype=float)
+        table[1:] = by_interval[np.clip(moves, -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL]
+    table.setflags(write=False)
+    return table
+
+
 @functools.lru_cache(maxsize=256)
 def _arrival(pattern: str, meter: str, last: bool = False) -> int | None:
     """The step of a phrase-ending rhythm where the cadence's note arrives: its last note on a
@@ -273,6 +294,14 @@ def _arrival(pattern: str, meter: str, last: bool = False) -> int | None:
     notes = [s for s, c in enumerate(pattern) if c == "x"]
     strong = [s for s in notes if s in STRONG_STEPS[meter] and not last]
     return (strong or notes or [None])[-1]
+
+
+@functools.lru_cache(maxsize=12)
+def _pitch_class_mask(pitch_class: int) -> np.ndarray:
+    """(pitches,) True on the pitch indices of ``pitch_class`` (read only)."""
+    mask = (SPEC.low + np.arange(SPEC.n_pitches)) % 12 == pitch_class
+    mask.setflags(write=False)
+    return mask
 
 
 @functools.lru_cache(maxsize=1024)
@@ -305,25 +334,24 @@ def close_phrase(
     With ``used_steps`` the held note starts before that step. Without ``hold`` the rhythm
     stays as sampled and only the bar's last note becomes the cadence's note; with ``at`` too
     (a step where a note starts) that note becomes it instead, and the notes after it stay."""
-    options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps]
+    rest = SPEC.rest_index
+    options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps] or [0]
     chosen_step = at
-    at = int(rng.choice(options or [0]))
+    at = options[int(rng.integers(len(options)))]
     steps = used_steps or len(pitch)
-    starts = [s for s in np.flatnonzero(onsets[:steps]) if pitch[s] != SPEC.rest_index]
-    if not hold and starts:
+    starts = np.flatnonzero(onsets[:steps] & (pitch[:steps] != rest))
+    if not hold and starts.size:
         at = int(starts[-1]) if chosen_step is None else chosen_step
-    classes = np.arange(SPEC.n_pitches)
-    pcs = (SPEC.low + classes) % 12
     if cadence == Cadence.FINAL:
         tonic = TONIC[frame.mode]
-        wanted = pcs == (tonic if tonic in chord.tones else chord.root)
+        wanted = _pitch_class_mask(tonic if tonic in chord.tones else chord.root)
     else:
-        wanted = np.isin(pcs, sorted(chord.tones))
-    candidates = classes[wanted & frame.allowed[:-1]]
+        wanted = _chord_mask(chord)[:-1]
+    candidates = np.flatnonzero(wanted & frame.allowed[:-1])
     if not len(candidates):
         return  # the range holds no such note: leave the bar as sampled
-    sounding = [int(p) for p in pitch[:at] if p != SPEC.rest_index]
-    reference = sounding[-1] if sounding else int(np.median(candidates))
+    sounding = pitch[:at][pitch[:at] != rest]
+    reference = int(sounding[-1]) if sounding.size else int(np.median(candidates))
     distance = np.abs(candidates - reference) + rng.random(len(candidates)) * 0.5
     chosen = candidates[int(np.argmin(distance))]
     if hold:
@@ -349,20 +377,21 @@ def bar_notes(
     in the frame (padding beyond the unit's steps is ignored)."""
     rest = SPEC.rest_index
     steps = min(len(pitch), UNIT_STEPS[meter])
-    jitter = rng.integers(-4, 5, size=steps)  # a little humanisation of each note's velocity
+    jitter = rng.integers(-4, 5, size=steps).tolist()  # a little humanisation of velocities
+    pitch, onsets = pitch[:steps].tolist(), onsets[:steps].tolist()  # plain ints: faster here
     notes = []
     step = 0
     while step < steps:
-        index = int(pitch[step])
+        index = pitch[step]
         end = step + 1
         while end < steps and not onsets[end] and pitch[end] == index:
             end += 1
         if index != rest:
             start = bar * UNIT_BEATS[meter] + step / 4
-            velocity = _velocity(step, end - step, int(jitter[step]), meter)
+            velocity = _velocity(step, end - step, jitter[step], meter)
             notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
         step = end
-    tied = bool(notes) and not onsets[0] and int(pitch[0]) == previous_last != rest
+    tied = bool(notes) and not onsets[0] and pitch[0] == previous_last != rest
     return Bar(notes, tied)
 
 

@@ -45,6 +45,7 @@ from studio.core.theory import MINOR_FAMILY, Chord, Key
 from studio.generation.calibration import calibration_path, load_calibration
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
+    MAX_INTERVAL,
     Bar,
     Frame,
     bar_notes,
@@ -87,6 +88,10 @@ BAR_REPEAT_RATE = 0.5
 INTERVAL_PRIOR_STRENGTH = 0.5
 """How strongly the data's melodic intervals weigh on each sampled pitch (0: not at all, 1: as
 a product of the network's proposal and the data's interval distribution)."""
+INTERVAL_STYLE_SPREAD = 1.5
+"""Standard deviation (natural log) of a variation's own leaning towards repeated notes and
+towards steps, added to the interval weights: real windows vary that much more than
+generated ones did without it."""
 PHRASE_END_TONIC_RATE = 0.25
 """How often an ordinary phrase end (not a full close) ends the melody on its tonic anyway:
 measured on generated melodies of the validation keys."""
@@ -219,6 +224,7 @@ class _Plan:
     copies: dict[int, int]  # unit → the earlier unit whose notes it repeats
     varied: set[int]  # repeated units whose second half is sampled anew (a varied repeat)
     endings: list[str | None]  # per unit: the rhythm of its phrase ending (cadence units only)
+    interval_style: np.ndarray  # (25,) added to the interval weights: this tune's own leaning
 
 
 class MelodyGenerator:
@@ -487,7 +493,12 @@ class MelodyGenerator:
             priors.ending(meter, mode, rng) if priors is not None and cadence is not None else None
             for cadence in cadences
         ]
-        return _Plan(phrases, chords, densities, cadences, copies, varied, endings)
+        # Tunes differ in how often they repeat a note and move by step: a leaning of its own
+        interval_style = np.zeros(2 * MAX_INTERVAL + 1)
+        repeats, steps = rng.normal(0.0, INTERVAL_STYLE_SPREAD, 2)
+        interval_style[MAX_INTERVAL] += repeats
+        interval_style[MAX_INTERVAL + np.array([-2, -1, 1, 2])] += steps
+        return _Plan(phrases, chords, densities, cadences, copies, varied, endings, interval_style)
 
     def _cadences(
         self, phrases: PhrasePlan, meter: str, mode: int, rng: np.random.Generator
@@ -577,6 +588,7 @@ class MelodyGenerator:
                 [plan.chords[u] for plan in plans], [plan.densities[u] for plan in plans],
                 [plan.cadences[u] for plan in plans], rate, 8 if half_pair else None, fresh,
                 [plan.endings[u] for plan in plans],
+                np.stack([plan.interval_style for plan in plans]),
             )  # fmt: skip
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
                 if source is not None:  # a repeat: the same notes
@@ -584,8 +596,9 @@ class MelodyGenerator:
                     if u in plan.varied:  # …but this bar's second half from the new sample
                         pitch, onsets = _vary(pitch, onsets, previous[0][i], previous[1][i],
                                               UNIT_STEPS[settings.meter] // 2)  # fmt: skip
-                    previous[0][i], previous[1][i] = pitch, onsets
                     last = made[i][u - 1][0][-1] if u else SPEC.rest_index
+                    pitch = _keep_tie(pitch, onsets, last)
+                    previous[0][i], previous[1][i] = pitch, onsets
                     bars[i] = _bar_from(pitch, onsets, offset + u, frame, rngs[i], last, settings)
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
             for melody, new in zip(melodies, bars, strict=True):
@@ -625,6 +638,7 @@ class MelodyGenerator:
     def _sample_bar_batch(
         self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
         cadences, cadence_rate, used_steps=None, fresh_start=None, endings=None,
+        interval_styles=None,
     ):  # fmt: skip
         """Sample one unit for a batch of variations (``chords`` in the frame, one per
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
@@ -651,12 +665,15 @@ class MelodyGenerator:
             pitch_logits, onset_logits = self.network(
                 torch.from_numpy(np.asarray(latents, dtype=np.float32)), conditions, previous_bar
             )
+        interval_weights = self._interval_weights(settings.meter, frame.mode)
+        if interval_weights is not None and interval_styles is not None:
+            interval_weights = interval_weights[None] + interval_styles
         notes, pitch, onsets = decode_bars(
             pitch_logits.numpy(), onset_logits.numpy(), previous[0][:, -1], rngs, frame=frame,
             chord=chords, bar=bar, temperature=settings.temperature,
             chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
             cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,
-            interval_weights=self._interval_weights(settings.meter, frame.mode),
+            interval_weights=interval_weights,
             fresh_start=fresh_start, endings=endings,
         )  # fmt: skip
         return notes, (pitch, onsets)
@@ -681,6 +698,18 @@ def _vary(
     if pitch[at] != pitch[at - 1]:
         onsets[at] = True
     return pitch, onsets
+
+
+def _keep_tie(pitch: np.ndarray, onsets: np.ndarray, last: int) -> np.ndarray:
+    """A copied unit's pitches where its source began by holding the note before it over the
+    bar line: the copy holds its own note before it the same way (as the source did, it starts
+    no note there)."""
+    if onsets[0] or last == SPEC.rest_index:
+        return pitch
+    starts = np.flatnonzero(onsets)
+    held = pitch.copy()
+    held[: starts[0] if starts.size else len(held)] = last
+    return held
 
 
 def _bar_from(pitch, onsets, bar, frame, rng, previous_last, settings) -> Bar:

@@ -199,7 +199,7 @@ def test_an_ending_rhythm_shapes_the_cadence_bar(cadence, chord, pattern, arriva
     frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
     rng = np.random.default_rng(5)
     logits = rng.normal(0, 1, (4, 16, CLASSES))
-    onset_logits = np.full((4, 16), 5.0)  # the network wants a note on every step
+    onset_logits = np.full((4, 16), 30.0)  # the network wants a note on every step
     _, pitch, onsets = decode_bars(
         logits, onset_logits, np.full(4, 20), [np.random.default_rng(i) for i in range(4)],
         frame=frame, chord=chord, bar=0, temperature=1.0, chord_tone_strength=0.0,
@@ -229,3 +229,20 @@ def test_without_an_ending_rhythm_a_cadence_holds_as_before():
         at = int(np.flatnonzero(row_onsets)[-1])
         assert at in CADENCE_STEPS["4/4"] and (SPEC.low + row_pitch[at]) % 12 == 0
     assert onsets[2].all()  # a pattern of notes on every step, held from its last note: 15
+
+
+def test_each_variation_can_weigh_intervals_its_own_way():
+    rng = np.random.default_rng(4)
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=False)
+    repeats, steps = np.full(25, -50.0), np.full(25, -50.0)
+    repeats[12] = 0.0  # only the same note again
+    steps[[11, 13]] = 0.0  # only a semitone away
+    logits = rng.normal(0, 0.1, (2, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -50.0  # notes only
+    _, pitch, _ = decode_bars(
+        logits, np.full((2, 16), 30.0), np.full(2, 20),
+        [np.random.default_rng(i) for i in range(2)], frame=frame, chord=C_MAJOR, bar=0,
+        temperature=1.0, chord_tone_strength=0.0, interval_weights=np.stack([repeats, steps]),
+    )  # fmt: skip
+    assert (pitch[0] == 20).all()
+    assert (np.abs(np.diff(np.concatenate([[20], pitch[1]]))) == 1).all()

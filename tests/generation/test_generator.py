@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from itertools import pairwise
 
+import numpy as np
 import pretty_midi
 import pytest
 from hypothesis import given, settings
@@ -313,3 +314,19 @@ def test_a_model_without_meters_refuses_three_beat_bars(generator):
         GenerationSettings(meter="5/4")
     with pytest.raises(InvalidInput, match="form must be one of"):
         GenerationSettings(form="ABBA")
+
+
+def test_variations_differ_in_how_often_they_repeat_notes(monkeypatch):
+    from studio.generation import generator as module
+
+    def spread_of_unison_shares() -> float:
+        shares = []
+        request = GenerationSettings(bars=8, key=Key.parse("G"))
+        for melody in MelodyGenerator().generate(request, count=48, seed=11):
+            pitches = [n.pitch for n in melody.notes]
+            shares.append(np.mean(np.diff(pitches) == 0))
+        return float(np.std(shares))
+
+    leaning = spread_of_unison_shares()
+    monkeypatch.setattr(module, "INTERVAL_STYLE_SPREAD", 0.0)
+    assert leaning > 1.3 * spread_of_unison_shares()  # real tunes vary so, too

@@ -145,6 +145,7 @@ def decode_bars(
     interval_weights: np.ndarray | None = None,
     fresh_start: Sequence[bool] | None = None,
     endings: Sequence[str | None] | None = None,
+    notes_for: Sequence[bool] | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -175,6 +176,8 @@ def decode_bars(
             (``STRONG_STEPS``), and the notes after it lead on to the next phrase; a ``FINAL``
             cadence is the rhythm's last note. None (or no usable rhythm): the cadence is
             held (at ``phrase_cadence_rate``) as before.
+        notes_for: per variation, whether to make its bar's notes (None: all); the others
+            get an empty ``Bar`` (a repeat replaces them), their steps are still returned.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -233,19 +236,17 @@ def decode_bars(
             [_interval_table(np.asarray(w, dtype=float).tobytes()) for w in interval_weights]
         )
     # a rest where the network's sample says so (as often as it says), or the pattern does
-    rest_at = np.argmax(scores, axis=-1) == rest
+    rest_at = ((np.argmax(scores, axis=-1) == rest) | force_rest) & ~force_note
+    # a held note that the range or key lock forbids (from a primer) is restarted; every
+    # note chosen here is allowed, so only the first step can hold a forbidden one
+    onsets[:, 0] |= ~frame.allowed[current]
     for step in range(steps):
-        # a held note that the range or key lock forbids (from a primer) is restarted
-        forbidden = ~frame.allowed[current]
-        start = onsets[:, step] | forbidden
-        is_rest = rest_at[:, step]
+        start = onsets[:, step]
         # which note: the network's sample weighed by the intervals from the last note
         note = np.argmax(scores[:, step, :rest] + interval_tables[rows, last_note + 1], axis=-1)
-        is_rest = (is_rest | force_rest[:, step]) & ~force_note[:, step]
-        choice = np.where(is_rest, rest, note)
+        choice = np.where(rest_at[:, step], rest, note)
         current = np.where(start, choice, current)
         last_note = np.where(current != rest, current, last_note)
-        onsets[:, step] = start
         pitch[:, step] = current
     empty = (pitch == rest).all(axis=1)
     if empty.any():  # no empty bars: start the most likely allowed pitch on the downbeat
@@ -264,6 +265,8 @@ def decode_bars(
             )
     bars = [
         bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i], meter)
+        if notes_for is None or notes_for[i]
+        else Bar([], False)
         for i in range(count)
     ]
     padded = [pad_unit(pitch[i], onsets[i]) for i in range(count)]
@@ -377,7 +380,9 @@ def bar_notes(
     in the frame (padding beyond the unit's steps is ignored)."""
     rest = SPEC.rest_index
     steps = min(len(pitch), UNIT_STEPS[meter])
-    jitter = rng.integers(-4, 5, size=steps).tolist()  # a little humanisation of velocities
+    # a little humanisation of the velocities: −4…+4 (uniforms scaled, faster than integers)
+    jitter = ((rng.random(steps) * 9).astype(np.int64) - 4).tolist()
+    accents = _accents(meter)
     pitch, onsets = pitch[:steps].tolist(), onsets[:steps].tolist()  # plain ints: faster here
     notes = []
     step = 0
@@ -388,17 +393,19 @@ def bar_notes(
             end += 1
         if index != rest:
             start = bar * UNIT_BEATS[meter] + step / 4
-            velocity = _velocity(step, end - step, jitter[step], meter)
+            value = 80 + accents[step] + min(8, 2 * (end - step)) + jitter[step]
+            velocity = max(30, min(127, value))  # accented, longer notes louder, humanised
             notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
         step = end
     tied = bool(notes) and not onsets[0] and pitch[0] == previous_last != rest
     return Bar(notes, tied)
 
 
-def _velocity(step: int, duration_steps: int, jitter: int, meter: str) -> int:
-    accent = ACCENTS[meter].get(step, 0 if step % 2 == 0 else -4)
-    value = 80 + accent + min(8, 2 * duration_steps) + jitter
-    return max(30, min(127, value))
+@functools.lru_cache(maxsize=len(ACCENTS))
+def _accents(meter: str) -> tuple[int, ...]:
+    """Velocity added on each step of a unit of ``meter``: ``ACCENTS``, other eighths +0,
+    sixteenths −4."""
+    return tuple(ACCENTS[meter].get(step, 0 if step % 2 == 0 else -4) for step in range(16))
 
 
 def join_bar(melody: list[Note], bar: Bar) -> None:

@@ -589,6 +589,7 @@ class MelodyGenerator:
                 [plan.cadences[u] for plan in plans], rate, 8 if half_pair else None, fresh,
                 [plan.endings[u] for plan in plans],
                 np.stack([plan.interval_style for plan in plans]),
+                [source is None for source in copied],
             )  # fmt: skip
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
                 if source is not None:  # a repeat: the same notes
@@ -638,7 +639,7 @@ class MelodyGenerator:
     def _sample_bar_batch(
         self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
         cadences, cadence_rate, used_steps=None, fresh_start=None, endings=None,
-        interval_styles=None,
+        interval_styles=None, notes_for=None,
     ):  # fmt: skip
         """Sample one unit for a batch of variations (``chords`` in the frame, one per
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
@@ -661,7 +662,7 @@ class MelodyGenerator:
             self.config.meters,
         )
         previous_bar = bar_tensor(previous_onehot, torch.from_numpy(previous[1].astype(np.float32)))
-        with torch.no_grad():
+        with torch.inference_mode():
             pitch_logits, onset_logits = self.network(
                 torch.from_numpy(np.asarray(latents, dtype=np.float32)), conditions, previous_bar
             )
@@ -674,7 +675,7 @@ class MelodyGenerator:
             chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
             cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,
             interval_weights=interval_weights,
-            fresh_start=fresh_start, endings=endings,
+            fresh_start=fresh_start, endings=endings, notes_for=notes_for,
         )  # fmt: skip
         return notes, (pitch, onsets)
 

@@ -92,6 +92,12 @@ INTERVAL_STYLE_SPREAD = 1.5
 """Standard deviation (natural log) of a variation's own leaning towards repeated notes and
 towards steps, added to the interval weights: real windows vary that much more than
 generated ones did without it."""
+SHARED_NOISE = 0.5
+"""Weight of a melody's own noise vector in every unit's noise (the rest is the unit's own, so
+each unit's noise stays standard normal): bars of one tune keep one character, as real tunes'
+bars do. Chosen on the validation split: 0.35 and 0.5 both brought the two-sample accuracy
+from 0.730 to 0.710 and the similarity between bars to the data's (0.5: 0.178, real 0.176);
+0.6 and 0.8 made the bars too alike."""
 PHRASE_END_TONIC_RATE = 0.25
 """How often an ordinary phrase end (not a full close) ends the melody on its tonic anyway:
 measured on generated melodies of the validation keys."""
@@ -402,7 +408,10 @@ class MelodyGenerator:
             )
 
     def _latents(self, seed: int, units: int) -> np.ndarray:
-        return np.random.default_rng([seed, 1]).standard_normal((units, self.config.noise_dim))
+        """Each unit's noise: its own part plus a part shared by the whole melody."""
+        own = np.random.default_rng([seed, 1]).standard_normal((units, self.config.noise_dim))
+        shared = np.random.default_rng([seed, 4]).standard_normal(self.config.noise_dim)
+        return math.sqrt(1 - SHARED_NOISE**2) * own + SHARED_NOISE * shared
 
     def _frame(self, settings: GenerationSettings) -> Frame:
         return key_frame(

@@ -331,3 +331,14 @@ def test_variations_differ_in_how_often_they_repeat_notes(monkeypatch):
     leaning = spread_of_unison_shares()
     monkeypatch.setattr(module, "INTERVAL_STYLE_SPREAD", 0.0)
     assert leaning > 1.3 * spread_of_unison_shares()  # real tunes vary so, too
+
+
+def test_the_bars_of_a_melody_share_part_of_their_noise():
+    melodies = MelodyGenerator().generate(GenerationSettings(bars=16), count=6, seed=2)
+    unit = [m.latents / np.linalg.norm(m.latents, axis=1, keepdims=True) for m in melodies]
+    within = [a @ a.T for a in unit]
+    pairs = np.triu_indices(16, k=1)
+    # the median pair is not a repeat (a repeated bar reuses its source's noise outright)
+    alike = np.median(np.concatenate([w[pairs] for w in within]))
+    across = np.median(np.concatenate([(a @ b.T).ravel() for a, b in pairwise(unit)]))
+    assert alike > 0.12 and abs(across) < 0.08  # about 0.25 (0.5²) and 0

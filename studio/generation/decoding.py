@@ -378,27 +378,46 @@ def bar_notes(
 ) -> Bar:
     """The notes of one decoded bar (a unit of ``meter``), ``pitch``/``onsets`` being its steps
     in the frame (padding beyond the unit's steps is ignored)."""
+    notes = melody_notes(np.asarray(pitch)[None], np.asarray(onsets)[None], bar, shift, rng, meter)
     rest = SPEC.rest_index
-    steps = min(len(pitch), UNIT_STEPS[meter])
+    tied = bool(notes) and not onsets[0] and int(pitch[0]) == previous_last != rest
+    return Bar(notes, tied)
+
+
+def melody_notes(
+    pitch: np.ndarray,
+    onsets: np.ndarray,
+    first_unit: int,
+    shift: int,
+    rng: np.random.Generator,
+    meter: str = "4/4",
+) -> list[Note]:
+    """The notes of consecutive decoded units of ``meter``, the first being unit
+    ``first_unit``: ``pitch``/``onsets`` are (units, steps) in the frame (padding beyond the
+    meter's steps is ignored). A note held over a bar line is one note."""
+    rest = SPEC.rest_index
+    steps = UNIT_STEPS[meter]
+    pitch = np.asarray(pitch)[:, :steps].reshape(-1).tolist()  # plain ints: faster here
+    onsets = np.asarray(onsets)[:, :steps].reshape(-1).tolist()
+    total = len(pitch)
     # a little humanisation of the velocities: −4…+4 (uniforms scaled, faster than integers)
-    jitter = ((rng.random(steps) * 9).astype(np.int64) - 4).tolist()
+    jitter = ((rng.random(total) * 9).astype(np.int64) - 4).tolist()
     accents = _accents(meter)
-    pitch, onsets = pitch[:steps].tolist(), onsets[:steps].tolist()  # plain ints: faster here
+    origin = first_unit * UNIT_BEATS[meter]
     notes = []
     step = 0
-    while step < steps:
+    while step < total:
         index = pitch[step]
         end = step + 1
-        while end < steps and not onsets[end] and pitch[end] == index:
+        while end < total and not onsets[end] and pitch[end] == index:
             end += 1
         if index != rest:
-            start = bar * UNIT_BEATS[meter] + step / 4
-            value = 80 + accents[step] + min(8, 2 * (end - step)) + jitter[step]
+            value = 80 + accents[step % steps] + min(8, 2 * (end - step)) + jitter[step]
             velocity = max(30, min(127, value))  # accented, longer notes louder, humanised
-            notes.append(Note(SPEC.low + index - shift, start, (end - step) / 4, velocity))
+            notes.append(Note(SPEC.low + index - shift, origin + step / 4, (end - step) / 4,
+                              velocity))  # fmt: skip
         step = end
-    tied = bool(notes) and not onsets[0] and pitch[0] == previous_last != rest
-    return Bar(notes, tied)
+    return notes
 
 
 @functools.lru_cache(maxsize=len(ACCENTS))

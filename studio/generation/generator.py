@@ -48,12 +48,11 @@ from studio.generation.decoding import (
     MAX_INTERVAL,
     Bar,
     Frame,
-    bar_notes,
     cut_at,
     decode_bars,
     encode_previous,
-    join_bar,
     key_frame,
+    melody_notes,
     seam_cost,
     slerp,
 )
@@ -577,7 +576,6 @@ class MelodyGenerator:
         previous = None if previous is None else (
             np.repeat(previous[0][None], len(seeds), 0), np.repeat(previous[1][None], len(seeds), 0)
         )  # fmt: skip
-        melodies: list[list[Note]] = [[] for _ in seeds]
         stacked = np.array(np.stack(latents), dtype=np.float32)  # (count, units, noise)
         made: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in seeds]  # per unit
         for u in range(units):
@@ -592,13 +590,13 @@ class MelodyGenerator:
                     stacked[i, u] = keep
             half_pair = u == units - 1 and settings.bars % settings.bars_per_unit
             fresh = [u > 0 and plan.cadences[u - 1] is not None for plan in plans]
-            bars, previous = self._sample_bar_batch(
+            _, previous = self._sample_bar_batch(
                 settings, frame, offset + u, u, stacked[:, u], previous, rngs,
                 [plan.chords[u] for plan in plans], [plan.densities[u] for plan in plans],
                 [plan.cadences[u] for plan in plans], rate, 8 if half_pair else None, fresh,
                 [plan.endings[u] for plan in plans],
                 np.stack([plan.interval_style for plan in plans]),
-                [source is None for source in copied],
+                [False] * len(plans),  # the notes are made at the end, from the steps
             )  # fmt: skip
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
                 if source is not None:  # a repeat: the same notes
@@ -607,13 +605,14 @@ class MelodyGenerator:
                         pitch, onsets = _vary(pitch, onsets, previous[0][i], previous[1][i],
                                               UNIT_STEPS[settings.meter] // 2)  # fmt: skip
                     last = made[i][u - 1][0][-1] if u else SPEC.rest_index
-                    pitch = _keep_tie(pitch, onsets, last)
-                    previous[0][i], previous[1][i] = pitch, onsets
-                    bars[i] = _bar_from(pitch, onsets, offset + u, frame, rngs[i], last, settings)
+                    previous[0][i], previous[1][i] = _keep_tie(pitch, onsets, last), onsets
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
-            for melody, new in zip(melodies, bars, strict=True):
-                join_bar(melody, new)
             progress(u + 1, units, f"bar {u + 1}")
+        melodies = [
+            melody_notes(np.stack([p for p, _ in steps]), np.stack([o for _, o in steps]),
+                         offset, frame.shift, rng, settings.meter)
+            for steps, rng in zip(made, rngs, strict=True)
+        ]  # fmt: skip
         end = (offset * unit) + settings.bars * settings.bar_beats
         return [
             GeneratedMelody(
@@ -720,11 +719,6 @@ def _keep_tie(pitch: np.ndarray, onsets: np.ndarray, last: int) -> np.ndarray:
     held = pitch.copy()
     held[: starts[0] if starts.size else len(held)] = last
     return held
-
-
-def _bar_from(pitch, onsets, bar, frame, rng, previous_last, settings) -> Bar:
-    """The notes of a copied unit at its new place."""
-    return bar_notes(pitch, onsets, bar, frame.shift, rng, int(previous_last), settings.meter)
 
 
 def _replace_unit(notes: list[Note], begin: float, end: float, new: Sequence[Note]) -> list[Note]:

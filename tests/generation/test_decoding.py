@@ -20,6 +20,7 @@ from studio.generation.decoding import (
     decode_bars,
     join_bar,
     key_frame,
+    melody_notes,
     slerp,
 )
 from studio.generation.form import Cadence
@@ -246,3 +247,22 @@ def test_each_variation_can_weigh_intervals_its_own_way():
     )  # fmt: skip
     assert (pitch[0] == 20).all()
     assert (np.abs(np.diff(np.concatenate([[20], pitch[1]]))) == 1).all()
+
+
+def test_melody_notes_hold_notes_over_bar_lines_and_place_units_in_time():
+    rest = SPEC.rest_index
+    pitch = np.full((3, 16), 12)  # unit 0: C4 from step 8 held into unit 1
+    onsets = np.zeros((3, 16), dtype=bool)
+    pitch[0, :8], onsets[0, 0], onsets[0, 8] = 5, True, True
+    pitch[1, 4:], onsets[1, 4] = rest, True  # a rest from beat 2 of unit 1
+    pitch[2, :], onsets[2, 0], onsets[2, 6] = 7, True, True  # two notes, same pitch
+    notes = melody_notes(pitch, onsets, 2, 0, np.random.default_rng(1), "6/8")
+    # 6/8 units are 12 steps (3 beats) from unit 2 (beat 6), padding ignored; C4 is held over
+    # the bar line into unit 1 (one note of 2 beats)
+    assert [(n.pitch - SPEC.low, n.start, n.duration) for n in notes] == [
+        (5, 6.0, 2.0),
+        (12, 8.0, 2.0),
+        (7, 12.0, 1.5),
+        (7, 13.5, 1.5),
+    ]
+    assert notes[0].velocity > notes[1].velocity  # the downbeat is accented

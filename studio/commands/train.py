@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
             f"{state}: {summary['steps']} steps in {summary['seconds']:.0f} s on "
             f"{data.n_tunes} tunes ({len(data)} bars)\n"
             f"weights:    {summary['weights']}  (use with --model)\n"
-            f"checkpoint: {summary['checkpoint']}  (continue with --resume)"
+            f"checkpoint: {summary['checkpoint']}  (continue with --resume)\n"
+            f"calibrate its melodic intervals before use (about a minute): python -m "
+            f"studio.generation.calibration --model {summary['weights']}"
         )
     return EXIT_OK
 

@@ -589,15 +589,27 @@ class MelodyGenerator:
                         keep = 0.8 * keep + 0.6 * rngs[i].standard_normal(keep.shape)
                     stacked[i, u] = keep
             half_pair = u == units - 1 and settings.bars % settings.bars_per_unit
-            fresh = [u > 0 and plan.cadences[u - 1] is not None for plan in plans]
-            _, previous = self._sample_bar_batch(
-                settings, frame, offset + u, u, stacked[:, u], previous, rngs,
-                [plan.chords[u] for plan in plans], [plan.densities[u] for plan in plans],
-                [plan.cadences[u] for plan in plans], rate, 8 if half_pair else None, fresh,
-                [plan.endings[u] for plan in plans],
-                np.stack([plan.interval_style for plan in plans]),
-                [False] * len(plans),  # the notes are made at the end, from the steps
-            )  # fmt: skip
+            # an exact repeat needs no new sample: only the others go through the network
+            active = [i for i, (plan, source) in enumerate(zip(plans, copied, strict=True))
+                      if source is None or u in plan.varied]  # fmt: skip
+            if active:
+                batch = [plans[i] for i in active]
+                _, sampled = self._sample_bar_batch(
+                    settings, frame, offset + u, u, stacked[active, u],
+                    None if previous is None else (previous[0][active], previous[1][active]),
+                    [rngs[i] for i in active], [plan.chords[u] for plan in batch],
+                    [plan.densities[u] for plan in batch], [plan.cadences[u] for plan in batch],
+                    rate, 8 if half_pair else None,
+                    [u > 0 and plan.cadences[u - 1] is not None for plan in batch],
+                    [plan.endings[u] for plan in batch],
+                    np.stack([plan.interval_style for plan in batch]),
+                    [False] * len(batch),  # the notes are made at the end, from the steps
+                )  # fmt: skip
+                if previous is None:  # the first unit: every variation is sampled
+                    previous = sampled
+                else:
+                    previous = (previous[0].copy(), previous[1].copy())
+                    previous[0][active], previous[1][active] = sampled
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
                 if source is not None:  # a repeat: the same notes
                     pitch, onsets = made[i][source]

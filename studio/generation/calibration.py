@@ -68,7 +68,9 @@ def calibrate(
     progress=print,
 ) -> dict[str, list[float]]:
     """Interval log-weights per style ("4/4 major" …) for ``generator``
-    (a ``generator.MelodyGenerator`` with style priors), found as the module describes."""
+    (a ``generator.MelodyGenerator`` with style priors), found as the module describes. The
+    rounds generate through ``generator.interval_calibration``, so the generator is left using
+    the weights found."""
     from studio.generation.generator import GenerationSettings
     from studio.generation.priors import load_priors
 

@@ -189,21 +189,20 @@ def decode_bars(
     rows = np.arange(count)
     onset_p = 1 / (1 + np.exp(-np.asarray(onset_logits, dtype=np.float64)[:, :steps] / temperature))
     chord_masks = np.array([_chord_mask(c) for c in chords])  # (count, classes)
-    # what the rules add to the network's logits: -inf where key lock or range forbid
-    bias = np.where(frame.allowed, 0.0, -np.inf)[None, None, :].repeat(count, 0).repeat(steps, 1)
+    logits = np.asarray(pitch_logits, dtype=np.float64)[:, :steps] / temperature
+    logits = np.where(frame.allowed, logits, -np.inf)
     usable = chord_masks & frame.allowed
     strong = list(STRONG_STEPS[meter])
     if chord_tone_strength >= 1:  # only chord tones (or a rest) where the bar has one in range
         keep = usable | (np.arange(rest + 1) == rest)
         keep[~usable.any(axis=1)] = True
-        bias[:, strong] = np.where(keep[:, None, :], bias[:, strong], -np.inf)
+        logits[:, strong] = np.where(keep[:, None, :], logits[:, strong], -np.inf)
     elif chord_tone_strength > 0:
-        bias[:, strong] += 4.0 * chord_tone_strength * usable[:, None, :]
+        logits[:, strong] += 4.0 * chord_tone_strength * usable[:, None, :]
     # one draw per variation: Gumbel noise for the pitches, the last column for the onsets
     uniform = np.stack([rng.random((steps, rest + 2)) for rng in rngs])
     gumbel = -np.log(-np.log(uniform[..., :-1]))
     uniform = uniform[..., -1]
-    logits = np.asarray(pitch_logits, dtype=np.float64)[:, :steps] / temperature + bias
     scores = logits + gumbel  # argmax of logits + Gumbel noise samples from the softmax
     onsets = uniform < onset_p
     if fresh_start is not None:
@@ -339,12 +338,13 @@ def close_phrase(
     (a step where a note starts) that note becomes it instead, and the notes after it stay."""
     rest = SPEC.rest_index
     options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps] or [0]
-    chosen_step = at
-    at = options[int(rng.integers(len(options)))]
+    held_from = options[int(rng.integers(len(options)))]  # drawn always: the seeded stream
     steps = used_steps or len(pitch)
     starts = np.flatnonzero(onsets[:steps] & (pitch[:steps] != rest))
-    if not hold and starts.size:
-        at = int(starts[-1]) if chosen_step is None else chosen_step
+    if hold or not starts.size:
+        at = held_from
+    elif at is None:
+        at = int(starts[-1])
     if cadence == Cadence.FINAL:
         tonic = TONIC[frame.mode]
         wanted = _pitch_class_mask(tonic if tonic in chord.tones else chord.root)

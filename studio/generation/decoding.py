@@ -200,7 +200,9 @@ def decode_bars(
     elif chord_tone_strength > 0:
         logits[:, strong] += 4.0 * chord_tone_strength * usable[:, None, :]
     # one draw per variation: Gumbel noise for the pitches, the last column for the onsets
-    uniform = np.stack([rng.random((steps, rest + 2)) for rng in rngs])
+    uniform = np.empty((count, steps, rest + 2))
+    for row, rng in zip(uniform, rngs, strict=True):
+        rng.random(out=row)
     gumbel = -np.log(-np.log(uniform[..., :-1]))
     uniform = uniform[..., -1]
     scores = logits + gumbel  # argmax of logits + Gumbel noise samples from the softmax
@@ -221,8 +223,7 @@ def decode_bars(
                 force_note[i, tail] = [c == "x" for c in pattern[tail]]
                 force_rest[i, tail] = [c == "r" for c in pattern[tail]]
                 onsets[i, tail] = force_note[i, tail] | force_rest[i, tail]
-    pitch = np.empty((count, steps), dtype=np.int64)
-    current = np.array(previous_last, copy=True)
+    current = np.asarray(previous_last)
     last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
     # per variation [last note + 1, next note] → the weight of their interval (row 0: none yet)
     if interval_weights is None or np.ndim(interval_weights) == 1:
@@ -239,14 +240,17 @@ def decode_bars(
     # a held note that the range or key lock forbids (from a primer) is restarted; every
     # note chosen here is allowed, so only the first step can hold a forbidden one
     onsets[:, 0] |= ~frame.allowed[current]
-    for step in range(steps):
-        start = onsets[:, step]
+    starts_note = onsets & ~rest_at
+    chosen = np.full((count, steps), rest)
+    for step in np.flatnonzero(starts_note.any(axis=0)):
         # which note: the network's sample weighed by the intervals from the last note
         note = np.argmax(scores[:, step, :rest] + interval_tables[rows, last_note + 1], axis=-1)
-        choice = np.where(rest_at[:, step], rest, note)
-        current = np.where(start, choice, current)
-        last_note = np.where(current != rest, current, last_note)
-        pitch[:, step] = current
+        last_note = np.where(starts_note[:, step], note, last_note)
+        chosen[:, step] = note
+    # each step sounds what the last onset chose (a rest or a note), or what sounded before
+    sounding = np.where(onsets, np.where(rest_at, rest, chosen), -1)
+    latest = np.maximum.accumulate(np.where(onsets, np.arange(steps), -1), axis=1)
+    pitch = np.where(latest >= 0, sounding[rows[:, None], latest], current[:, None])
     empty = (pitch == rest).all(axis=1)
     if empty.any():  # no empty bars: start the most likely allowed pitch on the downbeat
         best = np.argmax(np.where(frame.allowed[:-1], logits[:, 0, :-1], -np.inf), axis=-1)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -67,6 +68,52 @@ class GanConfig:
         return asdict(self)
 
 
+def condition_array(
+    chord_tones: np.ndarray,
+    chord_root: np.ndarray,
+    mode: np.ndarray | int,
+    density: np.ndarray,
+    phrase_position: np.ndarray | int,
+    has_previous: np.ndarray | float,
+    meter: np.ndarray | int | None = None,
+    n_meters: int = 0,
+) -> np.ndarray:
+    """Assemble the condition vectors of a batch of bars, (batch, condition_dim) float32.
+
+    Args:
+        chord_tones: (batch, 12) 0/1 chord tones.
+        chord_root: (batch,) root pitch class 0–11.
+        mode: (batch,) or one for all: 0 major, 1 minor.
+        density: (batch,) onsets per step, 0–1.
+        phrase_position: (batch,) or one for all: bar index modulo 4.
+        has_previous: (batch,) or one for all: 1 when a previous bar is given, else 0.
+        meter: (batch,) or one for all: meter index (``data.METERS``); used when ``n_meters``
+            > 0 (None: the first meter).
+        n_meters: meter classes of the model (``GanConfig.meters``; 0: no meter condition).
+    """
+    density = np.asarray(density, dtype=np.float32).reshape(-1)
+    batch = len(density)
+    rows = np.arange(batch)
+
+    def one_hot(index, classes: int) -> np.ndarray:
+        out = np.zeros((batch, classes), dtype=np.float32)
+        out[rows, index] = 1.0  # one index for all rows broadcasts
+        return out
+
+    parts = [
+        np.asarray(chord_tones, dtype=np.float32).reshape(batch, 12),
+        one_hot(chord_root, 12),
+        one_hot(mode, 2),
+        density[:, None],
+        one_hot(phrase_position, PHRASE_BARS),
+        np.zeros((batch, 1), dtype=np.float32)
+        + np.asarray(has_previous, dtype=np.float32).reshape(-1, 1),
+    ]
+    if n_meters:
+        parts.append(one_hot(0 if meter is None else meter, n_meters))
+    return np.concatenate(parts, axis=1)
+
+
 def make_conditions(
     chord_tones: torch.Tensor,
     chord_root: torch.Tensor,
@@ -77,36 +124,26 @@ def make_conditions(
     meter: torch.Tensor | None = None,
     n_meters: int = 0,
 ) -> torch.Tensor:
-    """Assemble the condition vector of a batch of bars.
-
-    Args:
-        chord_tones: (batch, 12) 0/1 chord tones.
-        chord_root: (batch,) root pitch class 0–11.
-        mode: (batch,) 0 major, 1 minor.
-        density: (batch,) onsets per step, 0–1.
-        phrase_position: (batch,) bar index modulo 4.
-        has_previous: (batch,) 1 when a previous bar is given, else 0.
-        meter: (batch,) meter index (``data.METERS``); used when ``n_meters`` > 0.
-        n_meters: meter classes of the model (``GanConfig.meters``; 0: no meter condition).
-    """
-    parts = [
-        chord_tones.float(),
-        F.one_hot(chord_root.long(), 12).float(),
-        F.one_hot(mode.long(), 2).float(),
-        density.float().unsqueeze(1),
-        F.one_hot(phrase_position.long(), PHRASE_BARS).float(),
-        has_previous.float().unsqueeze(1),
-    ]
-    if n_meters:
-        if meter is None:
-            meter = torch.zeros(len(density), dtype=torch.long)
-        parts.append(F.one_hot(meter.long(), n_meters).float())
-    return torch.cat(parts, dim=1)
+    """``condition_array`` of (CPU) tensors, as a tensor."""
+    arrays = [np.asarray(t) for t in (chord_tones, chord_root, mode, density, phrase_position,
+                                      has_previous)]  # fmt: skip
+    meter = None if meter is None else np.asarray(meter)
+    return torch.from_numpy(condition_array(*arrays, meter, n_meters))
 
 
 def step_mask(valid_steps: torch.Tensor) -> torch.Tensor:
     """(batch, 16) 1.0 on the steps a bar plays (its first ``valid_steps``), 0.0 on padding."""
     return (torch.arange(STEPS).unsqueeze(0) < valid_steps.unsqueeze(1)).float()
+
+
+def bar_array(pitch: np.ndarray, onset: np.ndarray, n_classes: int) -> np.ndarray:
+    """``bar_tensor`` of hard bars in numpy: (batch, 16) pitch indices and 0/1 onsets →
+    (batch, bar_dim) float32."""
+    pitch = np.asarray(pitch, dtype=np.int64)
+    bar = np.zeros((*pitch.shape, n_classes + 1), dtype=np.float32)
+    np.put_along_axis(bar, pitch[..., None], 1.0, axis=-1)
+    bar[..., -1] = onset
+    return bar.reshape(len(pitch), -1)
 
 
 def bar_tensor(pitch_onehot: torch.Tensor, onset: torch.Tensor) -> torch.Tensor:

@@ -62,8 +62,8 @@ from studio.generation.gan import (
     STEPS,
     GanConfig,
     Generator,
-    bar_tensor,
-    make_conditions,
+    bar_array,
+    condition_array,
 )
 
 MAX_BARS = 32
@@ -445,7 +445,7 @@ class MelodyGenerator:
             chords = [settings.chord_for_bar(u).transpose(frame.shift) for u in range(units)]
         elif priors is not None:
             chords = [
-                Chord(root, quality)
+                _chord(root, quality)
                 for root, quality in priors.progression(
                     meter, mode, units, rng, phrases.phrase_units
                 )
@@ -665,26 +665,21 @@ class MelodyGenerator:
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
         count = len(latents)
         rest = SPEC.rest_index
-        tones = torch.from_numpy(np.stack([_tone_vector(chord) for chord in chords]))
+        tones = np.stack([_tone_vector(chord) for chord in chords])
         has_previous = previous is not None
         if previous is None:
             previous = (np.full((count, STEPS), rest), np.zeros((count, STEPS), dtype=bool))
-        previous_pitch = torch.from_numpy(previous[0].astype(np.int64))
-        previous_onehot = torch.nn.functional.one_hot(previous_pitch, rest + 1).float()
-        conditions = make_conditions(
-            tones,
-            torch.tensor([chord.root for chord in chords]),
-            torch.full((count,), frame.mode),
-            torch.tensor(densities, dtype=torch.float32),
-            torch.full((count,), phrase_bar % PHRASE_BARS),
-            torch.full((count,), float(has_previous)),
-            torch.full((count,), METERS.index(settings.meter)),
+        conditions = condition_array(
+            tones, [chord.root for chord in chords], frame.mode, densities,
+            phrase_bar % PHRASE_BARS, float(has_previous), METERS.index(settings.meter),
             self.config.meters,
-        )
-        previous_bar = bar_tensor(previous_onehot, torch.from_numpy(previous[1].astype(np.float32)))
+        )  # fmt: skip
+        previous_bar = bar_array(previous[0], previous[1], rest + 1)
         with torch.inference_mode():
             pitch_logits, onset_logits = self.network(
-                torch.from_numpy(np.asarray(latents, dtype=np.float32)), conditions, previous_bar
+                torch.from_numpy(np.asarray(latents, dtype=np.float32)),
+                torch.from_numpy(conditions),
+                torch.from_numpy(previous_bar),
             )
         interval_weights = self._interval_weights(settings.meter, frame.mode)
         if interval_weights is not None and interval_styles is not None:
@@ -698,6 +693,12 @@ class MelodyGenerator:
             fresh_start=fresh_start, endings=endings, notes_for=notes_for,
         )  # fmt: skip
         return notes, (pitch, onsets)
+
+
+@functools.lru_cache(maxsize=1024)
+def _chord(root: int, quality: str) -> Chord:
+    """``Chord(root, quality)``, remembered: plans draw the same few dozen chords all the time."""
+    return Chord(root, quality)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -384,7 +384,11 @@ def _parse_chord(name: str) -> Chord:
 def _draw(rng: np.random.Generator, weights: np.ndarray) -> int:
     """An index drawn with probability proportional to ``weights``: as ``rng.choice`` with
     ``p`` draws it (one uniform against the cumulative weights), without its checks' cost."""
-    cumulative = np.cumsum(weights)
+    return _pick(rng, np.cumsum(weights))
+
+
+def _pick(rng: np.random.Generator, cumulative: np.ndarray) -> int:
+    """``_draw`` from weights already summed up (``np.cumsum``)."""
     return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
 
 
@@ -405,7 +409,7 @@ class StylePriors:
             raise ValueError(f"style priors version {content.get('version')} is not "
                              f"{PRIORS_VERSION}; rebuild them")  # fmt: skip
         self.content = content
-        self._tables: dict[int, tuple] = {}  # progression tables, parsed once (``_parsed``)
+        self._tables: dict = {}  # tables parsed once (``_parsed``, ``_choices``, ``ending``)
 
     @property
     def description(self) -> str:
@@ -493,20 +497,8 @@ class StylePriors:
         meets ``end`` ("tonic", "dominant", "not dominant" or None), made of chords of the key
         (the folk tunes' estimated chords include some that are not), opening on the tonic
         chord when ``opening``."""
-        names, counts, roots, firsts, in_key = self._parsed(table, index)
-        counts = counts * in_key if in_key.any() else counts
-        if opening and (counts * (firsts == _TONIC[index])).any():
-            counts = counts * (firsts == _TONIC[index])
-        if end == "tonic":
-            fits = roots == _TONIC[index]
-        elif end == "dominant":
-            fits = roots == _DOMINANT_ROOT[index]
-        elif end == "not dominant":
-            fits = roots != _DOMINANT_ROOT[index]
-        else:
-            fits = np.ones(len(roots), dtype=bool)
-        weights = counts * fits if (counts * fits).any() else counts
-        chosen = _draw(rng, weights)
+        names, cumulative, fits = self._choices(table, index, end, opening)
+        chosen = _pick(rng, cumulative)
         picked = list(names[chosen])
         if not fits[chosen]:  # no real phrase ends so: close it on the chord asked for
             if end == "dominant":
@@ -514,6 +506,28 @@ class StylePriors:
             else:  # the tonic, also when no real phrase avoids ending on V
                 picked[-1] = Chord(_TONIC[index], "min" if index else "maj").name
         return picked
+
+    def _choices(self, table: list, index: int, end: str | None, opening: bool) -> tuple:
+        """For ``_one``: (chord names, cumulative weights to draw from, whether each meets
+        ``end``), worked out once per (table, mode, end, opening)."""
+        key = (id(table), index, end, opening)
+        cached = self._tables.get(key)
+        if cached is None:
+            names, counts, roots, firsts, in_key = self._parsed(table, index)
+            counts = counts * in_key if in_key.any() else counts
+            if opening and (counts * (firsts == _TONIC[index])).any():
+                counts = counts * (firsts == _TONIC[index])
+            if end == "tonic":
+                fits = roots == _TONIC[index]
+            elif end == "dominant":
+                fits = roots == _DOMINANT_ROOT[index]
+            elif end == "not dominant":
+                fits = roots != _DOMINANT_ROOT[index]
+            else:
+                fits = np.ones(len(roots), dtype=bool)
+            weights = counts * fits if (counts * fits).any() else counts
+            cached = self._tables[key] = (names, np.cumsum(weights), fits)
+        return cached
 
     def _parsed(self, table: list, index: int) -> tuple:
         """A progression table of mode ``index`` as (chord names, counts, root of the last
@@ -566,8 +580,12 @@ class StylePriors:
         endings = self._style(meter, mode).get("endings")
         if not endings:
             return None
-        patterns = sorted(endings)
-        return _weighted(rng, patterns, [endings[p] for p in patterns])
+        key = id(endings)
+        if key not in self._tables:  # sorted once: the draws depend on the order
+            patterns = sorted(endings)
+            self._tables[key] = (patterns, np.cumsum([endings[p] for p in patterns], dtype=float))
+        patterns, cumulative = self._tables[key]
+        return patterns[_pick(rng, cumulative)]
 
     def to_json(self) -> str:
         """The priors as deterministic JSON text: sorted keys, floats already rounded, one

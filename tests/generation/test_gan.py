@@ -13,6 +13,9 @@ from studio.generation.data import METERS, SPEC
 from studio.generation.gan import (
     Discriminator,
     Generator,
+    bar_array,
+    bar_tensor,
+    condition_array,
     generate_bar_for_discriminator,
     gumbel_samples,
     hold_decode,
@@ -42,6 +45,37 @@ def test_shapes(tiny_config):
     assert torch.allclose(onset_values, onset_values.round(), atol=1e-6)
     bar = torch.cat([sampled_pitch, sampled_onset.unsqueeze(-1)], -1).flatten(1)
     assert discriminator(previous, bar, conditions).shape == (batch,)
+
+
+def test_condition_layout_and_one_value_for_all_rows():
+    tones = np.zeros((3, 12))
+    tones[:, [0, 4, 7]] = 1
+    per_row = condition_array(tones, [0, 7, 9], [1, 1, 1], [0.25, 0.5, 0.75], [2, 2, 2],
+                              [1.0, 1.0, 1.0], [3, 3, 3], n_meters=4)  # fmt: skip
+    shared = condition_array(tones, [0, 7, 9], 1, [0.25, 0.5, 0.75], 2, 1.0, 3, n_meters=4)
+    assert per_row.dtype == np.float32 and per_row.shape == (3, 12 + 12 + 2 + 1 + 4 + 1 + 4)
+    assert np.array_equal(per_row, shared)
+    root = per_row[:, 12:24].argmax(1)
+    assert root.tolist() == [0, 7, 9] and np.all(per_row[:, 12:24].sum(1) == 1)
+    assert per_row[:, 24:26].tolist() == [[0, 1]] * 3  # minor
+    assert per_row[:, 26].tolist() == [0.25, 0.5, 0.75]
+    assert per_row[:, 27:31].argmax(1).tolist() == [2, 2, 2]
+    assert per_row[:, 31].tolist() == [1, 1, 1] and per_row[:, 32:].argmax(1).tolist() == [3] * 3
+    tensors = make_conditions(torch.from_numpy(tones), torch.tensor([0, 7, 9]),
+                              torch.ones(3, dtype=torch.long), torch.tensor([0.25, 0.5, 0.75]),
+                              torch.full((3,), 2), torch.ones(3))  # fmt: skip
+    assert tensors.shape == (3, 32) and torch.equal(tensors, torch.from_numpy(per_row[:, :32]))
+
+
+def test_bar_array_is_the_one_hot_bar_tensor():
+    rng = np.random.default_rng(0)
+    classes = 5
+    pitch, onset = rng.integers(0, classes, (4, 16)), rng.random((4, 16)) < 0.5
+    expected = bar_tensor(
+        torch.nn.functional.one_hot(torch.from_numpy(pitch), classes).float(),
+        torch.from_numpy(onset.astype(np.float32)),
+    )
+    assert torch.equal(torch.from_numpy(bar_array(pitch, onset, classes)), expected)
 
 
 def test_hold_decode_repeats_until_the_next_onset():

@@ -146,6 +146,7 @@ def decode_bars(
     fresh_start: Sequence[bool] | None = None,
     endings: Sequence[str | None] | None = None,
     notes_for: Sequence[bool] | None = None,
+    onset_bias: np.ndarray | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -178,6 +179,8 @@ def decode_bars(
             held (at ``phrase_cadence_rate``) as before.
         notes_for: per variation, whether to make its bar's notes (None: all); the others
             get an empty ``Bar`` (a repeat replaces them), their steps are still returned.
+        onset_bias: (count, 16) added to the onset log-odds after the temperature: each
+            variation's rhythmic feel (``generator.rhythm_leaning``).
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -187,7 +190,10 @@ def decode_bars(
     rest = SPEC.rest_index
     chords = [chord] * count if isinstance(chord, Chord) else list(chord)
     rows = np.arange(count)
-    onset_p = 1 / (1 + np.exp(-np.asarray(onset_logits, dtype=np.float64)[:, :steps] / temperature))
+    onset_scores = np.asarray(onset_logits, dtype=np.float64)[:, :steps] / temperature
+    if onset_bias is not None:
+        onset_scores = onset_scores + np.asarray(onset_bias)[:, :steps]
+    onset_p = 1 / (1 + np.exp(-onset_scores))
     chord_masks = np.array([_chord_mask(c) for c in chords])  # (count, classes)
     logits = np.asarray(pitch_logits, dtype=np.float64)[:, :steps] / temperature
     logits = np.where(frame.allowed, logits, -np.inf)

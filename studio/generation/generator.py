@@ -102,6 +102,11 @@ PHRASE_END_TONIC_RATE = 0.25
 measured on generated melodies of the validation keys."""
 PHRASE_CADENCE_RATE = 1.0
 """The share of cadences held as a long note when no style priors say otherwise: all."""
+RHYTHM_LEANING = 2.0
+"""How strongly a variation takes on the rhythmic feel of a real tune (``rhythm_leaning``):
+each variation draws one tune's onset rate per step, so some lean on dotted rhythms, some on
+even eighths, as tunes do. Chosen on the validation split: 1.0 / 2.0 / 3.0 gave two-sample
+accuracies of 0.705 / 0.694 / 0.705 (none: 0.716); over 24 sampling seeds 0.705 against 0.719."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,7 @@ class _Plan:
     varied: set[int]  # repeated units whose second half is sampled anew (a varied repeat)
     endings: list[str | None]  # per unit: the rhythm of its phrase ending (cadence units only)
     interval_style: np.ndarray  # (25,) added to the interval weights: this tune's own leaning
+    rhythm: np.ndarray  # (16,) added to the onset logits: this tune's rhythmic feel (or zeros)
 
 
 class MelodyGenerator:
@@ -506,7 +512,13 @@ class MelodyGenerator:
         repeats, steps = rng.normal(0.0, INTERVAL_STYLE_SPREAD, 2)
         interval_style[MAX_INTERVAL] += repeats
         interval_style[MAX_INTERVAL + np.array([-2, -1, 1, 2])] += steps
-        return _Plan(phrases, chords, densities, cadences, copies, varied, endings, interval_style)
+        # …and in where their notes fall: the rhythm of a real tune (drawn last: the seeded
+        # stream of everything above stays as it was)
+        drawn = priors.rhythm(meter, mode, rng) if priors is not None else None
+        rhythm = np.zeros(STEPS) if drawn is None else rhythm_leaning(*drawn, RHYTHM_LEANING)
+        return _Plan(
+            phrases, chords, densities, cadences, copies, varied, endings, interval_style, rhythm
+        )
 
     def _cadences(
         self, phrases: PhrasePlan, meter: str, mode: int, rng: np.random.Generator
@@ -604,6 +616,7 @@ class MelodyGenerator:
                     [plan.endings[u] for plan in batch],
                     np.stack([plan.interval_style for plan in batch]),
                     [False] * len(batch),  # the notes are made at the end, from the steps
+                    np.stack([plan.rhythm for plan in batch]),
                 )  # fmt: skip
                 if previous is None:  # the first unit: every variation is sampled
                     previous = sampled
@@ -659,7 +672,7 @@ class MelodyGenerator:
     def _sample_bar_batch(
         self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
         cadences, cadence_rate, used_steps=None, fresh_start=None, endings=None,
-        interval_styles=None, notes_for=None,
+        interval_styles=None, notes_for=None, rhythms=None,
     ):  # fmt: skip
         """Sample one unit for a batch of variations (``chords`` in the frame, one per
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
@@ -690,7 +703,7 @@ class MelodyGenerator:
             chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
             cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,
             interval_weights=interval_weights,
-            fresh_start=fresh_start, endings=endings, notes_for=notes_for,
+            fresh_start=fresh_start, endings=endings, notes_for=notes_for, onset_bias=rhythms,
         )  # fmt: skip
         return notes, (pitch, onsets)
 
@@ -708,6 +721,19 @@ def _tone_vector(chord: Chord) -> np.ndarray:
     vector = np.array([pc in tones for pc in range(12)])
     vector.setflags(write=False)
     return vector
+
+
+def rhythm_leaning(tune: np.ndarray, mean: np.ndarray, strength: float) -> np.ndarray:
+    """(16,) onset-logit offsets that give a unit the rhythmic feel of a real tune: ``tune``'s
+    onset rate per step against the style's ``mean`` (``StylePriors.rhythm``), as a difference
+    of log-odds times ``strength``. Only the feel: the tune's profile is first scaled to the
+    style's mean density, which the phrase densities set apart. Steps beyond the unit get 0."""
+    tune = np.asarray(tune, dtype=float)
+    mean = np.clip(np.asarray(mean, dtype=float), 0.03, 0.97)
+    shape = np.clip(tune / max(float(tune.mean()), 1e-3) * mean.mean(), 0.03, 0.97)
+    leaning = np.zeros(STEPS)
+    leaning[: len(tune)] = strength * (np.log(shape / (1 - shape)) - np.log(mean / (1 - mean)))
+    return leaning
 
 
 def _vary(

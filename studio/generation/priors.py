@@ -1,7 +1,8 @@
 """Style priors: what real tunes do, per meter and mode, to sample a new melody's defaults from.
 
 Whatever a user leaves unset when generating (note density per phrase, chord progression,
-range, phrase form) is drawn from these, so each variation differs as different real tunes do.
+range, phrase form, phrase-ending rhythms, a rhythmic feel) is drawn from these, so each
+variation differs as different real tunes do.
 They are measured on the **training split** of a ``MelodyDataset`` (key-normalised to C major /
 A minor) and shipped as a small JSON file, ``resources/models/style_priors.json``:
 
@@ -53,6 +54,8 @@ MAX_PROFILES = 300
 PROGRESSION_LENGTHS = (2, 4)
 MAX_ENDINGS = 64
 """Phrase-ending rhythms kept per style (the most frequent; they cover most phrase ends)."""
+MAX_RHYTHMS = 200
+"""Tunes' rhythm profiles (onset rate per step of a unit) kept per style, a seeded sample."""
 MAX_INTERVAL = 12
 """Melodic intervals are counted from −12 to +12 semitones (wider ones as ±12)."""
 _TONIC = (0, 9)  # tonic pitch class per mode in the normalised frame
@@ -268,9 +271,11 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     intervals = np.zeros(2 * MAX_INTERVAL + 1)
     cadences = {length: [] for length in CADENCE_WINDOWS}
     endings: Counter = Counter()
+    rhythms = []
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
         tune_densities.append(float(tune.onset.mean()))
+        rhythms.append(tune.onset.mean(axis=0))
         n_phrases = max(1, len(tune.onset) // PHRASE_UNITS)
         densities = [float(tune.onset[p * PHRASE_UNITS:(p + 1) * PHRASE_UNITS].mean())
                      for p in range(n_phrases)]  # fmt: skip
@@ -299,6 +304,11 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     if len(profiles) > MAX_PROFILES:
         keep = np.sort(rng.choice(len(profiles), MAX_PROFILES, replace=False))
         profiles = [profiles[i] for i in keep]
+    mean_rhythm = np.mean(rhythms, axis=0)
+    if len(rhythms) > MAX_RHYTHMS:
+        rhythms = [
+            rhythms[i] for i in np.sort(rng.choice(len(rhythms), MAX_RHYTHMS, replace=False))
+        ]
     return {
         "density": {
             "profiles": [[round(d, 3) for d in p] for p in profiles],
@@ -312,6 +322,10 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         ],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "endings": dict(_top(endings, MAX_ENDINGS)),
+        "rhythms": {
+            "mean": [round(float(v), 3) for v in mean_rhythm],
+            "tunes": [[round(float(v), 2) for v in r] for r in rhythms],
+        },
         "tunes": len(tunes),
     }
 
@@ -586,6 +600,20 @@ class StylePriors:
             self._tables[key] = (patterns, np.cumsum([endings[p] for p in patterns], dtype=float))
         patterns, cumulative = self._tables[key]
         return patterns[_pick(rng, cumulative)]
+
+    def rhythm(
+        self, meter: str, mode: str | int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """A real tune's rhythm profile: (its onset rate on each step of a unit, the style's
+        mean rate per step), both the meter's steps long; None when the priors hold none
+        (older files)."""
+        rhythms = self._style(meter, mode).get("rhythms")
+        if not rhythms or not rhythms["tunes"]:
+            return None
+        tunes = rhythms["tunes"]
+        steps = UNIT_STEPS[_meter(meter)]
+        tune = np.asarray(tunes[int(rng.integers(len(tunes)))], dtype=float)
+        return tune[:steps], np.asarray(rhythms["mean"], dtype=float)[:steps]
 
     def to_json(self) -> str:
         """The priors as deterministic JSON text: sorted keys, floats already rounded, one

@@ -266,3 +266,17 @@ def test_melody_notes_hold_notes_over_bar_lines_and_place_units_in_time():
         (7, 13.5, 1.5),
     ]
     assert notes[0].velocity > notes[1].velocity  # the downbeat is accented
+
+
+def test_an_onset_bias_moves_where_notes_start():
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    logits = np.random.default_rng(1).normal(0, 1, (3, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -50.0  # notes only
+    bias = np.where(np.arange(16) % 4 == 3, 30.0, -30.0)  # only on each beat's last sixteenth
+    _, _, onsets = decode_bars(
+        logits, np.zeros((3, 16)), np.full(3, 24), [np.random.default_rng(i) for i in range(3)],
+        frame=frame, chord=C_MAJOR, bar=0, temperature=1.0, chord_tone_strength=0.0,
+        onset_bias=np.tile(bias, (3, 1)),
+    )  # fmt: skip
+    assert np.flatnonzero(onsets.any(axis=0)).tolist() == [3, 7, 11, 15]  # C held before them
+    assert onsets[:, 3::4].all()

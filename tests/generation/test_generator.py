@@ -21,6 +21,7 @@ from studio.generation.generator import (
     GenerationSettings,
     MelodyGenerator,
     melody_song,
+    rhythm_leaning,
 )
 
 
@@ -342,3 +343,30 @@ def test_the_bars_of_a_melody_share_part_of_their_noise():
     alike = np.median(np.concatenate([w[pairs] for w in within]))
     across = np.median(np.concatenate([(a @ b.T).ravel() for a, b in pairwise(unit)]))
     assert alike > 0.12 and abs(across) < 0.08  # about 0.25 (0.5²) and 0
+
+
+def test_variations_take_on_the_rhythmic_feel_of_different_tunes(monkeypatch):
+    from studio.generation import generator as module
+
+    def off_eighth_shares() -> np.ndarray:
+        """Per variation: the share of its notes that start between the eighths."""
+        melodies = MelodyGenerator().generate(GenerationSettings(bars=8), count=48, seed=5)
+        steps = [np.array([round(n.start * 4) % 4 for n in m.notes]) for m in melodies]
+        return np.array([np.isin(s, (1, 3)).mean() for s in steps])
+
+    leaning = off_eighth_shares()
+    monkeypatch.setattr(module, "RHYTHM_LEANING", 0.0)
+    plain = off_eighth_shares()
+    # some variations lean on dotted rhythms and sixteenths as some tunes do, others do not
+    assert leaning.std() > 1.5 * plain.std() and (leaning == 0).any()
+
+
+def test_a_rhythm_leaning_is_a_tunes_feel_not_its_density():
+    mean = np.array([0.6, 0.1, 0.3, 0.1] * 4)
+    assert np.allclose(rhythm_leaning(1.5 * mean, mean, 2.0), 0.0)  # denser, same feel
+    dotted = np.array([0.9, 0.05, 0.05, 0.6] * 4)
+    leaning = rhythm_leaning(dotted, mean, 2.0)
+    assert (leaning[3::4] > 1).all() and (leaning[2::4] < -1).all()
+    assert np.allclose(rhythm_leaning(dotted, mean, 1.0), leaning / 2)
+    three_beats = rhythm_leaning(dotted[:12], mean[:12], 2.0)
+    assert three_beats.shape == (16,) and (three_beats[12:] == 0).all()  # padding steps

@@ -208,7 +208,7 @@ def test_phrase_labels_and_nearest_forms():
 
 def test_the_shipped_priors_cover_every_meter_and_mode():
     priors = load_priors()
-    assert PRIORS_PATH.stat().st_size <= 200_000
+    assert PRIORS_PATH.stat().st_size <= 300_000  # small beside the weights
     assert priors.to_json() == PRIORS_PATH.read_text(encoding="utf-8")  # deterministic text
     assert "music21" in priors.description
     rng = np.random.default_rng(0)
@@ -227,6 +227,8 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
             chords = priors.progression(meter, mode, 8, rng, 4)
             assert len(chords) == 8 and chords[-1][0] == (0 if mode == "major" else 9)
             assert 0 <= priors.cadence_rates(meter, mode)["final_tonic"] <= 1
+            tune, mean = priors.rhythm(meter, mode, rng)
+            assert len(tune) == len(mean) == UNIT_STEPS[meter] and mean[0] > 0.9  # downbeats
     assert UNIT_STEPS["6/8"] == 12
 
 
@@ -269,6 +271,22 @@ def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
     assert set(drawn) == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}
     assert 240 < drawn.count("x.x.x.x.x.x.x.x.") < 360
     assert priors.ending("6/8", "minor", rng) == "x.....x....."  # cut to the meter's 12 steps
+
+
+def test_rhythm_profiles_are_real_tunes_onset_rates(priors):
+    rng = np.random.default_rng(0)
+    tune, mean = priors.rhythm("4/4", "major", rng)
+    expected = np.zeros(16)
+    expected[::4], expected[2::4] = 1.0, 0.75  # A's eighths in 12 units of 16, B's quarters
+    # the held-out tunes (sixteenths) do not count
+    assert tune == pytest.approx(expected) and mean == pytest.approx(expected)
+    tune, mean = priors.rhythm("6/8", "minor", rng)
+    assert tune.tolist() == [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]  # the meter's 12 steps
+    content = {**priors.content, "styles": {
+        name: {k: v for k, v in style.items() if k != "rhythms"}
+        for name, style in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(content).rhythm("4/4", "major", rng) is None  # an older file
 
 
 def test_priors_without_ending_rhythms_give_none(priors):

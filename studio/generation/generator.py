@@ -589,6 +589,8 @@ class MelodyGenerator:
             np.repeat(previous[0][None], len(seeds), 0), np.repeat(previous[1][None], len(seeds), 0)
         )  # fmt: skip
         stacked = np.array(np.stack(latents), dtype=np.float32)  # (count, units, noise)
+        styles = np.stack([plan.interval_style for plan in plans])  # each variation's leanings
+        rhythms = np.stack([plan.rhythm for plan in plans])
         made: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in seeds]  # per unit
         for u in range(units):
             if cancel is not None:
@@ -614,9 +616,9 @@ class MelodyGenerator:
                     rate, 8 if half_pair else None,
                     [u > 0 and plan.cadences[u - 1] is not None for plan in batch],
                     [plan.endings[u] for plan in batch],
-                    np.stack([plan.interval_style for plan in batch]),
+                    styles[active],
                     [False] * len(batch),  # the notes are made at the end, from the steps
-                    np.stack([plan.rhythm for plan in batch]),
+                    rhythms[active],
                 )  # fmt: skip
                 if previous is None:  # the first unit: every variation is sampled
                     previous = sampled

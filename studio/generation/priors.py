@@ -610,10 +610,13 @@ class StylePriors:
         rhythms = self._style(meter, mode).get("rhythms")
         if not rhythms or not rhythms["tunes"]:
             return None
-        tunes = rhythms["tunes"]
+        key = id(rhythms)
+        if key not in self._tables:  # as arrays once
+            self._tables[key] = (np.asarray(rhythms["tunes"], dtype=float),
+                                 np.asarray(rhythms["mean"], dtype=float))  # fmt: skip
+        tunes, mean = self._tables[key]
         steps = UNIT_STEPS[_meter(meter)]
-        tune = np.asarray(tunes[int(rng.integers(len(tunes)))], dtype=float)
-        return tune[:steps], np.asarray(rhythms["mean"], dtype=float)[:steps]
+        return tunes[int(rng.integers(len(tunes)))][:steps], mean[:steps]
 
     def to_json(self) -> str:
         """The priors as deterministic JSON text: sorted keys, floats already rounded, one

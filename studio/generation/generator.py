@@ -21,7 +21,7 @@ import functools
 import json
 import math
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -352,7 +352,9 @@ class MelodyGenerator:
         settings = replace(settings, bars=n_units * settings.bars_per_unit)
         frame = self._frame(settings)
         rng = np.random.default_rng(seed)
-        plan = self._plan(settings, frame, np.random.default_rng([seed, 3]), n_units)
+        kept = [u for u in range(n_units) if u not in chosen]
+        feel = _feel_of(notes, kept, frame.shift, settings.meter)
+        plan = self._plan(settings, frame, np.random.default_rng([seed, 3]), n_units, feel)
         if settings.form is None:  # the melody's own form is unknown: only cadences keep
             plan.phrases = plan_form("through", n_units)
         copies = plan.copies
@@ -365,7 +367,7 @@ class MelodyGenerator:
             cadence = plan.phrases.cadence_of(bar)
             options = self._sample_bar(
                 settings, frame, bar, options_latents, previous, [rng] * candidates,
-                plan.chords[bar], plan.densities[bar], cadence, plan.endings[bar],
+                plan.chords[bar], plan.densities[bar], cadence, plan.endings[bar], plan.rhythm,
             )  # fmt: skip
             after = [n for n in notes if n.start >= end]
             last_before = before[-1].pitch if before else None
@@ -436,9 +438,12 @@ class MelodyGenerator:
         return self._priors or None
 
     def _plan(
-        self, settings: GenerationSettings, frame: Frame, rng: np.random.Generator, units: int
-    ) -> _Plan:
-        """Sample one variation's form, chords, densities and cadences (``rng``: its own)."""
+        self, settings: GenerationSettings, frame: Frame, rng: np.random.Generator, units: int,
+        feel: np.ndarray | None = None,
+    ) -> _Plan:  # fmt: skip
+        """Sample one variation's form, chords, densities and cadences (``rng``: its own);
+        ``feel``: the onset rate per step to lean towards (``_feel_of`` a primer) instead of a
+        real tune's."""
         priors = self._priors_or_none()
         meter, mode = settings.meter, frame.mode
         form = settings.form
@@ -515,6 +520,8 @@ class MelodyGenerator:
         # …and in where their notes fall: the rhythm of a real tune (drawn last: the seeded
         # stream of everything above stays as it was)
         drawn = priors.rhythm(meter, mode, rng) if priors is not None else None
+        if drawn is not None and feel is not None:  # the music's own feel goes on
+            drawn = (feel, drawn[1])
         rhythm = np.zeros(STEPS) if drawn is None else rhythm_leaning(*drawn, RHYTHM_LEANING)
         return _Plan(
             phrases, chords, densities, cadences, copies, varied, endings, interval_style, rhythm
@@ -582,7 +589,9 @@ class MelodyGenerator:
         if primer:
             offset = int(-(-max(n.end for n in primer) // unit))
         rngs = [np.random.default_rng([seed, 2]) for seed in seeds]
-        plans = [self._plan(settings, frame, np.random.default_rng([s, 3]), units) for s in seeds]
+        feel = _feel_of(primer, range(offset), frame.shift, settings.meter) if primer else None
+        plans = [self._plan(settings, frame, np.random.default_rng([s, 3]), units, feel)
+                 for s in seeds]  # fmt: skip
         rate = self._phrase_cadence_rate(settings.meter, frame.mode)
         previous = encode_previous(primer, offset, frame.shift, settings.meter) if primer else None
         previous = None if previous is None else (
@@ -656,8 +665,9 @@ class MelodyGenerator:
         ]
 
     def _sample_bar(
-        self, settings, frame, bar, latents, previous, rngs, chord, density, cadence, ending=None
-    ) -> list[Bar]:
+        self, settings, frame, bar, latents, previous, rngs, chord, density, cadence, ending=None,
+        rhythm=None,
+    ) -> list[Bar]:  # fmt: skip
         count = len(latents)
         if previous is not None:
             previous = (
@@ -668,6 +678,7 @@ class MelodyGenerator:
             settings, frame, bar, bar, latents, previous, rngs, [chord] * count,
             [density] * count, [cadence] * count,
             self._phrase_cadence_rate(settings.meter, frame.mode), endings=[ending] * count,
+            rhythms=None if rhythm is None else np.tile(rhythm, (count, 1)),
         )  # fmt: skip
         return notes
 
@@ -723,6 +734,20 @@ def _tone_vector(chord: Chord) -> np.ndarray:
     vector = np.array([pc in tones for pc in range(12)])
     vector.setflags(write=False)
     return vector
+
+
+def _feel_of(
+    notes: Sequence[Note], units: Iterable[int], shift: int, meter: str
+) -> np.ndarray | None:
+    """The onset rate per step of ``units`` (indices) of ``notes`` (a melody in the real key,
+    ``shift`` semitones from the frame): the rhythmic feel a continuation or a regenerated bar
+    keeps. None when those units hold no notes."""
+    profiles = []
+    for unit in units:
+        encoded = encode_previous(notes, unit + 1, shift, meter)  # the unit before unit + 1
+        if encoded is not None and (encoded[0] != SPEC.rest_index).any():
+            profiles.append(encoded[1][: UNIT_STEPS[meter]])
+    return np.mean(profiles, axis=0) if profiles else None
 
 
 def rhythm_leaning(tune: np.ndarray, mean: np.ndarray, strength: float) -> np.ndarray:

@@ -370,3 +370,35 @@ def test_a_rhythm_leaning_is_a_tunes_feel_not_its_density():
     assert np.allclose(rhythm_leaning(dotted, mean, 1.0), leaning / 2)
     three_beats = rhythm_leaning(dotted[:12], mean[:12], 2.0)
     assert three_beats.shape == (16,) and (three_beats[12:] == 0).all()  # padding steps
+
+
+def _hornpipe(bars: int, dotted: bool) -> list[Note]:
+    """A G major line in dotted eighth + sixteenth pairs, or in even eighths."""
+    pitches = [67, 69, 71, 72, 74, 72, 71, 69]
+    lengths = [0.75, 0.25] if dotted else [0.5, 0.5]
+    notes, beat = [], 0.0
+    while beat < bars * 4:
+        for length in lengths:
+            notes.append(Note(pitches[len(notes) % 8], beat, length))
+            beat += length
+    return notes
+
+
+def _off_eighth_share(notes) -> float:
+    return float(np.mean([round(n.start * 4) % 2 == 1 for n in notes]))
+
+
+def test_a_continuation_and_a_regenerated_bar_keep_the_music_s_rhythmic_feel():
+    generator, request = MelodyGenerator(), GenerationSettings(bars=8, key=Key.parse("G"))
+    shares = {}
+    for dotted in (True, False):
+        melodies = generator.continue_melody(_hornpipe(4, dotted), request, count=12, seed=3)
+        shares[dotted] = np.mean([_off_eighth_share([n for n in m.notes if n.start >= 16])
+                                  for m in melodies])  # fmt: skip
+    assert shares[True] > 0.35 and shares[False] < 0.05  # the primer's: 0.5 and 0
+    regenerated = [
+        generator.regenerate_bars(_hornpipe(8, True), [5], request, seed=seed).notes
+        for seed in range(6)
+    ]
+    bar = [n for notes in regenerated for n in notes if 20 <= n.start < 24]
+    assert _off_eighth_share(bar) > 0.3

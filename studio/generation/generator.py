@@ -753,8 +753,10 @@ def _feel_of(
 def rhythm_leaning(tune: np.ndarray, mean: np.ndarray, strength: float) -> np.ndarray:
     """(16,) onset-logit offsets that give a unit the rhythmic feel of a real tune: ``tune``'s
     onset rate per step against the style's ``mean`` (``StylePriors.rhythm``), as a difference
-    of log-odds times ``strength``. Only the feel: the tune's profile is first scaled to the
-    style's mean density, which the phrase densities set apart. Steps beyond the unit get 0."""
+    of log-odds times ``strength``. Mostly the feel: the tune's profile is first scaled to the
+    style's mean density, which the phrase densities set apart (the log-odds still thin a
+    melody by about 3 % of its notes; a shift that kept the count exactly scored worse on the
+    validation split, 0.711 against 0.705). Steps beyond the unit get 0."""
     tune = np.asarray(tune, dtype=float)
     mean = np.clip(np.asarray(mean, dtype=float), 0.03, 0.97)
     shape = np.clip(tune / max(float(tune.mean()), 1e-3) * mean.mean(), 0.03, 0.97)

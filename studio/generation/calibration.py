@@ -31,8 +31,8 @@ import numpy as np
 
 from studio.core.music import Note
 from studio.core.theory import Key
+from studio.generation.priors import MAX_INTERVAL, load_priors
 
-MAX_INTERVAL = 12
 CALIBRATION_VERSION = 1
 ROUNDS = 5
 MELODIES = 512
@@ -72,7 +72,6 @@ def calibrate(
     rounds generate through ``generator.interval_calibration``, so the generator is left using
     the weights found."""
     from studio.generation.generator import GenerationSettings
-    from studio.generation.priors import load_priors
 
     priors = load_priors()
     weights: dict[str, np.ndarray] = {}

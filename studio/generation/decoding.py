@@ -437,17 +437,6 @@ def _accents(meter: str) -> tuple[int, ...]:
     return tuple(ACCENTS[meter].get(step, 0 if step % 2 == 0 else -4) for step in range(16))
 
 
-def join_bar(melody: list[Note], bar: Bar) -> None:
-    """Append a bar's notes; a note tied over the bar line lengthens the previous one."""
-    notes = list(bar.notes)
-    if bar.tied and melody and melody[-1].pitch == notes[0].pitch:
-        last = melody[-1]
-        if abs(last.end - notes[0].start) < 1e-9:
-            melody[-1] = replace(last, duration=last.duration + notes[0].duration)
-            notes = notes[1:]
-    melody.extend(notes)
-
-
 def cut_at(note: Note, beat: float) -> Note:
     """``note`` shortened so that it ends by ``beat``."""
     return note if note.end <= beat else replace(note, duration=max(0.0, beat - note.start))

@@ -9,16 +9,13 @@ import numpy as np
 import pytest
 
 from studio.core.errors import InvalidInput
-from studio.core.music import Note
 from studio.core.theory import SCALES, Chord, Key
 from studio.generation.data import SPEC
 from studio.generation.decoding import (
     CADENCE_STEPS,
-    Bar,
     bar_notes,
     close_phrase,
     decode_bars,
-    join_bar,
     key_frame,
     melody_notes,
     slerp,
@@ -87,14 +84,6 @@ def test_bar_notes_hold_until_the_next_onset_and_see_ties():
     ]
     assert bar.tied  # no onset on step 0 and the same pitch sounded before
     assert all(30 <= n.velocity <= 127 for n in bar.notes)
-
-
-def test_join_bar_lengthens_a_note_tied_over_the_bar_line():
-    melody = [Note(60, 2.0, 2.0)]
-    join_bar(melody, Bar([Note(60, 4.0, 1.0), Note(62, 5.0, 1.0)], tied=True))
-    assert [(n.pitch, n.start, n.duration) for n in melody] == [(60, 2.0, 3.0), (62, 5.0, 1.0)]
-    join_bar(melody, Bar([Note(62, 8.0, 1.0)], tied=False))
-    assert len(melody) == 3
 
 
 def test_slerp_ends_at_its_ends_and_keeps_the_norm_of_orthogonal_rows():

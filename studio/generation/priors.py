@@ -1,8 +1,8 @@
 """Style priors: what real tunes do, per meter and mode, to sample a new melody's defaults from.
 
 Whatever a user leaves unset when generating (note density per phrase, chord progression,
-range, phrase form, phrase-ending rhythms, a rhythmic feel) is drawn from these, so each
-variation differs as different real tunes do.
+range, phrase form, phrase-ending rhythms, a real tune's rhythmic feel and melodic intervals)
+is drawn from these, so each variation differs as different real tunes do.
 They are measured on the **training split** of a ``MelodyDataset`` (key-normalised to C major /
 A minor) and shipped as a small JSON file, ``resources/models/style_priors.json``:
 
@@ -32,6 +32,7 @@ from studio.core.errors import InvalidInput
 from studio.core.resources import MODELS
 from studio.core.theory import CHORD_QUALITIES, Chord
 from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
+from studio.generation.form import SECTION_UNITS
 
 PRIORS_VERSION = 1
 PRIORS_PATH = MODELS / "style_priors.json"
@@ -52,10 +53,11 @@ CADENCE_WINDOWS = (4, 8, 16)
 MAX_PROGRESSIONS = 300
 MAX_PROFILES = 300
 PROGRESSION_LENGTHS = (2, 4)
-MAX_ENDINGS = 64
+MAX_ENDINGS = 400
 """Phrase-ending rhythms kept per style (the most frequent; they cover most phrase ends)."""
 MAX_RHYTHMS = 200
-"""Tunes' rhythm profiles (onset rate per step of a unit) kept per style, a seeded sample."""
+"""Tunes' feels (onset rate per step of a unit, and melodic interval counts) kept per style, a
+seeded sample."""
 MAX_INTERVAL = 12
 """Melodic intervals are counted from −12 to +12 semitones (wider ones as ±12)."""
 _TONIC = (0, 9)  # tonic pitch class per mode in the normalised frame
@@ -101,6 +103,17 @@ def _quality(root: int, tones: np.ndarray) -> str:
 
 
 # ------------------------------------------------------------------------ real tunes' features
+
+
+@dataclass(frozen=True)
+class TuneFeel:
+    """What a variation takes from one real tune (``StylePriors.feel``): how its notes fall in
+    a unit and how it moves, each with its style's mean to lean away from."""
+
+    rhythm: np.ndarray  # (steps,) the tune's onset rate per step of a unit
+    mean_rhythm: np.ndarray  # (steps,) the style's
+    intervals: np.ndarray | None  # (25,) the tune's counts of intervals −12…+12 (None: unknown)
+    mean_intervals: np.ndarray  # (25,) the style's interval probabilities
 
 
 @dataclass
@@ -270,8 +283,9 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     ranges: Counter = Counter()
     intervals = np.zeros(2 * MAX_INTERVAL + 1)
     cadences = {length: [] for length in CADENCE_WINDOWS}
-    endings: Counter = Counter()
-    rhythms = []
+    endings: Counter = Counter()  # phrase ends inside a section
+    section_endings: Counter = Counter()
+    rhythms, tune_intervals = [], []
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
         tune_densities.append(float(tune.onset.mean()))
@@ -287,7 +301,8 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         pitches = tune.pitch.reshape(-1)[_note_starts(tune.pitch.reshape(-1),
                                                       tune.onset.reshape(-1))]  # fmt: skip
         steps = np.clip(np.diff(pitches.astype(int)), -MAX_INTERVAL, MAX_INTERVAL)
-        intervals += np.bincount(steps + MAX_INTERVAL, minlength=intervals.size)
+        tune_intervals.append(np.bincount(steps + MAX_INTERVAL, minlength=intervals.size))
+        intervals += tune_intervals[-1]
         for length in PROGRESSION_LENGTHS:
             for begin in range(0, len(tune.chords) - length + 1, length):
                 progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
@@ -300,15 +315,15 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
             for pitch, onset, roots in _windows(tune, length):
                 cadences[length].append(window_cadences(pitch, onset, roots, mode))
         for end in range(PHRASE_UNITS, len(tune.pitch) + 1, PHRASE_UNITS):
-            endings[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
+            table = section_endings if end % SECTION_UNITS == 0 else endings
+            table[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
     if len(profiles) > MAX_PROFILES:
         keep = np.sort(rng.choice(len(profiles), MAX_PROFILES, replace=False))
         profiles = [profiles[i] for i in keep]
     mean_rhythm = np.mean(rhythms, axis=0)
-    if len(rhythms) > MAX_RHYTHMS:
-        rhythms = [
-            rhythms[i] for i in np.sort(rng.choice(len(rhythms), MAX_RHYTHMS, replace=False))
-        ]
+    if len(rhythms) > MAX_RHYTHMS:  # the same tunes' rhythms and intervals
+        keep = np.sort(rng.choice(len(rhythms), MAX_RHYTHMS, replace=False))
+        rhythms, tune_intervals = [rhythms[i] for i in keep], [tune_intervals[i] for i in keep]
     return {
         "density": {
             "profiles": [[round(d, 3) for d in p] for p in profiles],
@@ -322,9 +337,11 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         ],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "endings": dict(_top(endings, MAX_ENDINGS)),
+        "section_endings": dict(_top(section_endings, MAX_ENDINGS)),
         "rhythms": {
             "mean": [round(float(v), 3) for v in mean_rhythm],
             "tunes": [[round(float(v), 2) for v in r] for r in rhythms],
+            "intervals": [[int(v) for v in counts] for counts in tune_intervals],
         },
         "tunes": len(tunes),
     }
@@ -588,10 +605,15 @@ class StylePriors:
         nearest = min((int(n) for n in cadences), key=lambda n: (abs(n - units), -n))
         return dict(cadences[str(nearest)])
 
-    def ending(self, meter: str, mode: str | int, rng: np.random.Generator) -> str | None:
+    def ending(
+        self, meter: str, mode: str | int, rng: np.random.Generator, section: bool = False
+    ) -> str | None:
         """A phrase-ending rhythm (``ending_pattern`` text, the meter's steps long) sampled from
-        the last units of real phrases; None when the priors hold none (older files)."""
-        endings = self._style(meter, mode).get("endings")
+        the last units of real phrases: of phrases that close a section (``SECTION_UNITS``)
+        with ``section``, else of phrases inside one (a file without section endings gives
+        these for both); None when the priors hold none (older files)."""
+        style = self._style(meter, mode)
+        endings = (section and style.get("section_endings")) or style.get("endings")
         if not endings:
             return None
         key = id(endings)
@@ -601,22 +623,26 @@ class StylePriors:
         patterns, cumulative = self._tables[key]
         return patterns[_pick(rng, cumulative)]
 
-    def rhythm(
-        self, meter: str, mode: str | int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """A real tune's rhythm profile: (its onset rate on each step of a unit, the style's
-        mean rate per step), both the meter's steps long; None when the priors hold none
-        (older files)."""
+    def feel(self, meter: str, mode: str | int, rng: np.random.Generator) -> TuneFeel | None:
+        """One real tune's feel, drawn among the style's sample: its rhythm profile and its
+        melodic intervals, with the style's means; None when the priors hold none (older
+        files). A file without tunes' intervals gives their ``intervals`` as None."""
         rhythms = self._style(meter, mode).get("rhythms")
         if not rhythms or not rhythms["tunes"]:
             return None
         key = id(rhythms)
         if key not in self._tables:  # as arrays once
+            counts = rhythms.get("intervals")
+            counts = None if counts is None else np.asarray(counts, dtype=float)
             self._tables[key] = (np.asarray(rhythms["tunes"], dtype=float),
-                                 np.asarray(rhythms["mean"], dtype=float))  # fmt: skip
-        tunes, mean = self._tables[key]
+                                 np.asarray(rhythms["mean"], dtype=float), counts)  # fmt: skip
+        tunes, mean, counts = self._tables[key]
         steps = UNIT_STEPS[_meter(meter)]
-        return tunes[int(rng.integers(len(tunes)))][:steps], mean[:steps]
+        tune = int(rng.integers(len(tunes)))
+        return TuneFeel(
+            tunes[tune][:steps], mean[:steps], None if counts is None else counts[tune],
+            np.asarray(self._style(meter, mode)["intervals"], dtype=float),
+        )  # fmt: skip
 
     def to_json(self) -> str:
         """The priors as deterministic JSON text: sorted keys, floats already rounded, one

@@ -20,6 +20,7 @@ from studio.generation.generator import (
     DEFAULT_WEIGHTS,
     GenerationSettings,
     MelodyGenerator,
+    interval_leaning,
     melody_song,
     rhythm_leaning,
 )
@@ -330,8 +331,40 @@ def test_variations_differ_in_how_often_they_repeat_notes(monkeypatch):
         return float(np.std(shares))
 
     leaning = spread_of_unison_shares()
-    monkeypatch.setattr(module, "INTERVAL_STYLE_SPREAD", 0.0)
+    monkeypatch.setattr(module, "INTERVAL_LEANING", 0.0)
     assert leaning > 1.3 * spread_of_unison_shares()  # real tunes vary so, too
+
+
+def test_an_interval_leaning_favours_a_tunes_own_intervals():
+    mean = np.full(25, 1 / 25)
+    stepwise = np.zeros(25)
+    stepwise[[10, 11, 13, 14]] = 30  # only seconds, up and down
+    leaning = interval_leaning(stepwise, mean, 1.5, prior=2.0)
+    assert (leaning[[10, 11, 13, 14]] > 1).all() and (leaning[[0, 12, 24]] < -2).all()
+    assert np.allclose(interval_leaning(stepwise, mean, 0.75, prior=2.0), leaning / 2)
+    # the style's own proportions lean nowhere, however many notes the tune has
+    assert np.allclose(interval_leaning(mean * 400, mean, 1.5, prior=2.0), 0.0)
+    # pseudo-counts keep an unplayed interval possible: the larger, the less rare
+    assert np.isfinite(leaning).all()
+    assert interval_leaning(stepwise, mean, 1.5, prior=20.0)[12] > leaning[12]
+
+
+def _arpeggios(bars: int) -> list[Note]:
+    """A G major line that leaps through its chords' notes in eighths."""
+    pitches = [67, 71, 74, 79, 74, 71, 67, 62]
+    return [Note(pitches[i % 8], i * 0.5, 0.5) for i in range(bars * 8)]
+
+
+def test_a_continuation_moves_as_its_primer_does():
+    generator, request = MelodyGenerator(), GenerationSettings(bars=8, key=Key.parse("G"))
+
+    def leap_share(primer) -> float:
+        melodies = generator.continue_melody(primer, request, count=12, seed=4)
+        pitches = [[n.pitch for n in m.notes if n.start >= 16] for m in melodies]
+        return float(np.mean([np.mean(np.abs(np.diff(p)) >= 3) for p in pitches]))
+
+    # the primers' shares: 1.0 and about 0.1
+    assert leap_share(_arpeggios(4)) > leap_share(_hornpipe(4, dotted=False)) + 0.15
 
 
 def test_the_bars_of_a_melody_share_part_of_their_noise():
@@ -382,6 +415,21 @@ def _hornpipe(bars: int, dotted: bool) -> list[Note]:
             notes.append(Note(pitches[len(notes) % 8], beat, length))
             beat += length
     return notes
+
+
+def test_sections_close_on_longer_notes_than_the_phrases_inside_them():
+    """Real 6/8 tunes end a phrase inside a section on a short note (5 % last a beat or more),
+    the section itself on a long one (47 %)."""
+    request = GenerationSettings(bars=16, meter="6/8", key=Key.parse("E minor"))
+    melodies = MelodyGenerator().generate(request, count=48, seed=7)
+
+    def long_share(bar_line: float) -> float:
+        finals = [max((n for n in m.notes if n.start < bar_line), key=lambda n: n.start)
+                  for m in melodies]  # fmt: skip
+        return float(np.mean([n.duration >= 1 for n in finals]))
+
+    inside = max(long_share(4 * 3), long_share(12 * 3))  # bars 4 and 12
+    assert inside + 0.15 < long_share(8 * 3)
 
 
 def _off_eighth_share(notes) -> float:

@@ -208,7 +208,7 @@ def test_phrase_labels_and_nearest_forms():
 
 def test_the_shipped_priors_cover_every_meter_and_mode():
     priors = load_priors()
-    assert PRIORS_PATH.stat().st_size <= 300_000  # small beside the weights
+    assert PRIORS_PATH.stat().st_size <= 500_000  # small beside the weights (6 MB)
     assert priors.to_json() == PRIORS_PATH.read_text(encoding="utf-8")  # deterministic text
     assert "music21" in priors.description
     rng = np.random.default_rng(0)
@@ -227,8 +227,12 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
             chords = priors.progression(meter, mode, 8, rng, 4)
             assert len(chords) == 8 and chords[-1][0] == (0 if mode == "major" else 9)
             assert 0 <= priors.cadence_rates(meter, mode)["final_tonic"] <= 1
-            tune, mean = priors.rhythm(meter, mode, rng)
-            assert len(tune) == len(mean) == UNIT_STEPS[meter] and mean[0] > 0.9  # downbeats
+            feel = priors.feel(meter, mode, rng)
+            assert len(feel.rhythm) == len(feel.mean_rhythm) == UNIT_STEPS[meter]
+            assert feel.mean_rhythm[0] > 0.9  # downbeats
+            assert feel.intervals.sum() >= 16 and feel.intervals.shape == (25,)
+            for section in (False, True):
+                assert len(priors.ending(meter, mode, rng, section)) == UNIT_STEPS[meter]
     assert UNIT_STEPS["6/8"] == 12
 
 
@@ -262,31 +266,52 @@ def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
     rest_pitch = pitch.copy()
     rest_pitch[4:6] = SPEC.rest_index
     assert ending_pattern(rest_pitch, onset)[4:8] == "r.x."
-    # phrases of A end in eighths, B's in quarters: 3 of 4 phrase ends per tune are A's
-    assert priors.content["styles"]["4/4 major"]["endings"] == {
-        "x.x.x.x.x.x.x.x.": 30, "x...x...x...x...": 10,
-    }  # fmt: skip
+    # A A B A: A ends the sections (units 8 and 16), A and B the phrases inside them
+    style = priors.content["styles"]["4/4 major"]
+    assert style["section_endings"] == {"x.x.x.x.x.x.x.x.": 20}
+    assert style["endings"] == {"x.x.x.x.x.x.x.x.": 10, "x...x...x...x...": 10}
     rng = np.random.default_rng(8)
     drawn = [priors.ending("4/4", "major", rng) for _ in range(400)]
     assert set(drawn) == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}
-    assert 240 < drawn.count("x.x.x.x.x.x.x.x.") < 360
+    assert 150 < drawn.count("x.x.x.x.x.x.x.x.") < 250
+    assert {priors.ending("4/4", "major", rng, section=True) for _ in range(50)} == {
+        "x.x.x.x.x.x.x.x."
+    }
     assert priors.ending("6/8", "minor", rng) == "x.....x....."  # cut to the meter's 12 steps
+    older = {**priors.content, "styles": {
+        name: {k: v for k, v in s.items() if k != "section_endings"}
+        for name, s in priors.content["styles"].items()
+    }}  # fmt: skip
+    drawn = {StylePriors(older).ending("4/4", "major", rng, section=True) for _ in range(50)}
+    assert drawn == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}  # all phrase ends, as before
 
 
-def test_rhythm_profiles_are_real_tunes_onset_rates(priors):
+def test_feels_are_real_tunes_onset_rates_and_intervals(priors):
     rng = np.random.default_rng(0)
-    tune, mean = priors.rhythm("4/4", "major", rng)
+    feel = priors.feel("4/4", "major", rng)
     expected = np.zeros(16)
     expected[::4], expected[2::4] = 1.0, 0.75  # A's eighths in 12 units of 16, B's quarters
     # the held-out tunes (sixteenths) do not count
-    assert tune == pytest.approx(expected) and mean == pytest.approx(expected)
-    tune, mean = priors.rhythm("6/8", "minor", rng)
-    assert tune.tolist() == [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]  # the meter's 12 steps
+    assert feel.rhythm == pytest.approx(expected) and feel.mean_rhythm == pytest.approx(expected)
+    tune = np.concatenate([pitch[onset] for pitch, onset in A + A + B + A])
+    moves = np.clip(np.diff(tune.astype(int)), -12, 12) + 12
+    assert feel.intervals.tolist() == np.bincount(moves, minlength=25).tolist()
+    assert np.allclose(np.log(feel.mean_intervals), priors.interval_log_weights("4/4", "major"))
+    feel = priors.feel("6/8", "minor", rng)
+    assert feel.rhythm.tolist() == [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]  # the meter's 12 steps
+    tune = np.concatenate([pitch[onset][pitch[onset] != SPEC.rest_index] for pitch, onset in
+                           [(p[:12], o[:12]) for p, o in JIG + JIG]])  # fmt: skip
+    moves = np.clip(np.diff(tune.astype(int)), -12, 12) + 12
+    assert feel.intervals.tolist() == np.bincount(moves, minlength=25).tolist()
     content = {**priors.content, "styles": {
         name: {k: v for k, v in style.items() if k != "rhythms"}
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
-    assert StylePriors(content).rhythm("4/4", "major", rng) is None  # an older file
+    assert StylePriors(content).feel("4/4", "major", rng) is None  # an older file
+    for style in content["styles"].values():
+        style["rhythms"] = {**priors.content["styles"]["4/4 major"]["rhythms"]}
+        del style["rhythms"]["intervals"]
+    assert StylePriors(content).feel("4/4", "major", rng).intervals is None
 
 
 def test_priors_without_ending_rhythms_give_none(priors):

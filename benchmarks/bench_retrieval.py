@@ -42,7 +42,9 @@ def main() -> None:
             pick("passage_to_piece", "other_versions", "mrr"),
             pick("passage_to_piece", "other_versions", "top1"),
             pick("style_precision", "precision_at_k"),
-            pick("copies", "top1"),
+            pick("copies", "kinds", "tempo", "top1"),
+            pick("copies", "kinds", "stretched", "top1"),
+            pick("copies", "kinds", "flattened", "top1"),
         ))  # fmt: skip
     sets = report["sets"]
     record(
@@ -53,7 +55,7 @@ def main() -> None:
         f"tunes, {tasks['passage_to_piece']['queries']} transposed 4–8-bar excerpts; style set "
         f"{sets['style']['songs']} pieces in {sets['style']['groups']} composers/collections",
         ["method", "passage→piece MRR", "→ other version MRR", "→ other version top-1",
-         "style P@10", "copies top-1"],
+         "style P@10", "tempo copies top-1", "stretched top-1", "flattened top-1"],
         rows,
         write="--no-write" not in sys.argv,
     )  # fmt: skip

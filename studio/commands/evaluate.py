@@ -20,7 +20,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "default the GAN gets only what a user types (bars, key, meter): overlaps, a 1-NN "
         "two-sample test, cadence rates and self-similarity. retrieval: 'similar tracks' (the "
         "autoencoder) against pitch-class histograms and random on labelled sets: passage → "
-        "piece, style precision, transposed and tempo-scaled copies (see the model cards). "
+        "piece, style precision, transposed copies played faster or slower (by tempo map, "
+        "stretched, or flattened to seconds; see the model cards). "
         "recommend: simulated listeners with a hidden taste give feedback on 20 rounds of "
         "recommendations; precision@10 per round for the hybrid recommender, content-only, "
         "popularity and random.",

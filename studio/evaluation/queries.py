@@ -1,5 +1,14 @@
-"""Queries for the retrieval evaluation: excerpts of a few bars, and transposed, tempo-scaled
-copies (pure functions of a song and a seeded random generator)."""
+"""Queries for the retrieval evaluation: excerpts of a few bars, and transposed copies played
+faster or slower (pure functions of a song and a seeded random generator).
+
+A copy can be slower or faster in three ways, as real files are:
+
+- ``tempo``: its tempo map is scaled; the notes keep their beats (what a DAW's tempo does).
+- ``stretched``: its notes are moved off the beat grid, each position in beats scaled, the
+  tempo map kept (a time-stretched region, or a part recorded without a click).
+- ``flattened``: the notes keep their times in seconds, scaled, and the file has no tempo map
+  (120 BPM by default): a recorded performance, or a file whose tempo map was flattened.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +24,8 @@ from studio.core.music import DEFAULT_TEMPO_BPM, Note, Song, TempoChange
 MIN_EXCERPT_NOTES = 8  # note onsets an excerpt query must hold
 MAX_SHIFT = 6  # largest transposition of a query, in semitones
 TEMPO_FACTORS = (0.75, 1.5)  # range of the tempo scaling of a copy
+STRETCH_FACTORS = (0.7, 1.4)  # range of the time scaling of a stretched or flattened copy
+COPY_KINDS = ("tempo", "stretched", "flattened")
 
 
 def excerpt(song: Song, start_bar: int, bars: int) -> Song:
@@ -95,15 +106,47 @@ def random_excerpt(
     return None if shift is None else transpose_song(part, shift)
 
 
-def scaled_copy(song: Song, rng: np.random.Generator) -> Song:
-    """The song transposed by a random nonzero interval in ±1…6 and played faster or slower.
+def scaled_copy(song: Song, rng: np.random.Generator, kind: str = "tempo") -> Song:
+    """The song transposed by a random nonzero interval in ±1…6 and played faster or slower,
+    in one of the ``COPY_KINDS`` (see the module docstring).
 
-    Every tempo is multiplied by one random factor in [0.75, 1.5]; note positions in beats stay,
-    so their times in seconds change. (A song whose notes span nearly all of 0–127 is not
-    transposed.)
+    ``tempo``: every tempo is multiplied by one random factor in [0.75, 1.5]; note positions in
+    beats stay. ``stretched`` and ``flattened``: the notes last a random factor in [0.7, 1.4]
+    times as long, in beats (tempo map kept, its changes moved with the notes) or in seconds (no
+    tempo map). (A song whose notes span nearly all of 0–127 is not transposed.)
     """
+    if kind not in COPY_KINDS:
+        raise InvalidInput(f"copy kind {kind!r}: choose one of {', '.join(COPY_KINDS)}")
     shift = _random_shift(song, rng) or 0
-    factor = float(rng.uniform(*TEMPO_FACTORS))
-    tempos = song.tempos or (TempoChange(0.0, DEFAULT_TEMPO_BPM),)
-    scaled = tuple(TempoChange(t.beat, t.bpm * factor) for t in tempos)
-    return replace(transpose_song(song, shift), tempos=scaled)
+    song = transpose_song(song, shift)
+    if kind == "tempo":
+        factor = float(rng.uniform(*TEMPO_FACTORS))
+        tempos = song.tempos or (TempoChange(0.0, DEFAULT_TEMPO_BPM),)
+        return replace(song, tempos=tuple(TempoChange(t.beat, t.bpm * factor) for t in tempos))
+    factor = float(rng.uniform(*STRETCH_FACTORS))
+    if kind == "stretched":
+        return stretched(song, lambda beat: beat * factor, keep_tempo_map=True, factor=factor)
+    per_second = DEFAULT_TEMPO_BPM / 60.0
+    return stretched(song, lambda beat: song.beats_to_seconds(beat) * factor * per_second)
+
+
+def stretched(song: Song, new_beat, *, keep_tempo_map: bool = False, factor: float = 1.0) -> Song:
+    """The song with every note (and event) moved to ``new_beat(old beat)``. With
+    ``keep_tempo_map`` the tempo changes move too (by ``factor``), else the song has none."""
+
+    def moved(note: Note) -> Note:
+        start = new_beat(note.start)
+        return replace(note, start=start, duration=max(new_beat(note.end) - start, 0.0))
+
+    tracks = tuple(
+        replace(t.with_notes([moved(n) for n in t.notes]), controls=(), pitch_bends=())
+        for t in song.tracks
+    )
+    tempos = tuple(replace(t, beat=t.beat * factor) for t in song.tempos) if keep_tempo_map else ()
+    return replace(
+        song,
+        tracks=tracks,
+        tempos=tempos,
+        time_signatures=tuple(replace(e, beat=new_beat(e.beat)) for e in song.time_signatures),
+        key_signatures=tuple(replace(e, beat=new_beat(e.beat)) for e in song.key_signatures),
+    )

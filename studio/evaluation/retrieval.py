@@ -10,8 +10,10 @@ notes and nothing else (no file names, folders or labels). Three tasks:
   are the relevant ones; "any version": the own song stays and counts as relevant.
 * **style precision** (style set): each whole song queries the library (itself excluded);
   P@k is the share of the k best matches from its group.
-* **copies** (versions set): a copy transposed by 1–6 semitones and 0.75–1.5× faster must find
-  its original first.
+* **copies** (versions set): a copy transposed by 1–6 semitones and played faster or slower must
+  find its original first: by its tempo map (0.75–1.5×), with its notes stretched off the beat
+  grid (0.7–1.4×), or with its times in seconds stretched and no tempo map (a performance, or a
+  flattened tempo map).
 
 Metrics are MRR (mean reciprocal rank of the first relevant song) and top-1 hit rate; each task
 also reports the chance level of a random ranking. Rankings are deterministic: by score
@@ -30,7 +32,7 @@ from studio.core.errors import InvalidInput
 from studio.core.music import Song
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.evaluation.labelled_sets import LabelledSong, check_set
-from studio.evaluation.queries import random_excerpt, scaled_copy
+from studio.evaluation.queries import COPY_KINDS, random_excerpt, scaled_copy
 from studio.evaluation.retrieval_methods import RetrievalMethod
 
 TASKS = ("passage_to_piece", "style_precision", "copies")
@@ -219,27 +221,36 @@ def copies(
     states: Sequence[object] | None = None,
     step: Step = _no_step,
 ) -> dict:
-    """A ``scaled_copy`` of each song (or of the first ``limit``) must find its original.
+    """A ``scaled_copy`` of each song (or of the first ``limit``), of every kind in
+    ``COPY_KINDS``, must find its original.
 
-    Returns ``{"queries", "chance", "methods"}``; ``chance`` and each method hold
-    ``{"top1", "mrr", "queries"}``.
+    Returns ``{"queries", "chance", "methods"}``; ``chance`` and each method hold ``{"top1",
+    "mrr", "queries"}`` over all kinds and ``"kinds"``: the same per kind.
     """
     states = _index(methods, songs, states)
     n = len(songs)
-    tallies = {m.name: _Tally("top1", "mrr") for m in methods}
-    chance = _Tally("top1", "mrr")
+    tallies = {m.name: {k: _Tally("top1", "mrr") for k in ("all", *COPY_KINDS)} for m in methods}
+    chance = {k: _Tally("top1", "mrr") for k in ("all", *COPY_KINDS)}
     for i, item in enumerate(songs[:limit]):
-        query = scaled_copy(item.song, rng)
         relevant = np.arange(n) == i
-        chance.add(top1=1 / n, mrr=chance_reciprocal_rank(n, 1))
-        for method, state in zip(methods, states, strict=True):
-            scores = _scores(method, state, query, n, passage=False)
-            tallies[method.name].add(**_ranked(scores, relevant))
+        for kind in COPY_KINDS:
+            query = scaled_copy(item.song, rng, kind)
+            for key in ("all", kind):
+                chance[key].add(top1=1 / n, mrr=chance_reciprocal_rank(n, 1))
+            for method, state in zip(methods, states, strict=True):
+                ranked = _ranked(_scores(method, state, query, n, passage=False), relevant)
+                tallies[method.name]["all"].add(**ranked)
+                tallies[method.name][kind].add(**ranked)
         step(item.source)
+
+    def summary(per_kind: dict) -> dict:
+        kinds = {kind: per_kind[kind].summary() for kind in COPY_KINDS}
+        return {**per_kind["all"].summary(), "kinds": kinds}
+
     return {
-        "queries": chance.queries,
-        "chance": chance.summary(),
-        "methods": {name: t.summary() for name, t in tallies.items()},
+        "queries": chance["all"].queries,
+        "chance": summary(chance),
+        "methods": {name: summary(t) for name, t in tallies.items()},
     }
 
 
@@ -338,7 +349,9 @@ _COLUMNS = (
     ("passage_to_piece", ("any_version", "mrr"), "MRR (any)"),
     ("style_precision", ("precision_at_k",), "style P@{k}"),
     ("style_precision", ("mrr",), "style MRR"),
-    ("copies", ("top1",), "copies top-1"),
+    ("copies", ("kinds", "tempo", "top1"), "copies top-1"),
+    ("copies", ("kinds", "stretched", "top1"), "stretched top-1"),
+    ("copies", ("kinds", "flattened", "top1"), "flattened top-1"),
 )
 
 

@@ -65,20 +65,22 @@ class AutoencoderMethod:
         return matrix, passages
 
     def score_tracks(self, state: tuple, query: Song) -> np.ndarray:
-        """Cosine of the track vectors."""
+        """Cosine of the track vectors, the best over the query's time scales."""
         matrix, _ = state
-        return matrix @ self.embedder.embed(query).vector
+        variants = self.embedder.query_variants(query)
+        return np.max([matrix @ v.vector for v in variants], axis=0)
 
     def score_passage(self, state: tuple, query: Song) -> np.ndarray:
-        """Best-aligned passage match of the query's windows against each song's windows."""
+        """Best-aligned passage match of the query's windows against each song's windows, the
+        best over the query's time scales."""
         matrix, passages = state
-        embedding = self.embedder.embed_query(query)
         scores = np.full(len(matrix), -1.0)
-        if len(embedding.passages) == 0 or len(passages) == 0:
-            return scores
-        phases = max(1, round(LIBRARY_HOP_BEATS / embedding.hop))
-        ids, values = passages.scores(embedding.passages, phases=phases)
-        scores[ids] = values
+        for embedding in self.embedder.query_variants(query, passage=True):
+            if len(embedding.passages) == 0 or len(passages) == 0:
+                continue
+            phases = max(1, round(LIBRARY_HOP_BEATS / embedding.hop))
+            ids, values = passages.scores(embedding.passages, phases=phases)
+            scores[ids] = np.maximum(scores[ids], values)
         return scores
 
 

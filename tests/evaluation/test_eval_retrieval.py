@@ -190,6 +190,34 @@ def test_scaled_copy_changes_tempo_and_pitch_not_beats():
         assert copy.tracks[1] == song.tracks[1]  # drums are not transposed
 
 
+def test_stretched_and_flattened_copies_move_the_notes_off_the_beat_grid():
+    song = tune(MAJOR, 0, np.random.default_rng(6))
+    song = Song(
+        song.tracks, (TempoChange(0.0, 100.0), TempoChange(16.0, 80.0)), song.time_signatures
+    )
+    for seed in range(10):
+        stretched = Q.scaled_copy(song, np.random.default_rng(seed), "stretched")
+        factor = stretched.notes[-1].start / song.notes[-1].start
+        assert 0.7 <= factor <= 1.4 and stretched.tempos[1].beat == pytest.approx(16.0 * factor)
+        assert [t.bpm for t in stretched.tempos] == [100.0, 80.0]  # the tempo map is kept
+        assert [n.start for n in stretched.notes] == pytest.approx(
+            [n.start * factor for n in song.notes]
+        )
+        flattened = Q.scaled_copy(song, np.random.default_rng(seed), "flattened")
+        assert flattened.tempos == ()  # 120 BPM: beats are half-seconds
+        seconds = [song.beats_to_seconds(n.start) for n in song.notes]
+        ratio = flattened.notes[-1].start / 2.0 / seconds[-1]
+        assert 0.7 <= ratio <= 1.4
+        assert [n.start / 2.0 for n in flattened.notes] == pytest.approx(
+            [t * ratio for t in seconds]
+        )
+        shift = flattened.tracks[0].notes[0].pitch - song.tracks[0].notes[0].pitch
+        assert shift != 0 and -6 <= shift <= 6
+        assert flattened.tracks[1].notes[0].pitch == song.tracks[1].notes[0].pitch  # drums
+    with pytest.raises(InvalidInput, match="copy kind"):
+        Q.scaled_copy(song, np.random.default_rng(0), "faster")
+
+
 # -- ranking metrics -------------------------------------------------------------------------
 
 

@@ -77,14 +77,15 @@ METADATA_COLUMNS = (
 @dataclass(frozen=True)
 class StoredEmbedding:
     """A track's vectors from one model: ``vector`` (float32, whole track) and ``passages``
-    (float32, one row per window, starting at beats ``passage_starts`` on a grid of
-    ``passage_hop`` beats)."""
+    (float32, one row per window, starting at beats ``passage_starts`` of the file, on a grid of
+    ``passage_hop`` window beats; ``passage_scale`` window beats per beat of the file)."""
 
     track_id: int
     vector: np.ndarray
     passages: np.ndarray
     passage_starts: np.ndarray
     passage_hop: float
+    passage_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -393,6 +394,7 @@ class Catalog:
         passages: np.ndarray,
         passage_starts: np.ndarray,
         passage_hop: float,
+        passage_scale: float = 1.0,
     ) -> None:
         """Store (or replace) a track's vectors from one model."""
         passages = np.asarray(passages, dtype=np.float16)
@@ -400,7 +402,8 @@ class Catalog:
             raise ValueError("one start per passage vector")
         self._db.execute(
             "INSERT OR REPLACE INTO embeddings (track_id, model_version, vector, passages, "
-            "passage_starts, passage_dims, passage_hop) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "passage_starts, passage_dims, passage_hop, passage_scale) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 track_id,
                 model_version,
@@ -409,6 +412,7 @@ class Catalog:
                 np.asarray(passage_starts, dtype=np.float32).tobytes(),
                 passages.shape[1] if passages.ndim == 2 else 0,
                 float(passage_hop),
+                float(passage_scale),
             ),
         )
 
@@ -416,7 +420,7 @@ class Catalog:
         """The vectors of every track with status ok from ``model_version``, in track id order."""
         rows = self._db.execute(
             "SELECT e.track_id, e.vector, e.passages, e.passage_starts, e.passage_dims, "
-            "e.passage_hop "
+            "e.passage_hop, e.passage_scale "
             "FROM embeddings e JOIN tracks t ON t.id = e.track_id "
             "WHERE e.model_version = ? AND t.status = 'ok' ORDER BY e.track_id",
             (model_version,),
@@ -427,8 +431,8 @@ class Catalog:
     def embedding(self, track_id: int, model_version: str) -> StoredEmbedding | None:
         """One track's vectors from ``model_version``, or None."""
         row = self._db.execute(
-            "SELECT track_id, vector, passages, passage_starts, passage_dims, passage_hop "
-            "FROM embeddings "
+            "SELECT track_id, vector, passages, passage_starts, passage_dims, passage_hop, "
+            "passage_scale FROM embeddings "
             "WHERE track_id = ? AND model_version = ?",
             (track_id, model_version),
         ).fetchone()
@@ -451,7 +455,13 @@ class Catalog:
 
 
 def _stored(
-    track_id: int, vector: bytes, passages: bytes, starts: bytes, dims: int, hop: float
+    track_id: int,
+    vector: bytes,
+    passages: bytes,
+    starts: bytes,
+    dims: int,
+    hop: float,
+    scale: float | None,
 ) -> StoredEmbedding:
     vector_array = np.frombuffer(vector, dtype=np.float32).copy()
     if passages and dims:
@@ -460,5 +470,6 @@ def _stored(
         passage_array = np.zeros((0, dims or 0), dtype=np.float16)
     start_array = np.frombuffer(starts or b"", dtype=np.float32).copy()
     return StoredEmbedding(
-        track_id, vector_array, passage_array.astype(np.float32), start_array, hop or 0.0
-    )
+        track_id, vector_array, passage_array.astype(np.float32), start_array, hop or 0.0,
+        scale or 1.0,
+    )  # fmt: skip

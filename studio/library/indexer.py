@@ -40,12 +40,14 @@ DRUMS_PROGRAM = 128
 
 class SongEmbedding(Protocol):
     """What the catalog stores of an embedded song: the track ``vector``, the ``passages``
-    (one row a window), their ``starts`` (beats) and the ``hop`` (beats) between windows."""
+    (one row a window), their ``starts`` (beats of the file), the ``hop`` between windows and
+    the ``scale`` (window beats per beat of the file)."""
 
     vector: np.ndarray
     passages: np.ndarray
     starts: np.ndarray
     hop: float
+    scale: float
 
 
 class SongEmbedder(Protocol):
@@ -292,6 +294,7 @@ def _store_embedding(catalog: Catalog, track_id: int, result: dict, summary: Ind
         embedding.passages,
         embedding.starts,
         embedding.hop,
+        getattr(embedding, "scale", 1.0),
     )
     summary.embedded += 1
 

@@ -124,6 +124,13 @@ def _v3_profiles_and_change_counter(db: sqlite3.Connection) -> None:
             )
 
 
+@_step(4)
+def _v4_passage_scale(db: sqlite3.Connection) -> None:
+    # A track whose notes do not sit on its file's beat grid is cut into passages on beats read
+    # from its notes: ``passage_scale`` of those per beat of the file (NULL: 1, the file's own).
+    db.execute("ALTER TABLE embeddings ADD COLUMN passage_scale REAL")
+
+
 SCHEMA_VERSION = len(UPGRADES)
 """The version a file has once ``upgrade`` ran."""
 

@@ -12,7 +12,8 @@ moved an octave or left out) must be closer to each other than to any other wind
 The reconstruction term keeps the vector a summary of the music; the contrastive term makes
 "similar" robust to the small differences between versions of a piece.
 
-Transposition and tempo need no learning: the input is key-relative and on a beat grid.
+Transposition and tempo need no learning: the input is key-relative and on a beat grid (the
+file's, or one read from its notes: ``passages.time_scale``).
 
 For inference the encoder also runs in plain numpy (``NumpyEncoder``), so indexing a library and
 searching it never import torch.

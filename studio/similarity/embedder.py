@@ -27,6 +27,8 @@ from studio.similarity.passages import (
     MAX_WINDOWS,
     MIN_ONSETS,
     QUERY_HOP_BEATS,
+    note_arrays,
+    query_scales,
     song_windows,
 )
 
@@ -37,12 +39,14 @@ SPREAD_WEIGHT = 0.5
 @dataclass(frozen=True)
 class SongEmbedding:
     """``vector`` (track, unit length or zeros), ``passages`` (n, latent), their ``starts``
-    (beats) and the ``hop`` (beats) they were taken at."""
+    (beats of the file) and the ``hop`` (beats of the windows) they were taken at; ``scale``:
+    window beats per beat of the file (``passages.time_scale``)."""
 
     vector: np.ndarray
     passages: np.ndarray
     starts: np.ndarray
     hop: float
+    scale: float = 1.0
 
 
 def track_vector(passages: np.ndarray) -> np.ndarray:
@@ -93,17 +97,34 @@ class Embedder:
         return self._encoder.config.latent
 
     def embed(
-        self, song: Song, *, hop_beats: float = LIBRARY_HOP_BEATS, min_onsets: int = MIN_ONSETS
+        self,
+        song: Song,
+        *,
+        hop_beats: float = LIBRARY_HOP_BEATS,
+        min_onsets: int = MIN_ONSETS,
+        scale: float | None = None,
     ) -> SongEmbedding:
         """Passage vectors at ``hop_beats`` (at most ``MAX_WINDOWS``) and the track vector;
-        windows with fewer than ``min_onsets`` note starts are left out."""
+        windows with fewer than ``min_onsets`` note starts are left out. ``scale``: window beats
+        per beat of the file (default: the song's ``time_scale``)."""
+        notes = note_arrays(song, scale)
         windows = song_windows(
-            song, hop_beats=hop_beats, max_windows=MAX_WINDOWS, min_onsets=min_onsets
+            notes, hop_beats=hop_beats, max_windows=MAX_WINDOWS, min_onsets=min_onsets
         )
         passages = self._encoder.encode(windows.features)
-        return SongEmbedding(track_vector(passages), passages, windows.starts, windows.hop)
+        starts = windows.starts / notes.scale
+        return SongEmbedding(track_vector(passages), passages, starts, windows.hop, notes.scale)
 
-    def embed_query(self, song: Song) -> SongEmbedding:
+    def embed_query(self, song: Song, scale: float | None = None) -> SongEmbedding:
         """Like ``embed`` at the finer query hop, every window kept so that window ``i`` starts
-        at beat ``i * hop`` (``PassageIndex`` lines windows up with the library's by position)."""
-        return self.embed(song, hop_beats=QUERY_HOP_BEATS, min_onsets=0)
+        at window beat ``i * hop`` (``PassageIndex`` lines windows up with the library's by
+        position)."""
+        return self.embed(song, hop_beats=QUERY_HOP_BEATS, min_onsets=0, scale=scale)
+
+    def query_variants(self, song: Song, passage: bool = False) -> list[SongEmbedding]:
+        """The song embedded at each of its ``query_scales`` (as ``embed``, or as
+        ``embed_query`` with ``passage``): a query is compared at all of them and its best
+        match counts, so a copy at another tempo or written at double speed is still found."""
+        starts = note_arrays(song, 1.0).start
+        embed = self.embed_query if passage else (lambda s, scale: self.embed(s, scale=scale))
+        return [embed(song, scale) for scale in query_scales(starts)]

@@ -3,10 +3,15 @@
 This is the autoencoder's input. It is plain numpy (no torch), so the library indexer and the
 "similar" search can use it without loading the deep-learning stack.
 
-A window is ``WINDOW_BEATS`` beats on a grid of ``STEPS_PER_BEAT`` steps per beat. Positions are in
-beats, never seconds, so a tempo change leaves every window unchanged. Each window is rotated so
-that the tonic of its own key estimate (a minor key counts as its relative major, so A minor and C
-major read alike) becomes C: a transposed copy of a passage gives exactly the same input.
+A window is ``WINDOW_BEATS`` beats on a grid of ``STEPS_PER_BEAT`` steps per beat. Positions are
+in beats, never seconds, so a tempo change leaves every window unchanged. A file whose notes do
+not sit on its own beat grid (a copy whose notes were stretched, a performance recorded without a
+tempo map, at 120 BPM by default) gets beats read from its notes instead (``time_scale``): the
+most common gap between its note starts becomes ``TARGET_IOI``, an eighth, the most common gap
+of scores. A stretched copy then reads exactly like any other copy stretched from the same
+music. Each window is rotated so that the tonic of its own key estimate (a
+minor key counts as its relative major, so A minor and C major read alike) becomes C: a
+transposed copy of a passage gives exactly the same input.
 
 Channels of a window (``N_CHANNELS`` × ``WINDOW_STEPS``), all key-relative:
 
@@ -43,6 +48,25 @@ HARMONY_KEY_WEIGHT = 0.1
 much per step: other arrangements of one tune then get the same rotation more often."""
 MAX_WINDOWS = 256
 """Longer tracks take their windows at a wider hop so no track holds more than this many."""
+TARGET_IOI = 0.5
+"""The most common gap between note starts of an off-grid file becomes this many beats."""
+GRID = 48
+"""A score's notes start on multiples of 1/48 beat: sixteenths, thirty-seconds, triplets and
+sextuplets all do."""
+GRID_TOLERANCE = 0.003
+ON_GRID_SHARE = 0.9
+"""A file whose note starts lie this often within ``GRID_TOLERANCE`` beats of the grid keeps
+its own beats (by chance, under a third of a performance's starts do)."""
+MIN_GAPS = 8
+"""Fewer gaps between note starts than this leave a song's beats as they are."""
+CHORD_SPREAD = 0.12
+"""Note starts closer than this share of a song's long gaps (its 80th-percentile gap) are one
+event: the spread of a played chord is not a rhythm."""
+LOG_BIN = 0.01
+"""Width (log2 units) of the histogram of gaps the most common one is read from…"""
+LOG_SMOOTH = 0.05
+"""…and the Gaussian it is smoothed with (about 3.5 % of a gap), so a played rhythm's scatter
+still has one peak."""
 CONTOUR_CHANNEL = 48
 DENSITY_CHANNEL = 49
 BINARY_CHANNELS = 48
@@ -50,12 +74,14 @@ BINARY_CHANNELS = 48
 
 @dataclass(frozen=True)
 class NoteArrays:
-    """The pitched notes of a song as parallel arrays (beats); ``part`` numbers the source track."""
+    """The pitched notes of a song as parallel arrays (canonical beats, see ``time_scale``);
+    ``part`` numbers the source track; ``scale`` is canonical beats per beat of the file."""
 
     pitch: np.ndarray
     start: np.ndarray
     end: np.ndarray
     part: np.ndarray
+    scale: float = 1.0
 
     def __len__(self) -> int:
         return len(self.pitch)
@@ -76,8 +102,9 @@ class Windows:
         return len(self.starts)
 
 
-def note_arrays(song: Song) -> NoteArrays:
-    """The song's non-drum notes as arrays."""
+def note_arrays(song: Song, scale: float | None = None) -> NoteArrays:
+    """The song's non-drum notes as arrays, their beats multiplied by ``scale`` (default: the
+    song's ``time_scale``)."""
     pitch, start, end, part = [], [], [], []
     for number, track in enumerate(song.tracks):
         if track.is_drum:
@@ -87,12 +114,80 @@ def note_arrays(song: Song) -> NoteArrays:
             start.append(note.start)
             end.append(note.start + note.duration)
             part.append(number)
+    start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
+    scale = time_scale(start) if scale is None else float(scale)
     return NoteArrays(
         np.asarray(pitch, dtype=np.int64),
-        np.asarray(start, dtype=np.float64),
-        np.asarray(end, dtype=np.float64),
+        start * scale,
+        end * scale,
         np.asarray(part, dtype=np.int64),
+        scale,
     )
+
+
+def query_scales(starts: np.ndarray) -> list[float]:
+    """The time scales a query is compared at (window beats per beat of the file); the library
+    holds each track at its ``time_scale`` only, and the query's best match counts.
+
+    Every query tries its own beats (1.0) and its gap reading (``_gap_scale``) moved by octaves
+    to the nearest of 1.0: a copy stretched by a simple ratio (5:4, 3:2) still sits on a beat
+    grid, and this brings its most common gap back to the original's. A query off its beat
+    grid (a performance, a stretched copy) also tries its gap reading and twice and half that:
+    the original's most common gap may be a sixteenth, an eighth or a quarter. (Doubling or
+    halving on-grid queries too made unrelated music match: style precision 0.61 → 0.39.)
+    """
+    starts = np.asarray(starts, dtype=np.float64)
+    gap = _gap_scale(starts)
+    readings = [1.0, gap * 2.0 ** round(-np.log2(gap))]
+    if not on_beat_grid(starts):
+        readings += [gap, 2 * gap, gap / 2]
+    scales: list[float] = []
+    for scale in readings:
+        if all(abs(np.log2(scale / kept)) > 1e-3 for kept in scales):
+            scales.append(scale)
+    return scales
+
+
+def on_beat_grid(starts: np.ndarray) -> bool:
+    """Whether the note starts (beats) lie on the file's beat grid (``ON_GRID_SHARE``)."""
+    steps = np.asarray(starts, dtype=np.float64) * GRID
+    distance = np.abs(steps - np.round(steps)) / GRID
+    return bool(len(steps) == 0 or np.mean(distance <= GRID_TOLERANCE) >= ON_GRID_SHARE)
+
+
+def time_scale(starts: np.ndarray) -> float:
+    """Beats to use per beat of the file: 1.0 for a file ``on_beat_grid``, else
+    ``TARGET_IOI`` over the most common gap between note starts (``_gap_scale``)."""
+    onsets = np.unique(np.asarray(starts, dtype=np.float64))
+    return 1.0 if on_beat_grid(onsets) else _gap_scale(onsets)
+
+
+def _gap_scale(starts: np.ndarray) -> float:
+    """``TARGET_IOI`` over the most common gap between the note starts.
+
+    The gap is read from a smoothed histogram of log gaps and refined as the median of the gaps
+    near its peak, so scaling every position by a factor scales the result by one over it (a
+    stretched copy reads the same beats as its original). Chord spreads are merged first
+    (``CHORD_SPREAD``). Fewer than ``MIN_GAPS`` gaps give 1.0.
+    """
+    onsets = np.unique(np.asarray(starts, dtype=np.float64))
+    gaps = np.diff(onsets)
+    if len(gaps) < MIN_GAPS:
+        return 1.0
+    merge = CHORD_SPREAD * float(np.quantile(gaps, 0.8))
+    events = onsets[np.concatenate([[True], gaps > merge])]
+    gaps = np.diff(events)
+    if len(gaps) < MIN_GAPS:
+        return 1.0
+    logs = np.log2(gaps)
+    low = np.floor(logs.min() / LOG_BIN) - 4 * LOG_SMOOTH / LOG_BIN
+    bins = np.floor(logs / LOG_BIN - low).astype(np.int64)
+    counts = np.bincount(bins, minlength=int(bins.max()) + int(8 * LOG_SMOOTH / LOG_BIN) + 1)
+    radius = int(4 * LOG_SMOOTH / LOG_BIN)
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) * LOG_BIN / LOG_SMOOTH) ** 2)
+    peak = (int(np.argmax(np.convolve(counts, kernel, mode="same"))) + low + 0.5) * LOG_BIN
+    near = gaps[np.abs(logs - peak) <= 2 * LOG_SMOOTH]
+    return TARGET_IOI / float(np.median(near))
 
 
 def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray]:

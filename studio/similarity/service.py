@@ -104,6 +104,7 @@ class SimilarityService:
         self._passages = PassageIndex(embedder.dims)
         self._library_hop = LIBRARY_HOP_BEATS
         self._starts: dict[int, np.ndarray] = {}
+        self._scales: dict[int, float] = {}
         self._hashes: dict[str, list[int]] = {}
 
     @property
@@ -120,13 +121,14 @@ class SimilarityService:
         version = self.embedder.model_version
         tracks = VectorIndex(2 * self.embedder.dims)
         passages = PassageIndex(self.embedder.dims)
-        ids, vectors, hops, starts = [], [], [], {}
+        ids, vectors, hops, starts, scales = [], [], [], {}, {}
         for stored in self.catalog.embeddings(version):
             ids.append(stored.track_id)
             vectors.append(stored.vector)
             passages.add(stored.track_id, stored.passages)
             hops.append(stored.passage_hop)
             starts[stored.track_id] = stored.passage_starts
+            scales[stored.track_id] = stored.passage_scale
         if ids:
             tracks.add(ids, np.stack(vectors))
         hashes: dict[str, list[int]] = {}
@@ -135,7 +137,7 @@ class SimilarityService:
         ):
             hashes.setdefault(row[1], []).append(row[0])
         self._tracks, self._passages, self._hashes = tracks, passages, hashes
-        self._starts = starts
+        self._starts, self._scales = starts, scales
         # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
         usual = [hop for hop in hops if hop > 0]
         self._library_hop = float(np.median(usual)) if usual else LIBRARY_HOP_BEATS
@@ -192,24 +194,34 @@ class SimilarityService:
     ) -> SimilarResult:
         self.refresh()
         if mode == "track":
-            embedding = self.embedder.embed(song)
-            if len(embedding.passages) == 0:
+            variants = self.embedder.query_variants(song)
+            if len(variants[0].passages) == 0:
                 raise InvalidInput("the query has too few notes to compare")
-            hits = self._tracks.top_k(embedding.vector, top, exclude=exclude)
-            return self._result(hits, facts, embedding.passages)
+            best: dict[int, float] = {}
+            for variant in variants:  # the best of the query's time scales counts
+                for track_id, score in self._tracks.top_k(variant.vector, top, exclude=exclude):
+                    best[track_id] = max(score, best.get(track_id, -np.inf))
+            hits = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))[:top]
+            return self._result(hits, facts, np.concatenate([v.passages for v in variants]))
         if len(note_arrays(song)) < MIN_ONSETS:
             raise InvalidInput("the query has too few notes to compare")
-        query = self.embedder.embed_query(song)
-        phases = max(1, round(self._library_hop / query.hop))
-        hits = self._passages.top_k(query.passages, top, exclude=exclude, phases=phases)
+        found: dict[int, tuple] = {}
+        for query in self.embedder.query_variants(song, passage=True):
+            phases = max(1, round(self._library_hop / query.hop))
+            for hit in self._passages.top_k(query.passages, top, exclude=exclude, phases=phases):
+                if hit.track_id not in found or hit.score > found[hit.track_id][0].score:
+                    found[hit.track_id] = (hit, query)
         ranked = []
-        for hit in hits:
+        for hit, query in sorted(found.values(), key=lambda f: (-f[0].score, f[0].track_id))[:top]:
             track = self.catalog.get(hit.track_id)
             # Line the query up with the track: its window ``query_window`` sits on the track's
-            # window ``window``; the span covers the whole query from there.
-            first = self._starts[hit.track_id][hit.window] - query.starts[hit.query_window]
-            first = max(0.0, float(first))
-            span = (first, first + max(float(song.end), WINDOW_BEATS))
+            # window ``window``; the span covers the whole query from there (in the track's
+            # beats: the windows' beats are ``scale`` times the file's, for either).
+            scale = self._scales.get(hit.track_id, 1.0)
+            query_beat = query.starts[hit.query_window] * query.scale / scale
+            first = max(0.0, float(self._starts[hit.track_id][hit.window] - query_beat))
+            length = max(float(song.end) * query.scale, WINDOW_BEATS) / scale
+            span = (first, first + length)
             bars = _bars_text(span, beats_per_bar(track.time_signature))
             how = "a passage matches" if hit.score >= GOOD_PASSAGE_MATCH else "closest passage"
             reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
@@ -231,7 +243,7 @@ class SimilarityService:
                 window, _ = np.unravel_index(int(np.argmax(cosines)), cosines.shape)
                 if cosines[window].max() >= CLOSE_PASSAGE:
                     first = float(self._starts[track_id][window])
-                    span = (first, first + WINDOW_BEATS)
+                    span = (first, first + WINDOW_BEATS / self._scales.get(track_id, 1.0))
                     bars = _bars_text(span, beats_per_bar(track.time_signature))
                     reasons.append(
                         f"melodic and harmonic match at {bars} ({cosines[window].max():.2f})"

@@ -15,14 +15,14 @@ from studio.library.schema import SCHEMA_VERSION, UPGRADES
 def test_a_new_catalog_has_the_schema_in_wal_mode(tmp_path):
     path = tmp_path / "sub" / "library.sqlite"
     with Catalog(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 3
+        assert catalog.schema_version == SCHEMA_VERSION == 4
         assert catalog.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert catalog.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = {row[0] for row in catalog.execute("SELECT name FROM sqlite_master")}
         assert {"tracks", "embeddings", "feedback"} <= tables
         assert catalog.counts() == {"ok": 0, "error": 0, "missing": 0, "total": 0}
     with Catalog(path) as again:  # opening again runs no upgrade and keeps the version
-        assert again.schema_version == 3
+        assert again.schema_version == SCHEMA_VERSION
 
 
 def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
@@ -37,12 +37,16 @@ def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
     old.commit()
     old.close()
     with Catalog(path) as catalog:
-        assert catalog.schema_version == 3
+        assert catalog.schema_version == SCHEMA_VERSION
         assert [t.display_path for t in catalog.tracks()] == ["a.mid"]
         catalog.set_embedding(1, "m1", np.ones(4), np.eye(2, 3), np.array([0.0, 4.0]), 4.0)
         stored = catalog.embedding(1, "m1")
         assert np.array_equal(stored.passages, np.eye(2, 3))
         assert list(stored.passage_starts) == [0.0, 4.0] and stored.passage_hop == 4.0
+        assert stored.passage_scale == 1.0  # the file's own beats
+        catalog.set_embedding(1, "m1", np.ones(4), np.eye(2, 3), np.zeros(2), 4.0, 0.625)
+        assert catalog.embedding(1, "m1").passage_scale == 0.625
+        assert [e.passage_scale for e in catalog.embeddings("m1")] == [0.625]
         assert [e.track_id for e in catalog.embeddings("m1")] == [1]
         assert catalog.paths_without_embedding("m2") == {b"/a.mid"}
 
@@ -120,7 +124,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "lib.sqlite"
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version=99")
-    with pytest.raises(CatalogError, match=r"newer .*\(schema 99, this one knows 3\)"):
+    with pytest.raises(CatalogError, match=r"newer .*\(schema 99, this one knows 4\)"):
         Catalog(path)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from studio.core.edit import transpose_song
@@ -13,9 +13,13 @@ from studio.similarity.passages import (
     DENSITY_CHANNEL,
     LIBRARY_HOP_BEATS,
     MAX_WINDOWS,
+    TARGET_IOI,
     WINDOW_BEATS,
     note_arrays,
+    on_beat_grid,
+    query_scales,
     song_windows,
+    time_scale,
     window_starts,
 )
 
@@ -115,3 +119,60 @@ def test_windows_ignore_transposition_tempo_and_velocity(song, semitones, tempo_
 
 def test_window_length_is_two_bars_of_four_four():
     assert WINDOW_BEATS == 8  # the model card and the reasons ("bars 9–12") rely on it
+
+
+def _reel(bars: int = 8, seed: int = 0) -> np.ndarray:
+    """Note starts of a tune in eighths, with quarters and sixteenth pairs now and then."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.choice([0.5, 0.5, 0.5, 0.5, 1.0, 0.25], size=bars * 8)
+    return np.concatenate([[0.0], np.cumsum(gaps)])[:-1]
+
+
+def test_a_score_keeps_its_own_beats():
+    assert on_beat_grid(_reel()) and time_scale(_reel()) == 1.0
+    triplets_and_32nds = np.arange(64) / 3 + np.repeat([0, 1 / 8], 32)
+    assert on_beat_grid(triplets_and_32nds) and time_scale(triplets_and_32nds) == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.7, 1.4).filter(lambda f: abs(f - 1) > 0.01), st.integers(0, 50))
+def test_stretched_notes_read_their_beats_from_the_most_common_gap(factor, seed):
+    starts = _reel(seed=seed) * factor
+    assume(not on_beat_grid(starts) and not on_beat_grid(starts * 1.3))  # not 5:4, 3:2…
+    scale = time_scale(starts)
+    assert abs(scale * factor - 1.0) < 1e-9  # the eighths become eighths again
+    assert abs(time_scale(starts * 1.3) * 1.3 - scale) < 1e-9  # a stretch scales the reading
+
+
+def test_a_played_chord_is_one_event_and_rubato_still_reads_the_beat():
+    rng = np.random.default_rng(3)
+    played = _reel() * 1.31 + rng.normal(0, 0.015, len(_reel()))  # ±1.5 % of a beat
+    chords = np.concatenate([played, played + 0.02, played + 0.035])  # three-note spreads
+    assert abs(time_scale(chords) * 1.31 - TARGET_IOI / 0.5) < 0.04  # eighths again
+
+
+def test_queries_try_their_own_beats_and_the_gap_reading():
+    assert query_scales(_reel()) == [1.0]  # a score in eighths: nothing else to try
+    five_to_four = query_scales(_reel() * 1.25)  # a stretched copy still on the 1/48 grid
+    assert on_beat_grid(_reel() * 1.25) and np.allclose(five_to_four, [1.0, 0.8])
+    off_grid = query_scales(_reel() * 1.3137)
+    gap = time_scale(_reel() * 1.3137)
+    assert np.allclose(sorted(off_grid), sorted([1.0, gap, 2 * gap, gap / 2])) or np.allclose(
+        sorted(off_grid), sorted([1.0, gap, 2 * gap])
+    )
+
+
+def test_a_stretched_copy_gives_the_windows_of_its_score_at_one_of_its_query_scales():
+    score = scale_song(C_MAJOR * 4, repeats=4)  # in quarter notes
+    notes = [Note(n.pitch, n.start * 0.7913, n.duration * 0.7913, n.velocity)
+             for n in score.notes]  # fmt: skip
+    stretched = Song((Track(tuple(notes)),))
+    assert note_arrays(stretched).scale != 1.0  # read from its notes: eighths…
+    matches = [
+        scale
+        for scale in query_scales(note_arrays(stretched, 1.0).start)
+        if np.array_equal(
+            song_windows(note_arrays(stretched, scale)).features, song_windows(score).features
+        )
+    ]
+    assert len(matches) == 1 and abs(matches[0] * 0.7913 - 1) < 1e-9  # …or quarters again

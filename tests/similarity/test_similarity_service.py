@@ -85,6 +85,43 @@ def test_a_transposed_slower_copy_from_outside_finds_its_original(library, tmp_p
     assert any(r.startswith("melodic and harmonic match at bars") for r in result.ranked[0].reasons)
 
 
+def _played(song: Song, factor: float) -> Song:
+    """The song as a recording would give it: times in seconds times ``factor``, no tempo
+    map (so at 120 BPM, its notes off the beat grid)."""
+    per_beat = 2.0 * factor  # 120 BPM: two beats a second
+
+    def moved(n: Note) -> Note:
+        start = song.beats_to_seconds(n.start) * per_beat
+        return Note(n.pitch, start, song.beats_to_seconds(n.end) * per_beat - start, n.velocity)
+
+    return Song(tuple(t.with_notes([moved(n) for n in t.notes]) for t in song.tracks))
+
+
+@pytest.mark.parametrize("factor", [0.73, 1.0, 1.37])
+def test_a_recording_without_a_tempo_map_finds_its_score(library, tmp_path, factor):
+    catalog, folder, embedder = library
+    service = SimilarityService(catalog, embedder)
+    outside = tmp_path / "played.mid"
+    write_midi(_played(transpose_song(read_midi(folder / "tune-07.mid"), 4), factor), outside)
+    result = service.similar_to_file(outside, top=3, mode="track")
+    assert result.ranked[0].track.display_path.endswith("tune-07.mid")
+    assert result.ranked[0].score > 0.99
+
+
+def test_a_stretched_excerpt_finds_its_passage_in_the_track_s_own_bars(library):
+    catalog, folder, embedder = library
+    service = SimilarityService(catalog, embedder)
+    song = read_midi(folder / "runs-2.mid")  # sixteenths at 100 BPM
+    notes = [Note(n.pitch, (n.start - 12.0) * 1.618, n.duration * 1.618, n.velocity)
+             for n in song.tracks[0].notes if 12.0 <= n.start < 28.0]  # fmt: skip
+    result = service.similar_to_song(Song((Track(tuple(notes)),)), top=3)
+    assert result.mode == "passage"
+    best = result.ranked[0]
+    assert best.track.display_path.endswith("runs-2.mid") and best.score > 0.99
+    start, end = best.match_beats  # in the track's beats, not the query's
+    assert start in (12.0, 16.0) and end - start == pytest.approx(16.0)
+
+
 def test_the_query_and_its_byte_identical_copies_are_left_out(library):
     catalog, folder, embedder = library
     service = SimilarityService(catalog, embedder)

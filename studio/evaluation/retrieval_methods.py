@@ -20,6 +20,7 @@ from studio.core.music import Song
 from studio.similarity.embedder import Embedder
 from studio.similarity.index import PassageIndex
 from studio.similarity.passages import LIBRARY_HOP_BEATS
+from studio.similarity.spread import VectorSpread, load_reference
 
 
 @runtime_checkable
@@ -53,27 +54,30 @@ class AutoencoderMethod:
 
     def __init__(self, weights: str | os.PathLike | None = None) -> None:
         self.embedder = Embedder(weights)
+        self.reference = load_reference(self.embedder.path, self.embedder.model_version)
         self.name = "autoencoder"
 
-    def index(self, songs: Sequence[Song]) -> tuple[np.ndarray, PassageIndex]:
-        """Embed every library song: the track vectors (songs, dims) and the passage index."""
+    def index(self, songs: Sequence[Song]) -> tuple[np.ndarray, PassageIndex, VectorSpread]:
+        """Embed every library song: the track vectors (songs, dims) spread as the app spreads
+        them (``VectorSpread``), the passage index, and the spread."""
         embeddings = [self.embedder.embed(song) for song in songs]
         matrix = np.stack([e.vector for e in embeddings])
+        spread = VectorSpread.fit(matrix, self.reference)
         passages = PassageIndex(self.embedder.dims)
         for number, embedding in enumerate(embeddings):
             passages.add(number, embedding.passages)
-        return matrix, passages
+        return spread.apply(matrix), passages, spread
 
     def score_tracks(self, state: tuple, query: Song) -> np.ndarray:
-        """Cosine of the track vectors, the best over the query's time scales."""
-        matrix, _ = state
+        """Cosine of the spread track vectors, the best over the query's time scales."""
+        matrix, _, spread = state
         variants = self.embedder.query_variants(query)
-        return np.max([matrix @ v.vector for v in variants], axis=0)
+        return np.max([matrix @ spread.apply(v.vector) for v in variants], axis=0)
 
     def score_passage(self, state: tuple, query: Song) -> np.ndarray:
         """Best-aligned passage match of the query's windows against each song's windows, the
         best over the query's time scales."""
-        matrix, passages = state
+        matrix, passages, _ = state
         scores = np.full(len(matrix), -1.0)
         for embedding in self.embedder.query_variants(query, passage=True):
             if len(embedding.passages) == 0 or len(passages) == 0:

@@ -30,6 +30,7 @@ from studio.library.catalog import Catalog, CatalogTrack
 from studio.library.ranked import RankedTrack, beats_per_bar
 from studio.similarity.index import PassageIndex, VectorIndex
 from studio.similarity.passages import LIBRARY_HOP_BEATS, MIN_ONSETS, WINDOW_BEATS, note_arrays
+from studio.similarity.spread import VectorSpread, load_reference
 
 SHORT_QUERY_BEATS = 32.0
 """Queries up to this long (8 bars of 4/4: an idea, a phrase) are matched passage by passage;
@@ -106,6 +107,9 @@ class SimilarityService:
         self._starts: dict[int, np.ndarray] = {}
         self._scales: dict[int, float] = {}
         self._hashes: dict[str, list[int]] = {}
+        weights = getattr(embedder, "path", None)
+        self._reference = load_reference(weights, embedder.model_version) if weights else None
+        self._spread = VectorSpread.identity(2 * embedder.dims)
 
     @property
     def size(self) -> int:
@@ -129,15 +133,17 @@ class SimilarityService:
             hops.append(stored.passage_hop)
             starts[stored.track_id] = stored.passage_starts
             scales[stored.track_id] = stored.passage_scale
+        matrix = np.stack(vectors) if ids else np.zeros((0, 2 * self.embedder.dims))
+        spread = VectorSpread.fit(matrix, self._reference)  # scores that mean something
         if ids:
-            tracks.add(ids, np.stack(vectors))
+            tracks.add(ids, spread.apply(matrix))
         hashes: dict[str, list[int]] = {}
         for row in self.catalog.execute(
             "SELECT id, content_hash FROM tracks WHERE status = 'ok' AND content_hash IS NOT NULL"
         ):
             hashes.setdefault(row[1], []).append(row[0])
         self._tracks, self._passages, self._hashes = tracks, passages, hashes
-        self._starts, self._scales = starts, scales
+        self._starts, self._scales, self._spread = starts, scales, spread
         # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
         usual = [hop for hop in hops if hop > 0]
         self._library_hop = float(np.median(usual)) if usual else LIBRARY_HOP_BEATS
@@ -158,7 +164,7 @@ class SimilarityService:
         if stored is None:  # indexed without a model: embed it now
             song = _read(track.path)
             return self._rank_song(song, QueryFacts.of_track(track), exclude, top, "track")
-        hits = self._tracks.top_k(stored.vector, top, exclude=exclude)
+        hits = self._tracks.top_k(self._spread.apply(stored.vector), top, exclude=exclude)
         return self._result(hits, QueryFacts.of_track(track), stored.passages)
 
     def similar_to_file(
@@ -199,7 +205,8 @@ class SimilarityService:
                 raise InvalidInput("the query has too few notes to compare")
             best: dict[int, float] = {}
             for variant in variants:  # the best of the query's time scales counts
-                for track_id, score in self._tracks.top_k(variant.vector, top, exclude=exclude):
+                vector = self._spread.apply(variant.vector)
+                for track_id, score in self._tracks.top_k(vector, top, exclude=exclude):
                     best[track_id] = max(score, best.get(track_id, -np.inf))
             hits = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))[:top]
             return self._result(hits, facts, np.concatenate([v.passages for v in variants]))

@@ -153,8 +153,11 @@ class Engine:
         """The "for you" service over the library (keeps each profile's taste model)."""
         if self._recommend is None:
             from studio.recommend.service import RecommendService
+            from studio.similarity.spread import library_spread
 
-            self._recommend = RecommendService(self.catalog, self.embedder.model_version)
+            version = self.embedder.model_version
+            spread = library_spread(getattr(self.embedder, "path", None), version)
+            self._recommend = RecommendService(self.catalog, version, spread)
         return self._recommend
 
     # -- generation ---------------------------------------------------------------------------

@@ -161,12 +161,14 @@ def build_table(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> TrackTable:
-    """A :class:`TrackTable` of labelled songs, ids 0…n-1, embedded with the autoencoder.
+    """A :class:`TrackTable` of labelled songs, ids 0…n-1, embedded with the autoencoder and
+    spread as the app spreads them (``similarity.spread.library_spread``).
 
     Tempo is the song's starting tempo (BPM); density is pitched notes per beat (NaN for a
     song without notes). Titles are the songs' sources.
     """
     from studio.similarity.embedder import Embedder
+    from studio.similarity.spread import library_spread
 
     embedder = Embedder(weights)
     vectors, tempo, density = [], [], []
@@ -178,8 +180,9 @@ def build_table(
         tempo.append(song.tempo)
         density.append(len(song.notes) / song.end if song.end > 0 else math.nan)
         progress(done, len(songs), item.source)
+    spread = library_spread(embedder.path, embedder.model_version)
     return TrackTable(
-        np.arange(len(songs)), np.stack(vectors), np.array(tempo), np.array(density),
+        np.arange(len(songs)), spread(np.stack(vectors)), np.array(tempo), np.array(density),
         [item.source for item in songs],
     )  # fmt: skip
 

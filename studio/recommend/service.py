@@ -10,6 +10,7 @@ profile's events instead, which gives the same kind of result.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,13 +21,22 @@ from studio.library.ranked import RankedTrack
 from studio.recommend.ranker import Recommender
 from studio.recommend.taste import TasteModel, TrackTable
 
+VectorTransform = Callable[[np.ndarray], np.ndarray]
+"""Maps the library's track vectors (tracks × dims) to the ones to rank with."""
+
 
 class RecommendService:
-    """ "For you" recommendations from one catalog, with the vectors of one embedder's model."""
+    """ "For you" recommendations from one catalog, with the vectors of one embedder's model;
+    ``spread`` (the similarity package's centring and whitening, handed in by the engine) maps
+    the library's vectors before ranking, so that closeness means what it does in "similar
+    tracks"."""
 
-    def __init__(self, catalog: Catalog, model_version: str) -> None:
+    def __init__(
+        self, catalog: Catalog, model_version: str, spread: VectorTransform | None = None
+    ) -> None:
         self.catalog = catalog
         self.model_version = model_version
+        self.spread = spread
         self._marker: int | None = None
         self._recommender: Recommender | None = None
         self._tastes: dict[str, TasteModel] = {}
@@ -40,7 +50,9 @@ class RecommendService:
     def _current(self) -> Recommender:
         marker = self.catalog.change_marker()
         if marker != self._marker or self._recommender is None:
-            self._recommender = Recommender(track_table(self.catalog, self.model_version))
+            self._recommender = Recommender(
+                track_table(self.catalog, self.model_version, self.spread)
+            )
             self._tastes.clear()  # rows and features changed: refit on the next request
             self._marker = marker
         return self._recommender
@@ -112,8 +124,11 @@ def _in_table(table: TrackTable, track_id: int) -> bool:
     return bool(table.rows([track_id])[0] >= 0)
 
 
-def track_table(catalog: Catalog, model_version: str) -> TrackTable:
-    """Every track with vectors from ``model_version`` as a ``TrackTable``."""
+def track_table(
+    catalog: Catalog, model_version: str, spread: VectorTransform | None = None
+) -> TrackTable:
+    """Every track with vectors from ``model_version`` as a ``TrackTable`` (the vectors mapped by
+    ``spread`` when given)."""
     ids, vectors = [], []
     for stored in catalog.embeddings(model_version):
         ids.append(stored.track_id)
@@ -128,6 +143,8 @@ def track_table(catalog: Catalog, model_version: str) -> TrackTable:
     ids = [ids[i] for i in kept]
     dims = len(vectors[0]) if vectors else 1
     matrix = np.stack([vectors[i] for i in kept]) if kept else np.zeros((0, dims), np.float32)
+    if spread is not None and kept:
+        matrix = spread(matrix)
 
     def number(value) -> float:
         return float(value) if value is not None else float("nan")

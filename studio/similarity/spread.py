@@ -97,6 +97,18 @@ class Reference:
     tracks: int
 
 
+def library_spread(weights: str | os.PathLike | None, model_version: str):
+    """A function that spreads a library's track vectors (tracks × dims) as the similar-tracks
+    search does: fitted on them and the reference of ``weights`` (if it matches
+    ``model_version``). The recommender ranks with it."""
+    reference = load_reference(weights, model_version) if weights else None
+
+    def spread(vectors: np.ndarray) -> np.ndarray:
+        return VectorSpread.fit(vectors, reference).apply(vectors)
+
+    return spread
+
+
 def reference_path(weights: str | os.PathLike) -> Path:
     """Where the reference statistics of ``weights`` live: beside them."""
     weights = Path(weights)

@@ -43,6 +43,32 @@ def test_the_table_holds_every_embedded_track(catalog):
     assert np.allclose(table.vectors[0], stored.vector, atol=1e-6)
 
 
+def test_the_table_ranks_with_the_library_s_spread_vectors(catalog):
+    """The engine hands in the similar-tracks spread: unrelated demo tracks are no longer all
+    close (raw cosines of the chorales to the reels: about 0.4 and up)."""
+    from studio.similarity.embedder import DEFAULT_WEIGHTS
+    from studio.similarity.spread import library_spread
+
+    version = Embedder().model_version
+    spread = library_spread(DEFAULT_WEIGHTS, version)
+    service = RecommendService(catalog, version, spread)
+    raw, spread_table = track_table(catalog, version), service.table
+    assert np.array_equal(raw.ids, spread_table.ids)
+    assert np.allclose(spread_table.vectors, spread(raw.vectors), atol=1e-5)
+    chorales = np.array(["Chorale" in t or "BWV" in t for t in raw.titles])
+    across = spread_table.vectors[chorales] @ spread_table.vectors[~chorales].T
+    within = spread_table.vectors[chorales] @ spread_table.vectors[chorales].T
+    assert np.median(across) < 0.1 < np.median(within)
+    assert np.median(raw.vectors[chorales] @ raw.vectors[~chorales].T) > np.median(across) + 0.2
+
+
+def test_the_engine_recommends_with_the_spread(tmp_path):
+    from studio.engine import Engine
+
+    with Engine(db_path=tmp_path / "library.sqlite") as engine:
+        assert engine.recommendations.spread is not None
+
+
 def test_each_feedback_event_changes_the_next_recommendations(catalog):
     service = RecommendService(catalog, Embedder().model_version)
     chorales = [t.id for t in catalog.tracks("ok") if "bach-chorale" in t.display_path]

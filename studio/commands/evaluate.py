@@ -23,8 +23,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "piece, style precision, transposed copies played faster or slower (by tempo map, "
         "stretched, or flattened to seconds; see the model cards). "
         "recommend: simulated listeners with a hidden taste give feedback on 20 rounds of "
-        "recommendations; precision@10 per round for the hybrid recommender, content-only, "
-        "popularity and random.",
+        "recommendations; precision@10 per round for the hybrid recommender, content-only, a "
+        "k-NN over the liked tracks, popularity and random.",
     )
     parser.add_argument(
         "what", choices=["generation", "retrieval", "recommend"], help="what to evaluate"

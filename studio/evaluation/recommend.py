@@ -9,7 +9,9 @@ and the next round is one day later (``ROUND_SECONDS``), so the recommender's ho
 world of events: the lists of a round are computed first, then every user reacts.
 
 Methods, each in its own world: ``hybrid`` (``Recommender.recommend``, one ``TasteModel`` per
-user updated after each event), ``content-only`` (``Recommender.content_only``), ``popularity``
+user updated after each event), ``content-only`` (``Recommender.content_only``), ``knn`` (each
+track scored by the mean of its ``KNN_NEIGHBOURS`` highest cosines to the user's liked tracks;
+with nothing liked, closeness to the library's centre, as the others start), ``popularity``
 (positive events over all simulated users of its world so far, ties by track id, the user's
 held-back tracks removed) and ``random`` (seeded by run seed, user and round).
 
@@ -34,9 +36,10 @@ from studio.core.progress import Cancelled, CancelToken, ProgressCallback, no_pr
 from studio.library.feedback import FeedbackEvent
 from studio.recommend.ranker import Recommender, popularity
 from studio.recommend.taste import TasteModel, TrackTable
-from studio.recommend.weights import held_back
+from studio.recommend.weights import held_back, track_weights
 
-METHODS = ("hybrid", "content-only", "popularity", "random")
+METHODS = ("hybrid", "content-only", "knn", "popularity", "random")
+KNN_NEIGHBOURS = 3
 SKIP_SECONDS = 3.0
 ROUND_SECONDS = 86_400.0
 EVENT_SECONDS = 60.0
@@ -63,11 +66,25 @@ def _shown(method, recommender, world, user, now, top, rng_seed, round_number, t
     allowed = ~np.isin(table.ids, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
     if method == "popularity":
         scores = popularity(table, world)
+    elif method == "knn":
+        scores = _knn_scores(table, world.get(profile, ()), now)
     else:
         scores = np.random.default_rng([rng_seed, 3, user, round_number]).random(len(table))
     rows = np.flatnonzero(allowed)
     order = np.lexsort((table.ids[rows], -scores[rows]))[:top]
     return table.ids[rows[order]].tolist()
+
+
+def _knn_scores(table: TrackTable, events: Sequence[FeedbackEvent], now: float) -> np.ndarray:
+    """Per table row: the mean of its ``KNN_NEIGHBOURS`` highest cosines to the liked tracks
+    (closeness to the library's centre when nothing is liked yet)."""
+    liked = [track for track, weight in track_weights(events, now).items() if weight > 0]
+    rows = table.rows(liked)
+    rows = rows[rows >= 0]
+    if not len(rows):
+        return table.vectors @ table.centre
+    cosines = table.vectors @ table.vectors[rows].T
+    return np.sort(cosines, axis=1)[:, -min(KNN_NEIGHBOURS, len(rows)) :].mean(axis=1)
 
 
 def simulate(

@@ -113,7 +113,7 @@ def test_eval_recommend_on_a_labelled_folder(tmp_path, midi_folder):
                  "--users", "4", "--rounds", "3", "--json")  # fmt: skip
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report["methods"]) == {"hybrid", "content-only", "popularity", "random"}
+    assert set(report["methods"]) == {"hybrid", "content-only", "knn", "popularity", "random"}
     assert report["tracks"] == 24 and report["groups"] == 2 and report["set"].endswith("set")
     for method in report["methods"]:
         assert len(report["precision"][method]) == 3

@@ -53,9 +53,19 @@ def test_simulate_report_and_hybrid_learns_more_than_content_only():
     precision = report["precision"]
     assert np.mean(precision["hybrid"][1:]) >= np.mean(precision["content-only"][1:])
     assert late["hybrid"] > late["random"] + 0.3
-    assert calls == [(i, 40) for i in range(1, 41)]
+    assert calls == [(i, 50) for i in range(1, 51)]  # 10 rounds of 5 methods
     again = E.simulate(table, groups, users=6, rounds=10, seed=1)
     assert again["precision"] == report["precision"]
+
+
+def test_knn_starts_at_the_centre_and_follows_the_likes():
+    table, groups = easy_library()
+    report = E.simulate(table, groups, users=6, rounds=6, seed=3, methods=["content-only", "knn"])
+    knn = report["precision"]["knn"]
+    assert np.mean(knn[2:]) > max(knn[0], report["chance"]) + 0.3  # it learns from likes
+    liked = [E.FeedbackEvent(int(table.ids[0]), "like", 1.0, E.START)]
+    scores = E._knn_scores(table, liked, E.START + 1)
+    assert scores[0] == pytest.approx(1.0) and int(np.argmax(scores)) == 0
 
 
 def test_random_is_near_chance():
@@ -97,7 +107,7 @@ def test_format_table():
     report = E.simulate(table, groups, users=3, rounds=4)
     text = E.format_table(report)
     lines = text.splitlines()
-    assert len(lines) == 2 + 4 + 1 and "(chance)" in lines[-1]
+    assert len(lines) == 2 + len(E.METHODS) + 1 and "(chance)" in lines[-1]
     assert "after 20 feedback events" in lines[0] and "mean rounds 3–4" in lines[0]
     hybrid = lines[2].split()
     assert hybrid[0] == "hybrid" and hybrid[2] == f"{report['after_20']['hybrid']:.3f}"

@@ -34,6 +34,10 @@ from studio.similarity.passages import (
 
 DEFAULT_WEIGHTS = AUTOENCODER_WEIGHTS
 SPREAD_WEIGHT = 0.5
+PASSAGE_READING = 2
+"""Version of how a song becomes passages, part of the vectors' ``model_version``: a library
+indexed with another reading is embedded again. 2: files off their beat grid are read on beats
+from their notes (``passages.time_scale``)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ class Embedder:
             )
         self._encoder, self.metadata = _load(path.resolve(), mtime_ns)
         self.path = path
-        self.model_version: str = self.metadata.get("model_version", path.stem)
+        weights_version = self.metadata.get("model_version", path.stem)
+        self.model_version: str = f"{weights_version}+r{PASSAGE_READING}"
 
     def __reduce__(self) -> tuple:
         return (Embedder, (str(self.path),))

@@ -79,3 +79,12 @@ def test_more_shrinkage_whitens_less(monkeypatch, shrink):
     values = np.linalg.eigvalsh(covariance)
     ratio = values.max() / values.min()
     assert (ratio < 3) if shrink == 0 else (ratio > 3)  # fully white: all directions alike
+
+
+def test_the_vectors_version_names_the_weights_and_the_passage_reading():
+    """A library indexed before files off their beat grid were read on their notes' beats is
+    embedded again: the version the catalog keys vectors by changed with the reading."""
+    from studio.similarity.embedder import PASSAGE_READING
+
+    embedder = Embedder(DEFAULT_WEIGHTS)
+    assert embedder.model_version == f"{embedder.metadata['model_version']}+r{PASSAGE_READING}"

@@ -9,9 +9,9 @@ not sit on its own beat grid (a copy whose notes were stretched, a performance r
 tempo map, at 120 BPM by default) gets beats read from its notes instead (``time_scale``): the
 most common gap between its note starts becomes ``TARGET_IOI``, an eighth, the most common gap
 of scores. A stretched copy then reads exactly like any other copy stretched from the same
-music. Each window is rotated so that the tonic of its own key estimate (a
-minor key counts as its relative major, so A minor and C major read alike) becomes C: a
-transposed copy of a passage gives exactly the same input.
+music. Each window is rotated so that the tonic of its own key estimate (a minor key counts as
+its relative major, so A minor and C major read alike) becomes C: a transposed copy of a passage
+gives exactly the same input.
 
 Channels of a window (``N_CHANNELS`` × ``WINDOW_STEPS``), all key-relative:
 
@@ -74,8 +74,9 @@ BINARY_CHANNELS = 48
 
 @dataclass(frozen=True)
 class NoteArrays:
-    """The pitched notes of a song as parallel arrays (canonical beats, see ``time_scale``);
-    ``part`` numbers the source track; ``scale`` is canonical beats per beat of the file."""
+    """The pitched notes of a song as parallel arrays, in the beats the windows use (the file's,
+    or read from its notes: ``time_scale``); ``part`` numbers the source track; ``scale`` is
+    those beats per beat of the file."""
 
     pitch: np.ndarray
     start: np.ndarray

@@ -69,6 +69,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rounds", type=int, default=20, help="recommend: rounds of recommendations (default 20)"
     )
+    parser.add_argument(
+        "--groups", metavar="LIST",
+        help="recommend: only these groups of the set, comma-separated (e.g. the composers "
+        "bach,beethoven,haydn,mozart,palestrina,monteverdi,trecento)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=run)
 
@@ -174,9 +179,10 @@ def _recommend(args: argparse.Namespace) -> int:
     if args.labelled_set is not None and not args.labelled_set.exists():
         raise InvalidInput(f"no labelled set at {args.labelled_set}")
     with cancel_on_interrupt() as cancel, progress_bar("simulating", enabled=not args.json) as bar:
+        groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
         report = evaluate_recommend(
             Path(args.model) if args.model else None, args.labelled_set, users=args.users,
-            rounds=args.rounds, seed=args.seed, progress=bar, cancel=cancel,
+            rounds=args.rounds, seed=args.seed, groups=groups, progress=bar, cancel=cancel,
         )  # fmt: skip
     if args.json:
         print_json(report)

@@ -211,18 +211,33 @@ def evaluate_recommend(
     users: int = 40,
     rounds: int = 20,
     seed: int = 0,
+    groups: Sequence[str] | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict:
     """Embed a labelled set (the corpus style set unless ``set_path``, see
-    ``labelled_sets.load_labelled_set``) with the autoencoder (shipped weights unless
-    ``model_path``) and run :func:`simulate`; the report also names the ``set``."""
+    ``labelled_sets.load_labelled_set``; only its ``groups`` when given, say the composers)
+    with the autoencoder (shipped weights unless ``model_path``) and run :func:`simulate`; the
+    report also names the ``set``.
+
+    Raises:
+        InvalidInput: a group in ``groups`` is not in the set, or fewer than two are left.
+    """
     from studio.evaluation.labelled_sets import default_sets, load_labelled_set
 
     if set_path is None:
         songs, name = default_sets(progress, cancel)["style"], "style"
     else:
         songs, name = load_labelled_set(Path(set_path), progress, cancel)[0], str(set_path)
+    if groups:
+        unknown = sorted(set(groups) - {item.group for item in songs})
+        if unknown:
+            known = ", ".join(sorted({item.group for item in songs}))
+            raise InvalidInput(f"no group {', '.join(unknown)} in the {name} set ({known})")
+        songs = [item for item in songs if item.group in set(groups)]
+        if len(set(groups)) < 2:
+            raise InvalidInput("--groups needs at least two groups")
+        name = f"{name} ({', '.join(sorted(set(groups)))})"
     table = build_table(songs, model_path, progress, cancel)
     groups = np.array([item.group for item in songs])
     report = simulate(

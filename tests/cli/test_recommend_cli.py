@@ -121,3 +121,22 @@ def test_eval_recommend_on_a_labelled_folder(tmp_path, midi_folder):
     # Cold start: nothing learnt yet, so the hybrid shows what content-only shows.
     assert report["cold_start"] is True
     assert report["precision"]["hybrid"][0] == report["precision"]["content-only"][0]
+
+
+def test_eval_recommend_on_some_groups_only(tmp_path, midi_folder):
+    import shutil
+
+    for group, numbers in (("reels", range(0, 8)), ("airs", range(8, 16)), ("jigs", range(16, 24))):
+        (tmp_path / "set" / group).mkdir(parents=True)
+        for number in numbers:
+            shutil.copy(midi_folder / f"tune-{number:02d}.mid", tmp_path / "set" / group)
+    base = (tmp_path / "settings.json", "eval", "recommend", "--set", str(tmp_path / "set"),
+            "--users", "3", "--rounds", "2")  # fmt: skip
+    result = run(*base, "--groups", "reels,jigs", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["tracks"] == 16 and report["groups"] == 2
+    assert report["set"].endswith("(jigs, reels)")
+    wrong = run(*base, "--groups", "reels,polkas")
+    assert wrong.returncode == 2 and "no group polkas" in wrong.stderr
+    assert "Traceback" not in wrong.stderr

@@ -42,7 +42,12 @@ from studio.core.music import (
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
-from studio.generation.calibration import calibration_path, load_calibration
+from studio.generation.calibration import (
+    calibration_path,
+    condition_for,
+    load_calibration,
+    load_density_map,
+)
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
     MAX_INTERVAL,
@@ -278,6 +283,7 @@ class MelodyGenerator:
         self.metadata = {k: v for k, v in metadata.items() if k != "config"}
         self._priors = None
         self.interval_calibration = load_calibration(calibration_path(path))
+        self.density_map = load_density_map(calibration_path(path))
         """Interval log-weights per style ("4/4 major" …) found for this network
         (``calibration``); None: the data's interval distribution at a fixed strength."""
 
@@ -474,8 +480,9 @@ class MelodyGenerator:
             ]
         else:
             chords = [settings.chord_for_bar(u).transpose(frame.shift) for u in range(units)]
-        if settings.density is not None:
-            per_phrase = [float(settings.density)] * n_phrases
+        if settings.density is not None:  # the condition that gives what the user asked for
+            wanted = condition_for(float(settings.density), self.density_map.get(meter))
+            per_phrase = [wanted] * n_phrases
         elif priors is not None:
             per_phrase = [float(d) for d in priors.density(meter, mode, rng, n_phrases)]
         else:

@@ -13,8 +13,11 @@ from studio.generation.calibration import (
     MAX_INTERVAL,
     calibrate,
     calibration_path,
+    condition_for,
+    event_density,
     interval_counts,
     load_calibration,
+    load_density_map,
     save_calibration,
 )
 from studio.generation.data import METERS
@@ -53,6 +56,42 @@ def test_a_missing_or_damaged_file_means_no_calibration(tmp_path, text):
     assert load_calibration(path) is None
     path.write_text(text)
     assert load_calibration(path) is None
+
+
+def test_density_counts_note_and_rest_starts_and_the_map_inverts():
+    melody = [Note(60, 0.0, 0.5), Note(62, 0.5, 0.5), Note(64, 2.0, 1.0)]  # a rest at beat 1
+    assert event_density(melody, 16) == 4 / 16
+    rows = [[0.1, 0.2], [0.5, 0.4], [1.0, 0.8]]  # condition → density it gave
+    assert condition_for(0.4, rows) == pytest.approx(0.5)
+    assert condition_for(0.6, rows) == pytest.approx(0.75)
+    assert condition_for(0.05, rows) == 0.1 and condition_for(0.95, rows) == 1.0  # the ends
+    assert condition_for(0.37, None) == 0.37  # no map: as asked
+
+
+def test_the_density_map_round_trips(tmp_path):
+    path = tmp_path / "gan.decoding.json"
+    save_calibration({"4/4 major": [0.0] * 25}, path, {"4/4": [[0.1, 0.2], [1.0, 0.8]]})
+    assert load_density_map(path) == {"4/4": [[0.1, 0.2], [1.0, 0.8]]}
+    save_calibration({"4/4 major": [0.0] * 25}, path)
+    assert load_density_map(path) == {} and load_density_map(tmp_path / "none.json") == {}
+
+
+def test_a_density_asked_for_is_the_density_given():
+    """The network alone compresses densities (3/4: asked 0.6, it gave 0.39); the shipped map
+    turns the request into the condition that gives it."""
+    generator = MelodyGenerator()
+
+    def given(meter: str, density: float) -> float:
+        settings = GenerationSettings(bars=8, meter=meter, key=Key(2, "major"), density=density)
+        made = generator.generate(settings, 24, seed=5)
+        steps = settings.units * (16 if meter in ("4/4", "2/4") else 12)
+        return float(np.mean([event_density(m.notes, steps) for m in made]))
+
+    for meter in METERS:
+        assert set(generator.density_map) >= {meter}
+        assert given(meter, 0.6) == pytest.approx(0.6, abs=0.06)
+    generator.density_map = {}
+    assert given("3/4", 0.6) < 0.45
 
 
 def test_the_shipped_model_has_its_calibration_for_every_style():

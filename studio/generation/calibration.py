@@ -166,31 +166,47 @@ def save_calibration(
     os.replace(temporary, target)
 
 
-def load_calibration(path: str | os.PathLike) -> dict[str, np.ndarray] | None:
-    """The interval weights per style from ``path``; None when there is no usable file."""
+def read_decoding(path: str | os.PathLike) -> dict | None:
+    """The content of a calibration file; None when it is missing, unreadable or of another
+    version."""
     try:
         content = json.loads(Path(path).read_text(encoding="utf-8"))
-        if content.get("version") != CALIBRATION_VERSION:
-            return None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(content, dict) or content.get("version") != CALIBRATION_VERSION:
+        return None
+    return content
+
+
+def interval_weights_of(content: dict | None) -> dict[str, np.ndarray] | None:
+    """The interval weights per style in a file's ``content``; None when it has none."""
+    try:
         return {
             style: np.asarray(values, dtype=float)
             for style, values in content["interval_weights"].items()
             if len(values) == 2 * MAX_INTERVAL + 1
         }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         return None
+
+
+def density_map_of(content: dict | None) -> dict[str, list[list[float]]]:
+    """The density map per meter in a file's ``content`` (empty when it has none)."""
+    try:
+        return {meter: [[float(a), float(b)] for a, b in rows]
+                for meter, rows in content.get("density_map", {}).items()}  # fmt: skip
+    except (TypeError, AttributeError, ValueError):
+        return {}
+
+
+def load_calibration(path: str | os.PathLike) -> dict[str, np.ndarray] | None:
+    """The interval weights per style from ``path``; None when there is no usable file."""
+    return interval_weights_of(read_decoding(path))
 
 
 def load_density_map(path: str | os.PathLike) -> dict[str, list[list[float]]]:
     """The density map per meter from ``path`` (empty when the file has none)."""
-    try:
-        content = json.loads(Path(path).read_text(encoding="utf-8"))
-        if content.get("version") != CALIBRATION_VERSION:
-            return {}
-        return {meter: [[float(a), float(b)] for a, b in rows]
-                for meter, rows in content.get("density_map", {}).items()}  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+    return density_map_of(read_decoding(path))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,8 +45,10 @@ from studio.core.theory import MINOR_FAMILY, Chord, Key
 from studio.generation.calibration import (
     calibration_path,
     condition_for,
-    load_calibration,
-    load_density_map,
+    density_map_of,
+    interval_counts,
+    interval_weights_of,
+    read_decoding,
 )
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
@@ -282,10 +284,13 @@ class MelodyGenerator:
         self.path = path
         self.metadata = {k: v for k, v in metadata.items() if k != "config"}
         self._priors = None
-        self.interval_calibration = load_calibration(calibration_path(path))
-        self.density_map = load_density_map(calibration_path(path))
+        decoding = read_decoding(calibration_path(path))
+        self.interval_calibration = interval_weights_of(decoding)
         """Interval log-weights per style ("4/4 major" …) found for this network
         (``calibration``); None: the data's interval distribution at a fixed strength."""
+        self.density_map = density_map_of(decoding)
+        """Per meter, [density condition, density it gives] for this network (``calibration``);
+        empty: a density asked for is the condition."""
 
     @property
     def meters(self) -> tuple[str, ...]:
@@ -771,18 +776,16 @@ def _feel_of(
     (a melody in the real key, ``shift`` semitones from the frame): their onset rate per step
     (None when they hold no notes) and their melody's interval counts −12…+12 (None with fewer
     than ``MIN_FEEL_INTERVALS``)."""
-    profiles, pitches = [], []
+    profiles, kept = [], []
     for unit in units:
         encoded = encode_previous(notes, unit + 1, shift, meter)  # the unit before unit + 1
         if encoded is not None and (encoded[0] != SPEC.rest_index).any():
             profiles.append(encoded[1][: UNIT_STEPS[meter]])
             begin, end = unit * UNIT_BEATS[meter], (unit + 1) * UNIT_BEATS[meter]
-            pitches += [n.pitch for n in notes if begin <= n.start < end]
+            kept += [n for n in notes if begin <= n.start < end]
     rhythm = np.mean(profiles, axis=0) if profiles else None
-    if len(pitches) <= MIN_FEEL_INTERVALS:
-        return rhythm, None
-    moves = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
-    return rhythm, np.bincount(moves, minlength=2 * MAX_INTERVAL + 1).astype(float)
+    counts = interval_counts([kept])
+    return rhythm, (counts if counts.sum() >= MIN_FEEL_INTERVALS else None)
 
 
 def rhythm_leaning(tune: np.ndarray, mean: np.ndarray, strength: float) -> np.ndarray:

@@ -27,6 +27,7 @@ from studio.similarity.passages import (
     MAX_WINDOWS,
     MIN_ONSETS,
     QUERY_HOP_BEATS,
+    NoteArrays,
     note_arrays,
     query_scales,
     song_windows,
@@ -112,24 +113,28 @@ class Embedder:
         """Passage vectors at ``hop_beats`` (at most ``MAX_WINDOWS``) and the track vector;
         windows with fewer than ``min_onsets`` note starts are left out. ``scale``: window beats
         per beat of the file (default: the song's ``time_scale``)."""
-        notes = note_arrays(song, scale)
+        return self._embed(note_arrays(song, scale), hop_beats, min_onsets)
+
+    def embed_query(self, song: Song, scale: float | None = None) -> SongEmbedding:
+        """Like ``embed`` at the finer query hop, every window kept so that window ``i`` starts
+        at window beat ``i * hop`` (``PassageIndex`` lines windows up with the library's by
+        position)."""
+        return self._embed(note_arrays(song, scale), QUERY_HOP_BEATS, 0)
+
+    def query_variants(self, song: Song, passage: bool = False) -> list[SongEmbedding]:
+        """The song embedded at each of its ``query_scales`` (as ``embed``, or as
+        ``embed_query`` with ``passage``): a query is compared at all of them and its best
+        match counts, so a copy at another tempo or written at double speed is still found."""
+        notes = note_arrays(song, 1.0)  # the file's beats, read once
+        hop, min_onsets = (QUERY_HOP_BEATS, 0) if passage else (LIBRARY_HOP_BEATS, MIN_ONSETS)
+        return [
+            self._embed(notes.scaled(scale), hop, min_onsets) for scale in query_scales(notes.start)
+        ]
+
+    def _embed(self, notes: NoteArrays, hop_beats: float, min_onsets: int) -> SongEmbedding:
         windows = song_windows(
             notes, hop_beats=hop_beats, max_windows=MAX_WINDOWS, min_onsets=min_onsets
         )
         passages = self._encoder.encode(windows.features)
         starts = windows.starts / notes.scale
         return SongEmbedding(track_vector(passages), passages, starts, windows.hop, notes.scale)
-
-    def embed_query(self, song: Song, scale: float | None = None) -> SongEmbedding:
-        """Like ``embed`` at the finer query hop, every window kept so that window ``i`` starts
-        at window beat ``i * hop`` (``PassageIndex`` lines windows up with the library's by
-        position)."""
-        return self.embed(song, hop_beats=QUERY_HOP_BEATS, min_onsets=0, scale=scale)
-
-    def query_variants(self, song: Song, passage: bool = False) -> list[SongEmbedding]:
-        """The song embedded at each of its ``query_scales`` (as ``embed``, or as
-        ``embed_query`` with ``passage``): a query is compared at all of them and its best
-        match counts, so a copy at another tempo or written at double speed is still found."""
-        starts = note_arrays(song, 1.0).start
-        embed = self.embed_query if passage else (lambda s, scale: self.embed(s, scale=scale))
-        return [embed(song, scale) for scale in query_scales(starts)]

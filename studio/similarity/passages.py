@@ -87,6 +87,12 @@ class NoteArrays:
     def __len__(self) -> int:
         return len(self.pitch)
 
+    def scaled(self, factor: float) -> NoteArrays:
+        """The same notes with their beats multiplied by ``factor`` (``scale`` too)."""
+        return replace(
+            self, start=self.start * factor, end=self.end * factor, scale=self.scale * factor
+        )
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -115,15 +121,13 @@ def note_arrays(song: Song, scale: float | None = None) -> NoteArrays:
             start.append(note.start)
             end.append(note.start + note.duration)
             part.append(number)
-    start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
-    scale = time_scale(start) if scale is None else float(scale)
-    return NoteArrays(
+    notes = NoteArrays(
         np.asarray(pitch, dtype=np.int64),
-        start * scale,
-        end * scale,
+        np.asarray(start, dtype=np.float64),
+        np.asarray(end, dtype=np.float64),
         np.asarray(part, dtype=np.int64),
-        scale,
     )
+    return notes.scaled(time_scale(notes.start) if scale is None else float(scale))
 
 
 def query_scales(starts: np.ndarray) -> list[float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from studio.core.errors import InvalidInput, MidiFileError
@@ -23,11 +23,14 @@ from studio.core.progress import CancelToken, ProgressCallback, no_progress
 
 @dataclass(frozen=True)
 class LabelledSong:
-    """A song with its group label; ``source`` is a display path for reports only."""
+    """A song with its group label; ``source`` is a display path for reports only. ``piece``
+    names the work it belongs to when several songs are parts of one (the movements of a
+    quartet); empty means the song is a piece of its own."""
 
     song: Song
     group: str
     source: str
+    piece: str = ""
 
 
 def load_labelled_set(
@@ -62,8 +65,9 @@ def default_sets(
 ) -> dict[str, list[LabelledSong]]:
     """The ``versions`` and ``style`` sets of the music21 corpus (written first if needed).
 
-    Versions: Bach chorales whose tune has several harmonisations, grouped by tune. Style: up to
-    30 pieces per composer or collection, grouped by it. See ``studio.similarity.corpus``.
+    Versions: Bach chorales whose tune has several harmonisations, grouped by tune. Style: whole
+    pieces, about 30 files per composer or collection, grouped by it, each song carrying its
+    piece. See ``studio.similarity.corpus``.
     """
     from studio.similarity.corpus import ensure_corpus
 
@@ -78,7 +82,11 @@ def default_sets(
     ]
     songs, _ = _read_songs([e[:3] for e in entries], progress, cancel)
     role_of = {e[2]: e[3] for e in entries}
-    sets = {role: [s for s in songs if role_of[s.source] == role] for role in labels}
+    piece_of = {f"{f.path.parent.name}/{f.path.name}": f"{f.group}/{f.piece}" for f in files}
+    sets = {
+        role: [replace(s, piece=piece_of[s.source]) for s in songs if role_of[s.source] == role]
+        for role in labels
+    }
     for role, members in sets.items():
         check_set(members, f"the corpus {role} set")
     return sets

@@ -2,15 +2,19 @@
 and labelled sets for ``studio eval retrieval``.
 
 The corpus is parsed with music21 (slow: minutes) and written out as ordinary MIDI files under the
-user cache folder, with a ``manifest.csv`` (``path,group,tune,role``):
+user cache folder, with a ``manifest.csv`` (``path,group,tune,piece,role``):
 
-- ``group``: the composer or collection (Bach chorales, Palestrina, Monteverdi, trecento, Beethoven,
-  Mozart, Haydn, and the folk collections of Ryan, O'Neill and Aird): the *style* labels.
+- ``group``: the composer or collection (Bach chorales, Palestrina, Monteverdi, trecento, Josquin,
+  Beethoven, Mozart, Haydn, Robert Schumann, and the folk collections of Ryan, O'Neill and Aird):
+  the *style* labels.
 - ``tune``: for Bach chorales, the chorale's title. Bach harmonised many tunes several times, so
   chorales with one title are real alternate arrangements of one piece: the *versions* labels.
+- ``piece``: the work a file belongs to: the movements of one quartet (``opus18no1/movement2``)
+  share it, each tune of a folk book has its own.
 - ``role``: ``versions`` (every chorale whose tune has two or more harmonisations here), ``style``
-  (up to ``STYLE_PER_GROUP`` other pieces per group, chosen by a hash of the corpus path) or
-  ``train``. Evaluation files never appear in training.
+  (whole pieces, every movement of each, chosen by a hash of the piece until a group has
+  ``STYLE_PER_GROUP`` files) or ``train``. Evaluation files never appear in training, and no
+  piece is split between training and evaluation.
 
 Labels come from the corpus's metadata; the evaluation never uses them as features. Essen folk
 songs are left out (non-commercial licence), as are Roman-numeral analyses (no notes).
@@ -29,10 +33,10 @@ from pathlib import Path
 
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: names from the whole corpus path (movement1 of two quartets collided)
 STYLE_GROUPS = (
-    "bach", "palestrina", "monteverdi", "trecento", "beethoven", "mozart", "haydn",
-    "ryansMammoth", "oneills1850", "airdsAirs",
+    "bach", "palestrina", "monteverdi", "trecento", "josquin", "beethoven", "mozart", "haydn",
+    "schumann_robert", "ryansMammoth", "oneills1850", "airdsAirs",
 )  # fmt: skip
 STYLE_PER_GROUP = 30
 TRAIN_PER_GROUP = 400
@@ -48,6 +52,7 @@ class CorpusFile:
     group: str
     tune: str
     role: str
+    piece: str = ""
 
 
 def default_folder() -> Path:
@@ -64,7 +69,7 @@ def read_manifest(folder: Path) -> list[CorpusFile]:
         return []
     with manifest.open(newline="", encoding="utf-8") as file:
         return [
-            CorpusFile(folder / row["path"], row["group"], row["tune"], row["role"])
+            CorpusFile(folder / row["path"], row["group"], row["tune"], row["role"], row["piece"])
             for row in csv.DictReader(file)
         ]
 
@@ -95,11 +100,13 @@ def ensure_corpus(
             progress(done, len(futures), "")
     unique = {f.path: f for f in written}  # bwv281.mxl and bwv281.krn both write bwv281.mid
     written = _assign_roles(list(unique.values()))
-    rows = [(f.path.relative_to(folder).as_posix(), f.group, f.tune, f.role) for f in written]
+    rows = [
+        (f.path.relative_to(folder).as_posix(), f.group, f.tune, f.piece, f.role) for f in written
+    ]
     temporary = folder / "manifest.csv.tmp"
     with temporary.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(("path", "group", "tune", "role"))
+        writer.writerow(("path", "group", "tune", "piece", "role"))
         writer.writerows(rows)
     os.replace(temporary, folder / "manifest.csv")
     return written
@@ -157,9 +164,8 @@ def _write_job(job: tuple[str, str, str], folder: str) -> list[CorpusFile]:
         return []
     scores = list(getattr(parsed, "scores", None) or [parsed])[:SCORES_PER_OPUS]
     out = []
-    stem = _slug(Path(source).stem)
     for number, score in enumerate(scores):
-        name = f"{stem}-{number:03d}.mid" if len(scores) > 1 else f"{stem}.mid"
+        name, piece = written_name(source, group, number, len(scores))
         target = Path(folder) / group / name
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -168,8 +174,25 @@ def _write_job(job: tuple[str, str, str], folder: str) -> list[CorpusFile]:
             target.unlink(missing_ok=True)
             continue
         if target.stat().st_size > 0:
-            out.append(CorpusFile(target, group, tune, "train"))
+            out.append(CorpusFile(target, group, tune, "train", piece))
     return out
+
+
+def written_name(source: str, group: str, number: int, count: int) -> tuple[str, str]:
+    """The MIDI file name for score ``number`` of the ``count`` in the corpus file ``source``,
+    and the piece it belongs to.
+
+    The name keeps the path below the group folder (``opus18no1/movement1.mxl`` becomes
+    ``opus18no1-movement1.mid``, so the first movements of two quartets stay two files) and
+    drops the suffix (a ``.krn`` and an ``.mxl`` of one movement write one file). A file in a
+    subfolder belongs to the piece the subfolder names; a book of several scores holds one piece
+    per score.
+    """
+    inside = Path(source.replace("\\", "/").split(f"/corpus/{group}/")[-1])
+    stem = _slug("-".join((*inside.parent.parts, inside.stem)))
+    name = f"{stem}-{number:03d}" if count > 1 else stem
+    piece = _slug("-".join(inside.parent.parts)) if inside.parent.parts else name
+    return f"{name}.mid", piece
 
 
 def _assign_roles(files: list[CorpusFile]) -> list[CorpusFile]:
@@ -180,14 +203,20 @@ def _assign_roles(files: list[CorpusFile]) -> list[CorpusFile]:
             tune_sizes[f.tune] = tune_sizes.get(f.tune, 0) + 1
     result = []
     taken: dict[str, int] = {}
-    for f in sorted(files, key=lambda f: (f.group, _stable_hash(f.path.name))):
+    styled: set[tuple[str, str]] = set()  # (group, piece) given to the style set
+    order = sorted(files, key=lambda f: (f.group, _stable_hash(f.piece), f.path.name))
+    for f in order:
         role = "train"
+        piece = (f.group, f.piece or f.path.name)
         if f.tune and tune_sizes[f.tune] >= 2:
             role = "versions"
-        elif f.group in STYLE_GROUPS and taken.get(f.group, 0) < STYLE_PER_GROUP:
+        elif f.group in STYLE_GROUPS and (
+            piece in styled or taken.get(f.group, 0) < STYLE_PER_GROUP
+        ):
+            styled.add(piece)  # the rest of a piece follows its first movement
             taken[f.group] = taken.get(f.group, 0) + 1
             role = "style"
-        result.append(CorpusFile(f.path, f.group, f.tune, role))
+        result.append(CorpusFile(f.path, f.group, f.tune, role, f.piece))
     return result
 
 

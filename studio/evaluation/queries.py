@@ -8,6 +8,11 @@ A copy can be slower or faster in three ways, as real files are:
   tempo map kept (a time-stretched region, or a part recorded without a click).
 - ``flattened``: the notes keep their times in seconds, scaled, and the file has no tempo map
   (120 BPM by default): a recorded performance, or a file whose tempo map was flattened.
+
+``performance`` goes further: a simulated recording, its tempo drifting (slow swells of up to
+``DRIFT`` either way around a random overall tempo), each note early or late by a few
+milliseconds (``JITTER_SECONDS``), velocities varied, no tempo map; ``performance_excerpt``
+takes ``EXCERPT_SECONDS`` of it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ MAX_SHIFT = 6  # largest transposition of a query, in semitones
 TEMPO_FACTORS = (0.75, 1.5)  # range of the tempo scaling of a copy
 STRETCH_FACTORS = (0.7, 1.4)  # range of the time scaling of a stretched or flattened copy
 COPY_KINDS = ("tempo", "stretched", "flattened")
+DRIFT = 0.1  # largest swell of a performance's tempo, as a share
+DRIFT_PERIOD_BEATS = (8.0, 32.0)  # how many beats a swell takes
+JITTER_SECONDS = 0.015  # standard deviation of a performed note's timing
+EXCERPT_SECONDS = 15.0
 
 
 def excerpt(song: Song, start_bar: int, bars: int) -> Song:
@@ -150,3 +159,64 @@ def stretched(song: Song, new_beat, *, keep_tempo_map: bool = False, factor: flo
         time_signatures=tuple(replace(e, beat=new_beat(e.beat)) for e in song.time_signatures),
         key_signatures=tuple(replace(e, beat=new_beat(e.beat)) for e in song.key_signatures),
     )
+
+
+def performance(song: Song, rng: np.random.Generator) -> Song:
+    """A simulated recording of the song, transposed by ±1…6 (see the module docstring): times
+    in seconds at 120 BPM's beats, no tempo map. The overall tempo is a random factor in
+    ``STRETCH_FACTORS`` of the score's, and swells sinusoidally by up to ``DRIFT``."""
+    song = transpose_song(song, _random_shift(song, rng) or 0)
+    factor = float(rng.uniform(*STRETCH_FACTORS))
+    depth = float(rng.uniform(0.5, 1.0)) * DRIFT
+    period = float(rng.uniform(*DRIFT_PERIOD_BEATS))
+    phase = float(rng.uniform(0, 2 * np.pi))
+    per_second = DEFAULT_TEMPO_BPM / 60.0
+    # The beats are warped by the integral of a local slowness 1 + depth·sin(ω·beat + phase)
+    # (increasing, as depth < 1), then turned into seconds by the score's own tempo map.
+    omega = 2 * np.pi / period
+
+    def new_beat(beat: float) -> float:
+        warped = beat + depth / omega * (np.cos(phase) - np.cos(omega * beat + phase))
+        return float(song.beats_to_seconds(warped) * factor * per_second)
+
+    played = stretched(song, new_beat)
+    jitter = JITTER_SECONDS * per_second
+
+    def humanised(note: Note) -> Note:
+        start = max(0.0, note.start + float(rng.normal(0, jitter)))
+        velocity = int(np.clip(note.velocity + rng.normal(0, 12), 1, 127))
+        return replace(note, start=start, velocity=velocity)
+
+    tracks = tuple(t.with_notes([humanised(n) for n in t.notes]) for t in played.tracks)
+    return replace(played, tracks=tracks)
+
+
+def performance_excerpt(song: Song, rng: np.random.Generator) -> Song | None:
+    """``EXCERPT_SECONDS`` of a ``performance`` of the song from a random note, or None when
+    the performance holds fewer than ``MIN_EXCERPT_NOTES`` notes there."""
+    played = performance(song, rng)
+    per_second = DEFAULT_TEMPO_BPM / 60.0
+    length = EXCERPT_SECONDS * per_second
+    onsets = np.array(sorted(n.start for n in played.notes))
+    if len(onsets) < MIN_EXCERPT_NOTES:
+        return None
+    latest = max(onsets[-1] - length, 0.0)
+    candidates = onsets[
+        (onsets <= latest)
+        & (np.searchsorted(onsets, onsets + length) - np.arange(len(onsets)) >= MIN_EXCERPT_NOTES)
+    ]
+    if not len(candidates):
+        candidates = onsets[:1]
+    start = float(rng.choice(candidates))
+    tracks = []
+    for track in played.tracks:
+        notes = [
+            _clip(n, start, start + length)
+            for n in track.notes
+            if start <= n.start < start + length
+        ]
+        if notes and not track.is_drum:
+            tracks.append(track.with_notes(notes))
+    if sum(len(t.notes) for t in tracks) < MIN_EXCERPT_NOTES:
+        return None
+    return replace(played, tracks=tuple(tracks))

@@ -8,12 +8,16 @@ notes and nothing else (no file names, folders or labels). Three tasks:
 * **passage → piece** (versions set): a random excerpt of 4–8 bars, transposed, queries the
   library. "other versions": the excerpt's own song is removed and the other songs of its group
   are the relevant ones; "any version": the own song stays and counts as relevant.
-* **style precision** (style set): each whole song queries the library (itself excluded);
-  P@k is the share of the k best matches from its group.
+* **style precision** (style set): each whole song queries the library (itself and the other
+  movements of its piece excluded, when the set names pieces); P@k is the share of the k best
+  matches from its group: for a set grouped by composer, same-composer precision.
 * **copies** (versions set): a copy transposed by 1–6 semitones and played faster or slower must
   find its original first: by its tempo map (0.75–1.5×), with its notes stretched off the beat
   grid (0.7–1.4×), or with its times in seconds stretched and no tempo map (a performance, or a
   flattened tempo map).
+* **performance excerpt → piece** (style set): 15 seconds of a simulated recording of a piece
+  (transposed, its tempo drifting, its notes early or late, no tempo map; ``queries.performance``)
+  must find the piece's score.
 
 Metrics are MRR (mean reciprocal rank of the first relevant song) and top-1 hit rate; each task
 also reports the chance level of a random ranking. Rankings are deterministic: by score
@@ -32,10 +36,15 @@ from studio.core.errors import InvalidInput
 from studio.core.music import Song
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.evaluation.labelled_sets import LabelledSong, check_set
-from studio.evaluation.queries import COPY_KINDS, random_excerpt, scaled_copy
+from studio.evaluation.queries import (
+    COPY_KINDS,
+    performance_excerpt,
+    random_excerpt,
+    scaled_copy,
+)
 from studio.evaluation.retrieval_methods import RetrievalMethod
 
-TASKS = ("passage_to_piece", "style_precision", "copies")
+TASKS = ("passage_to_piece", "style_precision", "copies", "performances")
 
 
 # -- ranking metrics -------------------------------------------------------------------------
@@ -179,25 +188,29 @@ def style_precision(
     states: Sequence[object] | None = None,
     step: Step = _no_step,
 ) -> dict:
-    """Each whole song queries the library, itself excluded: P@k and MRR of its group.
+    """Each whole song queries the library, itself and the other songs of its piece excluded:
+    P@k and MRR of its group.
 
     Returns ``{"k", "queries", "skipped", "chance", "methods"}``; ``chance`` and each method
-    hold ``{"precision_at_k", "mrr", "queries"}``. Songs alone in their group are skipped.
+    hold ``{"precision_at_k", "mrr", "queries"}``. Songs with no other piece in their group are
+    skipped.
     """
     states = _index(methods, songs, states)
     groups = np.array([s.group for s in songs])
+    pieces = np.array([s.piece or f"#{i}" for i, s in enumerate(songs)])
     n = len(songs)
     tallies = {m.name: _Tally("precision_at_k", "mrr") for m in methods}
     chance = _Tally("precision_at_k", "mrr")
     for i, item in enumerate(songs):
-        relevant = np.delete(groups == item.group, i)
+        others = pieces != pieces[i]
+        relevant = (groups == item.group)[others]
         if relevant.any():
             chance.add(
                 precision_at_k=relevant.mean(),
-                mrr=chance_reciprocal_rank(n - 1, int(relevant.sum())),
+                mrr=chance_reciprocal_rank(len(relevant), int(relevant.sum())),
             )
             for method, state in zip(methods, states, strict=True):
-                scores = np.delete(_scores(method, state, item.song, n, passage=False), i)
+                scores = _scores(method, state, item.song, n, passage=False)[others]
                 tallies[method.name].add(
                     precision_at_k=precision_at_k(scores, relevant, k),
                     mrr=reciprocal_rank(scores, relevant),
@@ -254,6 +267,44 @@ def copies(
     }
 
 
+def performances(
+    songs: Sequence[LabelledSong],
+    methods: Sequence[RetrievalMethod],
+    rng: np.random.Generator,
+    *,
+    states: Sequence[object] | None = None,
+    step: Step = _no_step,
+) -> dict:
+    """A ``performance_excerpt`` of each song queries the library as a short excerpt; its own
+    song is the one relevant answer.
+
+    Returns ``{"queries", "skipped", "chance", "methods"}``; ``chance`` and each method hold
+    ``{"mrr", "top1", "queries"}``. ``skipped`` counts songs with too few notes.
+    """
+    states = _index(methods, songs, states)
+    n = len(songs)
+    tallies = {m.name: _Tally("mrr", "top1") for m in methods}
+    chance = _Tally("mrr", "top1")
+    skipped = 0
+    for i, item in enumerate(songs):
+        query = performance_excerpt(item.song, rng)
+        if query is None:
+            skipped += 1
+        else:
+            chance.add(mrr=chance_reciprocal_rank(n, 1), top1=1 / n)
+            relevant = np.arange(n) == i
+            for method, state in zip(methods, states, strict=True):
+                scores = _scores(method, state, query, n, passage=True)
+                tallies[method.name].add(**_ranked(scores, relevant))
+        step(item.source)
+    return {
+        "queries": chance.queries,
+        "skipped": skipped,
+        "chance": chance.summary(),
+        "methods": {name: t.summary() for name, t in tallies.items()},
+    }
+
+
 # -- the whole evaluation --------------------------------------------------------------------
 
 
@@ -264,7 +315,7 @@ def _plan(sets: dict[str, list[LabelledSong]]) -> dict[str, str]:
         if "versions" in sets:
             plan.update(passage_to_piece="versions", copies="versions")
         if "style" in sets:
-            plan["style_precision"] = "style"
+            plan.update(style_precision="style", performances="style")
         return plan
     if len(sets) == 1:
         return dict.fromkeys(TASKS, next(iter(sets)))
@@ -283,8 +334,9 @@ def evaluate_retrieval(
 ) -> dict:
     """Run the tasks on labelled sets; returns a JSON-ready report.
 
-    ``sets["versions"]`` gets passage → piece and copies, ``sets["style"]`` style precision; a
-    single set under another name (e.g. ``{"custom": songs}``) gets all three. Report keys:
+    ``sets["versions"]`` gets passage → piece and copies, ``sets["style"]`` style precision and
+    performance excerpts; a single set under another name (e.g. ``{"custom": songs}``) gets all
+    four. Report keys:
     ``seed``, ``seconds``, ``methods`` (names in order), ``sets`` (``{name: {"songs",
     "groups"}}``) and ``tasks`` (``{task: {"set", ...}}``, see each task's function). Progress
     counts queries; ``cancel`` raises ``Cancelled`` between queries.
@@ -297,7 +349,8 @@ def evaluate_retrieval(
     plan = _plan(sets)
     for name in set(plan.values()):
         check_set(sets[name], f"the {name} set")
-    sizes = {"passage_to_piece": queries_per_song, "style_precision": 1, "copies": 1}
+    sizes = {"passage_to_piece": queries_per_song, "style_precision": 1, "copies": 1,
+             "performances": 1}  # fmt: skip
     total = sum(sizes[task] * len(sets[name]) for task, name in plan.items())
     done = 0
 
@@ -328,6 +381,8 @@ def evaluate_retrieval(
             result = passage_to_piece(songs, methods, rng, queries_per_song, **common)
         elif task == "style_precision":
             result = style_precision(songs, methods, k, **common)
+        elif task == "performances":
+            result = performances(songs, methods, np.random.default_rng([seed, 3]), **common)
         else:
             result = copies(songs, methods, np.random.default_rng([seed, 2]), **common)
         tasks[task] = {"set": name, **result}
@@ -352,6 +407,7 @@ _COLUMNS = (
     ("copies", ("kinds", "tempo", "top1"), "copies top-1"),
     ("copies", ("kinds", "stretched", "top1"), "stretched top-1"),
     ("copies", ("kinds", "flattened", "top1"), "flattened top-1"),
+    ("performances", ("mrr",), "performance MRR"),
 )
 
 

@@ -94,7 +94,7 @@ def test_eval_retrieval_on_a_labelled_folder(studio, tmp_path, tiny_autoencoder,
     assert [s["path"] for s in report["skipped"]] == ["airs/broken.mid"]
     copies = report["tasks"]["copies"]["methods"]
     assert copies["autoencoder"]["top1"] == 1.0  # transposed, tempo-scaled copies: built in
-    assert set(report["tasks"]) == {"passage_to_piece", "style_precision", "copies"}
+    assert set(report["tasks"]) == {"passage_to_piece", "style_precision", "copies", "performances"}
 
     missing = studio("eval", "retrieval", "--set", str(tmp_path / "nothing"))
     assert missing.returncode == 2 and "no labelled set" in missing.stderr

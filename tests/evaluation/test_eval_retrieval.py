@@ -283,6 +283,24 @@ def test_histograms_beat_chance_and_random_is_near_it():
     assert again["methods"]["random"] == report["methods"]["random"]
 
 
+def test_other_movements_of_a_piece_are_left_out_of_style_precision():
+    rng = np.random.default_rng(4)
+    # Group "a": one piece of two movements (identical music) and one other piece; group "b".
+    first = tune(MAJOR, 0, rng)
+    songs = [
+        L.LabelledSong(first, "a", "a/1", piece="a/op1"),
+        L.LabelledSong(first, "a", "a/2", piece="a/op1"),
+        L.LabelledSong(tune(MAJOR, 0, rng), "a", "a/3", piece="a/op2"),
+        *(L.LabelledSong(tune(MINOR_PENTATONIC, 6, rng), "b", f"b/{i}") for i in range(3)),
+    ]
+    report = R.style_precision(songs, [RM.HistogramMethod()], k=1)
+    # The twin movement would be a perfect top hit; with it excluded, a movement of op1 must
+    # find op2 among 4 candidates (op2 and the three of "b"); the others have 2 hits in 5.
+    assert report["queries"] == 6
+    assert report["chance"]["precision_at_k"] == pytest.approx((1 / 4 * 2 + 2 / 5 * 4) / 6)
+    assert report["methods"]["histogram"]["precision_at_k"] == 1.0
+
+
 def test_default_methods_put_the_autoencoder_first(tiny_autoencoder, tmp_path):
     methods = RM.default_methods(tiny_autoencoder)
     assert [m.name for m in methods] == [
@@ -335,7 +353,11 @@ def test_evaluate_retrieval_report():
     assert (
         copies["methods"]["histogram-key-invariant"]["top1"] > copies["methods"]["random"]["top1"]
     )
-    assert calls[-1][:2] == (32, 32) and [c[0] for c in calls] == list(range(1, 33))
+    played = report["tasks"]["performances"]
+    assert played["set"] == "style" and played["queries"] + played["skipped"] == 12
+    assert played["chance"]["top1"] == pytest.approx(1 / 12)
+    # 10 passages + 12 style queries + 10 copies + 12 performance excerpts
+    assert calls[-1][:2] == (44, 44) and [c[0] for c in calls] == list(range(1, 45))
     assert R.evaluate_retrieval(sets, methods, seed=5)["tasks"] == report["tasks"]
 
     table = R.format_table(report)
@@ -346,7 +368,7 @@ def test_evaluate_retrieval_report():
 
 def test_a_single_custom_set_gets_all_tasks():
     report = R.evaluate_retrieval({"custom": styled_set(3, 3)}, [RM.HistogramMethod()])
-    assert set(report["tasks"]) == {"passage_to_piece", "style_precision", "copies"}
+    assert set(report["tasks"]) == set(R.TASKS)
     assert {t["set"] for t in report["tasks"].values()} == {"custom"}
     with pytest.raises(InvalidInput):
         R.evaluate_retrieval({"a": styled_set(2, 2), "b": styled_set(2, 2)}, [RM.HistogramMethod()])
@@ -366,3 +388,24 @@ def test_cancel_stops_between_queries():
             {"custom": styled_set(3, 4)}, [RM.HistogramMethod()], progress=progress, cancel=token
         )
     assert done == [1, 2, 3]
+
+
+def test_a_performance_drifts_and_loses_its_tempo_map_but_keeps_the_notes():
+    from studio.evaluation import queries as Q
+
+    song = tune(MAJOR, 0, np.random.default_rng(2))
+    played = Q.performance(song, np.random.default_rng(3))
+    assert played.tempos == () and len(played.notes) == len(song.notes)
+    pitch_shift = {b.pitch - a.pitch for a, b in zip(song.notes, played.notes, strict=True)}
+    assert len(pitch_shift) == 1 and 1 <= abs(pitch_shift.pop()) <= Q.MAX_SHIFT
+    # the gaps between notes no longer keep one ratio to the score's: the tempo drifts
+    score_starts = np.array([n.start for n in song.notes])
+    played_starts = np.array(sorted(n.start for n in played.notes))
+    ratios = (
+        np.diff(played_starts)[np.diff(score_starts) > 0.4]
+        / np.diff(score_starts)[np.diff(score_starts) > 0.4]
+    )
+    assert ratios.std() / ratios.mean() > 0.02
+    excerpt = Q.performance_excerpt(song, np.random.default_rng(3))
+    seconds = excerpt.beats_to_seconds(excerpt.end)
+    assert len(excerpt.notes) >= Q.MIN_EXCERPT_NOTES and seconds <= Q.EXCERPT_SECONDS + 1e-6

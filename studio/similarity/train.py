@@ -66,6 +66,7 @@ class AutoencoderTrainConfig:
     drop_part: float = 0.3
     melody_only: float = 0.35
     octave_part: float = 0.2
+    drift: float = 0.0  # largest tempo swell of a view, as a share (a performance's rubato)
     seed: int = 0
 
 
@@ -107,7 +108,8 @@ def augment(
     notes: NoteArrays, rng: np.random.Generator, train: AutoencoderTrainConfig
 ) -> NoteArrays:
     """A noisy copy: some notes dropped, timing jittered, a part moved an octave or left out
-    (or all but the highest part left out)."""
+    (or all but the highest part left out), and with ``train.drift`` its tempo swelling and
+    easing as a performer's does (``drifted``)."""
     keep = rng.random(len(notes)) >= train.drop_note
     parts = np.unique(notes.part)
     if len(parts) > 1 and rng.random() < train.melody_only:
@@ -131,7 +133,18 @@ def augment(
     jitter = rng.normal(0.0, train.jitter_beats, size=(2, len(pitch)))
     start = np.maximum(notes.start[keep] + jitter[0], 0.0)
     end = np.maximum(notes.end[keep] + jitter[1], start + 0.05)
+    if train.drift > 0:
+        depth = rng.uniform(0.0, train.drift)
+        omega = 2 * np.pi / rng.uniform(8.0, 32.0)  # a swell every 8 to 32 beats
+        phase = rng.uniform(0.0, 2 * np.pi)
+        start, end = (drifted(t, depth, omega, phase) for t in (start, end))
     return NoteArrays(pitch, start, end, part)
+
+
+def drifted(beats: np.ndarray, depth: float, omega: float, phase: float) -> np.ndarray:
+    """Beats moved by a tempo that swells and eases: the integral of a local slowness
+    1 + depth·sin(omega·beat + phase), which keeps the order of notes for depth < 1."""
+    return beats + depth / omega * (np.cos(phase) - np.cos(omega * beats + phase))
 
 
 def epoch_windows(

@@ -93,11 +93,22 @@ def test_augment_keeps_notes_valid(midi_folder):
 
     notes = note_arrays(read_midi(midi_folder / "tune-01.mid"))
     rng = np.random.default_rng(0)
-    for _ in range(20):
-        noisy = augment(notes, rng, AutoencoderTrainConfig())
-        assert 0 < len(noisy) <= len(notes)
-        assert noisy.pitch.min() >= 0 and noisy.pitch.max() <= 127
-        assert np.all(noisy.end > noisy.start) and noisy.start.min() >= 0
+    for drift in (0.0, 0.1):
+        for _ in range(20):
+            noisy = augment(notes, rng, AutoencoderTrainConfig(drift=drift))
+            assert 0 < len(noisy) <= len(notes)
+            assert noisy.pitch.min() >= 0 and noisy.pitch.max() <= 127
+            assert np.all(noisy.end > noisy.start) and noisy.start.min() >= 0
+
+
+def test_a_drifting_tempo_keeps_the_order_of_notes_and_moves_them_a_little():
+    from studio.similarity.train import drifted
+
+    beats = np.linspace(0, 64, 513)
+    moved = drifted(beats, 0.1, 2 * np.pi / 16, 1.0)
+    assert moved[0] == 0 and np.all(np.diff(moved) > 0)
+    shift = np.abs(moved - beats)
+    assert 0.1 < shift.max() <= 0.1 * 16 / np.pi + 1e-9  # depth / omega, twice at most
 
 
 @settings(max_examples=25, deadline=None)

@@ -188,18 +188,21 @@ def build_table(
     from studio.similarity.spread import library_spread
 
     embedder = Embedder(weights)
-    vectors, tempo, density = [], [], []
+    vectors, traits, tempo, density = [], [], [], []
     for done, item in enumerate(songs, 1):
         if cancel is not None and cancel.cancelled:
             raise Cancelled("cancelled")
         song = item.song
-        vectors.append(embedder.embed(song).vector)
+        embedding = embedder.embed(song)
+        vectors.append(embedding.vector)
+        traits.append(embedding.traits)
         tempo.append(song.tempo)
         density.append(len(song.notes) / song.end if song.end > 0 else math.nan)
         progress(done, len(songs), item.source)
     spread = library_spread(embedder.path, embedder.model_version)
     return TrackTable(
-        np.arange(len(songs)), spread(np.stack(vectors)), np.array(tempo), np.array(density),
+        np.arange(len(songs)), spread(np.stack(vectors), np.stack(traits)), np.array(tempo),
+        np.array(density),
         [item.source for item in songs],
     )  # fmt: skip
 

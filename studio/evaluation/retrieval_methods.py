@@ -62,17 +62,19 @@ class AutoencoderMethod:
         them (``VectorSpread``), the passage index, and the spread."""
         embeddings = [self.embedder.embed(song) for song in songs]
         matrix = np.stack([e.vector for e in embeddings])
-        spread = VectorSpread.fit(matrix, self.reference)
+        traits = np.stack([e.traits for e in embeddings])
+        spread = VectorSpread.fit(matrix, self.reference, traits)
         passages = PassageIndex(self.embedder.dims)
         for number, embedding in enumerate(embeddings):
             passages.add(number, embedding.passages)
-        return spread.apply(matrix), passages, spread
+        return spread.apply(matrix, traits), passages, spread
 
     def score_tracks(self, state: tuple, query: Song) -> np.ndarray:
-        """Cosine of the spread track vectors, the best over the query's time scales."""
+        """Cosine of the joined track vectors and traits, the best over the query's time
+        scales."""
         matrix, _, spread = state
         variants = self.embedder.query_variants(query)
-        return np.max([matrix @ spread.apply(v.vector) for v in variants], axis=0)
+        return np.max([matrix @ spread.apply(v.vector, v.traits) for v in variants], axis=0)
 
     def score_passage(self, state: tuple, query: Song) -> np.ndarray:
         """Best-aligned passage match of the query's windows against each song's windows, the

@@ -78,7 +78,8 @@ METADATA_COLUMNS = (
 class StoredEmbedding:
     """A track's vectors from one model: ``vector`` (float32, whole track) and ``passages``
     (float32, one row per window, starting at beats ``passage_starts`` of the file, on a grid of
-    ``passage_hop`` window beats; ``passage_scale`` window beats per beat of the file)."""
+    ``passage_hop`` window beats; ``passage_scale`` window beats per beat of the file) and the
+    track's musical ``traits``: texture, harmony and rhythm (None when stored without)."""
 
     track_id: int
     vector: np.ndarray
@@ -86,6 +87,7 @@ class StoredEmbedding:
     passage_starts: np.ndarray
     passage_hop: float
     passage_scale: float = 1.0
+    traits: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -395,15 +397,16 @@ class Catalog:
         passage_starts: np.ndarray,
         passage_hop: float,
         passage_scale: float = 1.0,
+        traits: np.ndarray | None = None,
     ) -> None:
-        """Store (or replace) a track's vectors from one model."""
+        """Store (or replace) a track's vectors from one model, and its musical traits."""
         passages = np.asarray(passages, dtype=np.float16)
         if len(passage_starts) != len(passages):
             raise ValueError("one start per passage vector")
         self._db.execute(
             "INSERT OR REPLACE INTO embeddings (track_id, model_version, vector, passages, "
-            "passage_starts, passage_dims, passage_hop, passage_scale) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "passage_starts, passage_dims, passage_hop, passage_scale, traits) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 track_id,
                 model_version,
@@ -413,6 +416,7 @@ class Catalog:
                 passages.shape[1] if passages.ndim == 2 else 0,
                 float(passage_hop),
                 float(passage_scale),
+                None if traits is None else np.asarray(traits, dtype=np.float32).tobytes(),
             ),
         )
 
@@ -420,7 +424,7 @@ class Catalog:
         """The vectors of every track with status ok from ``model_version``, in track id order."""
         rows = self._db.execute(
             "SELECT e.track_id, e.vector, e.passages, e.passage_starts, e.passage_dims, "
-            "e.passage_hop, e.passage_scale "
+            "e.passage_hop, e.passage_scale, e.traits "
             "FROM embeddings e JOIN tracks t ON t.id = e.track_id "
             "WHERE e.model_version = ? AND t.status = 'ok' ORDER BY e.track_id",
             (model_version,),
@@ -432,7 +436,7 @@ class Catalog:
         """One track's vectors from ``model_version``, or None."""
         row = self._db.execute(
             "SELECT track_id, vector, passages, passage_starts, passage_dims, passage_hop, "
-            "passage_scale FROM embeddings "
+            "passage_scale, traits FROM embeddings "
             "WHERE track_id = ? AND model_version = ?",
             (track_id, model_version),
         ).fetchone()
@@ -462,6 +466,7 @@ def _stored(
     dims: int,
     hop: float,
     scale: float | None,
+    traits: bytes | None,
 ) -> StoredEmbedding:
     vector_array = np.frombuffer(vector, dtype=np.float32).copy()
     if passages and dims:
@@ -471,5 +476,5 @@ def _stored(
     start_array = np.frombuffer(starts or b"", dtype=np.float32).copy()
     return StoredEmbedding(
         track_id, vector_array, passage_array.astype(np.float32), start_array, hop or 0.0,
-        scale or 1.0,
+        scale or 1.0, None if traits is None else np.frombuffer(traits, dtype=np.float32).copy(),
     )  # fmt: skip

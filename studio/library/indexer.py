@@ -295,6 +295,7 @@ def _store_embedding(catalog: Catalog, track_id: int, result: dict, summary: Ind
         embedding.starts,
         embedding.hop,
         getattr(embedding, "scale", 1.0),
+        getattr(embedding, "traits", None),
     )
     summary.embedded += 1
 

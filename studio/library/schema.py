@@ -131,6 +131,13 @@ def _v4_passage_scale(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE embeddings ADD COLUMN passage_scale REAL")
 
 
+@_step(5)
+def _v5_traits(db: sqlite3.Connection) -> None:
+    # The track's musical traits: texture, harmony and rhythm statistics (float32,
+    # ``core.traits.NAMES``) beside its vectors; NULL for vectors stored before.
+    db.execute("ALTER TABLE embeddings ADD COLUMN traits BLOB")
+
+
 SCHEMA_VERSION = len(UPGRADES)
 """The version a file has once ``upgrade`` ran."""
 

@@ -289,6 +289,7 @@ class Recommender:
         if seed is not None:
             other = int(table.rows([seed])[0])
             reasons.append(f"like {table.titles[other]} ({vector @ table.vectors[other]:.2f})")
+            reasons += _both(table.shared_traits(row, other))
         positive = me.values > 0
         if positive.any():
             liked = me.rows[positive]
@@ -298,6 +299,8 @@ class Recommender:
             title = table.titles[best]
             what = f"{title} to a project" if verb == "added" else title
             reasons.append(f"because you {verb} {what} ({cosines.max():.2f})")
+            if seed is None:
+                reasons += _both(table.shared_traits(row, best))
             if self._in_usual_range(row, liked):
                 reasons.append("matches the tempo and density you play most")
         elif seed is None:
@@ -351,3 +354,8 @@ def _mmr(score: np.ndarray, pool: np.ndarray, table: TrackTable, top: int) -> li
         picked.append(choice)
         redundancy = np.maximum(redundancy, similar[choice])
     return [int(candidates[p]) for p in picked]
+
+
+def _both(traits: list[str]) -> list[str]:
+    """The reason naming shared traits ("both have block chords and seventh chords"), if any."""
+    return [f"both have {' and '.join(traits)}"] if traits else []

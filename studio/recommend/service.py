@@ -21,8 +21,9 @@ from studio.library.ranked import RankedTrack
 from studio.recommend.ranker import Recommender
 from studio.recommend.taste import TasteModel, TrackTable
 
-VectorTransform = Callable[[np.ndarray], np.ndarray]
-"""Maps the library's track vectors (tracks × dims) to the ones to rank with."""
+VectorTransform = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+"""Maps the library's track vectors (tracks × dims) and musical traits (tracks × traits, NaN
+rows where a track has none) to the vectors to rank with."""
 
 
 class RecommendService:
@@ -128,11 +129,12 @@ def track_table(
     catalog: Catalog, model_version: str, spread: VectorTransform | None = None
 ) -> TrackTable:
     """Every track with vectors from ``model_version`` as a ``TrackTable`` (the vectors mapped by
-    ``spread`` when given)."""
-    ids, vectors = [], []
+    ``spread`` when given, with the tracks' musical traits)."""
+    ids, vectors, traits = [], [], []
     for stored in catalog.embeddings(model_version):
         ids.append(stored.track_id)
         vectors.append(stored.vector)
+        traits.append(stored.traits)
     rows = {
         row["id"]: row
         for row in catalog.execute(
@@ -143,8 +145,11 @@ def track_table(
     ids = [ids[i] for i in kept]
     dims = len(vectors[0]) if vectors else 1
     matrix = np.stack([vectors[i] for i in kept]) if kept else np.zeros((0, dims), np.float32)
+    width = max((len(t) for t in traits if t is not None), default=0)
+    known = [traits[i] if traits[i] is not None else np.full(width, np.nan) for i in kept]
+    trait_rows = np.stack(known) if width and kept else None
     if spread is not None and kept:
-        matrix = spread(matrix)
+        matrix = spread(matrix, trait_rows)
 
     def number(value) -> float:
         return float(value) if value is not None else float("nan")
@@ -155,4 +160,5 @@ def track_table(
         np.array([number(rows[i]["tempo"]) for i in ids]),
         np.array([number(rows[i]["density"]) for i in ids]),
         [rows[i]["title"] or "" for i in ids],
+        trait_rows,
     )

@@ -69,7 +69,9 @@ def read_manifest(folder: Path) -> list[CorpusFile]:
         return []
     with manifest.open(newline="", encoding="utf-8") as file:
         return [
-            CorpusFile(folder / row["path"], row["group"], row["tune"], row["role"], row["piece"])
+            CorpusFile(
+                folder / row["path"], row["group"], row["tune"], row["role"], row.get("piece", "")
+            )
             for row in csv.DictReader(file)
         ]
 

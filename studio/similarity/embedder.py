@@ -7,13 +7,15 @@ worker processes and ``studio similar`` start fast.
 - Track vector: the mean of the passage vectors and their spread (standard deviation per
   dimension, weighted by ``SPREAD_WEIGHT``), made unit length. The mean says what the piece
   mostly sounds like; the spread says how much it varies.
+- Traits: the track's texture, harmony and rhythm statistics (``core.traits``), read in the same
+  beats as its passages.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ import numpy as np
 from studio.core.errors import ModelFileError
 from studio.core.music import Song
 from studio.core.resources import AUTOENCODER_WEIGHTS
+from studio.core.traits import musical_traits
 from studio.similarity.autoencoder import load_numpy_encoder
 from studio.similarity.passages import (
     LIBRARY_HOP_BEATS,
@@ -35,23 +38,26 @@ from studio.similarity.passages import (
 
 DEFAULT_WEIGHTS = AUTOENCODER_WEIGHTS
 SPREAD_WEIGHT = 0.5
-PASSAGE_READING = 2
+PASSAGE_READING = 3
 """Version of how a song becomes passages, part of the vectors' ``model_version``: a library
 indexed with another reading is embedded again. 2: files off their beat grid are read on beats
-from their notes (``passages.time_scale``)."""
+from their notes (``passages.time_scale``); 3: musical traits (texture, harmony and rhythm) are
+kept beside the vectors."""
 
 
 @dataclass(frozen=True)
 class SongEmbedding:
     """``vector`` (track, unit length or zeros), ``passages`` (n, latent), their ``starts``
     (beats of the file) and the ``hop`` (beats of the windows) they were taken at; ``scale``:
-    window beats per beat of the file (``passages.time_scale``)."""
+    window beats per beat of the file (``passages.time_scale``); ``traits``: the track's
+    ``core.traits.NAMES`` (None where no one asked for them)."""
 
     vector: np.ndarray
     passages: np.ndarray
     starts: np.ndarray
     hop: float
     scale: float = 1.0
+    traits: np.ndarray | None = None
 
 
 def track_vector(passages: np.ndarray) -> np.ndarray:
@@ -61,6 +67,10 @@ def track_vector(passages: np.ndarray) -> np.ndarray:
     vector = np.concatenate([passages.mean(axis=0), SPREAD_WEIGHT * passages.std(axis=0)])
     norm = np.linalg.norm(vector)
     return (vector / norm if norm > 0 else vector).astype(np.float32)
+
+
+def _traits(notes: NoteArrays) -> np.ndarray:
+    return musical_traits(notes.pitch, notes.start, notes.end)
 
 
 @functools.lru_cache(maxsize=4)
@@ -113,7 +123,8 @@ class Embedder:
         """Passage vectors at ``hop_beats`` (at most ``MAX_WINDOWS``) and the track vector;
         windows with fewer than ``min_onsets`` note starts are left out. ``scale``: window beats
         per beat of the file (default: the song's ``time_scale``)."""
-        return self._embed(note_arrays(song, scale), hop_beats, min_onsets)
+        notes = note_arrays(song, scale)
+        return replace(self._embed(notes, hop_beats, min_onsets), traits=_traits(notes))
 
     def embed_query(self, song: Song, scale: float | None = None) -> SongEmbedding:
         """Like ``embed`` at the finer query hop, every window kept so that window ``i`` starts
@@ -127,9 +138,12 @@ class Embedder:
         match counts, so a copy at another tempo or written at double speed is still found."""
         notes = note_arrays(song, 1.0)  # the file's beats, read once
         hop, min_onsets = (QUERY_HOP_BEATS, 0) if passage else (LIBRARY_HOP_BEATS, MIN_ONSETS)
-        return [
-            self._embed(notes.scaled(scale), hop, min_onsets) for scale in query_scales(notes.start)
-        ]
+        variants = []
+        for scale in query_scales(notes.start):
+            scaled = notes.scaled(scale)
+            variant = self._embed(scaled, hop, min_onsets)
+            variants.append(variant if passage else replace(variant, traits=_traits(scaled)))
+        return variants
 
     def _embed(self, notes: NoteArrays, hop_beats: float, min_onsets: int) -> SongEmbedding:
         windows = song_windows(

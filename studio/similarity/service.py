@@ -26,6 +26,8 @@ from studio.core.errors import InvalidInput, MidiFileError
 from studio.core.midi_info import describe_song
 from studio.core.midi_read import read_midi
 from studio.core.music import Song
+from studio.core.traits import SIZE as TRAIT_SIZE
+from studio.core.traits import musical_traits, shared_traits
 from studio.library.catalog import Catalog, CatalogTrack
 from studio.library.ranked import RankedTrack, beats_per_bar
 from studio.similarity.index import PassageIndex, VectorIndex
@@ -101,11 +103,12 @@ class SimilarityService:
         self.catalog = catalog
         self.embedder = embedder
         self._marker: tuple | None = None
-        self._tracks = VectorIndex(2 * embedder.dims)
+        self._tracks = VectorIndex(VectorSpread.width(2 * embedder.dims))
         self._passages = PassageIndex(embedder.dims)
         self._library_hop = LIBRARY_HOP_BEATS
         self._starts: dict[int, np.ndarray] = {}
         self._scales: dict[int, float] = {}
+        self._traits_of: dict[int, np.ndarray] = {}
         self._hashes: dict[str, list[int]] = {}
         weights = getattr(embedder, "path", None)
         self._reference = load_reference(weights, embedder.model_version) if weights else None
@@ -123,20 +126,23 @@ class SimilarityService:
         if marker == self._marker:
             return
         version = self.embedder.model_version
-        tracks = VectorIndex(2 * self.embedder.dims)
+        tracks = VectorIndex(VectorSpread.width(2 * self.embedder.dims))
         passages = PassageIndex(self.embedder.dims)
-        ids, vectors, hops, starts, scales = [], [], [], {}, {}
+        ids, vectors, hops, starts, scales, traits = [], [], [], {}, {}, {}
+        missing = np.full(TRAIT_SIZE, np.nan, dtype=np.float32)
         for stored in self.catalog.embeddings(version):
             ids.append(stored.track_id)
             vectors.append(stored.vector)
+            traits[stored.track_id] = missing if stored.traits is None else stored.traits
             passages.add(stored.track_id, stored.passages)
             hops.append(stored.passage_hop)
             starts[stored.track_id] = stored.passage_starts
             scales[stored.track_id] = stored.passage_scale
         matrix = np.stack(vectors) if ids else np.zeros((0, 2 * self.embedder.dims))
-        spread = VectorSpread.fit(matrix, self._reference)  # scores that mean something
+        trait_rows = np.stack([traits[i] for i in ids]) if ids else None
+        spread = VectorSpread.fit(matrix, self._reference, trait_rows)  # scores that mean something
         if ids:
-            tracks.add(ids, spread.apply(matrix))
+            tracks.add(ids, spread.apply(matrix, trait_rows))
         hashes: dict[str, list[int]] = {}
         for row in self.catalog.execute(
             "SELECT id, content_hash FROM tracks WHERE status = 'ok' AND content_hash IS NOT NULL"
@@ -144,6 +150,7 @@ class SimilarityService:
             hashes.setdefault(row[1], []).append(row[0])
         self._tracks, self._passages, self._hashes = tracks, passages, hashes
         self._starts, self._scales, self._spread = starts, scales, spread
+        self._traits_of = traits
         # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
         usual = [hop for hop in hops if hop > 0]
         self._library_hop = float(np.median(usual)) if usual else LIBRARY_HOP_BEATS
@@ -164,8 +171,9 @@ class SimilarityService:
         if stored is None:  # indexed without a model: embed it now
             song = _read(track.path)
             return self._rank_song(song, QueryFacts.of_track(track), exclude, top, "track")
-        hits = self._tracks.top_k(self._spread.apply(stored.vector), top, exclude=exclude)
-        return self._result(hits, QueryFacts.of_track(track), stored.passages)
+        vector = self._spread.apply(stored.vector, stored.traits)
+        hits = self._tracks.top_k(vector, top, exclude=exclude)
+        return self._result(hits, QueryFacts.of_track(track), stored.passages, stored.traits)
 
     def similar_to_file(
         self, path: str | os.PathLike, *, top: int = 10, mode: str = "auto"
@@ -205,13 +213,16 @@ class SimilarityService:
                 raise InvalidInput("the query has too few notes to compare")
             best: dict[int, float] = {}
             for variant in variants:  # the best of the query's time scales counts
-                vector = self._spread.apply(variant.vector)
+                vector = self._spread.apply(variant.vector, variant.traits)
                 for track_id, score in self._tracks.top_k(vector, top, exclude=exclude):
                     best[track_id] = max(score, best.get(track_id, -np.inf))
             hits = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))[:top]
-            return self._result(hits, facts, np.concatenate([v.passages for v in variants]))
-        if len(note_arrays(song)) < MIN_ONSETS:
+            passages = np.concatenate([v.passages for v in variants])
+            return self._result(hits, facts, passages, variants[0].traits)
+        notes = note_arrays(song)
+        if len(notes) < MIN_ONSETS:
             raise InvalidInput("the query has too few notes to compare")
+        query_traits = musical_traits(notes.pitch, notes.start, notes.end)
         found: dict[int, tuple] = {}
         for query in self.embedder.query_variants(song, passage=True):
             phases = max(1, round(self._library_hop / query.hop))
@@ -232,14 +243,32 @@ class SimilarityService:
             bars = _bars_text(span, beats_per_bar(track.time_signature))
             how = "a passage matches" if hit.score >= GOOD_PASSAGE_MATCH else "closest passage"
             reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
+            reasons += self._shared(query_traits, hit.track_id)
             reasons += _reasons(facts, track)
             ranked.append(
                 RankedTrack(track.id, float(hit.score), reasons, match_beats=span, track=track)
             )
         return SimilarResult(ranked, "passage", self.embedder.model_version)
 
-    def _result(self, hits, facts: QueryFacts, query_passages: np.ndarray) -> SimilarResult:
-        """A whole-track ranking, each hit with its closest passage pair when that is close."""
+    def _shared(self, query_traits: np.ndarray | None, track_id: int) -> list[str]:
+        """A reason naming what the query and a track share in texture, harmony and rhythm
+        (none when nothing stands out)."""
+        other = self._traits_of.get(track_id)
+        if query_traits is None or other is None or np.isnan(other).any():
+            return []
+        spread = self._spread
+        traits = shared_traits(query_traits, other, spread.trait_mean, spread.trait_scale)
+        return [f"both have {' and '.join(traits)}"] if traits else []
+
+    def _result(
+        self,
+        hits,
+        facts: QueryFacts,
+        query_passages: np.ndarray,
+        query_traits: np.ndarray | None = None,
+    ) -> SimilarResult:
+        """A whole-track ranking, each hit with its closest passage pair when that is close and
+        what it shares with the query in texture, harmony and rhythm."""
         ranked = []
         for track_id, score in hits:
             track = self.catalog.get(track_id)
@@ -255,6 +284,7 @@ class SimilarityService:
                     reasons.append(
                         f"melodic and harmonic match at {bars} ({cosines[window].max():.2f})"
                     )
+            reasons += self._shared(query_traits, track_id)
             reasons += _reasons(facts, track)
             ranked.append(
                 RankedTrack(track.id, float(score), reasons, match_beats=span, track=track)

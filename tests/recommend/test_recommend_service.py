@@ -54,7 +54,8 @@ def test_the_table_ranks_with_the_library_s_spread_vectors(catalog):
     service = RecommendService(catalog, version, spread)
     raw, spread_table = track_table(catalog, version), service.table
     assert np.array_equal(raw.ids, spread_table.ids)
-    assert np.allclose(spread_table.vectors, spread(raw.vectors), atol=1e-5)
+    traits = np.stack([stored.traits for stored in catalog.embeddings(version)])
+    assert np.allclose(spread_table.vectors, spread(raw.vectors, traits), atol=1e-5)
     chorales = np.array(["Chorale" in t or "BWV" in t for t in raw.titles])
     across = spread_table.vectors[chorales] @ spread_table.vectors[~chorales].T
     within = spread_table.vectors[chorales] @ spread_table.vectors[chorales].T
@@ -120,3 +121,24 @@ def test_feedback_another_process_records_is_learnt_too(catalog):
     assert service._tastes["default"] is not own  # refitted with the other process's likes
     assert [s.track.id for s in first] != [s.track.id for s in second]
     assert not {s.track.id for s in second} & set(tunes[:4])  # liked just now: held back
+
+
+def test_a_suggestion_names_the_traits_it_shares_with_a_liked_track(catalog):
+    """Liking a four-part chorale among fiddle tunes: the chorales suggested next say what they
+    share with it in texture or harmony, read from the notes of both."""
+    service = RecommendService(catalog, Embedder().model_version)
+    chorales = [t.id for t in catalog.tracks("ok") if "bach-chorale" in t.display_path]
+    service.record_feedback(chorales[0], "like", profile="default")
+    found = service.recommend("default", top=10)
+    shared = [
+        reason
+        for r in found
+        if r.track_id in chorales
+        for reason in r.reasons
+        if reason.startswith("both have ")
+    ]
+    assert shared, [r.reasons for r in found]
+    assert any("texture" in s or "chords" in s or "harmon" in s for s in shared), shared
+    table = service.table
+    first, second = table.rows(chorales[:2])
+    assert table.shared_traits(first, second) == table.shared_traits(second, first)

@@ -45,6 +45,7 @@ def main() -> None:
             pick("copies", "kinds", "tempo", "top1"),
             pick("copies", "kinds", "stretched", "top1"),
             pick("copies", "kinds", "flattened", "top1"),
+            pick("performances", "mrr"),
         ))  # fmt: skip
     sets = report["sets"]
     record(
@@ -53,9 +54,12 @@ def main() -> None:
         f"`benchmarks/bench_retrieval.py` on {machine()} (= `studio eval retrieval`, seed 0): "
         f"versions set {sets['versions']['songs']} chorales in {sets['versions']['groups']} "
         f"tunes, {tasks['passage_to_piece']['queries']} transposed 4–8-bar excerpts; style set "
-        f"{sets['style']['songs']} pieces in {sets['style']['groups']} composers/collections",
+        f"{sets['style']['songs']} pieces in {sets['style']['groups']} composers/collections "
+        "(style P@10: other movements of the query's piece left out; performance: 15 s of a "
+        "simulated recording, drifting and transposed, must find its piece)",
         ["method", "passage→piece MRR", "→ other version MRR", "→ other version top-1",
-         "style P@10", "tempo copies top-1", "stretched top-1", "flattened top-1"],
+         "style P@10", "tempo copies top-1", "stretched top-1", "flattened top-1",
+         "performance excerpt MRR"],
         rows,
         write="--no-write" not in sys.argv,
     )  # fmt: skip

@@ -48,6 +48,11 @@ def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
         assert catalog.embedding(1, "m1").passage_scale == 0.625
         assert [e.passage_scale for e in catalog.embeddings("m1")] == [0.625]
         assert [e.track_id for e in catalog.embeddings("m1")] == [1]
+        assert catalog.embedding(1, "m1").traits is None  # stored without traits
+        traits = np.linspace(0, 1, 16)
+        catalog.set_embedding(1, "m1", np.ones(4), np.eye(2, 3), np.zeros(2), 4.0, 1.0, traits)
+        assert np.allclose(catalog.embedding(1, "m1").traits, traits)
+        assert np.allclose(next(catalog.embeddings("m1")).traits, traits)
         assert catalog.paths_without_embedding("m2") == {b"/a.mid"}
 
 

@@ -181,6 +181,23 @@ def test_reasons_are_true_of_the_data(library):
                 assert abs(track.tempo - query.tempo) <= 0.1 * max(track.tempo, query.tempo)
             if reason.startswith("same meter"):
                 assert track.time_signature == query.time_signature
+            if reason.startswith("both have"):  # traits that set both apart from the library
+                assert "chords" in track.display_path or "texture" not in reason
+
+
+def test_tracks_of_a_kind_name_the_traits_they_share(library):
+    """Four-note chords held for a bar: the other chord pieces say so, with numbers read from
+    both tracks' notes."""
+    catalog, folder, embedder = library
+    service = SimilarityService(catalog, embedder)
+    query = catalog.get_by_path(folder / "chords-1.mid")
+    chords = [h for h in service.similar_to_track(query.id, top=3).ranked]
+    assert all("chords-" in h.track.display_path for h in chords)
+    for hit in chords:
+        [shared] = [r for r in hit.reasons if r.startswith("both have ")]
+        assert "block chords" in shared or "a full texture (4 notes at once)" in shared, shared
+    passage = service.similar_to_file(folder / "chords-2.mid", top=3, mode="passage").ranked
+    assert any(r.startswith("both have ") for h in passage for r in h.reasons)
 
 
 def test_the_service_follows_the_catalog(library, tmp_path):

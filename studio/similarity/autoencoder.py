@@ -13,7 +13,7 @@ The reconstruction term keeps the vector a summary of the music; the contrastive
 "similar" robust to the small differences between versions of a piece.
 
 Transposition and tempo need no learning: the input is key-relative and on a beat grid (the
-file's, or one read from its notes: ``passages.time_scale``).
+file's, or one read from its notes: ``passages.read_off_grid``).
 
 For inference the encoder also runs in plain numpy (``NumpyEncoder``), so indexing a library and
 searching it never import torch.

@@ -32,7 +32,7 @@ from studio.similarity.passages import (
     QUERY_HOP_BEATS,
     NoteArrays,
     note_arrays,
-    query_scales,
+    query_readings,
     song_windows,
 )
 
@@ -41,16 +41,16 @@ SPREAD_WEIGHT = 0.5
 PASSAGE_READING = 3
 """Version of how a song becomes passages, part of the vectors' ``model_version``: a library
 indexed with another reading is embedded again. 2: files off their beat grid are read on beats
-from their notes (``passages.time_scale``); 3: musical traits (texture, harmony and rhythm) are
-kept beside the vectors."""
+from their notes (``passages.read_off_grid``); 3: musical traits (texture, harmony and rhythm) are
+kept beside the vectors, and an off-grid file's beats follow its tempo (``tracked_beats``)."""
 
 
 @dataclass(frozen=True)
 class SongEmbedding:
     """``vector`` (track, unit length or zeros), ``passages`` (n, latent), their ``starts``
     (beats of the file) and the ``hop`` (beats of the windows) they were taken at; ``scale``:
-    window beats per beat of the file (``passages.time_scale``); ``traits``: the track's
-    ``core.traits.NAMES`` (None where no one asked for them)."""
+    window beats per beat of the file (on average: ``passages.read_off_grid``); ``traits``:
+    the track's ``core.traits.NAMES`` (None where no one asked for them)."""
 
     vector: np.ndarray
     passages: np.ndarray
@@ -122,7 +122,7 @@ class Embedder:
     ) -> SongEmbedding:
         """Passage vectors at ``hop_beats`` (at most ``MAX_WINDOWS``) and the track vector;
         windows with fewer than ``min_onsets`` note starts are left out. ``scale``: window beats
-        per beat of the file (default: the song's ``time_scale``)."""
+        per beat of the file (default: the file's own, or ``passages.read_off_grid``)."""
         notes = note_arrays(song, scale)
         return replace(self._embed(notes, hop_beats, min_onsets), traits=_traits(notes))
 
@@ -133,16 +133,15 @@ class Embedder:
         return self._embed(note_arrays(song, scale), QUERY_HOP_BEATS, 0)
 
     def query_variants(self, song: Song, passage: bool = False) -> list[SongEmbedding]:
-        """The song embedded at each of its ``query_scales`` (as ``embed``, or as
+        """The song embedded at each of its ``query_readings`` (as ``embed``, or as
         ``embed_query`` with ``passage``): a query is compared at all of them and its best
         match counts, so a copy at another tempo or written at double speed is still found."""
         notes = note_arrays(song, 1.0)  # the file's beats, read once
         hop, min_onsets = (QUERY_HOP_BEATS, 0) if passage else (LIBRARY_HOP_BEATS, MIN_ONSETS)
         variants = []
-        for scale in query_scales(notes.start):
-            scaled = notes.scaled(scale)
-            variant = self._embed(scaled, hop, min_onsets)
-            variants.append(variant if passage else replace(variant, traits=_traits(scaled)))
+        for reading in query_readings(notes):
+            variant = self._embed(reading, hop, min_onsets)
+            variants.append(variant if passage else replace(variant, traits=_traits(reading)))
         return variants
 
     def _embed(self, notes: NoteArrays, hop_beats: float, min_onsets: int) -> SongEmbedding:

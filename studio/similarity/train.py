@@ -66,7 +66,7 @@ class AutoencoderTrainConfig:
     drop_part: float = 0.3
     melody_only: float = 0.35
     octave_part: float = 0.2
-    drift: float = 0.0  # largest tempo swell of a view, as a share (a performance's rubato)
+    drift: float = 0.1  # largest tempo swell of a view, as a share (a performance's rubato)
     seed: int = 0
 
 

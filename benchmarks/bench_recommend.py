@@ -148,6 +148,37 @@ def quality(write: bool) -> None:
     )  # fmt: skip
 
 
+COMPOSERS = ("bach", "beethoven", "haydn", "josquin", "monteverdi", "mozart", "palestrina",
+             "schumann_robert", "trecento")  # fmt: skip
+"""The style set's composers: listeners who like one composer's pieces and skip the rest."""
+
+
+def composer_quality(write: bool) -> None:
+    """Run the simulated users on the composers of the style set and record per-round
+    precision (rounds 2–4 are where a taste must show after a handful of reactions)."""
+    from studio.evaluation.recommend import evaluate_recommend
+
+    report = evaluate_recommend(groups=COMPOSERS)
+    shown = (1, 2, 3, 4, 5, 10, 20)
+    rows = [
+        (method, *(f"{p[r - 1]:.3f}" for r in shown), f"{np.mean(p[1:4]):.3f}")
+        for method, p in report["precision"].items()
+    ]
+    chance = f"{report['chance']:.3f}"
+    rows.append(("(chance)", *([chance] * (len(shown) + 1))))
+    record(
+        "recommend-composers",
+        "Recommendation quality: composer-level listeners",
+        f"`benchmarks/bench_recommend.py` on {machine()} (= `studio eval recommend --groups "
+        f"{','.join(COMPOSERS)}`, seed 0): {report['tracks']} pieces of {report['groups']} "
+        f"composers, shipped autoencoder and traits; {report['users']} users, each liking 1–2 "
+        f"composers' pieces and skipping the rest; precision@10 per round",
+        ["method", *(f"round {r}" for r in shown), "rounds 2–4"],
+        rows,
+        write=write,
+    )
+
+
 def main() -> None:
     """Measure, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -164,6 +195,7 @@ def main() -> None:
     )  # fmt: skip
     if not arguments.speed_only:
         quality(write=not arguments.no_write)
+        composer_quality(write=not arguments.no_write)
 
 
 if __name__ == "__main__":

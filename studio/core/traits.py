@@ -221,6 +221,12 @@ def shared_traits(
     return [phrase for _, phrase in sorted(found, key=lambda f: -f[0])[:limit]]
 
 
+def shared_reason(phrases: list[str]) -> list[str]:
+    """The reason a suggestion shows for ``shared_traits`` phrases ("both have block chords and
+    seventh chords"), as a list of one, or an empty list when there are none."""
+    return [f"both have {' and '.join(phrases)}"] if phrases else []
+
+
 def _fill(phrase: str, values: np.ndarray) -> str:
     named = dict(zip(NAMES, values.tolist(), strict=True))
     return phrase.format(**named, notes=2 ** named["density"] - 1)

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.core.errors import InvalidInput
+from studio.core.traits import shared_reason
 from studio.library.feedback import FeedbackEvent
 from studio.library.ranked import RankedTrack
 from studio.recommend.serial_math import matmul, matvec
@@ -289,7 +290,7 @@ class Recommender:
         if seed is not None:
             other = int(table.rows([seed])[0])
             reasons.append(f"like {table.titles[other]} ({vector @ table.vectors[other]:.2f})")
-            reasons += _both(table.shared_traits(row, other))
+            reasons += shared_reason(table.shared_traits(row, other))
         positive = me.values > 0
         if positive.any():
             liked = me.rows[positive]
@@ -300,7 +301,7 @@ class Recommender:
             what = f"{title} to a project" if verb == "added" else title
             reasons.append(f"because you {verb} {what} ({cosines.max():.2f})")
             if seed is None:
-                reasons += _both(table.shared_traits(row, best))
+                reasons += shared_reason(table.shared_traits(row, best))
             if self._in_usual_range(row, liked):
                 reasons.append("matches the tempo and density you play most")
         elif seed is None:
@@ -354,8 +355,3 @@ def _mmr(score: np.ndarray, pool: np.ndarray, table: TrackTable, top: int) -> li
         picked.append(choice)
         redundancy = np.maximum(redundancy, similar[choice])
     return [int(candidates[p]) for p in picked]
-
-
-def _both(traits: list[str]) -> list[str]:
-    """The reason naming shared traits ("both have block chords and seventh chords"), if any."""
-    return [f"both have {' and '.join(traits)}"] if traits else []

@@ -27,7 +27,7 @@ from studio.core.midi_info import describe_song
 from studio.core.midi_read import read_midi
 from studio.core.music import Song
 from studio.core.traits import SIZE as TRAIT_SIZE
-from studio.core.traits import musical_traits, shared_traits
+from studio.core.traits import musical_traits, shared_reason, shared_traits
 from studio.library.catalog import Catalog, CatalogTrack
 from studio.library.ranked import RankedTrack, beats_per_bar
 from studio.similarity.index import PassageIndex, VectorIndex
@@ -257,8 +257,9 @@ class SimilarityService:
         if query_traits is None or other is None or np.isnan(other).any():
             return []
         spread = self._spread
-        traits = shared_traits(query_traits, other, spread.trait_mean, spread.trait_scale)
-        return [f"both have {' and '.join(traits)}"] if traits else []
+        return shared_reason(
+            shared_traits(query_traits, other, spread.trait_mean, spread.trait_scale)
+        )
 
     def _result(
         self,

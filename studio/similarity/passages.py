@@ -289,27 +289,30 @@ def _gap_scale(starts: np.ndarray) -> float:
     return TARGET_IOI / float(np.median(near))
 
 
-def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sounding count, onset count), each (128, n_steps), on the step grid."""
+def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(sounding count, onset count, lowest pitch): each roll (rows, n_steps) on the step grid,
+    row ``i`` for pitch ``lowest + i``, whole octaves from a C that cover the notes (only the
+    octaves in use: the running sum over 128 rows was most of the time of a long track)."""
     first = np.maximum(np.round(notes.start * STEPS_PER_BEAT).astype(np.int64), 0)
     inside = first < n_steps  # notes after the last window do not matter
     first, pitch = first[inside], notes.pitch[inside]
+    lowest = int(pitch.min()) // 12 * 12 if len(pitch) else 0
+    rows = (int(pitch.max()) // 12 * 12 + 12 - lowest) if len(pitch) else 12
+    row = pitch - lowest
     last = np.round(notes.end[inside] * STEPS_PER_BEAT).astype(np.int64)
     last = np.minimum(np.maximum(last, first + 1), n_steps)
-    change = np.zeros((128, n_steps + 1), dtype=np.int32)
-    np.add.at(change, (pitch, first), 1)
-    np.add.at(change, (pitch, last), -1)
+    change = np.zeros((rows, n_steps + 1), dtype=np.int32)
+    np.add.at(change, (row, first), 1)
+    np.add.at(change, (row, last), -1)
     sounding = np.cumsum(change[:, :n_steps], axis=1)
-    onsets = np.zeros((128, n_steps), dtype=np.int32)
-    np.add.at(onsets, (pitch, first), 1)
-    return sounding, onsets
+    onsets = np.zeros((rows, n_steps), dtype=np.int32)
+    np.add.at(onsets, (row, first), 1)
+    return sounding, onsets, lowest
 
 
 def _fold(roll: np.ndarray) -> np.ndarray:
-    """(128, T) → (12, T): any octave of each pitch class."""
-    padded = np.zeros((132, roll.shape[1]), dtype=roll.dtype)
-    padded[:128] = roll
-    return padded.reshape(11, 12, -1).max(axis=0)
+    """(12 k, T) rows of whole octaves → (12, T): any octave of each pitch class."""
+    return roll.reshape(-1, 12, roll.shape[1]).max(axis=0)
 
 
 def window_starts(end_beat: float, hop_beats: float) -> np.ndarray:
@@ -359,8 +362,8 @@ def windows_at(notes: NoteArrays, starts: np.ndarray, *, min_onsets: int = MIN_O
     if len(notes) == 0 or len(starts) == 0:
         return _empty()
     n_steps = round((starts.max() + WINDOW_BEATS) * STEPS_PER_BEAT)
-    sounding, onsets = _rolls(notes, n_steps)
-    return _features(sounding, onsets, starts, min_onsets)
+    sounding, onsets, lowest = _rolls(notes, n_steps)
+    return _features(sounding, onsets, lowest, starts, min_onsets)
 
 
 def _empty() -> Windows:
@@ -370,14 +373,15 @@ def _empty() -> Windows:
 
 
 def _features(
-    sounding: np.ndarray, onsets: np.ndarray, starts: np.ndarray, min_onsets: int
+    sounding: np.ndarray, onsets: np.ndarray, lowest: int, starts: np.ndarray, min_onsets: int
 ) -> Windows:
     active = sounding > 0
     chroma = _fold(active)
     chroma_onset = _fold(onsets > 0)
     any_active = active.any(axis=0)
-    top = np.where(any_active, 127 - np.argmax(active[::-1], axis=0), -1)
-    bottom = np.where(any_active, np.argmax(active, axis=0), -1)
+    highest = lowest + len(active) - 1
+    top = np.where(any_active, highest - np.argmax(active[::-1], axis=0), -1)
+    bottom = np.where(any_active, lowest + np.argmax(active, axis=0), -1)
     onset_count = onsets.sum(axis=0)
 
     first_steps = np.round(starts * STEPS_PER_BEAT).astype(np.int64)

@@ -81,9 +81,10 @@ def build(db: Path, count: int) -> None:
                     vector = rng.normal(size=64).astype(np.float32)
                     passages = rng.normal(size=(PASSAGES, 32)).astype(np.float32)
                     passages /= np.linalg.norm(passages, axis=1, keepdims=True)
+                    traits = rng.random(16).astype(np.float32)  # joined to the vector
                     catalog.set_embedding(
                         track_id, "bench", vector / np.linalg.norm(vector), passages,
-                        np.arange(PASSAGES) * 4.0, 4.0,
+                        np.arange(PASSAGES) * 4.0, 4.0, 1.0, traits,
                     )  # fmt: skip
 
 

@@ -108,7 +108,6 @@ class SimilarityService:
         self._library_hop = LIBRARY_HOP_BEATS
         self._starts: dict[int, np.ndarray] = {}
         self._scales: dict[int, float] = {}
-        self._traits_of: dict[int, np.ndarray] = {}
         self._hashes: dict[str, list[int]] = {}
         weights = getattr(embedder, "path", None)
         self._reference = load_reference(weights, embedder.model_version) if weights else None
@@ -128,18 +127,17 @@ class SimilarityService:
         version = self.embedder.model_version
         tracks = VectorIndex(VectorSpread.width(2 * self.embedder.dims))
         passages = PassageIndex(self.embedder.dims)
-        ids, vectors, hops, starts, scales, traits = [], [], [], {}, {}, {}
-        missing = np.full(TRAIT_SIZE, np.nan, dtype=np.float32)
+        ids, hops, starts, scales = [], [], {}, {}
+        rows = _Rows(2 * self.embedder.dims, TRAIT_SIZE)
         for stored in self.catalog.embeddings(version):
             ids.append(stored.track_id)
-            vectors.append(stored.vector)
-            traits[stored.track_id] = missing if stored.traits is None else stored.traits
+            rows.add(stored.vector, stored.traits)
             passages.add(stored.track_id, stored.passages)
             hops.append(stored.passage_hop)
             starts[stored.track_id] = stored.passage_starts
             scales[stored.track_id] = stored.passage_scale
-        matrix = np.stack(vectors) if ids else np.zeros((0, 2 * self.embedder.dims))
-        trait_rows = np.stack([traits[i] for i in ids]) if ids else None
+        matrix, trait_rows = rows.matrices()
+        trait_rows = trait_rows if ids else None
         spread = VectorSpread.fit(matrix, self._reference, trait_rows)  # scores that mean something
         if ids:
             tracks.add(ids, spread.apply(matrix, trait_rows))
@@ -150,7 +148,6 @@ class SimilarityService:
             hashes.setdefault(row[1], []).append(row[0])
         self._tracks, self._passages, self._hashes = tracks, passages, hashes
         self._starts, self._scales, self._spread = starts, scales, spread
-        self._traits_of = traits
         # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
         usual = [hop for hop in hops if hop > 0]
         self._library_hop = float(np.median(usual)) if usual else LIBRARY_HOP_BEATS
@@ -230,7 +227,9 @@ class SimilarityService:
                 if hit.track_id not in found or hit.score > found[hit.track_id][0].score:
                     found[hit.track_id] = (hit, query)
         ranked = []
-        for hit, query in sorted(found.values(), key=lambda f: (-f[0].score, f[0].track_id))[:top]:
+        best = sorted(found.values(), key=lambda f: (-f[0].score, f[0].track_id))[:top]
+        shared = self._shared(query_traits, [hit.track_id for hit, _ in best])
+        for hit, query in best:
             track = self.catalog.get(hit.track_id)
             # Line the query up with the track: its window ``query_window`` sits on the track's
             # window ``window``; the span covers the whole query from there (in the track's
@@ -243,23 +242,23 @@ class SimilarityService:
             bars = _bars_text(span, beats_per_bar(track.time_signature))
             how = "a passage matches" if hit.score >= GOOD_PASSAGE_MATCH else "closest passage"
             reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
-            reasons += self._shared(query_traits, hit.track_id)
+            reasons += shared[hit.track_id]
             reasons += _reasons(facts, track)
             ranked.append(
                 RankedTrack(track.id, float(hit.score), reasons, match_beats=span, track=track)
             )
         return SimilarResult(ranked, "passage", self.embedder.model_version)
 
-    def _shared(self, query_traits: np.ndarray | None, track_id: int) -> list[str]:
-        """A reason naming what the query and a track share in texture, harmony and rhythm
-        (none when nothing stands out)."""
-        other = self._traits_of.get(track_id)
-        if query_traits is None or other is None or np.isnan(other).any():
-            return []
-        spread = self._spread
-        return shared_reason(
-            shared_traits(query_traits, other, spread.trait_mean, spread.trait_scale)
-        )
+    def _shared(self, query_traits: np.ndarray | None, track_ids: list[int]) -> dict[int, list]:
+        """For each track, a reason naming what it shares with the query in texture, harmony
+        and rhythm (an empty list when nothing stands out or the traits are unknown)."""
+        found: dict[int, list] = {track_id: [] for track_id in track_ids}
+        if query_traits is None or np.isnan(query_traits).any():
+            return found
+        mean, scale = self._spread.trait_mean, self._spread.trait_scale
+        for track_id, other in self.catalog.traits(track_ids, self.embedder.model_version).items():
+            found[track_id] = shared_reason(shared_traits(query_traits, other, mean, scale))
+        return found
 
     def _result(
         self,
@@ -271,6 +270,7 @@ class SimilarityService:
         """A whole-track ranking, each hit with its closest passage pair when that is close and
         what it shares with the query in texture, harmony and rhythm."""
         ranked = []
+        shared = self._shared(query_traits, [track_id for track_id, _ in hits])
         for track_id, score in hits:
             track = self.catalog.get(track_id)
             reasons = [f"sounds alike overall ({score:.2f} similarity)"]
@@ -285,12 +285,45 @@ class SimilarityService:
                     reasons.append(
                         f"melodic and harmonic match at {bars} ({cosines[window].max():.2f})"
                     )
-            reasons += self._shared(query_traits, track_id)
+            reasons += shared[track_id]
             reasons += _reasons(facts, track)
             ranked.append(
                 RankedTrack(track.id, float(score), reasons, match_beats=span, track=track)
             )
         return SimilarResult(ranked, "track", self.embedder.model_version)
+
+
+class _Rows:
+    """Track vectors and traits gathered into matrices a block at a time: a hundred thousand
+    small arrays alive at once would keep their memory in the process after the load."""
+
+    BLOCK = 4096
+
+    def __init__(self, dims: int, traits: int) -> None:
+        self._widths = (dims, traits)
+        self._blocks: tuple[list, list] = ([], [])
+        self._pending: tuple[list, list] = ([], [])
+        self._missing = np.full(traits, np.nan, dtype=np.float32)
+
+    def add(self, vector: np.ndarray, traits: np.ndarray | None) -> None:
+        self._pending[0].append(vector)
+        self._pending[1].append(self._missing if traits is None else traits)
+        if len(self._pending[0]) == self.BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        for blocks, pending in zip(self._blocks, self._pending, strict=True):
+            if pending:
+                blocks.append(np.stack(pending).astype(np.float32))
+                pending.clear()
+
+    def matrices(self) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, traits), one row per track added; NaN traits where a track had none."""
+        self._flush()
+        return tuple(
+            np.concatenate(blocks) if blocks else np.zeros((0, width), np.float32)
+            for blocks, width in zip(self._blocks, self._widths, strict=True)
+        )
 
 
 def _bars_text(span: tuple[float, float], per_bar: float) -> str:

@@ -53,6 +53,7 @@ def test_a_version_1_library_is_upgraded_and_keeps_its_tracks(tmp_path):
         catalog.set_embedding(1, "m1", np.ones(4), np.eye(2, 3), np.zeros(2), 4.0, 1.0, traits)
         assert np.allclose(catalog.embedding(1, "m1").traits, traits)
         assert np.allclose(next(catalog.embeddings("m1")).traits, traits)
+        assert list(catalog.traits([1, 2], "m1")) == [1] and catalog.traits([1], "m2") == {}
         assert catalog.paths_without_embedding("m2") == {b"/a.mid"}
 
 

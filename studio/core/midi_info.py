@@ -55,11 +55,12 @@ def describe_song(song: Song) -> dict:
                 },
             }
         )
+    end = song.end  # read once: it visits every note, and indexing describes thousands of files
     return {
         "title": song.title,
-        "duration_seconds": round(song.duration_seconds, 3),
-        "duration_beats": round(song.end, 4),
-        "bars": round(song.bars(), 2),
+        "duration_seconds": round(song.beats_to_seconds(end), 3),
+        "duration_beats": round(end, 4),
+        "bars": round(end / song.time_signature.beats_per_bar, 2),
         "ticks_per_beat": song.ticks_per_beat,
         "tempo_bpm": song.tempo,
         "tempo_changes": [{"beat": t.beat, "bpm": t.bpm} for t in song.tempos],

@@ -9,8 +9,8 @@ your back: edits return new objects (see ``studio.core.edit``).
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 
 from studio.core.errors import InvalidInput
 
@@ -124,6 +124,13 @@ def sorted_notes(notes) -> tuple[Note, ...]:
     return tuple(sorted(notes, key=note_order))
 
 
+def _in_order(notes: tuple[Note, ...]) -> bool:
+    """Whether ``notes`` are in playing order (each key computed once; the comparisons run in
+    C: a file's tracks are checked on every read)."""
+    keys = list(map(note_order, notes))
+    return all(map(operator.le, keys, keys[1:]))
+
+
 @dataclass(frozen=True, slots=True)
 class Track:
     """One instrument part: its notes (sorted by start, then pitch) and playing controls.
@@ -147,9 +154,7 @@ class Track:
     def __post_init__(self) -> None:
         if not 0 <= self.program <= 127:
             raise InvalidInput(f"program {self.program} is outside the MIDI range 0–127")
-        if not isinstance(self.notes, tuple) or any(
-            note_order(b) < note_order(a) for a, b in pairwise(self.notes)
-        ):
+        if not isinstance(self.notes, tuple) or not _in_order(self.notes):
             object.__setattr__(self, "notes", sorted_notes(self.notes))
 
     def with_notes(self, notes) -> Track:

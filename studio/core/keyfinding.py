@@ -63,8 +63,8 @@ class KeyEstimate:
 
 def _pitched_notes(music: Music) -> Iterable[Note]:
     """The notes to analyse: drum tracks are left out (their pitches are not pitches)."""
-    if isinstance(music, Song):
-        return music.notes
+    if isinstance(music, Song):  # any order will do for a histogram: no sorting
+        return (note for track in music.tracks if not track.is_drum for note in track.notes)
     if isinstance(music, Track):
         return () if music.is_drum else music.notes
     return music
@@ -79,10 +79,12 @@ def pitch_class_histogram(music: Music, *, weighting: str = "duration") -> np.nd
     """
     if weighting not in ("duration", "count"):
         raise InvalidInput(f"weighting must be 'duration' or 'count', not {weighting!r}")
-    histogram = np.zeros(12)
+    bins = [0.0] * 12  # a list: adding to numpy elements one note at a time is slow
     for note in _pitched_notes(music):
-        weight = max(note.duration, MIN_NOTE_WEIGHT) if weighting == "duration" else 1.0
-        histogram[note.pitch % 12] += weight
+        bins[note.pitch % 12] += (
+            max(note.duration, MIN_NOTE_WEIGHT) if weighting == "duration" else 1.0
+        )
+    histogram = np.array(bins)
     total = histogram.sum()
     return histogram / total if total > 0 else histogram
 

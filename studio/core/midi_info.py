@@ -31,7 +31,7 @@ def describe_song(song: Song) -> dict:
     is_drum, note_count, pitch_range {low, high, low_name, high_name} or null}].
     """
     stated = song.key_signature
-    estimate = estimate_key(song.notes)
+    estimate = estimate_key(song)
     key = Key(stated.tonic, stated.mode) if stated else estimate.key if estimate else None
     flats = key is not None and key.uses_flats
     tracks = []

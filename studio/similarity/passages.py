@@ -301,12 +301,13 @@ def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray, int
     row = pitch - lowest
     last = np.round(notes.end[inside] * STEPS_PER_BEAT).astype(np.int64)
     last = np.minimum(np.maximum(last, first + 1), n_steps)
-    change = np.zeros((rows, n_steps + 1), dtype=np.int32)
-    np.add.at(change, (row, first), 1)
-    np.add.at(change, (row, last), -1)
+    width = n_steps + 1
+    cells = rows * width
+    starting = np.bincount(row * width + first, minlength=cells).reshape(rows, width)
+    ending = np.bincount(row * width + last, minlength=cells).reshape(rows, width)
+    change = (starting - ending).astype(np.int32)
     sounding = np.cumsum(change[:, :n_steps], axis=1)
-    onsets = np.zeros((rows, n_steps), dtype=np.int32)
-    np.add.at(onsets, (row, first), 1)
+    onsets = starting[:, :n_steps].astype(np.int32)
     return sounding, onsets, lowest
 
 

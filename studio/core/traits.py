@@ -191,7 +191,7 @@ PHRASES = {
     "minor": ("minor chords", None),  # low: no triads, or major ones
     "sevenths": ("seventh chords", None),
     "dissonance": ("dissonant harmony", None),  # low: a plain line too
-    "changes": ("a quick harmonic rhythm", "slow-moving harmony"),
+    "changes": ("a quick harmonic rhythm", None),  # low: a plain line has no chords to change
     "chromatic": ("chromatic notes", "notes of one scale"),
 }
 """How a statistic reads when both tracks sit high (first) or low (second) in the library."""

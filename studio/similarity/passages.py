@@ -162,7 +162,23 @@ def read_off_grid(notes: NoteArrays) -> NoteArrays:
     """Notes off their file's beat grid (a recording) on beats tracked from their starts
     (``tracked_beats``), or on the gap reading when there are too few notes to track."""
     grid = tracked_beats(notes.start)
-    return notes.warped(*grid) if grid is not None else notes.scaled(_gap_scale(notes.start))
+    if grid is None:
+        return notes.scaled(_gap_scale(notes.start))
+    read = notes.warped(*grid)
+    return _on_the_beat(read)
+
+
+def _on_the_beat(notes: NoteArrays) -> NoteArrays:
+    """The tracked reading moved by half a beat when more of the music sits on the half beats
+    than on the beats (weighing each note start by its length): the tracker starts its grid on
+    the first note, which may be a pickup."""
+    length = np.minimum(notes.end - notes.start, 4.0)
+    half = np.abs(notes.start * 2 - np.round(notes.start * 2)) < 0.25  # near the eighth grid
+    odd = half & (np.round(notes.start * 2).astype(np.int64) % 2 == 1)
+    even = half & ~odd
+    if length[odd].sum() <= length[even].sum() * (1 + 1e-6):  # a tie stays, whatever the scale
+        return notes
+    return replace(notes, start=notes.start + 0.5, end=notes.end + 0.5)
 
 
 def query_readings(notes: NoteArrays) -> list[NoteArrays]:
@@ -182,7 +198,7 @@ def query_readings(notes: NoteArrays) -> list[NoteArrays]:
     precision 0.61 → 0.39.)
     """
     gap = _gap_scale(notes.start)
-    readings = [notes, notes.scaled(gap * 2.0 ** round(-np.log2(gap)))]
+    readings = [notes, notes.scaled(gap * 2.0 ** round(-np.log2(gap))), notes.scaled(gap)]
     if not on_beat_grid(notes.start):
         tracked = read_off_grid(notes)
         shifted = replace(tracked, start=tracked.start + 0.5, end=tracked.end + 0.5)

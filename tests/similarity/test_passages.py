@@ -155,7 +155,9 @@ def test_stretched_notes_are_read_on_their_score_s_beats(factor, seed):
     read = read_off_grid(_notes(starts))
     octave = read.scale * factor  # the most common gap, an eighth or a sixteenth, is an eighth
     assert octave in (pytest.approx(1.0), pytest.approx(2.0))
-    assert np.allclose(read.start, _reel(seed=seed) * octave, atol=1e-6)
+    shift = read.start[0]  # half a beat when more of the music sits on the half beats
+    assert shift in (0.0, 0.5)
+    assert np.allclose(read.start, _reel(seed=seed) * octave + shift, atol=1e-6)
     again = read_off_grid(_notes(starts * 1.3))  # a stretch does not change the reading
     assert np.allclose(again.start, read.start, atol=1e-6)
 
@@ -180,17 +182,15 @@ def test_queries_try_their_own_beats_the_gap_reading_and_off_the_grid_the_tracke
     five_to_four = query_readings(_notes(_reel() * 1.25))  # a stretched copy on the 1/48 grid
     assert on_beat_grid(_reel() * 1.25) and np.allclose([r.scale for r in five_to_four], [1, 0.8])
     off_grid = query_readings(_notes(_reel() * 1.3137))
-    tracked = read_off_grid(_notes(_reel() * 1.3137))
-    # exact music: the tracked beats are the gap reading's, so they are tried once
-    expected = [
-        _reel() * 1.3137,
-        tracked.start,
-        2 * tracked.start,
-        tracked.start / 2,
-        tracked.start + 0.5,
-    ]  # fmt: skip  (an excerpt may start off the beat)
-    assert len(off_grid) == 5
-    assert all(np.allclose(r.start, e) for r, e in zip(off_grid, expected, strict=True))
+    tracked = read_off_grid(_notes(_reel() * 1.3137)).start
+    gap = _reel()  # the gap reading: the most common gap, an eighth, is an eighth again
+    expected = [_reel() * 1.3137, gap, tracked, 2 * tracked, tracked / 2, tracked + 0.5,
+                2 * gap, gap / 2]  # fmt: skip  (an excerpt may start off the beat: + 0.5)
+    found = [next(i for i, r in enumerate(off_grid) if np.allclose(r.start, e)) for e in expected]
+    assert len(off_grid) == len(set(found)) == len(expected)  # each tried once
+    # a score in sixteenths: its reading in eighths is what the library holds for a recording
+    sixteenths = query_readings(_notes(_reel() / 2))
+    assert [r.scale for r in sixteenths] == [1.0, 2.0]
 
 
 def test_a_stretched_copy_gives_the_windows_of_its_score_at_one_of_its_query_readings():

@@ -57,9 +57,10 @@ class AutoencoderMethod:
         self.reference = load_reference(self.embedder.path, self.embedder.model_version)
         self.name = "autoencoder"
 
-    def index(self, songs: Sequence[Song]) -> tuple[np.ndarray, PassageIndex, VectorSpread]:
+    def index(self, songs: Sequence[Song]) -> tuple:
         """Embed every library song: the track vectors (songs, dims) spread as the app spreads
-        them (``VectorSpread``), the passage index, and the spread."""
+        them (``VectorSpread``), the passage index, the spread, and which songs were read on
+        their notes' beats (recordings)."""
         embeddings = [self.embedder.embed(song) for song in songs]
         matrix = np.stack([e.vector for e in embeddings])
         traits = np.stack([e.traits for e in embeddings])
@@ -67,19 +68,23 @@ class AutoencoderMethod:
         passages = PassageIndex(self.embedder.dims)
         for number, embedding in enumerate(embeddings):
             passages.add(number, embedding.passages)
-        return spread.apply(matrix, traits), passages, spread
+        recordings = np.array([e.scale != 1.0 for e in embeddings])  # read on their notes' beats
+        return spread.apply(matrix, traits), passages, spread, recordings
 
     def score_tracks(self, state: tuple, query: Song) -> np.ndarray:
         """Cosine of the joined track vectors and traits, the best over the query's time
         scales."""
-        matrix, _, spread = state
-        variants = self.embedder.query_variants(query)
-        return np.max([matrix @ spread.apply(v.vector, v.traits) for v in variants], axis=0)
+        matrix, _, spread, recordings = state
+        scores = []
+        for variant in self.embedder.query_variants(query):
+            found = matrix @ spread.apply(variant.vector, variant.traits)
+            scores.append(np.where(recordings, found, -1.0) if variant.recordings_only else found)
+        return np.max(scores, axis=0)
 
     def score_passage(self, state: tuple, query: Song) -> np.ndarray:
         """Best-aligned passage match of the query's windows against each song's windows, the
         best over the query's time scales."""
-        matrix, passages, _ = state
+        matrix, passages, _, _ = state
         scores = np.full(len(matrix), -1.0)
         for embedding in self.embedder.query_variants(query, passage=True):
             if len(embedding.passages) == 0 or len(passages) == 0:

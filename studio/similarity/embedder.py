@@ -33,6 +33,7 @@ from studio.similarity.passages import (
     NoteArrays,
     note_arrays,
     query_readings,
+    recording_reading,
     song_windows,
 )
 
@@ -50,7 +51,9 @@ class SongEmbedding:
     """``vector`` (track, unit length or zeros), ``passages`` (n, latent), their ``starts``
     (beats of the file) and the ``hop`` (beats of the windows) they were taken at; ``scale``:
     window beats per beat of the file (on average: ``passages.read_off_grid``); ``traits``:
-    the track's ``core.traits.NAMES`` (None where no one asked for them)."""
+    the track's ``core.traits.NAMES`` (None where no one asked for them); a query variant with
+    ``recordings_only`` is compared with the library's recordings only
+    (``passages.recording_reading``)."""
 
     vector: np.ndarray
     passages: np.ndarray
@@ -58,6 +61,7 @@ class SongEmbedding:
     hop: float
     scale: float = 1.0
     traits: np.ndarray | None = None
+    recordings_only: bool = False
 
 
 def track_vector(passages: np.ndarray) -> np.ndarray:
@@ -135,12 +139,17 @@ class Embedder:
     def query_variants(self, song: Song, passage: bool = False) -> list[SongEmbedding]:
         """The song embedded at each of its ``query_readings`` (as ``embed``, or as
         ``embed_query`` with ``passage``): a query is compared at all of them and its best
-        match counts, so a copy at another tempo or written at double speed is still found."""
+        match counts, so a copy at another tempo or written at double speed is still found.
+        A whole-track query also gets its ``recording_reading``, flagged ``recordings_only``."""
         notes = note_arrays(song, 1.0)  # the file's beats, read once
         hop, min_onsets = (QUERY_HOP_BEATS, 0) if passage else (LIBRARY_HOP_BEATS, MIN_ONSETS)
+        readings = [(reading, False) for reading in query_readings(notes)]
+        recording = None if passage else recording_reading(notes)
+        if recording is not None:
+            readings.append((recording, True))
         variants = []
-        for reading in query_readings(notes):
-            variant = self._embed(reading, hop, min_onsets)
+        for reading, only in readings:
+            variant = replace(self._embed(reading, hop, min_onsets), recordings_only=only)
             variants.append(variant if passage else replace(variant, traits=_traits(reading)))
         return variants
 

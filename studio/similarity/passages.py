@@ -78,6 +78,9 @@ Chosen on 100 simulated performance excerpts of the style set (MRR, drifting and
 clean): 0.25, 0.5, 0.1: 0.53 / 0.77; 0.35, 0.5, 0.3: 0.66 / 0.77; 0.4, 0.7, 0.3: 0.68 / 0.76;
 0.45, 0.7, 0.4: 0.66 / 0.76."""
 TRACK_RANGE = (0.8, 1.25)
+PICKUP_MARGIN = 1.2
+"""A tracked reading moves by half a beat only when its half beats hold this many times the
+music its beats hold: even notes (a line of eighths) stay as they are."""
 CONTOUR_CHANNEL = 48
 DENSITY_CHANNEL = 49
 BINARY_CHANNELS = 48
@@ -176,7 +179,7 @@ def _on_the_beat(notes: NoteArrays) -> NoteArrays:
     half = np.abs(notes.start * 2 - np.round(notes.start * 2)) < 0.25  # near the eighth grid
     odd = half & (np.round(notes.start * 2).astype(np.int64) % 2 == 1)
     even = half & ~odd
-    if length[odd].sum() <= length[even].sum() * (1 + 1e-6):  # a tie stays, whatever the scale
+    if length[odd].sum() <= length[even].sum() * PICKUP_MARGIN:
         return notes
     return replace(notes, start=notes.start + 0.5, end=notes.end + 0.5)
 
@@ -198,7 +201,7 @@ def query_readings(notes: NoteArrays) -> list[NoteArrays]:
     precision 0.61 → 0.39.)
     """
     gap = _gap_scale(notes.start)
-    readings = [notes, notes.scaled(gap * 2.0 ** round(-np.log2(gap))), notes.scaled(gap)]
+    readings = [notes, notes.scaled(gap * 2.0 ** round(-np.log2(gap)))]
     if not on_beat_grid(notes.start):
         tracked = read_off_grid(notes)
         shifted = replace(tracked, start=tracked.start + 0.5, end=tracked.end + 0.5)
@@ -210,6 +213,18 @@ def query_readings(notes: NoteArrays) -> list[NoteArrays]:
         if all(not _same_reading(reading, kept) for kept in unique):
             unique.append(reading)
     return unique
+
+
+def recording_reading(notes: NoteArrays) -> NoteArrays | None:
+    """How the library would read a recording of these notes (given on their file's beat
+    grid): their most common gap an eighth, as ``read_off_grid`` reads a recording; None when
+    that is one of the ``query_readings`` already, or the notes are off their grid. A score in
+    sixteenths or quarters compared this way with the library's recordings finds its own; it
+    is compared only with recordings, since against scores it made unrelated music match."""
+    if not on_beat_grid(notes.start):
+        return None
+    reading = notes.scaled(_gap_scale(notes.start))
+    return None if any(_same_reading(reading, r) for r in query_readings(notes)) else reading
 
 
 def _same_reading(first: NoteArrays, second: NoteArrays) -> bool:

@@ -104,6 +104,7 @@ class SimilarityService:
         self.embedder = embedder
         self._marker: tuple | None = None
         self._tracks = VectorIndex(VectorSpread.width(2 * embedder.dims))
+        self._recordings = VectorIndex(VectorSpread.width(2 * embedder.dims))
         self._passages = PassageIndex(embedder.dims)
         self._library_hop = LIBRARY_HOP_BEATS
         self._starts: dict[int, np.ndarray] = {}
@@ -126,6 +127,7 @@ class SimilarityService:
             return
         version = self.embedder.model_version
         tracks = VectorIndex(VectorSpread.width(2 * self.embedder.dims))
+        recordings = VectorIndex(VectorSpread.width(2 * self.embedder.dims))
         passages = PassageIndex(self.embedder.dims)
         ids, hops, starts, scales = [], [], {}, {}
         rows = _Rows(2 * self.embedder.dims, TRAIT_SIZE)
@@ -140,13 +142,18 @@ class SimilarityService:
         trait_rows = trait_rows if ids else None
         spread = VectorSpread.fit(matrix, self._reference, trait_rows)  # scores that mean something
         if ids:
-            tracks.add(ids, spread.apply(matrix, trait_rows))
+            joined = spread.apply(matrix, trait_rows)
+            tracks.add(ids, joined)
+            read = np.array([scales[i] != 1.0 for i in ids])  # read on their notes' beats
+            if read.any():
+                recordings.add(np.asarray(ids)[read], joined[read])
         hashes: dict[str, list[int]] = {}
         for row in self.catalog.execute(
             "SELECT id, content_hash FROM tracks WHERE status = 'ok' AND content_hash IS NOT NULL"
         ):
             hashes.setdefault(row[1], []).append(row[0])
         self._tracks, self._passages, self._hashes = tracks, passages, hashes
+        self._recordings = recordings
         self._starts, self._scales, self._spread = starts, scales, spread
         # Long tracks take their passages at a wider hop; the usual hop sets the query's phases.
         usual = [hop for hop in hops if hop > 0]
@@ -211,7 +218,8 @@ class SimilarityService:
             best: dict[int, float] = {}
             for variant in variants:  # the best of the query's time scales counts
                 vector = self._spread.apply(variant.vector, variant.traits)
-                for track_id, score in self._tracks.top_k(vector, top, exclude=exclude):
+                index = self._recordings if variant.recordings_only else self._tracks
+                for track_id, score in index.top_k(vector, top, exclude=exclude):
                     best[track_id] = max(score, best.get(track_id, -np.inf))
             hits = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))[:top]
             passages = np.concatenate([v.passages for v in variants])

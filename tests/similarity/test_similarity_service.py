@@ -129,6 +129,29 @@ def test_a_recording_without_a_tempo_map_finds_its_score(library, tmp_path, fact
     assert result.ranked[0].score > 0.9 > result.ranked[1].score
 
 
+def test_a_score_finds_its_recording_in_the_library(library, tmp_path):
+    """A recording in the library is read on beats from its notes (its most common gap an
+    eighth); a score in quarter notes is compared with recordings as such a reading of it, and
+    finds its own recording first."""
+    catalog, folder, embedder = library
+    rng = np.random.default_rng(11)
+    pitches = 60 + np.cumsum(rng.choice([-2, -1, 1, 2, 3, -3], size=64)) % 12
+    score = Song(  # a chorale-like tune in quarter notes
+        (Track(tuple(Note(int(p), float(i), 1.0, 80) for i, p in enumerate(pitches))),),
+        tempos=(TempoChange(0.0, 90.0),),
+    )
+    recorded = folder / "recorded.mid"
+    write_midi(_played(transpose_song(score, 2), 0.81), recorded)
+    embed_missing(catalog, embedder, workers=1)
+    index_folders(catalog, [folder], embedder=embedder, workers=1)
+    service = SimilarityService(catalog, embedder)
+    query = tmp_path / "score.mid"
+    write_midi(score, query)
+    result = service.similar_to_file(query, top=3, mode="track")
+    assert result.ranked[0].track.display_path.endswith("recorded.mid")
+    assert result.ranked[0].score > 0.9
+
+
 def test_a_stretched_excerpt_finds_its_passage_in_the_track_s_own_bars(library):
     catalog, folder, embedder = library
     service = SimilarityService(catalog, embedder)

@@ -143,8 +143,9 @@ class Embedder:
         A whole-track query also gets its ``recording_reading``, flagged ``recordings_only``."""
         notes = note_arrays(song, 1.0)  # the file's beats, read once
         hop, min_onsets = (QUERY_HOP_BEATS, 0) if passage else (LIBRARY_HOP_BEATS, MIN_ONSETS)
-        readings = [(reading, False) for reading in query_readings(notes)]
-        recording = None if passage else recording_reading(notes)
+        plain = query_readings(notes)
+        readings = [(reading, False) for reading in plain]
+        recording = None if passage else recording_reading(notes, plain)
         if recording is not None:
             readings.append((recording, True))
         variants = []

@@ -107,6 +107,10 @@ class NoteArrays:
             self, start=self.start * factor, end=self.end * factor, scale=self.scale * factor
         )
 
+    def shifted(self, beats: float) -> NoteArrays:
+        """The same notes ``beats`` later."""
+        return replace(self, start=self.start + beats, end=self.end + beats)
+
     def warped(self, times: np.ndarray, beats: np.ndarray) -> NoteArrays:
         """The same notes moved onto a tracked beat grid: file beat ``times[i]`` becomes window
         beat ``beats[i]``, linearly between and beyond them; ``scale`` becomes the mean slope."""
@@ -181,7 +185,7 @@ def _on_the_beat(notes: NoteArrays) -> NoteArrays:
     even = half & ~odd
     if length[odd].sum() <= length[even].sum() * PICKUP_MARGIN:
         return notes
-    return replace(notes, start=notes.start + 0.5, end=notes.end + 0.5)
+    return notes.shifted(0.5)
 
 
 def query_readings(notes: NoteArrays) -> list[NoteArrays]:
@@ -204,9 +208,8 @@ def query_readings(notes: NoteArrays) -> list[NoteArrays]:
     readings = [notes, notes.scaled(gap * 2.0 ** round(-np.log2(gap)))]
     if not on_beat_grid(notes.start):
         tracked = read_off_grid(notes)
-        shifted = replace(tracked, start=tracked.start + 0.5, end=tracked.end + 0.5)
         gapped = notes.scaled(gap)
-        readings += [tracked, tracked.scaled(2.0), tracked.scaled(0.5), shifted]
+        readings += [tracked, tracked.scaled(2.0), tracked.scaled(0.5), tracked.shifted(0.5)]
         readings += [gapped, gapped.scaled(2.0), gapped.scaled(0.5)]
     unique: list[NoteArrays] = []
     for reading in readings:
@@ -215,16 +218,20 @@ def query_readings(notes: NoteArrays) -> list[NoteArrays]:
     return unique
 
 
-def recording_reading(notes: NoteArrays) -> NoteArrays | None:
+def recording_reading(
+    notes: NoteArrays, readings: list[NoteArrays] | None = None
+) -> NoteArrays | None:
     """How the library would read a recording of these notes (given on their file's beat
     grid): their most common gap an eighth, as ``read_off_grid`` reads a recording; None when
-    that is one of the ``query_readings`` already, or the notes are off their grid. A score in
-    sixteenths or quarters compared this way with the library's recordings finds its own; it
-    is compared only with recordings, since against scores it made unrelated music match."""
+    that is one of their ``query_readings`` already (pass them in when you have them), or the
+    notes are off their grid. A score in sixteenths or quarters compared this way with the
+    library's recordings finds its own; it is compared only with recordings, since against
+    scores it made unrelated music match."""
     if not on_beat_grid(notes.start):
         return None
     reading = notes.scaled(_gap_scale(notes.start))
-    return None if any(_same_reading(reading, r) for r in query_readings(notes)) else reading
+    readings = query_readings(notes) if readings is None else readings
+    return None if any(_same_reading(reading, r) for r in readings) else reading
 
 
 def _same_reading(first: NoteArrays, second: NoteArrays) -> bool:
@@ -250,22 +257,19 @@ def tracked_beats(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     stay on the grid. Exact music (a stretched copy) never pulls: its grid is the gap reading's.
     Scaling every start by a factor scales the times by it and leaves the beats as they are.
     """
-    onsets = np.unique(np.asarray(starts, dtype=np.float64))
-    gaps = np.diff(onsets)
-    if len(gaps) < MIN_GAPS:
+    events = _events(starts)
+    if events is None:
         return None
-    events = onsets[np.concatenate([[True], gaps > CHORD_SPREAD * float(np.quantile(gaps, 0.8))])]
-    if len(events) < MIN_GAPS + 1:
-        return None
-    step = TARGET_IOI / _gap_scale(onsets)
+    step = TARGET_IOI / _events_scale(events)
     point = _grid_phase(events[: 4 * MIN_GAPS], step)
     low, high = (step * r for r in TRACK_RANGE)
     points = [point]
     end = events[-1] + step
     while point < end and len(points) < 100_000:
         expected = point + step
-        nearest = events[min(np.searchsorted(events, expected), len(events) - 1)]
-        before = events[max(np.searchsorted(events, expected) - 1, 0)]
+        after = np.searchsorted(events, expected)
+        nearest = events[min(after, len(events) - 1)]
+        before = events[max(after - 1, 0)]
         if abs(before - expected) < abs(nearest - expected):
             nearest = before
         error = nearest - expected
@@ -300,15 +304,13 @@ def _gap_scale(starts: np.ndarray) -> float:
     stretched copy reads the same beats as its original). Chord spreads are merged first
     (``CHORD_SPREAD``). Fewer than ``MIN_GAPS`` gaps give 1.0.
     """
-    onsets = np.unique(np.asarray(starts, dtype=np.float64))
-    gaps = np.diff(onsets)
-    if len(gaps) < MIN_GAPS:
-        return 1.0
-    merge = CHORD_SPREAD * float(np.quantile(gaps, 0.8))
-    events = onsets[np.concatenate([[True], gaps > merge])]
+    events = _events(starts)
+    return 1.0 if events is None else _events_scale(events)
+
+
+def _events_scale(events: np.ndarray) -> float:
+    """``_gap_scale`` of note starts already merged by ``_events``."""
     gaps = np.diff(events)
-    if len(gaps) < MIN_GAPS:
-        return 1.0
     logs = np.log2(gaps)
     low = np.floor(logs.min() / LOG_BIN) - 4 * LOG_SMOOTH / LOG_BIN
     bins = np.floor(logs / LOG_BIN - low).astype(np.int64)
@@ -318,6 +320,17 @@ def _gap_scale(starts: np.ndarray) -> float:
     peak = (int(np.argmax(np.convolve(counts, kernel, mode="same"))) + low + 0.5) * LOG_BIN
     near = gaps[np.abs(logs - peak) <= 2 * LOG_SMOOTH]
     return TARGET_IOI / float(np.median(near))
+
+
+def _events(starts: np.ndarray) -> np.ndarray | None:
+    """The distinct note starts with a played chord's spread merged into one (``CHORD_SPREAD``),
+    or None when fewer than ``MIN_GAPS`` gaps are left between them."""
+    onsets = np.unique(np.asarray(starts, dtype=np.float64))
+    gaps = np.diff(onsets)
+    if len(gaps) < MIN_GAPS:
+        return None
+    events = onsets[np.concatenate([[True], gaps > CHORD_SPREAD * float(np.quantile(gaps, 0.8))])]
+    return events if len(events) > MIN_GAPS else None
 
 
 def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray, int]:

@@ -195,6 +195,9 @@ PHRASES = {
     "chromatic": ("chromatic notes", "notes of one scale"),
 }
 """How a statistic reads when both tracks sit high (first) or low (second) in the library."""
+MIN_SCALE = 0.02
+"""A trait that hardly varies in a library (no triplets anywhere) is standardised by at least
+this, so that noise in it does not count as a difference."""
 DISTINCT = 0.75
 """Both tracks must be this many standard deviations from the library's mean…"""
 CLOSE = 0.75

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from studio.core.errors import InvalidInput
-from studio.core.traits import shared_traits
+from studio.core.traits import MIN_SCALE, shared_traits
 from studio.recommend.serial_math import matmul, matvec
 from studio.recommend.weights import (
     HALF_LIFE_SECONDS,
@@ -36,7 +36,7 @@ class TrackTable:
     """The library as arrays: track ``ids`` (n,), unit ``vectors`` (n, d), ``tempo`` in BPM
     and ``density`` in notes per beat (n,; NaN when unknown), display ``titles`` and, when
     known, the tracks' musical ``traits`` (n, ``core.traits.SIZE``; NaN rows for a track
-    without), read only for reasons.
+    without; None when no track has any), read only for reasons.
 
     ``features`` (n, d + 3) is what the scores read: the vector, standardised tempo and density
     (robust: median and interquartile range, clipped to ±3, unknown = 0) and a constant 1.
@@ -82,14 +82,16 @@ class TrackTable:
         norm = np.linalg.norm(centre)
         self.centre = (centre / norm if norm > 0 else centre).astype(np.float32)
         self.traits = None if traits is None else np.asarray(traits, dtype=float).reshape(n, -1)
-        if self.traits is not None and np.isfinite(self.traits).any():
+        if self.traits is not None and not np.isfinite(self.traits).any():
+            self.traits = None  # no track has traits: nothing to compare
+        if self.traits is not None:
             self._trait_mean = np.nanmean(self.traits, axis=0)
-            self._trait_scale = np.maximum(np.nanstd(self.traits, axis=0), 0.02)
+            self._trait_scale = np.maximum(np.nanstd(self.traits, axis=0), MIN_SCALE)
 
     def shared_traits(self, row: int, other: int) -> list[str]:
         """What two tracks share in texture, harmony and rhythm that sets both apart from the
         library (``core.traits.shared_traits``); empty without traits."""
-        if self.traits is None or not hasattr(self, "_trait_mean"):
+        if self.traits is None:
             return []
         first, second = self.traits[row], self.traits[other]
         if np.isnan(first).any() or np.isnan(second).any():

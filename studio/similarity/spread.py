@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.core.traits import MIN_SCALE as MIN_TRAIT_SCALE
 from studio.core.traits import SIZE as TRAIT_SIZE
 
 SHRINK = 4.0
@@ -43,9 +44,6 @@ TRAIT_WEIGHT = 0.5
 """The traits' share of a whole-track score. Chosen on the corpus style set (same-group
 precision of the top ten): vectors alone 0.603, traits alone 0.632, 0.2: 0.644, 0.5: 0.669,
 0.7: 0.666."""
-MIN_TRAIT_SCALE = 0.02
-"""A statistic that hardly varies in a library (no triplets anywhere) is standardised by at
-least this, so that noise in it does not count as a difference."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 def _trait_statistics(
     traits: np.ndarray | None, reference: Reference | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and scale (standard deviation, at least ``MIN_TRAIT_SCALE``) of a library's
+    """Mean and scale (standard deviation, at least ``core.traits.MIN_SCALE``) of a library's
     traits blended with the reference's as ``REFERENCE_WEIGHT`` tracks."""
     known = np.zeros((0, TRAIT_SIZE))
     if traits is not None and len(traits):

@@ -56,6 +56,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--temperature", type=float, help="GAN sampling temperature")
     parser.add_argument(
+        "--key-lock", action="store_true",
+        help="generation: the GAN keeps every note in the scale, as `studio generate --key-lock`"
+        " (the baselines always do)",
+    )  # fmt: skip
+    parser.add_argument(
         "--set", type=Path, metavar="PATH", dest="labelled_set",
         help="retrieval: a labelled set (a folder per group, or a CSV path,group); default: the "
         "version and style sets written from the music21 corpus",
@@ -112,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             report = evaluate_generation(
                 generator, data, mode=args.mode, n_bars=args.bars, limit=args.limit,
                 seed=args.seed, split=args.split, temperature=args.temperature,
+                gan_options={"key_lock": True} if args.key_lock else None,
                 baselines=[b for b in baselines if b not in skipped], progress=progress,
                 cancel=cancel,
             )  # fmt: skip

@@ -58,7 +58,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--chord-tones", type=float, default=0.0,
         help="0–1: extra pull of chord tones on the strong beats (default 0; 1 forces them)",
     )  # fmt: skip
-    parser.add_argument("--no-key-lock", action="store_true", help="allow notes outside the scale")
+    parser.add_argument(
+        "--key-lock", action=argparse.BooleanOptionalAction, default=False,
+        help="keep every note in the scale (default: no; the key's leading tones and other "
+        "notes outside the scale come as often as in real tunes)",
+    )  # fmt: skip
     parser.add_argument("--low", default="G3", help="lowest pitch, e.g. G3 or 55 (default G3)")
     parser.add_argument("--high", default="C6", help="highest pitch (default C6)")
     parser.add_argument("--program", type=int, default=0, help="GM program of the melody (0–127)")
@@ -117,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         tempo=tempo,
         temperature=args.temperature,
         density=args.density,
-        key_lock=not args.no_key_lock,
+        key_lock=args.key_lock,
         chord_tone_strength=args.chord_tones,
         low=parse_pitch(args.low),
         high=parse_pitch(args.high),

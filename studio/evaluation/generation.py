@@ -456,7 +456,7 @@ SUMMARY_ROWS = (
 """(kind, key, label) of the rows shown for each meter."""
 
 METRIC_LABELS = {
-    "in_scale_rate": "in-scale rate (key lock)",
+    "in_scale_rate": "in-scale rate (baselines: key lock)",
     "chord_tone_rate": "chord tones on strong beats",
     "empty_bar_rate": "empty-bar rate",
     "qualified_note_rate": "qualified notes (≥ 1/16)",

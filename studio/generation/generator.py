@@ -139,7 +139,11 @@ class GenerationSettings:
             the default 0.7 scored best on the validation tunes).
         density: 0–1, the share of sixteenth steps where a new note or rest begins
             (0.25 ≈ quarter notes, 0.5 ≈ eighth notes); None: sampled per phrase from the data.
-        key_lock: keep every note in the scale.
+        key_lock: keep every note in the scale. Off by default: the melody then uses the
+            other notes of the key as often as the training tunes do (a minor key's leading
+            tone and raised sixth, a major key's raised fourth and flat seventh): a quarter of
+            the real 8-bar windows have one, and a minor tune without its leading tone sounds
+            modal.
         chord_tone_strength: 0–1, extra pull of chord tones on the meter's strong beats (the
             network already plays chord tones there about as often as real tunes: 0 scored
             best on the validation tunes; 1 forces them).
@@ -154,7 +158,7 @@ class GenerationSettings:
     tempo: float = 120.0
     temperature: float = 0.7
     density: float | None = None
-    key_lock: bool = True
+    key_lock: bool = False
     chord_tone_strength: float = 0.0
     low: int = 55
     high: int = 84

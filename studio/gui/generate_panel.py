@@ -215,7 +215,10 @@ class GeneratePanel(QWidget):
         self.seed_lock.setToolTip("Locked: every press uses this seed; else a new random one")
         form.addRow("Seed", _row(self.seed_spin, self.seed_lock))
         self.key_lock = QCheckBox("keep notes in the scale", objectName="keyLockCheck")
-        self.key_lock.setChecked(True)
+        self.key_lock.setToolTip(
+            "Off: the key's leading tones and other notes outside the scale come as often as"
+            " in real tunes"
+        )
         form.addRow("Key lock", self.key_lock)
 
         self.generate_button = QPushButton("Generate   Ctrl+G", objectName="generateButton")

@@ -13,7 +13,7 @@ def test_generate_writes_midi_that_pretty_midi_reads(studio, tmp_path, tiny_mode
     result = studio(
         "generate", "-o", str(out), "--count", "3", "--bars", "6", "--key", "Bb minor",
         "--chords", "Bbm Gb Db Ab", "--tempo", "90", "--seed", "7", "--with-chords",
-        "--model", tiny_model, "--json",
+        "--model", tiny_model, "--key-lock", "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -129,11 +129,12 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     report = studio(
         "eval", "generation", "--data", str(midi_folder), "--cache", str(cache),
         "--model", str(out / "gan.safetensors"), "--limit", "5", "--bars", "2", "--json",
-        "--baselines", "markov,random",
+        "--baselines", "markov,random", "--key-lock",
     )  # fmt: skip
     assert report.returncode == 0, report.stderr
     document = json.loads(report.stdout)
     assert document["mode"] == "unconditional" and document["reference"]["bars"] == 2
+    assert document["gan_options"] == {"key_lock": True}
     results = document["results"]
     assert set(results) == {"4/4", "all"}  # the folder's tunes are all in 4/4
     assert {"gan", "markov", "random"} <= set(results["all"])

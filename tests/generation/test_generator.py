@@ -56,8 +56,9 @@ def assert_well_formed(notes, bars: int, first_bar: int = 0) -> None:
 def test_key_lock_and_range_always_hold(generator, tonic, mode, chords, temperature, seed):
     key = Key(tonic, mode)
     request = GenerationSettings(
-        bars=4, key=key, chords=tuple(chords), temperature=temperature, low=55, high=79
-    )
+        bars=4, key=key, chords=tuple(chords), temperature=temperature, low=55, high=79,
+        key_lock=True,
+    )  # fmt: skip
     for melody in generator.generate(request, count=2, seed=seed):
         assert melody.notes
         assert all(key.contains(n.pitch) for n in melody.notes)
@@ -107,7 +108,7 @@ def test_continue_keeps_the_primer_and_adds_bars(generator):
 
 
 def test_regenerate_changes_only_the_chosen_bar(generator):
-    request = GenerationSettings(bars=4, key=Key.parse("A minor"))
+    request = GenerationSettings(bars=4, key=Key.parse("A minor"), key_lock=True)
     original = generator.generate(request, seed=11)[0].notes
     redone = generator.regenerate_bars(original, [2], request, seed=99)
 
@@ -167,10 +168,23 @@ def test_missing_or_foreign_model_file_is_a_clear_error(tmp_path):
         MelodyGenerator(bogus)
 
 
+def test_by_default_a_minor_key_gets_its_leading_tone_now_and_then():
+    generator = MelodyGenerator()
+    a_minor = Key.parse("A minor")
+    melodies = generator.generate(GenerationSettings(bars=16, key=a_minor), count=16, seed=3)
+    notes = [n for m in melodies for n in m.notes]
+    outside = [n for n in notes if not a_minor.contains(n.pitch)]
+    assert any(n.pitch % 12 == 8 for n in outside), "G#, the leading tone of A minor"
+    assert len(outside) < 0.1 * len(notes)  # real minor tunes: about 4 % of their notes
+    locked = GenerationSettings(bars=16, key=a_minor, key_lock=True)
+    locked_notes = [n for m in generator.generate(locked, count=16, seed=3) for n in m.notes]
+    assert all(a_minor.contains(n.pitch) for n in locked_notes)
+
+
 def test_the_shipped_model_loads_and_generates():
     assert DEFAULT_WEIGHTS.is_file(), "resources/models/gan.safetensors must ship with the app"
     generator = MelodyGenerator()
-    request = GenerationSettings(bars=8, key=Key.parse("F"), density=0.5)
+    request = GenerationSettings(bars=8, key=Key.parse("F"), density=0.5, key_lock=True)
     melodies = generator.generate(request, count=8, seed=0)
     assert len({m.notes for m in melodies}) == 8
     for melody in melodies:
@@ -283,7 +297,7 @@ def test_other_meters_fill_their_bars_and_export_their_time_signature(
     tiny_meter_model, meter, beats
 ):
     generator = MelodyGenerator(tiny_meter_model)
-    request = GenerationSettings(bars=7, key=Key.parse("A minor"), meter=meter)
+    request = GenerationSettings(bars=7, key=Key.parse("A minor"), meter=meter, key_lock=True)
     for melody in generator.generate(request, count=3, seed=1):
         notes = melody.notes
         # the last bar has notes; a phrase may end on a rest, as real tunes' phrases do

@@ -85,7 +85,7 @@ def test_defaults_and_names(panel):
     assert "learned" in panel.chords_edit.placeholderText()
     assert (panel.variations_spin.value(), panel.variations_spin.maximum()) == (4, 16)
     assert panel.findChild(type(panel.seed_spin), "seedSpin").maximum() == 2**31 - 1
-    assert panel.key_lock.isChecked() and not panel.seed_locked
+    assert not panel.key_lock.isChecked() and not panel.seed_locked
     assert "Generate" in panel.generate_button.text() and "Ctrl+G" in panel.generate_button.text()
     assert panel.generate_button.objectName() == "generateButton"
 
@@ -119,6 +119,7 @@ def test_chords_are_checked_as_you_type(qtbot, panel):
 
 
 def test_chords_outside_the_key_only_get_a_hint(qtbot, panel):
+    panel.key_lock.setChecked(True)
     qtbot.keyClicks(panel.chords_edit, "C F# G")
     assert panel.chords_hint.isVisible() and "F# outside C major" in panel.chords_hint.text()
     assert panel.generate_button.isEnabled()

@@ -195,7 +195,9 @@ def test_morph_two_ideas_from_the_menu(window, qtbot):
     for idea in between:  # the first one's settings and seed; only the latent noise moves
         assert (idea.key_name, idea.bars, idea.chords, idea.seed) == (
             start.key_name, start.bars, start.chords, start.seed)  # fmt: skip
-        assert idea.notes and all(key.contains(n.pitch % 12) for n in idea.notes)
+        assert idea.notes and idea.melody.settings == start.melody.settings
+        outside = [n for n in idea.notes if not key.contains(n.pitch % 12)]
+        assert len(outside) <= 0.15 * len(idea.notes)  # key lock is off: the odd leading tone
     distance = [
         (np.linalg.norm(i.melody.latents - start.melody.latents),
          np.linalg.norm(i.melody.latents - end.melody.latents)) for i in between

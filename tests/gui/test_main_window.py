@@ -90,10 +90,19 @@ def test_export_wav_runs_in_the_worker(window, qtbot, tmp_path):
     assert target.read_bytes()[:4] == b"RIFF"
 
 
-def test_a_generated_melody_keeps_its_key(window, qtbot):
+def test_with_key_lock_ticked_generated_melodies_keep_to_the_scale(window, qtbot):
     qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
-    key = window.generate_panel.request()["settings"]["key"]
-    assert all(key.contains(n.pitch % 12) for n in window.piano_roll.song().notes)
+    panel = window.generate_panel
+    assert not panel.key_lock.isChecked()  # off by default: the key's leading tones may come
+    qtbot.mouseClick(panel.key_lock, Qt.MouseButton.LeftButton)
+    assert panel.key_lock.isChecked()
+    window.findChild(QSpinBox, "variationsSpin").setValue(8)
+    with qtbot.waitSignal(window.ideasReady, timeout=30_000):
+        qtbot.mouseClick(window.findChild(QPushButton, "generateButton"), Qt.MouseButton.LeftButton)
+    key = panel.request()["settings"]["key"]
+    ideas = [window.ideas.idea(i) for i in range(8)]
+    assert all(idea.notes for idea in ideas)
+    assert all(key.contains(n.pitch % 12) for idea in ideas for n in idea.notes)
 
 
 def test_screenshot_command_writes_a_picture(tmp_path, user_dirs):

@@ -81,14 +81,16 @@ if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/d
   "$python" -m venv .venv
 fi
 
-extras=""
-(( with_tests )) && extras="[test]"
-stamp=".venv/.motif-installed${extras:+-test}"
+# the repository's setup gives every command of the README: training data too
+extras="[train]"
+(( with_tests )) && extras="[train,test]"
+stamp=".venv/.motif-installed"
+(( with_tests )) && stamp=".venv/.motif-installed-test"
 fingerprint=$(sha256sum pyproject.toml | cut -d' ' -f1)
 up_to_date() { [[ -f "$1" && "$(cat "$1")" == "$fingerprint" ]]; }
 # An install with the test tools also serves the app.
 if ! up_to_date "$stamp" && ! { (( ! with_tests )) && up_to_date .venv/.motif-installed-test; }; then
-  say "installing Motif Studio${extras:+ with test tools} into .venv (torch is a CPU build)"
+  say "installing Motif Studio$( (( with_tests )) && echo " with test tools") into .venv (torch is a CPU build)"
   # (grep drops pip's warnings about local package mirrors that some machines configure)
   .venv/bin/python -m pip install --disable-pip-version-check -q --progress-bar off \
     -e ".${extras}" 2> >(grep -v "^WARNING: Location" >&2)

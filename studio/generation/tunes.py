@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.chords import bar_pitch_weights, estimate_chords
-from studio.core.errors import InvalidInput, StudioError
+from studio.core.errors import InvalidInput, StudioError, music21_missing
 from studio.core.keyfinding import estimate_key
 from studio.core.melody import extract_melody
 from studio.core.midi_files import midi_paths
@@ -266,7 +266,7 @@ def music21_corpus_files(collections: Sequence[str] = MUSIC21_COLLECTIONS) -> li
     try:
         from music21 import corpus
     except ImportError:
-        raise StudioError("the music21 package is not installed (pip install music21)") from None
+        raise music21_missing() from None
     paths = []
     for path in corpus.getCorePaths():
         parent = Path(path).parent.name

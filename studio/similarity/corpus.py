@@ -31,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.core.errors import music21_missing
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 
 FORMAT_VERSION = 2  # 2: names from the whole corpus path (movement1 of two quartets collided)
@@ -88,6 +89,10 @@ def ensure_corpus(
     files = read_manifest(folder)
     if files:
         return files
+    try:
+        import music21  # noqa: F401  (the workers import it again)
+    except ImportError:
+        raise music21_missing() from None
     jobs = list(_plan())
     folder.mkdir(parents=True, exist_ok=True)
     written: list[CorpusFile] = []

@@ -82,15 +82,15 @@ if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/d
 fi
 
 # the repository's setup gives every command of the README: training data too
-extras="[train]"
-(( with_tests )) && extras="[train,test]"
-stamp=".venv/.motif-installed"
-(( with_tests )) && stamp=".venv/.motif-installed-test"
+extras="[train]" stamp=".venv/.motif-installed" tools=""
+if (( with_tests )); then
+  extras="[train,test]" stamp=".venv/.motif-installed-test" tools=" with test tools"
+fi
 fingerprint=$(sha256sum pyproject.toml | cut -d' ' -f1)
 up_to_date() { [[ -f "$1" && "$(cat "$1")" == "$fingerprint" ]]; }
 # An install with the test tools also serves the app.
 if ! up_to_date "$stamp" && ! { (( ! with_tests )) && up_to_date .venv/.motif-installed-test; }; then
-  say "installing Motif Studio$( (( with_tests )) && echo " with test tools") into .venv (torch is a CPU build)"
+  say "installing Motif Studio${tools} into .venv (torch is a CPU build)"
   # (grep drops pip's warnings about local package mirrors that some machines configure)
   .venv/bin/python -m pip install --disable-pip-version-check -q --progress-bar off \
     -e ".${extras}" 2> >(grep -v "^WARNING: Location" >&2)

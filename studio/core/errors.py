@@ -22,11 +22,7 @@ class ModelFileError(StudioError):
     """A model's weights file is missing, damaged or not the kind of model expected."""
 
 
-TRAINING_EXTRA_HINT = "pip install 'motif-studio[train]'"
-"""How to install what training and evaluation on the music21 corpus need."""
-
-
 def music21_missing() -> StudioError:
     """The one-line error for a command that needs the music21 corpus when it is not installed
     (it comes with the ``train`` extra; the app itself never needs it)."""
-    return StudioError(f"the music21 corpus is not installed: {TRAINING_EXTRA_HINT}")
+    return StudioError("the music21 corpus is not installed: pip install 'motif-studio[train]'")

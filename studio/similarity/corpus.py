@@ -89,10 +89,6 @@ def ensure_corpus(
     files = read_manifest(folder)
     if files:
         return files
-    try:
-        import music21  # noqa: F401  (the workers import it again)
-    except ImportError:
-        raise music21_missing() from None
     jobs = list(_plan())
     folder.mkdir(parents=True, exist_ok=True)
     written: list[CorpusFile] = []
@@ -131,7 +127,10 @@ def _chorale_titles() -> dict[str, str]:
 
 def _plan() -> Iterator[tuple[str, str, str]]:
     """``(corpus path, group, tune)`` for every file to write, capped per group."""
-    from music21 import corpus
+    try:
+        from music21 import corpus
+    except ImportError:
+        raise music21_missing() from None
 
     titles = _chorale_titles()
     by_group: dict[str, list[Path]] = {}

@@ -199,16 +199,6 @@ def density_map_of(content: dict | None) -> dict[str, list[list[float]]]:
         return {}
 
 
-def load_calibration(path: str | os.PathLike) -> dict[str, np.ndarray] | None:
-    """The interval weights per style from ``path``; None when there is no usable file."""
-    return interval_weights_of(read_decoding(path))
-
-
-def load_density_map(path: str | os.PathLike) -> dict[str, list[list[float]]]:
-    """The density map per meter from ``path`` (empty when the file has none)."""
-    return density_map_of(read_decoding(path))
-
-
 def main(argv: list[str] | None = None) -> None:
     """Calibrate a model (the shipped one by default) and write its ``*.decoding.json``."""
     from studio.generation.generator import MelodyGenerator

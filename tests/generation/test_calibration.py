@@ -14,10 +14,11 @@ from studio.generation.calibration import (
     calibrate,
     calibration_path,
     condition_for,
+    density_map_of,
     event_density,
     interval_counts,
-    load_calibration,
-    load_density_map,
+    interval_weights_of,
+    read_decoding,
     save_calibration,
 )
 from studio.generation.data import METERS
@@ -43,7 +44,7 @@ def test_the_file_sits_beside_the_weights_and_round_trips(tmp_path):
     weights = {"4/4 major": [0.5] * 25, "6/8 minor": list(np.linspace(-1, 1, 25))}
     path = tmp_path / "gan.decoding.json"
     save_calibration(weights, path)
-    loaded = load_calibration(path)
+    loaded = interval_weights_of(read_decoding(path))
     assert set(loaded) == set(weights)
     assert np.allclose(loaded["6/8 minor"], weights["6/8 minor"])
     assert not list(tmp_path.glob("*.tmp"))
@@ -53,9 +54,9 @@ def test_the_file_sits_beside_the_weights_and_round_trips(tmp_path):
                                   '{"version": 1}', "[1, 2]"])  # fmt: skip
 def test_a_missing_or_damaged_file_means_no_calibration(tmp_path, text):
     path = tmp_path / "gan.decoding.json"
-    assert load_calibration(path) is None
+    assert interval_weights_of(read_decoding(path)) is None
     path.write_text(text)
-    assert load_calibration(path) is None
+    assert interval_weights_of(read_decoding(path)) is None
 
 
 def test_density_counts_note_and_rest_starts_and_the_map_inverts():
@@ -71,9 +72,10 @@ def test_density_counts_note_and_rest_starts_and_the_map_inverts():
 def test_the_density_map_round_trips(tmp_path):
     path = tmp_path / "gan.decoding.json"
     save_calibration({"4/4 major": [0.0] * 25}, path, {"4/4": [[0.1, 0.2], [1.0, 0.8]]})
-    assert load_density_map(path) == {"4/4": [[0.1, 0.2], [1.0, 0.8]]}
+    assert density_map_of(read_decoding(path)) == {"4/4": [[0.1, 0.2], [1.0, 0.8]]}
     save_calibration({"4/4 major": [0.0] * 25}, path)
-    assert load_density_map(path) == {} and load_density_map(tmp_path / "none.json") == {}
+    assert density_map_of(read_decoding(path)) == {}
+    assert density_map_of(read_decoding(tmp_path / "none.json")) == {}
 
 
 def test_a_density_asked_for_is_the_density_given():
@@ -119,7 +121,9 @@ def test_calibrating_brings_the_unison_share_to_the_data(tmp_path):
     assert len(messages) == 3 * 2 * len(generator.meters)
     assert set(weights) >= {"4/4 major", "3/4 minor"}
     save_calibration(weights, tmp_path / "gan.decoding.json")
-    generator.interval_calibration = load_calibration(tmp_path / "gan.decoding.json")
+    generator.interval_calibration = interval_weights_of(
+        read_decoding(tmp_path / "gan.decoding.json")
+    )
     calibrated = _unison_share(generator, "4/4", "major")
     real = float(np.exp(load_priors().interval_log_weights("4/4", "major"))[MAX_INTERVAL])
     assert abs(calibrated - real) < abs(uncalibrated - real) / 2

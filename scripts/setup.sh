@@ -22,8 +22,8 @@ app_packages=(
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0
 )
 # A sound server with a null sink, so playback is tested on a real audio stream (the ALSA
-# plugins let PortAudio reach it).
-test_packages=(pulseaudio pulseaudio-utils libasound2-plugins)
+# plugins let PortAudio reach it); the validators of the desktop entry and AppStream metainfo.
+test_packages=(pulseaudio pulseaudio-utils libasound2-plugins desktop-file-utils appstream)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from studio import __version__
 from studio.commands import (
+    desktop,
     evaluate,
     feedback,
     generate,
@@ -65,7 +66,7 @@ def build_parser() -> _Parser:
 
     for command in (
         gui, info, generate, train, evaluate, index, similar, recommend, feedback, profile,
-        render, play, ports, settings,
+        render, play, ports, settings, desktop,
     ):  # fmt: skip
         command.register(commands, common)
     parser.command_names = frozenset(commands.choices)

@@ -1,7 +1,7 @@
 """Packaging: the wheel carries everything the app reads at run time, and the installed app runs
 from a fresh venv outside the repository (generate, similar tracks on the demo library, the
-window's screenshot); training on the music21 corpus without the ``train`` extra says what to
-install."""
+window's screenshot, the menu entry); training on the music21 corpus without the ``train``
+extra says what to install."""
 
 from __future__ import annotations
 
@@ -56,6 +56,12 @@ def test_the_wheel_installs_and_runs_outside_the_repository(tmp_path):
                     "models/style_priors.json", "demo/README.md"):  # fmt: skip
         assert f"studio/resources/{shipped}" in names
     assert sum(n.startswith("studio/resources/demo/") and n.endswith(".mid") for n in names) >= 20
+    app_id = "io.github.motifstudio.MotifStudio"
+    for shipped in (f"desktop/{app_id}.desktop", f"desktop/{app_id}.metainfo.xml",
+                    f"icons/hicolor/scalable/apps/{app_id}.svg",
+                    f"icons/hicolor/16x16/apps/{app_id}.png",
+                    f"icons/hicolor/512x512/apps/{app_id}.png"):  # fmt: skip
+        assert f"studio/resources/{shipped}" in names
     assert not any(n.startswith(("tests/", "resources/", "benchmarks/")) for n in names)
 
     venv = tmp_path / "venv"
@@ -89,6 +95,11 @@ def test_the_wheel_installs_and_runs_outside_the_repository(tmp_path):
     shot = run([str(studio), "--screenshot", "window.png", "--size", "800x600"], tmp_path, env)
     assert shot.returncode == 0, shot.stderr
     assert (tmp_path / "window.png").stat().st_size > 10_000
+
+    menu = run([str(studio), "install-desktop"], tmp_path, env)
+    assert menu.returncode == 0, menu.stderr
+    entry = Path(env["XDG_DATA_HOME"]) / "applications" / f"{app_id}.desktop"
+    assert f"Exec={studio} %f" in entry.read_text().splitlines()
 
     train = run([str(studio), "train", "gan", "--data", "music21", "--epochs", "1",
                  "--out", "runs"], tmp_path, env)  # fmt: skip

@@ -19,3 +19,16 @@ AUTOENCODER_WEIGHTS = MODELS / "autoencoder.safetensors"
 """The shipped passage autoencoder (model card: ``resources/models/AUTOENCODER.md``)."""
 DEMO_LIBRARY = RESOURCES / "demo"
 """Public-domain pieces that ship with the app (written by scripts/make_demo_library.py)."""
+
+APP_ID = "io.github.motifstudio.MotifStudio"
+"""The reverse-DNS application id: the desktop entry's, the icons' and the metainfo's name."""
+ICONS = RESOURCES / "icons" / "hicolor"
+"""The application icon as a freedesktop hicolor tree (``NxN/apps`` PNGs, ``scalable/apps`` SVG;
+drawn in packaging/icons/ and rendered by packaging/make_icons.py)."""
+DESKTOP = RESOURCES / "desktop"
+"""The desktop entry and the AppStream metainfo (``studio install-desktop`` installs them)."""
+
+
+def icon_files() -> list[Path]:
+    """Every file of the application icon, PNG sizes and the SVG."""
+    return sorted(path for path in ICONS.glob("*/apps/*") if path.stem == APP_ID)

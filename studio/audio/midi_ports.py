@@ -27,6 +27,9 @@ ALL_NOTES_OFF = 123
 """MIDI controller number of "All Notes Off"."""
 
 
+NO_SEQUENCER = "this machine has no ALSA sequencer (it comes with the snd-seq kernel module)"
+
+
 class MidiPortsUnavailable(StudioError):
     """No MIDI port can be used; the message says why (no backend, no sequencer, unknown port)."""
 
@@ -58,6 +61,8 @@ def backend_call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
             return function(*args, **kwargs)
     except (ImportError, OSError) as error:  # rtmidi's errors are OSError subclasses
         reason = str(error).strip() or type(error).__name__
+        if "ALSA sequencer" in reason:  # rtmidi's own words name a C++ method
+            reason = NO_SEQUENCER
         raise MidiPortsUnavailable(f"MIDI ports unavailable: {reason}") from error
 
 

@@ -59,7 +59,8 @@ def build_menus(window: MainWindow) -> None:
     _action(window, file, "actionExportWav", "Export &WAV…", lambda: _export_wav(window),
             "Ctrl+Shift+E")  # fmt: skip
     file.addSeparator()
-    _action(window, file, "actionQuit", "&Quit", window.close, keys.Quit)
+    # Ctrl+Q itself: QKeySequence.Quit has no key on some platforms (offscreen, Windows)
+    _action(window, file, "actionQuit", "&Quit", window.close, "Ctrl+Q")
     edit = menus.addMenu("&Edit")
     undo = roll.undo_stack.createUndoAction(window, "&Undo")
     undo.setObjectName("actionUndo")
@@ -87,6 +88,10 @@ def build_menus(window: MainWindow) -> None:
     ):
         _action(window, edit, name, text, lambda _=False, d=dialog: d(roll, window).open())
     _action(window, edit, "actionLegato", "&Legato", lambda: edit_dialogs.apply_legato(roll))
+    edit.addSeparator()
+    key_lock = _action(window, edit, "actionKeyLock", "&Key Lock", roll.set_key_lock, "Ctrl+K")
+    key_lock.setCheckable(True)
+    key_lock.setToolTip("Drawn and moved notes land on pitches of the song's key")
     generate = menus.addMenu("&Generate")
     generate_action = _action(window, generate, "actionGenerate", "&Generate", window.generate,
                               "Ctrl+G")  # fmt: skip

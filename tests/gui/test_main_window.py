@@ -191,3 +191,14 @@ def test_plus_and_minus_zoom_the_roll_but_still_type_in_a_text_field(window, qtb
     chords.setFocus()
     qtbot.keyClicks(chords, "C-G+")
     assert chords.text() == "C-G+"
+
+
+def test_ctrl_k_turns_the_editors_key_lock_on_and_off(window, qtbot):
+    from PySide6.QtGui import QAction
+
+    action = window.findChild(QAction, "actionKeyLock")
+    window.piano_roll.setFocus()
+    qtbot.keyClick(window.piano_roll, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert action.isChecked() and window.piano_roll.key_lock()
+    qtbot.keyClick(window.piano_roll, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert not action.isChecked() and not window.piano_roll.key_lock()

@@ -1,4 +1,4 @@
-"""``studio [gui] [FILE] [--screenshot OUT.png [--size WxH]]``: open the studio window.
+"""``studio [gui] [FILE] [--screenshot OUT.png [--size WxH] [--scene NAME]]``: open the window.
 
 Bare ``studio`` and ``studio FILE.mid`` come here too (see ``studio.cli.main``). Qt loads only
 when this command runs, so the other commands start fast.
@@ -31,6 +31,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
                         help="save a picture of the window and exit")  # fmt: skip
     parser.add_argument("--size", default="1600x1000", metavar="WxH",
                         help="window size for --screenshot (default 1600x1000)")  # fmt: skip
+    parser.add_argument("--scene", default="window", metavar="NAME",
+                        help="what --screenshot shows: window (default), ideas, edit, similar, "
+                        "for-you, export, settings")  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         from studio.gui.app import screenshot
 
         size = (int(match[1]), int(match[2]))
-        return screenshot(args.screenshot, size, argv)
+        return screenshot(args.screenshot, size, argv, args.scene)
     from studio.gui.app import run as run_window
 
     run_window(argv)

@@ -12,12 +12,15 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio.core.errors import StudioError
+from studio.core.resources import APP_ID, icon_files
 from studio.gui.main_window import MainWindow
 from studio.gui.playback import QtPlayback
 from studio.gui.theme import apply_theme
@@ -64,6 +67,7 @@ def create_window(argv: Sequence[str] = ()) -> MainWindow:
     """
     QCoreApplication.setOrganizationName("motif-studio")
     QCoreApplication.setApplicationName("Motif Studio")
+    _set_application_icon()
     _setup_logging()
     sys.excepthook = _show_unexpected
     worker = WorkerClient()
@@ -71,6 +75,16 @@ def create_window(argv: Sequence[str] = ()) -> MainWindow:
     window = MainWindow(worker, playback, path=argv[0] if argv else None)
     worker.start()
     return window
+
+
+def _set_application_icon() -> None:
+    """The window icon, and the desktop entry's id, which Wayland (and X11 docks) use to match
+    the window with the menu entry ``studio install-desktop`` installs."""
+    icon = QIcon()
+    for path in icon_files():
+        icon.addFile(str(path))
+    QApplication.setWindowIcon(icon)
+    QGuiApplication.setDesktopFileName(APP_ID)
 
 
 def check_display() -> None:
@@ -93,9 +107,25 @@ def run(argv: Sequence[str] = ()) -> int:
     return app.exec()
 
 
-def screenshot(out: str | os.PathLike, size: tuple[int, int], argv: Sequence[str] = ()) -> int:
-    """Start offscreen, wait until the model is loaded and a song is in the editor, save a PNG
-    of the whole window, exit. Returns 0, or 1 when the window was not ready in time."""
+def screenshot(
+    out: str | os.PathLike, size: tuple[int, int], argv: Sequence[str] = (), scene: str = "window"
+) -> int:
+    """Start offscreen, wait until the model is loaded, a song is in the editor and the library
+    is shown, set up ``scene`` (see ``studio.gui.screenshot_scenes``; "window": the window as
+    it opens), save a PNG, exit. Returns 0, or 1 when the window was not ready in time; an
+    unknown scene raises ``InvalidInput``. A scene other than "window" runs in fresh temporary
+    user folders, so it shows a first start (the demo library) and never changes the user's
+    settings, library or profiles."""
+    from studio.gui.screenshot_scenes import check_scene, scratch_user_folders
+
+    check_scene(scene)
+    with scratch_user_folders() if scene != "window" else nullcontext():
+        return _screenshot(out, size, argv, scene)
+
+
+def _screenshot(out, size: tuple[int, int], argv: Sequence[str], scene: str) -> int:
+    from studio.gui.screenshot_scenes import play_scene
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(["studio"])
     apply_theme(app, load_settings()[0]["theme"])
@@ -104,16 +134,15 @@ def screenshot(out: str | os.PathLike, size: tuple[int, int], argv: Sequence[str
     window.show()
     status = {"code": 1}
 
-    def shoot() -> None:
-        app.processEvents()
-        window.grab().save(str(out))
+    def shoot(picture) -> None:
+        picture.save(str(out))
         status["code"] = 0
         window.close()
         app.quit()
 
     def ready() -> None:
         if window.model_ready and window.piano_roll.song().notes and window.library.ready:
-            QTimer.singleShot(300, shoot)  # let the panes lay out and paint once more
+            play_scene(window, scene, shoot)  # it lets the panes paint once more at the end
         else:
             QTimer.singleShot(100, ready)
 

@@ -88,6 +88,18 @@ def all_shortcuts(window: QWidget) -> list[tuple[str, str, str]]:
             + [(what, keys, "Ideas") for what, keys in IDEAS_KEYS])  # fmt: skip
 
 
+def shortcuts_markdown(window: QWidget) -> str:
+    """``all_shortcuts(window)`` as a Markdown table (the rows of Help ▸ Keyboard Shortcuts, in
+    its order), for the user guide (``scripts/shortcut_table.py`` writes it there)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(text) for text in row) + " |" for row in all_shortcuts(window)]
+    return "\n".join(lines) + "\n"
+
+
 class ShortcutsDialog(QDialog):
     """The shortcuts table (objectName "shortcutsDialog"), filtered as the user types in the
     search field (objectName "shortcutsFilter"; any column, ignoring case). ``table`` is the

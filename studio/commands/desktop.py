@@ -22,6 +22,7 @@ from pathlib import Path
 from studio.commands.common import EXIT_OK, print_json
 from studio.core import resources
 from studio.core.errors import StudioError
+from studio.core.fileio import atomic_write_bytes
 
 MANIFEST_NAME = "desktop-install.json"
 MIME_CACHE = "mimeinfo.cache"
@@ -136,7 +137,7 @@ def install(data_home: Path, command: list[str]) -> dict:
         made_dirs |= {str(folder) for folder in _missing_parents(path, data_home)}
     for path, content in planned.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, content)
+        atomic_write_bytes(path, content)
         manifest["files"][str(path)] = hashlib.sha256(content).hexdigest()
     refreshed = _refresh_menu_databases(applications)
     manifest["made_dirs"] = sorted(made_dirs)
@@ -205,13 +206,7 @@ def _read_manifest(data_home: Path) -> dict:
 def _write_manifest(data_home: Path, manifest: dict) -> None:
     path = _manifest_path(data_home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, json.dumps(manifest, indent=2).encode())
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)
+    atomic_write_bytes(path, json.dumps(manifest, indent=2).encode())
 
 
 def _missing_parents(path: Path, data_home: Path) -> list[Path]:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.environment import environment
 from studio.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -235,19 +236,11 @@ def scratch_user_folders() -> Iterator[Path]:
     """Point the user folders (settings, library, state, cache) at a temporary folder while the
     block runs, then put them back and delete it: a scene creates a profile, reacts, generates
     with its own settings, and none of that may reach the user's own files."""
-    saved = {name: os.environ.get(name) for name in USER_FOLDER_VARIABLES}
     with tempfile.TemporaryDirectory(prefix="motif-scene-", ignore_cleanup_errors=True) as home:
-        for name in USER_FOLDER_VARIABLES[:-1]:
-            os.environ[name] = os.path.join(home, name.lower())
-        os.environ["MOTIF_STUDIO_CONFIG"] = os.path.join(home, "settings.json")
-        try:
+        folders = {name: os.path.join(home, name.lower()) for name in USER_FOLDER_VARIABLES[:-1]}
+        folders["MOTIF_STUDIO_CONFIG"] = os.path.join(home, "settings.json")
+        with environment(folders):
             yield Path(home)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 def check_scene(name: str) -> None:

@@ -20,13 +20,14 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Protocol
 
 import numpy as np
 
+from studio.core.environment import environment
 from studio.core.errors import MidiFileError
 from studio.core.midi_files import display_path, find_midi_files, path_bytes
 from studio.core.midi_read import MAX_FILE_BYTES
@@ -321,21 +322,11 @@ def _parse_all(
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-@contextmanager
-def _single_threaded_math() -> Iterator[None]:
+def _single_threaded_math() -> AbstractContextManager[None]:
     """One BLAS thread per worker: the pool already uses every core, and threaded matrix
     products on busy cores were several times slower (benchmarks/bench_search.py)."""
     names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(dict.fromkeys(names, "1"))
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return environment(dict.fromkeys(names, "1"))
 
 
 def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:

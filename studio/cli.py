@@ -29,6 +29,7 @@ from studio.commands import (
     similar,
     train,
 )
+from studio.commands.common import report_damaged_settings
 from studio.core.errors import StudioError
 
 EXIT_OK = 0
@@ -60,7 +61,7 @@ def build_parser() -> _Parser:
         description="Motif Studio: generate melodies, edit them, find similar tracks, export MIDI.",
         parents=[common],
     )
-    parser.set_defaults(debug=False, handler=None)
+    parser.set_defaults(debug=False, handler=None, opens_window=False)
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
@@ -99,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.handler is None:
         parser.print_help()
         return EXIT_OK
+    if not args.opens_window:  # the window shows it in a message box instead
+        report_damaged_settings()
     try:
         return args.handler(args)
     except StudioError as error:

@@ -3,8 +3,9 @@
 The settings file lives in the user config folder (platformdirs), e.g.
 ``~/.config/motif-studio/settings.json``; ``MOTIF_STUDIO_CONFIG`` points elsewhere (tests do).
 It is written atomically, carries a version number for future upgrade steps, and a file that
-cannot be read is reported and replaced by the defaults, never fatal. The window geometry is not
-here: Qt keeps it in QSettings.
+cannot be read is reported and replaced by the defaults, never fatal; a damaged one is first
+renamed to ``settings.json.bad``, so saving the defaults does not destroy what it held. The
+window geometry is not here: Qt keeps it in QSettings.
 """
 
 from __future__ import annotations
@@ -215,8 +216,10 @@ def load_settings(path: Path | None = None) -> tuple[dict, str | None]:
         stored = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(stored, dict):
             raise ValueError("not a JSON object")
-    except (OSError, ValueError) as error:
+    except OSError as error:
         return values, f"settings file {path} is unreadable ({error}); using the defaults"
+    except ValueError as error:  # damaged (UnicodeDecodeError is one too)
+        return values, _set_aside(path, error)
     refused = []
     for key, value in stored.get("values", {}).items():
         if key not in OPTIONS:
@@ -229,6 +232,33 @@ def load_settings(path: Path | None = None) -> tuple[dict, str | None]:
     if refused:
         return values, f"settings file {path}: using the default for {'; '.join(refused)}"
     return values, None
+
+
+_notices: list[str] = []
+
+
+def _set_aside(path: Path, error: Exception) -> str:
+    """Rename a damaged settings file to ``settings.json.bad`` (replacing an older one), so the
+    defaults that are used now do not overwrite it, and say so (once: ``settings_notices``)."""
+    aside = path.with_name(path.name + ".bad")
+    try:
+        os.replace(path, aside)
+    except OSError as move_error:
+        message = (f"settings file {path} is damaged ({error}) and could not be set aside "
+                   f"({move_error.strerror or move_error}); using the defaults")  # fmt: skip
+    else:
+        message = (f"settings file {path} was damaged ({error}); it is kept as {aside.name} "
+                   "and the defaults are used")  # fmt: skip
+    _notices.append(message)
+    return message
+
+
+def settings_notices() -> list[str]:
+    """What happened to the settings file since the last call (a damaged file set aside), for
+    the window to show once; empties the list."""
+    notices = list(_notices)
+    _notices.clear()
+    return notices
 
 
 def save_settings(values: dict, path: Path | None = None) -> None:

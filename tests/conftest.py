@@ -258,6 +258,15 @@ def window(qtbot, user_dirs):
 
 
 @pytest.fixture(autouse=True)
+def _forget_settings_notices():
+    """A damaged settings file set aside in one test is not the next window's news."""
+    yield
+    from studio.settings import settings_notices
+
+    settings_notices()
+
+
+@pytest.fixture(autouse=True)
 def _empty_clipboard_afterwards():
     """Empty the clipboard after a test that used Qt: on the offscreen platform, Qt 6.11 crashes
     at interpreter exit when the clipboard still holds data (checked: not under X11)."""

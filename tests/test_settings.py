@@ -7,7 +7,7 @@ import json
 import pytest
 
 from studio.core.errors import InvalidInput
-from studio.settings import OPTIONS, load_settings, set_setting
+from studio.settings import OPTIONS, load_settings, set_setting, settings_notices
 
 
 @pytest.fixture
@@ -40,12 +40,28 @@ def test_bad_values_and_keys_are_refused(config, key, value):
     assert not config.exists()
 
 
-def test_a_damaged_file_gives_the_defaults_and_a_warning(config):
+def test_a_damaged_file_is_set_aside_and_the_defaults_are_used_once_said(config):
     config.parent.mkdir(parents=True)
-    config.write_text("{ this is not json")
+    config.write_bytes(b'{"version": 1, "values": {"audio_blocksize": 10\xff')
     values, warning = load_settings()
     assert values["audio_blocksize"] == 512
-    assert "unreadable" in warning
+    assert "was damaged" in warning and "settings.json.bad" in warning
+    aside = config.with_name("settings.json.bad")
+    assert aside.read_bytes().endswith(b"10\xff") and not config.exists()
+    assert settings_notices() == [warning] and settings_notices() == []
+    assert load_settings() == (values, None)  # said once
+    set_setting("sample_rate", "48000")  # saving the defaults leaves the damaged file alone
+    assert aside.read_bytes().endswith(b"10\xff")
+
+
+def test_a_command_says_the_settings_were_set_aside(studio, config):
+    config.parent.mkdir(parents=True)
+    config.write_text("[1, 2")
+    result = studio("settings", "sample_rate")
+    assert result.returncode == 0 and "44100 (default)" in result.stdout
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("studio: warning: settings file") and "settings.json.bad" in line
+    assert config.with_name("settings.json.bad").read_text() == "[1, 2"
 
 
 def test_settings_command(studio, config):

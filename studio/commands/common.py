@@ -100,3 +100,13 @@ def prepare_library(engine, *, show: bool) -> None:
     if engine.tracks_without_vectors():
         with progress_bar("embedding tracks for this model", enabled=show) as progress:
             engine.embed_missing(progress=progress)
+
+
+def report_damaged_settings() -> None:
+    """Read the settings once before a command runs, so a damaged settings file is set aside
+    (``settings.json.bad``) and said on stderr whatever the command is."""
+    from studio.settings import load_settings, settings_notices
+
+    load_settings()
+    for notice in settings_notices():
+        print(f"studio: warning: {notice}", file=sys.stderr)

@@ -34,7 +34,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--scene", default="window", metavar="NAME",
                         help="what --screenshot shows: window (default), ideas, edit, similar, "
                         "for-you, export, settings")  # fmt: skip
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, opens_window=True)
 
 
 def run(args: argparse.Namespace) -> int:

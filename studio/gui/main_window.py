@@ -40,7 +40,7 @@ from studio.gui.track_selector import TrackSelector
 from studio.gui.transport import TransportBar
 from studio.gui.window_ideas import IdeasActions
 from studio.gui.worker import WorkerClient
-from studio.settings import load_settings
+from studio.settings import load_settings, settings_notices
 
 _log = logging.getLogger(__name__)
 FIRST_RUN_SEED = 1207
@@ -97,6 +97,7 @@ class MainWindow(IdeasActions, QMainWindow):
         self._update_title()
         self.autosaver = Autosaver(self, load_settings()[0]["autosave_seconds"], self)
         QTimer.singleShot(0, self._offer_recovery)
+        QTimer.singleShot(0, self._show_settings_notices)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -308,6 +309,11 @@ class MainWindow(IdeasActions, QMainWindow):
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.accepted.connect(lambda: self.recover(items[0]))
         box.open()
+
+    def _show_settings_notices(self) -> None:
+        """A damaged settings file was set aside at start: say so once."""
+        for notice in settings_notices():
+            self._error("Settings were reset", notice)
 
     def generate(self) -> None:
         """Generate with the panel's settings (Ctrl+G)."""

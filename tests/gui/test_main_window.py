@@ -202,3 +202,23 @@ def test_ctrl_k_turns_the_editors_key_lock_on_and_off(window, qtbot):
     assert action.isChecked() and window.piano_roll.key_lock()
     qtbot.keyClick(window.piano_roll, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     assert not action.isChecked() and not window.piano_roll.key_lock()
+
+
+def test_a_damaged_settings_file_is_set_aside_and_the_window_says_so(qtbot, user_dirs):
+    from studio.gui.app import create_window
+
+    settings = user_dirs / "settings.json"
+    settings.write_text('{"version": 1, "values": {"theme": "li')
+    window = create_window()
+    window.show()
+    try:
+        boxes = lambda: [b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()]  # noqa: E731
+        qtbot.waitUntil(lambda: bool(boxes()), timeout=10_000)
+        (box,) = boxes()
+        assert box.windowTitle() == "Settings were reset" and "settings.json.bad" in box.text()
+        assert (user_dirs / "settings.json.bad").read_text().endswith('"li')
+        assert window.generate_panel.isEnabled()  # the window works on with the defaults
+        box.close()
+    finally:
+        window.piano_roll.undo_stack.setClean()
+        window.close()

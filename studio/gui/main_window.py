@@ -51,6 +51,9 @@ WORK_TEXT = {
     "render_wav": "rendering WAV…",
     "morph": "morphing…",
 }
+FAILURE_TITLES = {"render_wav": "Cannot export WAV", "generate": "Cannot generate",
+                  "continue": "Cannot continue the melody", "regenerate": "Cannot regenerate"}
+"""The message box's title when a worker job fails (else "That did not work")."""
 
 
 class MainWindow(IdeasActions, QMainWindow):
@@ -275,13 +278,30 @@ class MainWindow(IdeasActions, QMainWindow):
         """Save to the song's file, or ask for one."""
         if self.path is None:
             return save_as_dialog(self)
-        if self.export_midi(self.path):
-            self.piano_roll.undo_stack.setClean()
-            self.autosaver.clear()
-            self._update_title()
-            add_recent_file(self.path)
-            return True
-        return False
+        return self.save_to(self.path)
+
+    def save_to(self, path: str | os.PathLike) -> bool:
+        """Save the song to ``path``, which becomes its file. When the write fails (disk full,
+        no permission…) the file on disk is as it was (the write is atomic), the work stays in
+        the editor, unsaved, and is kept aside for recovery at once; a message says so."""
+        from studio.core.midi_write import write_midi
+
+        try:
+            write_midi(self._song_to_save(), path)
+        except (StudioError, OSError) as error:
+            kept = self.autosaver.save_now()
+            self._error("Cannot save", f"{error}.\n\nThe file on disk is as it was, and your "
+                        "work is still open in the editor, unsaved"
+                        + (", and kept aside for recovery." if kept else "."))  # fmt: skip
+            return False
+        self.path = Path(path)
+        self.statusBar().showMessage(f"saved {path}", 5000)
+        self.library.song_exported()
+        self.piano_roll.undo_stack.setClean()
+        self.autosaver.clear()
+        self._update_title()
+        add_recent_file(self.path)
+        return True
 
     # -- recovery -----------------------------------------------------------------------------
 
@@ -405,7 +425,7 @@ class MainWindow(IdeasActions, QMainWindow):
         kind = self._requests.pop(request_id, None)
         self._work_done()
         if kind is not None and message != "cancelled":
-            self._error("That did not work", message)
+            self._error(FAILURE_TITLES.get(kind, "That did not work"), message)
 
     def _work_done(self) -> None:
         if not self._requests:

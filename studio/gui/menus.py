@@ -164,10 +164,7 @@ def _open_recent(window: MainWindow, path: Path) -> None:
 def save_as_dialog(window: MainWindow) -> bool:
     """Ask for a file to save the window's song to, and save it there; False if cancelled."""
     path, _ = QFileDialog.getSaveFileName(window, "Save as MIDI", "", MIDI_FILTER)
-    if not path:
-        return False
-    window.path = Path(path)
-    return window.save()
+    return bool(path) and window.save_to(path)
 
 
 def _export_midi(window: MainWindow) -> None:

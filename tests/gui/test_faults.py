@@ -1,0 +1,134 @@
+"""Faults the window survives, injected with the window open: a full disk (the kernel's own
+``RLIMIT_FSIZE``: a write past the limit fails with EFBIG, "File too large") or a failing write
+during Save, Export MIDI, autosave and WAV export. Each says what failed, leaves the previous
+file as it was and keeps the work in the editor (and kept aside when that still works)."""
+
+from __future__ import annotations
+
+import errno
+import resource
+import signal
+from contextlib import contextmanager
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from studio.core.edit import transpose_song
+from studio.core.midi_read import read_midi
+
+LIMIT_BYTES = 64
+"""The "disk" holds files up to this size: every MIDI or WAV file the window writes is larger."""
+
+
+@contextmanager
+def full_disk():
+    """Writes that would make a file larger than LIMIT_BYTES fail, as on a full disk."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a core dump
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT_BYTES, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def shown_errors(window) -> list[QMessageBox]:
+    return [box for box in window.findChildren(QMessageBox, "errorBox") if box.isVisible()]
+
+
+def edit_once(window) -> None:
+    """One undoable edit: the whole song up a tone."""
+    roll = window.piano_roll
+    roll.replace_song(transpose_song(roll.song(), 2), "Transpose")
+
+
+@pytest.fixture
+def saved(window, qtbot, tmp_path):
+    """The window's first melody saved as song.mid, then edited (unsaved)."""
+    qtbot.waitUntil(lambda: len(window.piano_roll.song().notes) > 0, timeout=30_000)
+    path = tmp_path / "song.mid"
+    assert window.save_to(path)
+    edit_once(window)
+    assert not window.piano_roll.undo_stack.isClean()
+    return path
+
+
+def test_save_on_a_full_disk_keeps_the_file_and_the_work(window, qtbot, saved):
+    before, edited = saved.read_bytes(), window.piano_roll.song()
+    with full_disk():
+        qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # File ▸ Save
+    (box,) = shown_errors(window)
+    assert box.windowTitle() == "Cannot save"
+    assert "File too large" in box.text() and "still open in the editor, unsaved" in box.text()
+    assert saved.read_bytes() == before  # the atomic write left the old file whole
+    assert not list(saved.parent.glob(".song.mid.*"))  # and no half-written temporary file
+    assert window.piano_roll.song() == edited and not window.piano_roll.undo_stack.isClean()
+    assert window.windowTitle().endswith("•")
+    box.close()
+    assert window.save()  # room again: the same Save works
+    assert [n.pitch for n in read_midi(saved).notes] == [n.pitch for n in edited.notes]
+
+
+def test_a_save_that_fails_keeps_the_work_aside_for_recovery(window, saved, monkeypatch):
+    """The song's disk fails but the autosave folder's does not: the work is kept aside at
+    once, and the next start would offer it back."""
+
+    def no_space(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("studio.core.midi_write.atomic_write_bytes", no_space)
+    before = saved.read_bytes()
+    assert not window.save()
+    (box,) = shown_errors(window)
+    assert "No space left on device" in box.text() and "kept aside for recovery" in box.text()
+    assert saved.read_bytes() == before
+    kept = read_midi(window.autosaver.midi_path)
+    assert [n.pitch for n in kept.notes] == [n.pitch for n in window.piano_roll.song().notes]
+    box.close()
+
+
+def test_save_as_that_fails_keeps_the_songs_own_file(window, qtbot, saved, tmp_path):
+    with full_disk():
+        assert not window.save_to(tmp_path / "copy.mid")
+    assert window.path == saved  # Save still goes to the file the song came from
+    assert not (tmp_path / "copy.mid").exists()
+    shown_errors(window)[0].close()
+
+
+def test_export_midi_on_a_full_disk_says_so_and_changes_nothing(window, qtbot, saved, tmp_path):
+    target = tmp_path / "export.mid"
+    with full_disk():
+        assert not window.export_midi(target)
+    (box,) = shown_errors(window)
+    assert box.windowTitle() == "Cannot export MIDI" and "File too large" in box.text()
+    assert not target.exists() and window.path == saved
+    assert not window.piano_roll.undo_stack.isClean()
+    box.close()
+
+
+def test_autosave_on_a_full_disk_says_so_and_tries_again_later(window, qtbot, saved):
+    with full_disk():
+        assert not window.autosaver.save_now()
+    assert "autosave failed" in window.autosaver.last_error
+    assert "autosave failed" in window.statusBar().currentMessage()
+    assert not window.autosaver.midi_path.exists()
+    assert window.autosaver.save_now()  # the next tick, with room again, keeps it aside
+    assert window.autosaver.last_error is None and window.autosaver.midi_path.exists()
+
+
+def test_wav_export_on_a_full_disk_says_so_and_keeps_the_previous_wav(window, qtbot, saved,
+                                                                      tmp_path):  # fmt: skip
+    target = tmp_path / "song.wav"
+    with qtbot.waitSignal(window.worker.finished, timeout=60_000):
+        window.export_wav(target)
+    before = target.read_bytes()
+    with full_disk(), qtbot.waitSignal(window.worker.failed, timeout=60_000):
+        window.export_wav(target)
+    qtbot.waitUntil(lambda: bool(shown_errors(window)), timeout=5_000)
+    (box,) = shown_errors(window)
+    assert box.windowTitle() == "Cannot export WAV" and "File too large" in box.text()
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "wav" in p.name) == ["song.wav"]
+    box.close()

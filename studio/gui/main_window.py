@@ -187,6 +187,10 @@ class MainWindow(IdeasActions, QMainWindow):
         self.transport.stopClicked.connect(self.playback.stop)
         self.transport.toolChosen.connect(self.piano_roll.set_tool)
         self.transport.set_audio_available(self.playback.available, self.playback.reason)
+        if self.playback.warning:  # the SoundFont setting could not be followed
+            _log.warning("%s", self.playback.warning)
+            QTimer.singleShot(0, lambda: self.statusBar().showMessage(self.playback.warning,
+                                                                      15_000))  # fmt: skip
         self.transport.master.attach(self.playback)
         self.transport.metronome.attach(self.playback)
         self.playback.positionChanged.connect(self._position)
@@ -415,8 +419,9 @@ class MainWindow(IdeasActions, QMainWindow):
             self.open_idea(0)
         elif kind == "regenerate":  # new notes for the edited track; the other tracks stay
             self._apply_regenerated(result)
-        elif kind == "render_wav":
-            self.statusBar().showMessage(f"exported {result}", 5000)
+        elif kind == "render_wav":  # a SoundFont gone or damaged meanwhile: said, not fatal
+            warned = "".join(f" ({text})" for text in result["warnings"])
+            self.statusBar().showMessage(f"exported {result['path']}{warned}", 15_000)
         elif kind == "morph":  # the in-betweens between their two ends
             self.ideas.set_ideas([self._morph_ends[0], *result, self._morph_ends[-1]])
             self.ideasReady.emit()

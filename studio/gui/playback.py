@@ -46,6 +46,8 @@ class QtPlayback(QObject):
         super().__init__(parent)
         self.reason = ""
         self.player = player if player is not None else self._open_player()
+        self.warning: str = getattr(self.player, "warning", None) or ""
+        """Why the SoundFont setting is not followed (missing or damaged file), or ""."""
         self._started_at = 0.0
         self._song: Song | None = None
         self._loop: tuple[float, float] | None = None  # beats

@@ -22,7 +22,8 @@ fields, as ``GeneratePanel.request()`` builds them) and results:
 - ``continue``: as ``generate`` plus ``primer`` (notes) → ``list[Idea]``;
 - ``regenerate``: ``melody`` (notes), ``bars`` (0-based units of ``settings["meter"]``: bars,
   or pairs of 2/4 bars), ``settings``, ``seed``, optional ``title`` → one ``Idea``;
-- ``render_wav``: ``song``, ``path`` → the path, as given;
+- ``render_wav``: ``song``, ``path`` → ``{path, warnings}``: the path as given, and why the
+  SoundFont setting was not followed (a file gone or damaged: the default plays), if so;
 - ``morph``: ``start``, ``end`` (two ideas' ``melody``, same number of bars), ``count`` of
   in-betweens (default 4) → ``list[Idea]`` titled "Morph 1/4 · 1207→1209".
 
@@ -255,12 +256,14 @@ class EngineWorker(QObject):
         path = _field(payload, "path")
         if not isinstance(song, Song):
             raise InvalidInput("render_wav needs a song")
-        rendering = self.engine.render(
-            song, progress=report, cancel=token, on_warning=lambda text: _log.warning("%s", text)
-        )
+        warnings: list[str] = []
+        rendering = self.engine.render(song, progress=report, cancel=token,
+                                       on_warning=warnings.append)  # fmt: skip
         token.raise_if_cancelled()
         self.engine.export_wav(rendering, path)
-        return path
+        for text in warnings:
+            _log.warning("%s", text)
+        return {"path": path, "warnings": warnings}
 
     def _morph(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
         # Engine.morph takes no progress or cancel: it is one batch of a few bars, so the

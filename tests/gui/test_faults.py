@@ -132,3 +132,40 @@ def test_wav_export_on_a_full_disk_says_so_and_keeps_the_previous_wav(window, qt
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if "wav" in p.name) == ["song.wav"]
     box.close()
+
+
+def test_a_soundfont_damaged_or_deleted_while_running_falls_back_and_says_so(qtbot, user_dirs,
+                                                                             tmp_path):  # fmt: skip
+    import os
+    import shutil
+
+    import pretty_midi
+
+    from studio.gui.app import create_window
+    from studio.settings import set_setting
+
+    mine = tmp_path / "mine.sf2"
+    shutil.copyfile(os.path.join(os.path.dirname(pretty_midi.__file__), "TimGM6mb.sf2"), mine)
+    set_setting("soundfont", str(mine))
+    window = create_window()
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.model_ready and bool(window.piano_roll.song().notes),
+                        timeout=60_000)  # fmt: skip
+        for damage, said in ((lambda: mine.write_bytes(b"RIFF junk" * 100), "using the default"),
+                             (mine.unlink, "not found")):  # fmt: skip
+            damage()
+            target = tmp_path / "out.wav"
+            with qtbot.waitSignal(window.worker.finished, timeout=60_000):
+                window.export_wav(target)
+            assert target.read_bytes()[:4] == b"RIFF"
+            message = window.statusBar().currentMessage()
+            assert message.startswith(f"exported {target}") and said in message
+            if window.playback.available:  # with the test sound server: it still plays
+                window.toggle_play()
+                qtbot.waitUntil(lambda: window.playback.player.is_playing, timeout=10_000)
+                window.playback.stop()
+        assert not shown_errors(window)
+    finally:
+        window.piano_roll.undo_stack.setClean()
+        window.close()

@@ -181,7 +181,7 @@ def test_render_wav(qtbot, client, tmp_path):
     target = tmp_path / "idea.wav"
     with qtbot.waitSignal(client.finished, timeout=RUN_TIMEOUT) as blocker:
         client.submit("render_wav", {"song": song, "path": target})
-    assert blocker.args[1] == target
+    assert blocker.args[1] == {"path": target, "warnings": []}
     with wave.open(str(target)) as wav:
         assert wav.getnchannels() == 2 and wav.getnframes() > 0
 

@@ -126,26 +126,46 @@ class Player:
         self.error: str | None = None
         self.warning: str | None = None
         self.device_name: str | None = None
-        self._transport = Transport(self.sample_rate, self.blocksize)
         self._metronome_db = DEFAULT_METRONOME_DB
-        self.master = MasterStage(
-            self.sample_rate, gain_db=master_gain_db, max_block=CALLBACK_STEP_FRAMES
-        )
+        self._build_pipeline(master_gain_db)
         self._stream = None
         self._audition: Audition | None = None
         self._closing = False
-        self._loader = SongLoader(
-            self._transport,
-            make_synth=self._make_synth,
-            on_loaded=self._loaded,
-            on_failed=self._load_failed,
-        )
         self._underruns = 0
         self._callbacks = 0
         self._callback_max = 0.0
         self._ends_seen = 0  # the transport's end count the callback last reported
         self._failed = False  # the callback failed: the stream is ending (or has ended)
         self._listeners = PlaybackListeners(self)
+
+    def _build_pipeline(self, master_gain_db: float) -> None:
+        """The transport, master stage and song loader, all at ``sample_rate``."""
+        self._transport = Transport(self.sample_rate, self.blocksize)
+        self.master = MasterStage(
+            self.sample_rate, gain_db=master_gain_db, max_block=CALLBACK_STEP_FRAMES
+        )
+        self._loader = SongLoader(
+            self._transport,
+            make_synth=self._make_synth,
+            on_loaded=self._loaded,
+            on_failed=self._load_failed,
+        )
+
+    def _take_the_device_rate(self, sd, index: int) -> str | None:
+        """When the device refuses ``sample_rate``, play at its own rate instead (before anything
+        is loaded); returns the warning that says so, or None."""
+        try:
+            sd.check_output_settings(device=index, samplerate=self.sample_rate, channels=2,
+                                     dtype="float32")  # fmt: skip
+            return None
+        except (sd.PortAudioError, ValueError) as error:
+            rate = int(sd.query_devices(index)["default_samplerate"])
+            if rate == self.sample_rate or self._loader.song is not None:
+                return None  # nothing better to try: opening the stream says why
+            refused = self.sample_rate
+            self.sample_rate = rate
+            self._build_pipeline(self.master.gain_db)
+            return f"{self.device_name} does not play {refused} Hz ({error}); using its {rate} Hz"
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -161,8 +181,9 @@ class Player:
         sd = import_sounddevice()
         index = resolve_device(self.device)
         self.device_name = str(sd.query_devices(index)["name"])
+        rate_warning = self._take_the_device_rate(sd, index)
         synth = Synth(self.soundfont, self.sample_rate, reverb=self.reverb, chorus=self.chorus)
-        self.warning = synth.warning
+        self.warning = "; ".join(w for w in (rate_warning, synth.warning) if w) or None
         self._audition = Audition(synth, self.blocksize, self.audition_ahead)
         self._closing = False
         try:

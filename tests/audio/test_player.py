@@ -377,3 +377,28 @@ def test_held_audition_sounds_until_released():
         assert peak_over(0.3) < 1e-3, "a released key falls silent"
     finally:
         audition.stop()
+
+
+def test_a_device_that_refuses_the_rate_plays_at_its_own(monkeypatch):
+    """A device that takes only its own rate (as some USB interfaces do): the player opens at
+    that rate, says so, and plays; the null sink is real, only its refusal is simulated."""
+    need_audio()
+    import sounddevice as sd
+
+    own = int(sd.query_devices(kind="output")["default_samplerate"])
+    wanted = 22050 if own != 22050 else 32000
+    check = sd.check_output_settings
+
+    def only_its_own_rate(*args, samplerate=None, **kwargs):
+        if samplerate != own:
+            raise sd.PortAudioError("Invalid sample rate", -9997)
+        return check(*args, samplerate=samplerate, **kwargs)
+
+    monkeypatch.setattr(sd, "check_output_settings", only_its_own_rate)
+    with Player(sample_rate=wanted, blocksize=BLOCK) as player:
+        assert player.sample_rate == own and player.master.sample_rate == own
+        assert f"does not play {wanted} Hz" in player.warning and f"its {own} Hz" in player.warning
+        player.load(band_song(bars=1), wait=True)
+        player.play()
+        assert wait_for(lambda: player.position_seconds > 0.3)
+        assert player.underruns == 0

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.audio.playback import PlaybackEvent
 from studio.core.errors import StudioError
 from studio.core.midi_read import read_song
 from studio.core.music import Song
@@ -194,7 +195,7 @@ class MainWindow(IdeasActions, QMainWindow):
         self.transport.master.attach(self.playback)
         self.transport.metronome.attach(self.playback)
         self.playback.positionChanged.connect(self._position)
-        self.playback.stateChanged.connect(lambda s: self.transport.show_playing(s.playing))
+        self.playback.stateChanged.connect(self._playback_state)
         # Loop region, snap and follow-playhead (the roll's view state, not undo steps).
         self.piano_roll.loopChanged.connect(self._loop_changed)
         self.transport.loopToggled.connect(lambda _on: self._apply_loop())
@@ -437,6 +438,13 @@ class MainWindow(IdeasActions, QMainWindow):
             self.work_status.idle("ready" if self.model_ready else "loading model…")
 
     # -- editor and playback ---------------------------------------------------------------------
+
+    def _playback_state(self, state) -> None:
+        self.transport.show_playing(state.playing)
+        if state.event == PlaybackEvent.ERROR:  # the device went away, or a song did not load
+            self.transport.set_audio_available(self.playback.available, state.error or "")
+            self.statusBar().showMessage(f"playback stopped: {state.error}", 15_000)
+            _log.warning("playback stopped: %s", state.error)
 
     def _song_changed(self, song: Song) -> None:
         stated = song.key_signatures[0] if song.key_signatures else None

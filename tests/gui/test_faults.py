@@ -169,3 +169,25 @@ def test_a_soundfont_damaged_or_deleted_while_running_falls_back_and_says_so(qtb
     finally:
         window.piano_roll.undo_stack.setClean()
         window.close()
+
+
+def test_a_lost_audio_device_stops_playback_says_so_and_the_window_goes_on(window, qtbot,
+                                                                          tmp_path):  # fmt: skip
+    from conftest import need_audio
+
+    need_audio()
+    qtbot.waitUntil(lambda: bool(window.piano_roll.song().notes), timeout=30_000)
+    player = window.playback.player
+
+    def device_gone(out):
+        raise OSError("device unplugged")
+
+    window.toggle_play()
+    qtbot.waitUntil(lambda: player.is_playing, timeout=10_000)
+    player._transport.fill = device_gone  # what a vanished device does to the callback
+    qtbot.waitUntil(lambda: "device unplugged" in window.statusBar().currentMessage(),
+                    timeout=10_000)  # fmt: skip
+    play = window.transport.play_button
+    assert not play.isEnabled() and "device unplugged" in play.toolTip()
+    edit_once(window)  # editing and saving go on
+    assert window.export_midi(tmp_path / "after-the-loss.mid")

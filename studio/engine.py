@@ -402,10 +402,12 @@ class Engine:
         *,
         value: float | None = None,
         profile: str | None = None,
+        at: float | None = None,
     ) -> FeedbackEvent:
         """Store one feedback event (like, dislike, play, skip, added, exported) about a track
         (an id, or what ``resolve_track`` understands) for ``profile`` (default: the current
-        one); the profile's taste model learns from it at once when it is loaded."""
+        one), that happened ``at`` (seconds since the epoch; default: now); the profile's taste
+        model learns from it at once when it is loaded."""
         from studio.library import feedback
 
         feedback.check_value(kind, value)  # a bad kind or value fails before the library opens
@@ -413,8 +415,9 @@ class Engine:
         track_id = track if isinstance(track, int) else self.resolve_track(track)
         profile = profile or self.current_profile
         if self._recommend is not None:
-            return self._recommend.record_feedback(track_id, kind, profile=profile, value=value)
-        return feedback.record(self.catalog, track_id, kind, profile=profile, value=value)
+            return self._recommend.record_feedback(track_id, kind, profile=profile, value=value,
+                                                   at=at)  # fmt: skip
+        return feedback.record(self.catalog, track_id, kind, profile=profile, value=value, at=at)
 
     # -- profiles -----------------------------------------------------------------------------
 

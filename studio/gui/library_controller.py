@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +34,7 @@ from studio.gui.library_pane import LibraryPane
 from studio.gui.listening import Listening
 from studio.gui.profile_menu import ProfileCombo
 from studio.gui.similar_pane import SimilarPane
+from studio.gui.waiting_reactions import WaitingReactions, is_busy
 from studio.gui.worker import CANCELLED, WorkerClient
 
 if TYPE_CHECKING:
@@ -90,6 +92,10 @@ class LibraryController(QObject):
         self._connect_panes()
         self.reads.start()
         self.writes.start()
+        self.waiting = WaitingReactions(lambda payload: self._read("feedback", payload, payload),
+                                        self)  # fmt: skip
+        self.waiting.changed.connect(self._show_waiting)
+        self.waiting.start()
 
     # -- wiring -------------------------------------------------------------------------------
 
@@ -237,7 +243,17 @@ class LibraryController(QObject):
         if mark is not None:
             for suggestions in (self.similar, self.for_you):
                 suggestions.list.set_reaction(track_id, mark)
-        self._read("feedback", {"track_id": int(track_id), "kind": kind})
+        self.record(track_id, kind)
+
+    def record(self, track_id: int, kind: str, value: float | None = None) -> None:
+        """Store one reaction (like, dislike, play, skip, added, exported) for the current
+        profile, with the time it happened; while another program holds the library it waits
+        (``WaitingReactions``) and is stored later, never lost."""
+        payload = {"track_id": int(track_id), "kind": kind, "at": time.time(),
+                   "profile": self.profiles.current() or None}  # fmt: skip
+        if value is not None:
+            payload["value"] = value
+        self._read("feedback", payload, payload)
 
     def play(self, track_id: int, start_beats: float = 0.0) -> None:
         """Hear a library track (from ``start_beats``: a matching passage); the editor's song
@@ -287,7 +303,7 @@ class LibraryController(QObject):
     def song_exported(self) -> None:
         """The editor's song was exported: if it came from the library, that counts."""
         if self.editor_track is not None:
-            self._read("feedback", {"track_id": self.editor_track, "kind": "exported"})
+            self.record(self.editor_track, "exported")
 
     # -- listening ----------------------------------------------------------------------------
 
@@ -329,7 +345,7 @@ class LibraryController(QObject):
         event = listening.finish()
         if event is not None and self.reads.running:
             kind, value = event
-            self._read("feedback", {"track_id": listening.track_id, "kind": kind, "value": value})
+            self.record(listening.track_id, kind, value)
 
     # -- results ------------------------------------------------------------------------------
 
@@ -374,7 +390,8 @@ class LibraryController(QObject):
         self.profiles.set_profiles(current, result["profiles"])
         self.for_you.set_profile(current, result["profiles"].get(current, 0))
 
-    def _got_feedback(self, _event, _context) -> None:
+    def _got_feedback(self, _event, payload) -> None:
+        self.waiting.stored(payload)
         self.refresh_suggestions()
         self._read("profiles", {})
         self._read("library_rows", {})
@@ -396,7 +413,7 @@ class LibraryController(QObject):
             self._show_passage(track_id, song, start)
         elif self.window.open_song(song, title=song.title):
             self.editor_track = track_id
-            self._read("feedback", {"track_id": track_id, "kind": "added"})
+            self.record(track_id, "added")
 
     def _write_ended(self, request: tuple[str, int], kind: str) -> None:
         """An indexing request ended (done, failed or cancelled)."""
@@ -439,6 +456,16 @@ class LibraryController(QObject):
     def _got_prepare_library(self, preparation, context) -> None:
         self._got_indexing(getattr(preparation, "demo_indexed", None), context)
 
+    def _show_waiting(self, count: int) -> None:
+        if count:
+            self.window.statusBar().showMessage(
+                f"The library is busy (another program is writing to it): {count} "
+                f"reaction{'s' if count > 1 else ''} will be saved as soon as it is free"
+            )
+        else:
+            self.window.statusBar().showMessage("The library is free again: reactions saved",
+                                                5000)  # fmt: skip
+
     def _progress(self, request_id: int, done: int, total: int, message: str) -> None:
         if self._writes and request_id == self._writes[0]:
             self.pane.show_progress(done, total, message)
@@ -451,6 +478,9 @@ class LibraryController(QObject):
             self._write_ended(request, kind)
             self.refresh()  # what was committed before the cancel or the error shows
         if message == CANCELLED:
+            return
+        if kind == "feedback" and is_busy(message):  # another program holds the library
+            self.waiting.add(_context)
             return
         if kind == "similar":
             self.similar.show_error(message)

@@ -52,8 +52,12 @@ WORK_TEXT = {
     "render_wav": "rendering WAV…",
     "morph": "morphing…",
 }
-FAILURE_TITLES = {"render_wav": "Cannot export WAV", "generate": "Cannot generate",
-                  "continue": "Cannot continue the melody", "regenerate": "Cannot regenerate"}
+FAILURE_TITLES = {
+    "render_wav": "Cannot export WAV",
+    "generate": "Cannot generate",
+    "continue": "Cannot continue the melody",
+    "regenerate": "Cannot regenerate",
+}
 """The message box's title when a worker job fails (else "That did not work")."""
 
 

@@ -130,12 +130,13 @@ def recommend(engine: Engine, payload: object, report, token) -> list:
 
 
 def feedback(engine: Engine, payload: object, report, token) -> object:
-    """``{track_id, kind, value?, profile?}`` → the stored ``FeedbackEvent``."""
+    """``{track_id, kind, value?, profile?, at?}`` → the stored ``FeedbackEvent``."""
     return engine.record_feedback(
         _track_id(request_field(payload, "track_id")),
         request_field(payload, "kind"),
         value=request_field(payload, "value", None),
         profile=request_field(payload, "profile", None),
+        at=request_field(payload, "at", None),
     )
 
 

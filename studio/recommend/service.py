@@ -97,10 +97,17 @@ class RecommendService:
         return [r.with_track(self.catalog.get(r.track_id)) for r in found]
 
     def record_feedback(
-        self, track_id: int, kind: str, *, profile: str, value: float | None = None
+        self,
+        track_id: int,
+        kind: str,
+        *,
+        profile: str,
+        value: float | None = None,
+        at: float | None = None,
     ) -> feedback.FeedbackEvent:
-        """Store one feedback event and update the profile's taste model at once."""
-        event = feedback.record(self.catalog, track_id, kind, profile=profile, value=value)
+        """Store one feedback event (that happened ``at``, default now) and update the
+        profile's taste model at once."""
+        event = feedback.record(self.catalog, track_id, kind, profile=profile, value=value, at=at)
         recommender = self._current()
         if profile in self._tastes and _in_table(recommender.table, track_id):
             self._tastes[profile].update(recommender.table, event)

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,7 +204,8 @@ class Catalog:
 
         Raises:
             CatalogError: another program holds the library's write lock for longer than the
-                timeout (another indexing run, say).
+                timeout (another indexing run, say), or the change cannot be written (a full
+                disk, an I/O error; the message says which, and nothing of it is kept).
         """
         try:
             self._db.execute("BEGIN IMMEDIATE")
@@ -215,10 +216,22 @@ class Catalog:
             ) from None
         try:
             yield self._db
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as error:  # a full disk, an I/O error
+            self._roll_back()
+            hint = " (is the disk full?)" if "disk" in str(error) else ""
+            raise CatalogError(
+                f"cannot write to the library {self.path}: {error}{hint}; nothing of this "
+                "change was kept"
+            ) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._roll_back()
             raise
-        self._db.execute("COMMIT")
+
+    def _roll_back(self) -> None:
+        """Undo the open transaction; after an I/O error SQLite may have done it already."""
+        with suppress(sqlite3.Error):
+            self._db.execute("ROLLBACK")
 
     def execute(self, sql: str, parameters: Iterable = ()) -> sqlite3.Cursor:
         """Run one SQL statement (for queries and tests)."""

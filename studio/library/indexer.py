@@ -317,6 +317,11 @@ def _parse_all(
     try:
         with _single_threaded_math():  # the workers start now and keep this environment
             results = executor.map(work, paths, chunksize=16)
+    except OSError:  # no pool here (its socket path under a long TMPDIR, say): parse in turn
+        executor.shutdown(wait=False, cancel_futures=True)
+        yield from map(work, paths)
+        return
+    try:
         yield from results
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

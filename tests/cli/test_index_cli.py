@@ -149,3 +149,18 @@ def test_index_without_a_folder_catalogs_the_demo_library(studio, tmp_path):
     report = json.loads(result.stdout)
     assert report["indexed"] >= 40 and report["skipped"] == []
     assert report["library"]["ok"] == report["indexed"]
+
+
+def test_indexing_works_when_the_process_pool_cannot_start(tmp_path):
+    """Under a TMPDIR too long for the pool's socket path (107 bytes) the files are parsed in
+    turn instead of failing with "AF_UNIX path too long"."""
+    long_tmp = tmp_path / ("t" * 110)
+    long_tmp.mkdir()
+    write_songs(tmp_path / "music", 120, notes=16)  # over two batches: the pool would be used
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("studio")), "index", str(tmp_path / "music"),
+         "--db", str(tmp_path / "lib.sqlite"), "--json"],
+        capture_output=True, text=True, timeout=300, env=os.environ | {"TMPDIR": str(long_tmp)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["indexed"] == 120

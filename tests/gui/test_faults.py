@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import resource
 import signal
+import sqlite3
 from contextlib import contextmanager
 
 import pytest
@@ -191,3 +192,32 @@ def test_a_lost_audio_device_stops_playback_says_so_and_the_window_goes_on(windo
     assert not play.isEnabled() and "device unplugged" in play.toolTip()
     edit_once(window)  # editing and saving go on
     assert window.export_midi(tmp_path / "after-the-loss.mid")
+
+
+def test_indexing_on_a_full_disk_says_so_and_the_library_goes_on(window, qtbot, tmp_path,
+                                                                  user_dirs):  # fmt: skip
+    import shutil
+
+    from studio.core.resources import DEMO_LIBRARY
+
+    qtbot.waitUntil(lambda: window.library.ready, timeout=60_000)
+    folder = tmp_path / "new tunes"
+    folder.mkdir()
+    for demo in sorted(DEMO_LIBRARY.glob("*.mid"))[:6]:
+        shutil.copyfile(demo, folder / f"copy of {demo.name}")
+    library = window.library
+    rows = library.pane.view.model().rowCount
+    before = rows()
+    with full_disk(), qtbot.waitSignal(library.writes.failed, timeout=60_000):
+        library.add_folder(folder)
+    qtbot.waitUntil(lambda: bool(shown_errors(window)), timeout=10_000)
+    (box,) = shown_errors(window)
+    assert "cannot write to the library" in box.text() and "disk" in box.text()
+    assert "internal error" not in box.text()
+    box.close()
+    with qtbot.waitSignal(library.writes.finished, timeout=60_000):
+        library.add_folder(folder)  # room again: the same folder indexes
+    qtbot.waitUntil(lambda: rows() == before + 6, timeout=20_000)
+    library_file = user_dirs / "xdg_data_home" / "motif-studio" / "library.sqlite"
+    with sqlite3.connect(library_file) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

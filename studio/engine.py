@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.core.errors import InvalidInput
+from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import AUTOENCODER_WEIGHTS, DEMO_LIBRARY
 from studio.settings import EXPORT_LOUDNESS, load_settings, set_setting
@@ -49,10 +49,12 @@ if TYPE_CHECKING:
 @dataclass
 class LibraryPreparation:
     """What ``Engine.prepare_library`` did: the demo indexed into an empty library, tracks
-    embedded for the current model."""
+    embedded for the current model, or why there is no model to embed with (similar tracks
+    are off)."""
 
     demo_indexed: IndexSummary | None = None
     embedded: IndexSummary | None = None
+    model_problem: str | None = None
 
 
 class Engine:
@@ -133,11 +135,21 @@ class Engine:
             self._embedder = Embedder(self._autoencoder_weights)
         return self._embedder
 
+    def similar_model_problem(self) -> str | None:
+        """Why similar tracks and "for you" are off — the model is missing or damaged (a
+        ``ModelFileError``'s sentence) — or None when it loads."""
+        try:
+            self.embedder  # noqa: B018 (loads it)
+        except ModelFileError as error:
+            return str(error)
+        return None
+
     def _indexing_embedder(self) -> Embedder | None:
-        """The embedder for indexing, or None when no model is installed (catalogue only)."""
+        """The embedder for indexing, or None when no model is installed or it cannot load
+        (catalogue only; ``similar_model_problem`` says why)."""
         if self._autoencoder_weights is None and not AUTOENCODER_WEIGHTS.is_file():
             return None
-        return self.embedder
+        return None if self.similar_model_problem() else self.embedder
 
     @property
     def similarity(self) -> SimilarityService:
@@ -255,9 +267,13 @@ class Engine:
         self, *, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
     ) -> LibraryPreparation:
         """Make the library searchable: on first use (an empty library) index the demo
-        library; then embed the tracks that have no vectors from the current model."""
-        done = LibraryPreparation(self.index_demo_if_empty(progress=progress, cancel=cancel))
-        if cancel is None or not cancel.cancelled:
+        library; then embed the tracks that have no vectors from the current model. When the
+        model is missing or damaged the tracks are only catalogued (``model_problem`` says
+        why)."""
+        problem = self.similar_model_problem()
+        demo = self.index_demo_if_empty(progress=progress, cancel=cancel)
+        done = LibraryPreparation(demo, model_problem=problem)
+        if problem is None and (cancel is None or not cancel.cancelled):
             done.embedded = self.embed_missing(progress=progress, cancel=cancel)
         return done
 
@@ -269,8 +285,9 @@ class Engine:
 
         if not self.library_is_empty() or not DEMO_LIBRARY.is_dir():
             return None
+        embedder = self._indexing_embedder()
         return index_folders(
-            self.catalog, [DEMO_LIBRARY], embedder=self.embedder, progress=progress, cancel=cancel
+            self.catalog, [DEMO_LIBRARY], embedder=embedder, progress=progress, cancel=cancel
         )
 
     def tracks_without_vectors(self) -> int:

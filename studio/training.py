@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
+
+from studio.core.errors import ModelFileError
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -31,13 +34,37 @@ def state_digest(module: torch.nn.Module) -> str:
 
 def open_run(out_dir: str | os.PathLike, resume: bool) -> tuple[Path, dict | None]:
     """Create the run folder; returns the checkpoint path and, with ``resume``, the checkpoint
-    (loaded with ``weights_only=True``) when one exists."""
+    when one exists. It is loaded with ``weights_only=True``: tensors, numbers, strings and
+    containers only, never code, so a checkpoint holding anything else (a pickle that would run
+    a command) is refused with a ``ModelFileError``, as is a damaged one."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = out / CHECKPOINT_NAME
     if resume and checkpoint_path.exists():
-        return checkpoint_path, torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        return checkpoint_path, load_checkpoint(checkpoint_path)
     return checkpoint_path, None
+
+
+def load_checkpoint(path: Path) -> dict:
+    """A checkpoint written by ``save_atomic``, loaded with ``weights_only=True`` (see
+    ``open_run``); ``ModelFileError`` in one sentence when it cannot be."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # what weights_only refuses: objects and code, not weights
+        raise ModelFileError(
+            f"{path} holds more than weights (objects or code that loading would run), so it is "
+            "refused; delete it, or train without --resume"
+        ) from None
+    except Exception as error:  # a truncated or foreign file: torch raises many kinds
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelFileError(
+            f"{path} is not a checkpoint Motif Studio can resume from ({reason}); delete it, or "
+            "train without --resume"
+        ) from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{path} is not a checkpoint of `studio train`; delete it, or "
+                             "train without --resume")  # fmt: skip
+    return state
 
 
 def distributed_rank() -> tuple[int, int]:

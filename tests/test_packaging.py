@@ -53,7 +53,8 @@ def test_the_wheel_installs_and_runs_outside_the_repository(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("models/gan.safetensors", "models/gan.decoding.json", "models/README.md",
                     "models/autoencoder.safetensors", "models/autoencoder.spread.json",
-                    "models/style_priors.json", "demo/README.md"):  # fmt: skip
+                    "models/style_priors.json", "models/MANIFEST.sha256",
+                    "demo/README.md"):  # fmt: skip
         assert f"studio/resources/{shipped}" in names
     assert sum(n.startswith("studio/resources/demo/") and n.endswith(".mid") for n in names) >= 20
     app_id = "io.github.motifstudio.MotifStudio"

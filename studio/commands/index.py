@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar("indexing", enabled=not args.json) as progress:
             summary = engine.index(folders, progress=progress, cancel=cancel)
         counts = engine.library_counts()
+        problem = engine.similar_model_problem()
+    if problem is not None:  # the tracks are catalogued all the same
+        print(f"warning: {problem}; tracks were indexed without vectors", file=sys.stderr)
     if args.json:
         document = summary.to_json()
         document["db"] = str(db_path)

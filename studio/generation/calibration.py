@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.core.model_files import record_model_file
 from studio.core.music import Note
 from studio.core.theory import Key
 from studio.generation.priors import MAX_INTERVAL, load_priors
@@ -156,7 +157,8 @@ def save_calibration(
     path: str | os.PathLike,
     densities: dict[str, list[list[float]]] | None = None,
 ) -> None:
-    """Write the calibration JSON atomically (temp file, then rename)."""
+    """Write the calibration JSON atomically (temp file, then rename) and record it in its
+    folder's manifest (``studio.core.model_files``)."""
     target = Path(path)
     temporary = target.with_name(target.name + ".tmp")
     content = {"version": CALIBRATION_VERSION, "interval_weights": weights}
@@ -164,6 +166,7 @@ def save_calibration(
         content["density_map"] = densities
     temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temporary, target)
+    record_model_file(target)  # beside its weights' line in the folder's MANIFEST.sha256
 
 
 def read_decoding(path: str | os.PathLike) -> dict | None:

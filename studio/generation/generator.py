@@ -30,6 +30,7 @@ import torch
 
 from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.melody import extract_melody
+from studio.core.model_files import verify_model_file
 from studio.core.music import (
     ControlChange,
     KeySignature,
@@ -72,6 +73,7 @@ from studio.generation.gan import (
     bar_array,
     condition_array,
 )
+from studio.generation.priors import PRIORS_PATH
 
 MAX_BARS = 32
 MAX_COUNT = 64
@@ -265,9 +267,13 @@ class MelodyGenerator:
     def __init__(self, weights: str | os.PathLike | None = None) -> None:
         """Load generator weights (safetensors) — the shipped model by default.
 
-        Raises ``ModelFileError`` if the file is missing or not a model of this program.
+        Raises ``ModelFileError`` if the file is missing or not a model of this program, or
+        if it, its calibration or the style priors do not match their manifest
+        (``studio.core.model_files``: the shipped files always, a user's when recorded).
         """
         path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        for file in (path, calibration_path(path), PRIORS_PATH):  # each hashed once, here
+            verify_model_file(file, "the melody model")
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}")
         try:

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import InvalidInput
+from studio.core.model_files import record_model_file
 from studio.core.resources import MODELS
 from studio.core.theory import CHORD_QUALITIES, Chord
 from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
@@ -653,12 +654,14 @@ class StylePriors:
         )
 
     def save(self, path: str | os.PathLike = PRIORS_PATH) -> None:
-        """Write the JSON file atomically (temp file, then rename)."""
+        """Write the JSON file atomically (temp file, then rename) and record it in its
+        folder's manifest (``studio.core.model_files``)."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".tmp")
         temporary.write_text(self.to_json(), encoding="utf-8")
         os.replace(temporary, target)
+        record_model_file(target)  # the shipped priors: resources/models/MANIFEST.sha256
 
     @classmethod
     def load(cls, path: str | os.PathLike = PRIORS_PATH) -> StylePriors:

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from studio.core.errors import StudioError
+from studio.core.model_files import record_model_file
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.generation.data import METERS, SPEC, MelodyDataset
 from studio.generation.gan import (
@@ -139,7 +140,8 @@ def sample_batch(
 
 
 def export_generator(generator: Generator, path: str | os.PathLike, metadata: dict) -> None:
-    """Write the generator's weights as safetensors, with its config and ``metadata``."""
+    """Write the generator's weights as safetensors, with its config and ``metadata``, and
+    record them in their folder's manifest (``studio.core.model_files``)."""
     from safetensors.torch import save_file
 
     target = Path(path)
@@ -149,6 +151,7 @@ def export_generator(generator: Generator, path: str | os.PathLike, metadata: di
     state = {k: v.detach().contiguous().cpu() for k, v in generator.state_dict().items()}
     save_file(state, str(temporary), metadata=info)
     os.replace(temporary, target)
+    record_model_file(target)  # in the folder's MANIFEST.sha256: checked when it loads
 
 
 def train_gan(

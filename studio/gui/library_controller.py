@@ -82,6 +82,8 @@ class LibraryController(QObject):
         self._listening_started = False  # the player said "playing" since the track started
         self.editor_track: int | None = None
         """The library track the editor's song was opened from (exports count for it)."""
+        self.similar_off: str | None = None
+        """Why similar tracks and suggestions are off (their model is missing or damaged)."""
         self._poll = QTimer(self, interval=POLL_MS, timeout=self._check_version)
         self._selection = QTimer(self, singleShot=True, interval=SELECTION_DELAY_MS)
         self._selection.timeout.connect(self._similar_to_selection)
@@ -163,6 +165,9 @@ class LibraryController(QObject):
 
     def _read(self, kind: str, payload: dict, context: object = None) -> int:
         if not self.reads.running:  # the window is closing (a late timer): nothing to do
+            return -1
+        if self.similar_off and kind in ("similar", "recommend"):  # their model cannot load
+            self._say_off(kind)
             return -1
         request_id = self.reads.submit(kind, payload)
         self._requests["reads", request_id] = (kind, context)
@@ -454,7 +459,17 @@ class LibraryController(QObject):
         self.refresh()
 
     def _got_prepare_library(self, preparation, context) -> None:
+        self.similar_off = getattr(preparation, "model_problem", None)
         self._got_indexing(getattr(preparation, "demo_indexed", None), context)
+        if self.similar_off:  # the library works; similar tracks and suggestions say why not
+            self._say_off("similar")
+            self._say_off("recommend")
+
+    def _say_off(self, kind: str) -> None:
+        if kind == "similar":
+            self.similar.show_error(f"Similar tracks are off: {self.similar_off}")
+        else:
+            self.for_you.show_error(f"Suggestions are off: {self.similar_off}")
 
     def _show_waiting(self, count: int) -> None:
         if count:

@@ -439,7 +439,9 @@ class MainWindow(IdeasActions, QMainWindow):
 
     def _work_done(self) -> None:
         if not self._requests:
-            self.work_status.idle("ready" if self.model_ready else "loading model…")
+            error = self.worker.model_error
+            off = f"generation is off: {error}" if error else "loading model…"
+            self.work_status.idle("ready" if self.model_ready else off)
 
     # -- editor and playback ---------------------------------------------------------------------
 

@@ -144,15 +144,18 @@ class NumpyEncoder:
 
 
 def save_weights(model, path: str | os.PathLike, metadata: dict) -> None:
-    """Write the autoencoder (encoder and decoder) as safetensors, atomically."""
+    """Write the autoencoder (encoder and decoder) as safetensors, atomically, and record it in
+    its folder's manifest (``studio.core.model_files``)."""
     from safetensors.torch import save
 
     from studio.core.fileio import atomic_write_bytes
+    from studio.core.model_files import record_model_file
 
     info = {"config": json.dumps(model.config.to_dict())}
     info.update({key: json.dumps(value) for key, value in metadata.items()})
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     atomic_write_bytes(Path(path), save(state, metadata=info))
+    record_model_file(path)  # in the folder's MANIFEST.sha256: checked when it loads
 
 
 def load_numpy_encoder(path: str | os.PathLike) -> tuple[NumpyEncoder, dict]:

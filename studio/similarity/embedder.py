@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import ModelFileError
+from studio.core.model_files import verify_model_file
 from studio.core.music import Song
 from studio.core.resources import AUTOENCODER_WEIGHTS
 from studio.core.traits import musical_traits
@@ -36,6 +37,7 @@ from studio.similarity.passages import (
     recording_reading,
     song_windows,
 )
+from studio.similarity.spread import reference_path
 
 DEFAULT_WEIGHTS = AUTOENCODER_WEIGHTS
 SPREAD_WEIGHT = 0.5
@@ -80,7 +82,11 @@ def _traits(notes: NoteArrays) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def _load(path: Path, mtime_ns: int) -> tuple:
     """The numpy encoder and metadata of one weights file (loaded once per process and file
-    version: the indexer's workers unpickle an ``Embedder`` per chunk of files)."""
+    version: the indexer's workers unpickle an ``Embedder`` per chunk of files), checked
+    against their manifest first with the spread reference beside them
+    (``studio.core.model_files``: the shipped files always, a user's when recorded)."""
+    for file in (path, reference_path(path)):
+        verify_model_file(file, "the similar-tracks model")
     try:
         return load_numpy_encoder(path)
     except Exception as error:  # a damaged or foreign file

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.core.model_files import record_model_file
 from studio.core.traits import MIN_SCALE as MIN_TRAIT_SCALE
 from studio.core.traits import SIZE as TRAIT_SIZE
 
@@ -222,7 +223,8 @@ def measure_reference(
 
 
 def save_reference(reference: Reference, weights: str | os.PathLike) -> Path:
-    """Write ``reference`` beside ``weights`` (rounded, deterministic JSON); returns the path."""
+    """Write ``reference`` beside ``weights`` (rounded, deterministic JSON) and record it in
+    their folder's manifest (``studio.core.model_files``); returns the path."""
     path = reference_path(weights)
     content = {
         "model_version": reference.model_version,
@@ -237,6 +239,7 @@ def save_reference(reference: Reference, weights: str | os.PathLike) -> Path:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(text + "\n", encoding="utf-8")
     os.replace(temporary, path)
+    record_model_file(path)  # beside its weights' line in the folder's MANIFEST.sha256
     return path
 
 

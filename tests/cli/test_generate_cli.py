@@ -117,7 +117,9 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
         "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in (out / "snapshots").iterdir()] == ["gan-epoch0001.safetensors"]
+    assert sorted(p.name for p in (out / "snapshots").iterdir()) == [
+        "MANIFEST.sha256", "gan-epoch0001.safetensors"  # the manifest: studio.core.model_files
+    ]  # fmt: skip
     summary = json.loads(result.stdout)
     assert summary["steps"] == 2 and summary["tunes"] == 48  # the broken file was skipped
     assert (out / "gan.safetensors").exists() and (out / "checkpoint.pt").exists()

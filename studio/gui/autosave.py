@@ -1,14 +1,16 @@
 """Autosave and recovery: unsaved work is kept aside, so a crash or a kill loses nothing.
 
 Every ``autosave_seconds`` (a setting, default 60) of unsaved changes the edited song is written
-atomically to ``<user data>/autosave/<id>.mid`` with a small JSON file beside it (the song's own
-path, its title, when, and the process id). A clean save or a normal close removes them. At the
-next start, the entries whose process is gone are what ``pending_recovery`` lists and
-``recover`` restores.
+atomically to ``<user data>/autosave/<pid>-<id>.mid`` with a small JSON file beside it (the
+song's own path, its title, when, and the process id), the JSON first, so no song is ever there
+without it. A clean save or a normal close removes them. At the next start, the entries whose
+process is gone are what ``pending_recovery`` lists and ``recover`` restores; what a kill left
+half-written (temp files, a JSON whose song never came) is removed (``remove_leftovers``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -82,6 +84,29 @@ def pending_recovery(folder: Path | None = None) -> list[RecoveryItem]:
     return sorted(items, key=lambda item: item.saved_at, reverse=True)
 
 
+def remove_leftovers(folder: Path, keep: str = "") -> None:
+    """Remove what sessions that are gone left half-written in ``folder``: the temp file of a
+    write a kill interrupted, a JSON file whose song was never written (neither holds work).
+    A session is known by the process id its files' names start with; ``keep`` is this
+    session's name (another session of this process id is an earlier, dead one)."""
+    try:
+        paths = list(folder.iterdir())
+    except OSError:
+        return
+    for path in paths:
+        session = path.name.lstrip(".").split(".", 1)[0]
+        pid = session.split("-", 1)[0]
+        if session == keep or "-" not in session or not pid.isdigit():
+            continue
+        if _alive(int(pid)) and int(pid) != os.getpid():
+            continue
+        half_written = path.name.startswith(".") and path.name.endswith(".tmp")
+        lone_info = path.suffix == ".json" and not path.with_suffix(".mid").exists()
+        if half_written or lone_info:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 class Autosaver(QObject):
     """Keeps the window's unsaved work aside on a timer (see the module docstring)."""
 
@@ -89,7 +114,8 @@ class Autosaver(QObject):
         super().__init__(parent)
         self.window = window
         self.folder = autosave_folder()
-        self.name = uuid.uuid4().hex[:12]
+        self.name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        remove_leftovers(self.folder, keep=self.name)
         self.last_error: str | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(seconds * 1000)
@@ -112,8 +138,10 @@ class Autosaver(QObject):
                 "saved_at": time.time(), "pid": os.getpid()}  # fmt: skip
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.midi_path, midi_bytes(song))
+            # The JSON first: a kill between the two leaves the previous song (or no song) with
+            # it, never a song without the process id that tells whether its session is gone.
             atomic_write_bytes(self.midi_path.with_suffix(".json"), json.dumps(info).encode())
+            atomic_write_bytes(self.midi_path, midi_bytes(song))
         except (OSError, StudioError) as error:
             self.last_error = f"autosave failed: {error}"
             self.window.statusBar().showMessage(self.last_error, 10_000)

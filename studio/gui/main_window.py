@@ -315,15 +315,20 @@ class MainWindow(IdeasActions, QMainWindow):
     # -- recovery -----------------------------------------------------------------------------
 
     def pending_recovery(self) -> list[RecoveryItem]:
-        """Unsaved work that crashed or killed sessions left, newest first."""
-        return pending_recovery()
+        """Unsaved work that crashed or killed sessions left, newest first (not this
+        window's own autosave, even when an earlier session had the same process id)."""
+        return [item for item in pending_recovery() if item.midi != self.autosaver.midi_path]
 
     def recover(self, item: RecoveryItem) -> None:
-        """Put recovered work in the editor, unsaved (one undoable step), and forget the item."""
+        """Put recovered work in the editor, unsaved (one undoable step), keep it aside at once
+        as this session's autosave, then forget the item. Were it forgotten first, a kill
+        before the next autosave would lose the work; when keeping it aside fails, the item
+        stays for the next start."""
         self._first_song_pending = False
         self.path = item.source
         self.piano_roll.replace_song(item.read(), "Recover unsaved work")
-        item.discard()
+        if self.autosaver.save_now():
+            item.discard()
         self._update_title()
 
     def _offer_recovery(self) -> None:

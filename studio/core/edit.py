@@ -170,7 +170,9 @@ def move_notes(
     Raises:
         InvalidInput: if a note would start before beat 0 or leave the pitch range 0–127.
     """
-    moved = transpose(notes, semitones, indices)
+    # Both steps work on the notes in their given order: a track would re-sort its notes after
+    # the transposition, and the indices would then select other notes for the time shift.
+    moved = transpose(_notes_of(notes), semitones, indices)
 
     def shift(note: Note) -> Note:
         if note.start + beats < 0:
@@ -180,7 +182,7 @@ def move_notes(
             )
         return replace(note, start=note.start + beats) if beats else note
 
-    return _map_selected(moved, indices, shift)
+    return _rewrap(notes, _map_selected(moved, indices, shift))
 
 
 def resize_notes(
@@ -232,14 +234,14 @@ def set_velocity(
         raise InvalidInput("set_velocity needs exactly one of velocity, scale or delta")
     if velocity is not None and not 1 <= velocity <= 127:
         raise InvalidInput(f"velocity {velocity} is outside the range 1–127")
-    if scale is not None and not scale >= 0:
-        raise InvalidInput(f"velocity scale {scale} must not be negative")
+    if scale is not None and not 0 <= scale < math.inf:
+        raise InvalidInput(f"velocity scale {scale} must be a finite number ≥ 0")
 
     def change(note: Note) -> Note:
         if velocity is not None:
             new = velocity
         elif scale is not None:
-            new = math.floor(note.velocity * scale + 0.5)
+            new = math.floor(min(note.velocity * scale, 127.0) + 0.5)  # 127 * 1e307 is inf
         else:
             new = note.velocity + delta
         return replace(note, velocity=int(min(127, max(1, new))))

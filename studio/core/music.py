@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from studio.core.errors import InvalidInput
 
 DEFAULT_TEMPO_BPM = 120.0
+_INFINITY = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,8 @@ class Note:
     Attributes:
         pitch: MIDI note number 0–127.
         start: onset in beats from the start of the song.
-        duration: length in beats (0 is allowed: some files have zero-length notes).
+        duration: length in beats (0 is allowed: some files have zero-length notes); start and
+            duration are finite (NaN and infinity raise ``InvalidInput``).
         velocity: MIDI velocity 0–127.
     """
 
@@ -38,10 +40,12 @@ class Note:
             raise InvalidInput(f"pitch {self.pitch} is outside the MIDI range 0–127")
         if not 0 <= self.velocity <= 127:
             raise InvalidInput(f"velocity {self.velocity} is outside the MIDI range 0–127")
-        if self.duration < 0:
-            raise InvalidInput(f"note duration {self.duration} beats is negative")
-        if self.start < 0:
-            raise InvalidInput(f"note start {self.start} beats is negative")
+        if not 0 <= self.duration < _INFINITY:  # NaN fails too
+            problem = "negative" if self.duration < 0 else "not a finite number"
+            raise InvalidInput(f"note duration {self.duration} beats is {problem}")
+        if not 0 <= self.start < _INFINITY:
+            problem = "negative" if self.start < 0 else "not a finite number"
+            raise InvalidInput(f"note start {self.start} beats is {problem}")
 
     @property
     def end(self) -> float:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QMimeData, QObject
 from PySide6.QtGui import QAction, QClipboard, QGuiApplication
 
 from studio.core.errors import StudioError
-from studio.core.midi_read import read_midi
+from studio.core.midi_read import MAX_BEATS, read_midi
 from studio.core.midi_write import midi_bytes
 from studio.core.music import Note, Song, TempoChange, Track
 from studio.gui import edit_commands as edits
@@ -61,6 +61,10 @@ def notes_from_json(data: bytes) -> tuple[Note, ...]:
         ]
     except (AttributeError, KeyError, TypeError, UnicodeDecodeError, StudioError) as error:
         raise ValueError(f"damaged clipboard notes: {error}") from None
+    # JSON may say NaN or Infinity, and a note a billion beats long overflows the roll's scroll
+    # range: refuse what a MIDI file may not hold either (NaN fails the comparison too).
+    if not all(n.start <= MAX_BEATS and n.duration <= MAX_BEATS for n in notes):
+        raise ValueError(f"damaged clipboard notes: a time beyond {MAX_BEATS:,} beats")
     return edits.clip_of(notes)
 
 

@@ -182,6 +182,14 @@ def test_move_notes():
         move_notes(NOTES, [0], semitones=100)
 
 
+def test_move_notes_in_a_track_moves_the_selected_note_in_time_too():
+    # Regression (found by tests/core/test_edit_properties.py): transposing first re-sorted the
+    # track, so the time shift went to whichever note then sat at the selected index.
+    chord = Track((Note(60, 0.0, 1.0), Note(64, 0.0, 1.0)))
+    moved = move_notes(chord, [0], beats=1.0, semitones=7)
+    assert moved.notes == (Note(64, 0.0, 1.0), Note(67, 1.0, 1.0))
+
+
 def test_resize_notes():
     assert resize_notes(NOTES, [1], delta=0.25)[1] == Note(64, 1.1, 0.75, 90)
     assert resize_notes(NOTES, [0, 1], delta=-0.75)[:2] == (

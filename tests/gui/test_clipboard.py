@@ -248,3 +248,20 @@ def test_the_edit_menu_shortcuts_reach_the_window_from_the_roll(window, qtbot):
     assert not actions["actionCut"].isEnabled()
     QTest.keyClick(area, Qt.Key.Key_Z, CTRL)
     assert notes(roll) == (*MELODY, Note(64, 8.0, 1.0, 100), Note(64, 9.0, 1.0, 100))
+
+
+@pytest.mark.parametrize("start, duration", [("NaN", "1"), ("0", "Infinity"), ("0", "1e12")])
+def test_absurd_clipboard_times_paste_nothing(roll, clip, start, duration):
+    # Regression (issue 18): a note a trillion beats long from the clipboard overflowed the roll's
+    # scroll range (an OverflowError, then a crash), and JSON may say NaN or Infinity.
+    document = (
+        f'{{"version": 1, "notes": [{{"pitch": 60, "start": {start}, "duration": {duration}, '
+        f'"velocity": 90}}]}}'
+    ).encode()
+    with pytest.raises(ValueError, match="damaged clipboard notes"):
+        notes_from_json(document)
+    mime = QMimeData()
+    mime.setData(MIME_NOTES, document)
+    QGuiApplication.clipboard().setMimeData(mime)
+    assert clip.paste() == 0
+    assert notes(roll) == MELODY

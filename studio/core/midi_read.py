@@ -10,9 +10,9 @@ Reading has two steps:
    tick-based score is converted to our beat-based ``Song``.
 
 Every failure raises ``MidiFileError`` (never ``EOFError``, ``IndexError``…), and absurd files
-(too big, too many notes, notes days or years into the file) are refused in bounded time and
-memory. Overlapping notes of the same pitch on one channel are paired first-in, first-out; note-ons
-that are never released are dropped, as in pretty_midi.
+(too big, too many notes, notes days, years or a million beats into the file) are refused in
+bounded time and memory. Overlapping notes of the same pitch on one channel are paired first-in,
+first-out; note-ons that are never released are dropped, as in pretty_midi.
 """
 
 from __future__ import annotations
@@ -36,14 +36,22 @@ from studio.core.music import (
     TimeSignature,
     Track,
 )
+from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import Key
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NOTES = 2_000_000
 MAX_DURATION_SECONDS = 24 * 3600.0
+MAX_BEATS = 1_000_000
+"""The latest a note may end, in beats: 24 hours at 694 BPM. Only absurd tempos reach it within
+``MAX_DURATION_SECONDS``, and the piano roll's scroll range (32-bit pixels at its highest zoom)
+holds it."""
 MAX_FOREIGN_CHUNKS = 1000
 HEADER_SEARCH_BYTES = 1024  # some files carry a MacBinary or other junk header before MThd
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi", ".smf")
+EVENT_BATCH = 100_000
+"""Events (notes, controls, bends) turned into Python objects between two progress reports
+and cancel checks (about 0.3 s of work)."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +74,21 @@ class MidiLayout:
     first_track_texts: tuple[str, ...] = ()
 
 
-def read_midi(source: str | os.PathLike | bytes, *, title: str | None = None) -> Song:
+def read_midi(
+    source: str | os.PathLike | bytes,
+    *,
+    title: str | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Song:
     """Read a MIDI file (a path or the file's bytes) into a ``Song``.
 
     The song's title is ``title`` if given, else the first track's name, else the file name
     without its extension; its ``text_events`` are the first track's leading text events.
-    Raises ``MidiFileError`` for anything that cannot be read.
+    Raises ``MidiFileError`` for anything that cannot be read. A file near the limits (two
+    million notes) takes seconds: ``progress(done, total, message)`` counts its events (notes,
+    controls, bends) as they become Python objects, and ``cancel`` is checked between batches
+    of ``EVENT_BATCH`` of them (``Cancelled``).
     """
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
@@ -81,7 +98,7 @@ def read_midi(source: str | os.PathLike | bytes, *, title: str | None = None) ->
         data = _read_file_bytes(path)
         fallback_title = os.fsencode(path.stem).decode("utf-8", errors="replace")
     layout = check_structure(data)
-    song = _parse_events(layout)
+    song = _parse_events(layout, progress, cancel)
     chosen = title if title is not None else (layout.first_track_name or fallback_title)
     return Song(
         tracks=song.tracks,
@@ -257,7 +274,9 @@ def _decode_text(raw: bytes) -> str:
     return text.replace("\x00", "").strip()
 
 
-def _parse_events(layout: MidiLayout) -> Song:
+def _parse_events(
+    layout: MidiLayout, progress: ProgressCallback = no_progress, cancel: CancelToken | None = None
+) -> Song:
     import symusic  # imported here: a compiled extension that only reading needs
 
     try:
@@ -286,7 +305,24 @@ def _parse_events(layout: MidiLayout) -> Song:
             f"implausible timing: the music lasts {seconds / 86400:,.1f} days "
             f"(the limit is {MAX_DURATION_SECONDS / 3600:.0f} hours)"
         )
-    return song.with_tracks(_track(t, tpb) for t in score.tracks)
+    if last_tick / tpb > MAX_BEATS:  # within the hours only at an absurd tempo
+        raise MidiFileError(
+            f"implausible timing: the music lasts {last_tick / tpb:,.0f} beats "
+            f"(the limit is {MAX_BEATS:,})"
+        )
+    total = sum(len(t.notes) + len(t.controls) + len(t.pitch_bends) for t in score.tracks)
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        progress(done, total, f"read {done:,} of {total:,} events")
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    return song.with_tracks([_track(t, tpb, step) for t in score.tracks])
 
 
 def _describe_parse_error(layout: MidiLayout, error: Exception) -> str:
@@ -360,43 +396,48 @@ def _key_signatures(score, tpb: float) -> tuple[KeySignature, ...]:
     return tuple(by_beat[b] for b in sorted(by_beat))
 
 
-def _track(track, tpb: float) -> Track:
+def _track(track, tpb: float, step=lambda count: None) -> Track:
     notes = track.notes.numpy()
-    starts = (notes["time"] / tpb).tolist()
-    durations = (notes["duration"] / tpb).tolist()
-    pitches = notes["pitch"].astype(np.int16).tolist()
-    velocities = notes["velocity"].astype(np.int16).tolist()
     controls = track.controls.numpy()
     bends = track.pitch_bends.numpy()
     return Track(
-        notes=tuple(map(Note, pitches, starts, durations, velocities)),
+        notes=_objects(Note, step, notes["pitch"].astype(np.int16), notes["time"] / tpb,
+                       notes["duration"] / tpb, notes["velocity"].astype(np.int16)),
         program=int(track.program) & 0x7F,
         is_drum=bool(track.is_drum),
         name=_clean_name(track.name),
-        controls=tuple(
-            ControlChange(t / tpb, int(n), int(v))
-            for t, n, v in zip(
-                controls["time"].tolist(),
-                controls["number"].tolist(),
-                controls["value"].tolist(),
-                strict=True,
-            )
-        ),
-        pitch_bends=tuple(
-            PitchBend(t / tpb, int(v))
-            for t, v in zip(bends["time"].tolist(), bends["value"].tolist(), strict=True)
-        ),
-    )
+        controls=_objects(ControlChange, step, controls["time"] / tpb,
+                          controls["number"].astype(np.int16), controls["value"].astype(np.int16)),
+        pitch_bends=_objects(PitchBend, step, bends["time"] / tpb,
+                             bends["value"].astype(np.int32)),
+    )  # fmt: skip
+
+
+def _objects(kind, step, *columns: np.ndarray) -> tuple:
+    """``kind(*row)`` for the rows of numpy ``columns``, made ``EVENT_BATCH`` rows at a time
+    (``step(rows)`` after each batch: progress and cancel), never all columns as lists at once."""
+    made: list = []
+    for start in range(0, len(columns[0]), EVENT_BATCH):
+        batch = [column[start : start + EVENT_BATCH].tolist() for column in columns]
+        made.extend(map(kind, *batch))
+        step(len(batch[0]))
+    return tuple(made)
 
 
 def _clean_name(name: str) -> str:
     return name.replace("\x00", "").strip()
 
 
-def read_song(path: str | os.PathLike) -> Song:
-    """A MIDI file as a song; the error message names the file."""
+def read_song(
+    path: str | os.PathLike,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Song:
+    """A MIDI file as a song; the error message names the file (``progress`` and ``cancel``:
+    as in ``read_midi``)."""
     try:
-        return read_midi(path)
+        return read_midi(path, progress=progress, cancel=cancel)
     except MidiFileError as error:
         message, name = str(error), os.fspath(path)
         raise MidiFileError(message if name in message else f"{name}: {message}") from None

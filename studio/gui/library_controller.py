@@ -278,7 +278,7 @@ class LibraryController(QObject):
     def similar_to_melody(self) -> None:
         """Fill Similar with library tracks like the editor's melody."""
         song = self.window.piano_roll.song()
-        if not song.notes:
+        if not any(t.notes for t in song.tracks if not t.is_drum):  # song.notes sorts them all
             self.similar.show_error("The editor is empty: draw or generate a melody first")
             return
         self.similar.show_for_melody()

@@ -45,20 +45,33 @@ from studio.settings import load_settings, settings_notices
 
 _log = logging.getLogger(__name__)
 FIRST_RUN_SEED = 1207
+LARGE_FILE_BYTES = 1_000_000
+"""A MIDI file larger than this (~100,000 notes: a second or more to read) is read in the
+worker; smaller ones are read at once, on the GUI thread."""
 WORK_TEXT = {
     "generate": "generating…",
     "continue": "continuing the melody…",
     "regenerate": "generating the selected bars…",
     "render_wav": "rendering WAV…",
     "morph": "morphing…",
+    "read_song": "opening the file…",
 }
 FAILURE_TITLES = {
     "render_wav": "Cannot export WAV",
     "generate": "Cannot generate",
     "continue": "Cannot continue the melody",
     "regenerate": "Cannot regenerate",
+    "read_song": "Cannot open the file",
 }
 """The message box's title when a worker job fails (else "That did not work")."""
+
+
+def _file_size(path: str | os.PathLike) -> int:
+    """The file's size in bytes, 0 when it cannot be found out (reading then says why)."""
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return 0
 
 
 class MainWindow(IdeasActions, QMainWindow):
@@ -70,6 +83,7 @@ class MainWindow(IdeasActions, QMainWindow):
     libraryChanged = Signal()
     similarReady = Signal()
     suggestionsReady = Signal()
+    fileOpened = Signal(str)
 
     def __init__(
         self,
@@ -215,15 +229,27 @@ class MainWindow(IdeasActions, QMainWindow):
         return self.worker.model_ready
 
     def open_path(self, path: str | os.PathLike) -> bool:
-        """Open a MIDI file in the editor; a file that cannot be read gives a message box."""
+        """Open a MIDI file in the editor; a file that cannot be read gives a message box.
+        A file over ``LARGE_FILE_BYTES`` is read in the worker (progress and ✕ in the status
+        bar): True then means the reading started, and ``fileOpened(path)`` says it is in the
+        editor (a cancel leaves the editor as it was). Smaller files are there on return."""
+        if _file_size(path) > LARGE_FILE_BYTES:
+            self.worker.start()  # at start-up (a file on the command line) it is not yet
+            self._first_song_pending = False
+            self._submit("read_song", {"path": str(path)})
+            return True
         try:
             song = read_song(path)
         except StudioError as error:
             self._error("Cannot open the file", str(error))
             return False
+        self._opened_file(song, path)
+        return True
+
+    def _opened_file(self, song: Song, path: str | os.PathLike) -> None:
         self._show_opened(song, Path(path))
         add_recent_file(path)
-        return True
+        self.fileOpened.emit(str(path))
 
     def open_song(self, song: Song, title: str = "") -> bool:
         """Put a song read elsewhere (a library track) in the editor, unsaved: Save asks where
@@ -432,6 +458,8 @@ class MainWindow(IdeasActions, QMainWindow):
         elif kind == "render_wav":  # a SoundFont gone or damaged meanwhile: said, not fatal
             warned = "".join(f" ({text})" for text in result["warnings"])
             self.statusBar().showMessage(f"exported {result['path']}{warned}", 15_000)
+        elif kind == "read_song":
+            self._opened_file(result["song"], result["path"])
         elif kind == "morph":  # the in-betweens between their two ends
             self.ideas.set_ideas([self._morph_ends[0], *result, self._morph_ends[-1]])
             self.ideasReady.emit()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -112,6 +114,10 @@ class RollGeometry:
         return self.y_to_pitch(self.height), self.y_to_pitch(self.header)
 
 
+_PREBUILT: weakref.WeakValueDictionary[int, NoteIndex] = weakref.WeakValueDictionary()
+"""Indexes made by ``NoteIndex.prebuild``, by the ``id`` of their notes, while they live."""
+
+
 class NoteIndex:
     """The notes of one track, indexed by start time for fast "which notes are visible".
 
@@ -122,15 +128,32 @@ class NoteIndex:
 
     def __init__(self, notes: Sequence[Note]) -> None:
         self.notes = notes
-        self._starts = [n.start for n in notes]
+        self._starts = list(map(operator.attrgetter("start"), notes))
         self._long = [i for i, n in enumerate(notes) if n.duration > LONG_NOTE_BEATS]
         # Running maximum end of the short notes (start itself for long ones): bisecting it
         # finds the first short note that can reach a given beat.
-        reach = [n.start + n.duration for n in notes]
+        reach = list(map(operator.add, self._starts, map(operator.attrgetter("duration"), notes)))
+        self.end = max(reach, default=0.0)
+        """Where the last note ends, in beats (0.0 without notes)."""
         for i in self._long:
             reach[i] = self._starts[i]
         self._reach = list(accumulate(reach, max))
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, notes: Sequence[Note]) -> NoteIndex:
+        """The index of ``notes``: the one ``prebuild`` made while it lives, else a new one."""
+        index = _PREBUILT.get(id(notes))
+        return index if index is not None and index.notes is notes else cls(notes)
+
+    @classmethod
+    def prebuild(cls, notes: Sequence[Note]) -> NoteIndex:
+        """Build the index and its arrays now, say on a worker thread (two million notes take
+        seconds), for ``of`` to find; the caller keeps it alive until the roll has it."""
+        index = cls(notes)
+        index.arrays()
+        _PREBUILT[id(notes)] = index
+        return index
 
     def __len__(self) -> int:
         return len(self.notes)

@@ -25,7 +25,11 @@ fields, as ``GeneratePanel.request()`` builds them) and results:
 - ``render_wav``: ``song``, ``path`` → ``{path, warnings}``: the path as given, and why the
   SoundFont setting was not followed (a file gone or damaged: the default plays), if so;
 - ``morph``: ``start``, ``end`` (two ideas' ``melody``, same number of bars), ``count`` of
-  in-betweens (default 4) → ``list[Idea]`` titled "Morph 1/4 · 1207→1209".
+  in-betweens (default 4) → ``list[Idea]`` titled "Morph 1/4 · 1207→1209";
+- ``read_song``: ``path`` → ``{path, song, indexes}``: a big MIDI file read off the GUI thread
+  (progress "read 1,200,000 of 2,000,000 events", cancelled between batches; the error names
+  the file) with the piano roll's ``NoteIndex`` of each pitched track (keep them until the roll
+  shows the song: ``NoteIndex.of`` finds them).
 
 The library kinds (handlers in ``studio.gui.worker_library``; track ids are ints):
 
@@ -61,16 +65,19 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from studio.core.chords import bar_pitch_weights, estimate_chords
 from studio.core.errors import InvalidInput, StudioError
+from studio.core.midi_read import read_song
 from studio.core.music import Note, Song
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback
 from studio.engine import Engine
 from studio.gui.ideas import Idea
+from studio.gui.roll_geometry import NoteIndex
 from studio.gui.worker_library import LIBRARY_HANDLERS, NEVER_SUPERSEDED, Handler
 from studio.gui.worker_library import request_field as _field
 
 _log = logging.getLogger(__name__)
 
-KINDS = ("generate", "continue", "regenerate", "render_wav", "morph", *LIBRARY_HANDLERS)
+KINDS = ("generate", "continue", "regenerate", "render_wav", "morph", "read_song",
+         *LIBRARY_HANDLERS)  # fmt: skip
 """The request kinds ``run`` understands."""
 CANCELLED = "cancelled"
 """The ``failed`` message of a cancelled or superseded request."""
@@ -134,6 +141,7 @@ class EngineWorker(QObject):
             "regenerate": self._regenerate,
             "render_wav": self._render_wav,
             "morph": self._morph,
+            "read_song": self._read_song,
         }
         for kind, handler in LIBRARY_HANDLERS.items():
             self._handlers[kind] = functools.partial(self._library_request, handler)
@@ -279,6 +287,26 @@ class EngineWorker(QObject):
             make_idea(self.engine, melody, f"Morph {i + 1}/{count} · {start.seed}→{end.seed}")
             for i, melody in enumerate(melodies)
         ]
+
+    def _read_song(self, payload: object, report: ProgressCallback, token: CancelToken) -> dict:
+        # Two million notes are millions of new objects: with the collector on, its full scans
+        # doubled the read (12 s) and each held the GIL for up to 0.75 s (the window stood
+        # still). Off while reading, then the song is frozen out of later scans (freeze_gc:
+        # its objects hold no cycles, so reference counting still frees them).
+        from studio.audio.player import freeze_gc
+
+        path = _field(payload, "path")
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            song = read_song(path, progress=report, cancel=token)
+        finally:
+            if collecting:
+                gc.enable()
+        # The roll's time indexes of the tracks, made here: on the GUI thread they took 2 s.
+        indexes = [NoteIndex.prebuild(t.notes) for t in song.tracks if t.notes and not t.is_drum]
+        freeze_gc()
+        return {"path": path, "song": song, "indexes": indexes}
 
     def _ideas(self, melodies: list) -> list[Idea]:
         return [

@@ -177,3 +177,12 @@ def test_shared_edge_case_files_read_or_fail_cleanly(shared_edge_cases):
         "test-vlq-4-byte.mid",
     ):
         assert isinstance(outcomes[name], Song), (name, outcomes[name])
+
+
+def test_a_note_a_million_beats_in_is_refused_even_within_the_hours():
+    # Regression (issue 18): at 1 µs a beat, a note 33 million beats in is only 34 s into the
+    # music, so the 24-hour limit let it through, and the piano roll's scroll range overflowed.
+    tempo = b"\x00\xff\x51\x03\x00\x00\x01"
+    far_note = b"\x8f\xff\xff\x7f\x90\x3c\x40\x00\x80\x3c\x00"
+    with pytest.raises(MidiFileError, match="33,554,431 beats"):
+        read_midi(header(division=1) + track_chunk(tempo + far_note + END))

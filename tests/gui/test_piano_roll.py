@@ -484,3 +484,17 @@ def test_with_notes_keeps_the_selection_on_the_same_notes():
     assert nearest_in_key(66, Key.parse("C"), 1) == 67
     assert nearest_in_key(66, Key.parse("C"), -1) == 65
     assert nearest_in_key(127, Key.parse("C#")) == 126
+
+
+def test_the_roll_holds_a_song_as_long_as_a_file_may_be(qtbot):
+    # The reader's limit (MAX_BEATS) is what the roll's 32-bit scroll range holds at its highest
+    # zoom; beyond it, Qt's scroll bars overflowed.
+    from studio.core.midi_read import MAX_BEATS
+
+    roll = shown_roll(qtbot, Song((Track((Note(60, 0.0, 1.0), Note(62, MAX_BEATS - 1, 1.0))),)))
+    for _ in range(40):
+        roll.zoom_in()
+    roll.ensure_visible(MAX_BEATS - 1, 62)
+    roll.set_playhead(MAX_BEATS)
+    assert roll.horizontalScrollBar().value() > 0
+    assert not roll.grab().isNull()

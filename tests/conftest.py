@@ -240,6 +240,11 @@ def user_dirs(tmp_path, monkeypatch):
         folder.mkdir()
         monkeypatch.setenv(name, str(folder))
     monkeypatch.setenv("MOTIF_STUDIO_CONFIG", str(tmp_path / "settings.json"))
+    core = sys.modules.get("PySide6.QtCore")
+    if core is not None:  # Qt keeps the QSettings folder it found first: point it here again
+        for form in (core.QSettings.Format.NativeFormat, core.QSettings.Format.IniFormat):
+            core.QSettings.setPath(form, core.QSettings.Scope.UserScope,
+                                   str(tmp_path / "xdg_config_home"))  # fmt: skip
     return tmp_path
 
 

@@ -77,6 +77,7 @@ class LibraryController(QObject):
         self._writes: list[int] = []  # the indexing requests not ended yet, oldest first
         self._rebuild_offered = False
         self._similar: dict[int, object] = {}  # track id → the RankedTrack shown in Similar
+        self._similar_asked = 0  # the number of the latest similar question
         self._listening: Listening | None = None
         self._listening_song: Song | None = None
         self._listening_started = False  # the player said "playing" since the track started
@@ -282,7 +283,7 @@ class LibraryController(QObject):
             self.similar.show_error("The editor is empty: draw or generate a melody first")
             return
         self.similar.show_for_melody()
-        self._read("similar", {"song": song, "top": TOP})
+        self._ask_similar({"song": song, "top": TOP})
 
     def show_passage(self, track_id: int) -> None:
         """Show the matching passage of a Similar result in the roll, in orange beside the
@@ -303,7 +304,7 @@ class LibraryController(QObject):
         row = rows.row_of(track_id) if rows is not None else None
         self.similar.show_for_track(rows.title[row] if row is not None else f"track {track_id}")
         self.similar.show_busy()
-        self._read("similar", {"track_id": track_id, "top": TOP})
+        self._ask_similar({"track_id": track_id, "top": TOP})
 
     def song_exported(self) -> None:
         """The editor's song was exported: if it came from the library, that counts."""
@@ -381,7 +382,15 @@ class LibraryController(QObject):
             self.refresh()
             self._read("profiles", {})
 
-    def _got_similar(self, result, _context) -> None:
+    def _ask_similar(self, payload: dict) -> None:
+        """Ask for similar tracks; the answer to an older question that comes later (the
+        melody's "auto" one when a track was picked meanwhile) is dropped."""
+        self._similar_asked += 1
+        self._read("similar", payload, self._similar_asked)
+
+    def _got_similar(self, result, asked) -> None:
+        if asked != self._similar_asked:
+            return  # a newer question is on its way
         self._similar = {r.track_id: r for r in result.ranked}
         self.similar.set_results(result.ranked, result.mode, self._reactions())
         self.similarReady.emit()
@@ -498,7 +507,8 @@ class LibraryController(QObject):
             self.waiting.add(_context)
             return
         if kind == "similar":
-            self.similar.show_error(message)
+            if _context == self._similar_asked:  # not an older question's
+                self.similar.show_error(message)
         elif kind == "recommend":
             self.for_you.show_error(message)
         elif "not a usable library" in message:

@@ -533,7 +533,6 @@ class MainWindow(IdeasActions, QMainWindow):
         name = self.path.name if self.path else "untitled"
         mark = "" if self.piano_roll.undo_stack.isClean() else " •"
         self.setWindowTitle(f"Motif Studio — {name}{mark}")
-        self.setWindowModified(not self.piano_roll.undo_stack.isClean())
 
     def _restore_layout(self) -> None:
         settings = QSettings()

@@ -281,6 +281,26 @@ def _empty_clipboard_afterwards():
         widgets.QApplication.clipboard().clear()
 
 
+def drag(widget, start, end, modifiers=None, button=None, steps: int = 6) -> None:
+    """A whole mouse drag on ``widget``: press at ``start``, move in ``steps`` to ``end`` with
+    the button held (QMouseEvents: QTest's moves hold no button), release. ``button`` defaults
+    to the left one, ``modifiers`` to none."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    button = Qt.MouseButton.LeftButton if button is None else button
+    modifiers = Qt.KeyboardModifier.NoModifier if modifiers is None else modifiers
+    QTest.mousePress(widget, button, modifiers, start)
+    for step in range(1, steps + 1):
+        point = QPointF(start + (end - start) * (step / steps))
+        QApplication.sendEvent(widget, QMouseEvent(
+            QEvent.Type.MouseMove, point, QPointF(widget.mapToGlobal(point)),
+            Qt.MouseButton.NoButton, button, modifiers))  # fmt: skip
+    QTest.mouseRelease(widget, button, modifiers, end)
+
+
 def shown_roll(qtbot, song, tool: str = "draw"):
     """A ``PianoRoll`` on screen (900 × 600), editing ``song`` with ``tool``: what the piano-roll
     tests start from."""

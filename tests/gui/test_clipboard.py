@@ -7,11 +7,10 @@ whole window for the Edit menu's shortcuts (Ctrl+X/C/V/D sent to the roll's note
 from __future__ import annotations
 
 import pytest
-from conftest import shown_roll
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QMouseEvent
+from conftest import drag, shown_roll
+from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import midi_bytes
@@ -56,18 +55,6 @@ def at(roll: PianoRoll, beat: float, pitch: int) -> QPoint:
 
 def click(roll: PianoRoll, beat: float, pitch: int, modifiers=NONE) -> None:
     QTest.mouseClick(roll.note_area(), LEFT, modifiers, at(roll, beat, pitch))
-
-
-def drag(roll: PianoRoll, start: QPoint, end: QPoint, modifiers=NONE, steps: int = 6) -> None:
-    """Press, move with the button held (QMouseEvents: QTest's moves hold no button), release."""
-    area = roll.note_area()
-    QTest.mousePress(area, LEFT, modifiers, start)
-    for step in range(1, steps + 1):
-        point = QPointF(start + (end - start) * (step / steps))
-        QApplication.sendEvent(area, QMouseEvent(
-            QEvent.Type.MouseMove, point, QPointF(area.mapToGlobal(point)),
-            Qt.MouseButton.NoButton, LEFT, modifiers))  # fmt: skip
-    QTest.mouseRelease(area, LEFT, modifiers, end)
 
 
 def notes(roll: PianoRoll) -> tuple[Note, ...]:
@@ -188,7 +175,7 @@ def test_duplicate_repeats_a_phrase_on_the_next_bar(roll, clip):
 def test_ctrl_drag_copies_the_selection_and_keeps_the_originals(roll):
     click(roll, 0.5, 60)
     click(roll, 1.5, 64, SHIFT)
-    drag(roll, at(roll, 0.5, 60), at(roll, 4.5, 62), CTRL)
+    drag(roll.note_area(), at(roll, 0.5, 60), at(roll, 4.5, 62), CTRL)
     copies = [Note(62, 4.0, 1.0, 90), Note(66, 5.0, 1.0, 100)]
     assert notes(roll) == (*MELODY, *copies)
     assert selected(roll) == copies
@@ -200,7 +187,7 @@ def test_ctrl_drag_copies_the_selection_and_keeps_the_originals(roll):
 
 def test_ctrl_drag_on_an_unselected_note_copies_it_too(roll):
     click(roll, 0.5, 60)
-    drag(roll, at(roll, 2.5, 67), at(roll, 8.5, 67), CTRL)
+    drag(roll.note_area(), at(roll, 2.5, 67), at(roll, 8.5, 67), CTRL)
     assert notes(roll) == (*MELODY, Note(60, 6.0, 1.0, 90), Note(67, 8.0, 2.0, 110))
     assert undo_names(roll) == ["Copy 2 notes"]
 
@@ -211,9 +198,10 @@ def test_a_plain_drag_still_moves_and_ctrl_click_still_toggles(roll):
     assert selected(roll) == list(MELODY[:2])
     click(roll, 0.5, 60, CTRL)  # removes, on release
     assert selected(roll) == [MELODY[1]]
-    drag(roll, at(roll, 1.5, 64), at(roll, 1.55, 64), CTRL, steps=1)  # under the 3 px threshold
+    area = roll.note_area()
+    drag(area, at(roll, 1.5, 64), at(roll, 1.55, 64), CTRL, steps=1)  # under the 3 px threshold
     assert selected(roll) == [] and roll.undo_stack.count() == 0
-    drag(roll, at(roll, 2.5, 67), at(roll, 6.5, 67))
+    drag(roll.note_area(), at(roll, 2.5, 67), at(roll, 6.5, 67))
     assert notes(roll) == (*MELODY[:2], Note(67, 6.0, 2.0, 110))
     assert undo_names(roll) == ["Move note"]
 

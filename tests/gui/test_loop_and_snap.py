@@ -8,7 +8,7 @@ Drags are sent as in test_piano_roll: a QTest press, mouse moves with the button
 from __future__ import annotations
 
 import pytest
-from conftest import need_audio, shown_roll
+from conftest import drag, need_audio, shown_roll
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtTest import QTest
@@ -41,14 +41,6 @@ def move_to(widget: QWidget, pos: QPoint, buttons=LEFT, modifiers=NONE) -> None:
     event = QMouseEvent(QEvent.Type.MouseMove, point, QPointF(widget.mapToGlobal(point)),
                         Qt.MouseButton.NoButton, buttons, modifiers)  # fmt: skip
     QApplication.sendEvent(widget, event)
-
-
-def drag(widget: QWidget, start: QPoint, end: QPoint, modifiers=NONE, steps: int = 6) -> None:
-    """Press at ``start``, move in ``steps`` to ``end`` with the left button held, release."""
-    QTest.mousePress(widget, LEFT, modifiers, start)
-    for step in range(1, steps + 1):
-        move_to(widget, start + (end - start) * (step / steps), LEFT, modifiers)
-    QTest.mouseRelease(widget, LEFT, modifiers, end)
 
 
 # -- the ruler ------------------------------------------------------------------------------

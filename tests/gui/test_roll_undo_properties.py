@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import os
 
-from conftest import shown_roll
+from conftest import drag, shown_roll
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QGuiApplication, QMouseEvent
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
 from song_checks import assert_valid_song
 
 from studio.core.music import Note, Song, Track
@@ -96,17 +95,6 @@ def point_on(roll: PianoRoll, note: Note) -> QPoint:
     return QPoint(int(x), int(roll.pitch_to_y(note.pitch)))
 
 
-def drag(area: QWidget, start: QPoint, end: QPoint, modifiers=NONE, steps: int = 4) -> None:
-    """Press, move with the button held (QMouseEvents: QTest's moves hold no button), release."""
-    QTest.mousePress(area, LEFT, modifiers, start)
-    for step in range(1, steps + 1):
-        point = QPointF(start + (end - start) * (step / steps))
-        QApplication.sendEvent(area, QMouseEvent(
-            QEvent.Type.MouseMove, point, QPointF(area.mapToGlobal(point)),
-            Qt.MouseButton.NoButton, LEFT, modifiers))  # fmt: skip
-    QTest.mouseRelease(area, LEFT, modifiers, end)
-
-
 def pick_note(data, roll: PianoRoll) -> Note | None:
     notes_now = melody(roll)
     if not notes_now:
@@ -139,14 +127,15 @@ def act(data, roll: PianoRoll, clipboard: RollClipboard, action: str) -> None:
             dx = data.draw(st.integers(-150, 150), label="dx")
             dy = data.draw(st.integers(-80, 80), label="dy")
             modifiers = data.draw(st.sampled_from((NONE, CTRL, ALT, SHIFT)), label="modifiers")
-            drag(area, at, at + QPoint(dx, dy), modifiers)
+            drag(area, at, at + QPoint(dx, dy), modifiers, steps=4)
     elif action == "draw":
         beat = data.draw(st.integers(0, 64), label="beat") / 4
         pitch = data.draw(pitches, label="pitch")
         roll.ensure_visible(beat, pitch)
         start = QPoint(int(roll.beat_to_x(beat)) + 1, int(roll.pitch_to_y(pitch)))
         roll.set_tool("draw")
-        drag(area, start, start + QPoint(data.draw(st.integers(0, 120), label="length px"), 0))
+        length = data.draw(st.integers(0, 120), label="length px")
+        drag(area, start, start + QPoint(length, 0), steps=4)
         roll.set_tool("select")
     elif action == "lane":
         lane, note = roll.velocity_lane(), pick_note(data, roll)
@@ -158,7 +147,7 @@ def act(data, roll: PianoRoll, clipboard: RollClipboard, action: str) -> None:
         dx = data.draw(st.integers(-100, 100), label="dx")
         dy = data.draw(st.integers(-60, 60), label="dy")
         modifiers = data.draw(st.sampled_from((NONE, SHIFT, ALT)), label="modifiers")
-        drag(lane, at, at + QPoint(dx, dy), modifiers)
+        drag(lane, at, at + QPoint(dx, dy), modifiers, steps=4)
     elif action == "select_all":
         QTest.keyClick(area, Qt.Key.Key_A, CTRL)
     elif action == "escape":

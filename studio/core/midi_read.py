@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import MidiFileError
+from studio.core.event_table import event_table
 from studio.core.music import (
     ControlChange,
     KeySignature,
@@ -400,16 +401,18 @@ def _track(track, tpb: float, step=lambda count: None) -> Track:
     notes = track.notes.numpy()
     controls = track.controls.numpy()
     bends = track.pitch_bends.numpy()
+    step(len(controls["time"]) + len(bends["time"]))
     return Track(
         notes=_objects(Note, step, notes["pitch"].astype(np.int16), notes["time"] / tpb,
                        notes["duration"] / tpb, notes["velocity"].astype(np.int16)),
         program=int(track.program) & 0x7F,
         is_drum=bool(track.is_drum),
         name=_clean_name(track.name),
-        controls=_objects(ControlChange, step, controls["time"] / tpb,
-                          controls["number"].astype(np.int16), controls["value"].astype(np.int16)),
-        pitch_bends=_objects(PitchBend, step, bends["time"] / tpb,
-                             bends["value"].astype(np.int32)),
+        # Controllers and bends stay in numpy columns: a file can have millions of them.
+        controls=event_table(ControlChange, controls["time"] / tpb,
+                             controls["number"].astype(np.uint8),
+                             controls["value"].astype(np.uint8)),
+        pitch_bends=event_table(PitchBend, bends["time"] / tpb, bends["value"].astype(np.int16)),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from studio.core.errors import InvalidInput
@@ -144,16 +145,18 @@ class Track:
         program: General MIDI program 0–127 (0 = Acoustic Grand Piano); ignored for drums.
         is_drum: True for a percussion part (MIDI channel 10).
         name: the track name shown to the user.
-        controls: controller events (sustain pedal, volume…), in time order.
-        pitch_bends: pitch-bend events, in time order.
+        controls: controller events (sustain pedal, volume…), in time order: a tuple, or for a
+            file read from disk a ``studio.core.event_table.EventTable`` (numpy columns; it
+            iterates, indexes and compares like the tuple of the same events).
+        pitch_bends: pitch-bend events, in time order (a tuple or an ``EventTable`` too).
     """
 
     notes: tuple[Note, ...] = ()
     program: int = 0
     is_drum: bool = False
     name: str = ""
-    controls: tuple[ControlChange, ...] = ()
-    pitch_bends: tuple[PitchBend, ...] = ()
+    controls: Sequence[ControlChange] = ()
+    pitch_bends: Sequence[PitchBend] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.program <= 127:

@@ -45,6 +45,6 @@ def test_a_cancel_stops_the_read_at_the_next_batch(monkeypatch, tmp_path):
 
     with pytest.raises(Cancelled):
         read_song(path, progress=progress, cancel=token)
-    assert reports[-1] == 300  # not a batch more
+    assert reports[-2] < 300 <= reports[-1]  # not a batch more
     with pytest.raises(Cancelled):  # cancelled before it starts: no event read
         read_song(path, cancel=token)

@@ -17,8 +17,10 @@ import os
 import struct
 
 import mido
+import numpy as np
 
 from studio.core.errors import StudioError
+from studio.core.event_table import EventTable
 from studio.core.fileio import atomic_write_bytes
 from studio.core.music import Song, Track
 from studio.core.theory import Key
@@ -34,7 +36,7 @@ def midi_bytes(song: Song) -> bytes:
     notes within one tick.
     """
     tpb = song.ticks_per_beat
-    tracks = [_conductor_track(song)]
+    chunks = [_chunk(_conductor_track(song))]
     melodic = 0
     for track in song.tracks:
         if track.is_drum:
@@ -42,9 +44,9 @@ def midi_bytes(song: Song) -> bytes:
         else:
             channel = MELODIC_CHANNELS[melodic % len(MELODIC_CHANNELS)]
             melodic += 1
-        tracks.append(_track_events(track, channel, tpb))
-    header = struct.pack(">4sLhhh", b"MThd", 6, 1, len(tracks), tpb)
-    return header + b"".join(_chunk(events) for events in tracks)
+        chunks.append(_track_chunk(track, channel, tpb))
+    header = struct.pack(">4sLhhh", b"MThd", 6, 1, len(chunks), tpb)
+    return header + b"".join(chunks)
 
 
 def write_midi(song: Song, path: str | os.PathLike) -> None:
@@ -129,31 +131,97 @@ def _conductor_track(song: Song) -> list[Event]:
     return events
 
 
-def _track_events(track: Track, channel: int, tpb: int) -> list[Event]:
-    # Order at equal ticks: releases first (so a repeated pitch restarts cleanly), then
-    # controllers and bends, then new notes, and last the releases of zero-length notes.
-    events: list[Event] = []
+def _track_chunk(track: Track, channel: int, tpb: int) -> bytes:
+    """A song track's MTrk chunk: its name, then its channel events encoded with numpy (a
+    track can hold millions; one Python object per event would take minutes and gigabytes)."""
+    head = b""
     if track.name:
-        events.append((0, 0, _meta(mido.MetaMessage("track_name", name=_text(track.name))), False))
-    events.append((0, 1, bytes((0xC0 | channel, _data(track.program))), True))
-    for control in track.controls:
-        message = bytes((0xB0 | channel, _data(control.number), _data(control.value)))
-        events.append((_ticks(control.beat, tpb), 3, message, True))
-    for bend in track.pitch_bends:
-        value = bend.value + 8192
-        if not 0 <= value <= 16383:
-            raise ValueError(f"pitch bend {bend.value} is outside -8192..8191")
-        message = bytes((0xE0 | channel, value & 0x7F, value >> 7))
-        events.append((_ticks(bend.beat, tpb), 3, message, True))
-    note_on, note_off = 0x90 | channel, 0x80 | channel
-    for note in track.notes:
-        on = _ticks(note.start, tpb)
-        off = _ticks(note.end, tpb)
-        pitch = _data(note.pitch)
-        velocity = max(1, _data(note.velocity))  # velocity 0 would mean note-off
-        events.append((on, 4, bytes((note_on, pitch, velocity)), True))
-        events.append((off, 2 if off > on else 5, bytes((note_off, pitch, 0)), True))
-    return events
+        head = b"\x00" + _meta(mido.MetaMessage("track_name", name=_text(track.name)))
+    columns = _channel_columns(track, channel, tpb)
+    body = head + _encode_channel_events(*columns) + b"\x00" + END_OF_TRACK
+    return b"MTrk" + struct.pack(">L", len(body)) + body
+
+
+def _channel_columns(track: Track, channel: int, tpb: int) -> tuple[np.ndarray, ...]:
+    """The track's channel events as columns (tick, order at equal ticks, status byte, first
+    data byte, second data byte or -1 for a two-byte message), in the order they are listed:
+    program, controllers, pitch bends, then each note's on and off."""
+    controls = _fields(track.controls, 3)
+    bends = _fields(track.pitch_bends, 2)
+    notes = _fields(track.notes, 4)
+    for name, values in (("controller", controls[1]), ("controller value", controls[2]),
+                         ("note", notes[0]), ("velocity", notes[3])):  # fmt: skip
+        _check_data_bytes(values, name)
+    bend = bends[1].astype(np.int64) + 8192
+    if len(bend) and not (bend.min() >= 0 and bend.max() <= 16383):
+        raise ValueError(f"pitch bend {int(bends[1][(bend < 0) | (bend > 16383)][0])} "
+                         "is outside -8192..8191")  # fmt: skip
+    pitch, start, duration, velocity = notes
+    on, off = _ticks_of(start, tpb), _ticks_of(start + duration, tpb)
+    count = len(pitch)
+    ticks = [np.zeros(1, np.int64), _ticks_of(controls[0], tpb), _ticks_of(bends[0], tpb),
+             np.stack([on, off], axis=1).ravel()]  # fmt: skip
+    order = [np.ones(1), np.full(len(controls[0]), 3), np.full(len(bend), 3),
+             np.stack([np.full(count, 4), np.where(off > on, 2, 5)], axis=1).ravel()]  # fmt: skip
+    status = [np.full(1, 0xC0 | channel), np.full(len(controls[0]), 0xB0 | channel),
+              np.full(len(bend), 0xE0 | channel),
+              np.tile(np.array([0x90 | channel, 0x80 | channel]), count)]  # fmt: skip
+    first = [np.full(1, _data(track.program)), controls[1], bend & 0x7F,
+             np.repeat(pitch, 2)]  # fmt: skip
+    velocity_on = np.maximum(velocity, 1)  # velocity 0 would mean note-off
+    second = [np.full(1, -1), controls[2], bend >> 7,
+              np.stack([velocity_on, np.zeros(count, np.int64)], axis=1).ravel()]  # fmt: skip
+    return tuple(np.concatenate(parts).astype(np.int64)
+                 for parts in (ticks, order, status, first, second))  # fmt: skip
+
+
+def _fields(events, width: int) -> list[np.ndarray]:
+    """The ``width`` fields of ``events`` (notes, controllers or bends) as columns: straight
+    from an ``EventTable``'s arrays, or read off the objects of a tuple."""
+    if isinstance(events, EventTable):
+        return list(events.columns)
+    if not events:
+        return [np.zeros(0) for _ in range(width)]
+    names = type(events[0]).__slots__
+    return [np.array([getattr(event, name) for event in events]) for name in names]
+
+
+def _check_data_bytes(values: np.ndarray, name: str) -> None:
+    """Refuse a value outside a MIDI data byte (0–127), as mido would: a bug upstream."""
+    if len(values) and not (values.min() >= 0 and values.max() <= 127):
+        bad = values[(values < 0) | (values > 127)][0]
+        raise ValueError(f"MIDI data byte out of range: {bad!r} ({name})")
+
+
+def _ticks_of(beats: np.ndarray, tpb: int) -> np.ndarray:
+    """``_ticks`` for an array (``np.rint`` rounds half to even, as ``round`` does)."""
+    return np.maximum(0, np.rint(np.asarray(beats, np.float64) * tpb)).astype(np.int64)
+
+
+def _encode_channel_events(ticks, order, status, first, second) -> bytes:
+    """Channel events as MIDI bytes: sorted by (tick, order), stable; delta times as
+    variable-length quantities from tick 0; running status as mido writes it (a status byte
+    equal to the previous event's is left out); ``second`` < 0 marks a two-byte message."""
+    sort = np.lexsort((np.arange(len(ticks)), order, ticks))
+    ticks, status, first, second = ticks[sort], status[sort], first[sort], second[sort]
+    delta = np.diff(ticks, prepend=0)
+    width = 1 + sum((delta >= 1 << (7 * k)).astype(np.int64) for k in range(1, 9))
+    full = np.ones(len(status), bool)
+    full[1:] = status[1:] != status[:-1]
+    two_bytes = second < 0
+    length = width + full + np.where(two_bytes, 1, 2)
+    start = np.cumsum(length) - length
+    out = np.zeros(int(length.sum()), np.uint8)
+    for k in range(int(width.max(initial=1))):  # byte k of each delta, most significant first
+        has = width > k
+        rest = width[has] - 1 - k
+        out[start[has] + k] = ((delta[has] >> (7 * rest)) & 0x7F) | np.where(rest > 0, 0x80, 0)
+    at = start + width
+    out[at[full]] = status[full]
+    at += full
+    out[at] = first
+    out[at[~two_bytes] + 1] = second[~two_bytes]
+    return out.tobytes()
 
 
 def _data(value: int) -> int:

@@ -151,3 +151,26 @@ songs = st.builds(
 @given(songs)
 def test_random_songs_are_written_byte_for_byte_as_mido_writes_them(song):
     assert midi_write.midi_bytes(song) == reference_bytes(song)
+
+
+def test_long_delta_times_and_tables_read_from_a_file_are_written_as_mido_writes_them():
+    # Gaps of 2, 3, 4 and 5 variable-length bytes (at 960 ticks a beat, 280,000 beats is
+    # past 2**28 ticks; 16 hours at 300 BPM, within the reader's limit), and controllers and
+    # bends held in numpy columns (as read).
+    song = Song((Track((Note(60, 0, 1), Note(62, 100, 0.5, 0), Note(64, 20_000, 1),
+                        Note(65, 280_000, 2), Note(67, 280_000, 0)),
+                       name="far", controls=(ControlChange(3, 64, 127), ControlChange(3, 64, 0)),
+                       pitch_bends=(PitchBend(3, -8192), PitchBend(200_000, 8191))),),
+                tempos=(TempoChange(0, 300),), ticks_per_beat=960)  # fmt: skip
+    assert midi_write.midi_bytes(song) == reference_bytes(song)
+    again = read_midi(midi_write.midi_bytes(song))
+    assert midi_write.midi_bytes(again) == reference_bytes(again)
+
+
+def test_values_outside_midi_are_refused_as_mido_refuses_them():
+    import pytest
+
+    for track in (Track(controls=(ControlChange(0, 128, 0),)),
+                  Track(pitch_bends=(PitchBend(0, 8192),))):  # fmt: skip
+        with pytest.raises(ValueError):
+            midi_write.midi_bytes(Song((track,)))

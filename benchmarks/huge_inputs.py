@@ -12,8 +12,9 @@ Run from the repo root (each part can run alone; files go to a temporary folder)
 - ``window``: open that file in the window (offscreen, the shipped model) with ``open_path``;
   a 10 ms timer on the GUI thread measures the event loop's gaps (max / p99) until the roll
   shows the song, the RSS is sampled every 50 ms; then paint the roll, scroll it across the
-  song, (with a sound device) load it in the player and (``--autosave``) turn it into MIDI
-  bytes as Save and the autosave do. ``--sync`` reads it on the GUI thread, as before.
+  song, (with a sound device) load it in the player and (``--save``) Save it and let the
+  autosave's timer tick write it, timing the event loop meanwhile. ``--sync`` reads it on the
+  GUI thread, as before.
 - ``index``: write ``--files`` small MIDI files (the demo library's files with their notes
   transposed and shifted, so each is new to the catalogue) and run ``studio index DIR --db TMP``,
   sampling the RSS of the command and its worker processes every ``--every`` seconds.
@@ -194,7 +195,7 @@ def run_read(path: Path) -> None:
           f"RSS {before:.0f} → peak {rss.peak:.0f} MB, after {rss_mb():.0f} MB")  # fmt: skip
 
 
-def run_window(path: Path, notes: int, sync: bool = False, autosave: bool = False) -> None:
+def run_window(path: Path, notes: int, sync: bool = False, save: bool = False) -> None:
     for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         os.environ[variable] = tempfile.mkdtemp(prefix="huge-window-")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -264,14 +265,29 @@ def run_window(path: Path, notes: int, sync: bool = False, autosave: bool = Fals
               f"{gap[0]:.0f} ms, RSS peak {rss.peak:.0f} MB")  # fmt: skip
     else:
         print(f"player load: skipped ({window.playback.reason})")
-    if autosave:  # what Save, Export MIDI and the autosave after an edit do on the GUI thread
-        from studio.core.midi_write import midi_bytes
-
+    if save:  # Save waits behind its dialog; the autosave's timer tick does not wait
+        target = Path(tempfile.mkdtemp(prefix="huge-save-")) / "saved.mid"
         with RssSampler() as rss:
+            heart.start()
             started = time.perf_counter()
-            data = midi_bytes(roll.song())
-        print(f"midi_bytes of the song (Save, autosave): {time.perf_counter() - started:.1f} s, "
-              f"{len(data) / 2**20:.0f} MB, RSS peak {rss.peak:.0f} MB")  # fmt: skip
+            saved = window.save_to(target)
+            seconds = time.perf_counter() - started
+            gap = heart.stop()
+        print(f"Save ({'done' if saved else 'FAILED'}): {seconds:.1f} s, "
+              f"{target.stat().st_size / 2**20:.0f} MB; event-loop gap max {gap[0]:.0f} ms, "
+              f"p99 {gap[1]:.0f} ms; RSS peak {rss.peak:.0f} MB")  # fmt: skip
+        roll.undo_stack.resetClean()  # unsaved again, without an edit of 2,000,000 notes
+        saver = window.autosaver
+        with RssSampler() as rss:
+            heart.start()
+            started = time.perf_counter()
+            saver.save_now(wait=False)
+            wait(app, lambda: not saver.writing, timeout=600)
+            seconds = time.perf_counter() - started
+            gap = heart.stop()
+        print(f"autosave tick ({saver.last_error or 'kept aside'}): {seconds:.1f} s; "
+              f"event-loop gap max {gap[0]:.0f} ms, p99 {gap[1]:.0f} ms; "
+              f"RSS peak {rss.peak:.0f} MB")  # fmt: skip
     roll.undo_stack.setClean()
     window.close()
 
@@ -310,7 +326,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--every", type=float, default=3.0, help="RSS sampling period (s)")
     parser.add_argument("--sync", action="store_true", help="window: read on the GUI thread")
-    parser.add_argument("--autosave", action="store_true", help="window: time midi_bytes too")
+    parser.add_argument("--save", action="store_true", help="window: Save and autosave it too")
     parser.add_argument("--folder", type=Path, help="keep the inputs here (default: a temp dir)")
     args = parser.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="huge-inputs-"))
@@ -325,7 +341,7 @@ def main() -> None:
             if "read" in args.parts:
                 run_read(path)
             if "window" in args.parts:
-                run_window(path, args.notes, args.sync, args.autosave)
+                run_window(path, args.notes, args.sync, args.save)
         if "index" in args.parts:
             run_index(folder / "many", args.files, args.every)
     finally:

@@ -25,6 +25,7 @@ from studio.core.fileio import atomic_write_bytes
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import midi_bytes
 from studio.core.music import Song
+from studio.gui.background_write import ThreadCall, is_big, wait_for
 
 
 def autosave_folder() -> Path:
@@ -117,9 +118,10 @@ class Autosaver(QObject):
         self.name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         remove_leftovers(self.folder, keep=self.name)
         self.last_error: str | None = None
+        self._writing: ThreadCall | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(seconds * 1000)
-        self._timer.timeout.connect(self.save_now)
+        self._timer.timeout.connect(lambda: self.save_now(wait=False))
         self._timer.start()
 
     @property
@@ -127,30 +129,73 @@ class Autosaver(QObject):
         """This session's autosave file."""
         return self.folder / f"{self.name}.mid"
 
-    def save_now(self) -> bool:
+    def save_now(self, wait: bool = True) -> bool:
         """Write the song aside if it has unsaved changes; False when there was nothing to do
-        or the write failed (the reason in ``last_error``; the work stays in memory)."""
+        or the write failed (the reason in ``last_error``; the work stays in memory).
+
+        A big song (``background_write.is_big``) is written on a thread. With ``wait`` (an
+        explicit call) the event loop runs until it is written; without (the timer's tick)
+        this returns False at once and the outcome shows in ``last_error`` when it comes."""
         if self.window.piano_roll.undo_stack.isClean():
             return False
+        if self.writing:
+            if not wait:
+                return False  # the previous tick's write is still going
+            self._writing.join()
         song = self.window.piano_roll.song()
         info = {"source": str(self.window.path) if self.window.path else None,
                 "title": self.window.path.name if self.window.path else "untitled",
                 "saved_at": time.time(), "pid": os.getpid()}  # fmt: skip
+
+        def write() -> None:
+            self._write(song, info)
+
+        if not is_big(song):
+            return self._finish(self._attempt(write))
+        if wait:
+            return self._finish(self._attempt(
+                lambda: wait_for(write, self.window, "Keeping your work aside…")))  # fmt: skip
+        self._writing = ThreadCall(write, lambda _result, error: self._finish(error), self)
+        return False
+
+    def _write(self, song: Song, info: dict) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # The JSON first: a kill between the two leaves the previous song (or no song) with
+        # it, never a song without the process id that tells whether its session is gone.
+        atomic_write_bytes(self.midi_path.with_suffix(".json"), json.dumps(info).encode())
+        atomic_write_bytes(self.midi_path, midi_bytes(song))
+
+    @staticmethod
+    def _attempt(write) -> BaseException | None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # The JSON first: a kill between the two leaves the previous song (or no song) with
-            # it, never a song without the process id that tells whether its session is gone.
-            atomic_write_bytes(self.midi_path.with_suffix(".json"), json.dumps(info).encode())
-            atomic_write_bytes(self.midi_path, midi_bytes(song))
+            write()
         except (OSError, StudioError) as error:
-            self.last_error = f"autosave failed: {error}"
-            self.window.statusBar().showMessage(self.last_error, 10_000)
-            return False
-        self.last_error = None
-        return True
+            return error
+        return None
+
+    def _finish(self, error: BaseException | None) -> bool:
+        """Say how the write went; True when the song is kept aside."""
+        if error is None:
+            self.last_error = None
+            return True
+        if not isinstance(error, (OSError, StudioError)):
+            raise error  # a bug, not a full disk: the uncaught-exception hook reports it
+        self.last_error = f"autosave failed: {error}"
+        self.window.statusBar().showMessage(self.last_error, 10_000)
+        return False
+
+    @property
+    def writing(self) -> bool:
+        """True while a big song's autosave is being written on its thread."""
+        return self._writing is not None and self._writing.running
+
+    def _wait_for_write(self) -> None:
+        if self.writing:
+            self._writing.join()
 
     def clear(self) -> None:
         """The work is saved (or closed on purpose): nothing to recover."""
+        self._wait_for_write()  # else a write still going would put the song back
         for path in (self.midi_path, self.midi_path.with_suffix(".json")):
             try:
                 path.unlink(missing_ok=True)
@@ -166,5 +211,6 @@ class Autosaver(QObject):
         return self._timer.interval() // 1000
 
     def stop(self) -> None:
-        """Stop the timer (at close)."""
+        """Stop the timer and let a write still going end (at close)."""
         self._timer.stop()
+        self._wait_for_write()

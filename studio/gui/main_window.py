@@ -29,6 +29,7 @@ from studio.core.music import Song
 from studio.core.theory import Key
 from studio.engine import Engine
 from studio.gui.autosave import Autosaver, RecoveryItem, pending_recovery
+from studio.gui.background_write import is_big, wait_for
 from studio.gui.generate_panel import GeneratePanel
 from studio.gui.ideas import Idea, IdeasList
 from studio.gui.library_controller import LibraryController
@@ -283,10 +284,8 @@ class MainWindow(IdeasActions, QMainWindow):
 
     def export_midi(self, path: str | os.PathLike) -> bool:
         """Write the edited song as a MIDI file (atomically); errors as a message box."""
-        from studio.core.midi_write import write_midi
-
         try:
-            write_midi(self._song_to_save(), path)
+            self._write_song(self._song_to_save(), path, f"Exporting {Path(path).name}…")
         except (StudioError, OSError) as error:
             self._error("Cannot export MIDI", str(error))
             return False
@@ -319,10 +318,8 @@ class MainWindow(IdeasActions, QMainWindow):
         """Save the song to ``path``, which becomes its file. When the write fails (disk full,
         no permission…) the file on disk is as it was (the write is atomic), the work stays in
         the editor, unsaved, and is kept aside for recovery at once; a message says so."""
-        from studio.core.midi_write import write_midi
-
         try:
-            write_midi(self._song_to_save(), path)
+            self._write_song(self._song_to_save(), path, f"Saving {Path(path).name}…")
         except (StudioError, OSError) as error:
             kept = self.autosaver.save_now()
             self._error("Cannot save", f"{error}.\n\nThe file on disk is as it was, and your "
@@ -337,6 +334,16 @@ class MainWindow(IdeasActions, QMainWindow):
         self._update_title()
         add_recent_file(self.path)
         return True
+
+    def _write_song(self, song: Song, path: str | os.PathLike, label: str) -> None:
+        """``write_midi``, on a thread behind a "Saving…" dialog when the song is big (the
+        window keeps painting and playing meanwhile)."""
+        from studio.core.midi_write import write_midi
+
+        if is_big(song):
+            wait_for(lambda: write_midi(song, path), self, label)
+        else:
+            write_midi(song, path)
 
     # -- recovery -----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 
 from studio.core.errors import StudioError
-from studio.core.fileio import atomic_write_bytes
+from studio.core.fileio import atomic_write_bytes, process_running
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import midi_bytes
 from studio.core.music import Song
@@ -56,16 +56,6 @@ class RecoveryItem:
             path.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def pending_recovery(folder: Path | None = None) -> list[RecoveryItem]:
     """What crashed or killed sessions left unsaved, newest first (running sessions' files and
     damaged entries are left alone)."""
@@ -75,7 +65,8 @@ def pending_recovery(folder: Path | None = None) -> list[RecoveryItem]:
         try:
             data = json.loads(info.read_text(encoding="utf-8"))
             midi = info.with_suffix(".mid")
-            if (_alive(int(data["pid"])) and int(data["pid"]) != os.getpid()) or not midi.exists():
+            pid = int(data["pid"])
+            if (process_running(pid) and pid != os.getpid()) or not midi.exists():
                 continue
             source = Path(data["source"]) if data.get("source") else None
             items.append(RecoveryItem(midi, info, source, data.get("title") or "untitled",
@@ -99,7 +90,7 @@ def remove_leftovers(folder: Path, keep: str = "") -> None:
         pid = session.split("-", 1)[0]
         if session == keep or "-" not in session or not pid.isdigit():
             continue
-        if _alive(int(pid)) and int(pid) != os.getpid():
+        if process_running(int(pid)) and int(pid) != os.getpid():
             continue
         half_written = path.name.startswith(".") and path.name.endswith(".tmp")
         lone_info = path.suffix == ".json" and not path.with_suffix(".mid").exists()

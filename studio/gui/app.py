@@ -112,10 +112,11 @@ def screenshot(
 ) -> int:
     """Start offscreen, wait until the model is loaded, a song is in the editor and the library
     is shown, set up ``scene`` (see ``studio.gui.screenshot_scenes``; "window": the window as
-    it opens), save a PNG, exit. Returns 0, or 1 when the window was not ready in time; an
-    unknown scene raises ``InvalidInput``. A scene other than "window" runs in fresh temporary
-    user folders, so it shows a first start (the demo library) and never changes the user's
-    settings, library or profiles."""
+    it opens), save a PNG, exit. Without a melody model (damaged, missing) "window" shows the
+    window as it is at once and the other scenes fail. Returns 0, or 1 when the window was not
+    ready in time or the scene cannot be shown; an unknown scene raises ``InvalidInput``. A
+    scene other than "window" runs in fresh temporary user folders, so it shows a first start
+    (the demo library) and never changes the user's settings, library or profiles."""
     from studio.gui.screenshot_scenes import check_scene, scratch_user_folders
 
     check_scene(scene)
@@ -141,8 +142,16 @@ def _screenshot(out, size: tuple[int, int], argv: Sequence[str], scene: str) -> 
         app.quit()
 
     def ready() -> None:
+        problem = window.worker.model_error
         if window.model_ready and window.piano_roll.song().notes and window.library.ready:
             play_scene(window, scene, shoot)  # it lets the panes paint once more at the end
+        elif problem is not None and window.library.ready and scene == "window":
+            play_scene(window, scene, shoot)  # the window as it is: "generation is off: …"
+        elif problem is not None and scene != "window":
+            print(f"studio: error: the {scene} scene needs the melody model, and generation "
+                  f"is off: {problem}", file=sys.stderr)  # fmt: skip
+            window.close()
+            app.quit()
         else:
             QTimer.singleShot(100, ready)
 

@@ -228,6 +228,10 @@ class GeneratePanel(QWidget):
         self.regenerate_button.setToolTip("Generate the selected bars anew, keep the others")
         outer.addWidget(self.generate_button)
         outer.addLayout(_row_layout(self.continue_button, self.regenerate_button))
+        self.model_problem = QLabel(objectName="modelProblem", wordWrap=True)
+        self.model_problem.setStyleSheet("color: #f87171;")
+        self.model_problem.hide()  # why generation is off, when the model could not load
+        outer.addWidget(self.model_problem)
         self.busy_label = QLabel("working…", objectName="busyLabel")
         self.busy_label.hide()
         outer.addWidget(self.busy_label)
@@ -376,6 +380,8 @@ class GeneratePanel(QWidget):
         ``message`` ("loading model…", or why the model could not load) as their tooltip."""
         self._model_ready = ready
         self._model_message = message
+        self.model_problem.setText(message)
+        self.model_problem.setVisible(not ready and message != LOADING)
         self._update_buttons()
 
     def set_busy(self, busy: bool) -> None:

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from studio.core import model_files
 from studio.core.midi_read import read_midi
@@ -76,6 +76,8 @@ def test_a_damaged_melody_model_turns_generation_off_and_the_rest_works(
     for name in ("actionGenerate", "actionContinue", "actionRegenerate", "actionMorph"):
         assert not window.findChild(QAction, name).isEnabled()
     assert window.work_status.label.text() == f"generation is off: {why}"
+    shown = window.findChild(QLabel, "modelProblem")  # in the panel too, not only in tooltips
+    assert shown.isVisible() and shown.text() == f"generation is off: {why}"
 
     # Open, edit (undoably), play, export MIDI and WAV: all as usual.
     assert window.open_path(data_dir / "key_and_names.mid")
@@ -123,3 +125,40 @@ def test_a_damaged_similar_model_turns_similar_tracks_off_and_the_rest_works(
     with qtbot.waitSignal(window.ideasReady, timeout=60_000):
         window.generate()
     assert window.ideas.count() > 0
+
+
+SCREENSHOT_WITHOUT_MODEL = """
+import sys
+from studio.core.errors import ModelFileError
+from studio.generation.generator import MelodyGenerator
+from studio.gui.app import screenshot
+
+def damaged(self, *args, **kwargs):
+    raise ModelFileError("the melody model is damaged: test")
+
+MelodyGenerator.__init__ = damaged
+sys.exit(screenshot(sys.argv[1], (1200, 800), [], sys.argv[2]))
+"""
+
+
+def test_a_screenshot_with_no_melody_model_shows_the_window_at_once(user_dirs, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from PySide6.QtGui import QImage
+
+    def shoot(scene: str):
+        out = tmp_path / f"{scene}.png"
+        command = [sys.executable, "-c", SCREENSHOT_WITHOUT_MODEL, str(out), scene]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        return done, out, time.perf_counter() - started
+
+    done, out, seconds = shoot("window")
+    assert done.returncode == 0, done.stderr
+    assert seconds < 60  # not the 90 s wait for a model that never comes
+    assert QImage(str(out)).size().toTuple() == (1200, 800)
+    done, out, seconds = shoot("ideas")
+    assert done.returncode == 1 and not out.exists()
+    assert "the ideas scene needs the melody model" in done.stderr

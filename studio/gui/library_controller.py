@@ -52,12 +52,15 @@ class LibraryController(QObject):
     """Connects the library panes to their workers (see the module doc).
 
     Signals: ``libraryChanged()`` (a new table snapshot is shown), ``similarReady()``,
-    ``suggestionsReady()`` (the Similar or For you list was filled).
+    ``suggestionsReady()`` (the Similar or For you list was filled), ``similarFailed(str)``,
+    ``suggestionsFailed(str)`` (the list shows this error instead).
     """
 
     libraryChanged = Signal()
     similarReady = Signal()
     suggestionsReady = Signal()
+    similarFailed = Signal(str)
+    suggestionsFailed = Signal(str)
 
     def __init__(
         self, window: MainWindow, engine_factory: Callable[[], Engine] | None = None
@@ -280,7 +283,7 @@ class LibraryController(QObject):
         """Fill Similar with library tracks like the editor's melody."""
         song = self.window.piano_roll.song()
         if not any(t.notes for t in song.tracks if not t.is_drum):  # song.notes sorts them all
-            self.similar.show_error("The editor is empty: draw or generate a melody first")
+            self._similar_failed("The editor is empty: draw or generate a melody first")
             return
         self.similar.show_for_melody()
         self._ask_similar({"song": song, "top": TOP})
@@ -476,9 +479,17 @@ class LibraryController(QObject):
 
     def _say_off(self, kind: str) -> None:
         if kind == "similar":
-            self.similar.show_error(f"Similar tracks are off: {self.similar_off}")
+            self._similar_failed(f"Similar tracks are off: {self.similar_off}")
         else:
-            self.for_you.show_error(f"Suggestions are off: {self.similar_off}")
+            self._suggestions_failed(f"Suggestions are off: {self.similar_off}")
+
+    def _similar_failed(self, message: str) -> None:
+        self.similar.show_error(message)
+        self.similarFailed.emit(message)
+
+    def _suggestions_failed(self, message: str) -> None:
+        self.for_you.show_error(message)
+        self.suggestionsFailed.emit(message)
 
     def _show_waiting(self, count: int) -> None:
         if count:
@@ -508,9 +519,9 @@ class LibraryController(QObject):
             return
         if kind == "similar":
             if _context == self._similar_asked:  # not an older question's
-                self.similar.show_error(message)
+                self._similar_failed(message)
         elif kind == "recommend":
-            self.for_you.show_error(message)
+            self._suggestions_failed(message)
         elif "not a usable library" in message:
             self._offer_rebuild(message)
         elif kind not in ("library_version", "library_rows"):

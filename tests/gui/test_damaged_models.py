@@ -116,7 +116,9 @@ def test_a_damaged_similar_model_turns_similar_tracks_off_and_the_rest_works(
     similar, for_you = window.library.similar.state, window.library.for_you.state
     qtbot.waitUntil(lambda: for_you.text() == f"Suggestions are off: {why}")
     assert similar.text() == f"Similar tracks are off: {why}"
-    window.library.show_similar(1)  # asking again says the same, no message box
+    with qtbot.waitSignal(window.library.similarFailed) as failed:
+        window.library.show_similar(1)  # asking again says the same, no message box
+    assert failed.args == [f"Similar tracks are off: {why}"]
     assert similar.isVisible() and similar.text() == f"Similar tracks are off: {why}"
     window.library.similar_to_melody()
     assert similar.text().startswith(("Similar tracks are off: ", "The editor is empty"))

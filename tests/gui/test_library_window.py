@@ -89,6 +89,14 @@ def test_a_selected_track_fills_similar_with_reasons(ready, qtbot):
     assert all(row.data(Qt.ItemDataRole.ToolTipRole) for row in rows)  # each says why
 
 
+def test_a_similar_request_that_fails_says_so_in_the_list_and_by_a_signal(ready, qtbot):
+    with qtbot.waitSignal(ready.library.similarFailed, timeout=30_000) as failed:
+        ready.library.show_similar(987_654)  # no such track (removed meanwhile, say)
+    (message,) = failed.args
+    assert "987654" in message.replace(",", "")
+    assert ready.library.similar.state.text() == message
+
+
 def test_the_editors_melody_finds_similar_tracks(ready, qtbot):
     qtbot.waitUntil(lambda: len(ready.piano_roll.song().notes) > 8, timeout=30_000)
     with qtbot.waitSignal(ready.similarReady, timeout=30_000):

@@ -3,7 +3,8 @@ underruns and uncaught exceptions (issue 18, "Trustworthy under faults").
 
 Run from the repo root:
     .venv/bin/python benchmarks/soak.py --minutes 60 [--json OUT] [--audio auto|on|off]
-    .venv/bin/python benchmarks/soak.py --minutes 5       the short version CI can run
+    .venv/bin/python benchmarks/soak.py --minutes 5       the short version
+    .venv/bin/python benchmarks/soak.py --minutes 1 --functional   what the test suite runs
 
 The real window (``studio.gui.app.create_window``) runs in fresh temporary user folders (config,
 data, state, cache and the settings file), so the run never touches the user's files. Once the
@@ -24,7 +25,10 @@ error messages shown, steps that did not finish in time, and how many of each ac
 
 Targets (issue 18): RSS growth ≤ 10 %, 0 underruns, p99 gap ≤ 50 ms, no uncaught exception;
 every scripted step must also finish (no error box, no timeout). The exit status is 1 when one
-is missed, 2 when the window never got ready, so the script can be a CI job.
+is missed, 2 when the window never got ready, so the script can be a CI job. ``--functional``
+judges only what does not depend on the machine's speed and load (exceptions, errors shown,
+stuck steps, every action done): tests/test_soak_script.py runs it for a minute in every test
+run, while the timing targets stay benchmarks.
 
 Audio: ``auto`` (the default) uses the sound server named by MOTIF_TEST_AUDIO/PULSE_SERVER when
 one is set (as under scripts/test.sh), else starts a private PulseAudio null sink with
@@ -72,6 +76,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--audio", choices=("auto", "on", "off"), default="auto")
     parser.add_argument("--seed", type=int, default=18, help="the script's random choices")
     parser.add_argument("--keep", action="store_true", help="keep the temporary user folders")
+    parser.add_argument("--functional", action="store_true",
+                        help="judge only what does not depend on the machine's speed and load: "
+                             "no uncaught exception, no error shown, no step stuck, every "
+                             "action done (the figures are still printed)")  # fmt: skip
     parser.add_argument("--idle", action="store_true",
                         help="a control run: the same window and measurements, no script (what "
                              "the machine alone does to the event loop and the audio)")  # fmt: skip
@@ -718,8 +726,15 @@ def soak(args: argparse.Namespace, scratch: Path, audio: str) -> dict:
     return result
 
 
-def judge(result: dict) -> list[str]:
-    """The targets missed (empty: all met); also fills ``rss`` in ``result``."""
+FUNCTIONAL_ACTIONS = ("generate", "open idea", "edit (key)", "undo", "redo", "similar",
+                      "export MIDI", "export WAV", "autosave")  # fmt: skip
+"""What even the shortest scripted run must have done at least once (``--functional``)."""
+
+
+def judge(result: dict, functional: bool = False) -> list[str]:
+    """The targets missed (empty: all met); also fills ``rss`` in ``result``. ``functional``:
+    only the targets that do not depend on the machine's speed and load (a check for CI:
+    timings are benchmarks, not tests), plus every action of ``FUNCTIONAL_ACTIONS`` done."""
     samples = result["samples"]
     warmup = result["warmup_minutes"]
     base = next((s for s in samples if s["minute"] == warmup), None)
@@ -739,6 +754,8 @@ def judge(result: dict) -> list[str]:
         missed.append(f"{result['underruns_during_soak']} underruns")
     if result["gaps"]["p99_ms"] > TARGET_P99_MS:
         missed.append(f"event-loop p99 gap {result['gaps']['p99_ms']} ms")
+    if functional:
+        missed = [f"never done: {a}" for a in FUNCTIONAL_ACTIONS if not result["actions"].get(a)]
     if result["uncaught_exceptions"] or result["log_errors"]:
         missed.append(f"{len(result['uncaught_exceptions'])} uncaught exceptions, "
                       f"{len(result['log_errors'])} ERROR lines in studio.log")  # fmt: skip
@@ -815,7 +832,7 @@ def main(argv: list[str]) -> int:
     if "not_ready" in result:
         print(f"soak: {result['not_ready']}", file=sys.stderr)
         return 2
-    missed = judge(result)
+    missed = judge(result, args.functional)
     result["missed"] = missed
     print_summary(result, missed)
     if args.json:

@@ -102,6 +102,6 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     time.sleep(4.0)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr  # (seen once: 0, cause unknown; stderr says more)
     assert "Traceback" not in stderr
     assert stderr.rstrip().endswith(("(stopped)", "studio: interrupted")), stderr

@@ -48,3 +48,23 @@ def test_a_cancel_stops_the_read_at_the_next_batch(monkeypatch, tmp_path):
     assert reports[-2] < 300 <= reports[-1]  # not a batch more
     with pytest.raises(Cancelled):  # cancelled before it starts: no event read
         read_song(path, cancel=token)
+
+
+def test_a_big_file_is_read_with_the_garbage_collector_paused_and_it_comes_back(monkeypatch):
+    import gc
+
+    monkeypatch.setattr(studio.core.midi_read, "EVENT_BATCH", 100)
+    monkeypatch.setattr(studio.core.midi_read, "GC_PAUSE_NOTES", 500)
+    data = midi_bytes(song_of(1000))
+    states = []
+    read_midi(data, progress=lambda *_: states.append(gc.isenabled()))
+    assert states and not any(states)  # no full collections while the notes are made
+    assert gc.isenabled()
+    token = CancelToken()
+    with pytest.raises(Cancelled):  # cancelled at the first batch, inside the paused stretch
+        read_midi(data, progress=lambda *_: states.append(gc.isenabled()) or token.cancel(),
+                  cancel=token)  # fmt: skip
+    assert not states[-1] and gc.isenabled()  # back on after a cancel too
+    states.clear()
+    read_midi(midi_bytes(song_of(100)), progress=lambda *_: states.append(gc.isenabled()))
+    assert states and all(states)  # a small file: left alone

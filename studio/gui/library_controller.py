@@ -46,6 +46,8 @@ POLL_MS = 2000
 """How often the library's version is checked (another process may change it)."""
 SELECTION_DELAY_MS = 250
 """A moment after the library's selection settles, its similar tracks are asked for."""
+AUTO_FOLLOW_NOTES = 100_000
+"""Similar's "auto" follows the editor's song up to this many notes (see ``_melody_edited``)."""
 
 
 class LibraryController(QObject):
@@ -134,7 +136,7 @@ class LibraryController(QObject):
             lambda name: self._read("create_profile", {"name": name}))  # fmt: skip
         self.profiles.forgetRequested.connect(
             lambda name: self._read("forget_profile", {"name": name, "delete": False}))  # fmt: skip
-        window.piano_roll.songChanged.connect(lambda _song: self.similar.melody_edited())
+        window.piano_roll.songChanged.connect(self._melody_edited)
         window.playback.positionChanged.connect(self._position)
         window.playback.stateChanged.connect(self._playback_state)
 
@@ -278,6 +280,13 @@ class LibraryController(QObject):
         self.pane.select_track(int(track_id))
         self._similar_to_track(int(track_id))
         self.window.show_dock("similarDock")
+
+    def _melody_edited(self, song: Song) -> None:
+        """Let "auto" follow the editor's song, unless it is too big for that: a song of more
+        than ``AUTO_FOLLOW_NOTES`` notes (a two-hour file) is compared only when asked ("Like my
+        melody"): each comparison would read all of it, stalling the window for a moment."""
+        if sum(len(track.notes) for track in song.tracks) <= AUTO_FOLLOW_NOTES:
+            self.similar.melody_edited()
 
     def similar_to_melody(self) -> None:
         """Fill Similar with library tracks like the editor's melody."""

@@ -97,6 +97,22 @@ def test_a_similar_request_that_fails_says_so_in_the_list_and_by_a_signal(ready,
     assert ready.library.similar.state.text() == message
 
 
+def test_auto_follows_the_editor_unless_the_song_is_huge(ready, qtbot, monkeypatch):
+    import studio.gui.library_controller as controller
+    from studio.core.edit import transpose_song
+    from studio.gui.similar_pane import AUTO_DELAY_MS
+
+    qtbot.waitUntil(lambda: len(ready.piano_roll.song().notes) > 8, timeout=30_000)
+    roll, similar = ready.piano_roll, ready.library.similar
+    qtbot.wait(AUTO_DELAY_MS + 200)  # the first melody's own request has gone
+    monkeypatch.setattr(controller, "AUTO_FOLLOW_NOTES", len(roll.song().notes) - 1)
+    with qtbot.assertNotEmitted(similar.melodyRequested, wait=AUTO_DELAY_MS + 500):
+        roll.replace_song(transpose_song(roll.song(), 1), "Transpose")
+    monkeypatch.setattr(controller, "AUTO_FOLLOW_NOTES", len(roll.song().notes))
+    with qtbot.waitSignal(similar.melodyRequested, timeout=AUTO_DELAY_MS + 2000):
+        roll.replace_song(transpose_song(roll.song(), 1), "Transpose")
+
+
 def test_the_editors_melody_finds_similar_tracks(ready, qtbot):
     qtbot.waitUntil(lambda: len(ready.piano_roll.song().notes) > 8, timeout=30_000)
     with qtbot.waitSignal(ready.similarReady, timeout=30_000):

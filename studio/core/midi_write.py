@@ -5,10 +5,10 @@ signatures); each song track follows with its name, program, controllers, pitch 
 Drum tracks go to MIDI channel 10; other tracks get channels 1–16 in turn, skipping 10.
 
 The few meta events are made by mido; the channel events (notes, controllers, bends: nearly all
-of a file) are encoded here directly as bytes, which is several times faster than building a
-mido message for each (a 100,000-note song: about 0.5 s instead of 3 s). The bytes are the ones
-mido's writer makes for the same events, running status included (tests/core/test_midi_io.py
-compares the two).
+of a file) are sorted and encoded here with numpy, which is far faster than building a mido
+message for each (a 100,000-note song: about 0.06 s instead of 3 s). The bytes are the ones
+mido's writer makes for the same events, running status included
+(tests/core/test_midi_write_bytes.py compares the two).
 """
 
 from __future__ import annotations

@@ -129,10 +129,9 @@ class Autosaver(QObject):
         this returns False at once and the outcome shows in ``last_error`` when it comes."""
         if self.window.piano_roll.undo_stack.isClean():
             return False
-        if self.writing:
-            if not wait:
-                return False  # the previous tick's write is still going
-            self._writing.join()
+        if self.writing and not wait:
+            return False  # the previous tick's write is still going
+        self._wait_for_write()
         song = self.window.piano_roll.song()
         info = {"source": str(self.window.path) if self.window.path else None,
                 "title": self.window.path.name if self.window.path else "untitled",

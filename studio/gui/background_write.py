@@ -97,8 +97,7 @@ def wait_for(work: Callable[[], Any], parent: QWidget | None, label: str) -> Any
     loop = QEventLoop()
     outcome: list = []
     call = ThreadCall(work, lambda result, error: (outcome.append((result, error)), loop.quit()))
-    if call.running:
-        loop.exec()
+    loop.exec()  # ThreadCall reports from a timer, so only once this loop runs
     call.deleteLater()
     show_later.stop()
     dialog.hide()

@@ -301,6 +301,14 @@ def drag(widget, start, end, modifiers=None, button=None, steps: int = 6) -> Non
     QTest.mouseRelease(widget, button, modifiers, end)
 
 
+def edit_once(window) -> None:
+    """One undoable edit in the window's piano roll: the whole song up a tone."""
+    from studio.core.edit import transpose_song
+
+    roll = window.piano_roll
+    roll.replace_song(transpose_song(roll.song(), 2), "Transpose")
+
+
 def shown_roll(qtbot, song, tool: str = "draw"):
     """A ``PianoRoll`` on screen (900 × 600), editing ``song`` with ``tool``: what the piano-roll
     tests start from."""

@@ -10,10 +10,10 @@ import threading
 import time
 
 import pytest
+from conftest import edit_once
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
-from studio.core.edit import transpose_song
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import midi_bytes
 
@@ -36,11 +36,6 @@ def slow_big_writes(window, qtbot, monkeypatch):
     monkeypatch.setattr("studio.core.midi_write.midi_bytes", slow_bytes)
     monkeypatch.setattr("studio.gui.autosave.midi_bytes", slow_bytes)
     return threads
-
-
-def edit_once(window) -> None:
-    roll = window.piano_roll
-    roll.replace_song(transpose_song(roll.song(), 2), "Transpose")
 
 
 def timer_ticks() -> tuple[QTimer, list[float]]:

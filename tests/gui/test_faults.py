@@ -12,10 +12,10 @@ import sqlite3
 from contextlib import contextmanager
 
 import pytest
+from conftest import edit_once
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from studio.core.edit import transpose_song
 from studio.core.midi_read import read_midi
 
 LIMIT_BYTES = 64
@@ -37,12 +37,6 @@ def full_disk():
 
 def shown_errors(window) -> list[QMessageBox]:
     return [box for box in window.findChildren(QMessageBox, "errorBox") if box.isVisible()]
-
-
-def edit_once(window) -> None:
-    """One undoable edit: the whole song up a tone."""
-    roll = window.piano_roll
-    roll.replace_song(transpose_song(roll.song(), 2), "Transpose")
 
 
 @pytest.fixture

@@ -90,6 +90,7 @@ def pitch_class_histogram(music: Music, *, weighting: str = "duration") -> np.nd
 
 
 @cache
+@cache  # read-only, and asked for once per window of every track the library indexes
 def profile_matrix(profile: str) -> np.ndarray:
     """The 24 rotated profiles as rows (see ``_KEYS``), each standardised to mean 0, norm 1."""
     if profile not in KEY_PROFILES:

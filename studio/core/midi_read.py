@@ -38,6 +38,7 @@ from studio.core.music import (
     TempoChange,
     TimeSignature,
     Track,
+    notes_from_columns,
 )
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import Key
@@ -427,8 +428,8 @@ def _track(track, tpb: float, step=lambda count: None) -> Track:
     bends = track.pitch_bends.numpy()
     step(len(controls["time"]) + len(bends["time"]))
     return Track(
-        notes=_objects(Note, step, notes["pitch"].astype(np.int16), notes["time"] / tpb,
-                       notes["duration"] / tpb, notes["velocity"].astype(np.int16)),
+        notes=_notes(step, notes["pitch"].astype(np.int16), notes["time"] / tpb,
+                     notes["duration"] / tpb, notes["velocity"].astype(np.int16)),
         program=int(track.program) & 0x7F,
         is_drum=bool(track.is_drum),
         name=_clean_name(track.name),
@@ -440,13 +441,14 @@ def _track(track, tpb: float, step=lambda count: None) -> Track:
     )  # fmt: skip
 
 
-def _objects(kind, step, *columns: np.ndarray) -> tuple:
-    """``kind(*row)`` for the rows of numpy ``columns``, made ``EVENT_BATCH`` rows at a time
-    (``step(rows)`` after each batch: progress and cancel), never all columns as lists at once."""
-    made: list = []
+def _notes(step, *columns: np.ndarray) -> tuple[Note, ...]:
+    """The notes of numpy ``columns`` (pitch, start, duration, velocity), made ``EVENT_BATCH``
+    rows at a time (``step(rows)`` after each batch: progress and cancel), never all columns as
+    lists at once."""
+    made: list[Note] = []
     for start in range(0, len(columns[0]), EVENT_BATCH):
-        batch = [column[start : start + EVENT_BATCH].tolist() for column in columns]
-        made.extend(map(kind, *batch))
+        batch = [column[start : start + EVENT_BATCH] for column in columns]
+        made.extend(notes_from_columns(*batch))
         step(len(batch[0]))
     return tuple(made)
 

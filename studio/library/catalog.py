@@ -274,6 +274,15 @@ class Catalog:
         )
         return [CatalogTrack.from_row(row) for row in rows]
 
+    def paths_with_hash(self, content_hash: str) -> list[tuple[int, bytes]]:
+        """``(id, path)`` of every track whose content has this sha256 (hex), oldest first: what
+        the indexer's move detection needs, without reading whole rows (a library can hold many
+        copies of one file)."""
+        rows = self._db.execute(
+            "SELECT id, path FROM tracks WHERE content_hash = ? ORDER BY id", (content_hash,)
+        )
+        return [(track_id, bytes(path)) for track_id, path in rows]
+
     def find_file(self, path: str | os.PathLike) -> CatalogTrack | None:
         """The track of a file: the one at its path, else one with the same content (sha256 of
         the bytes; a track with status ok first), else None.

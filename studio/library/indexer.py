@@ -196,7 +196,7 @@ def index_folders(
                 summary.unchanged += 1
             else:
                 todo.append(path)
-    _process(catalog, todo, len(seen), summary, workers, embedder, progress, cancel, started)
+    _process(catalog, todo, seen, summary, workers, embedder, progress, cancel, started)
     if not summary.cancelled:
         gone = [
             path
@@ -226,7 +226,7 @@ def embed_missing(
     todo = sorted(
         p for p in catalog.paths_without_embedding(summary.model_version) if os.path.exists(p)
     )
-    _process(catalog, todo, len(todo), summary, workers, embedder, progress, cancel, started)
+    _process(catalog, todo, set(todo), summary, workers, embedder, progress, cancel, started)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -234,7 +234,7 @@ def embed_missing(
 def _process(
     catalog: Catalog,
     todo: list[bytes],
-    total: int,
+    seen: set[bytes],
     summary: IndexSummary,
     workers: int | None,
     embedder: SongEmbedder | None,
@@ -242,13 +242,16 @@ def _process(
     cancel: CancelToken | None,
     started: float,
 ) -> None:
-    """Parse (and embed) ``todo`` on the pool and store the results, one transaction a batch."""
+    """Parse (and embed) ``todo`` on the pool and store the results, one transaction a batch.
+    ``seen``: every file of the run (the progress counts them; they exist, so none of them is
+    the old path of a moved file)."""
+    total = len(seen)
     done = total - len(todo)
     progress(done, total, "")
     for batch in _batches(_parse_all(todo, workers, embedder), BATCH_SIZE):
         with catalog.transaction():
             for result in batch:
-                _store(catalog, result, summary)
+                _store(catalog, result, summary, seen)
         done += len(batch)
         elapsed = time.perf_counter() - started
         progress(done, total, f"{done / elapsed:.0f} files/s" if elapsed > 0 else "")
@@ -257,18 +260,18 @@ def _process(
             break
 
 
-def _store(catalog: Catalog, result: dict, summary: IndexSummary) -> None:
+def _store(catalog: Catalog, result: dict, summary: IndexSummary, seen: set[bytes]) -> None:
     path = result["path"]
     if result["status"] == "error":
         summary.skipped.append((display_path(path), result["error"]))
     if "size" not in result:  # vanished between the walk and the parse
         return
     if result["status"] == "ok" and catalog.get_by_path(path) is None:
-        for track in catalog.find_by_hash(result["content_hash"]):
-            if not os.path.lexists(track.path):
-                catalog.move_track(track.id, path, size=result["size"], mtime_ns=result["mtime_ns"])
+        for track_id, old_path in catalog.paths_with_hash(result["content_hash"]):
+            if old_path not in seen and not os.path.lexists(old_path):
+                catalog.move_track(track_id, path, size=result["size"], mtime_ns=result["mtime_ns"])
                 summary.moved += 1
-                _store_embedding(catalog, track.id, result, summary)
+                _store_embedding(catalog, track_id, result, summary)
                 return
     track_id = catalog.upsert_track(
         path,

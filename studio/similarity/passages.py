@@ -349,9 +349,11 @@ def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray, int
     cells = rows * width
     starting = np.bincount(row * width + first, minlength=cells).reshape(rows, width)
     ending = np.bincount(row * width + last, minlength=cells).reshape(rows, width)
-    change = (starting - ending).astype(np.int32)
-    sounding = np.cumsum(change[:, :n_steps], axis=1)
-    onsets = starting[:, :n_steps].astype(np.int32)
+    # Every note ends in its own row (``last`` ≤ n_steps < width), so each row's changes sum to
+    # zero and one running sum over the flat array restarts at zero on every row: far faster
+    # than a running sum along each row.
+    sounding = np.cumsum((starting - ending).ravel()).reshape(rows, width)[:, :n_steps]
+    onsets = starting[:, :n_steps]
     return sounding, onsets, lowest
 
 
@@ -438,8 +440,8 @@ def _features(
     win_chroma = chroma[:, index].transpose(1, 0, 2)  # (n, 12, T)
     win_onset = chroma_onset[:, index].transpose(1, 0, 2)
     win_top, win_bottom = top[index], bottom[index]  # (n, T)
-    melody_chroma = _one_hot_pc(win_top, np.zeros(len(starts), dtype=np.int64))
-    tonics = _window_tonics(melody_chroma.sum(axis=2) + HARMONY_KEY_WEIGHT * win_chroma.sum(axis=2))
+    melody_histograms = _pc_histograms(win_top)
+    tonics = _window_tonics(melody_histograms + HARMONY_KEY_WEIGHT * win_chroma.sum(axis=2))
     rotation = (np.arange(12)[None, :] + tonics[:, None]) % 12  # new pc i reads old pc i + tonic
     rows = np.arange(len(starts))[:, None]
     features = np.zeros((len(starts), N_CHANNELS, WINDOW_STEPS), dtype=np.float32)
@@ -464,6 +466,13 @@ def _one_hot_pc(pitches: np.ndarray, tonics: np.ndarray) -> np.ndarray:
     pcs = (pitches[rows, cols] - tonics[rows]) % 12
     out[rows, pcs, cols] = 1.0
     return out
+
+
+def _pc_histograms(pitches: np.ndarray) -> np.ndarray:
+    """(n, T) pitches (-1 = silence) → (n, 12): how many steps each pitch class sounds."""
+    rows, cols = np.nonzero(pitches >= 0)
+    cells = rows * 12 + pitches[rows, cols] % 12
+    return np.bincount(cells, minlength=len(pitches) * 12).reshape(len(pitches), 12)
 
 
 def _window_tonics(histograms: np.ndarray) -> np.ndarray:

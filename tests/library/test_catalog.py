@@ -75,6 +75,8 @@ def test_upsert_keeps_the_id_and_decodes_rows(tmp_path):
         assert track.content_hash == "cd" and track.size == 11 and track.programs == []
         assert catalog.get(first) == track
         assert catalog.find_by_hash("cd") == [track]
+        assert catalog.paths_with_hash("cd") == [(first, os.fsencode(song))]
+        assert catalog.paths_with_hash("ab") == []
 
 
 def test_non_utf8_paths_are_stored_as_bytes(tmp_path):

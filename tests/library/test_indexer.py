@@ -88,6 +88,18 @@ def test_modified_moved_and_deleted_files(library, catalog):
     assert again.missing == 0 and catalog.counts()["missing"] == 0
 
 
+def test_a_moved_copy_keeps_its_own_id_and_the_copy_left_behind_keeps_its(library, catalog):
+    shutil.copy(library / "song-1.mid", library / "copy.mid")  # same bytes, two tracks
+    index_folders(catalog, [library], workers=1)
+    ids = {t.display_path: t.id for t in catalog.tracks()}
+    (library / "copy.mid").rename(library / "deep" / "copy-moved.mid")
+    summary = index_folders(catalog, [library], workers=1)
+    assert (summary.indexed, summary.moved, summary.missing) == (0, 1, 0)
+    moved = catalog.get_by_path(library / "deep" / "copy-moved.mid")
+    assert moved.id == ids[str(library / "copy.mid")]
+    assert catalog.get_by_path(library / "song-1.mid").id == ids[str(library / "song-1.mid")]
+
+
 def test_bad_files_are_skipped_with_reasons(library, catalog, data_dir):
     (library / "empty.mid").write_bytes(b"")
     (library / "text.midi").write_text("hello, I am not MIDI")

@@ -334,27 +334,41 @@ def _events(starts: np.ndarray) -> np.ndarray | None:
 
 
 def _rolls(notes: NoteArrays, n_steps: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """(sounding count, onset count, lowest pitch): each roll (rows, n_steps) on the step grid,
-    row ``i`` for pitch ``lowest + i``, whole octaves from a C that cover the notes (only the
-    octaves in use: the running sum over 128 rows was most of the time of a long track)."""
+    """(sounding, onset count, lowest pitch): ``sounding`` a boolean roll and the onset count
+    an integer one, each (rows, n_steps) on the step grid, row ``i`` for pitch ``lowest + i``,
+    whole octaves from a C that cover the notes (only the octaves in use: the rolls of 128 rows
+    were most of the time of a long track)."""
     first = np.maximum(np.round(notes.start * STEPS_PER_BEAT).astype(np.int64), 0)
     inside = first < n_steps  # notes after the last window do not matter
     first, pitch = first[inside], notes.pitch[inside]
     lowest = int(pitch.min()) // 12 * 12 if len(pitch) else 0
     rows = (int(pitch.max()) // 12 * 12 + 12 - lowest) if len(pitch) else 12
-    row = pitch - lowest
     last = np.round(notes.end[inside] * STEPS_PER_BEAT).astype(np.int64)
     last = np.minimum(np.maximum(last, first + 1), n_steps)
+    origin = (pitch - lowest) * n_steps + first  # each note's first cell
+    onsets = np.bincount(origin, minlength=rows * n_steps).reshape(rows, n_steps)
+    return _sounding(origin, last - first, rows, n_steps), onsets, lowest
+
+
+def _sounding(origin: np.ndarray, length: np.ndarray, rows: int, n_steps: int) -> np.ndarray:
+    """The (rows, n_steps) boolean roll of notes covering ``length`` cells from their
+    ``origin`` cell (a note stays in its row)."""
+    cells = rows * n_steps
+    covered = int(length.sum())
+    if covered <= cells:  # the usual case: paint each note's cells
+        offsets = np.arange(covered) - np.repeat(np.cumsum(length) - length, length)
+        roll = np.zeros(cells, dtype=bool)
+        roll[np.repeat(origin, length) + offsets] = True
+        return roll.reshape(rows, n_steps)
+    # Long notes held over each other: a running count of the starts and ends, row by row
+    # (the last column of each row takes the ends at the roll's end, so the count restarts at
+    # zero on the next row).
     width = n_steps + 1
-    cells = rows * width
-    starting = np.bincount(row * width + first, minlength=cells).reshape(rows, width)
-    ending = np.bincount(row * width + last, minlength=cells).reshape(rows, width)
-    # Every note ends in its own row (``last`` ≤ n_steps < width), so each row's changes sum to
-    # zero and one running sum over the flat array restarts at zero on every row: far faster
-    # than a running sum along each row.
-    sounding = np.cumsum((starting - ending).ravel()).reshape(rows, width)[:, :n_steps]
-    onsets = starting[:, :n_steps]
-    return sounding, onsets, lowest
+    row, first = np.divmod(origin, n_steps)
+    change = np.bincount(row * width + first, minlength=rows * width) - np.bincount(
+        row * width + first + length, minlength=rows * width
+    )
+    return (np.cumsum(change).reshape(rows, width) > 0)[:, :n_steps]
 
 
 def _fold(roll: np.ndarray) -> np.ndarray:
@@ -409,8 +423,8 @@ def windows_at(notes: NoteArrays, starts: np.ndarray, *, min_onsets: int = MIN_O
     if len(notes) == 0 or len(starts) == 0:
         return _empty()
     n_steps = round((starts.max() + WINDOW_BEATS) * STEPS_PER_BEAT)
-    sounding, onsets, lowest = _rolls(notes, n_steps)
-    return _features(sounding, onsets, lowest, starts, min_onsets)
+    active, onsets, lowest = _rolls(notes, n_steps)
+    return _features(active, onsets, lowest, starts, min_onsets)
 
 
 def _empty() -> Windows:
@@ -420,9 +434,8 @@ def _empty() -> Windows:
 
 
 def _features(
-    sounding: np.ndarray, onsets: np.ndarray, lowest: int, starts: np.ndarray, min_onsets: int
+    active: np.ndarray, onsets: np.ndarray, lowest: int, starts: np.ndarray, min_onsets: int
 ) -> Windows:
-    active = sounding > 0
     chroma = _fold(active)
     chroma_onset = _fold(onsets > 0)
     any_active = active.any(axis=0)

@@ -16,6 +16,7 @@ from studio.similarity.passages import (
     MAX_WINDOWS,
     WINDOW_BEATS,
     NoteArrays,
+    _sounding,
     note_arrays,
     on_beat_grid,
     query_readings,
@@ -217,3 +218,17 @@ def test_a_stretched_copy_gives_the_windows_of_its_score_at_one_of_its_query_rea
         if np.array_equal(song_windows(reading).features, song_windows(score).features)
     ]
     assert len(matches) == 1 and abs(matches[0].scale * 0.7913 - 1) < 1e-6  # …or quarters again
+
+
+@pytest.mark.parametrize("longest", [4, 400])  # 400 steps: more cells covered than the roll has
+def test_the_sounding_roll_is_every_step_of_every_note_however_long(longest):
+    rng = np.random.default_rng(longest)
+    rows, n_steps = 24, 300
+    row, first = rng.integers(0, rows, 400), rng.integers(0, n_steps - 1, 400)
+    length = np.minimum(rng.integers(1, longest + 1, 400), n_steps - first)
+    expected = np.zeros((rows, n_steps), dtype=bool)
+    for r, f, n in zip(row, first, length, strict=True):
+        expected[r, f : f + n] = True
+    assert (int(length.sum()) > rows * n_steps) == (longest == 400)  # both ways are tried
+    roll = _sounding(row * n_steps + first, length, rows, n_steps)
+    assert roll.dtype == bool and np.array_equal(roll, expected)

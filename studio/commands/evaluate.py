@@ -1,8 +1,10 @@
-"""``studio eval generation|retrieval``: quality of the models against baselines."""
+"""``studio eval generation|retrieval|recommend|mood``: quality of the models against
+baselines, and of the mood estimate against what the files state."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
@@ -24,10 +26,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "stretched, or flattened to seconds; see the model cards). "
         "recommend: simulated listeners with a hidden taste give feedback on 20 rounds of "
         "recommendations; precision@10 per round for the hybrid recommender, content-only, a "
-        "k-NN over the liked tracks, popularity and random.",
+        "k-NN over the liked tracks, popularity and random. mood: the mood estimate against "
+        "the files' stated modes and tempo markings, and its stability under transposition and "
+        "tempo-preserving copies.",
     )
     parser.add_argument(
-        "what", choices=["generation", "retrieval", "recommend"], help="what to evaluate"
+        "what", choices=["generation", "retrieval", "recommend", "mood"], help="what to evaluate"
     )
     parser.add_argument("--model", metavar="FILE", help="model weights (default: shipped)")
     parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
@@ -89,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         return _retrieval(args)
     if args.what == "recommend":
         return _recommend(args)
+    if args.what == "mood":
+        return _mood(args)
     from studio.evaluation.generation import (
         BASELINES,
         available_baselines,
@@ -174,6 +180,36 @@ def _retrieval(args: argparse.Namespace) -> int:
         print(f"skipped {len(skipped)} files (see --json)")
     print()
     print(format_table(report))
+    return EXIT_OK
+
+
+def _mood(args: argparse.Namespace) -> int:
+    from studio.evaluation.mood import evaluate_mood, format_report
+
+    with cancel_on_interrupt() as cancel:
+        if args.data == "music21":
+            from studio.similarity.corpus import ensure_corpus
+
+            with progress_bar("writing the corpus", enabled=not args.json) as progress:
+                paths = sorted(f.path for f in ensure_corpus(progress=progress, cancel=cancel))
+        elif Path(args.data).is_dir():
+            from studio.core.midi_files import find_midi_files
+
+            problems: list[tuple[str, str]] = []
+            found = find_midi_files(os.fsencode(Path(args.data).resolve()), problems)
+            paths = sorted(Path(os.fsdecode(path)) for path, _, _ in found)
+        else:
+            raise InvalidInput(
+                f"--data must be 'music21' or a folder of MIDI files, not {args.data}"
+            )
+        if not paths:
+            raise InvalidInput(f"no MIDI files in {args.data}")
+        with progress_bar("reading the files", enabled=not args.json) as progress:
+            report = evaluate_mood(paths, seed=args.seed, progress=progress, cancel=cancel)
+    if args.json:
+        print_json(report)
+    else:
+        print(format_report(report))
     return EXIT_OK
 
 

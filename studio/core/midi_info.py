@@ -8,6 +8,7 @@ from pathlib import Path
 from studio.core.gm import program_name
 from studio.core.keyfinding import estimate_key
 from studio.core.midi_read import read_midi
+from studio.core.mood import song_mood
 from studio.core.music import Song
 from studio.core.theory import Key, pitch_name
 
@@ -27,8 +28,9 @@ def describe_song(song: Song) -> dict:
 
     Keys: title, duration_seconds, duration_beats, bars, ticks_per_beat, tempo_bpm,
     tempo_changes [{beat, bpm}], time_signature ("4/4"), time_signature_changes, key
-    {stated, estimated, confidence}, note_count, tracks [{index, name, program, instrument,
-    is_drum, note_count, pitch_range {low, high, low_name, high_name} or null}].
+    {stated, estimated, confidence}, mood {valence, arousal, words, cues} or null
+    (``core.mood``), note_count, tracks [{index, name, program, instrument, is_drum, note_count,
+    pitch_range {low, high, low_name, high_name} or null}].
     """
     stated = song.key_signature
     estimate = estimate_key(song)
@@ -55,6 +57,7 @@ def describe_song(song: Song) -> dict:
                 },
             }
         )
+    mood = song_mood(song)
     end = song.end  # read once: it visits every note, and indexing describes thousands of files
     return {
         "title": song.title,
@@ -73,6 +76,7 @@ def describe_song(song: Song) -> dict:
             "estimated": estimate.key.name if estimate else None,
             "confidence": round(estimate.confidence, 3) if estimate else None,
         },
+        "mood": mood.to_json() if mood else None,
         "note_count": sum(len(t.notes) for t in song.tracks),
         "tracks": tracks,
     }
@@ -82,6 +86,15 @@ def _clock(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _mood_line(mood: dict | None) -> str:
+    if mood is None:
+        return "— (no pitched notes)"
+    return (
+        f"{mood['words']} (valence {mood['valence']:+.2f} dark…bright, "
+        f"arousal {mood['arousal']:+.2f} calm…energetic)"
+    )
 
 
 def format_description(info: dict) -> str:
@@ -110,6 +123,7 @@ def format_description(info: dict) -> str:
         f"Tempo:     {tempo}",
         f"Meter:     {meter}",
         f"Key:       stated {key['stated'] or '—'}; estimated {estimated}",
+        f"Mood:      {_mood_line(info.get('mood'))}",
         f"Notes:     {info['note_count']}",
         f"Tracks:    {len(info['tracks'])}",
     ]

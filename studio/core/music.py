@@ -303,6 +303,12 @@ class Song:
         i = max(i, 0)
         return seconds[i] + (beat - beats[i]) * 60.0 / bpms[i]
 
+    def beats_to_seconds_array(self, beats: np.ndarray) -> np.ndarray:
+        """``beats_to_seconds`` of every position of a numpy array at once."""
+        starts, seconds, bpms = (np.asarray(column) for column in self._tempo_cache)
+        segment = np.maximum(np.searchsorted(starts, beats, side="right") - 1, 0)
+        return seconds[segment] + (beats - starts[segment]) * 60.0 / bpms[segment]
+
     def seconds_to_beats(self, second: float) -> float:
         """Convert a time in seconds to a position in beats, following the tempo map."""
         beats, seconds, bpms = self._tempo_cache

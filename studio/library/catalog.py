@@ -71,6 +71,9 @@ METADATA_COLUMNS = (
     "pitch_low",
     "pitch_high",
     "density",
+    "valence",
+    "arousal",
+    "described",
 )
 
 
@@ -94,7 +97,9 @@ class StoredEmbedding:
 class CatalogTrack:
     """One row of the ``tracks`` table. Times: ``duration_seconds`` in seconds, ``tempo`` in BPM,
     ``mtime_ns`` in nanoseconds since the epoch, ``indexed_at`` in seconds since the epoch;
-    ``density`` in notes per beat; ``programs`` are GM program numbers (128 stands for drums)."""
+    ``density`` in notes per beat; ``programs`` are GM program numbers (128 stands for drums);
+    ``valence`` and ``arousal`` the mood (``core.mood``, −1…1, None without pitched notes);
+    ``described`` the version of the indexer's reading that filled the row."""
 
     id: int
     path: bytes
@@ -116,6 +121,9 @@ class CatalogTrack:
     status: str
     error: str | None
     indexed_at: float
+    valence: float | None = None
+    arousal: float | None = None
+    described: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> CatalogTrack:
@@ -477,6 +485,15 @@ class Catalog:
             (model_version, *wanted),
         )
         return {row[0]: np.frombuffer(row[1], dtype=np.float32).copy() for row in rows}
+
+    def paths_described_before(self, version: int) -> set[bytes]:
+        """Paths of the tracks (status ok) described by an older reading than ``version`` (the
+        indexer's ``DESCRIPTION``), or before readings had versions."""
+        rows = self._db.execute(
+            "SELECT path FROM tracks WHERE status = 'ok' AND (described IS NULL OR described < ?)",
+            (version,),
+        )
+        return {bytes(row[0]) for row in rows}
 
     def paths_without_embedding(self, model_version: str) -> set[bytes]:
         """Paths of the tracks (status ok) that have no vectors from ``model_version``."""

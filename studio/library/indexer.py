@@ -6,7 +6,8 @@
 3. The others are hashed, parsed and embedded (passage and track vectors from the autoencoder,
    run in numpy) by a process pool; a new path whose content hash belongs to a track whose file
    is gone is a move (the row gets the new path and keeps its id). Unchanged tracks without
-   vectors from the current model are embedded again.
+   vectors from the current model, or described by an older reading (``DESCRIPTION``: the mood
+   came with 2), are read again.
 4. Results are written in batches, one transaction each, so a killed run loses at most the batch
    in flight and the next run resumes where it stopped.
 5. Tracks under the indexed folders whose files vanished are marked missing.
@@ -37,6 +38,9 @@ from studio.library.catalog import Catalog
 
 BATCH_SIZE = 50
 DRUMS_PROGRAM = 128
+DESCRIPTION = 2
+"""Version of what the indexer reads from a file into its row (``_metadata``): a track
+described by an older version is read again on the next run. 2: the mood."""
 
 
 class SongEmbedding(Protocol):
@@ -152,6 +156,9 @@ def _metadata(info: dict, path: bytes) -> dict:
         "pitch_low": min((r["low"] for r in ranges), default=None),
         "pitch_high": max((r["high"] for r in ranges), default=None),
         "density": round(sum(t["note_count"] for t in pitched) / beats, 4) if beats > 0 else 0.0,
+        "valence": info["mood"]["valence"] if info["mood"] else None,
+        "arousal": info["mood"]["arousal"] if info["mood"] else None,
+        "described": DESCRIPTION,
     }
 
 
@@ -182,7 +189,9 @@ def index_folders(
     roots = [path_bytes(folder) for folder in folders]
     known = catalog.file_states()
     summary.model_version = embedder.model_version if embedder is not None else None
-    unembedded = catalog.paths_without_embedding(summary.model_version) if embedder else set()
+    stale = catalog.paths_described_before(DESCRIPTION)
+    if embedder is not None:
+        stale |= catalog.paths_without_embedding(summary.model_version)
     seen: set[bytes] = set()
     todo: list[bytes] = []
     for root in roots:
@@ -192,7 +201,7 @@ def index_folders(
             seen.add(path)
             state = known.get(path)
             same = state and state[1] == size and state[2] == mtime_ns and state[3] != "missing"
-            if same and path not in unembedded:
+            if same and path not in stale:
                 summary.unchanged += 1
             else:
                 todo.append(path)

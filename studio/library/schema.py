@@ -138,6 +138,17 @@ def _v5_traits(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE embeddings ADD COLUMN traits BLOB")
 
 
+@_step(6)
+def _v6_mood_and_description_version(db: sqlite3.Connection) -> None:
+    # The track's mood (``core.mood``: valence dark…bright, arousal calm…energetic, −1…1; NULL
+    # without pitched notes), and the version of the indexer's reading of a file it was
+    # described with (``indexer.DESCRIPTION``; NULL before this step): a track described by an
+    # older one is read again on the next index.
+    db.execute("ALTER TABLE tracks ADD COLUMN valence REAL")
+    db.execute("ALTER TABLE tracks ADD COLUMN arousal REAL")
+    db.execute("ALTER TABLE tracks ADD COLUMN described INTEGER")
+
+
 SCHEMA_VERSION = len(UPGRADES)
 """The version a file has once ``upgrade`` ran."""
 

@@ -68,6 +68,7 @@ def test_info_text(studio, song_file):
     assert "stated D minor" in out
     assert "Flute (73)" in out and "Drums" in out
     assert "D4–D5" in out  # the flute's range
+    assert "Mood:      " in out and "valence" in out and "calm…energetic" in out
 
 
 def test_info_json_is_one_document(studio, song_file):
@@ -87,6 +88,9 @@ def test_info_json_is_one_document(studio, song_file):
     assert flute["pitch_range"] == {"low": 62, "high": 74, "low_name": "D4", "high_name": "D5"}
     assert (bass["program"], bass["instrument"]) == (32, "Acoustic Bass")
     assert kit["is_drum"] and kit["instrument"] == "Drums"
+    mood = info["mood"]  # of the pitched parts: D minor, so on the dark side
+    assert mood["cues"]["mode"] < 0 and -1 <= mood["valence"] <= 1 and -1 <= mood["arousal"] <= 1
+    assert mood["words"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from studio.core.edit import transpose_song
 from studio.core.music import Note, Song, TempoChange, Track
-from studio.core.traits import NAMES, SIZE, _median, _percentiles, musical_traits, shared_traits
+from studio.core.stats import median, percentiles
+from studio.core.traits import NAMES, SIZE, musical_traits, shared_traits
 from studio.similarity.passages import note_arrays
 
 
@@ -104,5 +105,5 @@ def test_shared_traits_name_what_sets_both_apart_from_the_library():
        st.lists(st.floats(0, 64, allow_nan=False), min_size=1, max_size=400))  # fmt: skip
 def test_the_quick_percentiles_and_median_are_numpys_to_the_last_bit(pitches, lengths):
     pitches, lengths = np.array(pitches), np.array(lengths)
-    assert _percentiles(np.sort(pitches), (5, 95)) == list(np.percentile(pitches, [5, 95]))
-    assert _median(lengths) == float(np.median(lengths))
+    assert percentiles(np.sort(pitches), (5, 95)) == list(np.percentile(pitches, [5, 95]))
+    assert median(lengths) == float(np.median(lengths))

@@ -235,7 +235,7 @@ def test_a_version_2_library_is_upgraded_with_its_data_and_a_default_profile(tmp
     old.commit()
     old.close()
     with Catalog(path) as catalog:
-        assert catalog.schema_version == 5
+        assert catalog.schema_version == 6
         assert [t.display_path for t in catalog.tracks()] == ["a.mid"]
         assert list(catalog.embedding(1, "m1").vector) == [0.0, 1.0, 2.0, 3.0]
         assert feedback.profile_names(catalog) == ["default", "old"]
@@ -243,7 +243,7 @@ def test_a_version_2_library_is_upgraded_with_its_data_and_a_default_profile(tmp
         assert [(e.kind, e.value) for e in feedback.events(catalog, "old")] == [("play", 0.5)]
         feedback.record(catalog, 1, "skip", profile="default", value=3.0, at=7.0)
     with Catalog(path) as again:  # no second upgrade, nothing lost
-        assert again.schema_version == 5 and feedback.profile_names(again) == ["default", "old"]
+        assert again.schema_version == 6 and feedback.profile_names(again) == ["default", "old"]
         assert len(feedback.events(again, "default")) == 2
 
 

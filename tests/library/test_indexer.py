@@ -100,6 +100,19 @@ def test_a_moved_copy_keeps_its_own_id_and_the_copy_left_behind_keeps_its(librar
     assert catalog.get_by_path(library / "song-1.mid").id == ids[str(library / "song-1.mid")]
 
 
+def test_the_mood_is_stored_and_tracks_described_before_it_are_read_again(library, catalog):
+    index_folders(catalog, [library], workers=1)
+    track = catalog.get_by_path(library / "song-0.mid")
+    assert -1 <= track.valence <= 1 and -1 <= track.arousal <= 1
+    assert track.described == indexer.DESCRIPTION
+    with catalog.transaction():  # as a library indexed before the mood was read
+        catalog.execute("UPDATE tracks SET valence = NULL, arousal = NULL, described = NULL")
+    again = index_folders(catalog, [library], workers=1)
+    assert (again.indexed, again.unchanged) == (5, 0)
+    assert catalog.get_by_path(library / "song-0.mid").valence == track.valence
+    assert index_folders(catalog, [library], workers=1).unchanged == 5
+
+
 def test_bad_files_are_skipped_with_reasons(library, catalog, data_dir):
     (library / "empty.mid").write_bytes(b"")
     (library / "text.midi").write_text("hello, I am not MIDI")

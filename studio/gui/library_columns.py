@@ -19,7 +19,8 @@ COLUMNS_KEY = "library/columns"
 """QSettings key: the names of the columns shown."""
 HIDDEN_BY_DEFAULT = ("meter", "instruments", "notes", "added", "plays")
 _WIDTH_SAMPLES = {
-    "duration": "88:88", "tempo": "888", "key": "F# minor", "meter": "12/8",
+    "duration": "88:88", "tempo": "888", "key": "F# minor", "mood": "MM",
+    "meter": "12/8",
     "instruments": "Acoustic Grand Piano", "notes": "88,888", "added": "88 Mar 8888",
     "reaction": "♥♥", "plays": "Plays",
 }  # fmt: skip

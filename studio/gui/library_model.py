@@ -14,6 +14,7 @@ uses of a snapshot.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Protocol
 
@@ -28,23 +29,28 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette, QPixmap
+
+from studio.gui.mood_chip import mood_chip
 
 __all__ = ["COLUMNS", "HEADERS", "LibraryModel", "Rows"]
 
 _log = logging.getLogger(__name__)
 
-COLUMNS = ("title", "duration", "tempo", "key", "meter", "instruments", "notes", "added",
+COLUMNS = ("title", "duration", "tempo", "key", "mood", "meter", "instruments", "notes", "added",
            "reaction", "plays")  # fmt: skip
 """The table's columns, in order (the names ``Rows.view`` and ``Rows.text`` take)."""
 HEADERS = {
-    "title": "Title", "duration": "Time", "tempo": "BPM", "key": "Key", "meter": "Meter",
+    "title": "Title", "duration": "Time", "tempo": "BPM", "key": "Key", "mood": "Mood",
+    "meter": "Meter",
     "instruments": "Instruments", "notes": "Notes", "added": "Added", "reaction": "♥",
     "plays": "Plays",
 }  # fmt: skip
 HEADER_TIPS = {
     "duration": "Duration (minutes:seconds)", "tempo": "Tempo (beats per minute)",
     "notes": "Number of notes", "added": "When the file was added to the library",
+    "mood": "Mood: dark ↔ bright (left to right), calm ↔ energetic (bottom to top); "
+            "sorted dark to bright. Search for calm, energetic, bright or dark.",
     "reaction": "Your reaction: ♥ liked, ✕ disliked (click ♥ to like)",
     "plays": "How often you played it",
 }  # fmt: skip
@@ -61,6 +67,8 @@ class Rows(Protocol):
     reaction: np.ndarray
     status: tuple[str, ...]
     error: tuple[str, ...]
+    valence: np.ndarray
+    arousal: np.ndarray
 
     def __len__(self) -> int: ...
     def row_of(self, track_id: int) -> int | None: ...
@@ -262,6 +270,8 @@ class LibraryModel(QAbstractTableModel):
 
 
 def _display(rows: Rows, row: int, column: str) -> str:
+    if column == "mood":  # the chip alone (the pane is narrow); the words are its tooltip
+        return ""
     text = rows.text(row, column)
     if column == "title" and rows.status[row] == "missing" and not text.endswith(" (missing)"):
         text += " (missing)"
@@ -280,7 +290,18 @@ def _tooltip(rows: Rows, row: int, column: str) -> str:
         lines.append(f"cannot be read: {rows.error[row] or 'unknown reason'}")
     if column == "reaction":
         lines.append("Click to like")
+    if column == "mood" and not math.isnan(float(rows.valence[row])):
+        lines.append(
+            f"Mood: {rows.text(row, 'mood')} (valence {float(rows.valence[row]):+.2f} "
+            f"dark…bright, arousal {float(rows.arousal[row]):+.2f} calm…energetic)"
+        )
     return "\n".join(lines)
+
+
+def _decoration(rows: Rows, row: int, column: str) -> QPixmap | None:
+    if column != "mood" or math.isnan(float(rows.valence[row])):
+        return None
+    return mood_chip(float(rows.valence[row]), float(rows.arousal[row]))
 
 
 def _foreground(rows: Rows, row: int, column: str) -> QBrush | None:
@@ -306,5 +327,6 @@ _ROLES: dict[Qt.ItemDataRole, Callable[[Rows, int, str], object]] = {
     Qt.ItemDataRole.UserRole: _track_id,
     Qt.ItemDataRole.ToolTipRole: _tooltip,
     Qt.ItemDataRole.ForegroundRole: _foreground,
+    Qt.ItemDataRole.DecorationRole: _decoration,
     Qt.ItemDataRole.TextAlignmentRole: _alignment,
 }

@@ -6,7 +6,9 @@ a key — "D minor", "d min", "Dm", "F# major", "Bb" (a note name alone is major
 in exactly that key (by pitch class: "A# minor" is "Bb minor"), while a lone letter A–G stays a
 plain word ("a"); a tempo range — "100-120", "100–120 bpm" — matches tempos within it (BPM,
 inclusive) and a tempo — "120bpm", "120 bpm" — tempos that round to it; "liked" / "disliked"
-(or ♥ / ✕) match the profile's reaction. Anything else is a plain word: nothing here raises.
+(or ♥ / ✕) match the profile's reaction; a mood word — "calm", "energetic", "bright", "dark" and
+a few near them (``MOOD_WORDS``) — the tracks on that side of the mood's axis (``core.mood``).
+Anything else is a plain word: nothing here raises.
 """
 
 from __future__ import annotations
@@ -20,21 +22,29 @@ from studio.core.theory import Key
 
 LIKED, DISLIKED = 1, -1
 """The reactions, as ``LibraryRows.reaction`` holds them."""
+MOOD_WORDS = {
+    "calm": ("arousal", -1), "relaxed": ("arousal", -1), "peaceful": ("arousal", -1),
+    "energetic": ("arousal", 1), "lively": ("arousal", 1), "upbeat": ("arousal", 1),
+    "bright": ("valence", 1), "happy": ("valence", 1), "cheerful": ("valence", 1),
+    "dark": ("valence", -1), "sad": ("valence", -1), "gloomy": ("valence", -1),
+}  # fmt: skip
+"""Mood words of a search: the axis (``core.mood``) and its side (+1 the high end)."""
 
 
 @dataclass(frozen=True)
 class Query:
     """A parsed search: every part must match (AND). ``words`` are normalised (see
     ``normalize``); ``keys`` are keys to match exactly; ``tempos`` are inclusive BPM ranges;
-    ``reactions`` are +1 (liked) or -1 (disliked)."""
+    ``reactions`` are +1 (liked) or -1 (disliked); ``moods`` are ``MOOD_WORDS``."""
 
     words: tuple[str, ...] = ()
     keys: tuple[Key, ...] = ()
     tempos: tuple[tuple[float, float], ...] = ()
     reactions: tuple[int, ...] = ()
+    moods: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.keys or self.tempos or self.reactions)
+        return bool(self.words or self.keys or self.tempos or self.reactions or self.moods)
 
 
 def normalize(text: str) -> str:
@@ -93,13 +103,13 @@ def parse_tempo(word: str) -> tuple[float, float] | None:
 
 
 def parse_query(text: str) -> Query:
-    """Split a search box's text into words, keys, tempo ranges and reactions (see the module
-    docstring). Never raises: text that means nothing special is a plain word."""
+    """Split a search box's text into words, keys, tempo ranges, reactions and moods (see the
+    module docstring). Never raises: text that means nothing special is a plain word."""
     text = normalize(text)
     text = re.sub(r"(\d)\s*(?:-|–|—|\.\.)\s*(\d)", r"\1-\2", text)  # "100 – 120" → "100-120"
     text = re.sub(r"(\d)\s+bpm\b", r"\1bpm", text)  # "120 bpm" → "120bpm"
     tokens = text.split()
-    words, keys, tempos, reactions = [], [], [], []
+    words, keys, tempos, reactions, moods = [], [], [], [], []
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -114,10 +124,12 @@ def parse_query(text: str) -> Query:
             reactions.append(LIKED)
         elif token in ("disliked", "✕"):
             reactions.append(DISLIKED)
+        elif token in MOOD_WORDS:
+            moods.append(token)
         elif (tempo := parse_tempo(token)) is not None:
             tempos.append(tempo)
         elif len(token) > 1 and (key := parse_key(token)) is not None:
             keys.append(key)
         else:
             words.append(token)
-    return Query(tuple(words), tuple(keys), tuple(tempos), tuple(reactions))
+    return Query(tuple(words), tuple(keys), tuple(tempos), tuple(reactions), tuple(moods))

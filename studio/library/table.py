@@ -11,8 +11,9 @@ them; another column's order costs 5–25 ms on its first use. After feedback on
 snapshot borrows the track columns, search text and orders of the previous one (``previous``).
 
 **Search**: ``view``'s query is parsed by ``studio.library.search.parse_query`` (words, keys
-such as "D minor" or "Bb", tempo ranges such as "100-120", "liked" / "disliked"); a word
-matches a substring of the title, the path, the key, the meter or the instruments.
+such as "D minor" or "Bb", tempo ranges such as "100-120", "liked" / "disliked", moods such as
+"calm" or "bright"); a word matches a substring of the title, the path, the key, the meter or
+the instruments; a mood word matches the tracks of that mood, and the word in their text too.
 """
 
 from __future__ import annotations
@@ -29,19 +30,21 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.gm import PROGRAM_NAMES
+from studio.core.mood import WORD_THRESHOLD, Mood
 from studio.core.theory import Key
 from studio.library.catalog import Catalog
-from studio.library.search import DISLIKED, LIKED, Query, normalize, parse_query
+from studio.library.search import DISLIKED, LIKED, MOOD_WORDS, Query, normalize, parse_query
 
 LIBRARY_COLUMNS = (
-    "title", "duration", "tempo", "key", "meter", "instruments", "notes", "added", "reaction",
-    "plays",
+    "title", "duration", "tempo", "key", "mood", "meter", "instruments", "notes", "added",
+    "reaction", "plays",
 )  # fmt: skip
 """The columns of the library table, in their usual order."""
 
 DRUMS_PROGRAM = 128  # how the catalog's ``programs`` lists a drum track
 
-_NUMERIC = {"duration", "tempo", "notes", "added", "reaction", "plays"}
+_NUMERIC = {"duration", "tempo", "notes", "added", "reaction", "plays", "mood"}
+"""Columns sorted by number ("mood": by valence, dark to bright)."""
 _CATEGORIES = ("folder", "key", "meter", "instruments")  # few distinct values: matched per value
 
 
@@ -54,7 +57,8 @@ class LibraryRows:
     order). Units: ``duration`` seconds (nan unknown), ``tempo`` BPM (nan unknown), ``notes``
     a count (-1 unknown), ``added`` seconds since the epoch (when it was indexed),
     ``reaction`` +1 liked / -1 disliked / 0 none (the profile's latest like or dislike),
-    ``plays`` the profile's play events. ``version`` is ``library_version`` as read with the
+    ``plays`` the profile's play events, ``valence`` and ``arousal`` the mood (``core.mood``,
+    −1…1, nan unknown). ``version`` is ``library_version`` as read with the
     rows. The columns never change; the search text, sort orders and recent filters are cached
     on first use, idempotently, so several threads may read one snapshot at once."""
 
@@ -73,6 +77,8 @@ class LibraryRows:
     status: tuple[str, ...]
     error: tuple[str, ...]
     profile: str
+    valence: np.ndarray
+    arousal: np.ndarray
     version: tuple
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -111,6 +117,8 @@ class LibraryRows:
                 mask &= (self.tempo >= low) & (self.tempo <= high)
         for reaction in parsed.reactions:
             mask &= self.reaction == reaction
+        for mood in parsed.moods:  # the mood, or the word in the text ("Dark Island")
+            mask &= self._mood_mask(mood) | self._word_mask(mood)
         for word in parsed.words:
             if not mask.any():
                 break
@@ -122,10 +130,14 @@ class LibraryRows:
         return mask
 
     def text(self, row: int, column: str) -> str:
-        """What a table cell shows: "3:05", "120", "D minor", "3/4", "Violin, Drums", "1,204",
-        "12 Mar 2026", "♥" / "✕" / "", the play count ("" for none); "" when unknown."""
+        """What a table cell shows: "3:05", "120", "D minor", "calm and dark", "3/4",
+        "Violin, Drums", "1,204", "12 Mar 2026", "♥" / "✕" / "", the play count ("" for none);
+        "" when unknown."""
         if column in ("title", "key", "meter", "instruments"):
             return getattr(self, column)[row]
+        if column == "mood":
+            valence, arousal = float(self.valence[row]), float(self.arousal[row])
+            return "" if math.isnan(valence) else Mood(valence, arousal).words
         if column == "duration":
             return format_duration(float(self.duration[row]))
         if column == "tempo":
@@ -198,6 +210,12 @@ class LibraryRows:
                     mask[row] = True
         return mask
 
+    def _mood_mask(self, word: str) -> np.ndarray:
+        axis, side = MOOD_WORDS[word]
+        values = self.valence if axis == "valence" else self.arousal
+        with np.errstate(invalid="ignore"):  # nan (no mood) matches neither side
+            return values * side >= WORD_THRESHOLD
+
     def _key_mask(self, key: Key) -> np.ndarray:
         uniques, _, codes = self._search()["key"]
         hits = [i for i, text in enumerate(uniques) if _stored_key(text) == key]
@@ -238,7 +256,7 @@ class LibraryRows:
                 ranks[order] = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))
             result = ranks, np.zeros(len(self), dtype=bool)
         elif column in _NUMERIC:
-            values = getattr(self, column)
+            values = getattr(self, "valence" if column == "mood" else column)
             if column == "reaction":  # disliked < none < liked
                 unknown = np.zeros(len(self), dtype=bool)
             elif values.dtype.kind == "f":
@@ -338,7 +356,7 @@ def library_version(catalog: Catalog) -> tuple:
 _TRACK_COLUMNS = (
     "id, title, display_path, duration_seconds, tempo, COALESCE(time_signature, ''), "
     "COALESCE(key_stated, key_estimated, ''), programs, COALESCE(note_count, -1), status, "
-    "COALESCE(error, ''), indexed_at"
+    "COALESCE(error, ''), indexed_at, valence, arousal"
 )
 _FEEDBACK_COLUMNS = ("reaction", "plays")  # what ``previous`` cannot lend a new snapshot
 
@@ -399,15 +417,15 @@ def library_rows(
 
 def _track_columns(rows: LibraryRows) -> dict:
     names = ("ids", "title", "display_path", "duration", "tempo", "key", "meter", "instruments",
-             "notes", "added", "status", "error")  # fmt: skip
+             "notes", "added", "status", "error", "valence", "arousal")  # fmt: skip
     return {name: getattr(rows, name) for name in names}
 
 
 def _read_tracks(rows: list[tuple]) -> dict:
     """The track columns of ``LibraryRows`` from the rows of the ``_TRACK_COLUMNS`` query."""
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 12
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 14
     (ids, titles, paths, durations, tempos, meters, keys, programs, notes, statuses, errors,
-     added) = columns  # fmt: skip
+     added, valences, arousals) = columns  # fmt: skip
     instruments = {p: instrument_names(json.loads(p)) if p else "" for p in set(programs)}
     return {
         "ids": np.asarray(ids, dtype=np.int64),
@@ -425,4 +443,6 @@ def _read_tracks(rows: list[tuple]) -> dict:
         "added": np.asarray(added, dtype=np.float64),
         "status": statuses,
         "error": errors,
+        "valence": np.asarray(valences, dtype=np.float64),  # None (no mood) becomes nan
+        "arousal": np.asarray(arousals, dtype=np.float64),
     }

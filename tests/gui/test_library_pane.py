@@ -117,9 +117,16 @@ def test_rows_appear_by_title_with_the_count_and_default_columns(pane, catalog):
                             "Jesu, meine Freude", "Niel Gow"]  # fmt: skip
     assert pane.findChild(QObject, "libraryCount").text() == "10 tracks"
     shown = [name for c, name in enumerate(COLUMNS) if not pane.view.isColumnHidden(c)]
-    assert shown == ["title", "duration", "tempo", "key", "reaction"]
+    assert shown == ["title", "duration", "tempo", "key", "mood", "reaction"]
     model, row = pane.model, titles(pane).index("Niel Gow")
     assert model.data(model.index(row, COLUMNS.index("key"))) == "D minor"
+    mood = model.index(row, COLUMNS.index("mood"))
+    assert model.data(mood) == ""  # the chip alone; the words in its tooltip
+    assert "Mood: " in model.data(mood, Qt.ItemDataRole.ToolTipRole)
+    chip = model.data(mood, Qt.ItemDataRole.DecorationRole)
+    assert chip is not None and chip.width() >= 16
+    broken = model.index(titles(pane).index("broken"), COLUMNS.index("mood"))
+    assert model.data(broken) == "" and model.data(broken, Qt.ItemDataRole.DecorationRole) is None
     assert model.data(model.index(row, COLUMNS.index("tempo"))) == "104"
     assert model.data(model.index(row, 0), Qt.ItemDataRole.UserRole) == track_id(
         catalog, "Niel Gow"

@@ -167,6 +167,22 @@ def test_cells_as_the_table_shows_them(rows, library):
         rows.text(jesu, "colour")
 
 
+def test_the_mood_column_words_search_and_sort(rows, library):
+    jesu, egloga = row(rows, library, "jesu.mid"), row(rows, library, "egloga.mid")
+    assert rows.valence[jesu] < 0 < rows.valence[egloga]  # D minor against B flat major
+    assert "dark" in rows.text(jesu, "mood") and "bright" in rows.text(egloga, "mood")
+    broken = row(rows, library, "broken.mid")
+    assert math.isnan(rows.valence[broken]) and rows.text(broken, "mood") == ""
+    assert titles(rows, rows.view("dark")) == ["Jesu, meine Freude"]
+    assert "Égloga Nº 2" in titles(rows, rows.view("bright"))
+    assert "Jesu, meine Freude" not in titles(rows, rows.view("happy"))  # a near word
+    assert titles(rows, rows.view("sad jesu")) == ["Jesu, meine Freude"]
+    by_mood = rows.view(column="mood")
+    assert titles(rows, by_mood)[0] == "Jesu, meine Freude"  # dark to bright
+    assert rows.status[by_mood[-1]] != "ok"  # no mood: last
+    assert parse_query("calm dark songs") == Query(words=("songs",), moods=("calm", "dark"))
+
+
 def test_row_of_unknown_ids(rows):
     assert rows.row_of(int(rows.ids[-1]) + 1) is None and rows.row_of(0) is None
     assert rows.row_of(int(rows.ids[3])) == 3

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from studio.core.mood import Mood
 from studio.core.progress import CancelToken, ProgressCallback
 
 EXIT_OK = 0
@@ -77,7 +78,16 @@ def ranked_json(ranked, rank: int) -> dict:
         "path": track.display_path,
         "score": round(ranked.score, 4),
         "reasons": ranked.reasons,
+        "mood": _mood_json(track),
     }
+
+
+def _mood_json(track) -> dict | None:
+    """A catalog track's mood as ``{"valence", "arousal", "words"}`` (None without one)."""
+    if getattr(track, "valence", None) is None or track.arousal is None:
+        return None
+    words = Mood(track.valence, track.arousal).words
+    return {"valence": round(track.valence, 3), "arousal": round(track.arousal, 3), "words": words}
 
 
 def print_ranked(ranked_tracks) -> None:

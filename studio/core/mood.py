@@ -189,3 +189,28 @@ def _loudness(velocity: np.ndarray, length: np.ndarray) -> float:
         return 0.0
     mean = np.average(velocity, weights=length)
     return float(np.tanh((mean - LOUDNESS_MIDDLE) / LOUDNESS_SCALE))
+
+
+def shared_mood(first: Mood | None, second: Mood | None) -> str:
+    """The mood words two moods share ("calm and dark", "bright"), or "" (also when either is
+    None): an axis counts when both sit on the same side of it, past ``WORD_THRESHOLD``."""
+    if first is None or second is None:
+        return ""
+    axes = (
+        (first.arousal, second.arousal, ("energetic", "calm")),
+        (first.valence, second.valence, ("bright", "dark")),
+    )
+    words = [
+        high if a >= WORD_THRESHOLD else low
+        for a, b, (high, low) in axes
+        if (a >= WORD_THRESHOLD and b >= WORD_THRESHOLD)
+        or (a <= -WORD_THRESHOLD and b <= -WORD_THRESHOLD)
+    ]
+    return " and ".join(words)
+
+
+def mood_reason(first: Mood | None, second: Mood | None) -> list[str]:
+    """The reason a suggestion shows for a shared mood ("also calm and dark"), as a list of one,
+    or an empty list."""
+    words = shared_mood(first, second)
+    return [f"also {words}"] if words else []

@@ -291,6 +291,7 @@ class Recommender:
             other = int(table.rows([seed])[0])
             reasons.append(f"like {table.titles[other]} ({vector @ table.vectors[other]:.2f})")
             reasons += shared_reason(table.shared_traits(row, other))
+            reasons += table.shared_mood(row, other)
         positive = me.values > 0
         if positive.any():
             liked = me.rows[positive]
@@ -302,6 +303,7 @@ class Recommender:
             reasons.append(f"because you {verb} {what} ({cosines.max():.2f})")
             if seed is None:
                 reasons += shared_reason(table.shared_traits(row, best))
+                reasons += table.shared_mood(row, best)
             if self._in_usual_range(row, liked):
                 reasons.append("matches the tempo and density you play most")
         elif seed is None:

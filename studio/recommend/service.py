@@ -145,7 +145,7 @@ def track_table(
     rows = {
         row["id"]: row
         for row in catalog.execute(
-            "SELECT id, title, tempo, density FROM tracks WHERE status = 'ok'"
+            "SELECT id, title, tempo, density, valence, arousal FROM tracks WHERE status = 'ok'"
         )
     }
     kept = [i for i in range(len(ids)) if ids[i] in rows]
@@ -168,4 +168,7 @@ def track_table(
         np.array([number(rows[i]["density"]) for i in ids]),
         [rows[i]["title"] or "" for i in ids],
         trait_rows,
+        np.array([[number(rows[i]["valence"]), number(rows[i]["arousal"])] for i in ids]).reshape(
+            -1, 2
+        ),
     )

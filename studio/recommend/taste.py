@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from studio.core.errors import InvalidInput
+from studio.core.mood import Mood, mood_reason
 from studio.core.traits import MIN_SCALE, shared_traits
 from studio.recommend.serial_math import matmul, matvec
 from studio.recommend.weights import (
@@ -36,7 +37,8 @@ class TrackTable:
     """The library as arrays: track ``ids`` (n,), unit ``vectors`` (n, d), ``tempo`` in BPM
     and ``density`` in notes per beat (n,; NaN when unknown), display ``titles`` and, when
     known, the tracks' musical ``traits`` (n, ``core.traits.SIZE``; NaN rows for a track
-    without; None when no track has any), read only for reasons.
+    without; None when no track has any) and ``moods`` (n, 2: valence and arousal, NaN
+    unknown; ``core.mood``), both read only for reasons.
 
     ``features`` (n, d + 3) is what the scores read: the vector, standardised tempo and density
     (robust: median and interquartile range, clipped to ±3, unknown = 0) and a constant 1.
@@ -51,6 +53,7 @@ class TrackTable:
         density: np.ndarray,
         titles: Sequence[str],
         traits: np.ndarray | None = None,
+        moods: np.ndarray | None = None,
     ) -> None:
         ids = np.asarray(ids)
         if ids.size and ids.dtype.kind not in "iu":
@@ -84,6 +87,7 @@ class TrackTable:
         self.traits = None if traits is None else np.asarray(traits, dtype=float).reshape(n, -1)
         if self.traits is not None and not np.isfinite(self.traits).any():
             self.traits = None  # no track has traits: nothing to compare
+        self.moods = None if moods is None else np.asarray(moods, dtype=float).reshape(n, 2)
         if self.traits is not None:
             self._trait_mean = np.nanmean(self.traits, axis=0)
             self._trait_scale = np.maximum(np.nanstd(self.traits, axis=0), MIN_SCALE)
@@ -97,6 +101,17 @@ class TrackTable:
         if np.isnan(first).any() or np.isnan(second).any():
             return []
         return shared_traits(first, second, self._trait_mean, self._trait_scale)
+
+    def shared_mood(self, row: int, other: int) -> list[str]:
+        """The reason for a mood two tracks share ("also calm and dark"; ``core.mood``), as a
+        list of one, or empty (no moods, or none shared)."""
+        if self.moods is None:
+            return []
+        first, second = (
+            Mood(*self.moods[r]) if not np.isnan(self.moods[r]).any() else None
+            for r in (row, other)
+        )
+        return mood_reason(first, second)
 
     def __len__(self) -> int:
         return len(self.ids)

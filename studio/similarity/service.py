@@ -25,6 +25,7 @@ import numpy as np
 from studio.core.errors import InvalidInput, MidiFileError
 from studio.core.midi_info import describe_song
 from studio.core.midi_read import read_midi
+from studio.core.mood import Mood, mood_reason
 from studio.core.music import Song
 from studio.core.traits import SIZE as TRAIT_SIZE
 from studio.core.traits import musical_traits, shared_reason, shared_traits
@@ -47,7 +48,8 @@ QUERY_MODES = ("auto", "track", "passage")
 
 @dataclass(frozen=True)
 class QueryFacts:
-    """What the reasons compare: the query's key, tempo, meter, density and instruments."""
+    """What the reasons compare: the query's key, tempo, meter, density, instruments and
+    mood."""
 
     key: str | None
     tempo: float | None
@@ -55,6 +57,7 @@ class QueryFacts:
     density: float | None
     programs: frozenset[int]
     beats_per_bar: float = 4.0
+    mood: Mood | None = None
 
     @classmethod
     def of_song(cls, song: Song) -> QueryFacts:
@@ -69,6 +72,7 @@ class QueryFacts:
             density=notes / beats if beats > 0 else None,
             programs=frozenset(t.program for t in pitched if t.notes),
             beats_per_bar=song.time_signature.beats_per_bar,
+            mood=Mood(info["mood"]["valence"], info["mood"]["arousal"]) if info["mood"] else None,
         )
 
     @classmethod
@@ -80,6 +84,7 @@ class QueryFacts:
             density=track.density,
             programs=frozenset(p for p in track.programs if p < 128),
             beats_per_bar=beats_per_bar(track.time_signature),
+            mood=track_mood(track),
         )
 
 
@@ -345,8 +350,8 @@ def _close(a: float, b: float, share: float) -> bool:
 
 
 def _reasons(query: QueryFacts, track: CatalogTrack) -> list[str]:
-    """What ``track`` shares with the query (key, rhythm, tempo, meter, instruments), each
-    statement true of the data."""
+    """What ``track`` shares with the query (key, rhythm, tempo, meter, instruments, mood),
+    each statement true of the data."""
     reasons = []
     other = QueryFacts.of_track(track)
     if query.key and other.key and query.key == other.key:
@@ -363,7 +368,15 @@ def _reasons(query: QueryFacts, track: CatalogTrack) -> list[str]:
 
         names = ", ".join(program_name(p) for p in sorted(shared)[:3])
         reasons.append(f"same instruments ({names})")
+    reasons += mood_reason(query.mood, other.mood)
     return reasons
+
+
+def track_mood(track: CatalogTrack) -> Mood | None:
+    """A catalog track's mood, or None when it has none (no pitched notes, not read yet)."""
+    if track.valence is None or track.arousal is None:
+        return None
+    return Mood(track.valence, track.arousal)
 
 
 def _read_bytes(path: str | os.PathLike) -> bytes:

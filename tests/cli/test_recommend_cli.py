@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 STUDIO = Path(sys.executable).with_name("studio")
-RESULT_KEYS = {"rank", "id", "title", "path", "score", "reasons", "parts"}
+RESULT_KEYS = {"rank", "id", "title", "path", "score", "reasons", "parts", "mood"}
 
 
 def run(settings, *args: str) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ from studio.core.resources import DEMO_LIBRARY
 
 RESULT_KEYS = {
     "rank", "id", "title", "path", "score", "reasons", "match", "key", "tempo", "density",
-    "time_signature",
+    "time_signature", "mood",
 }  # fmt: skip
 
 
@@ -30,6 +30,7 @@ def test_first_run_indexes_the_demo_library_and_ranks_it(studio, tmp_path, tiny_
     scores = [h["score"] for h in hits]
     assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
     assert all(h["reasons"][0].startswith("sounds alike overall") for h in hits)
+    assert all(-1 <= h["mood"]["valence"] <= 1 and h["mood"]["words"] for h in hits)
 
     by_id = studio("similar", str(hits[0]["id"]), "--db", str(db),
                    "--model", str(tiny_autoencoder), "--top", "3")  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from studio.core.edit import transpose_song
-from studio.core.mood import Mood, song_mood
+from studio.core.mood import Mood, mood_reason, shared_mood, song_mood
 from studio.core.music import Note, Song, TempoChange, Track
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11, 12, 11, 9, 7, 5, 4, 2, 0, 7)
@@ -89,3 +89,12 @@ def test_words_and_json():
     assert set(document) == {"valence", "arousal", "words", "cues"}
     assert set(document["cues"]) == {"mode", "pace", "articulation", "loudness", "register"}
     assert all(-1 <= value <= 1 for value in (document["valence"], document["arousal"]))
+
+
+def test_a_shared_mood_is_named_only_where_both_sit_on_one_side():
+    calm_dark, also = Mood(-0.6, -0.5), Mood(-0.3, -0.9)
+    assert shared_mood(calm_dark, also) == "calm and dark"
+    assert mood_reason(calm_dark, also) == ["also calm and dark"]
+    assert shared_mood(calm_dark, Mood(0.6, -0.5)) == "calm"  # the valence differs
+    assert shared_mood(calm_dark, Mood(-0.1, 0.1)) == ""  # neutral shares nothing
+    assert shared_mood(calm_dark, None) == "" and mood_reason(None, also) == []

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from studio.core.errors import InvalidInput
+from studio.core.mood import Mood, shared_mood
 from studio.core.resources import DEMO_LIBRARY
 from studio.library import feedback
 from studio.library.catalog import Catalog
@@ -142,3 +143,9 @@ def test_a_suggestion_names_the_traits_it_shares_with_a_liked_track(catalog):
     table = service.table
     first, second = table.rows(chorales[:2])
     assert table.shared_traits(first, second) == table.shared_traits(second, first)
+    moods = {t.id: (t.valence, t.arousal) for t in catalog.tracks("ok")}
+    for suggestion in found:  # a shared mood is named only when both tracks have it
+        for reason in suggestion.reasons:
+            if reason.startswith("also "):
+                words = shared_mood(Mood(*moods[chorales[0]]), Mood(*moods[suggestion.track_id]))
+                assert reason == f"also {words}"

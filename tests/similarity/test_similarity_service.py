@@ -11,11 +11,12 @@ from studio.core.edit import transpose_song
 from studio.core.errors import InvalidInput
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import write_midi
+from studio.core.mood import shared_mood
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track
 from studio.library.catalog import Catalog
 from studio.library.indexer import embed_missing, index_folders
 from studio.similarity.embedder import DEFAULT_WEIGHTS, Embedder
-from studio.similarity.service import SimilarityService
+from studio.similarity.service import SimilarityService, track_mood
 
 
 def style_song(kind: str, seed: int) -> Song:
@@ -213,6 +214,9 @@ def test_reasons_are_true_of_the_data(library):
                 assert track.time_signature == query.time_signature
             if reason.startswith("both have"):  # traits that set both apart from the library
                 assert "chords" in track.display_path or "texture" not in reason
+            if reason.startswith("also "):  # a mood both tracks have
+                assert reason == f"also {shared_mood(track_mood(query), track_mood(track))}"
+                assert reason != "also "
 
 
 def test_tracks_of_a_kind_name_the_traits_they_share(library):

@@ -31,7 +31,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette, QPixmap
 
-from studio.gui.mood_chip import mood_chip
+from studio.gui.mood_chip import mood_chip, mood_text
 
 __all__ = ["COLUMNS", "HEADERS", "LibraryModel", "Rows"]
 
@@ -291,10 +291,7 @@ def _tooltip(rows: Rows, row: int, column: str) -> str:
     if column == "reaction":
         lines.append("Click to like")
     if column == "mood" and not math.isnan(float(rows.valence[row])):
-        lines.append(
-            f"Mood: {rows.text(row, 'mood')} (valence {float(rows.valence[row]):+.2f} "
-            f"dark…bright, arousal {float(rows.arousal[row]):+.2f} calm…energetic)"
-        )
+        lines.append(mood_text(float(rows.valence[row]), float(rows.arousal[row])))
     return "\n".join(lines)
 
 

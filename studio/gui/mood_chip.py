@@ -13,11 +13,22 @@ from functools import lru_cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen, QPixmap
 
-__all__ = ["STEPS", "mood_chip", "mood_colour", "paint_mood_chip"]
+from studio.core.mood import Mood
+
+__all__ = ["STEPS", "mood_chip", "mood_colour", "mood_text", "paint_mood_chip"]
 
 STEPS = 9
 """Cells per axis the chips are drawn for (a mood moves its dot by a ninth of the chip)."""
 _DARK, _BRIGHT = QColor("#4f7fd8"), QColor("#f2c14e")
+
+
+def mood_text(valence: float, arousal: float) -> str:
+    """The chip's tooltip: "Mood: calm and dark (valence −0.42 dark…bright, arousal −0.31
+    calm…energetic)"."""
+    words = Mood(valence, arousal).words
+    return (
+        f"Mood: {words} (valence {valence:+.2f} dark…bright, arousal {arousal:+.2f} calm…energetic)"
+    )
 
 
 def mood_colour(valence: float) -> QColor:

@@ -1,6 +1,7 @@
 """A ranked track's card in the "Similar" and "For you" lists, painted by ``SuggestionDelegate``.
 
-Each card shows the track's title in bold (with its key, tempo and length, dimmed), the reasons
+Each card shows the track's title in bold (with its key, tempo and length, dimmed), its mood chip
+(``mood_chip``: dark–bright across, calm–energetic up), the reasons
 the engine gives ("a passage matches: bars 9–13 (0.91 similarity) · same key (D minor)"), a score
 bar (see ``studio.gui.suggestion_model``), and three buttons: ▶ (■ while that track plays), ♥
 (filled when liked) and ✕ (dislike). On a row with a passage match the passage reason is a link.
@@ -44,9 +45,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.card_painting import paint_card_panel, paint_play_button
+from studio.gui.mood_chip import mood_text, paint_mood_chip
 from studio.gui.suggestion_model import (
     DETAILS_ROLE,
     MISSING_ROLE,
+    MOOD_ROLE,
     PASSAGE_ROLE,
     PLAYING_ROLE,
     REACTION_ROLE,
@@ -73,6 +76,7 @@ _GLYPH = QSize(22, 22)
 _TOP = 6  # the first line's distance from the card's top, pixels
 _BAR_HEIGHT = 4
 _SCORE_TEXT_WIDTH = 32  # the number right of the bar, pixels
+_CHIP = 18  # the mood chip, pixels square
 
 
 def heart_path(centre: QPointF, size: float) -> QPainterPath:
@@ -114,6 +118,13 @@ class SuggestionDelegate(QStyledItemDelegate):
         if area == LIKE:
             return like
         return QRect(like.left() - 4 - _PLAY.width(), like.top(), _PLAY.width(), _PLAY.height())
+
+    @staticmethod
+    def mood_rect(row_rect: QRect) -> QRect:
+        """The mood chip, left of the ▶ button."""
+        play = SuggestionDelegate.button_rect(row_rect, PLAY)
+        top = play.top() + (play.height() - _CHIP) // 2
+        return QRect(play.left() - 6 - _CHIP, top, _CHIP, _CHIP)
 
     @staticmethod
     def reasons_rect(row_rect: QRect, metrics: QFontMetrics) -> QRect:
@@ -190,9 +201,12 @@ class SuggestionDelegate(QStyledItemDelegate):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             paint_card_panel(painter, card, option)
-            play = self.button_rect(rect, PLAY)
-            title_rect = QRect(card.left() + _PAD, play.top(), play.left() - card.left() - 2 * _PAD,
+            play, chip = self.button_rect(rect, PLAY), self.mood_rect(rect)
+            title_rect = QRect(card.left() + _PAD, play.top(), chip.left() - card.left() - 2 * _PAD,
                                play.height())  # fmt: skip
+            mood = index.data(MOOD_ROLE)
+            if mood is not None:
+                paint_mood_chip(painter, QRectF(chip), *mood)
             missing = bool(index.data(MISSING_ROLE))
             self._paint_title(
                 painter,
@@ -315,6 +329,10 @@ class SuggestionDelegate(QStyledItemDelegate):
             score = float(index.data(SCORE_ROLE))
             texts[""] = (f"Score {score:.2f} (cosine units, higher is closer); the bar shows it "
                          "on a scale from 0 to 1")  # fmt: skip
+        mood = index.data(MOOD_ROLE)
+        if not area and mood is not None and self.mood_rect(option.rect).contains(point):
+            QToolTip.showText(event.globalPos(), mood_text(*mood), view)
+            return True
         if area or bar.contains(point):
             QToolTip.showText(event.globalPos(), texts[area], view)
             return True

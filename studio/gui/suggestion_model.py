@@ -38,6 +38,7 @@ REACTION_ROLE = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 none
 PLAYING_ROLE = Qt.ItemDataRole.UserRole + 6  # bool
 DETAILS_ROLE = Qt.ItemDataRole.UserRole + 7  # "D minor · 104 BPM · 3:05"
 MISSING_ROLE = Qt.ItemDataRole.UserRole + 8  # bool: the track's file is not usable
+MOOD_ROLE = Qt.ItemDataRole.UserRole + 9  # (valence, arousal), or None when unknown
 
 
 class Ranked(Protocol):
@@ -77,6 +78,15 @@ def track_details(ranked: Ranked) -> str:
     if track.status != "ok":
         parts.append(str(track.status))
     return REASON_SEPARATOR.join(parts)
+
+
+def track_mood(ranked: Ranked) -> tuple[float, float] | None:
+    """The track's mood (valence, arousal; ``core.mood``), or None when it has none."""
+    valence = getattr(ranked.track, "valence", None)
+    arousal = getattr(ranked.track, "arousal", None)
+    if valence is None or arousal is None:
+        return None
+    return float(valence), float(arousal)
 
 
 def passage_reason(ranked: Ranked) -> int:
@@ -188,4 +198,5 @@ _ROLES = {
     PLAYING_ROLE: lambda m, r: m.playing() == r.track_id,
     DETAILS_ROLE: lambda m, r: track_details(r),
     MISSING_ROLE: lambda m, r: r.track is not None and r.track.status != "ok",
+    MOOD_ROLE: lambda m, r: track_mood(r),
 }  # fmt: skip

@@ -7,9 +7,9 @@ import os
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent, QPalette
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QToolTip
 
 from studio.core.midi_read import read_midi
 from studio.core.music import Song
@@ -19,7 +19,7 @@ from studio.gui.profile_menu import ProfileCombo, forget_text, name_problem
 from studio.gui.similar_pane import EMPTY, HINT, SimilarPane
 from studio.gui.suggestion_card import SuggestionDelegate
 from studio.gui.suggestion_list import DISLIKE, LIKE, PLAY, SuggestionList
-from studio.gui.suggestion_model import REACTION_ROLE, bar_fraction
+from studio.gui.suggestion_model import MOOD_ROLE, REACTION_ROLE, bar_fraction
 from studio.library.catalog import CatalogTrack
 from studio.library.ranked import RankedTrack
 
@@ -72,6 +72,14 @@ def for_you(qtbot):
     return pane
 
 
+def tooltip_at(view: SuggestionList, point: QPoint) -> str:
+    """The tooltip the list shows for a hover at ``point`` (viewport coordinates)."""
+    QToolTip.hideText()
+    event = QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point))
+    QApplication.sendEvent(view.viewport(), event)
+    return QToolTip.text()
+
+
 def click(qtbot, view: SuggestionList, point: QPoint, button=LEFT) -> None:
     qtbot.mouseClick(view.viewport(), button, NONE, point)
 
@@ -92,6 +100,22 @@ def test_rows_expose_the_track_id_and_the_reasons(similar):
     assert model.index(0).data() == "Tune 7"
     assert model.index(2).data() == "tune 9"  # no title: the file name without extension
     assert not similar.state.isVisible()
+
+
+def test_a_card_shows_the_track_s_mood_chip_and_says_it(similar, qtbot):
+    calm_dark = replace(ranked(4), track=catalog_track(4, "Lament", valence=-0.6, arousal=-0.5))
+    similar.set_results([calm_dark, ranked(5)], "track")  # the second has no mood
+    view = similar.list
+    model = view.model()
+    assert model.index(0).data(MOOD_ROLE) == (-0.6, -0.5) and model.index(1).data(MOOD_ROLE) is None
+    picture = view.viewport().grab().toImage()
+    chips = [SuggestionDelegate.mood_rect(view.visualRect(model.index(r))) for r in (0, 1)]
+    dot = chips[0].center() + QPoint(-4, 3)  # calm and dark: left of and below the centre
+    assert picture.pixelColor(dot).blue() > picture.pixelColor(dot).red() + 30  # a blue dot
+    assert picture.pixelColor(chips[1].center() + QPoint(-4, 3)) == picture.pixelColor(
+        chips[1].center() + QPoint(-8, 6)
+    )  # no chip: plain card
+    assert tooltip_at(view, chips[0].center()).startswith("Mood: calm and dark (valence -0.60")
 
 
 def test_the_score_bar_is_the_cosine_clamped_to_0_1():

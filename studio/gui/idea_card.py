@@ -1,5 +1,6 @@
 """An idea's card in the Ideas list: title, subtitle (``Idea.details``: "D minor · 8 bars · 6/8 ·
-AABA · Dm Bb F C"), a mini piano roll and a ▶ / ■ button, painted by ``IdeaDelegate``;
+AABA · Dm Bb F C"), its mood chip (``mood_chip``), a mini piano roll and a ▶ / ■ button, painted
+by ``IdeaDelegate``;
 ``preview_pixmap`` draws the mini piano roll (also the row's icon).
 """
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.music import Note
 from studio.gui.card_painting import paint_card_panel, paint_play_button
+from studio.gui.mood_chip import mood_text, paint_mood_chip
 
 if TYPE_CHECKING:
     from studio.gui.ideas import IdeasList
@@ -50,6 +52,7 @@ _MIN_CARD_WIDTH = 160
 _CARD_MARGIN = 3  # between the row's rect and the card, pixels
 _PAD = 8  # inside the card, pixels
 _BUTTON = QSize(28, 22)
+_CHIP = 18  # the mood chip, pixels square
 
 
 def preview_pixmap(
@@ -116,6 +119,13 @@ class IdeaDelegate(QStyledItemDelegate):
         return QRect(card.right() - _PAD - _BUTTON.width() + 1, card.top() + 6,
                      _BUTTON.width(), _BUTTON.height())  # fmt: skip
 
+    @staticmethod
+    def mood_rect(row_rect: QRect) -> QRect:
+        """The mood chip of the row whose rect is ``row_rect``, left of the ▶ button."""
+        button = IdeaDelegate.button_rect(row_rect)
+        top = button.top() + (button.height() - _CHIP) // 2
+        return QRect(button.left() - 6 - _CHIP, top, _CHIP, _CHIP)
+
     def clear_previews(self) -> None:
         """Forget the cached previews (the ideas changed)."""
         self._previews.clear()
@@ -135,9 +145,12 @@ class IdeaDelegate(QStyledItemDelegate):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             paint_card_panel(painter, card, option)
-            button = self.button_rect(option.rect)
-            text = QRect(card.left() + _PAD, card.top() + 6, button.left() - card.left() - 2 * _PAD,
+            button, chip = self.button_rect(option.rect), self.mood_rect(option.rect)
+            text = QRect(card.left() + _PAD, card.top() + 6, chip.left() - card.left() - 2 * _PAD,
                          option.fontMetrics.height())  # fmt: skip
+            mood = self._mood(index.row())
+            if mood is not None:
+                paint_mood_chip(painter, QRectF(chip), mood.valence, mood.arousal)
             bold, small = QFont(option.font), QFont(option.font)
             bold.setBold(True)
             small.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.85))
@@ -154,6 +167,12 @@ class IdeaDelegate(QStyledItemDelegate):
             paint_play_button(painter, button, playing, hovered, palette)
         finally:
             painter.restore()
+
+    def _mood(self, row: int):
+        try:
+            return self._list.idea(row).mood
+        except IndexError:
+            return None
 
     def _preview(self, row: int, size: QSize, device) -> QPixmap | None:
         try:
@@ -190,11 +209,19 @@ class IdeaDelegate(QStyledItemDelegate):
 
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView,
                   option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # fmt: skip
-        """The button's own tooltip."""
+        """The button's and the mood chip's own tooltips."""
         if event.type() == QEvent.Type.ToolTip and self.button_rect(option.rect).contains(
             event.pos()
         ):
             playing = index.row() == self._list.playing_row()
             QToolTip.showText(event.globalPos(), "Stop" if playing else "Play this idea", view)
+            return True
+        mood = self._mood(index.row())
+        if (
+            event.type() == QEvent.Type.ToolTip
+            and mood is not None
+            and self.mood_rect(option.rect).contains(event.pos())
+        ):
+            QToolTip.showText(event.globalPos(), mood_text(mood.valence, mood.arousal), view)
             return True
         return super().helpEvent(event, view, option, index)

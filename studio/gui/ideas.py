@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import StudioError
 from studio.core.midi_write import write_midi
+from studio.core.mood import Mood, song_mood
 from studio.core.music import Note, Song, TimeSignature, Track
 from studio.gui.idea_card import PREVIEW_SIZE, IdeaDelegate, preview_pixmap
 
@@ -96,6 +98,11 @@ class Idea:
     def notes(self) -> tuple[Note, ...]:
         """The melody's notes (beats from 0)."""
         return self.song.notes
+
+    @cached_property
+    def mood(self) -> Mood | None:
+        """The melody's mood (``core.mood``), read once; None for an empty idea."""
+        return song_mood(self.song)
 
     @property
     def beats(self) -> float:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 from conftest import need_audio
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtGui import QAction, QColor, QHelpEvent, QPalette
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from studio.core.midi_read import read_midi
+from studio.core.mood import song_mood
 from studio.core.theory import Key
 from studio.gui.idea_card import IdeaDelegate
 from studio.gui.ideas import MIDI_MIME, idea_file_name
@@ -63,6 +65,23 @@ def test_the_play_button_plays_that_idea_and_leaves_the_editor_alone(window, qtb
     with qtbot.assertNotEmitted(ideas.openRequested):  # a double-click on ▶ does not open
         qtbot.mouseDClick(ideas.viewport(), LEFT, NONE, ideas.play_button_center(1))
     assert window.piano_roll.song() is song
+
+
+def test_each_idea_card_shows_its_mood_chip_and_says_it(window, qtbot):
+    ideas = first_ideas(window, qtbot)
+    image = ideas.viewport().grab().toImage()
+    for row in range(2):
+        mood = ideas.idea(row).mood
+        assert mood == song_mood(ideas.idea(row).song) and -1 <= mood.valence <= 1
+        chip = IdeaDelegate.mood_rect(ideas.visualItemRect(ideas.item(row)))
+        colours = {image.pixelColor(x, y).name() for x in range(chip.left(), chip.right())
+                   for y in range(chip.top(), chip.bottom())}  # fmt: skip
+        assert len(colours) > 4  # frame, axes and the dot, not a plain card
+        point = chip.center()
+        event = QHelpEvent(QEvent.Type.ToolTip, point, ideas.viewport().mapToGlobal(point))
+        QToolTip.hideText()
+        QApplication.sendEvent(ideas.viewport(), event)
+        assert QToolTip.text().startswith(f"Mood: {mood.words} (valence")
 
 
 def test_the_playing_idea_shows_stop_and_a_click_stops_it(window, qtbot):

@@ -182,10 +182,26 @@ class Engine:
         *,
         progress: ProgressCallback = no_progress,
         cancel: CancelToken | None = None,
+        mood: tuple[float, float] | None = None,
+        keep: frozenset[str] = frozenset(),
     ) -> list[GeneratedMelody]:
         """``count`` new melodies; variation ``i`` is what seed ``seed + i`` gives alone.
-        ``progress`` follows the bars; ``cancel`` stops between two bars (``Cancelled``)."""
-        return self.generator.generate(settings, count, seed, progress=progress, cancel=cancel)
+        ``progress`` follows the bars; ``cancel`` stops between two bars (``Cancelled``).
+
+        ``mood`` (valence, arousal; ``core.mood``) aims every variation at that point of the
+        mood map: each gets the mode, density, tempo and range of a condition measured to sound
+        so (``generation.mood_aim``), except what ``keep`` names ("mode", "density", "tempo",
+        "range": what the user set)."""
+        if mood is None:
+            return self.generator.generate(settings, count, seed, progress=progress, cancel=cancel)
+        from studio.generation.mood_aim import aim
+
+        melodies = []
+        for i in range(count):
+            aimed = aim(settings, *mood, seed + i, keep=keep)
+            melodies += self.generator.generate(aimed, 1, seed + i, cancel=cancel)
+            progress(i + 1, count, "")
+        return melodies
 
     def continue_melody(
         self,

@@ -58,6 +58,15 @@ def test_a_replaced_calibration_turns_the_melody_model_off(shipped):
         MelodyGenerator(shipped / "gan.safetensors")
 
 
+def test_a_replaced_mood_table_is_refused(shipped):
+    from studio.generation.mood_aim import load_table
+
+    load_table(shipped / "mood_aim.json")  # intact: loads
+    (shipped / "mood_aim.json").write_text('{"version": 1, "conditions": []}')
+    with pytest.raises(ModelFileError, match=r"mood_aim\.json does not match the shipped"):
+        load_table.__wrapped__(shipped / "mood_aim.json")
+
+
 def test_a_damaged_shipped_similar_model_is_refused(shipped):
     damage(shipped / "autoencoder.safetensors")
     with pytest.raises(ModelFileError, match=r"^the similar-tracks model is damaged: .* reinstall"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import secrets
 from pathlib import Path
 
@@ -63,8 +64,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="keep every note in the scale (default: no; the key's leading tones and other "
         "notes outside the scale come as often as in real tunes)",
     )  # fmt: skip
-    parser.add_argument("--low", default="G3", help="lowest pitch, e.g. G3 or 55 (default G3)")
-    parser.add_argument("--high", default="C6", help="highest pitch (default C6)")
+    parser.add_argument("--low", help="lowest pitch, e.g. G3 or 55 (default G3)")
+    parser.add_argument("--high", help="highest pitch (default C6)")
+    parser.add_argument(
+        "--mood", metavar="MOOD",
+        help="aim at a mood: calm, energetic, bright, dark (e.g. 'calm,dark'), or valence and "
+        "arousal −1…1 ('-0.5,0.3'); sets the mode, density, tempo and range you leave unset",
+    )  # fmt: skip
     parser.add_argument("--program", type=int, default=0, help="GM program of the melody (0–127)")
     parser.add_argument("--with-chords", action="store_true", help="add a block-chord track")
     parser.add_argument("--model", metavar="FILE", help="generator weights (default: shipped)")
@@ -96,9 +102,11 @@ def run(args: argparse.Namespace) -> int:
     """Generate, write the files and report them."""
     from studio.core.keyfinding import choose_key
     from studio.core.midi_read import read_song
+    from studio.core.mood import song_mood
     from studio.core.theory import parse_pitch, parse_progression
     from studio.engine import Engine
     from studio.generation.generator import GenerationSettings, melody_song
+    from studio.generation.mood_aim import parse_mood
 
     primer_song = read_song(args.primer) if args.primer else None
     primer_notes = primer_song.notes if primer_song else ()
@@ -123,8 +131,8 @@ def run(args: argparse.Namespace) -> int:
         density=args.density,
         key_lock=args.key_lock,
         chord_tone_strength=args.chord_tones,
-        low=parse_pitch(args.low),
-        high=parse_pitch(args.high),
+        low=parse_pitch(args.low or "G3"),
+        high=parse_pitch(args.high or "C6"),
         meter=meter,
         form=args.form,
     )
@@ -133,35 +141,51 @@ def run(args: argparse.Namespace) -> int:
     targets = _targets(Path(args.out), args.count, args.force)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     engine = Engine(gan_weights=args.model)
+    mood = parse_mood(args.mood) if args.mood else None
     if primer_notes:
+        if mood is not None:
+            raise InvalidInput("--mood is for new melodies; a continuation follows its primer")
         melodies = engine.continue_melody(primer_notes, settings, args.count, seed)
     else:
-        melodies = engine.generate(settings, args.count, seed)
+        named_mode = args.key and not re.fullmatch(r"\s*[A-Ga-g][#b♯♭]?\s*", args.key)
+        kept = {"mode": args.mode or args.scale or named_mode,
+                "density": args.density is not None, "tempo": args.tempo,
+                "range": args.low or args.high}  # fmt: skip
+        keep = frozenset(name for name, given in kept.items() if given)
+        melodies = engine.generate(settings, args.count, seed, mood=mood, keep=keep)
 
     written = []
     for melody, target in zip(melodies, targets, strict=True):
-        title = f"Motif {settings.key.name} (seed {melody.seed})"
+        made = melody.settings  # a mood may have set the mode, tempo and range per variation
+        title = f"Motif {made.key.name} (seed {melody.seed})"
         song = melody_song(melody, program=args.program, with_chords=args.with_chords, title=title)
         engine.export_midi(song, target)
+        found = song_mood(melody_song(melody))
         written.append({
             "path": str(target),
             "seed": melody.seed,
-            "key": settings.key.name,
-            "bars": melody.first_bar * settings.bars_per_unit + settings.bars,
-            "generated_bars": settings.bars,
-            "meter": settings.meter,
+            "key": made.key.name,
+            "bars": melody.first_bar * made.bars_per_unit + made.bars,
+            "generated_bars": made.bars,
+            "meter": made.meter,
             "form": melody.form,
-            "chords": [chord.name_in(settings.key) for chord in melody.chords],
-            "tempo": settings.tempo,
+            "chords": [chord.name_in(made.key) for chord in melody.chords],
+            "tempo": made.tempo,
             "notes": len(melody.notes),
+            "mood": found.to_json() if found else None,
         })  # fmt: skip
     if args.json:
-        print_json({"files": written, "model": str(engine.generator.path)})
+        document = {"files": written, "model": str(engine.generator.path)}
+        if mood is not None:
+            document["asked_mood"] = {"valence": mood[0], "arousal": mood[1]}
+        print_json(document)
     else:
         for item in written:
             chords = " ".join(item["chords"][:8]) + (" …" if len(item["chords"]) > 8 else "")
+            feel = f", {item['mood']['words']}" if item["mood"] else ""
             print(
                 f"wrote {item['path']}  (seed {item['seed']}, {item['bars']} bars of "
-                f"{item['meter']}, {item['form']}, {item['key']}, {chords})"
+                f"{item['meter']}, {item['form']}, {item['key']}, {item['tempo']:g} BPM, "
+                f"{chords}{feel})"
             )
     return EXIT_OK

@@ -161,3 +161,29 @@ def test_train_refuses_bad_arguments(studio, tmp_path):
     assert result.returncode == 2 and "music21" in result.stderr
     result = studio("train", "gan", "--epochs", "0")
     assert result.returncode == 2 and "epochs" in result.stderr
+
+
+def test_generate_aims_at_a_mood_and_keeps_what_is_typed(studio, tmp_path):
+    """The shipped model and table: calm and dark melodies are slow and minor; a typed tempo
+    stays; a word that is not a mood, or a mood with a primer, is one line and exit 2."""
+    result = studio("generate", "-o", str(tmp_path / "calm"), "--count", "4", "--key", "D",
+                    "--mood", "calm,dark", "--seed", "3", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["asked_mood"] == {"valence": -0.6, "arousal": -0.6}
+    files = document["files"]
+    assert all(f["key"] == "D minor" and f["tempo"] <= 92 for f in files)
+    assert sum(f["mood"]["arousal"] for f in files) / 4 < -0.2
+    for f in files:  # the file is what was reported
+        midi = pretty_midi.PrettyMIDI(f["path"])
+        assert midi.get_tempo_changes()[1][0] == pytest.approx(f["tempo"], abs=0.01)
+    typed = studio("generate", "-o", str(tmp_path / "typed"), "--count", "2", "--mood",
+                   "energetic", "--tempo", "70", "--key", "E minor", "--json")  # fmt: skip
+    assert typed.returncode == 0, typed.stderr
+    assert all(
+        f["tempo"] == 70 and f["key"] == "E minor" for f in json.loads(typed.stdout)["files"]
+    )
+    for extra in (["--mood", "happy"], ["--mood", "calm", "--primer", f["path"]]):
+        bad = studio("generate", "-o", str(tmp_path / "bad.mid"), *extra)
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1

@@ -9,7 +9,9 @@ meter the loaded model cannot make is disabled in the meter combo (``set_meters`
 Chords are checked as they are typed: an unknown symbol shows its error under the field and
 disables the buttons; chords outside the key with key lock on only get a hint. A request is a
 dict of plain values (``request()``): ``{"settings": {GenerationSettings fields}, "count": n,
-"seed": s}``, the payload of the worker's "generate" kind.
+"seed": s}``, the payload of the worker's "generate" kind; with a point picked on the mood map,
+also ``"mood": (valence, arousal)`` and ``"keep"`` (the mood then sets each idea's mode, tempo,
+range and, unless typed, density: ``generation.mood_aim``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import InvalidInput
 from studio.core.theory import MINOR_FAMILY, SCALES, Chord, Key, parse_progression
+from studio.gui.mood_map import MoodMap
 from studio.settings import load_settings
 
 TONIC_NAMES = ("C", "C#/Db", "D", "D#/Eb", "E", "F", "F#/Gb", "G", "G#/Ab", "A", "A#/Bb", "B")
@@ -220,6 +223,8 @@ class GeneratePanel(QWidget):
             " in real tunes"
         )
         form.addRow("Key lock", self.key_lock)
+        self.mood_map = MoodMap()
+        form.addRow("Mood", self.mood_map)
 
         self.generate_button = QPushButton("Generate   Ctrl+G", objectName="generateButton")
         self.continue_button = QPushButton("Continue", objectName="continueButton")
@@ -244,6 +249,7 @@ class GeneratePanel(QWidget):
         self.bars_spin.valueChanged.connect(self._validate)
         self.variations_spin.valueChanged.connect(self._validate)
         self.key_lock.toggled.connect(self._validate)
+        self.mood_map.moodChanged.connect(self._mood_changed)
         self.seed_spin.valueChanged.connect(self._seed_edited)
         self.generate_button.clicked.connect(lambda: self._press(self.generateRequested))
         self.continue_button.clicked.connect(lambda: self._press(self.continueRequested))
@@ -356,8 +362,23 @@ class GeneratePanel(QWidget):
             "meter": self.meter(),
             "form": self.form(),
         }
-        return {"settings": settings, "count": self.variations_spin.value(),
-                "seed": self.seed_spin.value()}  # fmt: skip
+        request = {"settings": settings, "count": self.variations_spin.value(),
+                   "seed": self.seed_spin.value()}  # fmt: skip
+        mood = self.mood_map.mood()
+        if mood is not None:  # the mood sets mode, tempo and range; a typed density stays
+            request["mood"] = mood
+            request["keep"] = ("density",) if settings["density"] is not None else ()
+        return request
+
+    def mood(self) -> tuple[float, float] | None:
+        """The mood new ideas aim at (valence, arousal), or None."""
+        return self.mood_map.mood()
+
+    def _mood_changed(self, mood: tuple[float, float] | None) -> None:
+        aimed = mood is not None
+        for widget in (self.mode_combo, self.tempo_spin):
+            widget.setToolTip(widget.toolTip().split("\n(set by the mood")[0]
+                              + ("\n(set by the mood for each idea)" if aimed else ""))  # fmt: skip
 
     @property
     def seed_locked(self) -> bool:

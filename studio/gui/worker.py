@@ -232,7 +232,8 @@ class EngineWorker(QObject):
         settings = engine.generation_settings(**_settings_fields(payload))
         melodies = engine.generate(
             settings, _field(payload, "count", 1), _field(payload, "seed"),
-            progress=report, cancel=token,
+            progress=report, cancel=token, mood=_field(payload, "mood", None),
+            keep=frozenset(_field(payload, "keep", ())),
         )  # fmt: skip
         return self._ideas(melodies)
 

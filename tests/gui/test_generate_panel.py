@@ -449,3 +449,31 @@ def test_chords_summary():
     ten = ("C", "Dm", "Em", "F", "G", "Am", "Bdim", "C7", "D7", "E7")
     assert chords_summary(ten) == "C Dm Em F G Am Bdim C7 …"
     assert chords_summary(()) == ""
+
+
+def test_the_mood_map_aims_new_ideas_at_a_mood(qtbot, client, panel):
+    mood_map = panel.mood_map
+    assert mood_map.objectName() == "moodMap" and panel.mood() is None
+    assert "mood" not in panel.request()
+    with qtbot.waitSignal(mood_map.moodChanged) as picked:  # calm and dark: bottom left
+        qtbot.mouseClick(mood_map, Qt.MouseButton.LeftButton,
+                         pos=mood_map.point_of(-0.6, -0.6).toPoint())  # fmt: skip
+    valence, arousal = picked.args[0]
+    assert valence == pytest.approx(-0.6, abs=0.05) and arousal == pytest.approx(-0.6, abs=0.05)
+    assert "calm and dark" in mood_map.toolTip()
+    request = panel.request()
+    assert request["mood"] == panel.mood() and request["keep"] == ()
+    panel.density_spin.setValue(0.4)
+    assert panel.request()["keep"] == ("density",)  # a typed density stays
+    panel.density_spin.setValue(0.0)
+    mood_map.setFocus()
+    qtbot.keyClick(mood_map, Qt.Key.Key_Up)
+    assert panel.mood()[1] == pytest.approx(arousal + 0.1, abs=0.011)
+    qtbot.keyClick(mood_map, Qt.Key.Key_Down)
+
+    panel.key_combo.setCurrentIndex(2)  # D major asked; the mood makes it minor
+    panel.seed_lock.setChecked(True)
+    ideas = generated_ideas(qtbot, client, panel)
+    assert all(idea.key_name == "D minor" and idea.song.tempo <= 92 for idea in ideas)
+    qtbot.keyClick(mood_map, Qt.Key.Key_Delete)
+    assert panel.mood() is None and "mood" not in panel.request()

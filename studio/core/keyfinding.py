@@ -89,8 +89,19 @@ def pitch_class_histogram(music: Music, *, weighting: str = "duration") -> np.nd
     return histogram / total if total > 0 else histogram
 
 
+def columns_histogram(pitches: Sequence[np.ndarray], durations: Sequence[np.ndarray]) -> np.ndarray:
+    """``pitch_class_histogram(..., weighting="duration")`` of notes given as columns (one pair
+    per track, pitched tracks only), to the last bit: the same weights added in the same order."""
+    if not pitches:
+        return np.zeros(12)
+    pitch = np.concatenate(pitches)
+    weights = np.maximum(np.concatenate(durations), MIN_NOTE_WEIGHT)
+    histogram = np.bincount(pitch % 12, weights=weights, minlength=12).astype(float)
+    total = histogram.sum()
+    return histogram / total if total > 0 else histogram
+
+
 @cache
-@cache  # read-only, and asked for once per window of every track the library indexes
 def profile_matrix(profile: str) -> np.ndarray:
     """The 24 rotated profiles as rows (see ``_KEYS``), each standardised to mean 0, norm 1."""
     if profile not in KEY_PROFILES:
@@ -134,7 +145,13 @@ def estimate_key(music: Music, *, profile: str = "krumhansl") -> KeyEstimate | N
         InvalidInput: for an unknown profile name.
     """
     profile_matrix(profile)  # an unknown profile is an error even without notes
-    correlations = key_correlations(pitch_class_histogram(music), profile=profile)
+    return key_of_histogram(pitch_class_histogram(music), profile=profile)
+
+
+def key_of_histogram(histogram: np.ndarray, *, profile: str = "krumhansl") -> KeyEstimate | None:
+    """``estimate_key`` of a pitch-class histogram (``pitch_class_histogram``'s, or
+    ``columns_histogram``'s): None when it is flat."""
+    correlations = key_correlations(histogram, profile=profile)
     if correlations is None:
         return None
     order = sorted(range(24), key=lambda i: -correlations[i])  # stable: ties keep C…B order

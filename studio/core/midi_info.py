@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 from studio.core.gm import program_name
-from studio.core.keyfinding import estimate_key
+from studio.core.keyfinding import columns_histogram, key_of_histogram
 from studio.core.midi_read import read_midi
 from studio.core.mood import song_mood
-from studio.core.music import Song
+from studio.core.music import Song, track_columns
 from studio.core.theory import Key, pitch_name
 
 
@@ -32,13 +32,17 @@ def describe_song(song: Song) -> dict:
     (``core.mood``), note_count, tracks [{index, name, program, instrument, is_drum, note_count,
     pitch_range {low, high, low_name, high_name} or null}].
     """
+    columns = [track_columns(track) for track in song.tracks]  # one pass over the notes
+    pitched = [c for track, c in zip(song.tracks, columns, strict=True) if not track.is_drum]
     stated = song.key_signature
-    estimate = estimate_key(song)
+    estimate = key_of_histogram(
+        columns_histogram([c.pitch for c in pitched], [c.duration for c in pitched])
+    )
     key = Key(stated.tonic, stated.mode) if stated else estimate.key if estimate else None
     flats = key is not None and key.uses_flats
     tracks = []
-    for index, track in enumerate(song.tracks, start=1):
-        low_high = track.pitch_range
+    for index, (track, found) in enumerate(zip(song.tracks, columns, strict=True), start=1):
+        low_high = (int(found.pitch.min()), int(found.pitch.max())) if len(found.pitch) else None
         tracks.append(
             {
                 "index": index,
@@ -57,8 +61,8 @@ def describe_song(song: Song) -> dict:
                 },
             }
         )
-    mood = song_mood(song)
-    end = song.end  # read once: it visits every note, and indexing describes thousands of files
+    mood = song_mood(song, columns)
+    end = max((float(c.end.max()) for c in columns if len(c.pitch)), default=0.0)  # song.end
     return {
         "title": song.title,
         "duration_seconds": round(song.beats_to_seconds(end), 3),

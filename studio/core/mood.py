@@ -27,12 +27,13 @@ are left out). It describes the notes, not what a given listener feels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from studio.core.keyfinding import key_correlations
-from studio.core.music import Song
+from studio.core.music import Song, TrackColumns, track_columns
 from studio.core.stats import median
 
 MODE_SCALE = 0.1
@@ -91,21 +92,23 @@ class Mood:
         }
 
 
-def song_mood(song: Song) -> Mood | None:
-    """The mood of a song's pitched notes (drum tracks left out); None without any."""
-    columns: list[list] = [[], [], [], [], []]
-    for number, track in enumerate(song.tracks):
-        if track.is_drum or not track.notes:
-            continue
-        notes = track.notes
-        columns[0].append([n.pitch for n in notes])
-        columns[1].append([n.start for n in notes])
-        columns[2].append([n.start + n.duration for n in notes])
-        columns[3].append([n.velocity for n in notes])
-        columns[4].append([number] * len(notes))
-    if not columns[0]:
+def song_mood(song: Song, columns: Sequence[TrackColumns] | None = None) -> Mood | None:
+    """The mood of a song's pitched notes (drum tracks left out); None without any.
+    ``columns``: ``track_columns`` of each of its tracks, when the caller has them already."""
+    if columns is None:
+        columns = [track_columns(t) for t in song.tracks]
+    pitched = [
+        (number, found)
+        for number, (track, found) in enumerate(zip(song.tracks, columns, strict=True))
+        if not track.is_drum and len(found.pitch)
+    ]
+    if not pitched:
         return None
-    pitch, start, end, velocity, part = (np.concatenate(c) for c in columns)
+    pitch, start, end, velocity = (
+        np.concatenate([getattr(found, name) for _, found in pitched])
+        for name in ("pitch", "start", "end", "velocity")
+    )
+    part = np.concatenate([np.full(len(found.pitch), number) for number, found in pitched])
     return mood(
         pitch,
         song.beats_to_seconds_array(start),

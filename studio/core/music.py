@@ -219,6 +219,33 @@ class Track:
         return min(pitches), max(pitches)
 
 
+@dataclass(frozen=True)
+class TrackColumns:
+    """A track's notes as numpy columns, in its notes' order (``track_columns``): what the
+    summaries of a whole file (``midi_info``, ``mood``) read instead of one note at a time."""
+
+    pitch: np.ndarray
+    start: np.ndarray
+    duration: np.ndarray
+    velocity: np.ndarray
+
+    @property
+    def end(self) -> np.ndarray:
+        """Where each note ends, beats (``Note.end``, computed the same way)."""
+        return self.start + self.duration
+
+
+def track_columns(track: Track) -> TrackColumns:
+    """The notes of ``track`` as ``TrackColumns`` (one pass per column over the notes)."""
+    notes = track.notes
+    return TrackColumns(
+        np.array([n.pitch for n in notes], dtype=np.int64),
+        np.array([n.start for n in notes], dtype=np.float64),
+        np.array([n.duration for n in notes], dtype=np.float64),
+        np.array([n.velocity for n in notes], dtype=np.int64),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Song:
     """A piece: tracks plus the tempo map, meter and stated key, all positioned in beats.

@@ -11,6 +11,7 @@ position survive a new snapshot or a new order.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,19 +46,35 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from studio.gui.index_problems import IndexProblemsDialog, plural
 from studio.gui.library_columns import COLUMNS_KEY, HIDDEN_BY_DEFAULT, ColumnChooser, size_columns
 from studio.gui.library_model import COLUMNS, LibraryModel, Rows
 from studio.gui.library_selection import LibrarySelection
+from studio.gui.mood_map import MoodMap
 
 __all__ = ["COLUMNS_KEY", "HIDDEN_BY_DEFAULT", "IndexProblemsDialog", "LibraryPane"]
 
 SEARCH_DELAY_MS = 150
-SEARCH_HINT = "Search: title, key (D minor), tempo (100-120), instrument"
+SEARCH_HINT = "Search: title, key (D minor), tempo (100-120), mood (calm), instrument"
+_MOOD_WORD = re.compile(r"mood:-?\d*\.?\d+,-?\d*\.?\d+", re.IGNORECASE)
+"""The search word of a point on the mood map (``studio.library.search`` reads it)."""
+
+
+def with_mood_token(text: str, point: tuple[float, float] | None) -> str:
+    """``text`` with its "mood:V,A" word replaced by ``point``'s ("mood:-0.50,0.30"), removed
+    for None, added at the end when there was none."""
+    words = [word for word in text.split() if not _MOOD_WORD.fullmatch(word)]
+    if point is not None:
+        words.append(f"mood:{point[0]:.2f},{point[1]:.2f}")
+    return " ".join(words)
+
+
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
 _PLAY_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _REMOVE_KEYS = (Qt.Key.Key_Delete,)
@@ -68,6 +85,8 @@ class LibraryPane(QWidget):
     """The library pane (objectName ``libraryPane``).
 
     Children: ``libraryCount`` (label), ``librarySearch`` (filters as you type; Esc clears),
+    ``libraryMoodButton`` (its menu holds ``libraryMoodMap``: a click on the map puts a
+    "mood:V,A" word in the search, ``libraryMoodClear`` takes it out),
     ``libraryView`` (the table), ``addFolderButton``, ``rescanButton``, ``libraryStatus``,
     ``libraryProgress``, ``libraryCancelButton`` and ``libraryProblemsButton`` ("show"). The
     table's context menu holds the actions ``libraryPlay``, ``libraryOpen``, ``librarySimilar``,
@@ -110,6 +129,22 @@ class LibraryPane(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.mood_map = MoodMap()
+        self.mood_map.setObjectName("libraryMoodMap")
+        self.mood_map.setToolTip("Click a mood: the tracks near it are shown; Delete clears it")
+        self.mood_map.setFixedSize(200, 120)
+        self.mood_map.moodChanged.connect(self._mood_picked)
+        self.mood_button = QToolButton(objectName="libraryMoodButton", text="Mood")
+        self.mood_button.setToolTip("Show the tracks of a mood, picked on a map")
+        self.mood_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.mood_button)
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(self.mood_map)
+        menu.addAction(holder)
+        clear = menu.addAction("Any mood")
+        clear.setObjectName("libraryMoodClear")
+        clear.triggered.connect(lambda: self.mood_map.set_mood(None))
+        self.mood_button.setMenu(menu)
         self.view = self._make_view()
         self._selection = LibrarySelection(self.view, self.model)
         self.add_button = self._link_button(
@@ -201,11 +236,20 @@ class LibraryPane(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(top)
-        layout.addWidget(self.search)
+        search_row = QHBoxLayout()
+        search_row.setSpacing(4)
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.mood_button)
+        layout.addLayout(search_row)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
         layout.addWidget(self._progress)
         layout.addLayout(status)
+
+    def _mood_picked(self, point: tuple[float, float] | None) -> None:
+        """Put the picked mood into the search box as its "mood:V,A" word (or take it out)."""
+        self.search.setText(with_mood_token(self.search.text(), point))
+        self.mood_button.setText("Mood" if point is None else "Mood ●")
 
     def _make_actions(self) -> None:
         def action(name: str, text: str, slot) -> QAction:
@@ -461,7 +505,13 @@ class LibraryPane(QWidget):
 
     def _apply_search(self) -> None:
         self._search_timer.stop()
-        self.model.request(query=self.search.text().strip())
+        text = self.search.text().strip()
+        if self.mood_map.mood() is not None and not any(map(_MOOD_WORD.fullmatch, text.split())):
+            self.mood_map.blockSignals(True)  # the word was typed away: the map follows
+            self.mood_map.set_mood(None)
+            self.mood_map.blockSignals(False)
+            self.mood_button.setText("Mood")
+        self.model.request(query=text)
 
     def _show_count(self) -> None:
         rows, shown = self.model.rows(), self.model.rowCount()

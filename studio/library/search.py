@@ -7,7 +7,9 @@ in exactly that key (by pitch class: "A# minor" is "Bb minor"), while a lone let
 plain word ("a"); a tempo range — "100-120", "100–120 bpm" — matches tempos within it (BPM,
 inclusive) and a tempo — "120bpm", "120 bpm" — tempos that round to it; "liked" / "disliked"
 (or ♥ / ✕) match the profile's reaction; a mood word — "calm", "energetic", "bright", "dark" and
-a few near them (``MOOD_WORDS``) — the tracks on that side of the mood's axis (``core.mood``).
+a few near them (``MOOD_WORDS``) — the tracks on that side of the mood's axis (``core.mood``),
+and a point on the mood map — "mood:-0.5,0.3" (valence, arousal), what the library pane's mood
+map types — the tracks within ``MOOD_RADIUS`` of it.
 Anything else is a plain word: nothing here raises.
 """
 
@@ -29,22 +31,30 @@ MOOD_WORDS = {
     "dark": ("valence", -1), "sad": ("valence", -1), "gloomy": ("valence", -1),
 }  # fmt: skip
 """Mood words of a search: the axis (``core.mood``) and its side (+1 the high end)."""
+MOOD_RADIUS = 0.35
+"""How far from a "mood:V,A" point (on the −1…1 map) a track's mood may lie to match."""
+_MOOD_POINT = re.compile(r"mood:(-?\d*\.?\d+),(-?\d*\.?\d+)")
 
 
 @dataclass(frozen=True)
 class Query:
     """A parsed search: every part must match (AND). ``words`` are normalised (see
     ``normalize``); ``keys`` are keys to match exactly; ``tempos`` are inclusive BPM ranges;
-    ``reactions`` are +1 (liked) or -1 (disliked); ``moods`` are ``MOOD_WORDS``."""
+    ``reactions`` are +1 (liked) or -1 (disliked); ``moods`` are ``MOOD_WORDS``;
+    ``mood_points`` are (valence, arousal) points of the mood map."""
 
     words: tuple[str, ...] = ()
     keys: tuple[Key, ...] = ()
     tempos: tuple[tuple[float, float], ...] = ()
     reactions: tuple[int, ...] = ()
     moods: tuple[str, ...] = ()
+    mood_points: tuple[tuple[float, float], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.keys or self.tempos or self.reactions or self.moods)
+        return bool(
+            self.words or self.keys or self.tempos or self.reactions or self.moods
+            or self.mood_points
+        )  # fmt: skip
 
 
 def normalize(text: str) -> str:
@@ -109,7 +119,7 @@ def parse_query(text: str) -> Query:
     text = re.sub(r"(\d)\s*(?:-|–|—|\.\.)\s*(\d)", r"\1-\2", text)  # "100 – 120" → "100-120"
     text = re.sub(r"(\d)\s+bpm\b", r"\1bpm", text)  # "120 bpm" → "120bpm"
     tokens = text.split()
-    words, keys, tempos, reactions, moods = [], [], [], [], []
+    words, keys, tempos, reactions, moods, points = [], [], [], [], [], []
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -126,10 +136,14 @@ def parse_query(text: str) -> Query:
             reactions.append(DISLIKED)
         elif token in MOOD_WORDS:
             moods.append(token)
+        elif (point := _MOOD_POINT.fullmatch(token)) is not None:
+            points.append(tuple(min(max(float(v), -1.0), 1.0) for v in point.groups()))
         elif (tempo := parse_tempo(token)) is not None:
             tempos.append(tempo)
         elif len(token) > 1 and (key := parse_key(token)) is not None:
             keys.append(key)
         else:
             words.append(token)
-    return Query(tuple(words), tuple(keys), tuple(tempos), tuple(reactions), tuple(moods))
+    return Query(
+        tuple(words), tuple(keys), tuple(tempos), tuple(reactions), tuple(moods), tuple(points)
+    )

@@ -33,7 +33,15 @@ from studio.core.gm import PROGRAM_NAMES
 from studio.core.mood import WORD_THRESHOLD, Mood
 from studio.core.theory import Key
 from studio.library.catalog import Catalog
-from studio.library.search import DISLIKED, LIKED, MOOD_WORDS, Query, normalize, parse_query
+from studio.library.search import (
+    DISLIKED,
+    LIKED,
+    MOOD_RADIUS,
+    MOOD_WORDS,
+    Query,
+    normalize,
+    parse_query,
+)
 
 LIBRARY_COLUMNS = (
     "title", "duration", "tempo", "key", "mood", "meter", "instruments", "notes", "added",
@@ -119,6 +127,9 @@ class LibraryRows:
             mask &= self.reaction == reaction
         for mood in parsed.moods:  # the mood, or the word in the text ("Dark Island")
             mask &= self._mood_mask(mood) | self._word_mask(mood)
+        for valence, arousal in parsed.mood_points:
+            with np.errstate(invalid="ignore"):  # nan (no mood) is never near
+                mask &= np.hypot(self.valence - valence, self.arousal - arousal) <= MOOD_RADIUS
         for word in parsed.words:
             if not mask.any():
                 break

@@ -172,6 +172,30 @@ def test_the_search_box_filters_as_you_type(qtbot, pane):
     assert count.text() == "10 tracks"
 
 
+def test_a_mood_picked_on_the_map_filters_the_library(qtbot, pane, catalog):
+    rows = library_rows(catalog, "default")
+    jesu = rows.row_of(track_id(catalog, "Jesu, meine Freude"))
+    point = (float(rows.valence[jesu]), float(rows.arousal[jesu]))
+    search(qtbot, pane, "tune")
+    menu = pane.mood_button.menu()
+    menu.popup(pane.mood_button.mapToGlobal(QPoint(0, pane.mood_button.height())))
+    qtbot.waitExposed(pane.mood_map)
+    qtbot.mouseClick(pane.mood_map, Qt.MouseButton.LeftButton,
+                     pos=pane.mood_map.point_of(*point).toPoint())  # fmt: skip
+    assert pane.search.text().startswith("tune mood:")  # the typed words stay
+    token = pane.search.text().split()[-1]
+    near = {rows.title[r] for r in rows.view(token)}
+    assert "Jesu, meine Freude" in near and len(near) < 10
+    search(qtbot, pane, token)
+    qtbot.waitUntil(lambda: {t.removesuffix(" (missing)") for t in titles(pane)} == near)
+    assert pane.mood_button.text() == "Mood ●"
+    clear = pane.findChild(QAction, "libraryMoodClear")
+    clear.trigger()
+    assert pane.search.text() == "" and pane.mood_map.mood() is None
+    qtbot.waitUntil(lambda: len(titles(pane)) == 10)
+    menu.hide()
+
+
 def test_selection_and_scroll_survive_a_new_snapshot(qtbot, pane, catalog):
     pane.resize(460, 200)  # a few rows visible: the table scrolls
     qtbot.waitUntil(lambda: pane.view.verticalScrollBar().maximum() > 0)

@@ -181,6 +181,11 @@ def test_the_mood_column_words_search_and_sort(rows, library):
     assert titles(rows, by_mood)[0] == "Jesu, meine Freude"  # dark to bright
     assert rows.status[by_mood[-1]] != "ok"  # no mood: last
     assert parse_query("calm dark songs") == Query(words=("songs",), moods=("calm", "dark"))
+    point = f"mood:{rows.valence[jesu]:.2f},{rows.arousal[jesu]:.2f}"
+    assert "Jesu, meine Freude" in titles(rows, rows.view(point))
+    assert "Égloga Nº 2" not in titles(rows, rows.view(point))  # far away on the map
+    assert parse_query("mood:-0.5,0.25 x").mood_points == ((-0.5, 0.25),)
+    assert parse_query("mood:-3,0").mood_points == ((-1.0, 0.0),)  # kept on the map
 
 
 def test_row_of_unknown_ids(rows):

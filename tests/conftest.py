@@ -16,6 +16,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # torch (and other libraries) write scratch files to TMPDIR: keep them out of the system /tmp.
+# Removed when the session passes (``pytest_sessionfinish``); kept after a failure, to look at.
 _scratch = Path(tempfile.mkdtemp(prefix="motif-tests-"))
 os.environ["TMPDIR"] = str(_scratch)
 tempfile.tempdir = str(_scratch)
@@ -322,3 +323,12 @@ def shown_roll(qtbot, song, tool: str = "draw"):
     widget.set_song(song)
     widget.set_tool(tool)
     return widget
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Remove this run's scratch folder (TMPDIR, the tests' tmp_path folders, the wheel test's
+    venv: 1.6 GB after a full run) when every test passed; a failed run keeps it."""
+    import shutil
+
+    if exitstatus == 0:
+        shutil.rmtree(_scratch, ignore_errors=True)

@@ -329,6 +329,10 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     """Remove this run's scratch folder (TMPDIR, the tests' tmp_path folders, the wheel test's
     venv: 1.6 GB after a full run) when every test passed; a failed run keeps it."""
     import shutil
+    from multiprocessing.util import Finalize
 
     if exitstatus == 0:
-        shutil.rmtree(_scratch, ignore_errors=True)
+        # At exit, after multiprocessing removed its own temp folder in there (priority -100;
+        # removing the whole folder first made that finalizer print a traceback).
+        Finalize(None, shutil.rmtree, args=(_scratch,), kwargs={"ignore_errors": True},
+                 exitpriority=-1000)  # fmt: skip

@@ -8,7 +8,7 @@ from pathlib import Path
 from studio.core.gm import program_name
 from studio.core.keyfinding import columns_histogram, key_of_histogram
 from studio.core.midi_read import read_midi
-from studio.core.mood import song_mood
+from studio.core.mood import Mood, song_mood
 from studio.core.music import Song, track_columns
 from studio.core.theory import Key, pitch_name
 
@@ -95,10 +95,7 @@ def _clock(seconds: float) -> str:
 def _mood_line(mood: dict | None) -> str:
     if mood is None:
         return "— (no pitched notes)"
-    return (
-        f"{mood['words']} (valence {mood['valence']:+.2f} dark…bright, "
-        f"arousal {mood['arousal']:+.2f} calm…energetic)"
-    )
+    return Mood(mood["valence"], mood["arousal"]).description
 
 
 def format_description(info: dict) -> str:

@@ -56,6 +56,18 @@ VALENCE_WEIGHTS = {"mode": 0.6, "register": 0.2, "pace": 0.2}
 AROUSAL_WEIGHTS = {"pace": 0.55, "articulation": 0.2, "loudness": 0.15, "register": 0.1}
 WORD_THRESHOLD = 0.25
 """An axis this far from 0 is named ("bright", "calm"); closer, it is not."""
+AXIS_WORDS = {
+    "calm": ("arousal", -1), "energetic": ("arousal", 1),
+    "dark": ("valence", -1), "bright": ("valence", 1),
+}  # fmt: skip
+"""The word for each end of each axis: (axis, side), +1 the high end."""
+_AXES = (("arousal", "energetic", "calm"), ("valence", "bright", "dark"))
+"""The axes in the order their words are said ("calm and dark"), with their two words."""
+
+
+def _axis_word(value: float, high: str, low: str) -> str:
+    """``high`` or ``low`` when ``value`` is past ``WORD_THRESHOLD`` on that side, else ""."""
+    return high if value >= WORD_THRESHOLD else low if value <= -WORD_THRESHOLD else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +82,17 @@ class Mood:
     @property
     def words(self) -> str:
         """The mood in words: "calm and dark", "energetic", "bright"… or "neutral"."""
-        named = [
-            word
-            for value, (high, low) in (
-                (self.arousal, ("energetic", "calm")),
-                (self.valence, ("bright", "dark")),
-            )
-            for word in (
-                [high] if value >= WORD_THRESHOLD else [low] if value <= -WORD_THRESHOLD else []
-            )
-        ]
-        return " and ".join(named) if named else "neutral"
+        named = [_axis_word(getattr(self, axis), high, low) for axis, high, low in _AXES]
+        return " and ".join(word for word in named if word) or "neutral"
+
+    @property
+    def description(self) -> str:
+        """The words and both values, for a line of text or a tooltip: "calm and dark
+        (valence -0.42 dark…bright, arousal -0.31 calm…energetic)"."""
+        return (
+            f"{self.words} (valence {self.valence:+.2f} dark…bright, "
+            f"arousal {self.arousal:+.2f} calm…energetic)"
+        )
 
     def to_json(self) -> dict:
         """``{"valence", "arousal", "words", "cues"}``, rounded for people and scripts."""
@@ -199,15 +211,11 @@ def shared_mood(first: Mood | None, second: Mood | None) -> str:
     None): an axis counts when both sit on the same side of it, past ``WORD_THRESHOLD``."""
     if first is None or second is None:
         return ""
-    axes = (
-        (first.arousal, second.arousal, ("energetic", "calm")),
-        (first.valence, second.valence, ("bright", "dark")),
-    )
     words = [
-        high if a >= WORD_THRESHOLD else low
-        for a, b, (high, low) in axes
-        if (a >= WORD_THRESHOLD and b >= WORD_THRESHOLD)
-        or (a <= -WORD_THRESHOLD and b <= -WORD_THRESHOLD)
+        word
+        for axis, high, low in _AXES
+        if (word := _axis_word(getattr(first, axis), high, low))
+        and word == _axis_word(getattr(second, axis), high, low)
     ]
     return " and ".join(words)
 

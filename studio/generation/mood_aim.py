@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -28,7 +29,7 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.model_files import record_model_file, verify_model_file
-from studio.core.mood import song_mood
+from studio.core.mood import AXIS_WORDS, song_mood
 from studio.core.resources import MODELS
 from studio.core.theory import Key
 
@@ -47,10 +48,6 @@ CHOICES = 3
 """A variation picks among this many of the nearest conditions."""
 WORD_POINT = 0.6
 """How far along its axis a mood word asks for ("calm": arousal −0.6)."""
-_WORDS = {
-    "calm": ("arousal", -1), "energetic": ("arousal", 1),
-    "bright": ("valence", 1), "dark": ("valence", -1),
-}  # fmt: skip
 
 
 def parse_mood(text: str) -> tuple[float, float]:
@@ -69,14 +66,14 @@ def parse_mood(text: str) -> tuple[float, float]:
         return valence, arousal
     point = {"valence": 0.0, "arousal": 0.0}
     words = [w for w in re.split(r"[\s,]+|\band\b", cleaned) if w]
-    if not words or any(w not in _WORDS and w != "neutral" for w in words):
+    if not words or any(w not in AXIS_WORDS and w != "neutral" for w in words):
         raise InvalidInput(
             f"not a mood: {text!r} (use calm, energetic, bright, dark, or two numbers −1…1 "
             "such as -0.5,0.3 for valence and arousal)"
         )
     for word in words:
         if word != "neutral":
-            axis, side = _WORDS[word]
+            axis, side = AXIS_WORDS[word]
             point[axis] = side * WORD_POINT
     return point["valence"], point["arousal"]
 
@@ -122,25 +119,21 @@ def build_table(generator, *, seed: int = 0) -> dict:
     from studio.generation.generator import GenerationSettings, melody_song
 
     conditions = []
-    for mode in MODES:
-        for density in DENSITIES:
-            for tempo in TEMPOS:
-                for centre in CENTRES:
-                    settings = GenerationSettings(
-                        key=Key(0, mode), density=density, tempo=float(tempo),
-                        low=centre - 12, high=centre + 12,
-                    )  # fmt: skip
-                    moods = [
-                        song_mood(melody_song(melody))
-                        for melody in generator.generate(settings, SAMPLES, seed)
-                    ]
-                    moods = [m for m in moods if m is not None]
-                    conditions.append({
-                        "mode": mode, "density": density, "tempo": tempo, "centre": centre,
-                        "valence": round(float(np.mean([m.valence for m in moods])), 4),
-                        "arousal": round(float(np.mean([m.arousal for m in moods])), 4),
-                    })  # fmt: skip
-                    seed += SAMPLES
+    for mode, density, tempo, centre in itertools.product(MODES, DENSITIES, TEMPOS, CENTRES):
+        settings = GenerationSettings(
+            key=Key(0, mode), density=density, tempo=float(tempo),
+            low=centre - 12, high=centre + 12,
+        )  # fmt: skip
+        moods = [
+            song_mood(melody_song(melody)) for melody in generator.generate(settings, SAMPLES, seed)
+        ]
+        moods = [m for m in moods if m is not None]
+        conditions.append({
+            "mode": mode, "density": density, "tempo": tempo, "centre": centre,
+            "valence": round(float(np.mean([m.valence for m in moods])), 4),
+            "arousal": round(float(np.mean([m.arousal for m in moods])), 4),
+        })  # fmt: skip
+        seed += SAMPLES
     return {"version": AIM_VERSION, "samples": SAMPLES, "conditions": conditions}
 
 

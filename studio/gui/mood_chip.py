@@ -23,12 +23,9 @@ _DARK, _BRIGHT = QColor("#4f7fd8"), QColor("#f2c14e")
 
 
 def mood_text(valence: float, arousal: float) -> str:
-    """The chip's tooltip: "Mood: calm and dark (valence −0.42 dark…bright, arousal −0.31
+    """The chip's tooltip: "Mood: calm and dark (valence -0.42 dark…bright, arousal -0.31
     calm…energetic)"."""
-    words = Mood(valence, arousal).words
-    return (
-        f"Mood: {words} (valence {valence:+.2f} dark…bright, arousal {arousal:+.2f} calm…energetic)"
-    )
+    return f"Mood: {Mood(valence, arousal).description}"
 
 
 def mood_colour(valence: float) -> QColor:

@@ -20,15 +20,17 @@ import unicodedata
 from dataclasses import dataclass
 
 from studio.core.errors import InvalidInput
+from studio.core.mood import AXIS_WORDS
 from studio.core.theory import Key
 
 LIKED, DISLIKED = 1, -1
 """The reactions, as ``LibraryRows.reaction`` holds them."""
 MOOD_WORDS = {
-    "calm": ("arousal", -1), "relaxed": ("arousal", -1), "peaceful": ("arousal", -1),
-    "energetic": ("arousal", 1), "lively": ("arousal", 1), "upbeat": ("arousal", 1),
-    "bright": ("valence", 1), "happy": ("valence", 1), "cheerful": ("valence", 1),
-    "dark": ("valence", -1), "sad": ("valence", -1), "gloomy": ("valence", -1),
+    **AXIS_WORDS,
+    "relaxed": ("arousal", -1), "peaceful": ("arousal", -1),
+    "lively": ("arousal", 1), "upbeat": ("arousal", 1),
+    "happy": ("valence", 1), "cheerful": ("valence", 1),
+    "sad": ("valence", -1), "gloomy": ("valence", -1),
 }  # fmt: skip
 """Mood words of a search: the axis (``core.mood``) and its side (+1 the high end)."""
 MOOD_RADIUS = 0.35

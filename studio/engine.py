@@ -38,12 +38,45 @@ if TYPE_CHECKING:
     from studio.generation.generator import GeneratedMelody, GenerationSettings, MelodyGenerator
     from studio.library.catalog import Catalog, CatalogTrack
     from studio.library.feedback import FeedbackEvent
+    from studio.library.idea_reactions import IdeaReaction
     from studio.library.indexer import IndexSummary
     from studio.library.ranked import RankedTrack
     from studio.library.table import LibraryRows
     from studio.recommend.service import RecommendService
     from studio.similarity.embedder import Embedder
     from studio.similarity.service import SimilarityService, SimilarResult
+
+
+MAX_IDEA_CANDIDATES = 64
+"""The most candidates one ranked Generate makes (the generator's most variations a request)."""
+
+
+@dataclass
+class IdeaBatch:
+    """What ``Engine.generate_ideas`` made: the ``melodies`` to show, in order; per melody the
+    ``reasons`` it was ranked there ("higher, sparser"; "" when unranked) and whether it was
+    ``ranked`` (False for the unranked ones a ranked page keeps to explore); how many
+    candidates were ``considered``, and how many kept ideas the taste learned from
+    (``kept_ideas``; 0: not ranked)."""
+
+    melodies: list[GeneratedMelody]
+    reasons: list[str]
+    ranked: list[bool]
+    considered: int
+    kept_ideas: int
+
+
+def _request_json(melody: GeneratedMelody) -> dict:
+    """The request a melody was made with, as plain JSON values (stored with a reaction)."""
+    settings = melody.settings
+    key = settings.key
+    return {
+        "key": key.name, "meter": settings.meter, "bars": settings.bars,
+        "tempo": settings.tempo, "form": melody.form, "density": settings.density,
+        "temperature": settings.temperature, "low": settings.low, "high": settings.high,
+        "key_lock": settings.key_lock, "chords": [chord.name_in(key) for chord in melody.chords],
+        "like": list(melody.like) if melody.like is not None else None,
+    }  # fmt: skip
 
 
 @dataclass
@@ -248,6 +281,116 @@ class Engine:
         from studio.generation.generator import melody_song
 
         return melody_song(melody, title=title)
+
+    # -- ideas that learn from you -------------------------------------------------------------
+
+    def generate_ideas(
+        self,
+        settings: GenerationSettings,
+        count: int = 1,
+        seed: int = 0,
+        *,
+        rank: bool = True,
+        profile: str | None = None,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        mood: tuple[float, float] | None = None,
+        keep: frozenset[str] = frozenset(),
+    ) -> IdeaBatch:
+        """``count`` ideas for ``profile`` (default: the current one): with ``rank`` and once
+        the profile kept an idea, ``OVERGENERATE`` times as many candidates are made (seeds
+        ``seed``, ``seed + 1``, …, each alone giving its melody again) and the profile's taste
+        (``recommend.idea_taste``) picks which to show, best first, a few unranked ones last;
+        otherwise exactly what ``generate`` gives. ``progress``, ``cancel``, ``mood`` and
+        ``keep`` as for ``generate``."""
+        from studio.recommend.idea_taste import OVERGENERATE, rank_ideas
+
+        kept, rejected = self._idea_taste_examples(profile) if rank else ([], [])
+        made = min(count * OVERGENERATE, MAX_IDEA_CANDIDATES) if kept else count
+        melodies = self.generate(settings, made, seed, progress=progress, cancel=cancel,
+                                 mood=mood, keep=keep)  # fmt: skip
+        if not kept:
+            return IdeaBatch(melodies, [""] * len(melodies), [False] * len(melodies), made, 0)
+        from studio.generation.idea_reading import melody_inputs
+
+        page = rank_ideas([melody_inputs(m) for m in melodies], kept, rejected, count)
+        chosen = [melodies[row] for row in page.rows]
+        return IdeaBatch(chosen, page.reasons, page.ranked, len(melodies), len(kept))
+
+    def more_like(
+        self, melody: GeneratedMelody, count: int = 4, distance: float | None = None,
+        seed: int = 0,
+    ) -> list[GeneratedMelody]:  # fmt: skip
+        """``count`` ideas like ``melody`` ("More like this"): the same settings, form and
+        chords from latent noise ``distance`` (0–1; default ``VARY_DISTANCE``) of the way to
+        fresh noise (``MelodyGenerator.vary``)."""
+        from studio.generation.generator import VARY_DISTANCE
+
+        distance = VARY_DISTANCE if distance is None else distance
+        return self.generator.vary(melody, count, distance, seed)
+
+    def record_idea(
+        self, melody: GeneratedMelody, kind: str, *, profile: str | None = None
+    ) -> IdeaReaction:
+        """Store ``profile``'s (default: the current one's) reaction ``kind`` to an idea
+        ("like", "dislike"; "open", "export" and "add" keep it): its features, settings,
+        noise and mood go with it, for the taste that ranks later ideas."""
+        from studio.core.idea_features import FEATURE_VERSION, NAMES
+        from studio.generation.idea_reading import melody_features, melody_id
+        from studio.library.idea_reactions import record_idea
+
+        features = melody_features(melody)
+        return record_idea(
+            self.catalog, profile=profile or self.current_profile, idea=melody_id(melody),
+            kind=kind, features=features, feature_version=FEATURE_VERSION,
+            settings=_request_json(melody), seed=int(melody.seed),
+            latents=melody.latents, valence=float(features[NAMES.index("valence")]),
+            arousal=float(features[NAMES.index("arousal")]),
+        )  # fmt: skip
+
+    def withdraw_idea(
+        self, melody: GeneratedMelody, kind: str, *, profile: str | None = None
+    ) -> int:
+        """Take back ``profile``'s ♥ ("like") or ✕ ("dislike") of an idea; returns how many
+        reactions went (0 when there was none)."""
+        from studio.generation.idea_reading import melody_id
+        from studio.library.idea_reactions import withdraw_idea
+
+        return withdraw_idea(self.catalog, profile=profile or self.current_profile,
+                             idea=melody_id(melody), kind=kind)  # fmt: skip
+
+    def idea_marks(
+        self, melodies: Sequence[GeneratedMelody], *, profile: str | None = None
+    ) -> list[str | None]:
+        """Per melody, "like" or "dislike" when ``profile`` (default: the current one) marked
+        it so, else None (what the idea cards show)."""
+        from studio.generation.idea_reading import melody_id
+        from studio.library.idea_reactions import idea_marks
+
+        ids = [melody_id(melody) for melody in melodies]
+        marks = idea_marks(self.catalog, profile or self.current_profile, ids)
+        return [marks.get(idea) for idea in ids]
+
+    def _idea_taste_examples(self, profile: str | None) -> tuple[list, list]:
+        """The inputs of the ideas ``profile`` kept and rejected (newest ``MAX_REACTIONS``;
+        one verdict per idea: a ✕ outweighs an earlier keep); nothing without a library."""
+        if self._catalog is None and not self.db_path.is_file():
+            return [], []
+        from studio.core.idea_features import FEATURE_VERSION, idea_inputs
+        from studio.library.idea_reactions import idea_reactions
+        from studio.recommend.idea_taste import MAX_REACTIONS
+
+        found = idea_reactions(self.catalog, profile or self.current_profile,
+                               feature_version=FEATURE_VERSION, limit=MAX_REACTIONS)  # fmt: skip
+        verdicts: dict[str, tuple[bool, object]] = {}
+        for reaction in found:
+            if reaction.kind == "dislike" or verdicts.get(reaction.idea, (True,))[0]:
+                noise_dim = 0 if reaction.latents is None else reaction.latents.shape[-1]
+                inputs = idea_inputs(reaction.features, reaction.latents, noise_dim)
+                verdicts[reaction.idea] = (reaction.kept, inputs)
+        kept = [inputs for was_kept, inputs in verdicts.values() if was_kept]
+        rejected = [inputs for was_kept, inputs in verdicts.values() if not was_kept]
+        return kept, rejected
 
     # -- library ------------------------------------------------------------------------------
 
@@ -484,19 +627,21 @@ class Engine:
         self.settings["profile"] = set_setting("profile", name)
 
     def events_to_forget(self, name: str, *, delete: bool = False) -> int:
-        """How many feedback events ``forget_profile(name, delete=delete)`` would remove
-        (``InvalidInput`` for an unknown profile, or for deleting the default one)."""
+        """How many feedback events and idea reactions ``forget_profile(name, delete=delete)``
+        would remove (``InvalidInput`` for an unknown profile, or for deleting the default
+        one)."""
         from studio.library.feedback import DEFAULT_PROFILE, summary
 
         if delete and name == DEFAULT_PROFILE:
             raise InvalidInput(
                 f"the {DEFAULT_PROFILE!r} profile cannot be deleted (forget it without --delete)"
             )
-        return summary(self.require_library(), name)["events"]
+        found = summary(self.require_library(), name)
+        return found["events"] + sum(found["ideas"]["counts"].values())
 
     def forget_profile(self, name: str, *, delete: bool = False) -> int:
-        """Delete every feedback event of ``name`` (and with ``delete`` the profile too, which
-        then stops being current); returns how many events were removed."""
+        """Delete every feedback event and idea reaction of ``name`` (and with ``delete`` the
+        profile too, which then stops being current); returns how many were removed."""
         from studio.library.feedback import forget_profile
 
         self.events_to_forget(name, delete=delete)

@@ -170,6 +170,12 @@ OPTIONS = {
         Option("default_key", "C major", _key_name, "key of new melodies (C major, Am, …)"),
         Option("default_tempo", 120, IntBetween(*TEMPO_RANGE), "tempo of new melodies (BPM)"),
         Option("default_bars", 8, IntBetween(1, MAX_BARS), "length of new melodies (4/4 bars)"),
+        Option(
+            "rank_ideas",
+            True,
+            _boolean,
+            "Generate puts first the ideas like those you kept (on/off)",
+        ),
         Option("follow_playhead", True, _boolean, "the piano roll pages along while playing"),
         Option("audition_notes", True, _boolean, "notes sound when drawn or moved (on/off)"),
         Option("velocity_lane", True, _boolean, "the velocity lane under the piano roll (on/off)"),

@@ -94,7 +94,12 @@ def check_value(kind: str, value: float | None) -> float:
     return value
 
 
-def _require_profile(catalog: Catalog, name: str) -> None:
+def require_profile(catalog: Catalog, name: str) -> None:
+    """Check that the library has a profile ``name`` (letter case counts).
+
+    Raises:
+        InvalidInput: it has not; the message names the known ones.
+    """
     row = catalog.execute("SELECT 1 FROM profiles WHERE name = ?", [name]).fetchone()
     if row is None:
         known = ", ".join(profile_names(catalog))
@@ -130,7 +135,7 @@ def record(
     if isinstance(track_id, bool) or not isinstance(track_id, int):
         raise InvalidInput(f"a track id is a whole number, not {track_id!r}")
     with catalog.transaction() as db:
-        _require_profile(catalog, profile)
+        require_profile(catalog, profile)
         track = catalog.get(track_id) if 0 <= track_id < 2**63 else None  # SQLite's range
         if track is None:
             raise InvalidInput(f"no track {track_id} in the library {catalog.path}")
@@ -159,7 +164,7 @@ def events(
     Raises:
         InvalidInput: unknown profile or kind.
     """
-    _require_profile(catalog, profile)
+    require_profile(catalog, profile)
     sql = "SELECT id, track_id, profile, kind, value, at FROM feedback WHERE profile = ?"
     parameters: list = [profile]
     if since is not None:
@@ -221,19 +226,23 @@ def create_profile(catalog: Catalog, name: str) -> str:
 
 
 def forget_profile(catalog: Catalog, name: str, *, delete: bool = False) -> int:
-    """Delete every feedback event of a profile (and the profile itself with ``delete``; the
-    'default' profile can be forgotten but not deleted). Returns how many events went.
+    """Delete every feedback event of a profile and its reactions to generated ideas
+    (``idea_reactions``), and the profile itself with ``delete`` (the 'default' profile can be
+    forgotten but not deleted). Returns how many rows went: events plus idea reactions.
 
     Raises:
         InvalidInput: unknown profile, or ``delete`` of 'default'.
     """
+    from studio.library.idea_reactions import forget_ideas  # it imports this module
+
     if delete and name == DEFAULT_PROFILE:
         raise InvalidInput(
             f"the {DEFAULT_PROFILE!r} profile cannot be deleted (forget its feedback instead)"
         )
     with catalog.transaction() as db:
-        _require_profile(catalog, name)
+        require_profile(catalog, name)
         removed = db.execute("DELETE FROM feedback WHERE profile = ?", (name,)).rowcount
+        removed += forget_ideas(catalog, name)
         if delete:
             db.execute("DELETE FROM profiles WHERE name = ?", (name,))
     return removed
@@ -242,12 +251,15 @@ def forget_profile(catalog: Catalog, name: str, *, delete: bool = False) -> int:
 def summary(catalog: Catalog, profile: str) -> dict:
     """A profile's feedback in numbers: ``events``, ``counts`` (per kind, every kind present),
     ``tracks`` (distinct tracks), ``first_at`` and ``last_at`` (seconds since the epoch, None
-    without events).
+    without events), and ``ideas``: its reactions to generated ideas
+    (``idea_reactions.idea_summary``).
 
     Raises:
         InvalidInput: unknown profile.
     """
-    _require_profile(catalog, profile)
+    from studio.library.idea_reactions import idea_summary  # it imports this module
+
+    require_profile(catalog, profile)
     counts = dict.fromkeys(KINDS, 0)
     for kind, count in catalog.execute(
         "SELECT kind, COUNT(*) FROM feedback WHERE profile = ? GROUP BY kind", [profile]
@@ -265,4 +277,5 @@ def summary(catalog: Catalog, profile: str) -> dict:
         "tracks": tracks,
         "first_at": first,
         "last_at": last,
+        "ideas": idea_summary(catalog, profile),
     }

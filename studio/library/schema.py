@@ -149,6 +149,34 @@ def _v6_mood_and_description_version(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE tracks ADD COLUMN described INTEGER")
 
 
+@_step(7)
+def _v7_idea_reactions(db: sqlite3.Connection) -> None:
+    # What a profile did with a generated idea (``library.idea_reactions``): liked, disliked,
+    # opened, exported or added to a song, with what a taste model needs to learn from it
+    # without the idea itself: the request it was made with, its features (float32, version
+    # ``feature_version``), the noise that made it (float32, ``latent_shape`` "units,noise") and
+    # its mood. ``idea`` is the engine's hash of the idea's notes and settings.
+    db.execute(
+        """CREATE TABLE idea_reactions (
+            id INTEGER PRIMARY KEY,
+            profile TEXT NOT NULL,
+            idea TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at REAL NOT NULL,
+            seed INTEGER,
+            settings TEXT NOT NULL,
+            features BLOB NOT NULL,
+            feature_version INTEGER NOT NULL,
+            latents BLOB,
+            latent_shape TEXT,
+            valence REAL,
+            arousal REAL
+        )"""
+    )
+    db.execute("CREATE INDEX idea_reactions_by_profile ON idea_reactions (profile, at, id)")
+    db.execute("CREATE INDEX idea_reactions_by_profile_idea ON idea_reactions (profile, idea)")
+
+
 SCHEMA_VERSION = len(UPGRADES)
 """The version a file has once ``upgrade`` ran."""
 

@@ -15,11 +15,11 @@ from studio.library.schema import SCHEMA_VERSION, UPGRADES
 def test_a_new_catalog_has_the_schema_in_wal_mode(tmp_path):
     path = tmp_path / "sub" / "library.sqlite"
     with Catalog(path) as catalog:
-        assert catalog.schema_version == SCHEMA_VERSION == 6
+        assert catalog.schema_version == SCHEMA_VERSION == 7
         assert catalog.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert catalog.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         tables = {row[0] for row in catalog.execute("SELECT name FROM sqlite_master")}
-        assert {"tracks", "embeddings", "feedback"} <= tables
+        assert {"tracks", "embeddings", "feedback", "profiles", "idea_reactions"} <= tables
         assert catalog.counts() == {"ok": 0, "error": 0, "missing": 0, "total": 0}
     with Catalog(path) as again:  # opening again runs no upgrade and keeps the version
         assert again.schema_version == SCHEMA_VERSION
@@ -132,7 +132,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "lib.sqlite"
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version=99")
-    with pytest.raises(CatalogError, match=r"newer .*\(schema 99, this one knows 6\)"):
+    with pytest.raises(CatalogError, match=r"newer .*\(schema 99, this one knows 7\)"):
         Catalog(path)
 
 

@@ -16,6 +16,7 @@ from studio.core.errors import InvalidInput
 from studio.library import feedback
 from studio.library.catalog import Catalog
 from studio.library.feedback import FeedbackEvent
+from studio.library.idea_reactions import IDEA_KINDS
 from studio.library.schema import UPGRADES
 
 
@@ -180,6 +181,7 @@ def test_summary(catalog):
     assert feedback.summary(catalog, "default") == {
         "profile": "default", "events": 0, "counts": dict.fromkeys(feedback.KINDS, 0),
         "tracks": 0, "first_at": None, "last_at": None,
+        "ideas": {"counts": dict.fromkeys(IDEA_KINDS, 0), "kept": 0, "ideas": 0},
     }  # fmt: skip
     feedback.record(catalog, 1, "like", profile="default", at=10.0)
     feedback.record(catalog, 1, "play", profile="default", value=0.5, at=20.0)
@@ -235,7 +237,7 @@ def test_a_version_2_library_is_upgraded_with_its_data_and_a_default_profile(tmp
     old.commit()
     old.close()
     with Catalog(path) as catalog:
-        assert catalog.schema_version == 6
+        assert catalog.schema_version == 7
         assert [t.display_path for t in catalog.tracks()] == ["a.mid"]
         assert list(catalog.embedding(1, "m1").vector) == [0.0, 1.0, 2.0, 3.0]
         assert feedback.profile_names(catalog) == ["default", "old"]
@@ -243,7 +245,7 @@ def test_a_version_2_library_is_upgraded_with_its_data_and_a_default_profile(tmp
         assert [(e.kind, e.value) for e in feedback.events(catalog, "old")] == [("play", 0.5)]
         feedback.record(catalog, 1, "skip", profile="default", value=3.0, at=7.0)
     with Catalog(path) as again:  # no second upgrade, nothing lost
-        assert again.schema_version == 6 and feedback.profile_names(again) == ["default", "old"]
+        assert again.schema_version == 7 and feedback.profile_names(again) == ["default", "old"]
         assert len(feedback.events(again, "default")) == 2
 
 

@@ -373,7 +373,7 @@ class Engine:
 
     def _idea_taste_examples(self, profile: str | None) -> tuple[list, list]:
         """The inputs of the ideas ``profile`` kept and rejected (newest ``MAX_REACTIONS``;
-        one verdict per idea: a ✕ outweighs an earlier keep); nothing without a library."""
+        one verdict per idea: a ✕ outweighs any keep); nothing without a library."""
         if self._catalog is None and not self.db_path.is_file():
             return [], []
         from studio.core.idea_features import FEATURE_VERSION, idea_inputs
@@ -382,14 +382,14 @@ class Engine:
 
         found = idea_reactions(self.catalog, profile or self.current_profile,
                                feature_version=FEATURE_VERSION, limit=MAX_REACTIONS)  # fmt: skip
-        verdicts: dict[str, tuple[bool, object]] = {}
-        for reaction in found:
-            if reaction.kind == "dislike" or verdicts.get(reaction.idea, (True,))[0]:
-                noise_dim = 0 if reaction.latents is None else reaction.latents.shape[-1]
-                inputs = idea_inputs(reaction.features, reaction.latents, noise_dim)
-                verdicts[reaction.idea] = (reaction.kept, inputs)
-        kept = [inputs for was_kept, inputs in verdicts.values() if was_kept]
-        rejected = [inputs for was_kept, inputs in verdicts.values() if not was_kept]
+        inputs, disliked = {}, set()
+        for reaction in found:  # every kind but "dislike" keeps
+            noise_dim = 0 if reaction.latents is None else reaction.latents.shape[-1]
+            inputs[reaction.idea] = idea_inputs(reaction.features, reaction.latents, noise_dim)
+            if reaction.kind == "dislike":
+                disliked.add(reaction.idea)
+        kept = [found for idea, found in inputs.items() if idea not in disliked]
+        rejected = [inputs[idea] for idea in disliked]
         return kept, rejected
 
     # -- library ------------------------------------------------------------------------------

@@ -5,14 +5,13 @@ keep. ``IdeaTaste.fit`` learns a small logistic model from the profile's reactio
 kept (♥, opened, exported, added to a song) against the ideas it rejected (✕) and against the
 generator's own output (the candidates of the request at hand): the model learns what sets the
 kept ideas apart from what the generator makes anyway, so a single ♥ already points somewhere.
-Its inputs are the ideas' musical features (``core.idea_features``), standardised over the
-candidates, and, weighted down, the mean latent noise that made them (nearby noise makes
-similar ideas, but noise says nothing a person can read).
+Its inputs are ``core.idea_features.idea_inputs``: the ideas' musical features, standardised
+over the candidates (the latent noise only if ``LATENT_WEIGHT`` there is above 0; it is not,
+see why there).
 
-``pick`` takes the best-scored candidates but no near-duplicates, and leaves a share of the
-page to unranked candidates, so the page never narrows to one kind of idea and the model keeps
-seeing ideas it has not learnt about. ``IdeaTaste.reason`` says in words what a pick has of the
-taste ("higher, sparser").
+``pick`` takes the best-scored candidates and leaves a share of the page to unranked ones, so
+the page never narrows to one kind of idea and the model keeps seeing ideas it has not learnt
+about. ``IdeaTaste.reason`` says in words what a pick has of the taste ("higher, sparser").
 """
 
 from __future__ import annotations
@@ -102,12 +101,10 @@ def pick(scores: np.ndarray, count: int, *, explore: float = EXPLORE_SHARE):
     explore)`` unranked ones (the lowest-numbered left, as unranked generation would show
     them). Returns the rows and, per row, whether it was ranked."""
     count = min(count, len(scores))
-    best = [int(row) for row in np.argsort(-np.asarray(scores), kind="stable")]
-    chosen = best[: count - int(count * explore)]
-    rest = [row for row in range(len(scores)) if row not in chosen]
-    chosen += rest[: count - len(chosen)]
     ranked = count - int(count * explore)
-    return chosen, [i < ranked for i in range(len(chosen))]
+    chosen = [int(row) for row in np.argsort(-np.asarray(scores), kind="stable")[:ranked]]
+    chosen += [row for row in range(len(scores)) if row not in chosen][: count - ranked]
+    return chosen, [i < ranked for i in range(count)]
 
 
 def _expanded(z: np.ndarray) -> np.ndarray:

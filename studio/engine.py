@@ -57,13 +57,15 @@ class IdeaBatch:
     ``reasons`` it was ranked there ("higher, sparser"; "" when unranked) and whether it was
     ``ranked`` (False for the unranked ones a ranked page keeps to explore); how many
     candidates were ``considered``, and how many kept ideas the taste learned from
-    (``kept_ideas``; 0: not ranked)."""
+    (``kept_ideas``; 0: not ranked); ``problem``: why ranking was asked for but not done (the
+    library could not be read), else ""."""
 
     melodies: list[GeneratedMelody]
     reasons: list[str]
     ranked: list[bool]
     considered: int
     kept_ideas: int
+    problem: str = ""
 
 
 def _request_json(melody: GeneratedMelody) -> dict:
@@ -302,15 +304,23 @@ class Engine:
         ``seed``, ``seed + 1``, …, each alone giving its melody again) and the profile's taste
         (``recommend.idea_taste``) picks which to show, best first, a few unranked ones last;
         otherwise exactly what ``generate`` gives. ``progress``, ``cancel``, ``mood`` and
-        ``keep`` as for ``generate``."""
+        ``keep`` as for ``generate``. A library that cannot be read (busy, damaged) leaves the
+        ideas unranked, with the reason in ``IdeaBatch.problem``: it never stops Generate."""
+        from studio.library.catalog import CatalogError
         from studio.recommend.idea_taste import OVERGENERATE, rank_ideas
 
-        kept, rejected = self._idea_taste_examples(profile) if rank else ([], [])
+        kept, rejected, problem = [], [], ""
+        if rank:
+            try:
+                kept, rejected = self._idea_taste_examples(profile)
+            except CatalogError as error:
+                problem = str(error)
         made = min(count * OVERGENERATE, MAX_IDEA_CANDIDATES) if kept else count
         melodies = self.generate(settings, made, seed, progress=progress, cancel=cancel,
                                  mood=mood, keep=keep)  # fmt: skip
         if not kept:
-            return IdeaBatch(melodies, [""] * len(melodies), [False] * len(melodies), made, 0)
+            unranked = [False] * len(melodies)
+            return IdeaBatch(melodies, [""] * len(melodies), unranked, made, 0, problem)
         from studio.generation.idea_reading import melody_inputs
 
         page = rank_ideas([melody_inputs(m) for m in melodies], kept, rejected, count)

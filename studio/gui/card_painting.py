@@ -1,13 +1,16 @@
 """Drawing shared by the card delegates (the Ideas list's ``IdeaDelegate`` and the Similar / For
-you lists' ``SuggestionDelegate``): the card's rounded panel and its ▶ / ■ button. Both functions
-leave the painter's pen, brush and render hints as they found them; sizes are in pixels."""
+you lists' ``SuggestionDelegate``): the card's rounded panel, its ▶ / ■ button and its ♥ and ✕.
+The functions leave the painter's pen, brush and render hints as they found them; sizes are in
+pixels."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
+LIKE_COLOUR = QColor("#f87171")
+DISLIKE_COLOUR = QColor("#f59e0b")
 _PANEL_RADIUS = 5.0
 _BUTTON_RADIUS = 4.0
 _SELECTED_ALPHA = 70  # of the highlight colour, over the view's base
@@ -61,5 +64,42 @@ def paint_play_button(
         else:  # ▶: a triangle, drawn (a font's glyph would sit off-centre)
             corners = (QPointF(-3, -5), QPointF(-3, 5), QPointF(5, 0))
             painter.drawPolygon(QPolygonF([centre + corner for corner in corners]))
+    finally:
+        painter.restore()
+
+
+def heart_path(centre: QPointF, size: float) -> QPainterPath:
+    """A heart ``size`` pixels wide around ``centre``."""
+    x, y, s = centre.x(), centre.y(), size
+    path = QPainterPath(QPointF(x, y + 0.42 * s))
+    path.cubicTo(x - 0.62 * s, y - 0.02 * s, x - 0.42 * s, y - 0.62 * s, x, y - 0.24 * s)
+    path.cubicTo(x + 0.42 * s, y - 0.62 * s, x + 0.62 * s, y - 0.02 * s, x, y + 0.42 * s)
+    return path
+
+
+def paint_like_button(painter: QPainter, rect: QRect, liked: bool, colour: QColor) -> None:
+    """A ♥ centred in ``rect``: filled in ``LIKE_COLOUR`` when ``liked``, else in ``colour``."""
+    painter.save()
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(LIKE_COLOUR if liked else colour)
+        painter.drawPath(heart_path(QRectF(rect).center(), 13.0))
+    finally:
+        painter.restore()
+
+
+def paint_dislike_button(painter: QPainter, rect: QRect, disliked: bool, colour: QColor) -> None:
+    """A ✕ centred in ``rect``: bold in ``DISLIKE_COLOUR`` when ``disliked``, else thin in
+    ``colour``."""
+    pen = QPen(DISLIKE_COLOUR if disliked else colour, 2.2 if disliked else 1.6)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.save()
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(pen)
+        c = QRectF(rect).center()
+        painter.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() + 4, c.y() + 4))
+        painter.drawLine(QPointF(c.x() - 4, c.y() + 4), QPointF(c.x() + 4, c.y() - 4))
     finally:
         painter.restore()

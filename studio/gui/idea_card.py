@@ -1,7 +1,7 @@
 """An idea's card in the Ideas list: title, subtitle (``Idea.details``: "D minor · 8 bars · 6/8 ·
-AABA · Dm Bb F C"), its mood chip (``mood_chip``), a mini piano roll and a ▶ / ■ button, painted
-by ``IdeaDelegate``;
-``preview_pixmap`` draws the mini piano roll (also the row's icon).
+AABA · Dm Bb F C"), its mood chip (``mood_chip``), a mini piano roll, a ▶ / ■ button and ♥ and ✕
+(filled when the profile marked the idea so), painted by ``IdeaDelegate``; ``preview_pixmap``
+draws the mini piano roll (also the row's icon).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QCursor,
     QFont,
     QHelpEvent,
     QMouseEvent,
@@ -36,7 +38,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.music import Note
-from studio.gui.card_painting import paint_card_panel, paint_play_button
+from studio.gui.card_painting import (
+    paint_card_panel,
+    paint_dislike_button,
+    paint_like_button,
+    paint_play_button,
+)
 from studio.gui.mood_chip import mood_text, paint_mood_chip
 
 if TYPE_CHECKING:
@@ -52,7 +59,10 @@ _MIN_CARD_WIDTH = 160
 _CARD_MARGIN = 3  # between the row's rect and the card, pixels
 _PAD = 8  # inside the card, pixels
 _BUTTON = QSize(28, 22)
+_GLYPH = QSize(22, 22)  # ♥ and ✕
 _CHIP = 18  # the mood chip, pixels square
+PLAY, LIKE, DISLIKE = "play", "like", "dislike"
+"""The clickable areas of a card (``IdeaDelegate.area_rect``)."""
 
 
 def preview_pixmap(
@@ -95,8 +105,9 @@ def _draw_line(painter: QPainter, rect: QRect, text: str, font: QFont, colour: Q
 
 
 class IdeaDelegate(QStyledItemDelegate):
-    """Paints an idea as a card (title, subtitle, preview, ▶ or ■) and turns a left click on
-    the button into ``IdeasList.play_or_stop(row)``; the press is consumed, so clicking ▶ keeps
+    """Paints an idea as a card (title, subtitle, preview, ▶ or ■, ♥, ✕) and turns a left
+    click on ▶ into ``IdeasList.play_or_stop(row)`` and on ♥ or ✕ into
+    ``IdeasList.toggle_reaction(row, kind)``; the press is consumed, so clicking a button keeps
     the selection (two ideas picked for Morph stay picked) and starts no drag."""
 
     def __init__(self, ideas: IdeasList) -> None:
@@ -104,7 +115,7 @@ class IdeaDelegate(QStyledItemDelegate):
         super().__init__(ideas)
         self._list = ideas
         self._previews: dict[tuple[int, int, float], QPixmap] = {}
-        self._pressed: QPersistentModelIndex | None = None
+        self._pressed: tuple[QPersistentModelIndex, str] | None = None
 
     @staticmethod
     def card_rect(row_rect: QRect) -> QRect:
@@ -113,11 +124,30 @@ class IdeaDelegate(QStyledItemDelegate):
         return row_rect.adjusted(m, m, -m, -m)
 
     @staticmethod
-    def button_rect(row_rect: QRect) -> QRect:
-        """The ▶ button of the row whose rect is ``row_rect`` (top right of the card)."""
+    def area_rect(row_rect: QRect, area: str) -> QRect:
+        """The ▶ (``PLAY``), ♥ (``LIKE``) or ✕ (``DISLIKE``) button of the row whose rect is
+        ``row_rect``: ▶ ♥ ✕ at the top right of the card."""
         card = IdeaDelegate.card_rect(row_rect)
-        return QRect(card.right() - _PAD - _BUTTON.width() + 1, card.top() + 6,
-                     _BUTTON.width(), _BUTTON.height())  # fmt: skip
+        dislike = QRect(card.right() - _PAD - _GLYPH.width() + 3, card.top() + 6,
+                        _GLYPH.width(), _GLYPH.height())  # fmt: skip
+        if area == DISLIKE:
+            return dislike
+        like = dislike.translated(-_GLYPH.width(), 0)
+        if area == LIKE:
+            return like
+        return QRect(like.left() - 4 - _BUTTON.width(), like.top(), _BUTTON.width(),
+                     _BUTTON.height())  # fmt: skip
+
+    @staticmethod
+    def button_rect(row_rect: QRect) -> QRect:
+        """The ▶ button of the row whose rect is ``row_rect``."""
+        return IdeaDelegate.area_rect(row_rect, PLAY)
+
+    @staticmethod
+    def area_at(row_rect: QRect, point: QPoint) -> str:
+        """The button (``PLAY``, ``LIKE``, ``DISLIKE``) at ``point``; "" for none."""
+        areas = (PLAY, LIKE, DISLIKE)
+        return next((a for a in areas if IdeaDelegate.area_rect(row_rect, a).contains(point)), "")
 
     @staticmethod
     def mood_rect(row_rect: QRect) -> QRect:
@@ -136,10 +166,10 @@ class IdeaDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         """One card: a rounded panel (highlighted when selected), the title in bold, the
-        subtitle dimmed, the preview along the bottom and the ▶ / ■ button at the top right."""
+        subtitle dimmed, the preview along the bottom, and the mood chip, ▶ / ■, ♥ and ✕ at the
+        top right (the button under the mouse brighter)."""
         palette = option.palette
         card = self.card_rect(option.rect)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         title, _, details = str(index.data(Qt.ItemDataRole.DisplayRole) or "").partition("\n")
         painter.save()
         try:
@@ -164,9 +194,23 @@ class IdeaDelegate(QStyledItemDelegate):
             if pixmap is not None:
                 painter.drawPixmap(preview.topLeft(), pixmap)
             playing = index.row() == self._list.playing_row()
-            paint_play_button(painter, button, playing, hovered, palette)
+            hover = self._hover_area(option)
+            paint_play_button(painter, button, playing, hover == PLAY, palette)
+            mark = self._list.mark(index.row())
+            text_colour = palette.color(QPalette.ColorRole.Text)
+            paint_like_button(painter, self.area_rect(option.rect, LIKE), mark == LIKE,
+                              text_colour if hover == LIKE else dim)  # fmt: skip
+            paint_dislike_button(painter, self.area_rect(option.rect, DISLIKE), mark == DISLIKE,
+                                 text_colour if hover == DISLIKE else dim)  # fmt: skip
         finally:
             painter.restore()
+
+    def _hover_area(self, option: QStyleOptionViewItem) -> str:
+        """The button under the mouse on this card ("" for none)."""
+        if not option.state & QStyle.StateFlag.State_MouseOver:
+            return ""
+        viewport = self._list.viewport()
+        return self.area_at(option.rect, viewport.mapFromGlobal(QCursor.pos()))
 
     def _mood(self, row: int):
         try:
@@ -189,39 +233,47 @@ class IdeaDelegate(QStyledItemDelegate):
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem,
                     index: QModelIndex) -> bool:  # fmt: skip
-        """A left click on the button (press and release on it) plays or stops the idea; the
-        button's press, release and double-click go no further."""
+        """A left click on a button (press and release on it) plays or stops the idea, or
+        marks it ♥ or ✕ (a second click takes the mark back); the press, release and
+        double-click there go no further."""
         if not isinstance(event, QMouseEvent) or event.button() != Qt.MouseButton.LeftButton:
             return super().editorEvent(event, model, option, index)
-        on_button = self.button_rect(option.rect).contains(event.position().toPoint())
+        area = self.area_at(option.rect, event.position().toPoint())
         kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress and on_button:
-            self._pressed = QPersistentModelIndex(index)
+        if kind == QEvent.Type.MouseButtonPress and area:
+            self._pressed = (QPersistentModelIndex(index), area)
             return True
         if kind == QEvent.Type.MouseButtonRelease and self._pressed is not None:
-            pressed, self._pressed = self._pressed, None
-            if on_button and pressed == QPersistentModelIndex(index):
-                self._list.play_or_stop(index.row())
+            (pressed, pressed_area), self._pressed = self._pressed, None
+            if area == pressed_area and pressed == QPersistentModelIndex(index):
+                if area == PLAY:
+                    self._list.play_or_stop(index.row())
+                else:
+                    self._list.toggle_reaction(index.row(), area)
                 return True
-        if kind == QEvent.Type.MouseButtonDblClick and on_button:
+        if kind == QEvent.Type.MouseButtonDblClick and area:
             return True
         return super().editorEvent(event, model, option, index)
 
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView,
                   option: QStyleOptionViewItem, index: QModelIndex) -> bool:  # fmt: skip
-        """The button's and the mood chip's own tooltips."""
-        if event.type() == QEvent.Type.ToolTip and self.button_rect(option.rect).contains(
-            event.pos()
-        ):
-            playing = index.row() == self._list.playing_row()
-            QToolTip.showText(event.globalPos(), "Stop" if playing else "Play this idea", view)
+        """The buttons' and the mood chip's own tooltips."""
+        if event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        area = self.area_at(option.rect, event.pos())
+        mark = self._list.mark(index.row())
+        texts = {
+            PLAY: "Stop" if index.row() == self._list.playing_row() else "Play this idea",
+            LIKE: "You like this idea (click to take it back)" if mark == LIKE
+            else "Like (♥): put ideas like it first (Ctrl+L)",
+            DISLIKE: "You dislike this idea (click to take it back)" if mark == DISLIKE
+            else "Dislike (✕): fewer ideas like it (Ctrl+Shift+L)",
+        }  # fmt: skip
+        if area:
+            QToolTip.showText(event.globalPos(), texts[area], view)
             return True
         mood = self._mood(index.row())
-        if (
-            event.type() == QEvent.Type.ToolTip
-            and mood is not None
-            and self.mood_rect(option.rect).contains(event.pos())
-        ):
+        if mood is not None and self.mood_rect(option.rect).contains(event.pos()):
             QToolTip.showText(event.globalPos(), mood_text(mood.valence, mood.arousal), view)
             return True
         return super().helpEvent(event, view, option, index)

@@ -3,11 +3,15 @@
 and a ▶ button, as in the mockup's right column.
 
 A click on a card's ▶ plays its idea (``playRequested(row)``); while it plays the button shows ■
-and a click stops it (``stopRequested()``). Double-click or Enter opens an idea in the editor
-(``openRequested(row)``); Space or P plays (or stops) it; the context menu also adds it to the
-editor's song as a new track (``addTrackRequested(row)``). Several ideas can be selected (Ctrl or
-Shift+click), e.g. two to morph. Dragging ideas out of the list gives real ``.mid`` files (in a
-temporary folder, named after each idea) that a desktop or a DAW accepts.
+and a click stops it (``stopRequested()``). ♥ and ✕ (or Ctrl+L and Ctrl+Shift+L) mark an idea
+liked or disliked, and a second click takes the mark back (``reactionRequested(row, kind, on)``);
+Generate learns from them. Double-click or Enter opens an idea in the editor
+(``openRequested(row)``); Space or P plays (or stops) it; M, or "More like this" in the context
+menu, asks for variations near it (``moreLikeRequested(row)``); the context menu also adds it to
+the editor's song as a new track (``addTrackRequested(row)``). Several ideas can be selected (Ctrl
+or Shift+click), e.g. two to morph. Dragging ideas out of the list gives real ``.mid`` files (in a
+temporary folder, named after each idea) that a desktop or a DAW accepts
+(``ideasDragged(rows)``: a drag out counts as keeping them).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from studio.core.errors import StudioError
 from studio.core.midi_write import write_midi
 from studio.core.mood import Mood, song_mood
 from studio.core.music import Note, Song, TimeSignature, Track
-from studio.gui.idea_card import PREVIEW_SIZE, IdeaDelegate, preview_pixmap
+from studio.gui.idea_card import DISLIKE, LIKE, PREVIEW_SIZE, IdeaDelegate, preview_pixmap
 
 __all__ = ["FORM_NAMES", "Idea", "IdeaDelegate", "IdeasList", "chords_summary",
            "idea_file_name", "preview_pixmap", "with_idea_track"]  # fmt: skip
@@ -59,6 +63,10 @@ IDEA_TRACK_PROGRAMS = (73, 40, 11, 24, 71, 56, 0)
 Flute, Violin, Vibraphone, Nylon Guitar, Clarinet, Trumpet, Acoustic Grand Piano."""
 _OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P)
+_MORE_KEY = Qt.Key.Key_M
+_LIKE_KEY = Qt.Key.Key_L  # with Ctrl: ♥; with Ctrl+Shift: ✕ (as for library tracks)
+_CTRL = Qt.KeyboardModifier.ControlModifier
+_CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 _ONLY = QItemSelectionModel.SelectionFlag.ClearAndSelect  # whatever modifier keys are held
 FORM_NAMES = {"through": "through-composed"}
 """How a form reads on a card, where its code name is not plain (the others are shown as
@@ -82,6 +90,8 @@ class Idea:
         meter: the meter it was made in ("4/4", "2/4", "3/4", "6/8").
         form: the phrase form of the whole melody ("AABA", … "through"); None when unknown
             (a continuation: its form covers only the new bars).
+        reason: why a ranked Generate put it where it is ("higher, busier"); "" unranked.
+        mark: "like" or "dislike" when the profile had marked it so as it was made, else None.
     """
 
     song: Song
@@ -93,6 +103,8 @@ class Idea:
     title: str
     meter: str = "4/4"
     form: str | None = None
+    reason: str = ""
+    mark: str | None = None
 
     @property
     def notes(self) -> tuple[Note, ...]:
@@ -166,14 +178,21 @@ class IdeasList(QListWidget):
 
     Signals: ``openRequested(row)`` (double-click, Enter, or "Open in editor"),
     ``playRequested(row)`` (the row's ▶, Space, P, or "Play"), ``stopRequested()`` (■, or Space
-    or P on the idea that plays), ``addTrackRequested(row)`` ("Add as new track"). Selection
-    changes come as ``itemSelectionChanged`` (``selected_rows()`` says which).
+    or P on the idea that plays), ``addTrackRequested(row)`` ("Add as new track"),
+    ``reactionRequested(row, kind, on)`` (♥ or ✕ clicked, Ctrl+L or Ctrl+Shift+L: ``kind``
+    "like" or "dislike", ``on`` False when the click took the mark back; the card shows the new
+    mark at once), ``moreLikeRequested(row)`` (M, or "More like this"), ``ideasDragged(rows)``
+    (ideas dragged out as files). Selection changes come as ``itemSelectionChanged``
+    (``selected_rows()`` says which).
     """
 
     openRequested = Signal(int)
     playRequested = Signal(int)
     stopRequested = Signal()
     addTrackRequested = Signal(int)
+    reactionRequested = Signal(int, str, bool)
+    moreLikeRequested = Signal(int)
+    ideasDragged = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """An empty list."""
@@ -189,11 +208,14 @@ class IdeasList(QListWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setToolTip("▶: play · Double-click or Enter: open in the editor · Space or P: play"
+        self.setToolTip("▶: play · ♥ / ✕: teach Generate what you like · Double-click or Enter:"
+                        " open in the editor · Space or P: play · M: more like this"
                         " · Ctrl+click: select two to morph · Drag out: a MIDI file")  # fmt: skip
         self._ideas: list[Idea] = []
+        self._marks: list[str | None] = []
         self._playing: Idea | None = None
         self._drag_root: Path | None = None
+        self._dragged: list[int] = []  # the rows a drag wrote out as files
         self.delegate = IdeaDelegate(self)
         self.setItemDelegate(self.delegate)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -201,6 +223,15 @@ class IdeasList(QListWidget):
         self.open_action = self._row_action("openIdeaAction", "Open in editor", self.openRequested)
         self.add_track_action = self._row_action("ideaAddTrack", "Add as new track",
                                                  self.addTrackRequested)  # fmt: skip
+        # The keys after a tab show in the menu; keyPressEvent handles them (the list's keys
+        # are in the shortcuts table's Ideas rows, not window shortcuts).
+        self.more_like_action = self._row_action("ideaMoreLike", "More like this\tM",
+                                                 self.moreLikeRequested)  # fmt: skip
+        self.like_action = QAction("♥ Like\tCtrl+L", self, objectName="ideaLike")
+        self.like_action.triggered.connect(lambda: self._toggle_current(LIKE))
+        self.dislike_action = QAction("✕ Dislike\tCtrl+Shift+L", self, objectName="ideaDislike")
+        self.dislike_action.triggered.connect(lambda: self._toggle_current(DISLIKE))
+        self.addActions([self.like_action, self.dislike_action])
         separator = QAction(self)
         separator.setSeparator(True)
         self.addAction(separator)  # the window adds "Morph two ideas" after it
@@ -215,6 +246,7 @@ class IdeasList(QListWidget):
     def set_ideas(self, ideas: Sequence[Idea]) -> None:
         """Show ``ideas``, one row each, replacing what was shown; the first row is current."""
         self._ideas = list(ideas)
+        self._marks = [idea.mark for idea in self._ideas]
         self._playing = None
         self.delegate.clear_previews()
         self.clear()
@@ -223,7 +255,8 @@ class IdeasList(QListWidget):
             details = idea.details
             pixmap = preview_pixmap(idea.notes, idea.beats, ratio=ratio)
             item = QListWidgetItem(QIcon(pixmap), f"{idea.title}\n{details}")
-            item.setToolTip(f"{idea.title}: {details}")
+            why = f"\nFor you: {idea.reason}" if idea.reason else ""
+            item.setToolTip(f"{idea.title}: {details}{why}")
             self.addItem(item)
         if self._ideas:
             self.setCurrentRow(0, _ONLY)
@@ -241,6 +274,38 @@ class IdeasList(QListWidget):
     def selected_rows(self) -> list[int]:
         """The selected rows, top to bottom."""
         return sorted(index.row() for index in self.selectedIndexes())
+
+    # -- ♥ and ✕ ------------------------------------------------------------------------------
+
+    def mark(self, row: int) -> str | None:
+        """The mark the row's card shows: "like", "dislike" or None."""
+        return self._marks[row] if 0 <= row < len(self._marks) else None
+
+    def set_marks(self, marks: Sequence[str | None]) -> None:
+        """Show ``marks`` (one per row, as the library has them: e.g. after a profile switch)."""
+        if len(marks) == len(self._marks):
+            self._marks = list(marks)
+            self.viewport().update()
+
+    def toggle_reaction(self, row: int, kind: str) -> None:
+        """What a click on the row's ♥ (``kind`` "like") or ✕ ("dislike") does: mark the idea
+        so, or take the mark back when it has it; emits ``reactionRequested(row, kind, on)``."""
+        if not 0 <= row < len(self._ideas) or kind not in (LIKE, DISLIKE):
+            return
+        on = self._marks[row] != kind
+        self._marks[row] = kind if on else None
+        self.update(self.model().index(row, 0))
+        self.reactionRequested.emit(row, kind, on)
+
+    def reaction_button_center(self, row: int, kind: str) -> QPoint:
+        """The centre of row ``row``'s ♥ (``kind`` "like") or ✕ ("dislike") on the viewport
+        (for tests and automation)."""
+        return IdeaDelegate.area_rect(self.visualItemRect(self.item(row)), kind).center()
+
+    def _toggle_current(self, kind: str) -> None:
+        row = self.currentRow()
+        if 0 <= row < len(self._ideas):
+            self.toggle_reaction(row, kind)
 
     # -- playing ------------------------------------------------------------------------------
 
@@ -299,6 +364,7 @@ class IdeasList(QListWidget):
             return data
         data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
         data.setData(MIDI_MIME, paths[0].read_bytes())
+        self._dragged = [self._ideas.index(idea) for idea in ideas]
         return data
 
     def _drag_folder(self) -> Path:
@@ -307,8 +373,12 @@ class IdeasList(QListWidget):
         return self._drag_root
 
     def startDrag(self, supportedActions: Qt.DropAction) -> None:
-        """Drag as a copy only: a drop never takes an idea out of the list."""
+        """Drag as a copy only: a drop never takes an idea out of the list; a drop somewhere
+        that took the files emits ``ideasDragged(rows)``."""
+        self._dragged = []
         super().startDrag(Qt.DropAction.CopyAction)
+        if self._dragged:  # the files were written; Qt does not say whether a drop took them
+            self.ideasDragged.emit(self._dragged)
 
     # -- input --------------------------------------------------------------------------------
 
@@ -318,24 +388,37 @@ class IdeasList(QListWidget):
             signal.emit(row)
 
     def event(self, event: QEvent) -> bool:
-        """Claim Space and P from the window's shortcuts while a row is current (they play it)."""
+        """Claim Space, P, Enter and M, and Ctrl+L and Ctrl+Shift+L (the library's Like and
+        Dislike), from the window's shortcuts while a row is current: here they act on it."""
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
-            and event.key() in (*_PLAY_KEYS, *_OPEN_KEYS)
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
             and self.currentRow() >= 0
+            and self._claims(event)
         ):
             event.accept()
             return True
         return super().event(event)
 
+    @staticmethod
+    def _claims(event: QKeyEvent) -> bool:
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() == _LIKE_KEY:
+            return modifiers in (_CTRL, _CTRL_SHIFT)
+        plain = modifiers == Qt.KeyboardModifier.NoModifier
+        return plain and event.key() in (*_PLAY_KEYS, *_OPEN_KEYS, _MORE_KEY)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter opens the current idea, Space or P plays (or stops) it; other keys move as
-        usual."""
+        """Enter opens the current idea, Space or P plays (or stops) it, M asks for more like
+        it, Ctrl+L and Ctrl+Shift+L mark it ♥ or ✕; other keys move as usual."""
         plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
                                       Qt.KeyboardModifier.KeypadModifier)  # fmt: skip
-        if plain and event.key() in _OPEN_KEYS and self.currentRow() >= 0:
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() == _LIKE_KEY and modifiers in (_CTRL, _CTRL_SHIFT):
+            self._toggle_current(LIKE if modifiers == _CTRL else DISLIKE)
+        elif plain and event.key() == _MORE_KEY and self.currentRow() >= 0:
+            self._emit_current(self.moreLikeRequested)
+        elif plain and event.key() in _OPEN_KEYS and self.currentRow() >= 0:
             self._emit_current(self.openRequested)
         elif plain and event.key() in _PLAY_KEYS and self.currentRow() >= 0:
             self.play_or_stop(self.currentRow())
@@ -343,13 +426,20 @@ class IdeasList(QListWidget):
             super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        """A double-click on a row opens its idea (on its ▶ it only plays, once)."""
+        """A double-click on a row opens its idea (on a button it only acts once)."""
         point = event.position().toPoint()
         item = self.itemAt(point)
         row = self.row(item) if item is not None else -1
-        on_button = item is not None and IdeaDelegate.button_rect(
-            self.visualItemRect(item)).contains(point)  # fmt: skip
+        on_button = item is not None and bool(IdeaDelegate.area_at(self.visualItemRect(item),
+                                                                   point))  # fmt: skip
         super().mouseDoubleClickEvent(event)
         if 0 <= row < len(self._ideas) and not on_button:
             self.setCurrentRow(row, _ONLY)
             self.openRequested.emit(row)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """Repaint the card under the mouse, so the button under it brightens."""
+        item = self.itemAt(event.position().toPoint())
+        if item is not None:
+            self.viewport().update(self.visualItemRect(item))
+        super().mouseMoveEvent(event)

@@ -9,12 +9,16 @@ refresh while a folder is being indexed. A timer polls the library's version, so
 another process (or the indexer) commits appear within a couple of seconds.
 
 Every reaction (♥, ✕, a play or a skip) is a ``feedback`` request; when it is stored, the
-For you list, the profile's counts and the table's reactions are asked for again.
+For you list, the profile's counts and the table's reactions are asked for again. Reactions to
+generated ideas (♥, ✕, open, add, export) are ``idea_reaction`` requests on the same worker
+(``record_idea``); while another program holds the library they are tried again every few
+seconds as long as the window is open.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -34,12 +38,13 @@ from studio.gui.library_pane import LibraryPane
 from studio.gui.listening import Listening
 from studio.gui.profile_menu import ProfileCombo
 from studio.gui.similar_pane import SimilarPane
-from studio.gui.waiting_reactions import WaitingReactions, is_busy
+from studio.gui.waiting_reactions import RETRY_MS, WaitingReactions, is_busy
 from studio.gui.worker import CANCELLED, WorkerClient
 
 if TYPE_CHECKING:
     from studio.gui.main_window import MainWindow
 
+_log = logging.getLogger(__name__)
 TOP = 20
 """How many similar tracks and suggestions the lists show."""
 POLL_MS = 2000
@@ -88,6 +93,9 @@ class LibraryController(QObject):
         self._listening_started = False  # the player said "playing" since the track started
         self.editor_track: int | None = None
         """The library track the editor's song was opened from (exports count for it)."""
+        self.editor_idea: object | None = None
+        """The generated idea (its melody) the editor's song was opened from (exports keep
+        it)."""
         self.similar_off: str | None = None
         """Why similar tracks and suggestions are off (their model is missing or damaged)."""
         self._poll = QTimer(self, interval=POLL_MS, timeout=self._check_version)
@@ -319,9 +327,27 @@ class LibraryController(QObject):
         self._ask_similar({"track_id": track_id, "top": TOP})
 
     def song_exported(self) -> None:
-        """The editor's song was exported: if it came from the library, that counts."""
+        """The editor's song was exported: if it came from the library or from an idea, that
+        counts."""
         if self.editor_track is not None:
             self.record(self.editor_track, "exported")
+        if self.editor_idea is not None:
+            self.record_idea(self.editor_idea, "export")
+
+    def record_idea(self, melody: object, kind: str, *, on: bool = True) -> None:
+        """Store the current profile's reaction ``kind`` to a generated idea (its
+        ``Idea.melody``): "like", "dislike" (``on`` False takes it back), or "open", "add",
+        "export" (each keeps the idea). A ranked Generate learns from them."""
+        payload = {"melody": melody, "kind": kind, "on": on,
+                   "profile": self.profiles.current() or None}  # fmt: skip
+        self._read("idea_reaction", payload, payload)
+
+    def refresh_idea_marks(self) -> None:
+        """Ask for the ♥ / ✕ the current profile gave the ideas shown (after a profile
+        switch)."""
+        ideas = self.window.ideas.ideas()
+        if ideas:
+            self._read("idea_marks", {"melodies": [idea.melody for idea in ideas]}, ideas)
 
     # -- listening ----------------------------------------------------------------------------
 
@@ -425,6 +451,11 @@ class LibraryController(QObject):
     def _got_profile_change(self, _result, _context) -> None:
         self._read("profiles", {})
         self.refresh()
+        self.refresh_idea_marks()
+
+    def _got_idea_marks(self, marks, ideas) -> None:
+        if self.window.ideas.ideas() == ideas:  # not replaced meanwhile
+            self.window.ideas.set_marks(marks)
 
     _got_use_profile = _got_create_profile = _got_forget_profile = _got_profile_change
 
@@ -525,6 +556,15 @@ class LibraryController(QObject):
             return
         if kind == "feedback" and is_busy(message):  # another program holds the library
             self.waiting.add(_context)
+            return
+        if kind == "idea_reaction":  # a side effect of the user's work: no message box
+            if is_busy(message):  # tried again while the window is open
+                QTimer.singleShot(RETRY_MS, lambda: self._read(kind, _context, _context))
+            else:
+                _log.warning("an idea's %s was not stored: %s", _context["kind"], message)
+                self.window.statusBar().showMessage(
+                    f"your {_context['kind']} of the idea was not stored: {message}", 10_000
+                )
             return
         if kind == "similar":
             if _context == self._similar_asked:  # not an older question's

@@ -55,6 +55,7 @@ WORK_TEXT = {
     "regenerate": "generating the selected bars…",
     "render_wav": "rendering WAV…",
     "morph": "morphing…",
+    "more_like": "more like this…",
     "read_song": "opening the file…",
 }
 FAILURE_TITLES = {
@@ -63,6 +64,7 @@ FAILURE_TITLES = {
     "continue": "Cannot continue the melody",
     "regenerate": "Cannot regenerate",
     "read_song": "Cannot open the file",
+    "more_like": "Cannot make more like this",
 }
 """The message box's title when a worker job fails (else "That did not work")."""
 
@@ -110,8 +112,10 @@ class MainWindow(IdeasActions, QMainWindow):
         build_menus(self)
         self.generate_action = self.findChild(QAction, "actionGenerate")
         self.morph_action = self.findChild(QAction, "actionMorph")
+        self.more_like_action = self.findChild(QAction, "actionMoreLike")
         self._playing_idea: Idea | None = None  # the idea the player plays (its row shows ■)
         self._morph_ends: tuple[Idea, ...] = ()  # the two ideas of the latest morph request
+        self._more_like_origin: Idea | None = None  # the idea of the latest "More like this"
         self._connect()
         self._restore_layout()
         self.piano_roll.set_song(Song(), key=None)
@@ -193,7 +197,11 @@ class MainWindow(IdeasActions, QMainWindow):
         self.ideas.playRequested.connect(self.play_idea)
         self.ideas.stopRequested.connect(self.playback.stop)
         self.ideas.addTrackRequested.connect(self.add_idea_as_track)
+        self.ideas.reactionRequested.connect(self._react_to_idea)
+        self.ideas.moreLikeRequested.connect(self.more_like_idea)
+        self.ideas.ideasDragged.connect(self._ideas_dragged)
         self.ideas.itemSelectionChanged.connect(self._update_morph_action)
+        self.ideas.currentRowChanged.connect(lambda _row: self._update_morph_action())
         self.ideas.addAction(self.morph_action)  # in the ideas' context menu too
         self.playback.stateChanged.connect(self._show_idea_playing)
         self.piano_roll.songChanged.connect(lambda _song: self._forget_idea_playing())
@@ -264,7 +272,7 @@ class MainWindow(IdeasActions, QMainWindow):
     def _show_opened(self, song: Song, path: Path | None) -> None:
         self.path = path
         self._first_song_pending = False
-        self.library.editor_track = None
+        self.library.editor_track = self.library.editor_idea = None
         self.piano_roll.set_song(song)  # its generation settings: _show_song_settings
         self._show_saved_generation(song)  # its meter and form in the Generate panel
         self.piano_roll.undo_stack.setClean()
@@ -305,6 +313,7 @@ class MainWindow(IdeasActions, QMainWindow):
         """An empty song (after asking about unsaved changes)."""
         if may_discard(self):
             self.path = None
+            self.library.editor_track = self.library.editor_idea = None
             self.piano_roll.set_song(Song())
             self._update_title()
 
@@ -402,7 +411,13 @@ class MainWindow(IdeasActions, QMainWindow):
         return request_id
 
     def _submit_generate(self, request: dict) -> None:
-        self._submit("generate", request)
+        self._submit("generate", self._ranked(request))
+
+    def _ranked(self, request: dict) -> dict:
+        """A generate request ranked for the current profile, unless Preferences turned
+        ranking off (``rank_ideas``)."""
+        rank = bool(load_settings()[0]["rank_ideas"])
+        return {**request, "rank": rank, "profile": self.library.profiles.current() or None}
 
     def _melody_notes(self) -> tuple:
         """The notes of the edited track (the primer of Continue, the melody of Regenerate)."""
@@ -428,7 +443,7 @@ class MainWindow(IdeasActions, QMainWindow):
         if self._first_song_pending:  # something alive on the first start: ideas to play
             request = self.generate_panel.request()
             request.update(seed=FIRST_RUN_SEED)
-            self._requests[self.worker.submit("generate", request)] = "first_song"
+            self._requests[self.worker.submit("generate", self._ranked(request))] = "first_song"
         self.library.start()  # after torch is loaded: the library's workers import it too
 
     def _model_failed(self, message: str) -> None:
@@ -451,15 +466,20 @@ class MainWindow(IdeasActions, QMainWindow):
             idea = result[0]
             self.piano_roll.set_song(self._idea_song(idea), key=Key.parse(idea.key_name),
                                      chords=idea.chords)  # fmt: skip
+            self.library.editor_idea = idea.melody  # exporting it keeps it
             self.piano_roll.undo_stack.setClean()
             self._update_title()
         elif kind == "generate":
             self.ideas.set_ideas(result)
+            self._say_ranking(result)
+            self.ideasReady.emit()
+        elif kind == "more_like":  # the idea, then its variations
+            self.ideas.set_ideas([self._more_like_origin, *result])
             self.ideasReady.emit()
         elif kind == "continue":  # the first continuation goes to the editor, undoable
             self.ideas.set_ideas(result)
             self.ideasReady.emit()
-            self.open_idea(0)
+            self.open_idea(0, kept=False)  # opened for the user: not a sign they like it
         elif kind == "regenerate":  # new notes for the edited track; the other tracks stay
             self._apply_regenerated(result)
         elif kind == "render_wav":  # a SoundFont gone or damaged meanwhile: said, not fatal

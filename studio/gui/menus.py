@@ -106,6 +106,9 @@ def build_menus(window: MainWindow) -> None:
     generate.addSeparator()
     morph = _action(window, generate, "actionMorph", "&Morph Two Ideas", window.morph_ideas)
     morph.setEnabled(False)  # until the model is ready and two ideas are selected
+    more = _action(window, generate, "actionMoreLike", "More &Like This Idea",
+                   lambda: window.more_like_idea(), "Ctrl+M")  # fmt: skip
+    more.setEnabled(False)  # until the model is ready and an idea is current
     _library_menu(window, menus.addMenu("&Library"))
     view = menus.addMenu("&View")
     zoom_in = _action(window, view, "actionZoomIn", "Zoom &In", roll.zoom_in, "Ctrl++")

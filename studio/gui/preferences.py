@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -105,8 +106,8 @@ class PreferencesDialog(QDialog):
 
     Fields (objectNames): soundfontEdit, soundfontBrowse, audioDeviceCombo, blockSizeCombo,
     sampleRateCombo, midiOutputCombo, midiInputCombo, themeCombo, defaultTonicCombo,
-    defaultModeCombo, defaultTempoSpin, defaultBarsSpin, autosaveSpin; errors appear in
-    ``<field>Error`` labels (soundfontError, saveError).
+    defaultModeCombo, defaultTempoSpin, defaultBarsSpin, rankIdeasCheck, autosaveSpin; errors
+    appear in ``<field>Error`` labels (soundfontError, saveError).
     """
 
     settingsSaved = Signal(dict)
@@ -208,6 +209,13 @@ class PreferencesDialog(QDialog):
         self.bars_spin = _spin("defaultBarsSpin", "default_bars", values, " bars")
         form.addRow("Length", self.bars_spin)
         form.addRow(_note("melodiesNote", "What the Generate panel starts with.", NOTE_STYLE))
+        self.rank_check = QCheckBox("Put first the ideas like those I keep",
+                                    objectName="rankIdeasCheck")  # fmt: skip
+        self.rank_check.setChecked(bool(values["rank_ideas"]))
+        self.rank_check.setToolTip("Generate makes more ideas than it shows and puts first those "
+                                   "like the ones you ♥, open, add or export (per profile); "
+                                   "✕ teaches it what to leave out")  # fmt: skip
+        form.addRow("Ideas", self.rank_check)
         return _page(form)
 
     def _files_tab(self) -> QWidget:
@@ -233,6 +241,7 @@ class PreferencesDialog(QDialog):
             "default_tempo": self.tempo_spin.value(),
             "default_bars": self.bars_spin.value(),
             "autosave_seconds": self.autosave_spin.value(),
+            "rank_ideas": self.rank_check.isChecked(),
         }
 
     def changed(self, keys: Iterable[str]) -> bool:

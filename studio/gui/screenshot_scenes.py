@@ -126,7 +126,8 @@ def _window(window: MainWindow) -> Scene:
 
 
 def _ideas(window: MainWindow) -> Scene:
-    """Generate in D minor over Dm Bb F C with six variations: the Ideas tab with its cards."""
+    """Generate in D minor over Dm Bb F C with six variations: the Ideas tab with its cards,
+    the second one liked (♥) and the fourth disliked (✕)."""
     panel = window.generate_panel
     panel.findChild(QComboBox, "keyCombo").setCurrentText("D")
     panel.findChild(QComboBox, "modeCombo").setCurrentText("minor")
@@ -137,6 +138,8 @@ def _ideas(window: MainWindow) -> Scene:
     done = _Count(window.ideasReady)
     QTest.mouseClick(panel.findChild(QPushButton, "generateButton"), Qt.MouseButton.LeftButton)
     yield lambda: done.value > 0 and not window.worker.busy
+    window.ideas.toggle_reaction(1, "like")
+    window.ideas.toggle_reaction(3, "dislike")
     return _grab(window)
 
 

@@ -47,6 +47,9 @@ ROLL_KEYS: tuple[tuple[str, str], ...] = (
 IDEAS_KEYS: tuple[tuple[str, str], ...] = (
     ("Open the current idea in the editor", "Enter, double-click"),
     ("Play the current idea", "Space, P"),
+    ("Like the current idea (♥; again: take it back)", "Ctrl+L"),
+    ("Dislike the current idea (✕; again: take it back)", "Ctrl+Shift+L"),
+    ("More like the current idea", "M"),
 )
 """The Ideas list's keys: (what it does, keys)."""
 COLUMNS = ("Action", "Shortcut", "Where")

@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
-    QPointF,
     QRect,
     QRectF,
     QSize,
@@ -33,9 +32,7 @@ from PySide6.QtGui import (
     QHelpEvent,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPalette,
-    QPen,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,7 +41,12 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
-from studio.gui.card_painting import paint_card_panel, paint_play_button
+from studio.gui.card_painting import (
+    paint_card_panel,
+    paint_dislike_button,
+    paint_like_button,
+    paint_play_button,
+)
 from studio.gui.mood_chip import mood_text, paint_mood_chip
 from studio.gui.suggestion_model import (
     DETAILS_ROLE,
@@ -64,8 +66,6 @@ if TYPE_CHECKING:
 
 REASON_LINES = 2
 """Lines of reasons a card shows (the tooltip has every reason)."""
-LIKE_COLOUR = QColor("#f87171")
-DISLIKE_COLOUR = QColor("#f59e0b")
 PLAY, LIKE, DISLIKE, PASSAGE = "play", "like", "dislike", "passage"
 """The clickable areas of a card."""
 
@@ -77,15 +77,6 @@ _TOP = 6  # the first line's distance from the card's top, pixels
 _BAR_HEIGHT = 4
 _SCORE_TEXT_WIDTH = 32  # the number right of the bar, pixels
 _CHIP = 18  # the mood chip, pixels square
-
-
-def heart_path(centre: QPointF, size: float) -> QPainterPath:
-    """A heart ``size`` pixels wide around ``centre``."""
-    x, y, s = centre.x(), centre.y(), size
-    path = QPainterPath(QPointF(x, y + 0.42 * s))
-    path.cubicTo(x - 0.62 * s, y - 0.02 * s, x - 0.42 * s, y - 0.62 * s, x, y - 0.24 * s)
-    path.cubicTo(x + 0.42 * s, y - 0.62 * s, x + 0.62 * s, y - 0.02 * s, x, y + 0.42 * s)
-    return path
 
 
 class SuggestionDelegate(QStyledItemDelegate):
@@ -222,9 +213,9 @@ class SuggestionDelegate(QStyledItemDelegate):
             playing = bool(index.data(PLAYING_ROLE))
             paint_play_button(painter, play, playing, hover_area == PLAY, palette)
             reaction = int(index.data(REACTION_ROLE) or 0)
-            self._paint_like(painter, self.button_rect(rect, LIKE), reaction > 0,
+            paint_like_button(painter, self.button_rect(rect, LIKE), reaction > 0,
                              text if hover_area == LIKE else dim)  # fmt: skip
-            self._paint_dislike(painter, self.button_rect(rect, DISLIKE), reaction < 0,
+            paint_dislike_button(painter, self.button_rect(rect, DISLIKE), reaction < 0,
                                 text if hover_area == DISLIKE else dim)  # fmt: skip
         finally:
             painter.restore()
@@ -271,21 +262,6 @@ class SuggestionDelegate(QStyledItemDelegate):
         small = _small(painter.font())
         small.setPointSizeF(max(6.0, small.pointSizeF() * 0.95))
         _draw_text(painter, number, f"{score:.2f}", small, dim)
-
-    @staticmethod
-    def _paint_like(painter: QPainter, rect: QRect, liked: bool, colour: QColor) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(LIKE_COLOUR if liked else colour)
-        painter.drawPath(heart_path(QRectF(rect).center(), 13.0))
-
-    @staticmethod
-    def _paint_dislike(painter: QPainter, rect: QRect, disliked: bool, colour: QColor) -> None:
-        pen = QPen(DISLIKE_COLOUR if disliked else colour, 2.2 if disliked else 1.6)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        c = QRectF(rect).center()
-        painter.drawLine(QPointF(c.x() - 4, c.y() - 4), QPointF(c.x() + 4, c.y() + 4))
-        painter.drawLine(QPointF(c.x() - 4, c.y() + 4), QPointF(c.x() + 4, c.y() - 4))
 
     # -- input -------------------------------------------------------------------------------
 

@@ -2,7 +2,11 @@
 ``MainWindow``.
 
 An idea opens in the editor (one undoable step), plays at once without touching the editor's
-song, or joins the song as a new track; two selected ideas morph into in-betweens in the worker.
+song, or joins the song as a new track; two selected ideas morph into in-betweens in the worker,
+and "More like this" asks the worker for variations near one. ♥ and ✕ on an idea, and opening,
+adding, dragging out or exporting it (keeping it), are stored for the current profile by the
+library side (``LibraryController.record_idea``); a ranked Generate learns from them, and the
+status bar says when it did.
 Continue and Regenerate work in the edited song's meter (``song_meter``). A regenerate request
 remembers its bars — the generator's units of that meter (``unit_beats``) — and its result
 replaces the notes of those bars; it asks for the chords the roll shows when the panel leaves
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
 
     from studio.gui.generate_panel import GeneratePanel
     from studio.gui.ideas import IdeasList
+    from studio.gui.library_controller import LibraryController
     from studio.gui.piano_roll import PianoRoll
     from studio.gui.playback import QtPlayback
 
@@ -78,8 +83,9 @@ class IdeasActions:
     contract), mixed in before its Qt base class.
 
     They work on the window's ``ideas``, ``piano_roll``, ``playback``, ``generate_panel``,
-    ``morph_action`` and ``model_ready``, and keep ``_playing_idea`` (the idea the player
-    plays; its row shows ■), ``_morph_ends`` (the two ideas of the latest morph request),
+    ``morph_action``, ``library`` and ``model_ready``, and keep ``_playing_idea`` (the idea the
+    player plays; its row shows ■), ``_morph_ends`` (the two ideas of the latest morph
+    request), ``_more_like_origin`` (the idea of the latest "More like this"),
     ``_regenerated_bars`` (the bars of the latest regenerate request, in units of
     ``_regenerated_unit`` beats) and ``_settings_texts``
     (the text events whose settings the editor shows), all set by ``MainWindow``; they send
@@ -92,19 +98,26 @@ class IdeasActions:
     playback: QtPlayback
     generate_panel: GeneratePanel
     morph_action: QAction
+    more_like_action: QAction
+    library: LibraryController
     model_ready: bool
     _playing_idea: Idea | None
     _morph_ends: tuple[Idea, ...]
+    _more_like_origin: Idea | None
     _regenerated_bars: list[int]
     _regenerated_unit: float = 4.0  # beats in a unit of the latest regenerate request's meter
     _settings_texts: tuple[str, ...] | None
 
     # -- ideas ----------------------------------------------------------------------------------
 
-    def open_idea(self, row: int) -> None:
-        """Put an idea in the editor as one undoable step."""
+    def open_idea(self, row: int, *, kept: bool = True) -> None:
+        """Put an idea in the editor as one undoable step; ``kept``: the user chose it (it
+        counts as keeping the idea, for Generate's ranking)."""
         idea = self.ideas.idea(row)
         self.piano_roll.replace_song(self._idea_song(idea), f"Open {idea.title}")
+        self.library.editor_track, self.library.editor_idea = None, idea.melody
+        if kept:
+            self.library.record_idea(idea.melody, "open")
 
     def play_idea(self, row: int) -> None:
         """Hear an idea at once; the editor's song is not touched."""
@@ -121,6 +134,58 @@ class IdeasActions:
         idea = self.ideas.idea(row)
         song, index = with_idea_track(self.piano_roll.song(), idea)
         self.piano_roll.push_edit(f"Add {idea.name} as a track", RollState(song, index))
+        self.library.record_idea(idea.melody, "add")
+
+    def more_like_idea(self, row: int | None = None) -> int | None:
+        """ "More like this" (M, or the ideas' context menu): variations near an idea (the
+        current one by default) in the worker, as many as the panel's variations; the list
+        then shows the idea and its variations. Returns the request id; None unless the model
+        is ready and there is such an idea."""
+        row = self.ideas.currentRow() if row is None else row
+        if not self.model_ready or not 0 <= row < self.ideas.count():
+            return None
+        idea = self.ideas.idea(row)
+        self._more_like_origin = idea
+        count = self.generate_panel.variations_spin.value()
+        return self._submit(
+            "more_like",
+            {
+                "melody": idea.melody,
+                "count": count,
+                "title": idea.name,
+                "seed": self._next_seed(),
+                "profile": self.library.profiles.current() or None,
+            },
+        )
+
+    def _next_seed(self) -> int:
+        """A seed for "More like this": a new one each time, as Generate rolls it, unless the
+        panel's seed is locked (then the same variations come again)."""
+        if not self.generate_panel.seed_locked:
+            self.generate_panel.roll_seed()
+        return int(self.generate_panel.seed_spin.value())
+
+    def _react_to_idea(self, row: int, kind: str, on: bool) -> None:
+        """♥ or ✕ on an idea's card (``on`` False: taken back), stored for the profile."""
+        self.library.record_idea(self.ideas.idea(row).melody, kind, on=on)
+
+    def _ideas_dragged(self, rows: list) -> None:
+        """Ideas dragged out as MIDI files are exported: that keeps them."""
+        for row in rows:
+            self.library.record_idea(self.ideas.idea(row).melody, "export")
+
+    def _say_ranking(self, page) -> None:
+        """After Generate: say in the status bar when the profile's taste ranked the ideas
+        (or why it could not)."""
+        kept = getattr(page, "kept_ideas", 0)
+        if kept:
+            who = self.library.profiles.current() or "you"
+            self.statusBar().showMessage(
+                f"{len(page)} ideas picked for {who} from {page.considered}, by the "
+                f"{kept} idea{'s' * (kept != 1)} kept so far (Preferences ▸ New melodies "
+                "turns this off)", 10_000)  # fmt: skip
+        elif getattr(page, "problem", ""):
+            self.statusBar().showMessage(f"ideas not ranked: {page.problem}", 10_000)
 
     def morph_ideas(self) -> int | None:
         """Morph the two selected ideas in the worker (Generate ▸ Morph Two Ideas): as many
@@ -135,7 +200,9 @@ class IdeasActions:
         return self._submit("morph", {"start": start.melody, "end": end.melody, "count": count})
 
     def _update_morph_action(self) -> None:
+        """Morph needs two selected ideas, More Like This one current idea (and the model)."""
         self.morph_action.setEnabled(self.model_ready and len(self.ideas.selected_rows()) == 2)
+        self.more_like_action.setEnabled(self.model_ready and self.ideas.currentRow() >= 0)
 
     def _show_idea_playing(self, state) -> None:
         self.ideas.set_playing(self._playing_idea if state.playing else None)

@@ -18,7 +18,13 @@ cancels one of them.
 Request kinds, their payload dicts (plain values; ``settings`` holds ``GenerationSettings``'
 fields, as ``GeneratePanel.request()`` builds them) and results:
 
-- ``generate``: ``settings``, ``count`` (default 1), ``seed`` → ``list[Idea]``;
+- ``generate``: ``settings``, ``count`` (default 1), ``seed``, optional ``mood``, ``keep``,
+  ``rank`` (default False) and ``profile`` → an ``IdeaPage`` (a ``list[Idea]``): with ``rank``,
+  ranked by the profile's taste once it kept an idea (``Engine.generate_ideas``), each idea with
+  its ``reason`` and the profile's ``mark``;
+- ``more_like``: ``melody`` (an idea's), ``count`` (default 4), optional ``distance``, ``seed``
+  (default 0), ``title`` (default "Idea") → ``list[Idea]``, the variations titled "Idea 2.1 ·
+  near seed 1207" (``Engine.more_like``);
 - ``continue``: as ``generate`` plus ``primer`` (notes) → ``list[Idea]``;
 - ``regenerate``: ``melody`` (notes), ``bars`` (0-based units of ``settings["meter"]``: bars,
   or pairs of 2/4 bars), ``settings``, ``seed``, optional ``title`` → one ``Idea``;
@@ -46,6 +52,9 @@ The library kinds (handlers in ``studio.gui.worker_library``; track ids are ints
   ``SimilarResult`` (``.ranked``: ``list[RankedTrack]``, ``.mode``);
 - ``recommend``: optional ``top`` (20), ``seed_track``, ``profile`` → ``list[RankedTrack]``;
 - ``feedback``: ``track_id``, ``kind``, optional ``value``, ``profile`` → ``FeedbackEvent``;
+- ``idea_reaction``: ``melody`` (an idea's), ``kind`` ("like", "dislike", "open", "add",
+  "export"), optional ``on`` (default True; False takes a ♥ or ✕ back), ``profile`` → None;
+- ``idea_marks``: ``melodies``, optional ``profile`` → per melody "like", "dislike" or None;
 - ``profiles``: nothing → ``{"current": name, "profiles": {name: number of events}}``;
 - ``create_profile`` (``name``) → its name; ``use_profile`` (``name``) → None;
   ``forget_profile`` (``name``, ``delete``) → how many events went.
@@ -76,16 +85,28 @@ from studio.gui.worker_library import request_field as _field
 
 _log = logging.getLogger(__name__)
 
-KINDS = ("generate", "continue", "regenerate", "render_wav", "morph", "read_song",
+KINDS = ("generate", "more_like", "continue", "regenerate", "render_wav", "morph", "read_song",
          *LIBRARY_HANDLERS)  # fmt: skip
 """The request kinds ``run`` understands."""
 CANCELLED = "cancelled"
 """The ``failed`` message of a cancelled or superseded request."""
 
 
-def make_idea(engine: Engine, melody: Any, title: str) -> Idea:
+class IdeaPage(list):
+    """The ideas a Generate made (a ``list[Idea]``), with how they were picked: out of
+    ``considered`` candidates, by a taste learnt from ``kept_ideas`` kept ideas (0: unranked)."""
+
+    def __init__(self, ideas: Sequence[Idea] = (), considered: int = 0, kept_ideas: int = 0):
+        super().__init__(ideas)
+        self.considered = considered
+        self.kept_ideas = kept_ideas
+
+
+def make_idea(
+    engine: Engine, melody: Any, title: str, *, reason: str = "", mark: str | None = None
+) -> Idea:
     """An ``Idea`` from a ``GeneratedMelody`` (whose type the GUI does not import); its bars
-    and chords are bars of the melody's meter."""
+    and chords are bars of the melody's meter; ``reason`` and ``mark`` as ``Idea`` has them."""
     settings = melody.settings
     key = settings.key
     names = [chord.name_in(key) for chord in melody.chords]
@@ -106,6 +127,8 @@ def make_idea(engine: Engine, melody: Any, title: str) -> Idea:
         title=title,
         meter=settings.meter,
         form=None if primer_bars else melody.form,  # a continuation's form is the new bars'
+        reason=reason,
+        mark=mark,
     )
 
 
@@ -137,6 +160,7 @@ class EngineWorker(QObject):
         self._engine: Engine | None = None
         self._handlers = {
             "generate": self._generate,
+            "more_like": self._more_like,
             "continue": self._continue,
             "regenerate": self._regenerate,
             "render_wav": self._render_wav,
@@ -230,12 +254,48 @@ class EngineWorker(QObject):
     def _generate(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
         engine = self.engine
         settings = engine.generation_settings(**_settings_fields(payload))
-        melodies = engine.generate(
+        batch = engine.generate_ideas(
             settings, _field(payload, "count", 1), _field(payload, "seed"),
+            rank=bool(_field(payload, "rank", False)), profile=_field(payload, "profile", None),
             progress=report, cancel=token, mood=_field(payload, "mood", None),
             keep=frozenset(_field(payload, "keep", ())),
         )  # fmt: skip
-        return self._ideas(melodies)
+        marks = self._marks(batch.melodies, _field(payload, "profile", None))
+        rows = zip(batch.melodies, batch.reasons, marks, strict=True)
+        ideas = [
+            make_idea(engine, melody, f"Idea {i + 1} · seed {melody.seed}", reason=why, mark=mark)
+            for i, (melody, why, mark) in enumerate(rows)
+        ]
+        return IdeaPage(ideas, batch.considered, batch.kept_ideas)
+
+    def _more_like(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
+        # One batch of a few melodies, as morph: the token is checked around it.
+        engine = self.engine
+        melody, name = _field(payload, "melody"), _field(payload, "title", "Idea")
+        token.raise_if_cancelled()
+        report(0, 1, "more like this")
+        melodies = engine.more_like(melody, int(_field(payload, "count", 4)),
+                                    _field(payload, "distance", None),
+                                    int(_field(payload, "seed", 0)))  # fmt: skip
+        token.raise_if_cancelled()
+        report(1, 1, "more like this")
+        marks = self._marks(melodies, _field(payload, "profile", None))
+        return [
+            make_idea(engine, made, f"{name}.{i + 1} · near seed {melody.seed}", mark=mark)
+            for i, (made, mark) in enumerate(zip(melodies, marks, strict=True))
+        ]
+
+    def _marks(self, melodies: Sequence, profile: str | None) -> list[str | None]:
+        """The profile's ♥ / ✕ of each melody; none before the library file exists (the
+        library side makes it; a generation must not)."""
+        engine = self.engine
+        if not engine.db_path.is_file():
+            return [None] * len(melodies)
+        try:
+            return engine.idea_marks(melodies, profile=profile)
+        except StudioError as error:  # a busy or damaged library: the ideas still come
+            _log.warning("cannot read the ideas' marks: %s", error)
+            return [None] * len(melodies)
 
     def _continue(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
         engine = self.engine
@@ -309,7 +369,7 @@ class EngineWorker(QObject):
         freeze_gc()
         return {"path": path, "song": song, "indexes": indexes}
 
-    def _ideas(self, melodies: list) -> list[Idea]:
+    def _ideas(self, melodies: Sequence) -> list[Idea]:
         return [
             make_idea(self.engine, melody, f"Idea {i + 1} · seed {melody.seed}")
             for i, melody in enumerate(melodies)

@@ -140,6 +140,23 @@ def feedback(engine: Engine, payload: object, report, token) -> object:
     )
 
 
+def idea_reaction(engine: Engine, payload: object, report, token) -> None:
+    """``{melody, kind, on?, profile?}`` → None: the profile's reaction to a generated idea
+    stored (``on`` False: a ♥ or ✕ taken back)."""
+    melody, kind = request_field(payload, "melody"), request_field(payload, "kind")
+    profile = request_field(payload, "profile", None)
+    if request_field(payload, "on", True):
+        engine.record_idea(melody, kind, profile=profile)
+    else:
+        engine.withdraw_idea(melody, kind, profile=profile)
+
+
+def idea_marks(engine: Engine, payload: object, report, token) -> list:
+    """``{melodies, profile?}`` → per melody "like", "dislike" or None."""
+    return engine.idea_marks(request_field(payload, "melodies"),
+                             profile=request_field(payload, "profile", None))  # fmt: skip
+
+
 # -- profiles (the window's library is created on first use, so these never ask for one) ------
 
 
@@ -197,6 +214,8 @@ LIBRARY_HANDLERS: dict[str, Handler] = {
     "similar": similar,
     "recommend": recommend,
     "feedback": feedback,
+    "idea_reaction": idea_reaction,
+    "idea_marks": idea_marks,
     "profiles": profiles,
     "create_profile": create_profile,
     "use_profile": use_profile,
@@ -207,8 +226,8 @@ LIBRARY_HANDLERS: dict[str, Handler] = {
 """The library request kinds and their handlers."""
 
 NEVER_SUPERSEDED = frozenset(
-    {"feedback", "index", "rescan", "remove_tracks", "prepare_library", "create_profile",
-     "use_profile", "forget_profile", "rebuild_library", "reopen_library"}
+    {"feedback", "idea_reaction", "index", "rescan", "remove_tracks", "prepare_library",
+     "create_profile", "use_profile", "forget_profile", "rebuild_library", "reopen_library"}
 )  # fmt: skip
 """Kinds whose requests queue behind each other instead of replacing the older one: each is a
 write the user asked for (a ♥, a folder), so none may be dropped."""

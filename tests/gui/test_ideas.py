@@ -237,12 +237,13 @@ def test_the_generate_menu(window, qtbot):
     first_ideas(window, qtbot)
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Generate")
     names = [a.objectName() for a in menu.actions() if not a.isSeparator()]
-    assert names == ["actionGenerate", "actionContinue", "actionRegenerate", "actionMorph"]
+    assert names == ["actionGenerate", "actionContinue", "actionRegenerate", "actionMorph",
+                     "actionMoreLike"]  # fmt: skip
     assert window.findChild(QAction, "actionContinue").isEnabled()
     regenerate = window.findChild(QAction, "actionRegenerate")
     assert regenerate.isEnabled() and regenerate.shortcut().toString() == "Ctrl+R"
     shortcuts = [a.shortcut().toString() for a in window.findChildren(QAction)]
-    assert shortcuts.count("Ctrl+R") == 1  # no clash
+    assert shortcuts.count("Ctrl+R") == shortcuts.count("Ctrl+M") == 1  # no clash
 
     before = window.piano_roll.song()
     with qtbot.waitSignal(window.ideasReady, timeout=60_000):  # Continue Melody: the button's

@@ -180,6 +180,18 @@ def test_ok_writes_the_settings_file_and_applies_the_theme(window, qtbot, settin
     assert window.autosaver.interval_seconds() == 30  # at once, not at the next start
 
 
+def test_the_ideas_ranking_checkbox_is_saved(window, qtbot, settings_file):
+    dialog = open_preferences(window, qtbot)
+    show_tab(dialog, qtbot, "New melodies")
+    assert dialog.rank_check.isChecked()  # on by default
+    qtbot.mouseClick(dialog.rank_check, LEFT, pos=QPoint(6, dialog.rank_check.height() // 2))
+    assert not dialog.rank_check.isChecked()
+    click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert load_settings(settings_file)[0]["rank_ideas"] is False
+    assert window._ranked({"seed": 1})["rank"] is False  # the next Generate is not ranked
+
+
 def test_a_bad_soundfont_is_explained_and_nothing_is_saved(window, qtbot, settings_file, tmp_path):
     dialog = open_preferences(window, qtbot)
     error = dialog.findChild(QLabel, "soundfontError")

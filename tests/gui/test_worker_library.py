@@ -84,8 +84,8 @@ def indexed(qtbot, requests, midi_folder):
 def test_every_library_kind_is_known_and_the_writes_never_supersede():
     assert {"library_rows", "index", "similar", "recommend", "feedback", "profiles"} <= set(KINDS)
     assert {
-        "feedback", "index", "rescan", "remove_tracks", "prepare_library", "create_profile",
-        "use_profile", "forget_profile", "rebuild_library", "reopen_library",
+        "feedback", "idea_reaction", "index", "rescan", "remove_tracks", "prepare_library",
+        "create_profile", "use_profile", "forget_profile", "rebuild_library", "reopen_library",
     } == NEVER_SUPERSEDED  # fmt: skip
     assert set(KINDS) >= NEVER_SUPERSEDED
 

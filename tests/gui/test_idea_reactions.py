@@ -203,3 +203,26 @@ def test_generate_is_ranked_once_ideas_are_kept_and_preferences_turn_it_off(wind
     assert shown[0].notes == liked[0].notes and ideas.mark(0) == "like"  # the ♥ shows again
     assert shown[2].notes == liked[1].notes and ideas.mark(2) == "like"
     assert ideas.mark(1) is None
+
+
+# -- profiles -----------------------------------------------------------------------------------
+
+
+def test_each_profile_has_its_own_marks_and_the_cards_follow_a_switch(window, qtbot):
+    ideas = first_ideas(window, qtbot)
+    profiles = window.library.profiles
+    qtbot.waitUntil(lambda: profiles.current() == "default", timeout=30_000)
+    click(qtbot, ideas, 1, "like")
+    qtbot.waitUntil(lambda: kinds_of(ideas.idea(1)) == {"like"}, timeout=10_000)
+
+    profiles.createRequested.emit("Ana")
+    qtbot.waitUntil(lambda: profiles.combo.findData("Ana") >= 0, timeout=10_000)
+    profiles.switchRequested.emit("Ana")
+    qtbot.waitUntil(lambda: ideas.mark(1) is None, timeout=10_000)  # Ana has not marked it
+    assert profiles.current() == "Ana"
+    click(qtbot, ideas, 2, "dislike")
+    qtbot.waitUntil(lambda: kinds_of(ideas.idea(2), "Ana") == {"dislike"}, timeout=10_000)
+    assert kinds_of(ideas.idea(2)) == set()  # not the default profile's
+
+    profiles.switchRequested.emit("default")
+    qtbot.waitUntil(lambda: ideas.mark(1) == "like" and ideas.mark(2) is None, timeout=10_000)

@@ -1,10 +1,12 @@
-"""``studio eval generation|retrieval|recommend|mood``: quality of the models against
-baselines, and of the mood estimate against what the files state."""
+"""``studio eval generation|retrieval|recommend|mood|ideas``: quality of the models against
+baselines, of the mood estimate against what the files state, and of ranking ideas by taste
+against not ranking them."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
@@ -28,10 +30,15 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "recommendations; precision@10 per round for the hybrid recommender, content-only, a "
         "k-NN over the liked tracks, popularity and random. mood: the mood estimate against "
         "the files' stated modes and tempo markings, and its stability under transposition and "
-        "tempo-preserving copies.",
+        "tempo-preserving copies. ideas: 27 simulated songwriters (each likes one register, "
+        "density and contour) keep (♥) or reject (✕) the ideas on each page of 8; the kept "
+        "share of the page after --rounds rounds of feedback, with `generate --for-me`'s "
+        "ranking against the same pages unranked.",
     )
     parser.add_argument(
-        "what", choices=["generation", "retrieval", "recommend", "mood"], help="what to evaluate"
+        "what",
+        choices=["generation", "retrieval", "recommend", "mood", "ideas"],
+        help="what to evaluate",
     )
     parser.add_argument("--model", metavar="FILE", help="model weights (default: shipped)")
     parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
@@ -76,8 +83,14 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--users", type=int, default=40, help="recommend: simulated listeners (default 40)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=20, help="recommend: rounds of recommendations (default 20)"
-    )
+        "--rounds", type=int,
+        help="recommend: rounds of recommendations (default 20); ideas: rounds of feedback "
+        "before the page that is scored (default 5)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--repeats", type=int, default=2,
+        help="ideas: sessions per simulated songwriter, each with other seeds (default 2)",
+    )  # fmt: skip
     parser.add_argument(
         "--groups", metavar="LIST",
         help="recommend: only these groups of the set, comma-separated (e.g. the composers "
@@ -95,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         return _recommend(args)
     if args.what == "mood":
         return _mood(args)
+    if args.what == "ideas":
+        return _ideas(args)
     from studio.evaluation.generation import (
         BASELINES,
         available_baselines,
@@ -216,7 +231,8 @@ def _mood(args: argparse.Namespace) -> int:
 def _recommend(args: argparse.Namespace) -> int:
     from studio.evaluation.recommend import evaluate_recommend, format_table
 
-    if not 1 <= args.users <= 1000 or not 1 <= args.rounds <= 200:
+    rounds = 20 if args.rounds is None else args.rounds
+    if not 1 <= args.users <= 1000 or not 1 <= rounds <= 200:
         raise InvalidInput("--users must be 1–1000 and --rounds 1–200")
     if args.labelled_set is not None and not args.labelled_set.exists():
         raise InvalidInput(f"no labelled set at {args.labelled_set}")
@@ -224,7 +240,7 @@ def _recommend(args: argparse.Namespace) -> int:
         groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
         report = evaluate_recommend(
             Path(args.model) if args.model else None, args.labelled_set, users=args.users,
-            rounds=args.rounds, seed=args.seed, groups=groups, progress=bar, cancel=cancel,
+            rounds=rounds, seed=args.seed, groups=groups, progress=bar, cancel=cancel,
         )  # fmt: skip
     if args.json:
         print_json(report)
@@ -239,3 +255,63 @@ def _recommend(args: argparse.Namespace) -> int:
         rounds = " ".join(f"{p:.2f}" for p in report["precision"][method])
         print(f"  {method:<13} {rounds}")
     return EXIT_OK
+
+
+def _ideas(args: argparse.Namespace) -> int:
+    from studio.core.progress import Cancelled
+    from studio.evaluation.idea_taste import evaluate_idea_taste
+    from studio.generation.generator import MelodyGenerator
+
+    rounds = 5 if args.rounds is None else args.rounds
+    if not 1 <= rounds <= 50 or not 1 <= args.repeats <= 20:
+        raise InvalidInput("--rounds must be 1–50 and --repeats 1–20")
+    if args.seed < 0:
+        raise InvalidInput(f"--seed must be a whole number ≥ 0, not {args.seed}")
+    generator = MelodyGenerator(args.model)
+    started = time.monotonic()
+    with cancel_on_interrupt() as cancel, progress_bar("songwriters", enabled=not args.json) as bar:
+
+        def progress(done: int, total: int, message: str) -> None:
+            bar(done, total, message)
+            if cancel.cancelled:  # checked after each session
+                raise Cancelled("cancelled")
+
+        report = evaluate_idea_taste(
+            generator, rounds=rounds, repeats=args.repeats, seed=args.seed, progress=progress
+        )
+    report |= {"repeats": args.repeats, "seed": args.seed, "model": str(generator.path),
+               "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+    if args.json:
+        print_json(report)
+        return EXIT_OK
+    print(_ideas_table(report))
+    return EXIT_OK
+
+
+def _ideas_table(report: dict) -> str:
+    """The ``eval ideas`` report as a few readable lines."""
+    rounds, sessions = report["rounds"], report["sessions"]
+    low, high = report["difference_ci95"]
+    equal = sessions - report["better_sessions"] - report["worse_sessions"]
+    width = 6
+    header = "".join(f"{n:>{width}}" for n in range(rounds + 1))
+    lines = [
+        f"{sessions} sessions of simulated songwriters ({report['repeats']} per songwriter, seed "
+        f"{report['seed']}): pages of {report['page']} ideas, ranked ones picked from "
+        f"{report['candidates']} candidates ({report['seconds']} s); model {report['model']}",
+        "",
+        "kept share of the page (♥ / shown) after N rounds of feedback:",
+        f"{'rounds':<10}{header}",
+    ]
+    for name in ("ranked", "unranked"):
+        shares = "".join(f"{v:>{width}.2f}" for v in report[f"{name}_by_round"])
+        lines.append(f"{name:<10}{shares}")
+    lines += [
+        "",
+        f"after {rounds} round{'' if rounds == 1 else 's'}: ranked {report['ranked_final']:.2f}, "
+        f"unranked {report['unranked_final']:.2f}, difference {report['difference']:+.2f} "
+        f"(95% CI {low:+.2f} … {high:+.2f})",
+        f"the ranked page kept more in {report['better_sessions']} sessions, fewer in "
+        f"{report['worse_sessions']}, as many in {equal}",
+    ]
+    return "\n".join(lines)

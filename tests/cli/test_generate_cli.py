@@ -187,3 +187,187 @@ def test_generate_aims_at_a_mood_and_keeps_what_is_typed(studio, tmp_path):
         bad = studio("generate", "-o", str(tmp_path / "bad.mid"), *extra)
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1
+
+
+# -- ideas that learn from you: --for-me, --like ------------------------------------------------
+
+
+def one_line_error(result, fragment: str) -> None:
+    """Exit 2 with one clear line on stderr, nothing on stdout, no traceback."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and fragment in result.stderr
+
+
+def melody_notes(path) -> list[tuple[int, float, float]]:
+    """The melody of a written file, read back: (pitch, start, duration) in seconds."""
+    notes = pretty_midi.PrettyMIDI(str(path)).instruments[0].notes
+    return [(n.pitch, round(n.start, 4), round(n.end - n.start, 4)) for n in notes]
+
+
+def closeness(first, second) -> float:
+    """The share of notes two melodies have in common, over the longer one's."""
+    return len(set(first) & set(second)) / max(len(set(first)), len(set(second)), 1)
+
+
+def median_pitch(notes) -> float:
+    pitches = sorted(pitch for pitch, _, _ in notes)
+    return (pitches[(len(pitches) - 1) // 2] + pitches[len(pitches) // 2]) / 2
+
+
+def test_for_me_ranks_by_what_the_profile_kept(studio, tmp_path, tiny_model, user_dirs):
+    """No kept idea: exactly plain Generate, said so. After ♥ on the highest of a batch (and ✕
+    on the lowest) for a profile: 4× the candidates, the page leans high, with reasons."""
+    from studio.core.theory import Key
+    from studio.engine import Engine
+    from studio.generation.generator import GenerationSettings
+
+    db = tmp_path / "lib.sqlite"
+    base = ["generate", "--model", tiny_model, "--count", "4", "--seed", "50", "--key", "G"]
+    plain = studio(*base, "-o", str(tmp_path / "plain"), "--json")
+    assert plain.returncode == 0, plain.stderr
+    plain_files = json.loads(plain.stdout)["files"]
+    assert "kept_ideas" not in json.loads(plain.stdout)  # no --for-me, no ranking fields
+
+    cold = studio(*base, "--for-me", "--db", str(db), "-o", str(tmp_path / "cold"), "--json")
+    assert cold.returncode == 0, cold.stderr
+    document = json.loads(cold.stdout)
+    assert document["profile"] == "default" and document["kept_ideas"] == 0
+    assert document["considered"] == 4 and document["ranking_problem"] is None
+    assert [(f["ranked"], f["reason"]) for f in document["files"]] == [(False, "")] * 4
+    for mine, theirs in zip(document["files"], plain_files, strict=True):  # plain Generate
+        assert mine["seed"] == theirs["seed"]
+        assert melody_notes(mine["path"]) == melody_notes(theirs["path"])
+    said = studio(*base, "--for-me", "-o", str(tmp_path / "said"))
+    assert said.returncode == 0, said.stderr
+    assert "nothing kept yet for profile 'default': ideas are not ranked" in said.stdout
+    assert said.stdout.count("wrote ") == 4 and "·" not in said.stdout
+
+    assert not db.exists()  # --for-me reads the library; it makes none
+    with Engine(db_path=db, gan_weights=tiny_model) as engine:  # as the window's ♥ and ✕ do
+        assert engine.catalog  # a new library file
+        engine.create_profile("Anna")
+        batch = engine.generate(GenerationSettings(key=Key.parse("G")), 24, 7)
+        by_height = sorted(batch, key=lambda m: median_pitch((n.pitch, 0, 0) for n in m.notes))
+        for melody in by_height[-5:]:
+            engine.record_idea(melody, "like", profile="Anna")
+        for melody in by_height[:3]:
+            engine.record_idea(melody, "dislike", profile="Anna")
+
+    ranked = studio(*base, "--for-me", "--profile", "Anna", "--db", str(db),
+                    "-o", str(tmp_path / "ranked"), "--json")  # fmt: skip
+    assert ranked.returncode == 0, ranked.stderr
+    document = json.loads(ranked.stdout)
+    assert document["profile"] == "Anna" and document["kept_ideas"] == 5
+    assert document["considered"] == 16  # 4× the page
+    files = document["files"]
+    assert [f["path"] for f in files] == [str(tmp_path / "ranked" / f"melody-{i:02d}.mid")
+                                          for i in range(1, 5)]  # fmt: skip
+    assert all(f["ranked"] and f["reason"] for f in files)  # a page of 4 keeps no explorer
+    assert all(50 <= f["seed"] < 66 for f in files) and len({f["seed"] for f in files}) == 4
+    # Each file is the candidate of its seed, as plain Generate writes it.
+    again = studio("generate", "--model", tiny_model, "--count", "16", "--seed", "50", "--key",
+                   "G", "-o", str(tmp_path / "all"), "--json")  # fmt: skip
+    candidates = {f["seed"]: melody_notes(f["path"]) for f in json.loads(again.stdout)["files"]}
+    for item in files:
+        assert melody_notes(item["path"]) == candidates[item["seed"]]
+    shown = sum(median_pitch(melody_notes(f["path"])) for f in files) / 4
+    everything = sum(median_pitch(notes) for notes in candidates.values()) / 16
+    assert shown > everything  # the taste learnt "higher"
+
+    text = studio(*base, "--for-me", "--profile", "Anna", "--db", str(db),
+                  "-o", str(tmp_path / "ranked"), "--force")  # fmt: skip
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0] == "Ranked for profile 'Anna': 4 of 16 candidates, learnt from 5 kept ideas"
+    reasons = [line.strip().removeprefix("· ") for line in lines if line.strip().startswith("·")]
+    assert reasons == [f["reason"] for f in files]
+
+    unknown = studio(*base, "--for-me", "--profile", "Nobody", "--db", str(db),
+                     "-o", str(tmp_path / "nobody"))  # fmt: skip
+    one_line_error(unknown, "unknown profile 'Nobody'")
+    assert not (tmp_path / "nobody").exists() or not any((tmp_path / "nobody").iterdir())
+
+
+def test_like_makes_variations_near_the_melody_of_a_seed(studio, tmp_path, tiny_model):
+    """--like SEED: --count variations of what --seed SEED writes, same length, key and chords;
+    distance 0 gives the melody again, distance 1 strays further than the default."""
+    options = ["--model", tiny_model, "--bars", "6", "--key", "D minor", "--tempo", "100"]
+    original = studio("generate", *options, "--seed", "7", "-o", str(tmp_path / "seed7.mid"),
+                      "--json")  # fmt: skip
+    assert original.returncode == 0, original.stderr
+    (first,) = json.loads(original.stdout)["files"]
+    notes = melody_notes(first["path"])
+    signature = pretty_midi.PrettyMIDI(first["path"]).key_signature_changes[0].key_number
+
+    near = studio("generate", *options, "--like", "7", "--seed", "3", "-o", str(tmp_path / "v"),
+                  "--json")  # fmt: skip
+    assert near.returncode == 0, near.stderr
+    document = json.loads(near.stdout)
+    assert document["like"] == {"seed": 7, "distance": 0.4, "original_notes": len(notes)}
+    files = document["files"]
+    assert [f["path"] for f in files] == [
+        str(tmp_path / "v" / f"variation-of-7-{i:02d}.mid") for i in range(1, 5)
+    ]  # default: 4 variations
+    assert [f["variation_seed"] for f in files] == [3, 4, 5, 6]
+    for item in files:
+        assert item["seed"] == 7 and item["bars"] == 6 and item["key"] == "D minor"
+        assert item["chords"] == first["chords"] and item["form"] == first["form"]
+        midi = pretty_midi.PrettyMIDI(item["path"])
+        assert midi.get_end_time() == pytest.approx(6 * 4 * 60 / 100)
+        assert midi.key_signature_changes[0].key_number == signature
+        assert item["same_notes"] == pytest.approx(
+            closeness(notes, melody_notes(item["path"])), abs=1e-3
+        )
+
+    def closeness_at(distance: str) -> list[float]:
+        out = tmp_path / f"at-{distance}"
+        result = studio("generate", *options, "--like", "7", "--distance", distance,
+                        "--count", "3", "--seed", "11", "-o", str(out))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert f"3 variations of seed 7 at distance {distance}" in result.stdout
+        assert "(like seed 7, variation seed 13, " in result.stdout  # the third, reproducible
+        written = sorted(out.glob("variation-of-7-*.mid"))
+        assert len(written) == 3
+        return [closeness(notes, melody_notes(path)) for path in written]
+
+    assert closeness_at("0") == [1.0, 1.0, 1.0]  # the melody again
+    far = closeness_at("1")
+    assert max(far) < 1.0
+    default = [f["same_notes"] for f in files]
+    assert sum(far) / 3 < sum(default) / 4  # further than the default 0.4
+
+
+def test_like_a_continuation_keeps_its_primer(studio, tmp_path, tiny_model, data_dir):
+    primer = str(data_dir / "running_status.mid")
+    result = studio("generate", "--model", tiny_model, "--primer", primer, "--bars", "2",
+                    "--like", "5", "--count", "2", "-o", str(tmp_path / "v"), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for item in json.loads(result.stdout)["files"]:
+        assert item["bars"] == 3 and item["generated_bars"] == 2
+        melody = pretty_midi.PrettyMIDI(item["path"]).instruments[0]
+        assert [n.pitch for n in melody.notes[:3]] == [60, 62, 64]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--like", "7", "--distance", "1.5"], "--distance must be between 0 and 1, not 1.5"),
+        (["--like", "7", "--distance", "-0.1"], "--distance must be between 0 and 1"),
+        (["--like", "7", "--distance", "nan"], "--distance must be between 0 and 1"),
+        (["--distance", "0.5"], "--distance goes with --like only"),
+        (["--like", "-3"], "--like must be a whole number ≥ 0"),
+        (["--seed", "-1"], "--seed must be a whole number ≥ 0"),
+        (["--like", "7", "--for-me"], "--for-me and --like do not combine"),
+        (["--for-me", "--primer", "PRIMER"], "--for-me ranks new melodies"),
+        (["--profile", "Anna"], "--profile and --db go with --for-me only"),
+        (["--like", "7", "--count", "65"], "count must be between 1 and 64"),
+    ],
+)
+def test_ideas_options_that_do_not_fit_exit_2(studio, tmp_path, tiny_model, data_dir, args,
+                                              message):  # fmt: skip
+    args = [str(data_dir / "running_status.mid") if a == "PRIMER" else a for a in args]
+    out = tmp_path / "out"
+    result = studio("generate", "-o", str(out), "--model", tiny_model, *args)
+    one_line_error(result, message)
+    assert not out.exists()

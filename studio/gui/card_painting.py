@@ -5,10 +5,13 @@ pixels."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
+PLAY_BUTTON = QSize(28, 22)
+GLYPH_BUTTON = QSize(22, 22)
+"""The sizes of a card's ▶ button and of its ♥ and ✕, pixels."""
 LIKE_COLOUR = QColor("#f87171")
 DISLIKE_COLOUR = QColor("#f59e0b")
 _PANEL_RADIUS = 5.0
@@ -16,6 +19,21 @@ _BUTTON_RADIUS = 4.0
 _SELECTED_ALPHA = 70  # of the highlight colour, over the view's base
 _HOVER_LIGHTER = 112  # percent: a hovered card's fill
 _BUTTON_LIGHTER = 115  # percent: a hovered or playing button
+
+
+def card_button_rect(card: QRect, area: str, pad: int = 8, top: int = 6) -> QRect:
+    """Where a card's ▶ ("play"), ♥ ("like") or ✕ ("dislike") is: in a row at the card's top
+    right, ``top`` pixels down, ✕ ``pad`` pixels in from the right edge, ♥ left of it and ▶
+    left of ♥."""
+    dislike = QRect(card.right() - pad - GLYPH_BUTTON.width() + 3, card.top() + top,
+                    GLYPH_BUTTON.width(), GLYPH_BUTTON.height())  # fmt: skip
+    if area == "dislike":
+        return dislike
+    like = dislike.translated(-GLYPH_BUTTON.width(), 0)
+    if area == "like":
+        return like
+    return QRect(like.left() - 4 - PLAY_BUTTON.width(), like.top(), PLAY_BUTTON.width(),
+                 PLAY_BUTTON.height())  # fmt: skip
 
 
 def paint_card_panel(painter: QPainter, rect: QRect, option: QStyleOptionViewItem) -> None:

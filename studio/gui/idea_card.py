@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.music import Note
 from studio.gui.card_painting import (
+    card_button_rect,
     paint_card_panel,
     paint_dislike_button,
     paint_like_button,
@@ -58,8 +59,6 @@ CARD_HEIGHT = 84
 _MIN_CARD_WIDTH = 160
 _CARD_MARGIN = 3  # between the row's rect and the card, pixels
 _PAD = 8  # inside the card, pixels
-_BUTTON = QSize(28, 22)
-_GLYPH = QSize(22, 22)  # ♥ and ✕
 _CHIP = 18  # the mood chip, pixels square
 PLAY, LIKE, DISLIKE = "play", "like", "dislike"
 """The clickable areas of a card (``IdeaDelegate.area_rect``)."""
@@ -127,16 +126,7 @@ class IdeaDelegate(QStyledItemDelegate):
     def area_rect(row_rect: QRect, area: str) -> QRect:
         """The ▶ (``PLAY``), ♥ (``LIKE``) or ✕ (``DISLIKE``) button of the row whose rect is
         ``row_rect``: ▶ ♥ ✕ at the top right of the card."""
-        card = IdeaDelegate.card_rect(row_rect)
-        dislike = QRect(card.right() - _PAD - _GLYPH.width() + 3, card.top() + 6,
-                        _GLYPH.width(), _GLYPH.height())  # fmt: skip
-        if area == DISLIKE:
-            return dislike
-        like = dislike.translated(-_GLYPH.width(), 0)
-        if area == LIKE:
-            return like
-        return QRect(like.left() - 4 - _BUTTON.width(), like.top(), _BUTTON.width(),
-                     _BUTTON.height())  # fmt: skip
+        return card_button_rect(IdeaDelegate.card_rect(row_rect), area, _PAD)
 
     @staticmethod
     def button_rect(row_rect: QRect) -> QRect:

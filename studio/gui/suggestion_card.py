@@ -42,6 +42,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.card_painting import (
+    PLAY_BUTTON,
+    card_button_rect,
     paint_card_panel,
     paint_dislike_button,
     paint_like_button,
@@ -71,8 +73,6 @@ PLAY, LIKE, DISLIKE, PASSAGE = "play", "like", "dislike", "passage"
 
 _MARGIN = 3  # between the row's rect and the card, pixels
 _PAD = 8  # inside the card, pixels
-_PLAY = QSize(28, 22)
-_GLYPH = QSize(22, 22)
 _TOP = 6  # the first line's distance from the card's top, pixels
 _BAR_HEIGHT = 4
 _SCORE_TEXT_WIDTH = 32  # the number right of the bar, pixels
@@ -100,15 +100,7 @@ class SuggestionDelegate(QStyledItemDelegate):
     @staticmethod
     def button_rect(row_rect: QRect, area: str) -> QRect:
         """The ▶ (``PLAY``), ♥ (``LIKE``) or ✕ (``DISLIKE``) button of a row, top right."""
-        card = SuggestionDelegate.card_rect(row_rect)
-        dislike = QRect(card.right() - _PAD - _GLYPH.width() + 3, card.top() + _TOP,
-                        _GLYPH.width(), _GLYPH.height())  # fmt: skip
-        if area == DISLIKE:
-            return dislike
-        like = dislike.translated(-_GLYPH.width(), 0)
-        if area == LIKE:
-            return like
-        return QRect(like.left() - 4 - _PLAY.width(), like.top(), _PLAY.width(), _PLAY.height())
+        return card_button_rect(SuggestionDelegate.card_rect(row_rect), area, _PAD, _TOP)
 
     @staticmethod
     def mood_rect(row_rect: QRect) -> QRect:
@@ -121,7 +113,7 @@ class SuggestionDelegate(QStyledItemDelegate):
     def reasons_rect(row_rect: QRect, metrics: QFontMetrics) -> QRect:
         """The first line of reasons, under the title (the card's whole width)."""
         card = SuggestionDelegate.card_rect(row_rect)
-        return QRect(card.left() + _PAD, card.top() + _TOP + _PLAY.height() + 2,
+        return QRect(card.left() + _PAD, card.top() + _TOP + PLAY_BUTTON.height() + 2,
                      card.width() - 2 * _PAD, metrics.height())  # fmt: skip
 
     @staticmethod
@@ -176,7 +168,7 @@ class SuggestionDelegate(QStyledItemDelegate):
         """A card's height (title and buttons, ``REASON_LINES`` lines of reasons, the score
         bar); the list stretches it to its width."""
         lines = REASON_LINES * QFontMetrics(_small(option.font)).height()
-        height = _TOP + _PLAY.height() + 2 + lines + 4 + _BAR_HEIGHT + _PAD + 2 * _MARGIN
+        height = _TOP + PLAY_BUTTON.height() + 2 + lines + 4 + _BAR_HEIGHT + _PAD + 2 * _MARGIN
         return QSize(180, height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:

@@ -62,16 +62,20 @@ __all__ = ["COLUMNS_KEY", "HIDDEN_BY_DEFAULT", "IndexProblemsDialog", "LibraryPa
 
 SEARCH_DELAY_MS = 150
 SEARCH_HINT = "Search: title, key (D minor), tempo (100-120), mood (calm), instrument"
-_MOOD_WORD = re.compile(r"mood:-?\d*\.?\d+,-?\d*\.?\d+", re.IGNORECASE)
-"""The search word of a point on the mood map (``studio.library.search`` reads it)."""
+_MOOD_WORD = re.compile(r"mood:-?\d*\.?\d+,-?\d*\.?\d+(:-?\d*\.?\d+,-?\d*\.?\d+)?",
+                        re.IGNORECASE)  # fmt: skip
+"""The search word of a point or a region on the mood map (``studio.library.search`` reads
+it)."""
 
 
-def with_mood_token(text: str, point: tuple[float, float] | None) -> str:
-    """``text`` with its "mood:V,A" word replaced by ``point``'s ("mood:-0.50,0.30"), removed
-    for None, added at the end when there was none."""
+def with_mood_token(text: str, picked: tuple[float, ...] | None) -> str:
+    """``text`` with its mood word replaced by that of ``picked``: a point ("mood:-0.50,0.30")
+    or a region, two corners ("mood:-0.50,0.10:0.20,0.80"); removed for None, added at the end
+    when there was none."""
     words = [word for word in text.split() if not _MOOD_WORD.fullmatch(word)]
-    if point is not None:
-        words.append(f"mood:{point[0]:.2f},{point[1]:.2f}")
+    if picked is not None:
+        corners = [f"{picked[i]:.2f},{picked[i + 1]:.2f}" for i in range(0, len(picked), 2)]
+        words.append("mood:" + ":".join(corners))
     return " ".join(words)
 
 
@@ -129,9 +133,10 @@ class LibraryPane(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.mood_map = MoodMap()
+        self.mood_map = MoodMap(regions=True)
         self.mood_map.setObjectName("libraryMoodMap")
-        self.mood_map.setToolTip("Click a mood: the tracks near it are shown; Delete clears it")
+        self.mood_map.setToolTip("Click a mood: the tracks near it are shown; drag: the tracks "
+                                 "in that rectangle; Delete clears it")  # fmt: skip
         self.mood_map.setFixedSize(200, 120)
         self.mood_map.moodChanged.connect(self._mood_picked)
         self.mood_button = QToolButton(objectName="libraryMoodButton", text="Mood")
@@ -246,8 +251,9 @@ class LibraryPane(QWidget):
         layout.addWidget(self._progress)
         layout.addLayout(status)
 
-    def _mood_picked(self, point: tuple[float, float] | None) -> None:
-        """Put the picked mood into the search box as its "mood:V,A" word (or take it out)."""
+    def _mood_picked(self, point: tuple[float, ...] | None) -> None:
+        """Put the picked mood (a point or a region) into the search box as its word (or take
+        it out)."""
         self.search.setText(with_mood_token(self.search.text(), point))
         self.mood_button.setText("Mood" if point is None else "Mood ●")
 
@@ -506,7 +512,7 @@ class LibraryPane(QWidget):
     def _apply_search(self) -> None:
         self._search_timer.stop()
         text = self.search.text().strip()
-        if self.mood_map.mood() is not None and not any(map(_MOOD_WORD.fullmatch, text.split())):
+        if self.mood_map.picked() is not None and not any(map(_MOOD_WORD.fullmatch, text.split())):
             self.mood_map.blockSignals(True)  # the word was typed away: the map follows
             self.mood_map.set_mood(None)
             self.mood_map.blockSignals(False)

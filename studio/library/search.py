@@ -9,7 +9,8 @@ inclusive) and a tempo — "120bpm", "120 bpm" — tempos that round to it; "lik
 (or ♥ / ✕) match the profile's reaction; a mood word — "calm", "energetic", "bright", "dark" and
 a few near them (``MOOD_WORDS``) — the tracks on that side of the mood's axis (``core.mood``),
 and a point on the mood map — "mood:-0.5,0.3" (valence, arousal), what the library pane's mood
-map types — the tracks within ``MOOD_RADIUS`` of it.
+map types — the tracks within ``MOOD_RADIUS`` of it; and a rectangle dragged on that map —
+"mood:-0.5,0.1:0.2,0.8" (two corners) — the tracks inside it.
 Anything else is a plain word: nothing here raises.
 """
 
@@ -35,7 +36,9 @@ MOOD_WORDS = {
 """Mood words of a search: the axis (``core.mood``) and its side (+1 the high end)."""
 MOOD_RADIUS = 0.35
 """How far from a "mood:V,A" point (on the −1…1 map) a track's mood may lie to match."""
-_MOOD_POINT = re.compile(r"mood:(-?\d*\.?\d+),(-?\d*\.?\d+)")
+_NUMBER = r"(-?\d*\.?\d+)"
+_MOOD_POINT = re.compile(rf"mood:{_NUMBER},{_NUMBER}")
+_MOOD_REGION = re.compile(rf"mood:{_NUMBER},{_NUMBER}:{_NUMBER},{_NUMBER}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class Query:
     """A parsed search: every part must match (AND). ``words`` are normalised (see
     ``normalize``); ``keys`` are keys to match exactly; ``tempos`` are inclusive BPM ranges;
     ``reactions`` are +1 (liked) or -1 (disliked); ``moods`` are ``MOOD_WORDS``;
-    ``mood_points`` are (valence, arousal) points of the mood map."""
+    ``mood_points`` are (valence, arousal) points of the mood map, ``mood_regions`` its
+    rectangles (lowest valence, lowest arousal, highest valence, highest arousal)."""
 
     words: tuple[str, ...] = ()
     keys: tuple[Key, ...] = ()
@@ -51,11 +55,12 @@ class Query:
     reactions: tuple[int, ...] = ()
     moods: tuple[str, ...] = ()
     mood_points: tuple[tuple[float, float], ...] = ()
+    mood_regions: tuple[tuple[float, float, float, float], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
             self.words or self.keys or self.tempos or self.reactions or self.moods
-            or self.mood_points
+            or self.mood_points or self.mood_regions
         )  # fmt: skip
 
 
@@ -121,7 +126,7 @@ def parse_query(text: str) -> Query:
     text = re.sub(r"(\d)\s*(?:-|–|—|\.\.)\s*(\d)", r"\1-\2", text)  # "100 – 120" → "100-120"
     text = re.sub(r"(\d)\s+bpm\b", r"\1bpm", text)  # "120 bpm" → "120bpm"
     tokens = text.split()
-    words, keys, tempos, reactions, moods, points = [], [], [], [], [], []
+    words, keys, tempos, reactions, moods, points, regions = [], [], [], [], [], [], []
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -140,12 +145,14 @@ def parse_query(text: str) -> Query:
             moods.append(token)
         elif (point := _MOOD_POINT.fullmatch(token)) is not None:
             points.append(tuple(min(max(float(v), -1.0), 1.0) for v in point.groups()))
+        elif (region := _MOOD_REGION.fullmatch(token)) is not None:
+            v1, a1, v2, a2 = (min(max(float(v), -1.0), 1.0) for v in region.groups())
+            regions.append((min(v1, v2), min(a1, a2), max(v1, v2), max(a1, a2)))
         elif (tempo := parse_tempo(token)) is not None:
             tempos.append(tempo)
         elif len(token) > 1 and (key := parse_key(token)) is not None:
             keys.append(key)
         else:
             words.append(token)
-    return Query(
-        tuple(words), tuple(keys), tuple(tempos), tuple(reactions), tuple(moods), tuple(points)
-    )
+    return Query(tuple(words), tuple(keys), tuple(tempos), tuple(reactions), tuple(moods),
+                 tuple(points), tuple(regions))  # fmt: skip

@@ -130,6 +130,10 @@ class LibraryRows:
         for valence, arousal in parsed.mood_points:
             with np.errstate(invalid="ignore"):  # nan (no mood) is never near
                 mask &= np.hypot(self.valence - valence, self.arousal - arousal) <= MOOD_RADIUS
+        for low_v, low_a, high_v, high_a in parsed.mood_regions:
+            with np.errstate(invalid="ignore"):
+                mask &= (self.valence >= low_v) & (self.valence <= high_v)
+                mask &= (self.arousal >= low_a) & (self.arousal <= high_a)
         for word in parsed.words:
             if not mask.any():
                 break

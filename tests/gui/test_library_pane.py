@@ -5,7 +5,7 @@ tracks, indexing progress and unreadable files, column choice, drops."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, QSettings, Qt, QUrl, Slot
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, QSettings, Qt, QUrl, Slot
 from PySide6.QtGui import (
     QAction,
     QContextMenuEvent,
@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
+    QMouseEvent,
     QPalette,
 )
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QPushButton, QTreeWidget
@@ -192,6 +193,38 @@ def test_a_mood_picked_on_the_map_filters_the_library(qtbot, pane, catalog):
     clear = pane.findChild(QAction, "libraryMoodClear")
     clear.trigger()
     assert pane.search.text() == "" and pane.mood_map.mood() is None
+    qtbot.waitUntil(lambda: len(titles(pane)) == 10)
+    menu.hide()
+
+
+def test_a_rectangle_dragged_on_the_mood_map_filters_to_the_moods_inside(qtbot, pane, catalog):
+    rows = library_rows(catalog, "default")
+    menu = pane.mood_button.menu()
+    menu.popup(pane.mood_button.mapToGlobal(QPoint(0, pane.mood_button.height())))
+    qtbot.waitExposed(pane.mood_map)
+    mood_map = pane.mood_map
+    start, end = mood_map.point_of(-1.0, 1.0).toPoint(), mood_map.point_of(0.0, -1.0).toPoint()
+    qtbot.mousePress(mood_map, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 7):  # a real drag: moves with the button held
+        here = start + (end - start) * step / 6
+        at = QPointF(here)
+        move = QMouseEvent(QEvent.Type.MouseMove, at, mood_map.mapToGlobal(at),
+                           Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)  # fmt: skip
+        QApplication.sendEvent(mood_map, move)
+    qtbot.mouseRelease(mood_map, Qt.MouseButton.LeftButton, pos=end)
+    region = mood_map.region()
+    assert region is not None and mood_map.mood() is None
+    low_v, low_a, high_v, high_a = region
+    assert low_v == pytest.approx(-1.0, abs=0.05) and high_v == pytest.approx(0.0, abs=0.05)
+    assert low_a == pytest.approx(-1.0, abs=0.05) and high_a == pytest.approx(1.0, abs=0.05)
+    token = pane.search.text()
+    assert token.startswith("mood:") and token.count(":") == 2  # two corners
+    dark = {rows.title[r] for r in range(len(rows)) if rows.valence[r] <= high_v}
+    qtbot.waitUntil(lambda: {t.removesuffix(" (missing)") for t in titles(pane)} == dark)
+    assert 0 < len(dark) < 10 and pane.mood_button.text() == "Mood ●"
+    qtbot.keyClick(mood_map, Qt.Key.Key_Delete)
+    assert pane.search.text() == "" and mood_map.picked() is None
     qtbot.waitUntil(lambda: len(titles(pane)) == 10)
     menu.hide()
 

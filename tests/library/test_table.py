@@ -188,6 +188,25 @@ def test_the_mood_column_words_search_and_sort(rows, library):
     assert parse_query("mood:-3,0").mood_points == ((-1.0, 0.0),)  # kept on the map
 
 
+def test_a_region_of_the_mood_map_is_the_tracks_inside_it(rows, library):
+    query = parse_query("mood:0.5,0.9:-2,-0.1 x")  # corners in any order, kept on the map
+    assert query.mood_regions == ((-1.0, -0.1, 0.5, 0.9),) and query.words == ("x",)
+    valence, arousal = rows.valence, rows.arousal
+    has_mood = ~np.isnan(valence)
+    low, high = float(np.nanmin(valence)), float(np.nanmax(valence))
+    middle = (low + high) / 2
+    region = f"mood:{low - 0.01:.2f},-1:{middle:.2f},1"  # the darker half, any arousal
+    inside = {rows.title[r] for r in range(len(rows)) if has_mood[r] and valence[r] <= middle}
+    outside = {
+        rows.title[r] for r in range(len(rows)) if has_mood[r] and valence[r] > middle + 0.01
+    }
+    shown = titles(rows, rows.view(region))
+    assert inside and outside and set(shown) >= inside and not set(shown) & outside
+    a_low, a_high = float(np.nanmin(arousal)), float(np.nanmax(arousal))
+    thin = f"mood:-1,{a_high + 0.01:.2f}:1,1"  # above every track's arousal: none
+    assert a_low <= a_high and titles(rows, rows.view(thin)) == []
+
+
 def test_row_of_unknown_ids(rows):
     assert rows.row_of(int(rows.ids[-1]) + 1) is None and rows.row_of(0) is None
     assert rows.row_of(int(rows.ids[3])) == 3

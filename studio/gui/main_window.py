@@ -199,6 +199,7 @@ class MainWindow(IdeasActions, QMainWindow):
         self.ideas.addTrackRequested.connect(self.add_idea_as_track)
         self.ideas.reactionRequested.connect(self._react_to_idea)
         self.ideas.moreLikeRequested.connect(self.more_like_idea)
+        self.ideas.moreLikeAtRequested.connect(self.more_like_idea)
         self.ideas.ideasDragged.connect(self._ideas_dragged)
         self.ideas.itemSelectionChanged.connect(self._update_morph_action)
         self.ideas.currentRowChanged.connect(lambda _row: self._update_morph_action())

@@ -136,11 +136,12 @@ class IdeasActions:
         self.piano_roll.push_edit(f"Add {idea.name} as a track", RollState(song, index))
         self.library.record_idea(idea.melody, "add")
 
-    def more_like_idea(self, row: int | None = None) -> int | None:
+    def more_like_idea(self, row: int | None = None, distance: float | None = None) -> int | None:
         """ "More like this" (M, or the ideas' context menu): variations near an idea (the
-        current one by default) in the worker, as many as the panel's variations; the list
-        then shows the idea and its variations. Returns the request id; None unless the model
-        is ready and there is such an idea."""
+        current one by default) in the worker, as many as the panel's variations, ``distance``
+        (0–1) of the way to fresh notes (None: the generator's default); the list then shows
+        the idea and its variations. Returns the request id; None unless the model is ready
+        and there is such an idea."""
         row = self.ideas.currentRow() if row is None else row
         if not self.model_ready or not 0 <= row < self.ideas.count():
             return None
@@ -152,6 +153,7 @@ class IdeasActions:
             {
                 "melody": idea.melody,
                 "count": count,
+                "distance": distance,
                 "title": idea.name,
                 "seed": self._next_seed(),
                 "profile": self.library.profiles.current() or None,

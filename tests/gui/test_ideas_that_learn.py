@@ -6,12 +6,14 @@ through a separate engine (whole window, real model)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QListWidget, QPushButton
 
 from studio.engine import Engine
 from studio.generation.idea_reading import melody_id
 from studio.gui.card_painting import DISLIKE_COLOUR, LIKE_COLOUR
 from studio.gui.idea_card import IdeaDelegate
+from studio.gui.ideas import CLOSER_DISTANCE, LOOSER_DISTANCE
 from studio.library.idea_reactions import idea_reactions
 from studio.settings import load_settings, update_settings
 
@@ -226,3 +228,28 @@ def test_each_profile_has_its_own_marks_and_the_cards_follow_a_switch(window, qt
 
     profiles.switchRequested.emit("default")
     qtbot.waitUntil(lambda: ideas.mark(1) == "like" and ideas.mark(2) is None, timeout=10_000)
+
+
+def test_closer_variations_keep_more_of_the_idea_than_looser_ones(window, qtbot):
+    ideas = first_ideas(window, qtbot)
+    window.generate_panel.variations_spin.setValue(4)
+    origin = ideas.idea(0)
+    ideas.setCurrentRow(0)
+
+    def shared(variation) -> float:
+        kept = set(origin.notes) & set(variation.notes)
+        return len(kept) / max(len(origin.notes), len(variation.notes))
+
+    shares = {}
+    for name in ("ideaMoreLikeCloser", "ideaMoreLikeLooser"):
+        action = ideas.findChild(QAction, name)
+        assert action in ideas.actions()  # in the context menu
+        ideas.setCurrentRow(0)
+        with qtbot.waitSignal(window.ideasReady, timeout=60_000):
+            action.trigger()
+        assert ideas.idea(0) is origin and ideas.count() == 5
+        variations = ideas.ideas()[1:]
+        assert {v.melody.like[1] for v in variations} == {CLOSER_DISTANCE if "Closer" in name
+                                                          else LOOSER_DISTANCE}  # fmt: skip
+        shares[name] = sum(map(shared, variations)) / len(variations)
+    assert shares["ideaMoreLikeCloser"] > shares["ideaMoreLikeLooser"]

@@ -340,11 +340,13 @@ class Engine:
         return self.generator.vary(melody, count, distance, seed)
 
     def record_idea(
-        self, melody: GeneratedMelody, kind: str, *, profile: str | None = None
-    ) -> IdeaReaction:
+        self, melody: GeneratedMelody, kind: str, *, profile: str | None = None,
+        at: float | None = None,
+    ) -> IdeaReaction:  # fmt: skip
         """Store ``profile``'s (default: the current one's) reaction ``kind`` to an idea
-        ("like", "dislike"; "open", "export" and "add" keep it): its features, settings,
-        noise and mood go with it, for the taste that ranks later ideas."""
+        ("like", "dislike"; "open", "export" and "add" keep it), which happened at ``at``
+        (seconds since the epoch; default: now): its features, settings, noise and mood go
+        with it, for the taste that ranks later ideas."""
         from studio.core.idea_features import FEATURE_VERSION, NAMES
         from studio.generation.idea_reading import melody_features, melody_id
         from studio.library.idea_reactions import record_idea
@@ -355,7 +357,7 @@ class Engine:
             kind=kind, features=features, feature_version=FEATURE_VERSION,
             settings=_request_json(melody), seed=int(melody.seed),
             latents=melody.latents, valence=float(features[NAMES.index("valence")]),
-            arousal=float(features[NAMES.index("arousal")]),
+            arousal=float(features[NAMES.index("arousal")]), at=at,
         )  # fmt: skip
 
     def withdraw_idea(

@@ -67,8 +67,9 @@ _PLAY_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_P)
 _MORE_KEY = Qt.Key.Key_M
 CLOSER_DISTANCE, LOOSER_DISTANCE = 0.2, 0.7
 """How far the context menu's closer and looser variations stray from the idea (the generator's
-latent distance, 0–1; "More like this" uses the generator's default, 0.4): measured, about 20 %
-and 55 % of the sixteenths then differ, against 40 % (docs/BENCHMARKS.md)."""
+latent distance, 0–1; "More like this" uses the generator's default, 0.4): measured over 20
+melodies, on average about 20 % and 55 % of the sixteenths then differ, against 40 %
+(docs/BENCHMARKS.md); single melodies spread widely around that."""
 _LIKE_KEY = Qt.Key.Key_L  # with Ctrl: ♥; with Ctrl+Shift: ✕ (as for library tracks)
 _CTRL = Qt.KeyboardModifier.ControlModifier
 _CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier

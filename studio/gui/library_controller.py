@@ -338,7 +338,7 @@ class LibraryController(QObject):
         """Store the current profile's reaction ``kind`` to a generated idea (its
         ``Idea.melody``): "like", "dislike" (``on`` False takes it back), or "open", "add",
         "export" (each keeps the idea). A ranked Generate learns from them."""
-        payload = {"melody": melody, "kind": kind, "on": on,
+        payload = {"melody": melody, "kind": kind, "on": on, "at": time.time(),
                    "profile": self.profiles.current() or None}  # fmt: skip
         self._read("idea_reaction", payload, payload)
 

@@ -53,7 +53,8 @@ The library kinds (handlers in ``studio.gui.worker_library``; track ids are ints
 - ``recommend``: optional ``top`` (20), ``seed_track``, ``profile`` → ``list[RankedTrack]``;
 - ``feedback``: ``track_id``, ``kind``, optional ``value``, ``profile`` → ``FeedbackEvent``;
 - ``idea_reaction``: ``melody`` (an idea's), ``kind`` ("like", "dislike", "open", "add",
-  "export"), optional ``on`` (default True; False takes a ♥ or ✕ back), ``profile`` → None;
+  "export"), optional ``on`` (default True; False takes a ♥ or ✕ back), ``profile``, ``at``
+  (when it happened) → None;
 - ``idea_marks``: ``melodies``, optional ``profile`` → per melody "like", "dislike" or None;
 - ``profiles``: nothing → ``{"current": name, "profiles": {name: number of events}}``;
 - ``create_profile`` (``name``) → its name; ``use_profile`` (``name``) → None;

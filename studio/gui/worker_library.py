@@ -141,12 +141,12 @@ def feedback(engine: Engine, payload: object, report, token) -> object:
 
 
 def idea_reaction(engine: Engine, payload: object, report, token) -> None:
-    """``{melody, kind, on?, profile?}`` → None: the profile's reaction to a generated idea
-    stored (``on`` False: a ♥ or ✕ taken back)."""
+    """``{melody, kind, on?, profile?, at?}`` → None: the profile's reaction to a generated
+    idea stored, with the time it happened (``on`` False: a ♥ or ✕ taken back)."""
     melody, kind = request_field(payload, "melody"), request_field(payload, "kind")
     profile = request_field(payload, "profile", None)
     if request_field(payload, "on", True):
-        engine.record_idea(melody, kind, profile=profile)
+        engine.record_idea(melody, kind, profile=profile, at=request_field(payload, "at", None))
     else:
         engine.withdraw_idea(melody, kind, profile=profile)
 

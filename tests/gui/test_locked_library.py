@@ -85,3 +85,26 @@ def test_reactions_left_waiting_are_stored_at_the_next_start(qtbot, user_dirs):
     finally:
         again.piano_roll.undo_stack.setClean()
         again.close()
+
+
+def test_an_idea_liked_during_a_long_lock_is_stored_after(window, qtbot, user_dirs):
+    qtbot.waitUntil(lambda: window.library.ready and window.ideas.count() > 0, timeout=60_000)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(library_file(user_dirs)),
+                               str(HOLD_SECONDS)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        liked_at = time.time()
+        window.ideas.toggle_reaction(0, "like")  # what a click on ♥ does
+        assert window.ideas.mark(0) == "like"  # shown at once
+        assert window.generate_panel.isEnabled()
+    finally:
+        holder.wait(timeout=HOLD_SECONDS + 10)
+
+    def ideas_stored() -> list[tuple]:
+        with sqlite3.connect(library_file(user_dirs)) as db:
+            return db.execute("SELECT kind, profile, at FROM idea_reactions").fetchall()
+
+    qtbot.waitUntil(lambda: len(ideas_stored()) == 1, timeout=30_000)
+    ((kind, profile, at),) = ideas_stored()
+    assert (kind, profile) == ("like", "default")
+    assert abs(at - liked_at) < 2  # the time it happened, not the time it was written

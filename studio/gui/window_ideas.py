@@ -179,14 +179,14 @@ class IdeasActions:
     def _say_ranking(self, page) -> None:
         """After Generate: say in the status bar when the profile's taste ranked the ideas
         (or why it could not)."""
-        kept = getattr(page, "kept_ideas", 0)
+        kept = page.kept_ideas
         if kept:
             who = self.library.profiles.current() or "you"
             self.statusBar().showMessage(
                 f"{len(page)} ideas picked for {who} from {page.considered}, by the "
                 f"{kept} idea{'s' * (kept != 1)} kept so far (Preferences ▸ New melodies "
                 "turns this off)", 10_000)  # fmt: skip
-        elif getattr(page, "problem", ""):
+        elif page.problem:
             self.statusBar().showMessage(f"ideas not ranked: {page.problem}", 10_000)
 
     def morph_ideas(self) -> int | None:

@@ -95,12 +95,15 @@ CANCELLED = "cancelled"
 
 class IdeaPage(list):
     """The ideas a Generate made (a ``list[Idea]``), with how they were picked: out of
-    ``considered`` candidates, by a taste learnt from ``kept_ideas`` kept ideas (0: unranked)."""
+    ``considered`` candidates, by a taste learnt from ``kept_ideas`` kept ideas (0: unranked);
+    ``problem``: why they are not ranked although ranking was asked for ("" when none)."""
 
-    def __init__(self, ideas: Sequence[Idea] = (), considered: int = 0, kept_ideas: int = 0):
+    def __init__(self, ideas: Sequence[Idea] = (), considered: int = 0, kept_ideas: int = 0,
+                 problem: str = ""):  # fmt: skip
         super().__init__(ideas)
         self.considered = considered
         self.kept_ideas = kept_ideas
+        self.problem = problem
 
 
 def make_idea(
@@ -267,7 +270,7 @@ class EngineWorker(QObject):
             make_idea(engine, melody, f"Idea {i + 1} · seed {melody.seed}", reason=why, mark=mark)
             for i, (melody, why, mark) in enumerate(rows)
         ]
-        return IdeaPage(ideas, batch.considered, batch.kept_ideas)
+        return IdeaPage(ideas, batch.considered, batch.kept_ideas, batch.problem)
 
     def _more_like(self, payload: object, report: ProgressCallback, token: CancelToken) -> list:
         # One batch of a few melodies, as morph: the token is checked around it.

@@ -226,3 +226,16 @@ def test_stop_is_safe_twice_and_before_start(qtbot, engine_factory):
     assert not client.running and not client.busy
     with pytest.raises(RuntimeError):
         client.submit("generate", payload())
+
+
+def test_a_ranked_generate_over_a_damaged_library_is_unranked_and_says_why(tiny_model, tmp_path):
+    library = tmp_path / "lib.sqlite"
+    library.write_bytes(b"this is not a library" * 100)
+    worker = EngineWorker(lambda: Engine(gan_weights=tiny_model, db_path=library))
+    finished = []
+    worker.finished.connect(lambda *args: finished.append(args))
+    worker.run(1, "generate", {**payload(), "rank": True})
+    ((_, page),) = finished
+    assert len(page) == 3 and page.kept_ideas == 0 and [i.reason for i in page] == [""] * 3
+    assert "library" in page.problem  # the catalog's own words, shown in the status bar
+    worker.close()

@@ -317,6 +317,11 @@ def _score(
     }
 
 
+SAMPLING_STRIDE = 1_000_003
+"""Window ``i`` is sampled with seed ``seed * SAMPLING_STRIDE + i``: with ``seed + i`` the runs
+of seeds 0, 1, 2 … shared all but one of their melodies, so averaging them averaged one run."""
+
+
 def _made_per_model(
     generator, data, reference, n_bars, mode, temperature, gan_options, baselines, seed, progress,
     cancel,
@@ -325,8 +330,9 @@ def _made_per_model(
     meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
     makers = _baseline_makers(baselines, data, meters, n_bars, seed)
     steps = 2 + len(makers)
+    first = seed * SAMPLING_STRIDE
     made = {
-        "gan": _gan_melodies(generator, reference, n_bars, mode, temperature, seed, gan_options)
+        "gan": _gan_melodies(generator, reference, n_bars, mode, temperature, first, gan_options)
     }
     progress(1, steps, "gan written")
     diversity = {
@@ -335,7 +341,7 @@ def _made_per_model(
     for done, (name, make) in enumerate(makers.items(), start=2):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        made[name] = [make(s, seed + i) for i, s in enumerate(reference)]
+        made[name] = [make(s, first + i) for i, s in enumerate(reference)]
         diversity[name] = float(np.mean([
             distinct_rate([make(s, 1000 * i + j).notes for j in range(8)])
             for i, s in enumerate(reference[:20])
@@ -379,7 +385,8 @@ def evaluate_generation(
             (also the window's chords and note density).
         n_bars: bars per window, of the window's meter.
         limit: reference windows per meter at most (bounds the run time).
-        seed: seeds the choice of windows and every model's sampling.
+        seed: seeds the choice of windows and every model's sampling (other seeds draw other
+            melodies for every window: ``SAMPLING_STRIDE``).
         split: "test" to report, "valid" to choose settings and checkpoints on.
         temperature: the GAN's sampling temperature (default: the generator's default).
         gan_options: further ``GenerationSettings`` fields for the GAN, as a user's flags

@@ -191,6 +191,27 @@ def test_unconditional_mode_gives_the_gan_only_bars_key_and_meter(
     assert "two-sample accuracy" in text and "half cadence" in text
 
 
+def test_other_seeds_sample_other_melodies_for_every_window(metered_data, tiny_model, monkeypatch):
+    """Seeds 0 and 1 share no melody: averaging runs of several seeds averages several draws."""
+    generator = MelodyGenerator(tiny_model)
+    used: dict[int, set[int]] = {}
+    generate = generator.generate
+
+    def spy(settings, count=1, seed=0, **kwargs):
+        used.setdefault(run, set()).update(range(seed, seed + count))
+        return generate(settings, count, seed, **kwargs)
+
+    monkeypatch.setattr(generator, "generate", spy)
+    monkeypatch.setattr(G, "_gan_diversity", lambda *args: 1.0)  # fixed seeds of its own
+    reports = {}
+    for run in (0, 1):
+        reports[run] = G.evaluate_generation(
+            generator, metered_data, n_bars=4, limit=8, baselines=(), seed=run
+        )
+    assert reports[0]["reference"]["windows"] == reports[1]["reference"]["windows"] == 32
+    assert used[0] and used[1] and not used[0] & used[1]
+
+
 def test_conditional_mode_hands_over_chords_and_density(metered_data, tiny_model, monkeypatch):
     generator = MelodyGenerator(tiny_model)
     asked: list[GenerationSettings] = []

@@ -49,6 +49,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="also export the generator every N epochs (to OUT/snapshots) to pick the best",
     )  # fmt: skip
     parser.add_argument(
+        "--average-decay", type=float, metavar="D",
+        help="the GAN's exported weights are a moving average of the trained ones, each step "
+        "moving by 1 - D (default 0.999; 0: export the last weights)",
+    )  # fmt: skip
+    parser.add_argument(
         "--out", type=Path, help=f"output folder (default {default_out_dir('MODEL')})"
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -64,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
     args.epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.model]
     if args.epochs < 1:
         raise InvalidInput(f"epochs must be at least 1, not {args.epochs}")
+    if args.average_decay is not None and not 0 <= args.average_decay < 1:
+        raise InvalidInput(
+            f"--average-decay must be at least 0 and below 1, not {args.average_decay}"
+        )
     if args.batch_size < 1 or args.steps_per_epoch < 0:
         raise InvalidInput("batch size must be at least 1 and steps per epoch not negative")
     if args.data != "music21" and not Path(args.data).is_dir():
@@ -71,8 +80,14 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_out_dir(args.model)
     show = int(os.environ.get("RANK", "0")) == 0 and not args.json
     if args.model == "autoencoder":
-        if args.device not in (None, "cpu") or args.snapshot_every:
-            raise InvalidInput("--device and --snapshot-every are for the GAN only")
+        if (
+            args.device not in (None, "cpu")
+            or args.snapshot_every
+            or args.average_decay is not None
+        ):
+            raise InvalidInput(
+                "--device, --snapshot-every and --average-decay are for the GAN only"
+            )
         return _train_autoencoder(args, out, show)
     from studio.generation.data import load_or_build
     from studio.generation.train import TrainConfig, train_gan
@@ -86,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
             steps_per_epoch=args.steps_per_epoch,
             seed=args.seed,
             snapshot_every=max(0, args.snapshot_every),
+            average_decay=(
+                TrainConfig.average_decay if args.average_decay is None else args.average_decay
+            ),
         )
         with progress_bar("training the GAN", enabled=show) as progress:
             summary = train_gan(

@@ -118,8 +118,10 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (out / "snapshots").iterdir()) == [
-        "MANIFEST.sha256", "gan-epoch0001.safetensors"  # the manifest: studio.core.model_files
-    ]  # fmt: skip
+        "MANIFEST.sha256",  # the manifest: studio.core.model_files
+        "gan-epoch0001-unaveraged.safetensors",  # the last weights, beside their average
+        "gan-epoch0001.safetensors",
+    ]
     summary = json.loads(result.stdout)
     assert summary["steps"] == 2 and summary["tunes"] == 48  # the broken file was skipped
     assert (out / "gan.safetensors").exists() and (out / "checkpoint.pt").exists()
@@ -161,6 +163,10 @@ def test_train_refuses_bad_arguments(studio, tmp_path):
     assert result.returncode == 2 and "music21" in result.stderr
     result = studio("train", "gan", "--epochs", "0")
     assert result.returncode == 2 and "epochs" in result.stderr
+    result = studio("train", "gan", "--epochs", "1", "--average-decay", "1")
+    assert result.returncode == 2 and "--average-decay must be" in result.stderr
+    result = studio("train", "autoencoder", "--epochs", "1", "--average-decay", "0.99")
+    assert result.returncode == 2 and "for the GAN only" in result.stderr
 
 
 def test_generate_aims_at_a_mood_and_keeps_what_is_typed(studio, tmp_path):

@@ -22,7 +22,7 @@ from studio.generation.gan import (
     make_conditions,
     step_mask,
 )
-from studio.generation.train import TrainConfig, sample_batch, train_gan
+from studio.generation.train import TrainConfig, average_weights, sample_batch, train_gan
 from studio.training import CHECKPOINT_NAME
 
 
@@ -147,6 +147,60 @@ def test_a_few_steps_change_the_weights_and_resume(tiny_dataset, tiny_config, tm
     )  # fmt: skip
     assert resumed["steps"] == 8
     assert torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)["epoch"] == 2
+
+
+def test_average_weights_move_by_one_minus_decay_and_faster_in_the_first_steps(tiny_config):
+    torch.manual_seed(0)
+    average, trained = Generator(tiny_config), Generator(tiny_config)
+
+    def moved(step: int) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        before = [p.clone() for p in average.parameters()]
+        average_weights(average, trained, decay=0.99, step=step)
+        return list(zip(before, average.parameters(), trained.parameters(), strict=True))
+
+    for old, new, target in moved(10_000):
+        assert torch.allclose(new, 0.99 * old + 0.01 * target, atol=1e-6)
+    for old, new, target in moved(0):  # warm-up: decay (1 + 0) / (10 + 0) = 0.1
+        assert torch.allclose(new, 0.1 * old + 0.9 * target, atol=1e-6)
+
+
+def test_the_exported_generator_is_the_average_and_resume_keeps_it(
+    tiny_dataset, tiny_config, tmp_path
+):
+    from safetensors.torch import load_file
+
+    train = TrainConfig(epochs=1, steps_per_epoch=6, batch_size=16, snapshot_every=1)
+    summary = train_gan(tiny_dataset, tmp_path, config=tiny_config, train=train)
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)["model"]
+    exported = load_file(summary["weights"])
+    last, average = state["generator"], state["average_generator"]
+    assert all(torch.equal(exported[k], average[k]) for k in exported)
+    assert any(not torch.equal(last[k], average[k]) for k in last)  # averaged, not the last
+    snapshots = tmp_path / "snapshots"
+    unaveraged = load_file(snapshots / "gan-epoch0001-unaveraged.safetensors")
+    assert all(torch.equal(unaveraged[k], last[k]) for k in last)
+    assert all(
+        torch.equal(load_file(snapshots / "gan-epoch0001.safetensors")[k], average[k])
+        for k in average
+    )
+    resumed = train_gan(
+        tiny_dataset, tmp_path, config=tiny_config, resume=True,
+        train=TrainConfig(epochs=2, steps_per_epoch=6, batch_size=16),
+    )  # fmt: skip
+    again = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)["model"]["average_generator"]
+    # Resumed from the stored average: one more epoch moves it only part of the way.
+    assert any(not torch.equal(again[k], average[k]) for k in average)
+    assert resumed["steps"] == 12
+
+
+def test_no_average_exports_the_last_weights(tiny_dataset, tiny_config, tmp_path):
+    from safetensors.torch import load_file
+
+    train = TrainConfig(epochs=1, steps_per_epoch=4, batch_size=16, average_decay=0)
+    summary = train_gan(tiny_dataset, tmp_path, config=tiny_config, train=train)
+    last = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)["model"]["generator"]
+    exported = load_file(summary["weights"])
+    assert all(torch.equal(exported[k], last[k]) for k in last)
 
 
 WORKER = """

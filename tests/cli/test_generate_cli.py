@@ -149,13 +149,16 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     text = studio(
         "eval", "generation", "--data", str(midi_folder), "--cache", str(cache),
         "--model", str(out / "gan.safetensors"), "--limit", "5", "--bars", "2",
-        "--mode", "conditional", "--baselines", "markov",
+        "--mode", "conditional", "--baselines", "markov", "--draws", "2",
     )  # fmt: skip
     assert text.returncode == 0, text.stderr
     assert "| **overlap: mean** |" in text.stdout and "conditional" in text.stdout
+    assert "seed 0, 2 draws" in text.stdout and "(2 draws) |" in text.stdout
     assert "| metric | gan | markov | real |" in text.stdout
     bad = studio("eval", "generation", "--baselines", "markov,gpt")
     assert bad.returncode == 2 and "unknown baseline 'gpt'" in bad.stderr
+    bad = studio("eval", "generation", "--draws", "0")
+    assert bad.returncode == 2 and "--draws must be 1–100" in bad.stderr
 
 
 def test_train_refuses_bad_arguments(studio, tmp_path):

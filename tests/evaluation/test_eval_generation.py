@@ -212,6 +212,33 @@ def test_other_seeds_sample_other_melodies_for_every_window(metered_data, tiny_m
     assert used[0] and used[1] and not used[0] & used[1]
 
 
+def test_draws_average_the_runs_of_consecutive_seeds(metered_data, tiny_model):
+    """Three draws are the runs of seeds 0, 1 and 2 put together (all windows used, so every
+    seed compares with the same ones): each draw's accuracy, their mean and spread, the
+    metrics' means; the real windows are the same for every draw."""
+    generator = MelodyGenerator(tiny_model)
+    options = dict(n_bars=4, limit=50, baselines=("random",))
+    runs = [G.evaluate_generation(generator, metered_data, seed=s, **options) for s in range(3)]
+    report = G.evaluate_generation(generator, metered_data, seed=0, draws=3, **options)
+    assert report["draws"] == 3 and report["seed"] == 0
+    for group in ("4/4", "all"):
+        for name in ("gan", "random"):
+            combined = report["results"][group][name]
+            each = [run["results"][group][name] for run in runs]
+            accuracies = [r["two_sample"]["accuracy"] for r in each]
+            assert combined["two_sample"]["draws"] == accuracies
+            assert combined["two_sample"]["accuracy"] == pytest.approx(np.mean(accuracies))
+            assert combined["two_sample"]["sd"] == pytest.approx(np.std(accuracies))
+            mean_overlap = np.mean([r["overlaps"]["mean"] for r in each])
+            assert combined["overlaps"]["mean"] == pytest.approx(mean_overlap)
+            notes = np.mean([r["metrics"]["notes_per_bar"] for r in each])
+            assert combined["metrics"]["notes_per_bar"] == pytest.approx(notes)
+        assert report["results"][group]["real"] == runs[0]["results"][group]["real"]
+    assert "± " in G.format_table(report) and "(3 draws)" in G.format_table(report)
+    with pytest.raises(InvalidInput, match="draws"):
+        G.evaluate_generation(generator, metered_data, draws=0, **options)
+
+
 def test_conditional_mode_hands_over_chords_and_density(metered_data, tiny_model, monkeypatch):
     generator = MelodyGenerator(tiny_model)
     asked: list[GenerationSettings] = []

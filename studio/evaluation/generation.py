@@ -334,6 +334,8 @@ def _made_per_model(
     made_per_draw: list[dict[str, list[Made | None]]] = []
     done = 0
     for draw in range(draws):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         first = (seed + draw) * SAMPLING_STRIDE
         made = {
             "gan": _gan_melodies(

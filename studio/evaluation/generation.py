@@ -50,6 +50,7 @@ from studio.evaluation.metrics import (
     bar_beats,
     distinct_rate,
     feature_overlaps,
+    nanmean,
     summarize,
 )
 from studio.evaluation.two_sample import melody_two_sample
@@ -302,8 +303,7 @@ def _score(
     names = {k for p in per_window for k in p if k != "distinct_rate"}
     metrics = {}
     for name in sorted(names):
-        values = [p[name] for p in per_window if name in p and not math.isnan(p[name])]
-        metrics[name] = float(np.mean(values)) if values else math.nan
+        metrics[name] = nanmean([p[name] for p in per_window if name in p])
     metrics["distinct_rate"] = distinct_rate([m.notes for m in made])
     test = melody_two_sample(
         [(m.notes, n_bars, w.meter) for m, w in zip(made, windows, strict=True)],
@@ -362,11 +362,6 @@ def _made_per_model(
     return made_per_draw, diversity
 
 
-def _mean(values: Sequence[float]) -> float:
-    finite = [v for v in values if not math.isnan(v)]
-    return float(np.mean(finite)) if finite else math.nan
-
-
 def _combine(draws: Sequence[dict]) -> dict:
     """One model's results over several draws: the metrics' and overlaps' means, and the
     two-sample accuracy's mean with its standard deviation and each draw's value (``draws``)."""
@@ -376,8 +371,8 @@ def _combine(draws: Sequence[dict]) -> dict:
     accuracies = [d["two_sample"]["accuracy"] for d in draws]
     return {
         "windows": first["windows"],
-        "metrics": {k: _mean([d["metrics"][k] for d in draws]) for k in first["metrics"]},
-        "overlaps": {k: _mean([d["overlaps"][k] for d in draws]) for k in first["overlaps"]},
+        "metrics": {k: nanmean([d["metrics"][k] for d in draws]) for k in first["metrics"]},
+        "overlaps": {k: nanmean([d["overlaps"][k] for d in draws]) for k in first["overlaps"]},
         "two_sample": {
             "accuracy": float(np.mean(accuracies)),
             "sd": float(np.std(accuracies)),

@@ -407,7 +407,8 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
 
 
-def _nanmean(values: Sequence[float]) -> float:
+def nanmean(values: Sequence[float]) -> float:
+    """The mean of the values that are not NaN (NaN when none is)."""
     finite = [v for v in values if not math.isnan(v)]
     return float(np.mean(finite)) if finite else math.nan
 
@@ -449,7 +450,7 @@ def feature_overlaps(
         intra = _distances(ref_vectors, ref_vectors)[np.triu_indices(len(ref), 1)]
         inter = _distances(gen_vectors, ref_vectors).ravel()
         result[name] = overlap_area(inter, intra, seed=seed)
-    result["mean"] = _nanmean(list(result.values()))
+    result["mean"] = nanmean(list(result.values()))
     return result
 
 
@@ -492,6 +493,6 @@ def summarize(
         metrics["chord_tone_rate"] = lambda m: chord_tone_rate_on_strong_beats(
             m, chords, beats_per_chord, meter
         )
-    result = {name: _nanmean([float(f(m)) for m in melodies]) for name, f in metrics.items()}
+    result = {name: nanmean([float(f(m)) for m in melodies]) for name, f in metrics.items()}
     result["distinct_rate"] = distinct_rate(melodies)
     return result

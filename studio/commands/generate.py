@@ -164,10 +164,11 @@ def run(args: argparse.Namespace) -> int:
     from studio.core.mood import song_mood
     from studio.core.theory import parse_pitch, parse_progression
     from studio.engine import Engine
-    from studio.generation.generator import GenerationSettings, melody_song
+    from studio.generation.generator import VARY_DISTANCE, GenerationSettings, melody_song
     from studio.generation.mood_aim import parse_mood
 
     _check_combinations(args)
+    distance = args.distance if args.distance is not None else VARY_DISTANCE  # --like
     primer_song = read_song(args.primer) if args.primer else None
     primer_notes = primer_song.notes if primer_song else ()
     if args.primer and not primer_notes:
@@ -218,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
                 original = engine.continue_melody(primer_notes, settings, 1, args.like)[0]
             else:
                 original = engine.generate(settings, 1, args.like, mood=mood, keep=keep)[0]
-            melodies = engine.more_like(original, count, args.distance, seed)
+            melodies = engine.more_like(original, count, distance, seed)
         elif primer_notes:
             melodies = engine.continue_melody(primer_notes, settings, count, seed)
         elif args.for_me:
@@ -274,16 +275,18 @@ def run(args: argparse.Namespace) -> int:
         if original is not None:
             document["like"] = {
                 "seed": args.like,
-                "distance": args.distance if args.distance is not None else _default_distance(),
+                "distance": distance,
                 "original_notes": len(original.notes),
             }
         print_json(document)
         return EXIT_OK
-    _print_written(written, batch, profile, original, args)
+    _print_written(written, batch, profile, original, args.like, distance)
     return EXIT_OK
 
 
-def _print_written(written: list[dict], batch, profile: str, original, args) -> None:
+def _print_written(
+    written: list[dict], batch, profile: str, original, like: int | None, distance: float
+) -> None:
     """The text report: how the ideas were ranked or varied, then one line per file."""
     if batch is not None:
         if batch.kept_ideas:
@@ -298,9 +301,8 @@ def _print_written(written: list[dict], batch, profile: str, original, args) -> 
                 "the window to teach it"
             )
     if original is not None:
-        distance = args.distance if args.distance is not None else _default_distance()
         print(
-            f"{len(written)} variation{'' if len(written) == 1 else 's'} of seed {args.like} "
+            f"{len(written)} variation{'' if len(written) == 1 else 's'} of seed {like} "
             f"at distance {distance:g} (its {len(original.notes)} notes; same plan, form and "
             "chords)"
         )
@@ -318,12 +320,6 @@ def _print_written(written: list[dict], batch, profile: str, original, args) -> 
         )
         if "ranked" in item and batch is not None and batch.kept_ideas:
             print(f"      · {item['reason'] if item['ranked'] else 'unranked, to explore'}")
-
-
-def _default_distance() -> float:
-    from studio.generation.generator import VARY_DISTANCE
-
-    return VARY_DISTANCE
 
 
 def _same_notes(original, variation) -> float:

@@ -18,6 +18,20 @@ network, so they are stored beside its weights file (``gan.safetensors`` →
 
 Takes about a minute on two cores.
 
+Matching the intervals on the whole still lets each scale degree move its own wrong way: the
+network leaves the leading tone downwards and passes the raised fourth by as often as it takes
+it on to the fifth. A second stage (``calibrate_degrees``) therefore finds **degree weights**:
+a log-weight per (pitch class of the note before, in the normalised frame; interval), added to
+the interval weights, by iterating
+
+    degree weights += DEGREE_STEP × log(real share of each interval from that pitch class /
+                                         generated share)
+
+against the training split's counts (``priors.StylePriors.degree_interval_counts``), with
+``DEGREE_PSEUDOCOUNT`` added to every cell so that rare notes do not swing the weights. On the
+validation split (12 draws) they brought the two-sample accuracy from 0.676 to 0.664–0.667
+(4/4 0.671 → 0.653) with the same network.
+
 The same file holds a **density map** per meter: the network writes fewer notes than a high
 density condition asks for and more than a low one (4/4: asked 0.8, it gave 0.62), so a density
 a user asks for (``--density``) is turned into the condition that gives it (``density_map``,
@@ -45,6 +59,12 @@ CALIBRATION_VERSION = 1
 ROUNDS = 5
 MELODIES = 512
 """Melodies of 8 bars measured per meter and mode and round."""
+DEGREE_ROUNDS = 4
+DEGREE_STEP = 0.5
+"""Rounds of the degree weights, and the share of each round's log-ratio taken (half: the
+rows of rare pitch classes are measured on few notes)."""
+DEGREE_PSEUDOCOUNT = 3.0
+"""Added to every (pitch class, interval) count, real and generated, before the ratio."""
 MAX_WEIGHT = 4.0
 """Bound on a weight (natural log): no interval is pushed by more than a factor of about 55."""
 KEYS = (0, 7, 2, 9, 5, 10, 4, 3)
@@ -69,6 +89,19 @@ def interval_counts(melodies: Iterable[Iterable[Note]]) -> np.ndarray:
         pitches = [n.pitch for n in sorted(melody, key=lambda n: (n.start, n.pitch))]
         steps = np.clip(np.diff(np.asarray(pitches, dtype=int)), -MAX_INTERVAL, MAX_INTERVAL)
         counts += np.bincount(steps + MAX_INTERVAL, minlength=counts.size)
+    return counts
+
+
+def degree_interval_counts(melodies: Iterable[Iterable[Note]], shift: int) -> np.ndarray:
+    """(12, 25) counts of the intervals between consecutive note starts of each melody (as
+    ``interval_counts``) by the pitch class of the note they leave, after moving the melodies
+    ``shift`` semitones (into the normalised frame)."""
+    counts = np.zeros((12, 2 * MAX_INTERVAL + 1))
+    for melody in melodies:
+        pitches = [n.pitch + shift for n in sorted(melody, key=lambda n: (n.start, n.pitch))]
+        if len(pitches) > 1:
+            steps = np.clip(np.diff(np.asarray(pitches, dtype=int)), -MAX_INTERVAL, MAX_INTERVAL)
+            np.add.at(counts, (np.asarray(pitches[:-1]) % 12, steps + MAX_INTERVAL), 1)
     return counts
 
 
@@ -124,11 +157,12 @@ def calibrate(
     """Interval log-weights per style ("4/4 major" …) for ``generator``
     (a ``generator.MelodyGenerator`` with style priors), found as the module describes. The
     rounds generate through ``generator.interval_calibration``, so the generator is left using
-    the weights found."""
+    the weights found, and without degree weights (``calibrate_degrees`` comes after)."""
     from studio.generation.generator import GenerationSettings
 
     priors = load_priors()
     weights: dict[str, np.ndarray] = {}
+    generator.degree_calibration = None
     for meter in generator.meters:
         for mode in ("major", "minor"):
             style = f"{meter} {mode}"
@@ -152,18 +186,74 @@ def calibrate(
     return {style: [round(float(w), 4) for w in v] for style, v in weights.items()}
 
 
+def _conditional(counts: np.ndarray) -> np.ndarray:
+    smoothed = counts + DEGREE_PSEUDOCOUNT
+    return smoothed / smoothed.sum(axis=1, keepdims=True)
+
+
+def calibrate_degrees(
+    generator,
+    *,
+    rounds: int = DEGREE_ROUNDS,
+    melodies: int = MELODIES,
+    progress=print,
+) -> dict[str, list[list[float]]]:
+    """Degree weights per style ((12, 25) lists) for ``generator``, found over its interval
+    weights (``calibrate`` first) as the module describes; empty when the style priors have no
+    degree counts. The rounds generate through ``generator.degree_calibration``, so the
+    generator is left using the weights found."""
+    from studio.generation.data import normalising_shift
+    from studio.generation.generator import GenerationSettings
+
+    priors = load_priors()
+    weights: dict[str, np.ndarray] = {}
+    generator.degree_calibration = weights
+    for meter in generator.meters:
+        for mode in ("major", "minor"):
+            style = f"{meter} {mode}"
+            real_counts = priors.degree_interval_counts(meter, mode)
+            if real_counts is None:
+                continue
+            real = _conditional(real_counts)
+            weights[style] = np.zeros_like(real)
+            for round_ in range(rounds):
+                counts = np.zeros_like(real)
+                per_key = -(-melodies // len(KEYS))
+                for k, tonic in enumerate(KEYS):
+                    settings = GenerationSettings(bars=8, key=Key(tonic, mode), meter=meter)
+                    made = generator.generate(
+                        settings, per_key, seed=50_000 + 1000 * round_ + 100 * k
+                    )
+                    shift = normalising_shift(Key(tonic, mode))
+                    counts += degree_interval_counts((m.notes for m in made), shift)
+                generated = _conditional(counts)
+                # how far the moves from each pitch class are from the data's (total
+                # variation), weighed by how often the data leaves that pitch class
+                share = real_counts.sum(axis=1) / real_counts.sum()
+                distance = float(share @ (0.5 * np.abs(real - generated).sum(axis=1)))
+                weights[style] = np.clip(
+                    weights[style] + DEGREE_STEP * np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
+                )
+                progress(f"{style}: degree round {round_ + 1}, distance {distance:.3f}")
+    return {style: [[round(float(w), 4) for w in row] for row in v] for style, v in weights.items()}
+
+
 def save_calibration(
     weights: dict[str, list[float]],
     path: str | os.PathLike,
     densities: dict[str, list[list[float]]] | None = None,
+    degrees: dict[str, list[list[float]]] | None = None,
 ) -> None:
     """Write the calibration JSON atomically (temp file, then rename) and record it in its
-    folder's manifest (``studio.core.model_files``)."""
+    folder's manifest (``studio.core.model_files``): interval weights, and optionally the
+    density map and the degree weights."""
     target = Path(path)
     temporary = target.with_name(target.name + ".tmp")
     content = {"version": CALIBRATION_VERSION, "interval_weights": weights}
     if densities:
         content["density_map"] = densities
+    if degrees:
+        content["degree_weights"] = degrees
     temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temporary, target)
     record_model_file(target)  # beside its weights' line in the folder's MANIFEST.sha256
@@ -193,6 +283,16 @@ def interval_weights_of(content: dict | None) -> dict[str, np.ndarray] | None:
         return None
 
 
+def degree_weights_of(content: dict | None) -> dict[str, np.ndarray] | None:
+    """The degree weights ((12, 25) per style) in a file's ``content``; None when it has none."""
+    try:
+        weights = {style: np.asarray(rows, dtype=float)
+                   for style, rows in content["degree_weights"].items()}  # fmt: skip
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None
+    return {s: w for s, w in weights.items() if w.shape == (12, 2 * MAX_INTERVAL + 1)} or None
+
+
 def density_map_of(content: dict | None) -> dict[str, list[list[float]]]:
     """The density map per meter in a file's ``content`` (empty when it has none)."""
     try:
@@ -209,14 +309,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="generator weights (default: the shipped model)")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--degree-rounds", type=int, default=DEGREE_ROUNDS)
     parser.add_argument("--melodies", type=int, default=MELODIES)
     args = parser.parse_args(argv)
     generator = MelodyGenerator(args.model)
     weights = calibrate(generator, rounds=args.rounds, melodies=args.melodies)
+    degrees = calibrate_degrees(generator, rounds=args.degree_rounds, melodies=args.melodies)
     generator.density_map = {}  # measure the network's own response
     densities = density_map(generator)
     target = calibration_path(generator.path)
-    save_calibration(weights, target, densities)
+    save_calibration(weights, target, densities, degrees)
     print(f"wrote {target}")
 
 

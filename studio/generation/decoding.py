@@ -143,6 +143,7 @@ def decode_bars(
     phrase_cadence_rate: float = 1.0,
     used_steps: int | None = None,
     interval_weights: np.ndarray | None = None,
+    degree_weights: np.ndarray | None = None,
     fresh_start: Sequence[bool] | None = None,
     endings: Sequence[str | None] | None = None,
     notes_for: Sequence[bool] | None = None,
@@ -169,6 +170,10 @@ def decode_bars(
             ``priors.interval_log_weights`` times a strength), added to the pitch logits at
             each onset: the network proposes each step's pitch on its own, and real melodies
             move mostly by steps.
+        degree_weights: (12, 25) log-weights of the same intervals by the pitch class (in the
+            frame) of the note they leave, added to ``interval_weights``: a network's
+            ``calibration`` of how each scale degree moves on (the leading tone up to the
+            tonic, the raised fourth on to the fifth).
         fresh_start: per variation, whether the bar begins a new phrase after a cadence: then
             a note (or rest) starts on its downbeat instead of the cadence's note going on.
         endings: per variation, the rhythm of a cadence bar as ``priors.ending_pattern`` text
@@ -232,15 +237,18 @@ def decode_bars(
     current = np.asarray(previous_last)
     last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
     # per variation [last note + 1, next note] → the weight of their interval (row 0: none yet)
+    degrees = None if degree_weights is None else np.asarray(degree_weights, float).tobytes()
     if interval_weights is None or np.ndim(interval_weights) == 1:
         table = _interval_table(
-            None if interval_weights is None else np.asarray(interval_weights, float).tobytes()
+            None if interval_weights is None else np.asarray(interval_weights, float).tobytes(),
+            degrees,
         )
         interval_tables = np.broadcast_to(table, (count, *table.shape))
     else:
-        interval_tables = np.stack(
-            [_interval_table(np.asarray(w, dtype=float).tobytes()) for w in interval_weights]
-        )
+        interval_tables = np.stack([
+            _interval_table(np.asarray(w, dtype=float).tobytes(), degrees)
+            for w in interval_weights
+        ])  # fmt: skip
     # a rest where the network's sample says so (as often as it says), or the pattern does
     rest_at = ((np.argmax(scores, axis=-1) == rest) | force_rest) & ~force_note
     # a held note that the range or key lock forbids (from a primer) is restarted; every
@@ -283,15 +291,19 @@ def decode_bars(
 
 
 @functools.lru_cache(maxsize=64)
-def _interval_table(weights: bytes | None) -> np.ndarray:
+def _interval_table(weights: bytes | None, degree_weights: bytes | None = None) -> np.ndarray:
     """(classes, pitches) read-only: row ``last note + 1``, column ``next note`` → the weight of
-    their interval from ``weights`` (float64 bytes, −12…+12 semitones; None: all 0)."""
+    their interval from ``weights`` (float64 bytes, −12…+12 semitones; None: all 0), plus its
+    weight from the last note's pitch class in ``degree_weights`` (float64 bytes of (12, 25))."""
     rest = SPEC.rest_index
     table = np.zeros((rest + 1, rest))
+    moves = np.arange(rest)[None, :] - np.arange(rest)[:, None]
+    columns = np.clip(moves, -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
     if weights is not None:
-        moves = np.arange(rest)[None, :] - np.arange(rest)[:, None]
-        by_interval = np.frombuffer(weights, dtype=float)
-        table[1:] = by_interval[np.clip(moves, -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL]
+        table[1:] = np.frombuffer(weights, dtype=float)[columns]
+    if degree_weights is not None:
+        by_degree = np.frombuffer(degree_weights, dtype=float).reshape(12, 2 * MAX_INTERVAL + 1)
+        table[1:] += by_degree[((SPEC.low + np.arange(rest)) % 12)[:, None], columns]
     table.setflags(write=False)
     return table
 

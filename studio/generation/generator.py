@@ -46,6 +46,7 @@ from studio.core.theory import MINOR_FAMILY, Chord, Key
 from studio.generation.calibration import (
     calibration_path,
     condition_for,
+    degree_weights_of,
     density_map_of,
     interval_counts,
     interval_weights_of,
@@ -303,6 +304,9 @@ class MelodyGenerator:
         self.interval_calibration = interval_weights_of(decoding)
         """Interval log-weights per style ("4/4 major" …) found for this network
         (``calibration``); None: the data's interval distribution at a fixed strength."""
+        self.degree_calibration = degree_weights_of(decoding)
+        """(12, 25) degree weights per style found for this network (``calibration``), added
+        to the interval weights; None: none."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -639,6 +643,10 @@ class MelodyGenerator:
             return None
         return INTERVAL_PRIOR_STRENGTH * priors.interval_log_weights(meter, mode)
 
+    def _degree_weights(self, meter: str, mode: int) -> np.ndarray | None:
+        """This network's degree weights for the decoder (``calibration``), or None."""
+        return (self.degree_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+
     def _phrase_cadence_rate(self, meter: str, mode: int) -> float:
         priors = self._priors_or_none()
         if priors is None:
@@ -793,6 +801,7 @@ class MelodyGenerator:
             chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
             cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,
             interval_weights=interval_weights,
+            degree_weights=self._degree_weights(settings.meter, frame.mode),
             fresh_start=fresh_start, endings=endings, notes_for=notes_for, onset_bias=rhythms,
         )  # fmt: skip
         return notes, (pitch, onsets)

@@ -283,6 +283,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     progressions = {length: Counter() for length in PROGRESSION_LENGTHS}
     ranges: Counter = Counter()
     intervals = np.zeros(2 * MAX_INTERVAL + 1)
+    degree_intervals = np.zeros((12, 2 * MAX_INTERVAL + 1), dtype=np.int64)
     cadences = {length: [] for length in CADENCE_WINDOWS}
     endings: Counter = Counter()  # phrase ends inside a section
     section_endings: Counter = Counter()
@@ -304,6 +305,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         steps = np.clip(np.diff(pitches.astype(int)), -MAX_INTERVAL, MAX_INTERVAL)
         tune_intervals.append(np.bincount(steps + MAX_INTERVAL, minlength=intervals.size))
         intervals += tune_intervals[-1]
+        np.add.at(degree_intervals, ((SPEC.low + pitches[:-1]) % 12, steps + MAX_INTERVAL), 1)
         for length in PROGRESSION_LENGTHS:
             for begin in range(0, len(tune.chords) - length + 1, length):
                 progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
@@ -336,6 +338,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         "intervals": [
             round(float(v), 5) for v in (intervals + 1) / (intervals.sum() + intervals.size)
         ],
+        "degree_intervals": [[int(v) for v in row] for row in degree_intervals],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "endings": dict(_top(endings, MAX_ENDINGS)),
         "section_endings": dict(_top(section_endings, MAX_ENDINGS)),
@@ -580,6 +583,14 @@ class StylePriors:
         """Log-probabilities of the melodic intervals −12…+12 semitones between consecutive
         notes of real tunes (add-one smoothed; ``MAX_INTERVAL`` + k is the interval k)."""
         return np.log(np.asarray(self._style(meter, mode)["intervals"], dtype=float))
+
+    def degree_interval_counts(self, meter: str, mode: str | int) -> np.ndarray | None:
+        """(12, 25) counts of real tunes' melodic intervals by the pitch class of the note they
+        leave: row = pitch class in the normalised frame (C major / A minor), column
+        ``MAX_INTERVAL`` + k = the interval k (−12…+12 semitones, wider ones clipped); None in
+        priors built before they were counted."""
+        counts = self._style(meter, mode).get("degree_intervals")
+        return None if counts is None else np.asarray(counts, dtype=float)
 
     def pitch_range(self, meter: str, mode: str | int, rng: np.random.Generator) -> tuple[int, int]:
         """(lowest, highest) MIDI pitch of a real 8-bar window, in the normalised frame."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -269,3 +270,31 @@ def test_an_onset_bias_moves_where_notes_start():
     )  # fmt: skip
     assert np.flatnonzero(onsets.any(axis=0)).tolist() == [3, 7, 11, 15]  # C held before them
     assert onsets[:, 3::4].all()
+
+
+@pytest.mark.parametrize("per_variation", [False, True])
+def test_degree_weights_move_each_pitch_class_its_own_way(per_variation):
+    """The leading tone (B, in the C major frame) resolves up to C when its row says so; the
+    other pitch classes move as the network and interval weights have them."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    logits = np.random.default_rng(8).normal(0, 0.1, (8, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -50.0  # notes only
+    degrees = np.zeros((12, 25))
+    degrees[11] = -50.0
+    degrees[11, 13] = 0.0  # from B only a semitone up
+    intervals = np.zeros((8, 25)) if per_variation else None
+
+    def after_b(weights) -> list[int]:
+        _, pitch, _ = decode_bars(
+            logits, np.full((8, 16), 30.0), np.full(8, 20),
+            [np.random.default_rng(i) for i in range(8)], frame=frame, chord=C_MAJOR, bar=0,
+            temperature=1.0, chord_tone_strength=0.0, interval_weights=intervals,
+            degree_weights=weights,
+        )  # fmt: skip
+        moves = [b - a for row in pitch for a, b in itertools.pairwise(row)
+                 if (SPEC.low + a) % 12 == 11]  # fmt: skip
+        return moves
+
+    assert len(set(after_b(None))) > 3  # anywhere in the key without the weights
+    moves = after_b(degrees)
+    assert moves and set(moves) == {1}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -320,3 +322,23 @@ def test_priors_without_ending_rhythms_give_none(priors):
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
     assert StylePriors(content).ending("4/4", "major", np.random.default_rng(0)) is None
+
+
+def test_degree_intervals_count_each_move_by_the_pitch_class_it_leaves(priors):
+    counts = priors.degree_interval_counts("4/4", "major")
+    assert counts.shape == (12, 25)
+    tune = np.concatenate([pitch[onset] for pitch, onset in A + A + B + A]).astype(int)
+    expected = np.zeros((12, 25))
+    for before, after in itertools.pairwise(tune):
+        expected[(SPEC.low + before) % 12, np.clip(after - before, -12, 12) + 12] += 10
+    assert counts.tolist() == expected.tolist()  # ten training tunes; the held-out ones not
+    # every move counted once: the rows add up to the interval counts of the feels
+    assert counts.sum(axis=0).tolist() == (10 * priors.feel(
+        "4/4", "major", np.random.default_rng(0)).intervals).tolist()  # fmt: skip
+    leaving_b = counts[(SPEC.low + 35) % 12]  # B (index 35) goes down a tone or up to C
+    assert np.flatnonzero(leaving_b).tolist() == [12 - 2, 12 + 1]
+    content = {**priors.content, "styles": {
+        name: {k: v for k, v in style.items() if k != "degree_intervals"}
+        for name, style in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(content).degree_interval_counts("4/4", "major") is None  # an older file

@@ -274,11 +274,20 @@ def decode_bars(
     for i, cadence in enumerate(cadences or [None] * count):
         if cadence is not None and arrivals[i] is not None:
             close_phrase(pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i],
-                         hold=False, at=arrivals[i])  # fmt: skip
+                         hold=False, at=arrivals[i], before=previous_last[i])  # fmt: skip
         elif cadence is not None:
             hold = rngs[i].random() < phrase_cadence_rate
             close_phrase(
-                pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i], used_steps, hold
+                pitch[i],
+                onsets[i],
+                cadence,
+                frame,
+                chords[i],
+                meter,
+                rngs[i],
+                used_steps,
+                hold,
+                before=previous_last[i],
             )
     bars = [
         bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i], meter)
@@ -349,6 +358,7 @@ def close_phrase(
     used_steps: int | None = None,
     hold: bool = True,
     at: int | None = None,
+    before: int | None = None,
 ) -> None:
     """End a bar's steps (``pitch``/``onsets`` of one variation, changed in place) on a held
     cadence note, from one of ``CADENCE_STEPS`` to the bar line: the tonic at the ``FINAL``
@@ -357,7 +367,9 @@ def close_phrase(
     chords) — in the frame, allowed by key lock and range, the nearest to the melody before.
     With ``used_steps`` the held note starts before that step. Without ``hold`` the rhythm
     stays as sampled and only the bar's last note becomes the cadence's note; with ``at`` too
-    (a step where a note starts) that note becomes it instead, and the notes after it stay."""
+    (a step where a note starts) that note becomes it instead, and the notes after it stay.
+    ``before``: the pitch index sounding at the end of the bar before (a rest or None: none),
+    the melody before when no note of this bar comes before the cadence's."""
     rest = SPEC.rest_index
     options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps] or [0]
     held_from = options[int(rng.integers(len(options)))]  # drawn always: the seeded stream
@@ -376,7 +388,12 @@ def close_phrase(
     if not len(candidates):
         return  # the range holds no such note: leave the bar as sampled
     sounding = pitch[:at][pitch[:at] != rest]
-    reference = int(sounding[-1]) if sounding.size else int(np.median(candidates))
+    if sounding.size:
+        reference = int(sounding[-1])
+    elif before is not None and before != rest:
+        reference = int(before)
+    else:
+        reference = int(np.median(candidates))
     distance = np.abs(candidates - reference) + rng.random(len(candidates)) * 0.5
     chosen = candidates[int(np.argmin(distance))]
     if hold:

@@ -143,6 +143,23 @@ def test_a_cadence_holds_a_fitting_note_to_the_bar_line(cadence, chord, wanted):
         assert (pitch[at:] == pitch[at]).all() and (SPEC.low + pitch[at]) % 12 in wanted
 
 
+@pytest.mark.parametrize("before", [2, 31])  # D3 and G5 (pitch indices in the frame)
+def test_a_cadence_on_the_downbeat_lands_next_to_the_note_before_the_bar(before):
+    """A 3/4 cadence arrives on the downbeat, before any note of its bar: its note is the
+    tonic nearest the last note of the bar before, not the middle of the range."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    for seed in range(10):
+        pitch, onsets = np.full(12, 12), np.zeros(12, dtype=bool)
+        close_phrase(pitch, onsets, Cadence.FINAL, frame, C_MAJOR, "3/4",
+                     np.random.default_rng(seed), before=before)  # fmt: skip
+        assert onsets[0] and (SPEC.low + pitch[0]) % 12 == 0
+        assert abs(int(pitch[0]) - before) <= 6  # the nearest C, not one an octave away
+    pitch = np.full(12, 12)
+    close_phrase(pitch, np.zeros(12, dtype=bool), Cadence.FINAL, frame, C_MAJOR, "3/4",
+                 np.random.default_rng(0), before=SPEC.rest_index)  # fmt: skip
+    assert (SPEC.low + pitch[0]) % 12 == 0  # after a rest: the middle of the range, as before
+
+
 def test_a_cadence_in_the_first_bar_of_a_last_two_four_pair_closes_within_it():
     frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
     pitch, onsets = np.full(16, 5), np.zeros(16, dtype=bool)

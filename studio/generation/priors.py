@@ -43,8 +43,9 @@ MODES = ("major", "minor")
 PHRASE_UNITS = 4
 """Units per phrase for densities, progressions and phrase ends (8 bars of 2/4)."""
 FORMS = ("AABB", "AABA", "ABAC", "ABAB", "through")
-FORM_WINDOWS = (8, 16)
-"""Window lengths (units) whose four phrases the forms are measured on."""
+FORM_WINDOWS = (4, 8, 16)
+"""Window lengths (units) whose four phrases the forms are measured on (4: one-unit phrases, as
+in an 8-bar 2/4 melody)."""
 SAME_PHRASE = 0.7
 """Share of equal (pitch, onset) steps from which a phrase counts as a repeat of an earlier one:
 a varied repeat that changes its last bar of four (or half its second bar of two) still counts,

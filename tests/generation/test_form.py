@@ -24,8 +24,18 @@ def test_aaba_over_sixteen_bars_repeats_a_with_new_endings():
 def test_an_eight_bar_strain_has_two_bar_phrases():
     plan = plan_form("ABAC", 8)
     assert plan.phrase_units == 2 and plan.labels == ("A", "B", "A", "C")
-    assert plan.source_of(4) == 0 and plan.source_of(5) is None and plan.source_of(6) is None
+    # the second A repeats whole: its end runs on into C without a cadence, as in tunes
+    assert plan.source_of(4) == 0 and plan.source_of(5) == 1 and plan.source_of(6) is None
     assert plan.cadence_of(3) == Cadence.HALF and plan.cadence_of(7) == Cadence.FINAL
+    aabb = plan_form("AABB", 8)  # a repeat that closes on a cadence ends afresh
+    assert [aabb.source_of(u) for u in range(8)] == [None, None, 0, None, None, None, 4, None]
+
+
+def test_an_eight_bar_two_four_strain_repeats_its_first_two_bars():
+    plan = plan_form("ABAC", 4)  # 8 bars of 2/4: four one-unit phrases
+    assert plan.phrase_units == 1
+    assert [plan.source_of(u) for u in range(4)] == [None, None, 0, None]
+    assert plan.cadence_of(1) == Cadence.HALF and plan.cadence_of(3) == Cadence.FINAL
 
 
 def test_through_composed_repeats_nothing_and_odd_lengths_cycle_the_form():

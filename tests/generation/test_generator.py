@@ -246,6 +246,27 @@ def test_a_form_repeats_its_phrases_recognisably(generator):
     assert copied >= 6, "most repeats are exact"
 
 
+@pytest.mark.parametrize(("meter", "bars", "first", "again"), [
+    ("4/4", 8, [0, 1], [4, 5]),  # ABAC in two-bar phrases: A comes back whole in bars 5–6
+    ("2/4", 8, [0], [2]),  # four units of two 2/4 bars: bars 5–6 are bars 1–2
+])  # fmt: skip
+def test_a_short_phrase_that_runs_on_comes_back_whole(generator, meter, bars, first, again):
+    """Only a phrase that closes on a cadence gets a new ending; a two-bar A of an 8-bar ABAC
+    strain runs on into C, so it returns whole, as in the tunes."""
+    request = GenerationSettings(bars=bars, key=Key.parse("D"), meter=meter, form="ABAC")
+    whole = 0
+    for melody in generator.generate(request, count=8, seed=5):
+        a, a_again = (
+            {(p, start + 4 * k) for k, unit in enumerate(units)
+             for p, start, _ in unit_notes(melody.notes, unit)}
+            for units in (first, again)
+        )  # fmt: skip
+        opening = {note for note in a if note[1] < 2.0}  # the first two beats never vary
+        assert opening == {note for note in a_again if note[1] < 2.0}
+        whole += a == a_again
+    assert whole >= 4, "most returns are exact (a third vary the second half of a unit)"
+
+
 def test_the_melody_ends_on_the_tonic_held_to_the_bar_line_and_the_first_half_on_the_dominant(
     tiny_model,
 ):

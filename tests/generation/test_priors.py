@@ -136,10 +136,12 @@ def test_forms_are_counted_from_the_windows(priors):
     forms = priors.content["forms"]["4/4"]
     assert forms["16"] == {"raw": {"AABA": 10}, "forms": {"AABA": 10}}
     assert forms["8"]["raw"] == {"ABAB": 10, "ABCD": 10}  # A A → halves repeat; B A → all new
+    assert forms["4"]["raw"] == {"ABCD": 40}  # one-unit phrases: no unit of a phrase repeats
     rng = np.random.default_rng(2)
     assert {priors.form(16, rng, "4/4") for _ in range(10)} == {"AABA"}
     eights = [priors.form(8, rng, "4/4") for _ in range(200)]
     assert set(eights) == {"ABAB", "through"} and 60 < eights.count("ABAB") < 140
+    assert {priors.form(4, rng, "4/4") for _ in range(10)} == {"through"}  # its own length
 
 
 def test_ranges_and_cadence_rates(priors):
@@ -215,7 +217,7 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
     assert "music21" in priors.description
     rng = np.random.default_rng(0)
     for meter in METERS:
-        assert set(priors.content["forms"][meter]) == {"8", "16"}
+        assert set(priors.content["forms"][meter]) == {"4", "8", "16"}
         assert priors.form(8, rng, meter) in FORMS
         for mode in MODES:
             style = priors.content["styles"][f"{meter} {mode}"]  # measured, not a fallback
@@ -236,6 +238,9 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
             for section in (False, True):
                 assert len(priors.ending(meter, mode, rng, section)) == UNIT_STEPS[meter]
     assert UNIT_STEPS["6/8"] == 12
+    # an 8-bar 2/4 strain (four units) mostly returns to its first two bars in bars 5–6
+    two_four = priors.content["forms"]["2/4"]["4"]["forms"]
+    assert (two_four["ABAC"] + two_four["ABAB"]) / sum(two_four.values()) > 0.5
 
 
 def test_the_shipped_interval_weights_favour_steps_and_sum_to_one():

@@ -93,7 +93,8 @@ VARIED_REPEAT_RATE = 0.35
 copied: real tunes repeat a phrase recognisably, with a changed figure now and then (besides
 its new ending)."""
 BAR_REPEAT_RATE = 0.5
-"""The chance that a bar of a new phrase repeats the bar a phrase before it (same chord)."""
+"""The chance that a bar of a new phrase repeats the bar a phrase before it (same chord), where
+the style priors do not say how often the meter's tunes do (``StylePriors.bar_repeat_rate``)."""
 INTERVAL_PRIOR_STRENGTH = 0.5
 """How strongly the data's melodic intervals weigh on each sampled pitch (0: not at all, 1: as
 a product of the network's proposal and the data's interval distribution)."""
@@ -566,10 +567,12 @@ class MelodyGenerator:
         # Tunes also repeat single bars between phrases that differ as a whole: a bar of a new
         # phrase takes the notes of the bar a phrase earlier now and then (same chord only).
         size = phrases.phrase_units
+        measured = priors.bar_repeat_rate(meter) if priors is not None else None
+        repeat_rate = BAR_REPEAT_RATE if measured is None else measured
         for u in range(size, units):
             earlier = u - size
             if (u not in copies and cadences[u] is None and chords[u] == chords[earlier]
-                    and rng.random() < BAR_REPEAT_RATE):  # fmt: skip
+                    and rng.random() < repeat_rate):  # fmt: skip
                 copies[u] = copies.get(earlier, earlier)
         varied = set()
         for phrase, label in enumerate(phrases.labels):

@@ -383,6 +383,30 @@ def _form_counts(tunes: list[_Tune]) -> dict:
     return forms
 
 
+def _bar_repeats(tunes: list[_Tune]) -> dict:
+    """Per meter: how often a unit of an 8-unit window takes the notes of the unit two before
+    (a phrase earlier) when both have the same chord root and their phrases are not a repeat of
+    each other (``form_labels``): pairs counted, and the share that match (``SAME_PHRASE``)."""
+    result = {}
+    for meter in METERS:
+        pairs = repeats = 0
+        for tune in (t for t in tunes if t.meter == meter):
+            for pitch, onset, roots in _windows(tune, 8):
+                labels = form_labels(pitch, onset)
+                for unit in (2, 4, 5, 6):  # not a cadence unit (3 and 7) nor the first phrase
+                    earlier = unit - 2
+                    if labels[unit // 2] == labels[earlier // 2] or roots[unit] != roots[earlier]:
+                        continue
+                    pairs += 1
+                    similarity = phrase_similarity(
+                        pitch[unit], onset[unit], pitch[earlier], onset[earlier]
+                    )
+                    repeats += similarity >= SAME_PHRASE
+        if pairs:
+            result[meter] = {"pairs": pairs, "rate": round(repeats / pairs, 4)}
+    return result
+
+
 def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
     """Measure the style priors on the training split of ``data``."""
     tunes = list(_tunes(data, "train"))
@@ -404,6 +428,7 @@ def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
         "phrase_units": PHRASE_UNITS,
         "same_phrase": SAME_PHRASE,
         "forms": _form_counts(tunes),
+        "bar_repeats": _bar_repeats(tunes),
         "styles": styles,
     })  # fmt: skip
 
@@ -601,13 +626,19 @@ class StylePriors:
 
     def form(self, units: int, rng: np.random.Generator, meter: str = "4/4") -> str:
         """A phrase form (one of ``FORMS``) for a melody of ``units`` units, sampled from the
-        forms of real windows of the nearest measured length (8 or 16 units)."""
+        forms of real windows of the nearest measured length (4, 8 or 16 units)."""
         meter = _meter(meter)
         by_length = self.content["forms"].get(meter) or self.content["forms"]["4/4"]
         lengths = sorted(int(n) for n in by_length)
         nearest = min(lengths, key=lambda n: (abs(n - units), -n))
         counts = by_length[str(nearest)]["forms"]
         return _weighted(rng, sorted(counts), [counts[f] for f in sorted(counts)])
+
+    def bar_repeat_rate(self, meter: str) -> float | None:
+        """How often a real unit takes the notes of the unit a phrase earlier when both have the
+        same chord (and their phrases as a whole differ); None in priors without it."""
+        measured = self.content.get("bar_repeats", {}).get(_meter(meter))
+        return None if measured is None else float(measured["rate"])
 
     def cadence_rates(self, meter: str, mode: str | int, units: int | None = None) -> dict:
         """Cadence rates of real windows of ``units`` units (nearest measured; default 8 bars of

@@ -267,6 +267,29 @@ def test_a_short_phrase_that_runs_on_comes_back_whole(generator, meter, bars, fi
     assert whole >= 4, "most returns are exact (a third vary the second half of a unit)"
 
 
+def test_a_bar_repeats_the_bar_a_phrase_earlier_as_often_as_the_meter_s_tunes_do(
+    tiny_model, monkeypatch
+):
+    """Waltz tunes hardly repeat a bar two bars on (3/4: 5 % of same-chord pairs), reels and
+    jigs often (4/4: 29 %): the rate comes from the style priors, per meter."""
+    from studio.generation.priors import StylePriors
+
+    def exact_returns(rate: float | None) -> int:
+        monkeypatch.setattr(StylePriors, "bar_repeat_rate", lambda self, meter: rate)
+        generator = MelodyGenerator(tiny_model)
+        request = GenerationSettings(bars=8, key=Key.parse("G"), meter="4/4", form="through")
+        returns = 0
+        for melody in generator.generate(request, count=16, seed=9):
+            for unit in (2, 4, 5, 6):  # no cadence there, and a phrase (two bars) before
+                now, before = unit_notes(melody.notes, unit), unit_notes(melody.notes, unit - 2)
+                returns += bool(now) and now == before
+        return returns
+
+    never, always = exact_returns(0.0), exact_returns(1.0)
+    assert never <= 1 and always >= 10  # every same-chord pair with 1.0
+    assert never <= exact_returns(None)  # priors without the rate: the fixed fallback
+
+
 def test_the_melody_ends_on_the_tonic_held_to_the_bar_line_and_the_first_half_on_the_dominant(
     tiny_model,
 ):

@@ -137,6 +137,9 @@ def test_forms_are_counted_from_the_windows(priors):
     assert forms["16"] == {"raw": {"AABA": 10}, "forms": {"AABA": 10}}
     assert forms["8"]["raw"] == {"ABAB": 10, "ABCD": 10}  # A A → halves repeat; B A → all new
     assert forms["4"]["raw"] == {"ABCD": 40}  # one-unit phrases: no unit of a phrase repeats
+    # the jigs (ABAB in two-unit phrases): three same-chord pairs a phrase apart in each, none equal
+    assert priors.content["bar_repeats"]["6/8"] == {"pairs": 12, "rate": 0.0}
+    assert 0 <= priors.bar_repeat_rate("4/4") <= 1 and priors.bar_repeat_rate("3/4") is None
     rng = np.random.default_rng(2)
     assert {priors.form(16, rng, "4/4") for _ in range(10)} == {"AABA"}
     eights = [priors.form(8, rng, "4/4") for _ in range(200)]
@@ -241,6 +244,7 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
     # an 8-bar 2/4 strain (four units) mostly returns to its first two bars in bars 5–6
     two_four = priors.content["forms"]["2/4"]["4"]["forms"]
     assert (two_four["ABAC"] + two_four["ABAB"]) / sum(two_four.values()) > 0.5
+    assert priors.bar_repeat_rate("3/4") < 0.1 < priors.bar_repeat_rate("4/4")  # waltzes rarely
 
 
 def test_the_shipped_interval_weights_favour_steps_and_sum_to_one():

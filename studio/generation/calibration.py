@@ -147,6 +147,17 @@ def condition_for(density: float, rows: list[list[float]] | None) -> float:
     return float(np.clip(np.interp(density, given, conditions), conditions[0], conditions[-1]))
 
 
+def _melodies_per_key(generator, meter: str, mode: str, melodies: int, seed: int):
+    """About ``melodies`` 8-bar melodies of ``meter`` and ``mode`` made with the defaults,
+    spread over ``KEYS``: (tonic, melodies) per key, key ``k`` from seed ``seed + 100 k``."""
+    from studio.generation.generator import GenerationSettings
+
+    per_key = -(-melodies // len(KEYS))
+    for k, tonic in enumerate(KEYS):
+        settings = GenerationSettings(bars=8, key=Key(tonic, mode), meter=meter)
+        yield tonic, generator.generate(settings, per_key, seed=seed + 100 * k)
+
+
 def calibrate(
     generator,
     *,
@@ -158,8 +169,6 @@ def calibrate(
     (a ``generator.MelodyGenerator`` with style priors), found as the module describes. The
     rounds generate through ``generator.interval_calibration``, so the generator is left using
     the weights found, and without degree weights (``calibrate_degrees`` comes after)."""
-    from studio.generation.generator import GenerationSettings
-
     priors = load_priors()
     weights: dict[str, np.ndarray] = {}
     generator.degree_calibration = None
@@ -171,12 +180,8 @@ def calibrate(
             weights[style] = np.zeros(2 * MAX_INTERVAL + 1)
             generator.interval_calibration = weights
             for round_ in range(rounds):
-                made = []
-                per_key = -(-melodies // len(KEYS))
-                for k, tonic in enumerate(KEYS):
-                    settings = GenerationSettings(bars=8, key=Key(tonic, mode), meter=meter)
-                    made += generator.generate(settings, per_key, seed=1000 * round_ + 100 * k)
-                counts = interval_counts(m.notes for m in made)
+                batches = _melodies_per_key(generator, meter, mode, melodies, 1000 * round_)
+                counts = interval_counts(m.notes for _, made in batches for m in made)
                 generated = (counts + 1) / (counts + 1).sum()
                 weights[style] = np.clip(
                     weights[style] + np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
@@ -203,7 +208,6 @@ def calibrate_degrees(
     degree counts. The rounds generate through ``generator.degree_calibration``, so the
     generator is left using the weights found."""
     from studio.generation.data import normalising_shift
-    from studio.generation.generator import GenerationSettings
 
     priors = load_priors()
     weights: dict[str, np.ndarray] = {}
@@ -218,12 +222,8 @@ def calibrate_degrees(
             weights[style] = np.zeros_like(real)
             for round_ in range(rounds):
                 counts = np.zeros_like(real)
-                per_key = -(-melodies // len(KEYS))
-                for k, tonic in enumerate(KEYS):
-                    settings = GenerationSettings(bars=8, key=Key(tonic, mode), meter=meter)
-                    made = generator.generate(
-                        settings, per_key, seed=50_000 + 1000 * round_ + 100 * k
-                    )
+                seed = 50_000 + 1000 * round_
+                for tonic, made in _melodies_per_key(generator, meter, mode, melodies, seed):
                     shift = normalising_shift(Key(tonic, mode))
                     counts += degree_interval_counts((m.notes for m in made), shift)
                 generated = _conditional(counts)

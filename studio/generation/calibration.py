@@ -85,18 +85,13 @@ def calibration_path(weights: str | os.PathLike) -> Path:
 def interval_counts(melodies: Iterable[Iterable[Note]]) -> np.ndarray:
     """Counts of the melodic intervals −12…+12 (index 12 = unison; wider ones count as ±12)
     between consecutive note starts of each melody (rests skipped, as in the style priors)."""
-    counts = np.zeros(2 * MAX_INTERVAL + 1)
-    for melody in melodies:
-        pitches = [n.pitch for n in sorted(melody, key=lambda n: (n.start, n.pitch))]
-        steps = np.clip(np.diff(np.asarray(pitches, dtype=int)), -MAX_INTERVAL, MAX_INTERVAL)
-        counts += np.bincount(steps + MAX_INTERVAL, minlength=counts.size)
-    return counts
+    return degree_interval_counts(melodies, 0).sum(axis=0)
 
 
 def degree_interval_counts(melodies: Iterable[Iterable[Note]], shift: int) -> np.ndarray:
     """(12, 25) counts of the intervals between consecutive note starts of each melody (as
-    ``interval_counts``) by the pitch class of the note they leave, after moving the melodies
-    ``shift`` semitones (into the normalised frame)."""
+    ``interval_counts``, which sums its rows) by the pitch class of the note they leave, after
+    moving the melodies ``shift`` semitones (into the normalised frame)."""
     counts = np.zeros((12, 2 * MAX_INTERVAL + 1))
     for melody in melodies:
         pitches = [n.pitch + shift for n in sorted(melody, key=lambda n: (n.start, n.pitch))]

@@ -60,6 +60,16 @@ MAX_INTERVAL = 12
 """``interval_weights`` cover the intervals −12…+12 semitones; wider ones count as ±12."""
 TONIC = {0: 0, 1: 9}
 """Pitch class of the tonic in the frame per mode (C major, A minor)."""
+NO_INTERVAL = 99
+"""``last_intervals`` where a unit has fewer than two notes."""
+NONE_ROW = 2 * MAX_INTERVAL + 1
+"""The contour row for "no interval into the last note yet" (all 0)."""
+LEAD_WEIGHT = 1.0
+"""Log-weight taken, per semitone, from the last note of a bar before a repeat for its distance
+to the repeat's first note (half as much from the note before it)."""
+SPAN_WEIGHT = 1.0
+"""Log-weight taken from a note per semitone that it would widen the melody's span beyond the
+span drawn for it (``decode_bars``' ``span``)."""
 
 
 @dataclass
@@ -148,6 +158,10 @@ def decode_bars(
     endings: Sequence[str | None] | None = None,
     notes_for: Sequence[bool] | None = None,
     onset_bias: np.ndarray | None = None,
+    span: np.ndarray | None = None,
+    contour_weights: np.ndarray | None = None,
+    previous_interval: np.ndarray | None = None,
+    lead_to: Sequence[int | None] | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -186,6 +200,15 @@ def decode_bars(
             get an empty ``Bar`` (a repeat replaces them), their steps are still returned.
         onset_bias: (count, 16) added to the onset log-odds after the temperature: each
             variation's rhythmic feel (``generator.rhythm_leaning``).
+        span: (count, 3) per variation: the lowest and highest pitch index of the bars before
+            in its window (−1, −1: none) and the span in semitones its notes should keep to;
+            each semitone beyond costs ``SPAN_WEIGHT``.
+        contour_weights: (25, 25) log-weights of (interval into the note before, interval on
+            from it), added too: a network's ``calibration`` of how the melody turns.
+        previous_interval: (count,) the interval into the last note of the bar before
+            (``last_intervals``; ``NO_INTERVAL``: none).
+        lead_to: per variation, the pitch index the next bar is known to start with (it
+            repeats an earlier one) or None: the bar's last notes and its cadence head there.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -256,10 +279,42 @@ def decode_bars(
     onsets[:, 0] |= ~frame.allowed[current]
     starts_note = onsets & ~rest_at
     chosen = np.full((count, steps), rest)
+    # per variation: the row of the contour table for the interval into its last note
+    into = np.full(count, NONE_ROW)
+    if contour_weights is not None:
+        contours = _contour_table(np.asarray(contour_weights, dtype=float).tobytes())
+        if previous_interval is not None:
+            known = np.asarray(previous_interval) != NO_INTERVAL
+            into[known] = np.asarray(previous_interval)[known] + MAX_INTERVAL
+    # the last note of a bar before a repeat leads into the repeat's known first note, and
+    # the note before it half as much: the melody heads there instead of jumping at the end
+    targets = [None if t is None or t == rest else int(t) for t in (lead_to or [None] * count)]
+    leading = [i for i, target in enumerate(targets) if target is not None]
+    extra = np.zeros((count, steps, rest))  # added to the scores: the span's and the lead's
+    if span is not None:  # how far a note would widen the span of the bars before beyond
+        lowest, highest, allowed = (np.asarray(span, dtype=np.int64)[:, k, None] for k in range(3))
+        indices = np.arange(rest)[None, :]
+        wide = np.maximum(highest, indices) - np.minimum(
+            np.where(lowest >= 0, lowest, rest), indices
+        )
+        extra -= SPAN_WEIGHT * np.maximum(0, wide - allowed)[:, None, :]
+    if leading:
+        from_end = np.cumsum(starts_note[:, ::-1], axis=1)[:, ::-1]  # note starts from here
+        share = np.where(starts_note, np.select([from_end == 1, from_end == 2], [1.0, 0.5]), 0.0)
+        for i in leading:
+            distance = np.abs(np.arange(rest) - targets[i])
+            extra[i] -= LEAD_WEIGHT * share[i, :, None] * distance[None, :]
+    moves = _moves()
+    extra += scores[..., :rest]
     for step in np.flatnonzero(starts_note.any(axis=0)):
         # which note: the network's sample weighed by the intervals from the last note
-        note = np.argmax(scores[:, step, :rest] + interval_tables[rows, last_note + 1], axis=-1)
-        last_note = np.where(starts_note[:, step], note, last_note)
+        weights = interval_tables[rows, last_note + 1] + extra[:, step]
+        if contour_weights is not None:  # and by the interval into the last note
+            weights += contours[into, last_note + 1]
+        note = np.argmax(weights, axis=-1)
+        starting = starts_note[:, step]
+        into = np.where(starting, moves[last_note + 1, note], into)
+        last_note = np.where(starting, note, last_note)
         chosen[:, step] = note
     # each step sounds what the last onset chose (a rest or a note), or what sounded before
     sounding = np.where(onsets, np.where(rest_at, rest, chosen), -1)
@@ -274,7 +329,8 @@ def decode_bars(
     for i, cadence in enumerate(cadences or [None] * count):
         if cadence is not None and arrivals[i] is not None:
             close_phrase(pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i],
-                         hold=False, at=arrivals[i], before=previous_last[i])  # fmt: skip
+                         hold=False, at=arrivals[i], before=previous_last[i],
+                         after=targets[i])  # fmt: skip
         elif cadence is not None:
             hold = rngs[i].random() < phrase_cadence_rate
             close_phrase(
@@ -288,6 +344,7 @@ def decode_bars(
                 used_steps,
                 hold,
                 before=previous_last[i],
+                after=targets[i],
             )
     bars = [
         bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i], meter)
@@ -313,6 +370,33 @@ def _interval_table(weights: bytes | None, degree_weights: bytes | None = None) 
     if degree_weights is not None:
         by_degree = np.frombuffer(degree_weights, dtype=float).reshape(12, 2 * MAX_INTERVAL + 1)
         table[1:] += by_degree[((SPEC.low + np.arange(rest)) % 12)[:, None], columns]
+    table.setflags(write=False)
+    return table
+
+
+@functools.lru_cache(maxsize=64)
+def _contour_table(weights: bytes) -> np.ndarray:
+    """(26, classes, pitches) read-only: [row of the interval into the last note (``NONE_ROW``:
+    none), last note + 1 (0: none), next note] → the contour weight (float64 bytes of (25, 25))
+    of that pair of intervals; 0 where either is missing."""
+    rest = SPEC.rest_index
+    pairs = np.frombuffer(weights, dtype=float).reshape(NONE_ROW, NONE_ROW)
+    table = np.zeros((NONE_ROW + 1, rest + 1, rest))
+    columns = np.clip(np.arange(rest)[None, :] - np.arange(rest)[:, None], -MAX_INTERVAL,
+                      MAX_INTERVAL) + MAX_INTERVAL  # fmt: skip
+    table[:NONE_ROW, 1:] = pairs[:, columns]
+    table.setflags(write=False)
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _moves() -> np.ndarray:
+    """(classes, pitches) read-only: [last note + 1 (0: none), next note] → the contour row of
+    their interval (``NONE_ROW`` after no note)."""
+    rest = SPEC.rest_index
+    table = np.full((rest + 1, rest), NONE_ROW)
+    table[1:] = np.clip(np.arange(rest)[None, :] - np.arange(rest)[:, None], -MAX_INTERVAL,
+                        MAX_INTERVAL) + MAX_INTERVAL  # fmt: skip
     table.setflags(write=False)
     return table
 
@@ -359,6 +443,7 @@ def close_phrase(
     hold: bool = True,
     at: int | None = None,
     before: int | None = None,
+    after: int | None = None,
 ) -> None:
     """End a bar's steps (``pitch``/``onsets`` of one variation, changed in place) on a held
     cadence note, from one of ``CADENCE_STEPS`` to the bar line: the tonic at the ``FINAL``
@@ -369,7 +454,9 @@ def close_phrase(
     stays as sampled and only the bar's last note becomes the cadence's note; with ``at`` too
     (a step where a note starts) that note becomes it instead, and the notes after it stay.
     ``before``: the pitch index sounding at the end of the bar before (a rest or None: none),
-    the melody before when no note of this bar comes before the cadence's."""
+    the melody before when no note of this bar comes before the cadence's. ``after``: the pitch
+    index the next bar is known to start with (a repeat), which the note is also chosen near
+    when it is the bar's last."""
     rest = SPEC.rest_index
     options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps] or [0]
     held_from = options[int(rng.integers(len(options)))]  # drawn always: the seeded stream
@@ -395,6 +482,9 @@ def close_phrase(
     else:
         reference = int(np.median(candidates))
     distance = np.abs(candidates - reference) + rng.random(len(candidates)) * 0.5
+    later_starts = np.flatnonzero(onsets[at + 1 :]) if not hold else np.empty(0)
+    if after is not None and not later_starts.size:
+        distance = distance + 2 * np.abs(candidates - after)
     chosen = candidates[int(np.argmin(distance))]
     if hold:
         pitch[at:] = chosen
@@ -404,6 +494,20 @@ def close_phrase(
         later = np.flatnonzero(onsets[at + 1 :])
         end = at + 1 + int(later[0]) if later.size else len(pitch)
         pitch[at:end] = chosen
+
+
+def last_intervals(pitch: np.ndarray, onsets: np.ndarray) -> np.ndarray:
+    """(count,) the interval between the last two notes started in each row of a unit's steps
+    (``pitch``/``onsets`` (count, steps); wider than an octave: ±``MAX_INTERVAL``), or
+    ``NO_INTERVAL`` where fewer than two notes start."""
+    pitch = np.asarray(pitch, dtype=np.int64)
+    starts = np.asarray(onsets, dtype=bool) & (pitch != SPEC.rest_index)
+    from_end = np.cumsum(starts[:, ::-1], axis=1)[:, ::-1]  # note starts from each step on
+    last = np.argmax(starts & (from_end == 1), axis=1)
+    before = np.argmax(starts & (from_end == 2), axis=1)
+    rows = np.arange(len(pitch))
+    moves = np.clip(pitch[rows, last] - pitch[rows, before], -MAX_INTERVAL, MAX_INTERVAL)
+    return np.where(from_end[:, 0] >= 2, moves, NO_INTERVAL)
 
 
 def bar_notes(

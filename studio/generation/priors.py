@@ -285,6 +285,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     ranges: Counter = Counter()
     intervals = np.zeros(2 * MAX_INTERVAL + 1)
     degree_intervals = np.zeros((12, 2 * MAX_INTERVAL + 1), dtype=np.int64)
+    interval_pairs = np.zeros((2 * MAX_INTERVAL + 1, 2 * MAX_INTERVAL + 1), dtype=np.int64)
     cadences = {length: [] for length in CADENCE_WINDOWS}
     endings: Counter = Counter()  # phrase ends inside a section
     section_endings: Counter = Counter()
@@ -307,6 +308,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         tune_intervals.append(np.bincount(steps + MAX_INTERVAL, minlength=intervals.size))
         intervals += tune_intervals[-1]
         np.add.at(degree_intervals, ((SPEC.low + pitches[:-1]) % 12, steps + MAX_INTERVAL), 1)
+        np.add.at(interval_pairs, (steps[:-1] + MAX_INTERVAL, steps[1:] + MAX_INTERVAL), 1)
         for length in PROGRESSION_LENGTHS:
             for begin in range(0, len(tune.chords) - length + 1, length):
                 progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
@@ -340,6 +342,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
             round(float(v), 5) for v in (intervals + 1) / (intervals.sum() + intervals.size)
         ],
         "degree_intervals": [[int(v) for v in row] for row in degree_intervals],
+        "interval_pairs": [[int(v) for v in row] for row in interval_pairs],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "endings": dict(_top(endings, MAX_ENDINGS)),
         "section_endings": dict(_top(section_endings, MAX_ENDINGS)),
@@ -616,6 +619,14 @@ class StylePriors:
         ``MAX_INTERVAL`` + k = the interval k (−12…+12 semitones, wider ones clipped); None in
         priors built before they were counted."""
         counts = self._style(meter, mode).get("degree_intervals")
+        return None if counts is None else np.asarray(counts, dtype=float)
+
+    def interval_pair_counts(self, meter: str, mode: str | int) -> np.ndarray | None:
+        """(25, 25) counts of real tunes' consecutive melodic intervals: row ``MAX_INTERVAL``
+        + j = the interval j into a note, column ``MAX_INTERVAL`` + k = the interval k on from
+        it (−12…+12 semitones, wider ones clipped); None in priors built before they were
+        counted."""
+        counts = self._style(meter, mode).get("interval_pairs")
         return None if counts is None else np.asarray(counts, dtype=float)
 
     def pitch_range(self, meter: str, mode: str | int, rng: np.random.Generator) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""Interval and degree calibration: counted, stored, found for the shipped network, used by it."""
+"""Interval, degree and contour calibration: counted, stored, found for the shipped network,
+used by it."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from studio.generation.calibration import (
     DEGREE_PSEUDOCOUNT,
     MAX_INTERVAL,
     calibrate,
+    calibrate_contour,
     calibrate_degrees,
     calibration_path,
     condition_for,
+    contour_weights_of,
     degree_interval_counts,
     degree_weights_of,
     density_map_of,
     event_density,
     interval_counts,
+    interval_pair_counts,
     interval_weights_of,
     read_decoding,
     save_calibration,
@@ -189,3 +193,62 @@ def test_the_shipped_model_has_degree_weights_for_every_style():
     for weights in generator.degree_calibration.values():
         assert weights.shape == (12, 2 * MAX_INTERVAL + 1)
         assert np.abs(weights).max() <= 4.0
+
+
+def test_interval_pairs_are_counted_between_consecutive_intervals():
+    counts = interval_pair_counts([_notes(60, 64, 62, 62), _notes(72, 91), _notes(50, 90, 70)])
+    assert counts.shape == (25, 25) and counts.sum() == 3
+    assert counts[MAX_INTERVAL + 4, MAX_INTERVAL - 2] == 1  # up a third, then down a tone
+    assert counts[MAX_INTERVAL - 2, MAX_INTERVAL] == 1
+    assert counts[2 * MAX_INTERVAL, 0] == 1  # wider than an octave: ±12
+
+
+def test_contour_weights_round_trip_and_a_damaged_table_is_none(tmp_path):
+    path = tmp_path / "gan.decoding.json"
+    contours = {"6/8 minor": np.linspace(-1, 1, 25 * 25).reshape(25, 25).tolist()}
+    save_calibration({"6/8 minor": [0.0] * 25}, path, contours=contours)
+    loaded = contour_weights_of(read_decoding(path))
+    assert set(loaded) == {"6/8 minor"} and np.allclose(loaded["6/8 minor"], contours["6/8 minor"])
+    save_calibration({"6/8 minor": [0.0] * 25}, path)  # an older file: no contour weights
+    assert contour_weights_of(read_decoding(path)) is None
+    save_calibration({"6/8 minor": [0.0] * 25}, path, contours={"6/8 minor": [[0.0] * 12] * 25})
+    assert contour_weights_of(read_decoding(path)) is None
+
+
+def _turns(generator: MelodyGenerator) -> float:
+    """The share of D major 4/4 melody notes (moving on from a move) that turn back."""
+    settings = GenerationSettings(bars=8, key=Key(2, "major"), meter="4/4")
+    made = [m for seed in (81, 82) for m in generator.generate(settings, 64, seed=seed * 1000)]
+    counts = interval_pair_counts(m.notes for m in made)
+    return _turn_share(counts)
+
+
+def _turn_share(counts: np.ndarray) -> float:
+    direction = np.sign(np.arange(-MAX_INTERVAL, MAX_INTERVAL + 1))
+    moving = np.outer(direction != 0, direction != 0)
+    return float(counts[np.outer(direction, direction) < 0].sum() / counts[moving].sum())
+
+
+def test_calibrating_the_contour_brings_the_melody_s_turns_to_the_data():
+    """The network zig-zags: it turns back after a move more often than the tunes do; the
+    contour weights bring that towards the data (measured 0.64 → 0.52, tunes 0.52)."""
+    generator = MelodyGenerator()
+    real = _turn_share(load_priors().interval_pair_counts("4/4", "major"))
+    generator.contour_calibration = None
+    before = _turns(generator)
+    messages = []
+    contours = calibrate_contour(generator, rounds=3, melodies=128, progress=messages.append)
+    assert len(messages) == 3 * 2 * len(generator.meters)
+    assert np.asarray(contours["4/4 major"]).shape == (25, 25)
+    assert generator.contour_calibration is not None  # the generator goes on using them
+    after = _turns(generator)
+    assert before - real > 0.05
+    assert abs(after - real) < abs(before - real) / 2
+
+
+def test_the_shipped_model_has_contour_weights_for_every_style():
+    generator = MelodyGenerator()
+    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
+    assert set(generator.contour_calibration) == styles
+    for weights in generator.contour_calibration.values():
+        assert weights.shape == (25, 25) and np.abs(weights).max() <= 4.0

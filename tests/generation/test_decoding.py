@@ -14,10 +14,13 @@ from studio.core.theory import SCALES, Chord, Key
 from studio.generation.data import SPEC
 from studio.generation.decoding import (
     CADENCE_STEPS,
+    MAX_INTERVAL,
+    NO_INTERVAL,
     bar_notes,
     close_phrase,
     decode_bars,
     key_frame,
+    last_intervals,
     melody_notes,
     slerp,
 )
@@ -315,3 +318,76 @@ def test_degree_weights_move_each_pitch_class_its_own_way(per_variation):
     assert len(set(after_b(None))) > 3  # anywhere in the key without the weights
     moves = after_b(degrees)
     assert moves and set(moves) == {1}
+
+
+def _decode_notes(logits, previous, **options):
+    count = len(logits)
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    return decode_bars(
+        logits, np.full((count, 16), 30.0), np.asarray(previous),
+        [np.random.default_rng(i) for i in range(count)], frame=frame, chord=C_MAJOR, bar=0,
+        temperature=1.0, chord_tone_strength=0.0, **options,
+    )  # fmt: skip
+
+
+def test_contour_weights_turn_a_melody_after_a_leap_and_see_the_bar_before():
+    """With a table that allows only a step down after a leap up, every note after a leap up
+    steps down (a tone or a semitone, whichever the key has); the interval into the bar's
+    first note comes from the bar before."""
+    logits = np.random.default_rng(3).normal(0, 0.1, (8, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -50.0
+    contour = np.zeros((25, 25))
+    contour[MAX_INTERVAL + 3 :] = -50.0
+    contour[MAX_INTERVAL + 3 :, MAX_INTERVAL - 2 : MAX_INTERVAL] = 0.0  # then down a step
+    _, free, _ = _decode_notes(logits, np.full(8, 19))
+    _, turned, _ = _decode_notes(
+        logits, np.full(8, 19), contour_weights=contour, previous_interval=np.full(8, 7)
+    )
+
+    def after_leaps(pitch, into_first):
+        moves = []
+        for row in pitch:
+            steps = [into_first] + [b - a for a, b in itertools.pairwise([19, *row])]
+            moves += [b for a, b in itertools.pairwise(steps) if a >= 3]
+        return moves
+
+    assert not set(after_leaps(free, 7)) <= {-2, -1}  # the network alone goes on anyhow
+    moves = after_leaps(turned, 7)
+    assert moves and set(moves) <= {-2, -1}
+    assert (turned[:, 0] == 17).all()  # the bar before ended on a leap up: its first note too
+
+
+def test_last_intervals_are_those_between_the_last_two_notes_started():
+    rest = SPEC.rest_index
+    pitch = np.array([[10, 10, 12, 12, rest, 7], [5, 5, 5, 5, 5, 5], [30, 30, 2, 2, rest, rest]])
+    onsets = np.array([[1, 0, 1, 0, 1, 1], [1, 0, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0]], dtype=bool)
+    assert last_intervals(pitch, onsets).tolist() == [-5, NO_INTERVAL, -MAX_INTERVAL]
+
+
+def test_a_drawn_span_keeps_the_melody_within_it():
+    """Logits that range over the whole frame; a span of 9 semitones for the notes of the bars
+    before (indices 18–22) keeps the bar's notes within it, but for a few (the limit is
+    soft: a log-weight per semitone beyond)."""
+    logits = np.random.default_rng(5).normal(0, 1.0, (16, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -50.0
+    _, free, _ = _decode_notes(logits, np.full(16, 20))
+    span = np.tile([18, 22, 9], (16, 1))  # the bars before: indices 18–22, 9 semitones at most
+    _, kept, _ = _decode_notes(logits, np.full(16, 20), span=span)
+
+    def outside(pitch):
+        return float(np.mean((pitch < 22 - 9) | (pitch > 18 + 9)))
+
+    assert np.ptp(free) > 20 and outside(free) > 0.3
+    assert outside(kept) < outside(free) / 4
+
+
+def test_the_bar_before_a_repeat_leads_into_its_first_note():
+    logits = np.random.default_rng(6).normal(0, 1.0, (16, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -50.0
+    target = 30
+    _, free, _ = _decode_notes(logits, np.full(16, 20))
+    _, led, _ = _decode_notes(logits, np.full(16, 20), lead_to=[target] * 8 + [None] * 8)
+    gap_free = np.abs(free[:8, -1] - target).mean()
+    gap_led = np.abs(led[:8, -1] - target).mean()
+    assert gap_led < gap_free / 2
+    assert (led[8:] == free[8:]).all()  # the others as before

@@ -351,3 +351,23 @@ def test_degree_intervals_count_each_move_by_the_pitch_class_it_leaves(priors):
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
     assert StylePriors(content).degree_interval_counts("4/4", "major") is None  # an older file
+
+
+def test_interval_pairs_count_each_interval_with_the_one_before_it(priors):
+    counts = priors.interval_pair_counts("4/4", "major")
+    assert counts.shape == (25, 25)
+    tune = np.concatenate([pitch[onset] for pitch, onset in A + A + B + A]).astype(int)
+    moves = np.clip(np.diff(tune), -12, 12) + 12
+    expected = np.zeros((25, 25))
+    for into, on in itertools.pairwise(moves):
+        expected[into, on] += 10
+    assert counts.tolist() == expected.tolist()  # ten training tunes; the held-out ones not
+    # each interval but a tune's first is counted once as the one on
+    first = np.bincount(moves[:1], minlength=25)
+    feel = priors.feel("4/4", "major", np.random.default_rng(0)).intervals
+    assert counts.sum(axis=0).tolist() == (10 * (feel - first)).tolist()
+    content = {**priors.content, "styles": {
+        name: {k: v for k, v in style.items() if k != "interval_pairs"}
+        for name, style in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(content).interval_pair_counts("4/4", "major") is None  # an older file

@@ -42,7 +42,7 @@ DENSITIES = (0.25, 0.375, 0.5, 0.625)
 TEMPOS = (60, 76, 92, 108, 126, 144, 168)
 CENTRES = (62, 69, 76)
 """Middle of the pitch range (MIDI; the range is an octave either side of it)."""
-SAMPLES = 6
+SAMPLES = 12
 """Melodies generated per condition when the table is built."""
 CHOICES = 3
 """A variation picks among this many of the nearest conditions."""

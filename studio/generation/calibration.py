@@ -229,37 +229,21 @@ def calibrate_degrees(
     """Degree weights per style ((12, 25) lists) for ``generator``, found over its interval
     weights (``calibrate`` first) as the module describes; empty when the style priors have no
     degree counts. The rounds generate through ``generator.degree_calibration``, so the
-    generator is left using the weights found."""
+    generator is left using the weights found (and no contour weights: they come after)."""
     from studio.generation.data import normalising_shift
 
-    priors = load_priors()
-    weights: dict[str, np.ndarray] = {}
-    generator.degree_calibration = weights
+    def counted(made_per_key, mode: str) -> np.ndarray:
+        return sum(
+            degree_interval_counts((m.notes for m in made), normalising_shift(Key(tonic, mode)))
+            for tonic, made in made_per_key
+        )
+
     generator.contour_calibration = None
-    for meter in generator.meters:
-        for mode in ("major", "minor"):
-            style = f"{meter} {mode}"
-            real_counts = priors.degree_interval_counts(meter, mode)
-            if real_counts is None:
-                continue
-            real = _conditional(real_counts)
-            weights[style] = np.zeros_like(real)
-            for round_ in range(rounds):
-                counts = np.zeros_like(real)
-                seed = 50_000 + 1000 * round_
-                for tonic, made in _melodies_per_key(generator, meter, mode, melodies, seed):
-                    shift = normalising_shift(Key(tonic, mode))
-                    counts += degree_interval_counts((m.notes for m in made), shift)
-                generated = _conditional(counts)
-                # how far the moves from each pitch class are from the data's (total
-                # variation), weighed by how often the data leaves that pitch class
-                share = real_counts.sum(axis=1) / real_counts.sum()
-                distance = float(share @ (0.5 * np.abs(real - generated).sum(axis=1)))
-                weights[style] = np.clip(
-                    weights[style] + DEGREE_STEP * np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
-                )
-                progress(f"{style}: degree round {round_ + 1}, distance {distance:.3f}")
-    return {style: [[round(float(w), 4) for w in row] for row in v] for style, v in weights.items()}
+    return _calibrate_table(
+        generator, "degree_calibration", load_priors().degree_interval_counts, counted,
+        rounds=rounds, step=DEGREE_STEP, melodies=melodies, seed=50_000, name="degree",
+        progress=progress,
+    )  # fmt: skip
 
 
 def calibrate_contour(
@@ -273,33 +257,45 @@ def calibrate_contour(
     for ``generator``, found over its interval and degree weights as the module describes;
     empty when the style priors have no interval-pair counts. The rounds generate through
     ``generator.contour_calibration``, so the generator is left using the weights found."""
-    priors = load_priors()
+
+    def counted(made_per_key, mode: str) -> np.ndarray:
+        return interval_pair_counts(m.notes for _, made in made_per_key for m in made)
+
+    return _calibrate_table(
+        generator, "contour_calibration", load_priors().interval_pair_counts, counted,
+        rounds=rounds, step=CONTOUR_STEP, melodies=melodies, seed=90_000, name="contour",
+        progress=progress,
+    )  # fmt: skip
+
+
+def _calibrate_table(
+    generator, attribute, real_counts_of, counted, *, rounds, step, melodies, seed, name, progress
+) -> dict[str, list[list[float]]]:
+    """A table of log-weights per style, set on ``generator.<attribute>`` as it is found: per
+    row (what the note before is or did), ``step`` × log(real share of each interval / generated
+    share) a round, ``real_counts_of(meter, mode)`` (None: the style is skipped) against
+    ``counted(melodies per key, mode)`` of the round's melodies."""
     weights: dict[str, np.ndarray] = {}
-    generator.contour_calibration = weights
+    setattr(generator, attribute, weights)
     for meter in generator.meters:
         for mode in ("major", "minor"):
             style = f"{meter} {mode}"
-            real_counts = priors.interval_pair_counts(meter, mode)
+            real_counts = real_counts_of(meter, mode)
             if real_counts is None:
                 continue
             real = _conditional(real_counts)
             weights[style] = np.zeros_like(real)
             for round_ in range(rounds):
-                seed = 90_000 + 1000 * round_
-                counts = interval_pair_counts(
-                    m.notes
-                    for _, made in _melodies_per_key(generator, meter, mode, melodies, seed)
-                    for m in made
-                )
-                generated = _conditional(counts)
+                made = _melodies_per_key(generator, meter, mode, melodies, seed + 1000 * round_)
+                generated = _conditional(counted(made, mode))
+                # how far each row's moves are from the data's (total variation), weighed by
+                # how often the data is in that row
                 share = real_counts.sum(axis=1) / real_counts.sum()
                 distance = float(share @ (0.5 * np.abs(real - generated).sum(axis=1)))
                 weights[style] = np.clip(
-                    weights[style] + CONTOUR_STEP * np.log(real / generated),
-                    -MAX_WEIGHT,
-                    MAX_WEIGHT,
+                    weights[style] + step * np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
                 )
-                progress(f"{style}: contour round {round_ + 1}, distance {distance:.3f}")
+                progress(f"{style}: {name} round {round_ + 1}, distance {distance:.3f}")
     return {style: [[round(float(w), 4) for w in row] for row in v] for style, v in weights.items()}
 
 

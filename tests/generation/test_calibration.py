@@ -146,16 +146,21 @@ def test_degree_intervals_are_counted_by_the_pitch_class_in_the_frame():
     assert counts[0, MAX_INTERVAL + 2] == 1 and counts[2, MAX_INTERVAL - 2] == 1
 
 
-def test_degree_weights_round_trip_and_a_damaged_table_is_none(tmp_path):
+@pytest.mark.parametrize(("option", "read", "shape", "damaged"), [
+    ("degrees", degree_weights_of, (12, 25), (11, 25)),  # eleven rows
+    ("contours", contour_weights_of, (25, 25), (25, 12)),
+])  # fmt: skip
+def test_weight_tables_round_trip_and_a_damaged_one_is_none(tmp_path, option, read, shape, damaged):
     path = tmp_path / "gan.decoding.json"
-    degrees = {"4/4 major": np.linspace(-1, 1, 12 * 25).reshape(12, 25).tolist()}
-    save_calibration({"4/4 major": [0.0] * 25}, path, degrees=degrees)
-    loaded = degree_weights_of(read_decoding(path))
-    assert set(loaded) == {"4/4 major"} and np.allclose(loaded["4/4 major"], degrees["4/4 major"])
-    save_calibration({"4/4 major": [0.0] * 25}, path)  # an older file: interval weights only
-    assert degree_weights_of(read_decoding(path)) is None
-    save_calibration({"4/4 major": [0.0] * 25}, path, degrees={"4/4 major": [[0.0] * 25] * 11})
-    assert degree_weights_of(read_decoding(path)) is None  # eleven rows: not used
+    table = {"6/8 minor": np.linspace(-1, 1, shape[0] * shape[1]).reshape(shape).tolist()}
+    save_calibration({"6/8 minor": [0.0] * 25}, path, **{option: table})
+    loaded = read(read_decoding(path))
+    assert set(loaded) == {"6/8 minor"} and np.allclose(loaded["6/8 minor"], table["6/8 minor"])
+    save_calibration({"6/8 minor": [0.0] * 25}, path)  # an older file: interval weights only
+    assert read(read_decoding(path)) is None
+    wrong = {"6/8 minor": np.zeros(damaged).tolist()}
+    save_calibration({"6/8 minor": [0.0] * 25}, path, **{option: wrong})
+    assert read(read_decoding(path)) is None  # the wrong shape: not used
 
 
 def _degree_distance(generator: MelodyGenerator, real_counts: np.ndarray) -> float:
@@ -201,18 +206,6 @@ def test_interval_pairs_are_counted_between_consecutive_intervals():
     assert counts[MAX_INTERVAL + 4, MAX_INTERVAL - 2] == 1  # up a third, then down a tone
     assert counts[MAX_INTERVAL - 2, MAX_INTERVAL] == 1
     assert counts[2 * MAX_INTERVAL, 0] == 1  # wider than an octave: ±12
-
-
-def test_contour_weights_round_trip_and_a_damaged_table_is_none(tmp_path):
-    path = tmp_path / "gan.decoding.json"
-    contours = {"6/8 minor": np.linspace(-1, 1, 25 * 25).reshape(25, 25).tolist()}
-    save_calibration({"6/8 minor": [0.0] * 25}, path, contours=contours)
-    loaded = contour_weights_of(read_decoding(path))
-    assert set(loaded) == {"6/8 minor"} and np.allclose(loaded["6/8 minor"], contours["6/8 minor"])
-    save_calibration({"6/8 minor": [0.0] * 25}, path)  # an older file: no contour weights
-    assert contour_weights_of(read_decoding(path)) is None
-    save_calibration({"6/8 minor": [0.0] * 25}, path, contours={"6/8 minor": [[0.0] * 12] * 25})
-    assert contour_weights_of(read_decoding(path)) is None
 
 
 def _turns(generator: MelodyGenerator) -> float:

@@ -107,10 +107,8 @@ def degree_interval_counts(melodies: Iterable[Iterable[Note]], shift: int) -> np
     moving the melodies ``shift`` semitones (into the normalised frame)."""
     counts = np.zeros((12, 2 * MAX_INTERVAL + 1))
     for melody in melodies:
-        pitches = [n.pitch + shift for n in sorted(melody, key=lambda n: (n.start, n.pitch))]
-        if len(pitches) > 1:
-            steps = np.clip(np.diff(np.asarray(pitches, dtype=int)), -MAX_INTERVAL, MAX_INTERVAL)
-            np.add.at(counts, (np.asarray(pitches[:-1]) % 12, steps + MAX_INTERVAL), 1)
+        pitches, steps = _pitches_and_steps(melody, shift)
+        np.add.at(counts, (pitches[:-1] % 12, steps + MAX_INTERVAL), 1)
     return counts
 
 
@@ -120,11 +118,18 @@ def interval_pair_counts(melodies: Iterable[Iterable[Note]]) -> np.ndarray:
     on from it (wider than an octave: ±12)."""
     counts = np.zeros((2 * MAX_INTERVAL + 1, 2 * MAX_INTERVAL + 1))
     for melody in melodies:
-        pitches = [n.pitch for n in sorted(melody, key=lambda n: (n.start, n.pitch))]
-        if len(pitches) > 2:
-            steps = np.clip(np.diff(np.asarray(pitches, dtype=int)), -MAX_INTERVAL, MAX_INTERVAL)
-            np.add.at(counts, (steps[:-1] + MAX_INTERVAL, steps[1:] + MAX_INTERVAL), 1)
+        _, steps = _pitches_and_steps(melody)
+        np.add.at(counts, (steps[:-1] + MAX_INTERVAL, steps[1:] + MAX_INTERVAL), 1)
     return counts
+
+
+def _pitches_and_steps(melody: Iterable[Note], shift: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A melody's pitches in order of their starts (moved ``shift`` semitones) and the
+    intervals between them, wider than an octave counted as ±``MAX_INTERVAL``."""
+    pitches = np.array(
+        [n.pitch + shift for n in sorted(melody, key=lambda n: (n.start, n.pitch))], dtype=int
+    )
+    return pitches, np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL)
 
 
 def event_density(notes: Iterable[Note], steps: int) -> float:

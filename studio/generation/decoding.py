@@ -363,8 +363,7 @@ def _interval_table(weights: bytes | None, degree_weights: bytes | None = None) 
     weight from the last note's pitch class in ``degree_weights`` (float64 bytes of (12, 25))."""
     rest = SPEC.rest_index
     table = np.zeros((rest + 1, rest))
-    moves = np.arange(rest)[None, :] - np.arange(rest)[:, None]
-    columns = np.clip(moves, -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
+    columns = _moves()[1:]  # the interval from each note to each next one, as a column
     if weights is not None:
         table[1:] = np.frombuffer(weights, dtype=float)[columns]
     if degree_weights is not None:
@@ -382,17 +381,16 @@ def _contour_table(weights: bytes) -> np.ndarray:
     rest = SPEC.rest_index
     pairs = np.frombuffer(weights, dtype=float).reshape(NONE_ROW, NONE_ROW)
     table = np.zeros((NONE_ROW + 1, rest + 1, rest))
-    columns = np.clip(np.arange(rest)[None, :] - np.arange(rest)[:, None], -MAX_INTERVAL,
-                      MAX_INTERVAL) + MAX_INTERVAL  # fmt: skip
-    table[:NONE_ROW, 1:] = pairs[:, columns]
+    table[:NONE_ROW, 1:] = pairs[:, _moves()[1:]]
     table.setflags(write=False)
     return table
 
 
 @functools.lru_cache(maxsize=1)
 def _moves() -> np.ndarray:
-    """(classes, pitches) read-only: [last note + 1 (0: none), next note] → the contour row of
-    their interval (``NONE_ROW`` after no note)."""
+    """(classes, pitches) read-only: [last note + 1 (0: none), next note] → their interval
+    + ``MAX_INTERVAL`` (clipped to ±``MAX_INTERVAL``): the column of the interval tables and the
+    contour row (``NONE_ROW`` after no note)."""
     rest = SPEC.rest_index
     table = np.full((rest + 1, rest), NONE_ROW)
     table[1:] = np.clip(np.arange(rest)[None, :] - np.arange(rest)[:, None], -MAX_INTERVAL,
@@ -482,8 +480,8 @@ def close_phrase(
     else:
         reference = int(np.median(candidates))
     distance = np.abs(candidates - reference) + rng.random(len(candidates)) * 0.5
-    later_starts = np.flatnonzero(onsets[at + 1 :]) if not hold else np.empty(0)
-    if after is not None and not later_starts.size:
+    later = np.flatnonzero(onsets[at + 1 :])  # notes or rests after the cadence's note
+    if after is not None and (hold or not later.size):  # it is the bar's last note
         distance = distance + 2 * np.abs(candidates - after)
     chosen = candidates[int(np.argmin(distance))]
     if hold:
@@ -491,7 +489,6 @@ def close_phrase(
         onsets[at] = True
         onsets[at + 1 :] = False
     else:  # the last note keeps its rhythm, up to the next onset (or the bar line)
-        later = np.flatnonzero(onsets[at + 1 :])
         end = at + 1 + int(later[0]) if later.size else len(pitch)
         pitch[at:end] = chosen
 

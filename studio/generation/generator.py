@@ -771,9 +771,10 @@ class MelodyGenerator:
                     last = made[i][u - 1][0][-1] if u else SPEC.rest_index
                     previous[0][i], previous[1][i] = _keep_tie(pitch, onsets, last), onsets
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
-            sounding = previous[0] != SPEC.rest_index
-            lows[:, u] = np.where(sounding, previous[0], SPEC.rest_index).min(axis=1)
-            highs[:, u] = np.where(sounding, previous[0], -1).max(axis=1)
+            if limits is not None:
+                sounding = previous[0] != SPEC.rest_index
+                lows[:, u] = np.where(sounding, previous[0], SPEC.rest_index).min(axis=1)
+                highs[:, u] = np.where(sounding, previous[0], -1).max(axis=1)
             progress(u + 1, units, f"bar {u + 1}")
         melodies = [
             melody_notes(np.stack([p for p, _ in steps]), np.stack([o for _, o in steps]),

@@ -245,3 +245,36 @@ def test_the_shipped_model_has_contour_weights_for_every_style():
     assert set(generator.contour_calibration) == styles
     for weights in generator.contour_calibration.values():
         assert weights.shape == (25, 25) and np.abs(weights).max() <= 4.0
+
+
+def _wide_share(generator: MelodyGenerator) -> float:
+    """The share of moves of a minor sixth or more in 2/4 D minor melodies."""
+    settings = GenerationSettings(bars=8, key=Key(2, "minor"), meter="2/4")
+    made = [m for seed in (91, 92) for m in generator.generate(settings, 64, seed=seed * 1000)]
+    return _wide(interval_counts(m.notes for m in made))
+
+
+def _wide(counts: np.ndarray) -> float:
+    return float(counts[np.abs(np.arange(len(counts)) - MAX_INTERVAL) >= 8].sum() / counts.sum())
+
+
+def test_refitting_the_intervals_goes_on_over_the_degree_and_contour_weights():
+    """The last stage starts from the weights found before and keeps the other two tables:
+    melodies pushed to leap (wide moves weighted up) come back towards the tunes' leaps."""
+    generator = MelodyGenerator()
+    degrees, contours = generator.degree_calibration, generator.contour_calibration
+    real = _wide(np.exp(load_priors().interval_log_weights("2/4", "minor")))
+    wide = np.abs(np.arange(2 * MAX_INTERVAL + 1) - MAX_INTERVAL) >= 8
+    pushed = {s: w + 1.5 * wide for s, w in generator.interval_calibration.items()}
+    generator.interval_calibration = pushed
+    before = _wide_share(generator)
+    messages = []
+    weights = calibrate(
+        generator, rounds=2, melodies=128, start=pushed, seed=5, progress=messages.append
+    )
+    assert len(messages) == 2 * 2 * len(generator.meters)
+    assert generator.degree_calibration is degrees and generator.contour_calibration is contours
+    assert np.allclose(generator.interval_calibration["2/4 minor"], weights["2/4 minor"], atol=1e-4)
+    after = _wide_share(generator)
+    assert before - real > 0.05  # the push shows
+    assert abs(after - real) < abs(before - real) / 2

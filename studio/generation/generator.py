@@ -49,6 +49,7 @@ from studio.generation.calibration import (
     contour_weights_of,
     degree_weights_of,
     density_map_of,
+    downbeat_bias_of,
     interval_counts,
     interval_weights_of,
     read_decoding,
@@ -320,6 +321,9 @@ class MelodyGenerator:
         self.contour_calibration = contour_weights_of(decoding)
         """(25, 25) contour weights per style found for this network (``calibration``): the
         interval into a note × the interval on from it, added too; None: none."""
+        self.downbeat_calibration = downbeat_bias_of(decoding)
+        """Log-odds per style ("4/4 major" …) added to the onset at each bar line
+        (``bar_starts``), found for this network (``calibration``); None: none."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -679,6 +683,21 @@ class MelodyGenerator:
         """This network's contour weights for the decoder (``calibration``), or None."""
         return (self.contour_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
 
+    @staticmethod
+    def bar_starts(meter: str) -> tuple[int, ...]:
+        """The steps of a unit of ``meter`` where a bar begins (a 2/4 unit holds two bars)."""
+        return (0, 8) if meter == "2/4" else (0,)
+
+    def _onset_bias(self, meter: str, mode: int, rhythms: np.ndarray | None, count: int):
+        """``rhythms`` (count, 16) with this network's downbeat bias added at the bar lines
+        (``calibration``); as it was when there is none."""
+        bias = (self.downbeat_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        if bias is None:
+            return rhythms
+        downbeats = np.zeros((count, STEPS))
+        downbeats[:, list(self.bar_starts(meter))] = bias
+        return downbeats if rhythms is None else rhythms + downbeats
+
     def _phrase_cadence_rate(self, meter: str, mode: int) -> float:
         priors = self._priors_or_none()
         if priors is None:
@@ -852,7 +871,8 @@ class MelodyGenerator:
             degree_weights=self._degree_weights(settings.meter, frame.mode),
             contour_weights=self._contour_weights(settings.meter, frame.mode),
             previous_interval=last_intervals(previous[0], previous[1]) if has_previous else None,
-            fresh_start=fresh_start, endings=endings, notes_for=notes_for, onset_bias=rhythms,
+            fresh_start=fresh_start, endings=endings, notes_for=notes_for,
+            onset_bias=self._onset_bias(settings.meter, frame.mode, rhythms, count),
             span=spans,
             lead_to=lead_to,
         )  # fmt: skip

@@ -678,6 +678,14 @@ class StylePriors:
         patterns, cumulative = self._tables[key]
         return patterns[_pick(rng, cumulative)]
 
+    def mean_rhythm(self, meter: str, mode: str | int) -> np.ndarray | None:
+        """The style's onset rate per step of a unit (the mean of its sampled tunes' rhythm
+        profiles, as ``feel`` gives it); None when the priors hold none (older files)."""
+        rhythms = self._style(meter, mode).get("rhythms")
+        if not rhythms or not rhythms.get("mean"):
+            return None
+        return np.asarray(rhythms["mean"], dtype=float)[: UNIT_STEPS[_meter(meter)]]
+
     def feel(self, meter: str, mode: str | int, rng: np.random.Generator) -> TuneFeel | None:
         """One real tune's feel, drawn among the style's sample: its rhythm profile and its
         melodic intervals, with the style's means; None when the priors hold none (older

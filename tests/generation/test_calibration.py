@@ -13,15 +13,18 @@ from studio.core.theory import Key
 from studio.generation.calibration import (
     DEGREE_PSEUDOCOUNT,
     MAX_INTERVAL,
+    bar_line_onset_rate,
     calibrate,
     calibrate_contour,
     calibrate_degrees,
+    calibrate_downbeats,
     calibration_path,
     condition_for,
     contour_weights_of,
     degree_interval_counts,
     degree_weights_of,
     density_map_of,
+    downbeat_bias_of,
     event_density,
     interval_counts,
     interval_pair_counts,
@@ -265,7 +268,7 @@ def test_refitting_the_intervals_goes_on_over_the_degree_and_contour_weights():
     degrees, contours = generator.degree_calibration, generator.contour_calibration
     real = _wide(np.exp(load_priors().interval_log_weights("2/4", "minor")))
     wide = np.abs(np.arange(2 * MAX_INTERVAL + 1) - MAX_INTERVAL) >= 8
-    pushed = {s: w + 1.5 * wide for s, w in generator.interval_calibration.items()}
+    pushed = {s: w + 2.0 * wide for s, w in generator.interval_calibration.items()}
     generator.interval_calibration = pushed
     before = _wide_share(generator)
     messages = []
@@ -278,3 +281,61 @@ def test_refitting_the_intervals_goes_on_over_the_degree_and_contour_weights():
     after = _wide_share(generator)
     assert before - real > 0.05  # the push shows
     assert abs(after - real) < abs(before - real) / 2
+
+
+def test_bar_lines_count_where_a_note_or_rest_begins():
+    begins = [Note(60, 0, 2), Note(62, 2, 2), Note(64, 4, 4)]  # one inner bar line: beat 4
+    assert bar_line_onset_rate([begins], 4.0) == 1.0  # the line at 4: a note begins
+    tied = [Note(60, 0, 3), Note(62, 3, 2), Note(64, 5, 3)]  # held over the line at 4
+    assert bar_line_onset_rate([tied], 4.0) == 0.0
+    rest_begins = [Note(60, 0, 4), Note(62, 5, 3)]  # the note ends on the line: a rest begins
+    rest_goes_on = [Note(60, 0, 3), Note(62, 5, 3)]  # a rest from beat 3 goes on over it
+    assert bar_line_onset_rate([rest_begins, rest_goes_on], 4.0) == 0.5
+    waltz = [Note(60, 0, 3), Note(62, 3, 3), Note(64, 6, 4), Note(65, 10, 2)]  # 3/4: 3, 6, 9
+    assert bar_line_onset_rate([waltz], 3.0) == pytest.approx(2 / 3)
+    assert np.isnan(bar_line_onset_rate([[], [Note(60, 0, 4)]], 4.0))  # no inner bar line
+
+
+def _bar_line_onsets(generator: MelodyGenerator, meter: str = "3/4") -> float:
+    settings = GenerationSettings(bars=8, key=Key(7, "major"), meter=meter)
+    made = [m for seed in (61, 62, 63) for m in generator.generate(settings, 64, seed=seed * 1000)]
+    return bar_line_onset_rate((m.notes for m in made), 3.0)
+
+
+def test_calibrating_the_downbeats_brings_the_bar_lines_onsets_to_the_data(tmp_path):
+    """The network held notes over 3/4 bar lines about twice as often as the tunes; the
+    downbeat bias brings the share of bar lines where something begins to the tunes'."""
+    generator = MelodyGenerator()
+    real = float(load_priors().mean_rhythm("3/4", "major")[0])
+    generator.downbeat_calibration = None
+    before = _bar_line_onsets(generator)
+    messages = []
+    biases = calibrate_downbeats(generator, rounds=3, melodies=128, progress=messages.append)
+    assert len(messages) == 3 * 2 * len(generator.meters)
+    assert set(biases) == {f"{m} {mode}" for m in generator.meters for mode in ("major", "minor")}
+    assert biases["3/4 major"] > 0  # more onsets on the bar line
+    assert generator.interval_calibration is None  # found without the interval tables
+    after = _bar_line_onsets(generator)
+    assert real - before > 0.03
+    assert abs(after - real) < abs(before - real) / 2
+    save_calibration({}, tmp_path / "gan.decoding.json", downbeats=biases)
+    assert downbeat_bias_of(read_decoding(tmp_path / "gan.decoding.json")) == biases
+
+
+@pytest.mark.parametrize("content", [None, {}, {"downbeat_bias": 3}, {"downbeat_bias": {"a": "x"}}])
+def test_a_missing_or_damaged_downbeat_bias_is_none(content):
+    assert downbeat_bias_of(content) is None
+
+
+def test_the_shipped_model_has_a_downbeat_bias_for_every_style():
+    generator = MelodyGenerator()
+    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
+    assert set(generator.downbeat_calibration) == styles
+    assert all(abs(b) <= 4.0 for b in generator.downbeat_calibration.values())
+    bias = generator._onset_bias("2/4", 0, None, 2)  # both bars of a 2/4 unit
+    expected = np.zeros(16)
+    expected[[0, 8]] = generator.downbeat_calibration["2/4 major"]
+    assert bias.shape == (2, 16) and bias[1].tolist() == expected.tolist()
+    rhythms = np.ones((2, 16))
+    jig = generator._onset_bias("6/8", 1, rhythms, 2)
+    assert jig[0, 0] == 1 + generator.downbeat_calibration["6/8 minor"] and jig[0, 1] == 1

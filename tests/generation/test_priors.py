@@ -308,8 +308,10 @@ def test_feels_are_real_tunes_onset_rates_and_intervals(priors):
     moves = np.clip(np.diff(tune.astype(int)), -12, 12) + 12
     assert feel.intervals.tolist() == np.bincount(moves, minlength=25).tolist()
     assert np.allclose(np.log(feel.mean_intervals), priors.interval_log_weights("4/4", "major"))
+    assert priors.mean_rhythm("4/4", "major") == pytest.approx(expected)  # the same mean
     feel = priors.feel("6/8", "minor", rng)
     assert feel.rhythm.tolist() == [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]  # the meter's 12 steps
+    assert priors.mean_rhythm("6/8", "minor").tolist() == feel.mean_rhythm.tolist()
     tune = np.concatenate([pitch[onset][pitch[onset] != SPEC.rest_index] for pitch, onset in
                            [(p[:12], o[:12]) for p, o in JIG + JIG]])  # fmt: skip
     moves = np.clip(np.diff(tune.astype(int)), -12, 12) + 12
@@ -319,6 +321,7 @@ def test_feels_are_real_tunes_onset_rates_and_intervals(priors):
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
     assert StylePriors(content).feel("4/4", "major", rng) is None  # an older file
+    assert StylePriors(content).mean_rhythm("4/4", "major") is None
     for style in content["styles"].values():
         style["rhythms"] = {**priors.content["styles"]["4/4 major"]["rhythms"]}
         del style["rhythms"]["intervals"]

@@ -45,10 +45,11 @@ def draw_rolls(melodies, path: Path, beats_per_bar: float) -> None:
         draw.text((MARGIN, top + 3), label, fill="#c8ccd4")
         for note in melody.notes:
             x0 = MARGIN + note.start * BEAT_WIDTH
-            x1 = MARGIN + note.end * BEAT_WIDTH - 1
+            x1 = MARGIN + note.end * BEAT_WIDTH - 3  # a gap: a repeated note shows as two
             y = top + ROW_HEIGHT - 4 - (note.pitch - low) * step
             shade = 120 + note.velocity
             draw.rectangle([x0, y - step + 1, x1, y], fill=(40, min(255, shade), 160))
+            draw.rectangle([x0, y - step + 1, x0 + 1, y], fill="#e8f0ff")  # the onset
     image.save(path)
 
 

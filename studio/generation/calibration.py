@@ -50,13 +50,15 @@ wider, the tunes 4.7 %). A last stage therefore goes on with the interval weight
 accuracy went from 0.638 / 0.643 / 0.655 / 0.644 to 0.633 / 0.634 / 0.645 / 0.637 (seeds 0,
 10, 20, 30). Smoothing the rare rows towards the style's own moves instead scored worse.
 
-First of all, a **downbeat bias** per style: the network left a bar's first step without a
-new note or rest more often than the tunes do, so notes were tied over the bar line two to
-three times as often (4/4 validation ideas 0.7 % of their notes, the tunes 0.2 %; 3/4 2.5 %
+Before all of these comes a **downbeat bias** per style: the network left a bar's first step
+without a new note or rest more often than the tunes do, so notes were tied over the bar line
+two to three times as often (4/4 validation ideas 0.7 % of their notes, the tunes 0.2 %; 3/4 2.5 %
 against 1.2–1.8 %). ``calibrate_downbeats`` finds a log-odds added to the onset at each bar line
 (``generator.bar_starts``) until the share of bar lines where a note or rest begins
 (``bar_line_onset_rate``) is the tunes' (``priors.StylePriors.mean_rhythm`` at those steps).
 It goes first, with no interval tables, so a calibration does not depend on the one before.
+The stages run in this order: downbeat bias, interval weights, degree weights, contour weights,
+interval weights again, density map (``main``).
 
 The same file holds a **density map** per meter: the network writes fewer notes than a high
 density condition asks for and more than a low one (4/4: asked 0.8, it gave 0.62), so a density
@@ -516,7 +518,7 @@ def main(argv: list[str] | None = None) -> None:
     weights = calibrate(generator, rounds=args.rounds, melodies=args.melodies)
     degrees = calibrate_degrees(generator, rounds=args.degree_rounds, melodies=args.melodies)
     contours = calibrate_contour(generator, rounds=args.contour_rounds, melodies=args.melodies)
-    weights = calibrate(
+    weights = calibrate(  # the interval weights again, over the two tables: these are kept
         generator, rounds=args.refit_rounds, melodies=args.melodies,
         start=generator.interval_calibration, seed=200_000,
     )  # fmt: skip

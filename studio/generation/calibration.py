@@ -54,7 +54,7 @@ Before all of these comes a **downbeat bias** per style: the network left a bar'
 without a new note or rest more often than the tunes do, so notes were tied over the bar line
 two to three times as often (4/4 validation ideas 0.7 % of their notes, the tunes 0.2 %; 3/4 2.5 %
 against 1.2–1.8 %). ``calibrate_downbeats`` finds a log-odds added to the onset at each bar line
-(``generator.bar_starts``) until the share of bar lines where a note or rest begins
+(``GenerationSettings.bar_starts``) until the share of bar lines where a note or rest begins
 (``bar_line_onset_rate``) is the tunes' (``priors.StylePriors.mean_rhythm`` at those steps).
 It goes first, with no interval tables, so a calibration does not depend on the one before.
 The stages run in this order: downbeat bias, interval weights, degree weights, contour weights,
@@ -292,7 +292,7 @@ def calibrate_downbeats(
     found as the module describes with no interval, degree or contour weights; the generator
     is left using the biases found (``generator.downbeat_calibration``). Empty when the style
     priors have no rhythm profiles."""
-    from studio.generation.data import UNIT_BEATS
+    from studio.generation.generator import GenerationSettings
 
     priors = load_priors()
     biases: dict[str, float] = {}
@@ -301,17 +301,19 @@ def calibrate_downbeats(
     generator.contour_calibration = None
     generator.downbeat_calibration = biases
     for meter in generator.meters:
-        bar_beats = UNIT_BEATS[meter] / len(generator.bar_starts(meter))
+        settings = GenerationSettings(meter=meter)
         for mode in ("major", "minor"):
             style = f"{meter} {mode}"
             mean = priors.mean_rhythm(meter, mode)
             if mean is None:
                 continue
-            real = float(np.clip(mean[list(generator.bar_starts(meter))].mean(), 0.01, 0.999))
+            real = float(np.clip(mean[list(settings.bar_starts)].mean(), 0.01, 0.999))
             biases[style] = 0.0
             for round_ in range(rounds):
                 made = _melodies_per_key(generator, meter, mode, melodies, 300_000 + 1000 * round_)
-                rate = bar_line_onset_rate((m.notes for _, ms in made for m in ms), bar_beats)
+                rate = bar_line_onset_rate(
+                    (m.notes for _, ms in made for m in ms), settings.bar_beats
+                )
                 rate = float(np.clip(rate, 0.01, 0.999))
                 step = _logit(real) - _logit(rate)
                 biases[style] = float(np.clip(biases[style] + step, -MAX_WEIGHT, MAX_WEIGHT))

@@ -215,6 +215,12 @@ class GenerationSettings:
         return 2 if self.meter == "2/4" else 1
 
     @property
+    def bar_starts(self) -> tuple[int, ...]:
+        """The steps of one of the network's units where a bar of the meter begins."""
+        steps = UNIT_STEPS[self.meter]
+        return tuple(range(0, steps, steps // self.bars_per_unit))
+
+    @property
     def units(self) -> int:
         """The network's units that make ``bars`` bars."""
         return -(-self.bars // self.bars_per_unit)
@@ -323,7 +329,8 @@ class MelodyGenerator:
         interval into a note × the interval on from it, added too; None: none."""
         self.downbeat_calibration = downbeat_bias_of(decoding)
         """Log-odds per style ("4/4 major" …) added to the onset at each bar line
-        (``bar_starts``), found for this network (``calibration``); None: none."""
+        (``GenerationSettings.bar_starts``), found for this network (``calibration``); None:
+        none."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -683,19 +690,17 @@ class MelodyGenerator:
         """This network's contour weights for the decoder (``calibration``), or None."""
         return (self.contour_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
 
-    @staticmethod
-    def bar_starts(meter: str) -> tuple[int, ...]:
-        """The steps of a unit of ``meter`` where a bar begins (a 2/4 unit holds two bars)."""
-        return (0, 8) if meter == "2/4" else (0,)
-
-    def _onset_bias(self, meter: str, mode: int, rhythms: np.ndarray | None, count: int):
+    def _onset_bias(
+        self, settings: GenerationSettings, mode: int, rhythms: np.ndarray | None, count: int
+    ):
         """``rhythms`` (count, 16) with this network's downbeat bias added at the bar lines
-        (``calibration``); as it was when there is none."""
-        bias = (self.downbeat_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        (``settings.bar_starts``; ``calibration``); as it was when there is none."""
+        style = f"{settings.meter} {('major', 'minor')[mode]}"
+        bias = (self.downbeat_calibration or {}).get(style)
         if bias is None:
             return rhythms
         downbeats = np.zeros((count, STEPS))
-        downbeats[:, list(self.bar_starts(meter))] = bias
+        downbeats[:, list(settings.bar_starts)] = bias
         return downbeats if rhythms is None else rhythms + downbeats
 
     def _phrase_cadence_rate(self, meter: str, mode: int) -> float:
@@ -872,7 +877,7 @@ class MelodyGenerator:
             contour_weights=self._contour_weights(settings.meter, frame.mode),
             previous_interval=last_intervals(previous[0], previous[1]) if has_previous else None,
             fresh_start=fresh_start, endings=endings, notes_for=notes_for,
-            onset_bias=self._onset_bias(settings.meter, frame.mode, rhythms, count),
+            onset_bias=self._onset_bias(settings, frame.mode, rhythms, count),
             span=spans,
             lead_to=lead_to,
         )  # fmt: skip

@@ -332,10 +332,10 @@ def test_the_shipped_model_has_a_downbeat_bias_for_every_style():
     styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
     assert set(generator.downbeat_calibration) == styles
     assert all(abs(b) <= 4.0 for b in generator.downbeat_calibration.values())
-    bias = generator._onset_bias("2/4", 0, None, 2)  # both bars of a 2/4 unit
+    bias = generator._onset_bias(GenerationSettings(meter="2/4"), 0, None, 2)  # both bars
     expected = np.zeros(16)
     expected[[0, 8]] = generator.downbeat_calibration["2/4 major"]
     assert bias.shape == (2, 16) and bias[1].tolist() == expected.tolist()
     rhythms = np.ones((2, 16))
-    jig = generator._onset_bias("6/8", 1, rhythms, 2)
+    jig = generator._onset_bias(GenerationSettings(meter="6/8"), 1, rhythms, 2)
     assert jig[0, 0] == 1 + generator.downbeat_calibration["6/8 minor"] and jig[0, 1] == 1

@@ -68,7 +68,14 @@ from studio.generation.decoding import (
     seam_cost,
     slerp,
 )
-from studio.generation.form import FORMS, SECTION_UNITS, Cadence, PhrasePlan, plan_form
+from studio.generation.form import (
+    CADENCE_UNITS,
+    FORMS,
+    SECTION_UNITS,
+    Cadence,
+    PhrasePlan,
+    plan_form,
+)
 from studio.generation.gan import (
     PHRASE_BARS,
     STEPS,
@@ -609,12 +616,15 @@ class MelodyGenerator:
             (u + 1) % SECTION_UNITS == 0 or cadence == Cadence.FINAL
             for u, cadence in enumerate(cadences)
         ]
+        # a cadence off the grid of four units (eight bars of 2/4 close their first half on
+        # bar 4) takes the rhythm of units half-way through real phrases, which mostly run on
         endings = [
-            priors.ending(meter, mode, rng, section)
+            priors.ending(meter, mode, rng, section,
+                          mid_phrase=not section and (u + 1) % CADENCE_UNITS != 0)
             if priors is not None and cadence is not None
             else None
-            for cadence, section in zip(cadences, closes_section, strict=True)
-        ]
+            for u, (cadence, section) in enumerate(zip(cadences, closes_section, strict=True))
+        ]  # fmt: skip
         # Tunes differ in where their notes fall and in how they move: a real tune's feel
         # (drawn last: the seeded stream of everything above stays as it was)
         drawn = priors.feel(meter, mode, rng) if priors is not None else None

@@ -289,6 +289,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     cadences = {length: [] for length in CADENCE_WINDOWS}
     endings: Counter = Counter()  # phrase ends inside a section
     section_endings: Counter = Counter()
+    mid_endings: Counter = Counter()  # units half-way through a phrase
     rhythms, tune_intervals = [], []
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
@@ -323,6 +324,8 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         for end in range(PHRASE_UNITS, len(tune.pitch) + 1, PHRASE_UNITS):
             table = section_endings if end % SECTION_UNITS == 0 else endings
             table[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
+        for end in range(PHRASE_UNITS // 2, len(tune.pitch) + 1, PHRASE_UNITS):
+            mid_endings[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
     if len(profiles) > MAX_PROFILES:
         keep = np.sort(rng.choice(len(profiles), MAX_PROFILES, replace=False))
         profiles = [profiles[i] for i in keep]
@@ -346,6 +349,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "endings": dict(_top(endings, MAX_ENDINGS)),
         "section_endings": dict(_top(section_endings, MAX_ENDINGS)),
+        "mid_endings": dict(_top(mid_endings, MAX_ENDINGS)),
         "rhythms": {
             "mean": [round(float(v), 3) for v in mean_rhythm],
             "tunes": [[round(float(v), 2) for v in r] for r in rhythms],
@@ -661,14 +665,27 @@ class StylePriors:
         return dict(cadences[str(nearest)])
 
     def ending(
-        self, meter: str, mode: str | int, rng: np.random.Generator, section: bool = False
+        self,
+        meter: str,
+        mode: str | int,
+        rng: np.random.Generator,
+        section: bool = False,
+        *,
+        mid_phrase: bool = False,
     ) -> str | None:
         """A phrase-ending rhythm (``ending_pattern`` text, the meter's steps long) sampled from
         the last units of real phrases: of phrases that close a section (``SECTION_UNITS``)
-        with ``section``, else of phrases inside one (a file without section endings gives
-        these for both); None when the priors hold none (older files)."""
+        with ``section``, else of phrases inside one. ``mid_phrase`` (for a cadence off the
+        grid of ``PHRASE_UNITS``, such as the half cadence of eight 2/4 bars, which falls on
+        bar 4): of the units half-way through real phrases, where tunes mostly run on. A file
+        without the section or mid-phrase table gives the phrase endings instead; None when
+        the priors hold no endings (older files)."""
         style = self._style(meter, mode)
-        endings = (section and style.get("section_endings")) or style.get("endings")
+        endings = (
+            (section and style.get("section_endings"))
+            or (mid_phrase and style.get("mid_endings"))
+            or style.get("endings")
+        )
         if not endings:
             return None
         key = id(endings)

@@ -16,6 +16,7 @@ from studio.core.midi_write import midi_bytes
 from studio.core.music import Note
 from studio.core.progress import Cancelled, CancelToken
 from studio.core.theory import SCALES, Chord, Key
+from studio.generation.data import UNIT_BEATS, UNIT_STEPS
 from studio.generation.generator import (
     DEFAULT_WEIGHTS,
     GenerationSettings,
@@ -265,6 +266,37 @@ def test_a_short_phrase_that_runs_on_comes_back_whole(generator, meter, bars, fi
         assert opening == {note for note in a_again if note[1] < 2.0}
         whole += a == a_again
     assert whole >= 4, "most returns are exact (a third vary the second half of a unit)"
+
+
+@pytest.mark.parametrize(("meter", "bars", "half_unit", "mid_phrase"), [
+    ("2/4", 8, 1, True),  # four units of two bars: the half cadence falls on bar 4
+    ("2/4", 16, 3, False),  # eight units: on bar 8, the end of a four-unit phrase
+    ("4/4", 8, 3, False),
+])  # fmt: skip
+def test_a_half_cadence_off_the_phrase_grid_runs_on_as_tunes_do_there(
+    generator, monkeypatch, meter, bars, half_unit, mid_phrase
+):
+    """Real 2/4 strains of eight bars mostly run on through bar 4 (a sixteenth stream goes
+    on), while they close bar 8 on a long note: a cadence half-way through a four-unit phrase
+    takes its rhythm from the units tunes have there, not from their phrase ends."""
+    from studio.generation.priors import StylePriors
+
+    stream = "x" * UNIT_STEPS[meter]  # the mid-phrase rhythm: every step a note
+    held = "x" + "." * (UNIT_STEPS[meter] - 1)  # the phrase ends' rhythm: one held note
+    monkeypatch.setattr(
+        StylePriors, "ending",
+        lambda self, meter, mode, rng, section=False, *, mid_phrase=False:
+            stream if mid_phrase else held,
+    )  # fmt: skip
+    request = GenerationSettings(bars=bars, key=Key.parse("G"), meter=meter, form="through")
+    unit = UNIT_BEATS[meter]
+    last_step = (half_unit + 1) * unit - 0.25  # the half cadence unit's last sixteenth
+    for melody in generator.generate(request, count=6, seed=4):
+        onsets = {round(note.start, 2) for note in melody.notes}
+        assert (last_step in onsets) == mid_phrase
+        inside = [s for s in onsets if half_unit * unit < s < (half_unit + 1) * unit]
+        if not mid_phrase:
+            assert not inside, "a phrase end's rhythm holds its one note to the bar line"
 
 
 def test_a_bar_repeats_the_bar_a_phrase_earlier_as_often_as_the_meter_s_tunes_do(

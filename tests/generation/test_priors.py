@@ -281,6 +281,8 @@ def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
     style = priors.content["styles"]["4/4 major"]
     assert style["section_endings"] == {"x.x.x.x.x.x.x.x.": 20}
     assert style["endings"] == {"x.x.x.x.x.x.x.x.": 10, "x...x...x...x...": 10}
+    # half-way through each phrase (units 2, 6, 10, 14): A's second unit three times, B's once
+    assert style["mid_endings"] == {"x.x.x.x.x.x.x.x.": 30, "x...x...x...x...": 10}
     rng = np.random.default_rng(8)
     drawn = [priors.ending("4/4", "major", rng) for _ in range(400)]
     assert set(drawn) == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}
@@ -295,6 +297,19 @@ def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
     }}  # fmt: skip
     drawn = {StylePriors(older).ending("4/4", "major", rng, section=True) for _ in range(50)}
     assert drawn == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}  # all phrase ends, as before
+
+
+def test_a_cadence_half_way_through_a_phrase_takes_the_rhythm_tunes_have_there(priors):
+    rng = np.random.default_rng(3)
+    drawn = [priors.ending("4/4", "major", rng, mid_phrase=True) for _ in range(400)]
+    assert set(drawn) == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}
+    assert 260 < drawn.count("x.x.x.x.x.x.x.x.") < 340  # 30 : 10
+    older = {**priors.content, "styles": {
+        name: {k: v for k, v in s.items() if k != "mid_endings"}
+        for name, s in priors.content["styles"].items()
+    }}  # fmt: skip
+    drawn = [StylePriors(older).ending("4/4", "major", rng, mid_phrase=True) for _ in range(400)]
+    assert 150 < drawn.count("x.x.x.x.x.x.x.x.") < 250  # the phrase ends (10 : 10) instead
 
 
 def test_feels_are_real_tunes_onset_rates_and_intervals(priors):

@@ -453,7 +453,11 @@ class MelodyGenerator:
             for repeat in (u for u, source in copies.items() if source == bar and u not in chosen):
                 shift = (repeat - bar) * unit
                 moved = [replace(n, start=n.start + shift) for n in options[best].notes]
-                notes = _replace_unit(notes, repeat * unit, (repeat + 1) * unit, moved)
+                until = (repeat + 1) * unit
+                if repeat in plan.varied:  # it keeps its own second half (and its cadence)
+                    until = repeat * unit + unit / 2
+                    moved = _cut_to(moved, until)
+                notes = _replace_unit(notes, repeat * unit, until, moved)
                 latents[repeat] = latents[bar]
         chords = self._bar_chords(settings, frame, plan.chords)
         return GeneratedMelody(
@@ -612,6 +616,7 @@ class MelodyGenerator:
                          if u in copies]  # fmt: skip
                 if inner:
                     varied.add(int(rng.choice(inner)))
+        self._repeat_first_bars(settings, priors, rng, chords, cadences, copies, varied)
         closes_section = [
             (u + 1) % SECTION_UNITS == 0 or cadence == Cadence.FINAL
             for u, cadence in enumerate(cadences)
@@ -655,6 +660,30 @@ class MelodyGenerator:
             rhythm,
             span,
         )
+
+    @staticmethod
+    def _repeat_first_bars(settings, priors, rng, chords, cadences, copies, varied) -> None:
+        """Tunes in two-bar units (2/4 strains) often open a phrase-closing unit with an
+        earlier bar again: bar 3 is bar 1 (``previous``), bar 7 is bar 3 (``parallel``). Such a
+        unit becomes a varied repeat (``copies`` and ``varied``, changed in place): its first
+        bar repeats, its second comes afresh and closes the cadence. At the rates the priors
+        measured; the user's chords must agree."""
+        rates = priors.first_bar_repeat_rates(settings.meter) if priors is not None else None
+        if rates is None or settings.bars_per_unit != 2:
+            return
+        previous_rate, parallel_rate = rates
+        for u, cadence in enumerate(cadences):
+            if u == 0 or cadence is None or u in copies:
+                continue
+            if u >= 2 and rng.random() < parallel_rate:
+                source = u - 2
+            elif rng.random() < previous_rate:
+                source = u - 1
+            else:
+                continue
+            if not settings.chords or chords[u] == chords[source]:
+                copies[u] = copies.get(source, source)
+                varied.add(u)
 
     def _cadences(
         self, phrases: PhrasePlan, meter: str, mode: int, rng: np.random.Generator

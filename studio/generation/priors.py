@@ -30,6 +30,7 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.model_files import record_model_file
+from studio.core.music import TimeSignature
 from studio.core.resources import MODELS
 from studio.core.theory import CHORD_QUALITIES, Chord
 from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
@@ -414,6 +415,39 @@ def _bar_repeats(tunes: list[_Tune]) -> dict:
     return result
 
 
+def _same(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether two (pitch, onset) stretches count as the same music (``SAME_PHRASE``)."""
+    return phrase_similarity(a[0], a[1], b[0], b[1]) >= SAME_PHRASE
+
+
+def _first_bar_repeats(tunes: list[_Tune]) -> dict:
+    """Per meter whose unit holds two bars (2/4): in 4-unit windows (eight bars), how often the
+    first bar of a unit that closes a phrase (units 1 and 3: bars 3–4 and 7–8) repeats
+    (``SAME_PHRASE`` of its steps) the first bar of the unit before (``previous``: bar 3 is bar
+    1 again, or bar 7 bar 5) or, for unit 3, of unit 1 (``parallel``: bar 7 is bar 3 again);
+    windows counted, and the share of units that repeat."""
+    result = {}
+    for meter in METERS:
+        steps = UNIT_STEPS[meter]
+        bar = round(TimeSignature.parse(meter).beats_per_bar * SPEC.steps_per_beat)
+        if bar >= steps:
+            continue
+        windows = previous = parallel = 0
+        for tune in (t for t in tunes if t.meter == meter):
+            for pitch, onset, _ in _windows(tune, 4):
+                windows += 1
+                first = [(pitch[unit, :bar], onset[unit, :bar]) for unit in range(4)]
+                previous += _same(first[1], first[0]) + _same(first[3], first[2])
+                parallel += _same(first[3], first[1])
+        if windows:
+            result[meter] = {
+                "windows": windows,
+                "previous": round(previous / (2 * windows), 4),
+                "parallel": round(parallel / windows, 4),
+            }
+    return result
+
+
 def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
     """Measure the style priors on the training split of ``data``."""
     tunes = list(_tunes(data, "train"))
@@ -436,6 +470,7 @@ def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
         "same_phrase": SAME_PHRASE,
         "forms": _form_counts(tunes),
         "bar_repeats": _bar_repeats(tunes),
+        "first_bar_repeats": _first_bar_repeats(tunes),
         "styles": styles,
     })  # fmt: skip
 
@@ -654,6 +689,15 @@ class StylePriors:
         same chord (and their phrases as a whole differ); None in priors without it."""
         measured = self.content.get("bar_repeats", {}).get(_meter(meter))
         return None if measured is None else float(measured["rate"])
+
+    def first_bar_repeat_rates(self, meter: str) -> tuple[float, float] | None:
+        """For a meter whose unit holds two bars: how often a phrase-closing unit's first bar
+        repeats the first bar of the unit before, and of the unit two before (``parallel``);
+        None for other meters and in priors without it."""
+        measured = self.content.get("first_bar_repeats", {}).get(_meter(meter))
+        if measured is None:
+            return None
+        return float(measured["previous"]), float(measured["parallel"])
 
     def cadence_rates(self, meter: str, mode: str | int, units: int | None = None) -> dict:
         """Cadence rates of real windows of ``units`` units (nearest measured; default 8 bars of

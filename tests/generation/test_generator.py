@@ -288,6 +288,8 @@ def test_a_half_cadence_off_the_phrase_grid_runs_on_as_tunes_do_there(
         lambda self, meter, mode, rng, section=False, *, mid_phrase=False:
             stream if mid_phrase else held,
     )  # fmt: skip
+    # the whole unit in the ending's rhythm: no earlier bar opens it
+    monkeypatch.setattr(StylePriors, "first_bar_repeat_rates", lambda self, meter: None)
     request = GenerationSettings(bars=bars, key=Key.parse("G"), meter=meter, form="through")
     unit = UNIT_BEATS[meter]
     last_step = (half_unit + 1) * unit - 0.25  # the half cadence unit's last sixteenth
@@ -297,6 +299,56 @@ def test_a_half_cadence_off_the_phrase_grid_runs_on_as_tunes_do_there(
         inside = [s for s in onsets if half_unit * unit < s < (half_unit + 1) * unit]
         if not mid_phrase:
             assert not inside, "a phrase end's rhythm holds its one note to the bar line"
+
+
+@pytest.mark.parametrize(("rates", "opens_with"), [
+    ((1.0, 0.0), {1: 0, 3: 2}),  # bar 3 is bar 1, bar 7 is bar 5
+    ((0.0, 1.0), {1: None, 3: 1}),  # bar 7 is bar 3
+    ((0.0, 0.0), {1: None, 3: None}),
+])  # fmt: skip
+def test_a_2_4_phrase_close_can_open_with_an_earlier_bar_and_close_afresh(
+    generator, monkeypatch, rates, opens_with
+):
+    """2/4 strains often play bar 1 again in bar 3 and bar 3 again in bar 7, then close in
+    their own way: a phrase-closing unit takes an earlier unit's first bar at the rates the
+    priors measured, and its second bar, which closes the cadence, comes afresh."""
+    from studio.generation.priors import StylePriors
+
+    monkeypatch.setattr(StylePriors, "first_bar_repeat_rates", lambda self, meter: rates)
+    request = GenerationSettings(bars=8, key=Key.parse("G"), meter="2/4", form="through")
+    same, closes_afresh = dict.fromkeys(opens_with, 0), 0
+    for melody in generator.generate(request, count=6, seed=12):
+        bars = [[(p, s) for p, s, _ in unit_notes(melody.notes, u) if s < 2.0] for u in range(4)]
+        second_bars = [[(p, s) for p, s, _ in unit_notes(melody.notes, u) if s >= 2.0]
+                       for u in range(4)]  # fmt: skip
+        for u, source in opens_with.items():
+            if source is not None:
+                same[u] += bars[u] == bars[source]
+                closes_afresh += second_bars[u] != second_bars[source]
+    for u, source in opens_with.items():
+        assert same[u] >= 5 if source is not None else same[u] == 0, (u, same)
+    repeats = sum(source is not None for source in opens_with.values())
+    assert closes_afresh >= 5 * repeats, "the cadence bar is the unit's own"
+
+
+def test_regenerating_a_bar_renews_the_first_half_of_its_varied_repeats_only(
+    generator, monkeypatch
+):
+    """A varied repeat (here the 2/4 half cadence that opens with bar 1 again) takes the
+    regenerated bar's new opening, and keeps its own second half with its cadence."""
+    from studio.generation.priors import StylePriors
+
+    monkeypatch.setattr(StylePriors, "first_bar_repeat_rates", lambda self, meter: (1.0, 0.0))
+    request = GenerationSettings(bars=8, key=Key.parse("G"), meter="2/4", form="ABAC")
+    original = generator.generate(request, seed=3)[0].notes
+    redone = generator.regenerate_bars(original, [0], request, seed=8).notes
+
+    def between(notes, begin: float, end: float) -> list[tuple[int, float]]:
+        return [(n.pitch, n.start - begin) for n in notes if begin <= n.start < end]
+
+    assert between(redone, 0, 2) != between(original, 0, 2)
+    assert between(redone, 4, 6) == between(redone, 0, 2)  # the repeat's first bar follows
+    assert between(redone, 6, 8) == between(original, 6, 8)  # its cadence bar stays
 
 
 def test_a_bar_repeats_the_bar_a_phrase_earlier_as_often_as_the_meter_s_tunes_do(

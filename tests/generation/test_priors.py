@@ -16,6 +16,8 @@ from studio.generation.priors import (
     PRIORS_PATH,
     SAME_PHRASE,
     StylePriors,
+    _first_bar_repeats,
+    _Tune,
     compute_priors,
     ending_pattern,
     form_labels,
@@ -389,3 +391,31 @@ def test_interval_pairs_count_each_interval_with_the_one_before_it(priors):
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
     assert StylePriors(content).interval_pair_counts("4/4", "major") is None  # an older file
+
+
+def _two_four_tune(units: list[tuple[np.ndarray, np.ndarray]]) -> _Tune:
+    pitch = np.array([p for p, _ in units])
+    onset = np.array([o for _, o in units])
+    return _Tune("2/4", "major", pitch, onset, ["C"] * len(units), [0] * len(units))
+
+
+def test_first_bar_repeats_count_phrase_closing_units_that_open_with_an_earlier_bar():
+    def unit(first: int, second: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two 2/4 bars of eighths: one pitch in each bar."""
+        return _unit([first] * 4 + [second] * 4, 2)
+
+    # window 1: bar 3 is bar 1 (unit 1 opens with unit 0's bar) and bar 7 is bar 3 (unit 3
+    # opens with unit 1's), while bar 5 is other music; window 2 repeats no first bar
+    window_1 = [unit(20, 22), unit(20, 24), unit(26, 27), unit(20, 19)]
+    window_2 = [unit(20, 22), unit(23, 24), unit(26, 27), unit(28, 19)]
+    measured = _first_bar_repeats([_two_four_tune(window_1 + window_2)])
+    assert measured == {"2/4": {"windows": 2, "previous": 0.25, "parallel": 0.5}}
+    assert _first_bar_repeats([_two_four_tune(window_1[:3])]) == {}  # no whole window
+
+
+def test_first_bar_repeat_rates_are_measured_for_two_bar_units_only(priors):
+    shipped = load_priors()
+    previous, parallel = shipped.first_bar_repeat_rates("2/4")
+    assert 0.05 < previous < 0.5 and 0.05 < parallel < 0.5
+    assert shipped.first_bar_repeat_rates("4/4") is None  # a unit is one bar there
+    assert priors.first_bar_repeat_rates("2/4") is None  # no 2/4 tunes in the synthetic set

@@ -426,9 +426,10 @@ class MelodyGenerator:
         kept = [u for u in range(n_units) if u not in chosen]
         feel = _feel_of(notes, kept, frame.shift, settings.meter)
         plan = self._plan(settings, frame, np.random.default_rng([seed, 3]), n_units, feel)
-        if settings.form is None:  # the melody's own form is unknown: only cadences keep
-            plan.phrases = plan_form("through", n_units)
         copies = plan.copies
+        if settings.form is None:  # the melody's own form is unknown: only cadences keep,
+            plan.phrases = plan_form("through", n_units)  # and no other bar changes with it
+            copies = {}
         latents = np.zeros((n_units, self.config.noise_dim), dtype=np.float32)
         for bar in chosen:
             begin, end = bar * unit, (bar + 1) * unit

@@ -162,6 +162,7 @@ def decode_bars(
     contour_weights: np.ndarray | None = None,
     previous_interval: np.ndarray | None = None,
     lead_to: Sequence[int | None] | None = None,
+    opening_weights: np.ndarray | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -209,6 +210,9 @@ def decode_bars(
             (``last_intervals``; ``NO_INTERVAL``: none).
         lead_to: per variation, the pitch index the next bar is known to start with (it
             repeats an earlier one) or None: the bar's last notes and its cadence head there.
+        opening_weights: (12,) log-weights by pitch class (in the frame) for a note with none
+            before it, the melody's first (a network's ``calibration`` of how tunes open);
+            give them only for a melody's first bar.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -261,15 +265,17 @@ def decode_bars(
     last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
     # per variation [last note + 1, next note] → the weight of their interval (row 0: none yet)
     degrees = None if degree_weights is None else np.asarray(degree_weights, float).tobytes()
+    opening = None if opening_weights is None else np.asarray(opening_weights, float).tobytes()
     if interval_weights is None or np.ndim(interval_weights) == 1:
         table = _interval_table(
             None if interval_weights is None else np.asarray(interval_weights, float).tobytes(),
             degrees,
+            opening,
         )
         interval_tables = np.broadcast_to(table, (count, *table.shape))
     else:
         interval_tables = np.stack([
-            _interval_table(np.asarray(w, dtype=float).tobytes(), degrees)
+            _interval_table(np.asarray(w, dtype=float).tobytes(), degrees, opening)
             for w in interval_weights
         ])  # fmt: skip
     # a rest where the network's sample says so (as often as it says), or the pattern does
@@ -357,18 +363,25 @@ def decode_bars(
 
 
 @functools.lru_cache(maxsize=64)
-def _interval_table(weights: bytes | None, degree_weights: bytes | None = None) -> np.ndarray:
+def _interval_table(
+    weights: bytes | None, degree_weights: bytes | None = None, opening: bytes | None = None
+) -> np.ndarray:
     """(classes, pitches) read-only: row ``last note + 1``, column ``next note`` → the weight of
     their interval from ``weights`` (float64 bytes, −12…+12 semitones; None: all 0), plus its
-    weight from the last note's pitch class in ``degree_weights`` (float64 bytes of (12, 25))."""
+    weight from the last note's pitch class in ``degree_weights`` (float64 bytes of (12, 25)).
+    Row 0 (no note before) holds the next note's pitch class's weight in ``opening`` (float64
+    bytes of 12; None: all 0)."""
     rest = SPEC.rest_index
     table = np.zeros((rest + 1, rest))
     columns = _moves()[1:]  # the interval from each note to each next one, as a column
+    pitch_classes = (SPEC.low + np.arange(rest)) % 12
     if weights is not None:
         table[1:] = np.frombuffer(weights, dtype=float)[columns]
     if degree_weights is not None:
         by_degree = np.frombuffer(degree_weights, dtype=float).reshape(12, 2 * MAX_INTERVAL + 1)
-        table[1:] += by_degree[((SPEC.low + np.arange(rest)) % 12)[:, None], columns]
+        table[1:] += by_degree[pitch_classes[:, None], columns]
+    if opening is not None:
+        table[0] = np.frombuffer(opening, dtype=float)[pitch_classes]
     table.setflags(write=False)
     return table
 

@@ -52,6 +52,7 @@ from studio.generation.calibration import (
     downbeat_bias_of,
     interval_counts,
     interval_weights_of,
+    opening_weights_of,
     read_decoding,
 )
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
@@ -338,6 +339,9 @@ class MelodyGenerator:
         """Log-odds per style ("4/4 major" …) added to the onset at each bar line
         (``GenerationSettings.bar_starts``), found for this network (``calibration``); None:
         none."""
+        self.opening_calibration = opening_weights_of(decoding)
+        """(12,) log-weights per style of the pitch class a melody opens on (``calibration``);
+        None: none."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -726,6 +730,10 @@ class MelodyGenerator:
         """This network's degree weights for the decoder (``calibration``), or None."""
         return (self.degree_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
 
+    def _opening_weights(self, meter: str, mode: int) -> np.ndarray | None:
+        """This network's opening weights for the decoder (``calibration``), or None."""
+        return (self.opening_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+
     def _contour_weights(self, meter: str, mode: int) -> np.ndarray | None:
         """This network's contour weights for the decoder (``calibration``), or None."""
         return (self.contour_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
@@ -920,6 +928,9 @@ class MelodyGenerator:
             onset_bias=self._onset_bias(settings, frame.mode, rhythms, count),
             span=spans,
             lead_to=lead_to,
+            opening_weights=None if has_previous else self._opening_weights(
+                settings.meter, frame.mode
+            ),
         )  # fmt: skip
         return notes, (pitch, onsets)
 

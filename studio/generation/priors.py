@@ -291,6 +291,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     endings: Counter = Counter()  # phrase ends inside a section
     section_endings: Counter = Counter()
     mid_endings: Counter = Counter()  # units half-way through a phrase
+    openings = np.zeros(12, dtype=np.int64)  # the first note's pitch class of each window
     rhythms, tune_intervals = [], []
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
@@ -315,10 +316,13 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
             for begin in range(0, len(tune.chords) - length + 1, length):
                 progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
         windows = list(_windows(tune, range_units)) or [(tune.pitch, tune.onset, tune.roots)]
-        for pitch, _, _ in windows:
+        for pitch, onset, _ in windows:
             sounding = pitch[pitch != SPEC.rest_index] + SPEC.low
             if sounding.size:
                 ranges[f"{int(sounding.min())}-{int(sounding.max())}"] += 1
+            starts = _note_starts(pitch.reshape(-1), onset.reshape(-1))
+            if starts.size:
+                openings[(int(pitch.reshape(-1)[starts[0]]) + SPEC.low) % 12] += 1
         for length in CADENCE_WINDOWS:
             for pitch, onset, roots in _windows(tune, length):
                 cadences[length].append(window_cadences(pitch, onset, roots, mode))
@@ -351,6 +355,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         "endings": dict(_top(endings, MAX_ENDINGS)),
         "section_endings": dict(_top(section_endings, MAX_ENDINGS)),
         "mid_endings": dict(_top(mid_endings, MAX_ENDINGS)),
+        "openings": [int(v) for v in openings],
         "rhythms": {
             "mean": [round(float(v), 3) for v in mean_rhythm],
             "tunes": [[round(float(v), 2) for v in r] for r in rhythms],
@@ -658,6 +663,12 @@ class StylePriors:
         ``MAX_INTERVAL`` + k = the interval k (−12…+12 semitones, wider ones clipped); None in
         priors built before they were counted."""
         counts = self._style(meter, mode).get("degree_intervals")
+        return None if counts is None else np.asarray(counts, dtype=float)
+
+    def opening_counts(self, meter: str, mode: str | int) -> np.ndarray | None:
+        """(12,) how often the style's 8-bar windows open on each pitch class (C major / A
+        minor); None when the priors hold none (older files)."""
+        counts = self._style(meter, mode).get("openings")
         return None if counts is None else np.asarray(counts, dtype=float)
 
     def interval_pair_counts(self, meter: str, mode: str | int) -> np.ndarray | None:

@@ -18,6 +18,7 @@ from studio.generation.calibration import (
     calibrate_contour,
     calibrate_degrees,
     calibrate_downbeats,
+    calibrate_openings,
     calibration_path,
     condition_for,
     contour_weights_of,
@@ -29,6 +30,8 @@ from studio.generation.calibration import (
     interval_counts,
     interval_pair_counts,
     interval_weights_of,
+    opening_counts,
+    opening_weights_of,
     read_decoding,
     save_calibration,
 )
@@ -339,3 +342,53 @@ def test_the_shipped_model_has_a_downbeat_bias_for_every_style():
     rhythms = np.ones((2, 16))
     jig = generator._onset_bias(GenerationSettings(meter="6/8"), 1, rhythms, 2)
     assert jig[0, 0] == 1 + generator.downbeat_calibration["6/8 minor"] and jig[0, 1] == 1
+
+
+def test_openings_are_counted_by_the_first_note_s_pitch_class_in_the_frame():
+    melodies = [_notes(62, 66, 69), _notes(69, 62), [], [Note(74, 1.0, 0.5), Note(66, 0.0, 1.0)]]
+    counts = opening_counts(melodies, shift=-2)  # D major → C major
+    assert counts.tolist() == [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0]  # C, E (first in time), G
+
+
+def _openings(generator: MelodyGenerator) -> np.ndarray:
+    settings = GenerationSettings(bars=8, key=Key(2, "major"), meter="4/4")
+    made = [m for seed in (71, 72, 73) for m in generator.generate(settings, 64, seed=seed * 1000)]
+    counts = opening_counts((m.notes for m in made), shift=-2)
+    return counts / counts.sum()
+
+
+def test_calibrating_the_openings_brings_the_first_notes_to_the_data(tmp_path):
+    """The network opened 4/4 major melodies on the tonic far more often than the tunes and
+    never on the second or sixth degree; the opening weights bring the first notes' pitch
+    classes to the tunes'."""
+    generator = MelodyGenerator()
+    real = load_priors().opening_counts("4/4", "major")
+    real = real / real.sum()
+    generator.opening_calibration = None
+    before = _openings(generator)
+    messages = []
+    openings = calibrate_openings(generator, rounds=3, melodies=128, progress=messages.append)
+    assert len(messages) == 3 * 2 * len(generator.meters)
+    assert set(openings) == {f"{m} {mode}" for m in generator.meters for mode in ("major", "minor")}
+    after = _openings(generator)
+    assert before[0] - real[0] > 0.1  # measured 0.58 against 0.40
+    assert np.abs(after - real).sum() < 0.5 * np.abs(before - real).sum()
+    assert generator.interval_calibration is not None  # found over the other tables
+    save_calibration({}, tmp_path / "gan.decoding.json", openings=openings)
+    loaded = opening_weights_of(read_decoding(tmp_path / "gan.decoding.json"))
+    assert set(loaded) == set(openings) and np.allclose(loaded["4/4 major"], openings["4/4 major"])
+
+
+@pytest.mark.parametrize("content", [
+    None, {}, {"opening_weights": 3}, {"opening_weights": {"4/4 major": [0.0] * 11}},
+    {"opening_weights": {"4/4 major": [float("nan")] * 12}},
+])  # fmt: skip
+def test_missing_or_damaged_opening_weights_are_none(content):
+    assert opening_weights_of(content) is None
+
+
+def test_the_shipped_model_has_opening_weights_for_every_style():
+    generator = MelodyGenerator()
+    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
+    assert set(generator.opening_calibration) == styles
+    assert all(np.abs(w).max() <= 4.0 for w in generator.opening_calibration.values())

@@ -391,3 +391,30 @@ def test_the_bar_before_a_repeat_leads_into_its_first_note():
     gap_led = np.abs(led[:8, -1] - target).mean()
     assert gap_led < gap_free / 2
     assert (led[8:] == free[8:]).all()  # the others as before
+
+
+def test_opening_weights_choose_the_first_note_only():
+    """Row 0 of the interval table (no note before) carries the opening weights: a strong
+    weight on E makes every first note an E, and the notes after it are left as they were."""
+    from studio.generation.decoding import _interval_table
+
+    rest = SPEC.rest_index
+    opening = np.full(12, -30.0)
+    opening[4] = 0.0  # E
+    table = _interval_table(None, None, np.asarray(opening, float).tobytes())
+    pitch_classes = (SPEC.low + np.arange(rest)) % 12
+    assert (table[0][pitch_classes == 4] == 0).all() and (table[0][pitch_classes != 4] < -29).all()
+    assert not table[1:].any()
+    assert not _interval_table(None, None)[0].any()
+
+
+def test_a_melody_s_first_note_takes_the_opening_weights():
+    rest = SPEC.rest_index
+    logits = np.zeros((6, 16, rest + 1))
+    logits[..., rest] = -30.0  # no rests
+    opening = np.full(12, -30.0)
+    opening[4] = 0.0  # only E may open
+    _, pitch, onsets = _decode_notes(logits, [rest] * 6, opening_weights=opening)
+    assert ((SPEC.low + pitch[:, 0]) % 12 == 4).all() and onsets[:, 0].all()
+    later = (SPEC.low + pitch[:, 1:][onsets[:, 1:]]) % 12
+    assert (later != 4).any()  # the notes after it go on as the network says

@@ -285,6 +285,16 @@ def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
     assert style["endings"] == {"x.x.x.x.x.x.x.x.": 10, "x...x...x...x...": 10}
     # half-way through each phrase (units 2, 6, 10, 14): A's second unit three times, B's once
     assert style["mid_endings"] == {"x.x.x.x.x.x.x.x.": 30, "x...x...x...x...": 10}
+
+
+def test_openings_count_the_first_note_of_each_8_bar_window(priors):
+    counts = priors.opening_counts("4/4", "major")  # windows A A (opens on C) and B A (on A)
+    assert counts.tolist() == [10, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0]
+    older = {**priors.content, "styles": {
+        name: {k: v for k, v in s.items() if k != "openings"}
+        for name, s in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(older).opening_counts("4/4", "major") is None
     rng = np.random.default_rng(8)
     drawn = [priors.ending("4/4", "major", rng) for _ in range(400)]
     assert set(drawn) == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}

@@ -412,8 +412,9 @@ class MelodyGenerator:
         Each bar is generated from the bar before it, ``candidates`` times; the candidate whose
         edges lie closest in pitch to the neighbouring notes is kept, so the seams stay smooth.
         The form keeps: a bar that closes a phrase gets its cadence again, and with a form in
-        ``settings.form`` the later bars that repeat a regenerated one are replaced by the same
-        new notes. ``settings.bars`` is ignored: the melody's own length counts.
+        ``settings.form`` the later bars that repeat a regenerated one in ``melody`` take the
+        same new notes (a bar that repeats only its first half, a varied repeat, takes only the
+        new first half). ``settings.bars`` is ignored: the melody's own length counts.
         """
         self._check_meter(settings)
         unit = UNIT_BEATS[settings.meter]
@@ -430,16 +431,15 @@ class MelodyGenerator:
         kept = [u for u in range(n_units) if u not in chosen]
         feel = _feel_of(notes, kept, frame.shift, settings.meter)
         plan = self._plan(settings, frame, np.random.default_rng([seed, 3]), n_units, feel)
-        copies = plan.copies
         if settings.form is None:  # the melody's own form is unknown: only cadences keep,
             plan.phrases = plan_form("through", n_units)  # and no other bar changes with it
-            copies = {}
         latents = np.zeros((n_units, self.config.noise_dim), dtype=np.float32)
         for bar in chosen:
             begin, end = bar * unit, (bar + 1) * unit
             before = tuple(n for n in notes if n.start < begin)
             previous = encode_previous(before, bar, frame.shift, settings.meter)
             options_latents = rng.standard_normal((candidates, self.config.noise_dim))
+            repeats = [] if settings.form is None else _repeats_of(notes, bar, unit, n_units)
             cadence = plan.phrases.cadence_of(bar)
             options = self._sample_bar(
                 settings, frame, bar, options_latents, previous, [rng] * candidates,
@@ -455,15 +455,15 @@ class MelodyGenerator:
             )
             notes = _replace_unit(notes, begin, end, options[best].notes)
             latents[bar] = options_latents[best]
-            for repeat in (u for u, source in copies.items() if source == bar and u not in chosen):
+            for repeat, share in repeats:
+                if repeat in chosen:
+                    continue
                 shift = (repeat - bar) * unit
                 moved = [replace(n, start=n.start + shift) for n in options[best].notes]
-                until = (repeat + 1) * unit
-                if repeat in plan.varied:  # it keeps its own second half (and its cadence)
-                    until = repeat * unit + unit / 2
-                    moved = _cut_to(moved, until)
-                notes = _replace_unit(notes, repeat * unit, until, moved)
-                latents[repeat] = latents[bar]
+                until = repeat * unit + share * unit  # a varied repeat keeps its second half
+                notes = _replace_unit(notes, repeat * unit, until, _cut_to(moved, until))
+                if share == 1:
+                    latents[repeat] = latents[bar]
         chords = self._bar_chords(settings, frame, plan.chords)
         return GeneratedMelody(
             tuple(notes), seed, settings, chords, latents, 0, plan.phrases.form,
@@ -1038,6 +1038,33 @@ def _keep_tie(pitch: np.ndarray, onsets: np.ndarray, last: int) -> np.ndarray:
     held = pitch.copy()
     held[: starts[0] if starts.size else len(held)] = last
     return held
+
+
+def _repeats_of(
+    notes: Sequence[Note], bar: int, unit: float, units: int
+) -> list[tuple[int, float]]:
+    """The later units of ``notes`` that repeat unit ``bar`` (``unit`` beats long) as it is:
+    (unit, 1.0) where the whole unit starts the same pitches at the same places, (unit, 0.5)
+    where only its first half does (a varied repeat). A unit that itself repeats an earlier
+    one has no repeats of its own (they repeat the earlier one), and a first half that starts
+    fewer than two notes is too little to call a repeat. (A unit's last note may be held into
+    the next one in one place and not in the other: lengths are not compared.)"""
+
+    def starts(u: int, length: float) -> list[tuple[int, float]]:
+        begin = u * unit
+        return [(n.pitch, round(n.start - begin, 4))
+                for n in notes if begin <= n.start < begin + length - 1e-9]  # fmt: skip
+
+    whole, opening = starts(bar, unit), starts(bar, unit / 2)
+    if len(opening) < 2 or any(starts(u, unit / 2) == opening for u in range(bar)):
+        return []
+    found = []
+    for u in range(bar + 1, units):
+        if starts(u, unit) == whole:
+            found.append((u, 1.0))
+        elif starts(u, unit / 2) == opening:
+            found.append((u, 0.5))
+    return found
 
 
 def _replace_unit(notes: list[Note], begin: float, end: float, new: Sequence[Note]) -> list[Note]:

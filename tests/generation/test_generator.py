@@ -121,6 +121,51 @@ def test_regenerating_with_the_form_left_open_changes_no_other_bar(generator):
             ], (seed, bar)
 
 
+def test_the_repeats_of_a_bar_are_read_from_the_melody():
+    from studio.generation.generator import _repeats_of
+
+    def bar(begin: float, pitches: list[int]) -> list[Note]:
+        return [Note(p, begin + i, 1.0) for i, p in enumerate(pitches)]
+
+    notes = (bar(0, [60, 62, 64, 65]) + bar(4, [67, 65, 64, 62]) + bar(8, [60, 62, 64, 65])
+             + bar(12, [60, 62, 67, 72]) + bar(16, [72, 71, 72, 71]))  # fmt: skip
+    assert _repeats_of(notes, 0, 4.0, 5) == [(2, 1.0), (3, 0.5)]  # whole, then varied
+    assert _repeats_of(notes, 2, 4.0, 5) == []  # bar 3 repeats bar 1: its repeats are bar 1's
+    assert _repeats_of(notes, 1, 4.0, 5) == []
+    held = [Note(60, 0, 4.0), Note(60, 4, 4.0)]
+    assert _repeats_of(held, 0, 4.0, 2) == []  # one held note is too little to call a repeat
+
+
+def test_regenerating_with_a_form_changes_the_bars_that_repeat_it_and_no_other(generator):
+    """With a form given, the bars of the melody that repeat the regenerated one (note for note,
+    or in their first half: a varied repeat) take its new notes; every other bar stays."""
+    request = GenerationSettings(bars=8, key=Key.parse("D"), form="ABAC")
+    followed = 0
+    for seed in range(8):
+        original = generator.generate(request, seed=seed)[0].notes
+        redone = generator.regenerate_bars(original, [0], request, seed=50 + seed).notes
+
+        def bar(notes, b: int, end: float = 4.0) -> list[tuple[int, float]]:
+            return [(n.pitch, n.start - 4 * b) for n in notes if 4 * b <= n.start < 4 * b + end]
+
+        assert bar(redone, 0) != bar(original, 0)
+        if len(bar(original, 0, 2.0)) < 2:  # too little to call anything a repeat of it
+            continue
+        for b in range(1, 8):
+            if bar(original, b) == bar(original, 0):  # a whole repeat
+                assert bar(redone, b) == bar(redone, 0)
+                followed += 1
+            elif bar(original, b, 2.0) == bar(original, 0, 2.0):  # a varied repeat
+                assert bar(redone, b, 2.0) == bar(redone, 0, 2.0)
+                assert [x for x in bar(redone, b) if x[1] >= 2.0] == [
+                    x for x in bar(original, b) if x[1] >= 2.0
+                ]
+                followed += 1
+            else:
+                assert bar(redone, b) == bar(original, b), (seed, b)
+    assert followed >= 4  # ABAC: bar 5 returns to bar 1 in most of them
+
+
 def test_regenerate_changes_only_the_chosen_bar(generator):
     request = GenerationSettings(bars=4, key=Key.parse("A minor"), key_lock=True)
     original = generator.generate(request, seed=11)[0].notes
@@ -426,8 +471,16 @@ def test_regenerating_a_bar_keeps_its_cadence_and_its_repeats(generator):
     melody = generator.generate(request, count=1, seed=2)[0]
     redone = generator.regenerate_bars(melody.notes, [1, 15], request, seed=9)
     assert unit_notes(redone.notes, 1) != unit_notes(melody.notes, 1)
-    assert unit_notes(redone.notes, 5) == unit_notes(redone.notes, 1)  # its repeats follow
-    assert unit_notes(redone.notes, 13) == unit_notes(redone.notes, 1)
+    for repeat in (5, 13):  # its repeats follow, as far as they repeated it
+
+        def starts(notes, unit, since=0.0, until=4.0):
+            return [(p, s) for p, s, _ in unit_notes(notes, unit) if since <= s < until]
+
+        assert starts(redone.notes, repeat, until=2.0) == starts(redone.notes, 1, until=2.0)
+        if starts(melody.notes, repeat) == starts(melody.notes, 1):
+            assert starts(redone.notes, repeat) == starts(redone.notes, 1)
+        else:  # a varied repeat keeps its own second half
+            assert starts(redone.notes, repeat, 2.0) == starts(melody.notes, repeat, 2.0)
     assert unit_notes(redone.notes, 9) == unit_notes(melody.notes, 9)  # B is untouched
     last = max(redone.notes, key=lambda n: n.start)
     assert last.pitch % 12 == key.tonic and last.end == pytest.approx(64.0)

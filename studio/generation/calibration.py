@@ -87,6 +87,7 @@ import numpy as np
 from studio.core.model_files import record_model_file
 from studio.core.music import Note
 from studio.core.theory import Key
+from studio.generation.decoding import TONIC
 from studio.generation.priors import MAX_INTERVAL, load_priors
 
 CALIBRATION_VERSION = 1
@@ -96,11 +97,12 @@ MELODIES = 512
 DOWNBEAT_ROUNDS = 4
 """Rounds of the downbeat bias (a whole log-odds ratio a round)."""
 REFIT_ROUNDS = 2
-OPENING_ROUNDS = 4
 """Rounds of the interval weights once more, over the degree and contour weights: fitted row
 by row, those tables leave the intervals on the whole off the data's (validation ideas leapt
 a minor sixth or more 7.4 % of the time in 4/4, training tunes 6.1 %; in 2/4 minor twice as
 often as the tunes)."""
+OPENING_ROUNDS = 4
+"""Rounds of the opening weights (a whole log-ratio a round)."""
 WIDE = 8
 """Semitones from which a move counts as a wide leap in the progress lines."""
 DEGREE_ROUNDS = 4
@@ -260,31 +262,58 @@ def calibrate(
     before) they go on from those, over the degree and contour weights the generator has
     (the last stage, ``REFIT_ROUNDS``). Round ``r`` draws its melodies from ``seed`` + 1000 r."""
     priors = load_priors()
-    weights: dict[str, np.ndarray] = {}
     if start is None:
         generator.degree_calibration = None
         generator.contour_calibration = None
         generator.opening_calibration = None
+
+    def real_of(meter: str, mode: str) -> np.ndarray:
+        real = np.exp(priors.interval_log_weights(meter, mode))
+        return real / real.sum()
+
+    def counted(made_per_key, mode: str) -> np.ndarray:
+        return interval_counts(m.notes for _, made in made_per_key for m in made)
+
+    def described(mode: str, round_: int, generated: np.ndarray, real: np.ndarray) -> str:
+        wide = generated[np.abs(np.arange(len(real)) - MAX_INTERVAL) >= WIDE].sum()
+        return (f"round {round_ + 1}, unisons {generated[MAX_INTERVAL]:.3f} (real "
+                f"{real[MAX_INTERVAL]:.3f}), leaps of {WIDE}+ {wide:.3f}")  # fmt: skip
+
+    return _calibrate_shares(
+        generator, "interval_calibration", real_of, counted, described,
+        size=2 * MAX_INTERVAL + 1, start=start, rounds=rounds, melodies=melodies, seed=seed,
+        progress=progress,
+    )  # fmt: skip
+
+
+def _calibrate_shares(
+    generator, attribute, real_of, counted, described, *, size, start, rounds, melodies, seed,
+    progress,
+) -> dict[str, list[float]]:  # fmt: skip
+    """A vector of ``size`` log-weights per style, set on ``generator.<attribute>`` as it is
+    found: from ``start[style]`` (or zeros), each round adds log(real share / generated share)
+    of ``real_of(meter, mode)`` (None: the style is skipped) against ``counted(melodies per
+    key, mode)`` of the round's melodies (one added to every count), drawn from ``seed`` +
+    1000 × round; ``described(mode, round, generated, real)`` is its progress line."""
+    weights: dict[str, np.ndarray] = {}
+    setattr(generator, attribute, weights)
     for meter in generator.meters:
         for mode in ("major", "minor"):
             style = f"{meter} {mode}"
-            real = np.exp(priors.interval_log_weights(meter, mode))
-            real /= real.sum()
+            real = real_of(meter, mode)
+            if real is None:
+                continue
             begin = None if start is None else start.get(style)
-            weights[style] = np.zeros(2 * MAX_INTERVAL + 1) if begin is None else np.array(begin)
-            generator.interval_calibration = weights
+            weights[style] = np.zeros(size) if begin is None else np.array(begin)
             for round_ in range(rounds):
-                batches = _melodies_per_key(generator, meter, mode, melodies, seed + 1000 * round_)
-                counts = interval_counts(m.notes for _, made in batches for m in made)
+                counts = counted(
+                    _melodies_per_key(generator, meter, mode, melodies, seed + 1000 * round_), mode
+                )
                 generated = (counts + 1) / (counts + 1).sum()
                 weights[style] = np.clip(
                     weights[style] + np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
                 )
-                wide = generated[np.abs(np.arange(len(real)) - MAX_INTERVAL) >= WIDE].sum()
-                progress(
-                    f"{style}: round {round_ + 1}, unisons {generated[MAX_INTERVAL]:.3f} (real "
-                    f"{real[MAX_INTERVAL]:.3f}), leaps of {WIDE}+ {wide:.3f}"
-                )
+                progress(f"{style}: {described(mode, round_, generated, real)}")
     return {style: [round(float(w), 4) for w in v] for style, v in weights.items()}
 
 
@@ -355,32 +384,26 @@ def calibrate_openings(
     from studio.generation.data import normalising_shift
 
     priors = load_priors()
-    weights: dict[str, np.ndarray] = {}
-    generator.opening_calibration = weights
-    for meter in generator.meters:
-        for mode in ("major", "minor"):
-            style = f"{meter} {mode}"
-            real_counts = priors.opening_counts(meter, mode)
-            if real_counts is None:
-                continue
-            real = (real_counts + 1) / (real_counts + 1).sum()
-            weights[style] = np.zeros(12)
-            tonic = 0 if mode == "major" else 9
-            for round_ in range(rounds):
-                made = _melodies_per_key(generator, meter, mode, melodies, 600_000 + 1000 * round_)
-                counts = sum(
-                    opening_counts((m.notes for m in batch), normalising_shift(Key(key, mode)))
-                    for key, batch in made
-                )
-                generated = (counts + 1) / (counts + 1).sum()
-                weights[style] = np.clip(
-                    weights[style] + np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
-                )
-                progress(
-                    f"{style}: opening round {round_ + 1}, on the tonic {generated[tonic]:.3f} "
-                    f"(real {real[tonic]:.3f})"
-                )
-    return {style: [round(float(w), 4) for w in v] for style, v in weights.items()}
+
+    def real_of(meter: str, mode: str) -> np.ndarray | None:
+        counts = priors.opening_counts(meter, mode)
+        return None if counts is None else (counts + 1) / (counts + 1).sum()
+
+    def counted(made_per_key, mode: str) -> np.ndarray:
+        return sum(
+            opening_counts((m.notes for m in made), normalising_shift(Key(tonic, mode)))
+            for tonic, made in made_per_key
+        )
+
+    def described(mode: str, round_: int, generated: np.ndarray, real: np.ndarray) -> str:
+        tonic = TONIC[int(mode == "minor")]
+        return (f"opening round {round_ + 1}, on the tonic {generated[tonic]:.3f} "
+                f"(real {real[tonic]:.3f})")  # fmt: skip
+
+    return _calibrate_shares(
+        generator, "opening_calibration", real_of, counted, described, size=12, start=None,
+        rounds=rounds, melodies=melodies, seed=600_000, progress=progress,
+    )  # fmt: skip
 
 
 def _logit(p: float) -> float:

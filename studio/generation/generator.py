@@ -718,7 +718,7 @@ class MelodyGenerator:
     def _interval_weights(self, meter: str, mode: int) -> np.ndarray | None:
         """The interval log-weights for the decoder: this network's calibration, else the
         data's interval distribution at ``INTERVAL_PRIOR_STRENGTH`` (None without priors)."""
-        calibrated = (self.interval_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        calibrated = (self.interval_calibration or {}).get(_style(meter, mode))
         if calibrated is not None:
             return calibrated
         priors = self._priors_or_none()
@@ -728,23 +728,22 @@ class MelodyGenerator:
 
     def _degree_weights(self, meter: str, mode: int) -> np.ndarray | None:
         """This network's degree weights for the decoder (``calibration``), or None."""
-        return (self.degree_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        return (self.degree_calibration or {}).get(_style(meter, mode))
 
     def _opening_weights(self, meter: str, mode: int) -> np.ndarray | None:
         """This network's opening weights for the decoder (``calibration``), or None."""
-        return (self.opening_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        return (self.opening_calibration or {}).get(_style(meter, mode))
 
     def _contour_weights(self, meter: str, mode: int) -> np.ndarray | None:
         """This network's contour weights for the decoder (``calibration``), or None."""
-        return (self.contour_calibration or {}).get(f"{meter} {('major', 'minor')[mode]}")
+        return (self.contour_calibration or {}).get(_style(meter, mode))
 
     def _onset_bias(
         self, settings: GenerationSettings, mode: int, rhythms: np.ndarray | None, count: int
     ):
         """``rhythms`` (count, 16) with this network's downbeat bias added at the bar lines
         (``settings.bar_starts``; ``calibration``); as it was when there is none."""
-        style = f"{settings.meter} {('major', 'minor')[mode]}"
-        bias = (self.downbeat_calibration or {}).get(style)
+        bias = (self.downbeat_calibration or {}).get(_style(settings.meter, mode))
         if bias is None:
             return rhythms
         downbeats = np.zeros((count, STEPS))
@@ -933,6 +932,11 @@ class MelodyGenerator:
             ),
         )  # fmt: skip
         return notes, (pitch, onsets)
+
+
+def _style(meter: str, mode: int) -> str:
+    """The name a calibration keeps a style's tables under ("4/4 major" …)."""
+    return f"{meter} {('major', 'minor')[mode]}"
 
 
 @functools.lru_cache(maxsize=1024)

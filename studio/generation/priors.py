@@ -396,6 +396,11 @@ def _form_counts(tunes: list[_Tune]) -> dict:
     return forms
 
 
+def _same(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether two (pitch, onset) stretches count as the same music (``SAME_PHRASE``)."""
+    return phrase_similarity(a[0], a[1], b[0], b[1]) >= SAME_PHRASE
+
+
 def _bar_repeats(tunes: list[_Tune]) -> dict:
     """Per meter: how often a unit of an 8-unit window takes the notes of the unit two before
     (a phrase earlier) when both have the same chord root and their phrases are not a repeat of
@@ -411,18 +416,10 @@ def _bar_repeats(tunes: list[_Tune]) -> dict:
                     if labels[unit // 2] == labels[earlier // 2] or roots[unit] != roots[earlier]:
                         continue
                     pairs += 1
-                    similarity = phrase_similarity(
-                        pitch[unit], onset[unit], pitch[earlier], onset[earlier]
-                    )
-                    repeats += similarity >= SAME_PHRASE
+                    repeats += _same((pitch[unit], onset[unit]), (pitch[earlier], onset[earlier]))
         if pairs:
             result[meter] = {"pairs": pairs, "rate": round(repeats / pairs, 4)}
     return result
-
-
-def _same(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
-    """Whether two (pitch, onset) stretches count as the same music (``SAME_PHRASE``)."""
-    return phrase_similarity(a[0], a[1], b[0], b[1]) >= SAME_PHRASE
 
 
 def _first_bar_repeats(tunes: list[_Tune]) -> dict:

@@ -39,6 +39,9 @@ from studio.generation.data import METERS
 from studio.generation.generator import DEFAULT_WEIGHTS, GenerationSettings, MelodyGenerator
 from studio.generation.priors import load_priors
 
+STYLES = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
+"""Every style the shipped model is calibrated for."""
+
 
 def _notes(*pitches: int) -> list[Note]:
     return [Note(pitch=p, start=0.5 * i, duration=0.5) for i, p in enumerate(pitches)]
@@ -113,8 +116,7 @@ def test_a_density_asked_for_is_the_density_given():
 def test_the_shipped_model_has_its_calibration_for_every_style():
     generator = MelodyGenerator()
     assert calibration_path(DEFAULT_WEIGHTS).is_file()
-    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
-    assert set(generator.interval_calibration) == styles
+    assert set(generator.interval_calibration) == STYLES
     for weights in generator.interval_calibration.values():
         assert weights.shape == (2 * MAX_INTERVAL + 1,)
         assert weights[MAX_INTERVAL] < 0  # the network repeats notes too often: unisons down
@@ -199,8 +201,7 @@ def test_calibrating_degrees_brings_each_degree_s_moves_to_the_data():
 
 def test_the_shipped_model_has_degree_weights_for_every_style():
     generator = MelodyGenerator()
-    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
-    assert set(generator.degree_calibration) == styles
+    assert set(generator.degree_calibration) == STYLES
     for weights in generator.degree_calibration.values():
         assert weights.shape == (12, 2 * MAX_INTERVAL + 1)
         assert np.abs(weights).max() <= 4.0
@@ -247,8 +248,7 @@ def test_calibrating_the_contour_brings_the_melody_s_turns_to_the_data():
 
 def test_the_shipped_model_has_contour_weights_for_every_style():
     generator = MelodyGenerator()
-    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
-    assert set(generator.contour_calibration) == styles
+    assert set(generator.contour_calibration) == STYLES
     for weights in generator.contour_calibration.values():
         assert weights.shape == (25, 25) and np.abs(weights).max() <= 4.0
 
@@ -332,8 +332,7 @@ def test_a_missing_or_damaged_downbeat_bias_is_none(content):
 
 def test_the_shipped_model_has_a_downbeat_bias_for_every_style():
     generator = MelodyGenerator()
-    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
-    assert set(generator.downbeat_calibration) == styles
+    assert set(generator.downbeat_calibration) == STYLES
     assert all(abs(b) <= 4.0 for b in generator.downbeat_calibration.values())
     bias = generator._onset_bias(GenerationSettings(meter="2/4"), 0, None, 2)  # both bars
     expected = np.zeros(16)
@@ -389,6 +388,5 @@ def test_missing_or_damaged_opening_weights_are_none(content):
 
 def test_the_shipped_model_has_opening_weights_for_every_style():
     generator = MelodyGenerator()
-    styles = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
-    assert set(generator.opening_calibration) == styles
+    assert set(generator.opening_calibration) == STYLES
     assert all(np.abs(w).max() <= 4.0 for w in generator.opening_calibration.values())

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from studio.core.errors import InvalidInput
-from studio.core.music import Note
+from studio.core.music import Note, notes_from_columns
 from studio.core.pianoroll import encode_melody, fit_to_range
 from studio.core.theory import Chord, Key
 from studio.generation.data import (
@@ -262,7 +262,8 @@ def decode_bars(
                 force_rest[i, tail] = [c == "r" for c in pattern[tail]]
                 onsets[i, tail] = force_note[i, tail] | force_rest[i, tail]
     current = np.asarray(previous_last)
-    last_note = np.where(current == rest, -1, current)  # the last pitch that sounded
+    # the row of the tables for the last pitch that sounded: its index + 1 (0: none yet)
+    last_row = np.where(current == rest, 0, current + 1)
     # per variation [last note + 1, next note] → the weight of their interval (row 0: none yet)
     degrees = None if degree_weights is None else np.asarray(degree_weights, float).tobytes()
     opening = None if opening_weights is None else np.asarray(opening_weights, float).tobytes()
@@ -274,10 +275,8 @@ def decode_bars(
         )
         interval_tables = np.broadcast_to(table, (count, *table.shape))
     else:
-        interval_tables = np.stack([
-            _interval_table(np.asarray(w, dtype=float).tobytes(), degrees, opening)
-            for w in interval_weights
-        ])  # fmt: skip
+        weights = np.asarray(interval_weights, dtype=float)
+        interval_tables = _interval_tables(weights.tobytes(), len(weights), degrees, opening)
     # a rest where the network's sample says so (as often as it says), or the pattern does
     rest_at = ((np.argmax(scores, axis=-1) == rest) | force_rest) & ~force_note
     # a held note that the range or key lock forbids (from a primer) is restarted; every
@@ -314,13 +313,13 @@ def decode_bars(
     extra += scores[..., :rest]
     for step in np.flatnonzero(starts_note.any(axis=0)):
         # which note: the network's sample weighed by the intervals from the last note
-        weights = interval_tables[rows, last_note + 1] + extra[:, step]
+        weights = interval_tables[rows, last_row] + extra[:, step]
         if contour_weights is not None:  # and by the interval into the last note
-            weights += contours[into, last_note + 1]
+            weights += contours[into, last_row]
         note = np.argmax(weights, axis=-1)
         starting = starts_note[:, step]
-        into = np.where(starting, moves[last_note + 1, note], into)
-        last_note = np.where(starting, note, last_note)
+        into = np.where(starting, moves[last_row, note], into)
+        last_row = np.where(starting, note + 1, last_row)
         chosen[:, step] = note
     # each step sounds what the last onset chose (a rest or a note), or what sounded before
     sounding = np.where(onsets, np.where(rest_at, rest, chosen), -1)
@@ -384,6 +383,18 @@ def _interval_table(
         table[0] = np.frombuffer(opening, dtype=float)[pitch_classes]
     table.setflags(write=False)
     return table
+
+
+@functools.lru_cache(maxsize=8)
+def _interval_tables(
+    weights: bytes, count: int, degree_weights: bytes | None, opening: bytes | None
+) -> np.ndarray:
+    """(count, classes, pitches) read-only: ``_interval_table`` of each row of ``weights``
+    (float64 bytes of (count, 25)), stacked once for all the bars of a request."""
+    rows = np.frombuffer(weights, dtype=float).reshape(count, -1)
+    tables = np.stack([_interval_table(row.tobytes(), degree_weights, opening) for row in rows])
+    tables.setflags(write=False)
+    return tables
 
 
 @functools.lru_cache(maxsize=64)
@@ -548,29 +559,26 @@ def melody_notes(
     """The notes of consecutive decoded units of ``meter``, the first being unit
     ``first_unit``: ``pitch``/``onsets`` are (units, steps) in the frame (padding beyond the
     meter's steps is ignored). A note held over a bar line is one note."""
-    rest = SPEC.rest_index
     steps = UNIT_STEPS[meter]
-    pitch = np.asarray(pitch)[:, :steps].reshape(-1).tolist()  # plain ints: faster here
-    onsets = np.asarray(onsets)[:, :steps].reshape(-1).tolist()
+    pitch = np.asarray(pitch)[:, :steps].reshape(-1)
+    onsets = np.asarray(onsets, dtype=bool)[:, :steps].reshape(-1)
     total = len(pitch)
     # a little humanisation of the velocities: −4…+4 (uniforms scaled, faster than integers)
-    jitter = ((rng.random(total) * 9).astype(np.int64) - 4).tolist()
-    accents = _accents(meter)
+    jitter = (rng.random(total) * 9).astype(np.int64) - 4
+    # a note (or rest) begins at an onset or where the pitch changes, and lasts to the next
+    begins = np.ones(total, dtype=bool)
+    begins[1:] = onsets[1:] | (pitch[1:] != pitch[:-1])
+    starts = np.flatnonzero(begins)
+    ends = np.append(starts[1:], total)
+    sounding = pitch[starts] != SPEC.rest_index
+    starts, ends = starts[sounding], ends[sounding]
+    accents = np.asarray(_accents(meter))[starts % steps]
+    # accented, longer notes louder, humanised
+    velocity = np.clip(80 + accents + np.minimum(8, 2 * (ends - starts)) + jitter[starts], 30, 127)
     origin = first_unit * UNIT_BEATS[meter]
-    notes = []
-    step = 0
-    while step < total:
-        index = pitch[step]
-        end = step + 1
-        while end < total and not onsets[end] and pitch[end] == index:
-            end += 1
-        if index != rest:
-            value = 80 + accents[step % steps] + min(8, 2 * (end - step)) + jitter[step]
-            velocity = max(30, min(127, value))  # accented, longer notes louder, humanised
-            notes.append(Note(SPEC.low + index - shift, origin + step / 4, (end - step) / 4,
-                              velocity))  # fmt: skip
-        step = end
-    return notes
+    return notes_from_columns(
+        SPEC.low + pitch[starts] - shift, origin + starts / 4, (ends - starts) / 4, velocity
+    )
 
 
 @functools.lru_cache(maxsize=len(ACCENTS))

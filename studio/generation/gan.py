@@ -25,6 +25,7 @@ stable without the gradient-penalty double backward pass that WGAN-GP costs on a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -199,6 +200,45 @@ class Generator(nn.Module):
         hidden = torch.cat([noise, conditions, self.previous(previous_bar)], dim=1)
         out = self.body(hidden).view(-1, STEPS, self.config.n_classes + 1)
         return out[..., :-1], out[..., -1]
+
+
+def sampling_pass(
+    generator: Generator,
+) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """``generator``'s forward pass as one function over its parameters, bound once: the same
+    arithmetic, bit for bit, without ``nn.Module``'s per-call bookkeeping, which at the batch of
+    eight bars a request samples costs about a sixth of the pass. It reads the parameter
+    tensors the generator holds now (loading a state dict copies into them, so they stay)."""
+    previous = [_bound(layer) for layer in generator.previous]
+    body = [_bound(layer) for layer in generator.body]
+    classes = generator.config.n_classes + 1
+
+    def run(
+        noise: torch.Tensor, conditions: torch.Tensor, previous_bar: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        for layer in previous:
+            previous_bar = layer(previous_bar)
+        hidden = torch.cat([noise, conditions, previous_bar], dim=1)
+        for layer in body:
+            hidden = layer(hidden)
+        out = hidden.view(-1, STEPS, classes)
+        return out[..., :-1], out[..., -1]
+
+    return run
+
+
+def _bound(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A linear, layer-norm or leaky-ReLU layer as a function of its input."""
+    if isinstance(layer, nn.Linear):
+        weight, bias = layer.weight, layer.bias
+        return lambda x: F.linear(x, weight, bias)
+    if isinstance(layer, nn.LayerNorm):
+        shape, weight, bias, eps = layer.normalized_shape, layer.weight, layer.bias, layer.eps
+        return lambda x: F.layer_norm(x, shape, weight, bias, eps)
+    if isinstance(layer, nn.LeakyReLU):
+        slope = layer.negative_slope
+        return lambda x: F.leaky_relu(x, slope)
+    raise TypeError(f"no sampling pass for {type(layer).__name__}")
 
 
 class Discriminator(nn.Module):

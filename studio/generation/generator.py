@@ -84,6 +84,7 @@ from studio.generation.gan import (
     Generator,
     bar_array,
     condition_array,
+    sampling_pass,
 )
 from studio.generation.priors import PRIORS_PATH, window_units
 
@@ -322,6 +323,7 @@ class MelodyGenerator:
         network.eval()
         self.config = config
         self.network = network
+        self._forward = sampling_pass(network)
         self.path = path
         self.metadata = {k: v for k, v in metadata.items() if k != "config"}
         self._priors = None
@@ -906,7 +908,7 @@ class MelodyGenerator:
         )  # fmt: skip
         previous_bar = bar_array(previous[0], previous[1], rest + 1)
         with torch.inference_mode():
-            pitch_logits, onset_logits = self.network(
+            pitch_logits, onset_logits = self._forward(
                 torch.from_numpy(np.asarray(latents, dtype=np.float32)),
                 torch.from_numpy(conditions),
                 torch.from_numpy(previous_bar),

@@ -11,7 +11,7 @@ import pytest
 
 from studio.core.errors import InvalidInput
 from studio.core.theory import SCALES, Chord, Key
-from studio.generation.data import SPEC
+from studio.generation.data import SPEC, UNIT_BEATS
 from studio.generation.decoding import (
     CADENCE_STEPS,
     MAX_INTERVAL,
@@ -276,6 +276,29 @@ def test_melody_notes_hold_notes_over_bar_lines_and_place_units_in_time():
         (7, 13.5, 1.5),
     ]
     assert notes[0].velocity > notes[1].velocity  # the downbeat is accented
+
+
+def test_melody_notes_sound_every_step_as_decoded_and_start_at_onsets_and_changes():
+    rest, rng = SPEC.rest_index, np.random.default_rng(4)
+    for meter in ("4/4", "3/4"):
+        steps = 16 if meter == "4/4" else 12
+        for _ in range(50):
+            pitch = np.where(rng.random((4, 16)) < 0.2, rest, rng.integers(0, rest, (4, 16)))
+            pitch[rng.random((4, 16)) < 0.5] = 9  # long runs of one pitch
+            onsets = rng.random((4, 16)) < 0.3
+            notes = melody_notes(pitch, onsets, 1, 2, rng, meter)
+            flat, starts = pitch[:, :steps].reshape(-1), onsets[:, :steps].reshape(-1)
+            heard = np.full(len(flat), rest)
+            for note in notes:
+                first = round((note.start - UNIT_BEATS[meter]) * 4)
+                last = first + round(note.duration * 4)
+                assert (heard[first:last] == rest).all()  # no overlaps
+                heard[first:last] = note.pitch - SPEC.low + 2
+                assert first == 0 or starts[first] or flat[first] != flat[first - 1]
+                assert 30 <= note.velocity <= 127
+            assert (heard == flat).all()
+            onset_at = np.flatnonzero(starts & (flat != rest))
+            assert {round((n.start - UNIT_BEATS[meter]) * 4) for n in notes} >= set(onset_at)
 
 
 def test_an_onset_bias_moves_where_notes_start():

@@ -20,6 +20,7 @@ from studio.generation.gan import (
     gumbel_samples,
     hold_decode,
     make_conditions,
+    sampling_pass,
     step_mask,
 )
 from studio.generation.train import TrainConfig, average_weights, sample_batch, train_gan
@@ -45,6 +46,28 @@ def test_shapes(tiny_config):
     assert torch.allclose(onset_values, onset_values.round(), atol=1e-6)
     bar = torch.cat([sampled_pitch, sampled_onset.unsqueeze(-1)], -1).flatten(1)
     assert discriminator(previous, bar, conditions).shape == (batch,)
+
+
+def test_the_sampling_pass_is_the_forward_pass_bit_for_bit_and_follows_loaded_weights(
+    tiny_config,
+):
+    config = tiny_config
+    generator = Generator(config).eval()
+    run = sampling_pass(generator)
+    torch.manual_seed(3)
+    inputs = (
+        torch.randn(8, config.noise_dim),
+        torch.rand(8, config.condition_dim),
+        (torch.rand(8, config.bar_dim) < 0.1).float(),
+    )
+    with torch.inference_mode():
+        assert all(torch.equal(a, b) for a, b in zip(run(*inputs), generator(*inputs), strict=True))
+        before = run(*inputs)[0].clone()
+    generator.load_state_dict(Generator(config).state_dict())  # other weights, same tensors
+    with torch.inference_mode():
+        after = run(*inputs)
+        assert not torch.equal(after[0], before)
+        assert all(torch.equal(a, b) for a, b in zip(after, generator(*inputs), strict=True))
 
 
 def test_condition_layout_and_one_value_for_all_rows():

@@ -236,13 +236,18 @@ def condition_for(density: float, rows: list[list[float]] | None) -> float:
 
 def _melodies_per_key(generator, meter: str, mode: str, melodies: int, seed: int):
     """About ``melodies`` 8-bar melodies of ``meter`` and ``mode`` made with the defaults,
-    spread over ``KEYS``: (tonic, melodies) per key, key ``k`` from seed ``seed + 100 k``."""
-    from studio.generation.generator import GenerationSettings
+    spread over ``KEYS``: (tonic, melodies) per key, key ``k`` from seed ``seed + 100 k`` in
+    requests of up to ``MAX_COUNT`` (the next from 10,000 seeds further on)."""
+    from studio.generation.generator import MAX_COUNT, GenerationSettings
 
     per_key = -(-melodies // len(KEYS))
     for k, tonic in enumerate(KEYS):
         settings = GenerationSettings(bars=8, key=Key(tonic, mode), meter=meter)
-        yield tonic, generator.generate(settings, per_key, seed=seed + 100 * k)
+        made = []
+        for chunk, begin in enumerate(range(0, per_key, MAX_COUNT)):
+            count = min(MAX_COUNT, per_key - begin)
+            made += generator.generate(settings, count, seed=seed + 100 * k + 10_000 * chunk)
+        yield tonic, made
 
 
 def calibrate(

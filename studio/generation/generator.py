@@ -101,9 +101,9 @@ DEFAULT_PROGRESSIONS = {
 FALLBACK_DENSITY = 0.35
 """Onsets per step when neither the request nor the style priors give a density."""
 VARIED_REPEAT_RATE = 0.35
-"""The share of repeated phrases in which the second half of one bar is varied rather than
-copied: real tunes repeat a phrase recognisably, with a changed figure now and then (besides
-its new ending)."""
+"""Where the style priors do not say where returning phrases depart
+(``StylePriors.repeat_departure``): the share of repeated phrases in which the second half of
+one bar is varied rather than copied."""
 BAR_REPEAT_RATE = 0.5
 """The chance that a bar of a new phrase repeats the bar a phrase before it (same chord), where
 the style priors do not say how often the meter's tunes do (``StylePriors.bar_repeat_rate``)."""
@@ -286,7 +286,7 @@ class _Plan:
     densities: list[float]
     cadences: list[Cadence | None]
     copies: dict[int, int]  # unit → the earlier unit whose notes it repeats
-    varied: set[int]  # repeated units whose second half is sampled anew (a varied repeat)
+    varied: dict[int, int]  # repeated unit → the steps it keeps; the rest is sampled anew
     endings: list[str | None]  # per unit: the rhythm of its phrase ending (cadence units only)
     interval_style: np.ndarray  # (25,) added to the interval weights: this tune's own leaning
     rhythm: np.ndarray  # (16,) added to the onset logits: this tune's rhythmic feel (or zeros)
@@ -415,8 +415,8 @@ class MelodyGenerator:
         edges lie closest in pitch to the neighbouring notes is kept, so the seams stay smooth.
         The form keeps: a bar that closes a phrase gets its cadence again, and with a form in
         ``settings.form`` the later bars that repeat a regenerated one in ``melody`` take the
-        same new notes (a bar that repeats only its first half, a varied repeat, takes only the
-        new first half). ``settings.bars`` is ignored: the melody's own length counts.
+        same new notes (a varied repeat, which departs somewhere in its second half, takes them
+        up to there). ``settings.bars`` is ignored: the melody's own length counts.
         """
         self._check_meter(settings)
         unit = UNIT_BEATS[settings.meter]
@@ -615,14 +615,7 @@ class MelodyGenerator:
             if (u not in copies and cadences[u] is None and chords[u] == chords[earlier]
                     and rng.random() < repeat_rate):  # fmt: skip
                 copies[u] = copies.get(earlier, earlier)
-        varied = set()
-        for phrase, label in enumerate(phrases.labels):
-            if first_of[label] != phrase and rng.random() < VARIED_REPEAT_RATE:
-                begin = phrase * phrases.phrase_units
-                inner = [u for u in range(begin, min(units, begin + phrases.phrase_units))
-                         if u in copies]  # fmt: skip
-                if inner:
-                    varied.add(int(rng.choice(inner)))
+        varied = self._varied_repeats(meter, priors, rng, phrases, copies)
         self._repeat_first_bars(settings, priors, rng, chords, cadences, copies, varied)
         closes_section = [
             (u + 1) % SECTION_UNITS == 0 or cadence == Cadence.FINAL
@@ -669,6 +662,33 @@ class MelodyGenerator:
         )
 
     @staticmethod
+    def _varied_repeats(meter, priors, rng, phrases, copies) -> dict[int, int]:
+        """Which units of returning phrases change, and from which step on: each unit that the
+        form copies departs from its first statement where and as often as real returning
+        phrases do (``StylePriors.repeat_departure``: the last unit a phrase repeats, before
+        it runs on or closes afresh, changes more often than the ones before it, mostly late
+        in the unit). Without that measurement, one unit of a repeated phrase in
+        ``VARIED_REPEAT_RATE`` changes its second half."""
+        varied = {}
+        if priors is not None and priors.measures_repeat_departures(meter):
+            returning = {u for u in copies if copies[u] == phrases.source_of(u)}
+            for u in sorted(returning):
+                last = u + 1 not in returning or phrases.phrase_of(u + 1) != phrases.phrase_of(u)
+                departure = priors.repeat_departure(meter, last, rng)
+                if departure is not None:
+                    varied[u] = departure
+            return varied
+        first_of = {label: i for i, label in reversed(list(enumerate(phrases.labels)))}
+        for phrase, label in enumerate(phrases.labels):
+            if first_of[label] != phrase and rng.random() < VARIED_REPEAT_RATE:
+                begin = phrase * phrases.phrase_units
+                inner = [u for u in range(begin, min(phrases.units, begin + phrases.phrase_units))
+                         if u in copies]  # fmt: skip
+                if inner:
+                    varied[int(rng.choice(inner))] = UNIT_STEPS[meter] // 2
+        return varied
+
+    @staticmethod
     def _repeat_first_bars(settings, priors, rng, chords, cadences, copies, varied) -> None:
         """Tunes in two-bar units (2/4 strains) often open a phrase-closing unit with an
         earlier bar again: bar 3 is bar 1 (``previous``), bar 7 is bar 3 (``parallel``). Such a
@@ -690,7 +710,7 @@ class MelodyGenerator:
                 continue
             if not settings.chords or chords[u] == chords[source]:
                 copies[u] = copies.get(source, source)
-                varied.add(u)
+                varied[u] = UNIT_STEPS[settings.meter] // 2  # the first bar
 
     def _cadences(
         self, phrases: PhrasePlan, meter: str, mode: int, rng: np.random.Generator
@@ -838,9 +858,9 @@ class MelodyGenerator:
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
                 if source is not None:  # a repeat: the same notes
                     pitch, onsets = made[i][source]
-                    if u in plan.varied:  # …but this bar's second half from the new sample
+                    if u in plan.varied:  # …but the end of the unit from the new sample
                         pitch, onsets = _vary(pitch, onsets, previous[0][i], previous[1][i],
-                                              UNIT_STEPS[settings.meter] // 2)  # fmt: skip
+                                              plan.varied[u])  # fmt: skip
                     last = made[i][u - 1][0][-1] if u else SPEC.rest_index
                     previous[0][i], previous[1][i] = _keep_tie(pitch, onsets, last), onsets
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
@@ -1050,11 +1070,12 @@ def _repeats_of(
     notes: Sequence[Note], bar: int, unit: float, units: int
 ) -> list[tuple[int, float]]:
     """The later units of ``notes`` that repeat unit ``bar`` (``unit`` beats long) as it is:
-    (unit, 1.0) where the whole unit starts the same pitches at the same places, (unit, 0.5)
-    where only its first half does (a varied repeat). A unit that itself repeats an earlier
-    one has no repeats of its own (they repeat the earlier one), and a first half that starts
-    fewer than two notes is too little to call a repeat. (A unit's last note may be held into
-    the next one in one place and not in the other: lengths are not compared.)"""
+    (unit, 1.0) where the whole unit starts the same pitches at the same places, (unit, share)
+    where it does so up to a place in its second half (a varied repeat departs there; share:
+    that place as a part of the unit). A unit that itself repeats an earlier one has no repeats
+    of its own (they repeat the earlier one), and a first half that starts fewer than two notes
+    is too little to call a repeat. (A unit's last note may be held into the next one in one
+    place and not in the other: lengths are not compared.)"""
 
     def starts(u: int, length: float) -> list[tuple[int, float]]:
         begin = u * unit
@@ -1066,10 +1087,17 @@ def _repeats_of(
         return []
     found = []
     for u in range(bar + 1, units):
-        if starts(u, unit) == whole:
+        other = starts(u, unit)
+        if other == whole:
             found.append((u, 1.0))
-        elif starts(u, unit / 2) == opening:
-            found.append((u, 0.5))
+            continue
+        shared = 0
+        while shared < min(len(whole), len(other)) and whole[shared] == other[shared]:
+            shared += 1
+        differing = whole[shared : shared + 1] + other[shared : shared + 1]  # first notes off
+        departure = min(start for _, start in differing)
+        if departure >= unit / 2:
+            found.append((u, departure / unit))
     return found
 
 

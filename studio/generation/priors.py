@@ -34,7 +34,7 @@ from studio.core.music import TimeSignature
 from studio.core.resources import MODELS
 from studio.core.theory import CHORD_QUALITIES, Chord
 from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
-from studio.generation.form import SECTION_UNITS
+from studio.generation.form import SECTION_UNITS, phrase_length
 
 PRIORS_VERSION = 1
 PRIORS_PATH = MODELS / "style_priors.json"
@@ -450,6 +450,42 @@ def _first_bar_repeats(tunes: list[_Tune]) -> dict:
     return result
 
 
+def _repeat_departures(tunes: list[_Tune]) -> dict:
+    """Per meter: where a returning phrase departs from its first statement. In windows of
+    eight bars (``window_units``), the phrase of the second half returns to the first when a
+    unit starts as the unit half a window before it: its first half has the same pitches and
+    onsets, with a note starting there. Counted for the last unit of the returning phrase
+    (``last``: it runs on into the phrase that answers) and the ones before it (``inner``;
+    a 2/4 phrase of two bars is one unit, its last): the returns, and per step of the unit's
+    second half how many depart there (the first step that differs); the other returns
+    repeat whole."""
+    result = {}
+    for meter in METERS:
+        units = window_units(meter)
+        size = phrase_length(units)
+        half, steps = units // 2, UNIT_STEPS[meter]
+        counts = {"inner": [0, Counter()], "last": [0, Counter()]}
+        for tune in (t for t in tunes if t.meter == meter):
+            for pitch, onset, _ in _windows(tune, units):
+                for unit in range(half, min(half + size, units - 1)):
+                    earlier = unit - half
+                    same = (pitch[unit] == pitch[earlier]) & (onset[unit] == onset[earlier])
+                    opening = slice(0, steps // 2)
+                    starts = onset[unit, opening] & (pitch[unit, opening] != SPEC.rest_index)
+                    if not same[opening].all() or not starts.any():
+                        continue
+                    kind = counts["last" if unit == half + size - 1 else "inner"]
+                    kind[0] += 1
+                    if not same.all():
+                        kind[1][int(np.argmin(same))] += 1
+        result[meter] = {
+            kind: {"returns": returns, "departures": {str(k): v for k, v in sorted(at.items())}}
+            for kind, (returns, at) in counts.items()
+            if returns
+        }
+    return result
+
+
 def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
     """Measure the style priors on the training split of ``data``."""
     tunes = list(_tunes(data, "train"))
@@ -473,6 +509,7 @@ def compute_priors(data: MelodyDataset, description: str = "") -> StylePriors:
         "forms": _form_counts(tunes),
         "bar_repeats": _bar_repeats(tunes),
         "first_bar_repeats": _first_bar_repeats(tunes),
+        "repeat_departures": _repeat_departures(tunes),
         "styles": styles,
     })  # fmt: skip
 
@@ -706,6 +743,25 @@ class StylePriors:
         if measured is None:
             return None
         return float(measured["previous"]), float(measured["parallel"])
+
+    def repeat_departure(self, meter: str, last: bool, rng: np.random.Generator) -> int | None:
+        """Where a unit of a returning phrase departs from its first statement, drawn as real
+        phrases depart (``last``: the last unit the phrase repeats, else one before it; a
+        meter measured for only one of them uses it for both): the step of the unit's
+        second half from which it is new, or None: it repeats whole. The priors must have
+        measured the meter (``measures_repeat_departures``)."""
+        measured = self.content.get("repeat_departures", {}).get(_meter(meter), {})
+        kinds = ("last", "inner") if last else ("inner", "last")
+        counts = measured.get(kinds[0]) or measured[kinds[1]]
+        returns, departures = counts["returns"], counts["departures"]
+        steps = sorted(departures, key=int)
+        weights = [returns - sum(departures.values())] + [departures[k] for k in steps]
+        drawn = _weighted(rng, [None, *steps], weights)
+        return None if drawn is None else int(drawn)
+
+    def measures_repeat_departures(self, meter: str) -> bool:
+        """Whether these priors measured ``repeat_departure`` for ``meter``."""
+        return bool(self.content.get("repeat_departures", {}).get(_meter(meter)))
 
     def cadence_rates(self, meter: str, mode: str | int, units: int | None = None) -> dict:
         """Cadence rates of real windows of ``units`` units (nearest measured; default 8 bars of

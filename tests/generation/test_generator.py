@@ -130,15 +130,29 @@ def test_the_repeats_of_a_bar_are_read_from_the_melody():
     notes = (bar(0, [60, 62, 64, 65]) + bar(4, [67, 65, 64, 62]) + bar(8, [60, 62, 64, 65])
              + bar(12, [60, 62, 67, 72]) + bar(16, [72, 71, 72, 71]))  # fmt: skip
     assert _repeats_of(notes, 0, 4.0, 5) == [(2, 1.0), (3, 0.5)]  # whole, then varied
+    late = notes[:12] + bar(12, [60, 62, 64, 67]) + bar(16, [72, 71, 72, 71])
+    assert _repeats_of(late, 0, 4.0, 5) == [(2, 1.0), (3, 0.75)]  # it departs on beat 4
+    shorter = notes[:12] + bar(12, [60, 62, 64])  # a rest on beat 4
+    assert _repeats_of(shorter, 0, 4.0, 4) == [(2, 1.0), (3, 0.75)]
     assert _repeats_of(notes, 2, 4.0, 5) == []  # bar 3 repeats bar 1: its repeats are bar 1's
     assert _repeats_of(notes, 1, 4.0, 5) == []
     held = [Note(60, 0, 4.0), Note(60, 4, 4.0)]
     assert _repeats_of(held, 0, 4.0, 2) == []  # one held note is too little to call a repeat
 
 
+def _departure(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> float:
+    """The beat where two bars' (pitch, start) lists first differ (4.0: they do not)."""
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            return min(x[1], y[1])
+    longer = a if len(a) > len(b) else b
+    return longer[min(len(a), len(b))][1] if len(a) != len(b) else 4.0
+
+
 def test_regenerating_with_a_form_changes_the_bars_that_repeat_it_and_no_other(generator):
     """With a form given, the bars of the melody that repeat the regenerated one (note for note,
-    or in their first half: a varied repeat) take its new notes; every other bar stays."""
+    or up to a place in their second half: a varied repeat) take its new notes there; every
+    other bar, and a varied repeat from where it departs, stays."""
     request = GenerationSettings(bars=8, key=Key.parse("D"), form="ABAC")
     followed = 0
     for seed in range(8):
@@ -156,9 +170,10 @@ def test_regenerating_with_a_form_changes_the_bars_that_repeat_it_and_no_other(g
                 assert bar(redone, b) == bar(redone, 0)
                 followed += 1
             elif bar(original, b, 2.0) == bar(original, 0, 2.0):  # a varied repeat
-                assert bar(redone, b, 2.0) == bar(redone, 0, 2.0)
-                assert [x for x in bar(redone, b) if x[1] >= 2.0] == [
-                    x for x in bar(original, b) if x[1] >= 2.0
+                departs = _departure(bar(original, b), bar(original, 0))
+                assert bar(redone, b, departs) == bar(redone, 0, departs)
+                assert [x for x in bar(redone, b) if x[1] >= departs] == [
+                    x for x in bar(original, b) if x[1] >= departs
                 ]
                 followed += 1
             else:
@@ -284,15 +299,37 @@ def unit_notes(notes, unit: int, beats: float = 4.0) -> list[tuple[int, float, f
             if begin <= n.start < begin + beats]  # fmt: skip
 
 
+def test_returning_phrases_depart_where_and_as_often_as_the_priors_say(generator):
+    """8 bars of ABAC in 4/4: bars 5 and 6 return to bars 1 and 2. Each changes from a step
+    of its second half on at the rate real returning phrases do, bar 6 (the last the phrase
+    repeats) more often than bar 5."""
+    settings = GenerationSettings(bars=8, form="ABAC")
+    frame = generator._frame(settings)
+    plans = [generator._plan(settings, frame, np.random.default_rng([seed, 3]), 8)
+             for seed in range(800)]  # fmt: skip
+    measured = generator._priors_or_none().content["repeat_departures"]["4/4"]
+    for unit, kind in ((4, "inner"), (5, "last")):
+        assert all(plan.copies[unit] == unit - 4 for plan in plans)
+        rate = np.mean([unit in plan.varied for plan in plans])
+        counts = measured[kind]
+        assert rate == pytest.approx(
+            sum(counts["departures"].values()) / counts["returns"], abs=0.04
+        )
+    assert np.mean([4 in p.varied for p in plans]) < np.mean([5 in p.varied for p in plans])
+    departures = [at for plan in plans for at in plan.varied.values()]
+    assert min(departures) >= 8 and max(departures) < 16
+    assert np.mean(np.array(departures) >= 12) > 0.4  # often late in the bar, as in tunes
+
+
 def test_a_form_repeats_its_phrases_recognisably(generator):
     request = GenerationSettings(bars=16, key=Key.parse("G"), form="AABA", density=0.4)
     copied = 0
-    for melody in generator.generate(request, count=6, seed=3):
+    for melody in generator.generate(request, count=12, seed=3):
         assert melody.form == "AABA"
         for first, repeat in ((0, 4), (0, 12)):
             # (pitch, onset) of the three inner bars of each statement of A; a note held over a
-            # bar line may end elsewhere, and now and then one bar's second half is varied
-            # (in this tiny model's sparse bars that can be a third of the notes).
+            # bar line may end elsewhere, and now and then a bar changes from somewhere in its
+            # second half on (in this tiny model's sparse bars that can be a third of the notes).
             a, again = (
                 {(p, start + 4 * k) for k in range(3) for p, start, _ in
                  unit_notes(melody.notes, base + k)}
@@ -302,7 +339,8 @@ def test_a_form_repeats_its_phrases_recognisably(generator):
             copied += a == again
         b = {(p, s) for k in range(3) for p, s, _ in unit_notes(melody.notes, 8 + k)}
         assert len(a & b) < 0.6 * len(a | b), "B is other music"
-    assert copied >= 6, "most repeats are exact"
+    # real returning phrases repeat whole in about three of five (StylePriors.repeat_departure)
+    assert copied >= 8, "many repeats are exact"
 
 
 @pytest.mark.parametrize(("meter", "bars", "first", "again"), [
@@ -476,11 +514,11 @@ def test_regenerating_a_bar_keeps_its_cadence_and_its_repeats(generator):
         def starts(notes, unit, since=0.0, until=4.0):
             return [(p, s) for p, s, _ in unit_notes(notes, unit) if since <= s < until]
 
-        assert starts(redone.notes, repeat, until=2.0) == starts(redone.notes, 1, until=2.0)
-        if starts(melody.notes, repeat) == starts(melody.notes, 1):
-            assert starts(redone.notes, repeat) == starts(redone.notes, 1)
-        else:  # a varied repeat keeps its own second half
-            assert starts(redone.notes, repeat, 2.0) == starts(melody.notes, repeat, 2.0)
+        departs = _departure(starts(melody.notes, repeat), starts(melody.notes, 1))
+        assert departs >= 2.0
+        assert starts(redone.notes, repeat, until=departs) == starts(redone.notes, 1, until=departs)
+        # a varied repeat keeps its own notes from where it departs
+        assert starts(redone.notes, repeat, departs) == starts(melody.notes, repeat, departs)
     assert unit_notes(redone.notes, 9) == unit_notes(melody.notes, 9)  # B is untouched
     last = max(redone.notes, key=lambda n: n.start)
     assert last.pitch % 12 == key.tonic and last.end == pytest.approx(64.0)

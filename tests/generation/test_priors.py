@@ -17,6 +17,7 @@ from studio.generation.priors import (
     SAME_PHRASE,
     StylePriors,
     _first_bar_repeats,
+    _repeat_departures,
     _Tune,
     compute_priors,
     ending_pattern,
@@ -429,3 +430,57 @@ def test_first_bar_repeat_rates_are_measured_for_two_bar_units_only(priors):
     assert 0.05 < previous < 0.5 and 0.05 < parallel < 0.5
     assert shipped.first_bar_repeat_rates("4/4") is None  # a unit is one bar there
     assert priors.first_bar_repeat_rates("2/4") is None  # no 2/4 tunes in the synthetic set
+
+
+def test_repeat_departures_count_where_returning_phrases_change():
+    def eighths(pitches: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return _unit(pitches, 2)
+
+    opening, answer = eighths([20, 22, 24, 25, 27, 25, 24, 22]), eighths([24] * 8)
+    other, close = eighths([30, 29, 27, 25, 24, 22, 20, 19]), eighths([20] * 8)
+    late = eighths([24] * 6 + [27, 24])  # the answer, its seventh eighth (step 12) changed
+    early = eighths([20, 22, 24, 25, 27, 29, 24, 22])  # the opening, changed from step 10
+    # window 1: unit 4 returns whole, unit 5 departs at step 12; window 2: unit 4 departs at
+    # step 10, unit 5 is other music from its start (not a return)
+    window_1 = [opening, answer, other, close, opening, late, other, close]
+    window_2 = [opening, answer, other, close, early, other, other, close]
+    units = window_1 + window_2
+    tune = _Tune("4/4", "major", np.array([p for p, _ in units]),
+                 np.array([o for _, o in units]), ["C"] * 16, [0] * 16)  # fmt: skip
+    measured = _repeat_departures([tune])
+    assert measured["4/4"] == {
+        "inner": {"returns": 2, "departures": {"10": 1}},
+        "last": {"returns": 1, "departures": {"12": 1}},
+    }
+    assert measured["6/8"] == {}  # no tunes: nothing measured
+
+
+def test_repeat_departure_draws_as_real_returns_depart(priors):
+    measured = {"last": {"returns": 4, "departures": {"12": 1, "14": 1}}}
+    content = {**priors.content, "repeat_departures": {"4/4": measured}}
+    drawn = StylePriors(content)
+    rng = np.random.default_rng(5)
+    draws = [drawn.repeat_departure("4/4", True, rng) for _ in range(4000)]
+    assert draws.count(None) / 4000 == pytest.approx(0.5, abs=0.03)
+    assert draws.count(12) / 4000 == pytest.approx(0.25, abs=0.03)
+    assert set(draws) == {None, 12, 14}
+    assert drawn.repeat_departure("4/4", False, rng) in {None, 12, 14}  # inner: uses "last"
+    assert drawn.measures_repeat_departures("4/4")
+    assert not drawn.measures_repeat_departures("6/8")
+    assert not StylePriors(
+        {k: v for k, v in priors.content.items() if k != "repeat_departures"}
+    ).measures_repeat_departures("4/4")  # an older file
+
+
+def test_the_shipped_repeat_departures_change_the_last_unit_of_a_phrase_more_and_late():
+    shipped = load_priors()
+    for meter in METERS:
+        assert shipped.measures_repeat_departures(meter)
+        measured = shipped.content["repeat_departures"][meter]
+        steps = UNIT_STEPS[meter]
+        for counts in measured.values():
+            assert counts["returns"] > 100
+            assert all(steps // 2 <= int(step) < steps for step in counts["departures"])
+        if "inner" in measured:  # whole repeats: inner units more often than last ones
+            rate = {k: sum(c["departures"].values()) / c["returns"] for k, c in measured.items()}
+            assert rate["inner"] < rate["last"] < 0.6

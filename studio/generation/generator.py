@@ -443,9 +443,14 @@ class MelodyGenerator:
             options_latents = rng.standard_normal((candidates, self.config.noise_dim))
             repeats = [] if settings.form is None else _repeats_of(notes, bar, unit, n_units)
             cadence = plan.phrases.cadence_of(bar)
+            # the pace of the melody around it (unless the user asked for one), not a new one
+            near = None if settings.density is not None else self._density_near(
+                notes, bar, kept, plan.phrases, frame, settings
+            )  # fmt: skip
+            density = plan.densities[bar] if near is None else near
             options = self._sample_bar(
                 settings, frame, bar, options_latents, previous, [rng] * candidates,
-                plan.chords[bar], plan.densities[bar], cadence, plan.endings[bar], plan.rhythm,
+                plan.chords[bar], density, cadence, plan.endings[bar], plan.rhythm,
                 plan.interval_style,
             )  # fmt: skip
             after = [n for n in notes if n.start >= end]
@@ -660,6 +665,21 @@ class MelodyGenerator:
             rhythm,
             span,
         )
+
+    def _density_near(
+        self, notes: Sequence[Note], bar: int, kept: Sequence[int], phrases: PhrasePlan,
+        frame: Frame, settings: GenerationSettings,
+    ) -> float | None:  # fmt: skip
+        """The density condition that gives a regenerated ``bar`` the onset rate (notes and
+        rests per step) of the ``kept`` units of its phrase in ``notes``, or of all of them
+        (through the density map, as a density asked for); None when they hold no notes."""
+        same_phrase = [u for u in kept if phrases.phrase_of(u) == phrases.phrase_of(bar)]
+        rhythm, _ = _feel_of(notes, same_phrase or kept, frame.shift, settings.meter)
+        if rhythm is None and same_phrase:
+            rhythm, _ = _feel_of(notes, kept, frame.shift, settings.meter)
+        if rhythm is None:
+            return None
+        return condition_for(float(rhythm.mean()), self.density_map.get(settings.meter))
 
     @staticmethod
     def _varied_repeats(meter, priors, rng, phrases, copies) -> dict[int, int]:

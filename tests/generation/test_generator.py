@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -179,6 +180,29 @@ def test_regenerating_with_a_form_changes_the_bars_that_repeat_it_and_no_other(g
             else:
                 assert bar(redone, b) == bar(original, b), (seed, b)
     assert followed >= 4  # ABAC: bar 5 returns to bar 1 in most of them
+
+
+def test_a_regenerated_bar_keeps_the_pace_of_the_bars_around_it():
+    """The shipped model regenerating bar 3 of a melody in running sixteenths (or in quarter
+    notes) keeps to that pace: the density comes from the melody's other bars, not from a new
+    draw (which gave the sixteenths' bar 8 notes on average)."""
+    generator = MelodyGenerator()
+    scale = [67, 69, 71, 72, 74, 72, 71, 69]
+    request = GenerationSettings(bars=4, key=Key.parse("G"))
+    for length, lowest, highest in ((0.25, 13, 16), (1.0, 3, 5)):
+        notes = [Note(scale[i % 8], 4 * bar + i * length, length)
+                 for bar in (0, 1, 3) for i in range(round(4 / length))]  # fmt: skip
+        counts = [
+            sum(1 for n in generator.regenerate_bars(notes, [2], request, seed=s).notes
+                if 8 <= n.start < 12)
+            for s in range(8)
+        ]  # fmt: skip
+        assert lowest <= np.mean(counts) <= highest, (length, counts)
+    asked = replace(request, density=0.25)  # a density the user asks for still rules
+    running = [Note(scale[i % 8], 4 * bar + i * 0.25, 0.25) for bar in (0, 1, 3) for i in range(16)]
+    counts = [sum(1 for n in generator.regenerate_bars(running, [2], asked, seed=s).notes
+                  if 8 <= n.start < 12) for s in range(8)]  # fmt: skip
+    assert np.mean(counts) < 12, counts
 
 
 def test_regenerate_changes_only_the_chosen_bar(generator):

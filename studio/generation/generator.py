@@ -560,7 +560,8 @@ class MelodyGenerator:
     ) -> _Plan:  # fmt: skip
         """Sample one variation's form, chords, densities and cadences (``rng``: its own);
         ``feel``: the onset rate per step to lean towards (``_feel_of`` a primer) instead of a
-        real tune's."""
+        real tune's, whose mean also sets the pace: the phrase densities drawn from the data
+        are scaled to it (through the density map, as a density asked for)."""
         priors = self._priors_or_none()
         meter, mode = settings.meter, frame.mode
         form = settings.form
@@ -585,6 +586,10 @@ class MelodyGenerator:
             per_phrase = [wanted] * n_phrases
         elif priors is not None:
             per_phrase = [float(d) for d in priors.density(meter, mode, rng, n_phrases)]
+            if feel is not None and feel[0] is not None:  # the music goes on at its own pace
+                scale = float(np.mean(feel[0])) / max(float(np.mean(per_phrase)), 1e-3)
+                per_phrase = [condition_for(d * scale, self.density_map.get(meter))
+                              for d in per_phrase]  # fmt: skip
         else:
             per_phrase = [FALLBACK_DENSITY] * n_phrases
         first_of = {label: i for i, label in reversed(list(enumerate(phrases.labels)))}

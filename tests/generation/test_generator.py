@@ -205,6 +205,21 @@ def test_a_regenerated_bar_keeps_the_pace_of_the_bars_around_it():
     assert np.mean(counts) < 12, counts
 
 
+def test_a_continuation_goes_on_at_the_pace_of_its_primer():
+    """The shipped model continuing four bars of running sixteenths (or of quarter notes) by
+    eight bars keeps near that pace: the phrase densities drawn from the data are scaled to the
+    primer's (a continuation of sixteenths had 8.7 notes a bar, half of them)."""
+    generator = MelodyGenerator()
+    scale = [67, 69, 71, 72, 74, 72, 71, 69]
+    request = GenerationSettings(bars=8, key=Key.parse("G"))
+    for length, lowest, highest in ((0.25, 12.0, 16.0), (1.0, 3.0, 5.0)):
+        primer = [Note(scale[i % 8], 4 * bar + i * length, length)
+                  for bar in range(4) for i in range(round(4 / length))]  # fmt: skip
+        made = generator.continue_melody(primer, request, count=8, seed=3000)
+        per_bar = [sum(1 for n in m.notes if n.start >= 16) / 8 for m in made]
+        assert lowest <= np.mean(per_bar) <= highest, (length, per_bar)
+
+
 def test_regenerate_changes_only_the_chosen_bar(generator):
     request = GenerationSettings(bars=4, key=Key.parse("A minor"), key_lock=True)
     original = generator.generate(request, seed=11)[0].notes

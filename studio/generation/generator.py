@@ -467,7 +467,7 @@ class MelodyGenerator:
                     continue
                 shift = (repeat - bar) * unit
                 moved = [replace(n, start=n.start + shift) for n in options[best].notes]
-                until = repeat * unit + share * unit  # a varied repeat keeps its second half
+                until = repeat * unit + share * unit  # a varied repeat keeps its own end
                 notes = _replace_unit(notes, repeat * unit, until, _cut_to(moved, until))
                 if share == 1:
                     latents[repeat] = latents[bar]

@@ -387,9 +387,11 @@ class MelodyGenerator:
     ) -> list[GeneratedMelody]:
         """Add ``settings.bars`` bars after ``primer`` (a melody whose beat 0 is a downbeat).
 
-        The primer's last bar conditions the first new bar; the new bars have a form of their
-        own and end on a cadence. The result holds the primer (made monophonic) followed by
-        the new bars. ``progress`` and ``cancel`` as for ``generate``.
+        The primer's last bar conditions the first new bar. The primer and the new bars are
+        planned as one form (``settings.form``, or one sampled for their length), so the new
+        bars may return to the primer's phrases, and they end on a cadence. The result holds
+        the primer (made monophonic) followed by the new bars; its chords, densities and
+        noise are the new bars'. ``progress`` and ``cancel`` as for ``generate``.
         """
         _check_count(count)
         self._check_meter(settings)
@@ -556,12 +558,14 @@ class MelodyGenerator:
 
     def _plan(
         self, settings: GenerationSettings, frame: Frame, rng: np.random.Generator, units: int,
-        feel: np.ndarray | None = None,
+        feel: np.ndarray | None = None, first_new: int = 0,
     ) -> _Plan:  # fmt: skip
         """Sample one variation's form, chords, densities and cadences (``rng``: its own);
         ``feel``: the onset rate per step to lean towards (``_feel_of`` a primer) instead of a
         real tune's, whose mean also sets the pace: the phrase densities drawn from the data
-        are scaled to it (through the density map, as a density asked for)."""
+        are scaled to it (through the density map, as a density asked for). ``units`` counts
+        the units of a primer too, the first new one being ``first_new``: a continuation is
+        planned with its primer, so that its phrases may return to the primer's."""
         priors = self._priors_or_none()
         meter, mode = settings.meter, frame.mode
         form = settings.form
@@ -570,17 +574,16 @@ class MelodyGenerator:
             form = form if form in FORMS else "through"
         phrases = plan_form(form, units)
         n_phrases = len(phrases.labels)
-        if settings.chords:
-            chords = [settings.chord_for_bar(u).transpose(frame.shift) for u in range(units)]
-        elif priors is not None:
+        if settings.chords or priors is None:  # cycled from the first new unit on
+            chords = [settings.chord_for_bar(u - first_new).transpose(frame.shift)
+                      for u in range(units)]  # fmt: skip
+        else:
             chords = [
                 _chord(root, quality)
                 for root, quality in priors.progression(
                     meter, mode, units, rng, phrases.phrase_units
                 )
             ]
-        else:
-            chords = [settings.chord_for_bar(u).transpose(frame.shift) for u in range(units)]
         if settings.density is not None:  # the condition that gives what the user asked for
             wanted = condition_for(float(settings.density), self.density_map.get(meter))
             per_phrase = [wanted] * n_phrases
@@ -824,36 +827,45 @@ class MelodyGenerator:
             offset = int(-(-max(n.end for n in primer) // unit))
         rngs = [np.random.default_rng([seed, 2]) for seed in seeds]
         feel = _feel_of(primer, range(offset), frame.shift, settings.meter) if primer else None
-        plans = [self._plan(settings, frame, np.random.default_rng([s, 3]), units, feel)
+        # one plan over the primer and the new units: the new ones may return to the primer's
+        # phrases as the form has it (units are counted from the primer's first)
+        total = offset + units
+        plans = [self._plan(settings, frame, np.random.default_rng([s, 3]), total, feel, offset)
                  for s in seeds]  # fmt: skip
         rate = self._phrase_cadence_rate(settings.meter, frame.mode)
         previous = encode_previous(primer, offset, frame.shift, settings.meter) if primer else None
         previous = None if previous is None else (
             np.repeat(previous[0][None], len(seeds), 0), np.repeat(previous[1][None], len(seeds), 0)
         )  # fmt: skip
-        stacked = np.array(np.stack(latents), dtype=np.float32)  # (count, units, noise)
+        stacked = np.zeros((len(seeds), total, self.config.noise_dim), dtype=np.float32)
+        stacked[:, offset:] = np.stack(latents)  # (count, units, noise); the primer has none
         styles = np.stack([plan.interval_style for plan in plans])  # each variation's leanings
         rhythms = np.stack([plan.rhythm for plan in plans])
-        made: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in seeds]  # per unit
+        primer_units = [_unit_steps(primer, u, frame.shift, settings.meter) for u in range(offset)]
+        made = [list(primer_units) for _ in seeds]  # per unit: (pitch, onsets)
         # each unit's lowest and highest pitch index per variation, for the span of the last
         # window of 8 bars (a unit without notes: rest index and −1, which widen nothing)
-        lows = np.full((len(seeds), units), SPEC.rest_index)
-        highs = np.full((len(seeds), units), -1)
+        lows = np.full((len(seeds), total), SPEC.rest_index)
+        highs = np.full((len(seeds), total), -1)
+        for u, (pitch, _) in enumerate(primer_units):
+            sounding = pitch[pitch != SPEC.rest_index]
+            if sounding.size:
+                lows[:, u], highs[:, u] = sounding.min(), sounding.max()
         window = window_units(settings.meter) - 1
         limits = None
         if all(plan.span is not None for plan in plans):
             limits = np.array([plan.span for plan in plans])
-        for u in range(units):
+        for u in range(offset, total):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             copied = [plan.copies.get(u) for plan in plans]
             for i, (plan, source) in enumerate(zip(plans, copied, strict=True)):
-                if source is not None:
+                if source is not None and source >= offset:  # (a primer's unit has no noise)
                     keep = stacked[i, source]
                     if u in plan.varied:  # a varied repeat: near the source's noise
                         keep = 0.8 * keep + 0.6 * rngs[i].standard_normal(keep.shape)
                     stacked[i, u] = keep
-            half_pair = u == units - 1 and settings.bars % settings.bars_per_unit
+            half_pair = u == total - 1 and settings.bars % settings.bars_per_unit
             # an exact repeat needs no new sample: only the others go through the network
             active = [i for i, (plan, source) in enumerate(zip(plans, copied, strict=True))
                       if source is None or u in plan.varied]  # fmt: skip
@@ -861,12 +873,12 @@ class MelodyGenerator:
                 batch = [plans[i] for i in active]
                 lead_to = [_first_pitch(made[i], plans[i].copies.get(u + 1)) for i in active]
                 _, sampled = self._sample_bar_batch(
-                    settings, frame, offset + u, u, stacked[active, u],
+                    settings, frame, u, u - offset, stacked[active, u],
                     None if previous is None else (previous[0][active], previous[1][active]),
                     [rngs[i] for i in active], [plan.chords[u] for plan in batch],
                     [plan.densities[u] for plan in batch], [plan.cadences[u] for plan in batch],
                     rate, 8 if half_pair else None,
-                    [u > 0 and plan.cadences[u - 1] is not None for plan in batch],
+                    [u > offset and plan.cadences[u - 1] is not None for plan in batch],
                     [plan.endings[u] for plan in batch],
                     styles[active],
                     [False] * len(batch),  # the notes are made at the end, from the steps
@@ -893,9 +905,10 @@ class MelodyGenerator:
                 sounding = previous[0] != SPEC.rest_index
                 lows[:, u] = np.where(sounding, previous[0], SPEC.rest_index).min(axis=1)
                 highs[:, u] = np.where(sounding, previous[0], -1).max(axis=1)
-            progress(u + 1, units, f"bar {u + 1}")
+            progress(u - offset + 1, units, f"bar {u - offset + 1}")
         melodies = [
-            melody_notes(np.stack([p for p, _ in steps]), np.stack([o for _, o in steps]),
+            melody_notes(np.stack([p for p, _ in steps[offset:]]),
+                         np.stack([o for _, o in steps[offset:]]),
                          offset, frame.shift, rng, settings.meter)
             for steps, rng in zip(made, rngs, strict=True)
         ]  # fmt: skip
@@ -905,11 +918,11 @@ class MelodyGenerator:
                 tuple(primer) + tuple(_cut_to(notes, end)),
                 seed,
                 settings,
-                self._bar_chords(settings, frame, plan.chords)[: settings.bars],
-                stacked[i],
+                self._bar_chords(settings, frame, plan.chords[offset:])[: settings.bars],
+                stacked[i, offset:],
                 offset,
                 plan.phrases.form,
-                tuple(plan.densities),
+                tuple(plan.densities[offset:]),
             )
             for i, (notes, seed, plan) in enumerate(zip(melodies, seeds, plans, strict=True))
         ]
@@ -1058,6 +1071,15 @@ def _vary(
     if pitch[at] != pitch[at - 1]:
         onsets[at] = True
     return pitch, onsets
+
+
+def _unit_steps(notes: Sequence[Note], unit: int, shift: int, meter: str):
+    """Unit ``unit`` of ``notes`` (a melody in the real key) as decoded steps in the frame,
+    (pitch indices, onsets) padded to 16 steps; all rests when it has no notes."""
+    encoded = encode_previous(notes, unit + 1, shift, meter)  # the unit before unit + 1
+    if encoded is None:
+        return np.full(STEPS, SPEC.rest_index), np.zeros(STEPS, dtype=bool)
+    return encoded
 
 
 def _spans(lows: np.ndarray, highs: np.ndarray, limits: np.ndarray, unit: int, window: int):

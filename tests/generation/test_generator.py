@@ -220,6 +220,28 @@ def test_a_continuation_goes_on_at_the_pace_of_its_primer():
         assert lowest <= np.mean(per_bar) <= highest, (length, per_bar)
 
 
+def test_a_continuation_returns_to_its_primer_as_the_form_has_it(generator):
+    """Four bars continued by four are planned as one 8-bar form with the primer: with ABAC
+    the continuation opens with the primer's first bar again (it may change it from its
+    middle on, as returning phrases do); through-composed, it does not."""
+    primer = [Note(60 + (3 * bar + 2 * i) % 12, 4 * bar + 0.5 * i, 0.5)
+              for bar in range(4) for i in range(8)]  # fmt: skip
+
+    def first_half(notes, bar: int) -> list[tuple[int, float]]:
+        return [(n.pitch, n.start - 4 * bar) for n in notes if 4 * bar <= n.start < 4 * bar + 2]
+
+    for form in ("ABAC", "through"):
+        request = GenerationSettings(bars=4, key=Key.parse("C"), form=form)
+        made = generator.continue_melody(primer, request, count=8, seed=5)
+        returns = [first_half(m.notes, 4) == first_half(primer, 0) for m in made]
+        assert all(returns) if form == "ABAC" else sum(returns) <= 1, (form, returns)
+        for melody in made:  # what describes the new bars is theirs only
+            assert melody.form == form and melody.first_bar == 4
+            assert len(melody.chords) == 4 and len(melody.densities) == 4
+            assert melody.latents.shape[0] == 4
+            assert_well_formed([n for n in melody.notes if n.start >= 16], 4, first_bar=4)
+
+
 def test_regenerate_changes_only_the_chosen_bar(generator):
     request = GenerationSettings(bars=4, key=Key.parse("A minor"), key_lock=True)
     original = generator.generate(request, seed=11)[0].notes

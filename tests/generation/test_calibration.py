@@ -40,15 +40,13 @@ from studio.generation.generator import DEFAULT_WEIGHTS, GenerationSettings, Mel
 from studio.generation.priors import load_priors
 
 STYLES = {f"{meter} {mode}" for meter in METERS for mode in ("major", "minor")}
+"""Every style the shipped model is calibrated for."""
 
 
 def _melodies(generator: MelodyGenerator, settings: GenerationSettings, seeds) -> list:
     """64 melodies per seed in ``seeds``, each request from ``seed`` × 1000: a request's
     variations take consecutive seeds, so nearby seeds would repeat melodies."""
     return [m for seed in seeds for m in generator.generate(settings, 64, seed=seed * 1000)]
-
-
-"""Every style the shipped model is calibrated for."""
 
 
 def _notes(*pitches: int) -> list[Note]:

@@ -847,10 +847,8 @@ class MelodyGenerator:
         # window of 8 bars (a unit without notes: rest index and −1, which widen nothing)
         lows = np.full((len(seeds), total), SPEC.rest_index)
         highs = np.full((len(seeds), total), -1)
-        for u, (pitch, _) in enumerate(primer_units):
-            sounding = pitch[pitch != SPEC.rest_index]
-            if sounding.size:
-                lows[:, u], highs[:, u] = sounding.min(), sounding.max()
+        if primer_units:
+            lows[:, :offset], highs[:, :offset] = _extents(np.stack([p for p, _ in primer_units]))
         window = window_units(settings.meter) - 1
         limits = None
         if all(plan.span is not None for plan in plans):
@@ -902,9 +900,7 @@ class MelodyGenerator:
                     previous[0][i], previous[1][i] = _keep_tie(pitch, onsets, last), onsets
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
             if limits is not None:
-                sounding = previous[0] != SPEC.rest_index
-                lows[:, u] = np.where(sounding, previous[0], SPEC.rest_index).min(axis=1)
-                highs[:, u] = np.where(sounding, previous[0], -1).max(axis=1)
+                lows[:, u], highs[:, u] = _extents(previous[0])
             progress(u - offset + 1, units, f"bar {u - offset + 1}")
         melodies = [
             melody_notes(np.stack([p for p, _ in steps[offset:]]),
@@ -1080,6 +1076,14 @@ def _unit_steps(notes: Sequence[Note], unit: int, shift: int, meter: str):
     if encoded is None:
         return np.full(STEPS, SPEC.rest_index), np.zeros(STEPS, dtype=bool)
     return encoded
+
+
+def _extents(pitch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest pitch index sounding in each row of unit steps ``pitch``
+    (rows, steps): the rest index and −1 where none does."""
+    sounding = pitch != SPEC.rest_index
+    return (np.where(sounding, pitch, SPEC.rest_index).min(axis=1),
+            np.where(sounding, pitch, -1).max(axis=1))  # fmt: skip
 
 
 def _spans(lows: np.ndarray, highs: np.ndarray, limits: np.ndarray, unit: int, window: int):

@@ -6,9 +6,11 @@ it unit by unit: a *unit* is a bar of 4/4, 3/4 or 6/8 or a pair of 2/4 bars (``U
 quarter notes, ``UNIT_STEPS`` sixteenth steps). Every row is 16 steps wide; a 12-step unit is
 padded with 4 steps that hold its last step (no onset, the same pitch), so whatever reads a row
 cuts it to ``unit_steps`` first. ``load_or_build`` caches the result as ``.npz`` so a second run
-starts in seconds. Tunes are split into train, validation and test sets by a hash of each tune's
-source, title and how many earlier tunes of the same meter share them, so the held-out tunes
-never change, not even when tunes of other meters are added.
+starts in seconds. A tune that reaches past the range (C3–C6) after its transposition moves
+by whole octaves (``place_in_range``), so its intervals stay as written. Tunes are split into
+train, validation and test sets by a hash of each tune's source, title and how many earlier
+tunes of the same meter share them, so the held-out tunes never change, not even when tunes of
+other meters are added.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 
 from studio.core.errors import InvalidInput, StudioError
 from studio.core.music import Note
-from studio.core.pianoroll import PianoRollSpec, encode_melody, fit_to_range
+from studio.core.pianoroll import PianoRollSpec, encode_melody, place_in_range
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.theory import Key
 from studio.generation.tunes import (
@@ -34,7 +36,7 @@ from studio.generation.tunes import (
     load_music21_tunes,
 )
 
-DATA_VERSION = 2
+DATA_VERSION = 3  # 3: tunes move into range whole (2 folded the notes outside one by one)
 STEPS_PER_BAR = 16
 """Width of every row in steps (a 4/4 unit; 12-step units are padded)."""
 SPEC = PianoRollSpec()  # C3–C6 plus rest, sixteenth steps
@@ -184,7 +186,7 @@ def build_dataset(tunes: Sequence[Tune], spec: PianoRollSpec = SPEC) -> MelodyDa
                  if 0 <= n.pitch + shift <= 127]  # fmt: skip
         steps = UNIT_BEATS[tune.meter] * spec.steps_per_beat
         try:
-            encoded = encode_melody(fit_to_range(moved, spec), tune.n_units * steps, spec)
+            encoded = encode_melody(place_in_range(moved, spec), tune.n_units * steps, spec)
         except InvalidInput:
             continue
         identity = (tune.source, tune.title, tune.meter)

@@ -14,6 +14,7 @@ from studio.core.pianoroll import (
     encode_melody,
     fit_to_range,
     from_matrix,
+    place_in_range,
     to_matrix,
 )
 
@@ -137,6 +138,31 @@ def test_fit_to_range_moves_by_octaves():
     assert [n.start for n in fitted] == [0, 1, 2, 3]
     with pytest.raises(InvalidInput, match="no octave"):
         fit_to_range([Note(59, 0, 1)], PianoRollSpec(low=60, high=65))
+
+
+def test_place_in_range_moves_the_whole_melody_by_octaves():
+    climbing = [Note(p, i, 1) for i, p in enumerate([74, 79, 84, 86, 88, 86, 84])]
+    assert [n.pitch for n in place_in_range(climbing)] == [62, 67, 72, 74, 76, 74, 72]
+    low = [Note(p, i, 1) for i, p in enumerate([40, 45, 52])]
+    assert [n.pitch for n in place_in_range(low)] == [52, 57, 64]
+    fits = [Note(60, 0, 1, 70), Note(84, 1, 1)]
+    assert place_in_range(fits) == tuple(fits)  # already in range: not moved
+    # wider than the range: the move that leaves the fewest outside, the rest folded
+    wide = [Note(p, i, 1) for i, p in enumerate([36, 48, 60, 72, 90])]
+    assert [n.pitch for n in place_in_range(wide)] == [48, 60, 72, 84, 78]  # up one, 102 folded
+    assert place_in_range([]) == ()
+
+
+@given(st.lists(st.integers(0, 127), min_size=1, max_size=20))
+def test_place_in_range_keeps_intervals_when_the_span_fits(pitches):
+    notes = [Note(p, i, 1) for i, p in enumerate(pitches)]
+    placed = place_in_range(notes)
+    assert all(SPEC.low <= n.pitch <= SPEC.high for n in placed)
+    assert [n.pitch % 12 for n in placed] == [p % 12 for p in pitches]
+    low, high = min(pitches), max(pitches)
+    if any(SPEC.low <= low + 12 * k and high + 12 * k <= SPEC.high for k in range(-11, 11)):
+        moves = {n.pitch - p for n, p in zip(placed, pitches, strict=True)}
+        assert len(moves) == 1 and moves.pop() % 12 == 0
 
 
 @st.composite

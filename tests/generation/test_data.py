@@ -82,6 +82,16 @@ def test_chords_move_with_the_melody_into_the_frame():
     assert first_bar.tolist() == [69, 72, 76, 72]  # E G B G moved up a fifth to A C E C
 
 
+def test_a_tune_above_the_range_moves_down_whole_and_keeps_its_leaps():
+    # a reel in G climbing to A5 and B5: moved up a fourth to C, it reaches D6 and E6, above
+    # C6; folding those two notes alone would make leaps of a seventh the tune never plays
+    reel = [67, 71, 74, 79, 81, 83, 81, 79, 74, 71, 67, 62, 67, 71, 74, 79]
+    melody = [Note(p, i * 0.5, 0.5) for i, p in enumerate(reel)]
+    data = build_dataset([make_tune("high reel", "tests", melody, key=Key.parse("G"))])
+    pitches = _decoded_rows(data, np.arange(len(data)))
+    assert [n.pitch for n in pitches] == [p + 5 - 12 for p in reel]
+
+
 def test_units_per_meter():
     assert METERS == ("4/4", "2/4", "3/4", "6/8")
     assert [unit_steps(i) for i in range(4)] == [16, 16, 12, 12]
@@ -165,7 +175,7 @@ def test_midi_folder_is_read_and_cached(tmp_path, tiny_tunes):
     data = load_or_build(str(folder), cache_dir=cache)
     assert data.n_tunes == 6
     assert [p.name.endswith(f"-v{DATA_VERSION}.npz") for p in cache.iterdir()] == [True]
-    assert DATA_VERSION == 2
+    assert DATA_VERSION == 3
     (folder / "tune-00.mid").unlink()  # the cache is used as it is: no reparse
     again = load_or_build(str(folder), cache_dir=cache)
     assert again.n_tunes == 6

@@ -124,19 +124,12 @@ def fit_to_range(notes: Sequence[Note], spec: PianoRollSpec = PianoRollSpec()) -
     return tuple(fitted)
 
 
-def place_in_range(
-    notes: Sequence[Note], spec: PianoRollSpec = PianoRollSpec()
-) -> tuple[Note, ...]:
-    """Move a whole melody by the octaves that leave the fewest notes outside the spec's pitch
-    range (the smallest such move), then fold what is still outside (``fit_to_range``).
-
-    Folding note by note turns a tune that climbs past the top into leaps that it never makes
-    (D6 folded to D5 after a C6 is a leap of a seventh down); moving it whole keeps every
-    interval wherever the melody's span allows.
-    """
-    pitches = np.array([note.pitch for note in notes], dtype=np.int64)
+def octaves_into_range(pitches: Sequence[int], spec: PianoRollSpec = PianoRollSpec()) -> int:
+    """The whole octaves that move ``pitches`` together into the spec's pitch range, leaving
+    the fewest outside (the smallest such move; 0 for no pitches)."""
+    pitches = np.asarray(pitches, dtype=np.int64)
     if not pitches.size:
-        return ()
+        return 0
 
     def outside(octaves: int) -> int:
         moved = pitches + 12 * octaves
@@ -145,8 +138,20 @@ def place_in_range(
     playable = [
         k for k in range(-10, 11) if 0 <= pitches.min() + 12 * k <= pitches.max() + 12 * k <= 127
     ]
-    octaves = min(playable, key=lambda k: (outside(k), abs(k), k))
-    shift = 12 * octaves
+    return min(playable, key=lambda k: (outside(k), abs(k), k))
+
+
+def place_in_range(
+    notes: Sequence[Note], spec: PianoRollSpec = PianoRollSpec()
+) -> tuple[Note, ...]:
+    """Move a whole melody by the octaves that leave the fewest notes outside the spec's pitch
+    range (``octaves_into_range``), then fold what is still outside (``fit_to_range``).
+
+    Folding note by note turns a tune that climbs past the top into leaps that it never makes
+    (D6 folded to D5 after a C6 is a leap of a seventh down); moving it whole keeps every
+    interval wherever the melody's span allows.
+    """
+    shift = 12 * octaves_into_range([note.pitch for note in notes], spec)
     moved = [note if shift == 0 else replace(note, pitch=note.pitch + shift) for note in notes]
     return fit_to_range(moved, spec)
 
@@ -306,6 +311,7 @@ __all__ = [
     "encode_melody",
     "fit_to_range",
     "from_matrix",
+    "octaves_into_range",
     "place_in_range",
     "to_matrix",
 ]

@@ -91,14 +91,17 @@ class Bar:
     tied: bool
 
 
-def key_frame(key: Key, *, major: bool, low: int, high: int, key_lock: bool) -> Frame:
+def key_frame(
+    key: Key, *, major: bool, low: int, high: int, key_lock: bool, octaves: int = 0
+) -> Frame:
     """The frame of a request in ``key`` (served by the model's major mode when ``major``,
-    else its minor one), for notes in ``low``–``high`` (MIDI numbers, inclusive).
+    else its minor one), for notes in ``low``–``high`` (MIDI numbers, inclusive); ``octaves``
+    moves the frame's register (so that given music fits the network's range whole).
 
     Raises:
         InvalidInput: no note the model can play is allowed.
     """
-    shift = normalising_shift(Key(key.tonic, "major" if major else "minor"))
+    shift = normalising_shift(Key(key.tonic, "major" if major else "minor")) + 12 * octaves
     pitches = SPEC.low + np.arange(SPEC.n_pitches) - shift  # real pitch of each index
     in_range = (pitches >= low) & (pitches <= high)
     in_scale = np.array([key.contains(int(p)) for p in pitches])

@@ -40,6 +40,7 @@ from studio.core.music import (
     TimeSignature,
     Track,
 )
+from studio.core.pianoroll import octaves_into_range
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
@@ -55,7 +56,7 @@ from studio.generation.calibration import (
     opening_weights_of,
     read_decoding,
 )
-from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
+from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS, normalising_shift
 from studio.generation.decoding import (
     MAX_INTERVAL,
     Bar,
@@ -430,7 +431,7 @@ class MelodyGenerator:
             raise InvalidInput(f"bars to regenerate must be between 0 and {MAX_BARS - 1}")
         n_units = min(MAX_BARS, n_units)
         settings = replace(settings, bars=n_units * settings.bars_per_unit)
-        frame = self._frame(settings)
+        frame = self._frame(settings, notes)
         rng = np.random.default_rng(seed)
         kept = [u for u in range(n_units) if u not in chosen]
         feel = _feel_of(notes, kept, frame.shift, settings.meter)
@@ -539,10 +540,16 @@ class MelodyGenerator:
         shared = np.random.default_rng([seed, 4]).standard_normal(self.config.noise_dim)
         return math.sqrt(1 - SHARED_NOISE**2) * own + SHARED_NOISE * shared
 
-    def _frame(self, settings: GenerationSettings) -> Frame:
+    def _frame(self, settings: GenerationSettings, around: Sequence[Note] = ()) -> Frame:
+        """The request's frame; with music ``around`` (a primer, a melody to regenerate bars
+        of), in the register where it fits the network's range whole, so that a tune in G
+        that climbs to B5 is not folded an octave down where it passes C6 in the frame."""
+        major = settings.family == "major"
+        shift = normalising_shift(Key(settings.key.tonic, settings.family))
+        octaves = octaves_into_range([n.pitch + shift for n in around], SPEC)
         return key_frame(
-            settings.key, major=settings.family == "major", low=settings.low,
-            high=settings.high, key_lock=settings.key_lock,
+            settings.key, major=major, low=settings.low, high=settings.high,
+            key_lock=settings.key_lock, octaves=octaves,
         )  # fmt: skip
 
     def _priors_or_none(self):
@@ -819,7 +826,7 @@ class MelodyGenerator:
         progress: ProgressCallback,
         cancel: CancelToken | None,
     ) -> list[GeneratedMelody]:
-        frame = self._frame(settings)
+        frame = self._frame(settings, primer)
         unit = UNIT_BEATS[settings.meter]
         units = settings.units
         offset = 0

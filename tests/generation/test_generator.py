@@ -242,6 +242,23 @@ def test_a_continuation_returns_to_its_primer_as_the_form_has_it(generator):
             assert_well_formed([n for n in melody.notes if n.start >= 16], 4, first_bar=4)
 
 
+def test_a_high_primer_returns_in_its_own_octave(generator):
+    """A tune in G that climbs to B5 passes C6 once moved to C in the network's frame: the
+    continuation works in the register where the primer fits whole, so a phrase returning to
+    the primer plays its notes, not some of them folded an octave down."""
+    climb = [79, 81, 83, 81, 79, 74, 71, 67]
+    primer = [Note(p, 4 * bar + 0.5 * i, 0.5) for bar in range(4) for i, p in enumerate(climb)]
+    request = GenerationSettings(bars=4, key=Key.parse("G"), form="ABAC")
+    for melody in generator.continue_melody(primer, request, count=4, seed=3):
+        returned = [(n.pitch, n.start - 16) for n in melody.notes if 16 <= n.start < 18]
+        assert returned == [(n.pitch, n.start) for n in primer if n.start < 2]
+        assert all(55 <= n.pitch <= 84 for n in melody.notes[len(primer) :])
+    locked = replace(request, form=None, key_lock=True)
+    again = generator.regenerate_bars(primer, [2], locked, seed=1)
+    assert [n for n in again.notes if n.start >= 12] == primer[24:]
+    assert all(Key.parse("G").contains(n.pitch) for n in again.notes)
+
+
 def test_regenerate_changes_only_the_chosen_bar(generator):
     request = GenerationSettings(bars=4, key=Key.parse("A minor"), key_lock=True)
     original = generator.generate(request, seed=11)[0].notes

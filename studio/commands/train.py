@@ -54,6 +54,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "moving by 1 - D (default 0.999; 0: export the last weights)",
     )  # fmt: skip
     parser.add_argument(
+        "--density-weight", type=float, metavar="W",
+        help="weight of the GAN's density term (default 2); also on --resume, to go on with it "
+        "weighed more when the network follows the density it is asked for too loosely",
+    )  # fmt: skip
+    parser.add_argument(
         "--out", type=Path, help=f"output folder (default {default_out_dir('MODEL')})"
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -73,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(
             f"--average-decay must be at least 0 and below 1, not {args.average_decay}"
         )
+    if args.density_weight is not None and not args.density_weight >= 0:
+        raise InvalidInput(f"--density-weight must be 0 or more, not {args.density_weight}")
     if args.batch_size < 1 or args.steps_per_epoch < 0:
         raise InvalidInput("batch size must be at least 1 and steps per epoch not negative")
     if args.data != "music21" and not Path(args.data).is_dir():
@@ -84,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
             args.device not in (None, "cpu")
             or args.snapshot_every
             or args.average_decay is not None
+            or args.density_weight is not None
         ):
             raise InvalidInput(
-                "--device, --snapshot-every and --average-decay are for the GAN only"
+                "--device, --snapshot-every, --average-decay and --density-weight are for the "
+                "GAN only"
             )
         return _train_autoencoder(args, out, show)
     from studio.generation.data import load_or_build
@@ -107,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         )
         with progress_bar("training the GAN", enabled=show) as progress:
             summary = train_gan(
-                data, out, train=config, resume=args.resume, device=args.device,
+                data, out, train=config, resume=args.resume,
+                density_weight=args.density_weight, device=args.device,
                 progress=progress, cancel=cancel,
             )  # fmt: skip
     summary["cancelled"] = cancel.cancelled

@@ -176,6 +176,7 @@ def train_gan(
     config: GanConfig | None = None,
     train: TrainConfig | None = None,
     resume: bool = False,
+    density_weight: float | None = None,
     device: str | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
@@ -183,8 +184,11 @@ def train_gan(
     """Train the GAN on ``data``'s training split; checkpoint each epoch into ``out_dir``.
 
     Returns a summary (epochs, steps, seconds, final losses, weights path). With ``resume`` the
-    run continues from ``out_dir/checkpoint.pt`` (its model config wins over ``config``).
-    Cancelling stops after the current step and keeps the last checkpoint.
+    run continues from ``out_dir/checkpoint.pt`` (its model config and training settings win
+    over ``config`` and ``train``, but for the epochs). ``density_weight``, when given, weighs
+    the density term, a resumed run's too: a network that follows the density it is asked for
+    too loosely can go on for some epochs with it weighed more. Cancelling stops after the
+    current step and keeps the last checkpoint.
     """
     config = config or GanConfig(meters=len(METERS))
     train = train or TrainConfig()
@@ -197,6 +201,8 @@ def train_gan(
     if state is not None:
         config = GanConfig(**state["config"])
         train = replace(TrainConfig(**state["train"]), epochs=train.epochs)
+    if density_weight is not None:
+        train = replace(train, density_weight=density_weight)
     torch.manual_seed(train.seed + rank)
     generator = Generator(config).to(device)
     discriminator = Discriminator(config).to(device)

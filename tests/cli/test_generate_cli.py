@@ -170,6 +170,10 @@ def test_train_refuses_bad_arguments(studio, tmp_path):
     assert result.returncode == 2 and "--average-decay must be" in result.stderr
     result = studio("train", "autoencoder", "--epochs", "1", "--average-decay", "0.99")
     assert result.returncode == 2 and "for the GAN only" in result.stderr
+    result = studio("train", "gan", "--epochs", "1", "--density-weight", "-1")
+    assert result.returncode == 2 and "--density-weight must be 0 or more" in result.stderr
+    result = studio("train", "autoencoder", "--epochs", "1", "--density-weight", "10")
+    assert result.returncode == 2 and "for the GAN only" in result.stderr
 
 
 def test_generate_aims_at_a_mood_and_keeps_what_is_typed(studio, tmp_path):

@@ -169,7 +169,17 @@ def test_a_few_steps_change_the_weights_and_resume(tiny_dataset, tiny_config, tm
         train=TrainConfig(epochs=2, steps_per_epoch=4, batch_size=16), resume=True,
     )  # fmt: skip
     assert resumed["steps"] == 8
-    assert torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)["epoch"] == 2
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
+    assert state["epoch"] == 2 and state["train"]["density_weight"] == 2.0
+    # going on with the density weighed more: the resumed run keeps the rest of its settings
+    reweighed = train_gan(
+        tiny_dataset, tmp_path, config=config,
+        train=TrainConfig(epochs=3, steps_per_epoch=4, batch_size=32), resume=True,
+        density_weight=30.0,
+    )  # fmt: skip
+    assert reweighed["steps"] == 12
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
+    assert state["train"]["density_weight"] == 30.0 and state["train"]["batch_size"] == 16
 
 
 def test_average_weights_move_by_one_minus_decay_and_faster_in_the_first_steps(tiny_config):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from studio.core.errors import InvalidInput, ModelFileError
-from studio.core.keyfinding import choose_key
+from studio.core.keyfinding import choose_key, estimate_key
 from studio.core.midi_read import read_midi, read_song
-from studio.core.music import Song
+from studio.core.music import Note, Song
 from studio.core.progress import CancelToken
 from studio.core.resources import DEMO_LIBRARY
 from studio.core.theory import Key
@@ -169,6 +169,21 @@ def test_choose_key():
     assert choose_key("D", scale="dorian").mode == "dorian"
     primer = read_midi(demo_file("")).notes
     assert choose_key(primer=primer) != Key(0) or primer
+
+
+def test_a_primer_s_stated_key_wins_unless_it_is_a_contradicted_c_major():
+    # D minor by its signature, but its few notes lean on F major (no C sharp, ends on A)
+    d_minor_ish = [Note(p, i * 0.5, 0.5) for i, p in enumerate([65, 69, 72, 70, 69, 65, 67, 69])]
+    assert estimate_key(d_minor_ish).key != Key.parse("D minor")
+    assert choose_key(primer=d_minor_ish, stated=Key.parse("D minor")) == Key.parse("D minor")
+    assert choose_key("G", primer=d_minor_ish, stated=Key.parse("D minor")) == Key.parse("G")
+    assert choose_key(stated=Key.parse("E minor")) == Key.parse("E minor")  # no notes to read
+    # a stated C major over notes that are clearly E major is a program's default
+    e_line = [64, 68, 71, 76, 75, 71, 68, 64, 66, 63]
+    e_major = [Note(p, i * 0.5, 0.5) for i, p in enumerate(e_line)]
+    assert choose_key(primer=e_major, stated=Key(0)) == estimate_key(e_major).key != Key(0)
+    c_major = [Note(p, i * 0.5, 0.5) for i, p in enumerate([60, 64, 67, 72, 71, 67, 65, 62, 60])]
+    assert choose_key(primer=c_major, stated=Key(0)) == Key(0)
 
 
 def test_missing_models_are_model_file_errors(tmp_path):

@@ -46,7 +46,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="phrase form: which phrases repeat (default: sampled from real tunes of this "
         "length; through = through-composed)",
     )  # fmt: skip
-    parser.add_argument("--key", help='key, e.g. "C", "F#", "Bb minor", "Am" (default C major)')
+    parser.add_argument(
+        "--key",
+        help='key, e.g. "C", "F#", "Bb minor", "Am" (default C major; with --primer, the key its '
+        "file states, else the key its notes suggest)",
+    )
     parser.add_argument("--mode", choices=["major", "minor"], help="major or minor")
     parser.add_argument(
         "--scale", help="a scale instead of major/minor: dorian, mixolydian, blues, …"
@@ -117,6 +121,16 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
+def _stated_key(song):
+    """The key a primer's file states (its first key signature), or None."""
+    stated = song.key_signature if song is not None else None
+    if stated is None:
+        return None
+    from studio.core.theory import Key
+
+    return Key(stated.tonic, stated.mode)
+
+
 def _targets(out: Path, count: int, force: bool, stem: str = "melody") -> list[Path]:
     if count == 1 and not out.is_dir():
         targets = [out]
@@ -185,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         meter = primer_meter if primer_meter in ("4/4", "2/4", "3/4", "6/8") else "4/4"
     settings = GenerationSettings(
         bars=args.bars,
-        key=choose_key(args.key, args.mode, args.scale, primer_notes),
+        key=choose_key(args.key, args.mode, args.scale, primer_notes, _stated_key(primer_song)),
         chords=chords,
         tempo=tempo,
         temperature=args.temperature,

@@ -164,15 +164,24 @@ def choose_key(
     mode: str | None = None,
     scale: str | None = None,
     primer: Sequence[Note] = (),
+    stated: Key | None = None,
 ) -> Key:
-    """The key of a generation request: ``key`` ("D minor", "F#"), else the key estimated from
-    the primer's notes, else C major; ``mode`` ("major"/"minor") or ``scale`` (dorian, blues…)
-    then replace the mode on the same tonic."""
+    """The key of a generation request: ``key`` ("D minor", "F#"), else the key the primer's
+    file states (``stated``, its key signature), else the key estimated from the primer's
+    notes, else C major; ``mode`` ("major"/"minor") or ``scale`` (dorian, blues…) then replace
+    the mode on the same tonic.
+
+    A stated key wins over the estimate because a few bars say little (half of a set of 8-bar
+    D minor melodies estimate as F major, A minor, C major…), but a stated C major gives way
+    when the notes fit another key clearly better: it is what many programs write when nobody
+    chose a key."""
     if key:
         chosen = Key.parse(key)
-    elif primer:
-        estimate = estimate_key(primer)
+    elif primer or stated is not None:
+        estimate = estimate_key(primer) if primer else None
         chosen = estimate.key if estimate else Key(0)
+        if stated is not None and (estimate is None or not _default_against(stated, estimate)):
+            chosen = stated
     else:
         chosen = Key(0)
     if mode:
@@ -180,3 +189,17 @@ def choose_key(
     if scale:
         chosen = Key(chosen.tonic, canonical_scale_name(scale))
     return chosen
+
+
+STATED_DEFAULT_MARGIN = 0.1
+"""How much better (in correlation) another key must fit a primer's notes for a stated C major
+to be taken for a default rather than a choice."""
+
+
+def _default_against(stated: Key, estimate: KeyEstimate) -> bool:
+    """Whether a stated key looks like a program's default that the notes contradict: C major,
+    with some other key fitting the notes by more than ``STATED_DEFAULT_MARGIN``."""
+    if stated != Key(0, "major"):
+        return False
+    fit = next(c for k, c in estimate.alternatives if k.tonic == 0 and k.mode == "major")
+    return estimate.confidence - fit > STATED_DEFAULT_MARGIN

@@ -77,6 +77,30 @@ def test_continue_a_primer(studio, tmp_path, tiny_model, data_dir):
     assert [n.pitch for n in melody.notes[:3]] == [60, 62, 64]  # the primer comes first
 
 
+def test_a_continuation_is_in_the_key_its_file_states(studio, tmp_path, tiny_model):
+    """A D minor primer whose few notes lean on F major is continued in D minor, as its key
+    signature says; without one the notes decide."""
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    line = pretty_midi.Instrument(program=0)
+    for i, pitch in enumerate([65, 69, 72, 70, 69, 65, 67, 69]):
+        line.notes.append(pretty_midi.Note(90, pitch, i * 0.25, (i + 1) * 0.25))
+    midi.instruments.append(line)
+    plain = tmp_path / "plain.mid"
+    midi.write(str(plain))
+    midi.key_signature_changes.append(pretty_midi.KeySignature(14, 0.0))  # D minor
+    stated = tmp_path / "stated.mid"
+    midi.write(str(stated))
+    keys = []
+    for primer in (stated, plain):
+        result = studio(
+            "generate", "-o", str(tmp_path / f"out-{primer.stem}.mid"), "--primer", str(primer),
+            "--bars", "1", "--model", tiny_model, "--json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        keys.append(json.loads(result.stdout)["files"][0]["key"])
+    assert keys[0] == "D minor" and keys[1] != "D minor", keys
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

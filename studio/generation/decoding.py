@@ -30,7 +30,7 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.music import Note, notes_from_columns
-from studio.core.pianoroll import encode_melody, fit_to_range
+from studio.core.pianoroll import encode_melody, fit_to_range, octaves_into_range
 from studio.core.theory import Chord, Key
 from studio.generation.data import (
     SPEC,
@@ -92,16 +92,19 @@ class Bar:
 
 
 def key_frame(
-    key: Key, *, major: bool, low: int, high: int, key_lock: bool, octaves: int = 0
+    key: Key, *, major: bool, low: int, high: int, key_lock: bool, around: Sequence[int] = ()
 ) -> Frame:
     """The frame of a request in ``key`` (served by the model's major mode when ``major``,
-    else its minor one), for notes in ``low``–``high`` (MIDI numbers, inclusive); ``octaves``
-    moves the frame's register (so that given music fits the network's range whole).
+    else its minor one), for notes in ``low``–``high`` (MIDI numbers, inclusive). With the
+    real pitches of music ``around`` it (a primer, a melody to regenerate bars of) the frame
+    lies in the register where they fit the network's range whole (``octaves_into_range``),
+    so that a tune in G that climbs to B5 is not folded an octave down where it passes C6.
 
     Raises:
         InvalidInput: no note the model can play is allowed.
     """
-    shift = normalising_shift(Key(key.tonic, "major" if major else "minor")) + 12 * octaves
+    shift = normalising_shift(Key(key.tonic, "major" if major else "minor"))
+    shift += 12 * octaves_into_range([pitch + shift for pitch in around], SPEC)
     pitches = SPEC.low + np.arange(SPEC.n_pitches) - shift  # real pitch of each index
     in_range = (pitches >= low) & (pitches <= high)
     in_scale = np.array([key.contains(int(p)) for p in pitches])

@@ -40,7 +40,6 @@ from studio.core.music import (
     TimeSignature,
     Track,
 )
-from studio.core.pianoroll import octaves_into_range
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
@@ -56,7 +55,7 @@ from studio.generation.calibration import (
     opening_weights_of,
     read_decoding,
 )
-from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS, normalising_shift
+from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
     MAX_INTERVAL,
     Bar,
@@ -541,15 +540,10 @@ class MelodyGenerator:
         return math.sqrt(1 - SHARED_NOISE**2) * own + SHARED_NOISE * shared
 
     def _frame(self, settings: GenerationSettings, around: Sequence[Note] = ()) -> Frame:
-        """The request's frame; with music ``around`` (a primer, a melody to regenerate bars
-        of), in the register where it fits the network's range whole, so that a tune in G
-        that climbs to B5 is not folded an octave down where it passes C6 in the frame."""
-        major = settings.family == "major"
-        shift = normalising_shift(Key(settings.key.tonic, settings.family))
-        octaves = octaves_into_range([n.pitch + shift for n in around], SPEC)
+        """The request's frame (``key_frame``), in the register of the music ``around`` it."""
         return key_frame(
-            settings.key, major=major, low=settings.low, high=settings.high,
-            key_lock=settings.key_lock, octaves=octaves,
+            settings.key, major=settings.family == "major", low=settings.low,
+            high=settings.high, key_lock=settings.key_lock, around=[n.pitch for n in around],
         )  # fmt: skip
 
     def _priors_or_none(self):

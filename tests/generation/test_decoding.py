@@ -55,6 +55,18 @@ def test_wild_logits_still_give_notes_in_key_and_range(mode):
             assert note.duration >= 0.25 and 8 <= note.start < 12  # inside bar 2 (beats)
 
 
+def test_the_frame_moves_an_octave_to_hold_the_music_around_it_whole():
+    g = Key.parse("G")
+    assert key_frame(g, major=True, low=55, high=84, key_lock=True).shift == 5  # G up to C
+    # a line climbing to B5 would pass C6 moved up: the frame goes down instead
+    high = key_frame(g, major=True, low=55, high=84, key_lock=True, around=[79, 81, 83])
+    assert high.shift == 5 - 12
+    pitches = SPEC.low + np.arange(SPEC.n_pitches) - high.shift  # real pitch of each index
+    assert pitches[high.allowed[:-1]].max() == 84 and pitches[high.allowed[:-1]].min() == 55
+    low = key_frame(g, major=True, low=55, high=84, key_lock=True, around=[67, 71, 74])
+    assert low.shift == 5  # fits as it is
+
+
 def test_a_network_that_wants_only_rests_still_starts_a_note_on_the_downbeat():
     frame = key_frame(Key(0, "major"), major=True, low=60, high=72, key_lock=True)
     logits = np.full((2, 16, CLASSES), -50.0)

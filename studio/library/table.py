@@ -12,8 +12,10 @@ snapshot borrows the track columns, search text and orders of the previous one (
 
 **Search**: ``view``'s query is parsed by ``studio.library.search.parse_query`` (words, keys
 such as "D minor" or "Bb", tempo ranges such as "100-120", "liked" / "disliked", moods such as
-"calm" or "bright"); a word matches a substring of the title, the path, the key, the meter or
-the instruments; a mood word matches the tracks of that mood, and the word in their text too.
+"calm" or "bright"); a word matches a substring of the title, the file name, the folders inside
+the library (below the folder all tracks share, so the user's home folder matches nothing; a
+word with a path separator matches across the whole path), the key, the meter or the
+instruments; a mood word matches the tracks of that mood, and the word in their text too.
 """
 
 from __future__ import annotations
@@ -194,6 +196,7 @@ class LibraryRows:
             folder, _, name = path.rpartition(os.sep)
             folders.append(folder)
             names.append(name)
+        folders = _folders_below_common(folders)
         titles = [normalize(title) for title in self.title]
         rows = [f"{title}\x1f{normalize(name)}" for title, name in zip(titles, names, strict=True)]
         lengths = np.fromiter((len(r) + 1 for r in rows), dtype=np.int64, count=len(rows))
@@ -293,6 +296,17 @@ class LibraryRows:
             result = unique_rank[codes] if len(codes) else codes, np.isin(codes, empty)
         self._cache[("rank", column)] = result
         return result
+
+
+def _folders_below_common(folders: Sequence[str]) -> list[str]:
+    """Each folder without the part every one of them shares: the folders inside the library.
+    A word should not match every track because the library sits in /home/gowan/Music; a
+    word with a path separator in it still matches across the whole path (``_word_mask``)."""
+    try:
+        common = os.path.commonpath(folders) if folders else ""
+    except ValueError:  # absolute and relative paths mixed: nothing is shared
+        return list(folders)
+    return [folder.removeprefix(common).lstrip(os.sep) for folder in folders]
 
 
 def _codes(values: Sequence[str]) -> tuple[list[str], np.ndarray]:

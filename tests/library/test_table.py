@@ -228,6 +228,22 @@ def test_words_are_anded_case_and_accent_blind_over_title_path_and_instruments(r
     assert len(rows.view("zzz")) == 0 and len(rows.view("   ")) == 6
 
 
+def test_the_folder_every_track_shares_matches_no_word(tmp_path):
+    """A library in /home/gowan/Music: "gowan" and "music" are not in any track; the folders
+    inside the library are, and a path fragment still matches across the whole path."""
+    home = tmp_path / "gowan" / "Music"
+    (home / "reels").mkdir(parents=True)
+    write(home / "reels", "a.mid", title="Drowsy Maggie")
+    write(home, "b.mid", title="Music for a Found Harmonium")
+    with Catalog(tmp_path / "lib.sqlite") as catalog:
+        index_folders(catalog, [home], workers=1)
+        rows = library_rows(catalog, "default")
+    assert len(rows.view("gowan")) == 0
+    assert titles(rows, rows.view("music")) == ["Music for a Found Harmonium"]  # its title
+    assert titles(rows, rows.view("reels")) == ["Drowsy Maggie"]  # a folder in the library
+    assert titles(rows, rows.view("gowan/music/reels")) == ["Drowsy Maggie"]
+
+
 def test_key_forms_match_that_key_exactly(rows):
     for query in ("D minor", "Dm", "d min", "d m", "D MINOR"):
         assert titles(rows, rows.view(query)) == ["Jesu, meine Freude"], query

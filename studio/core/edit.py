@@ -102,6 +102,10 @@ def _grid_point(k: int, grid: float, swing: float) -> float:
 
 def _nearest_grid_point(beat: float, grid: float, swing: float, minimum: float = 0.0) -> float:
     """The grid point nearest ``beat`` (the earlier one on a tie) that is ≥ ``minimum``."""
+    if beat / grid > 2.0**52:
+        # A grid finer than a float can tell apart at this beat (a script's grid=1e-300): the
+        # points k·grid stop moving as k grows and the walk below would never end.
+        return max(beat, minimum)
     k = max(0, math.floor(beat / grid) - 1)
     best = math.inf
     while True:  # grid points increase with k, so stop at the first one past beat and minimum

@@ -1,5 +1,6 @@
 """Tests of the pure editing operations in studio.core.edit."""
 
+import threading
 from collections import Counter
 
 import pytest
@@ -140,6 +141,24 @@ def test_quantize_bad_arguments():
     for kwargs in ({"grid": 0}, {"strength": 1.5}, {"swing": -0.1}):
         with pytest.raises(InvalidInput):
             quantize(NOTES, **kwargs)
+
+
+def test_quantize_to_a_grid_finer_than_floats_returns():
+    """A script's grid of 1e-308 beats used to walk grid points forever (k·grid stopped moving
+    as k grew); every start is on such a grid already. Run on a daemon thread so a regression
+    fails instead of hanging the test run."""
+    notes = (Note(60, 0.5, 1.0), Note(62, 1.3, 0.7), Note(64, 1e300, 1.0))
+    results = []
+    for kwargs in ({}, {"swing": 0.5}, {"quantize_ends": True, "strength": 0.5}):
+        worker = threading.Thread(
+            target=lambda kw=kwargs: results.append(quantize(notes, grid=1e-308, **kw)),
+            daemon=True,
+        )
+        worker.start()
+        worker.join(timeout=20)
+        assert not worker.is_alive(), kwargs
+    assert [[n.start for n in result] for result in results] == [[0.5, 1.3, 1e300]] * 3
+    assert quantize(notes, grid=0.25, swing=0.5)[2].start == 1e300  # huge beats, a coarse grid
 
 
 @given(notes_strategy, st.sampled_from([0.125, 0.25, 0.5, 1.0]))

@@ -206,7 +206,7 @@ def decode_bars(
         notes_for: per variation, whether to make its bar's notes (None: all); the others
             get an empty ``Bar`` (a repeat replaces them), their steps are still returned.
         onset_bias: (count, 16) added to the onset log-odds after the temperature: each
-            variation's rhythmic feel (``generator.rhythm_leaning``).
+            variation's rhythmic feel (``plan.rhythm_leaning``).
         span: (count, 3) per variation: the lowest and highest pitch index of the bars before
             in its window (−1, −1: none) and the span in semitones its notes should keep to;
             each semitone beyond costs ``SPAN_WEIGHT``.

@@ -22,10 +22,9 @@ from studio.generation.generator import (
     DEFAULT_WEIGHTS,
     GenerationSettings,
     MelodyGenerator,
-    interval_leaning,
     melody_song,
-    rhythm_leaning,
 )
+from studio.generation.plan import interval_leaning, rhythm_leaning
 
 
 @pytest.fixture(scope="module")
@@ -646,7 +645,7 @@ def test_a_model_without_meters_refuses_three_beat_bars(generator):
 
 
 def test_variations_differ_in_how_often_they_repeat_notes(monkeypatch):
-    from studio.generation import generator as module
+    from studio.generation import plan as module
 
     def spread_of_unison_shares() -> float:
         shares = []
@@ -705,7 +704,7 @@ def test_the_bars_of_a_melody_share_part_of_their_noise():
 
 
 def test_variations_take_on_the_rhythmic_feel_of_different_tunes(monkeypatch):
-    from studio.generation import generator as module
+    from studio.generation import plan as module
 
     def off_eighth_shares() -> np.ndarray:
         """Per variation: the share of its notes that start between the eighths."""
@@ -788,7 +787,7 @@ def test_each_variation_keeps_to_a_span_real_tunes_have(monkeypatch):
     semitones (measured 0.21 over these 192 independent ideas; 4/4 tunes' windows about a
     tenth). Each variation draws a real window's span and keeps within it, two semitones more
     (measured 0.12)."""
-    from studio.generation import generator as module
+    from studio.generation import plan as module
 
     def spans(from_data: bool) -> np.ndarray:
         monkeypatch.setattr(module, "SPAN_FROM_DATA", from_data)

@@ -44,9 +44,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
     parser.add_argument(
-        "--mode", choices=["unconditional", "conditional"], default="unconditional",
+        "--mode", choices=["unconditional", "conditional", "continuation"],
+        default="unconditional",
         help="generation: unconditional = the CLI defaults (bars, key, meter); conditional = "
-        "the GAN also gets each window's chords and density",
+        "the GAN also gets each window's chords and density; continuation = the GAN continues "
+        "each window's first half (Continue), scored on the second halves",
     )  # fmt: skip
     parser.add_argument(
         "--bars", type=int, default=8, help="generation: window length in bars (default 8)"

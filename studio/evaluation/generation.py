@@ -4,6 +4,7 @@
 studio eval generation --split valid          # choose settings and checkpoints on this
 studio eval generation                        # the shipped model on the test split, once
 studio eval generation --mode conditional     # the GAN also gets each window's chords/density
+studio eval generation --mode continuation    # the GAN continues each window's first half
 ```
 
 The reference is a split of the data set (``test`` by default): non-overlapping windows of
@@ -14,6 +15,9 @@ every reference window each model writes a melody of the same length, key and me
   command line: ``GenerationSettings(bars, key=C major or A minor, meter)``; everything else
   (density, chords, form, range) is the generator's own default. ``"conditional"`` also hands
   over the window's chords and note density (the model card's older protocol);
+  ``"continuation"`` measures Continue: the GAN gets the window's first half as a primer
+  (``continue_melody``, the defaults otherwise) and writes the second half, which is scored
+  against the real second halves; the baselines write it without the primer;
 * ``markov`` — an order-2 Markov chain over (interval, duration), fitted per meter on the
   training split's windows, key-locked like the GAN;
 * ``lstm`` — the MelodyRNN-like baseline of ``studio.evaluation.lstm_baseline`` when present;
@@ -25,7 +29,9 @@ Scores per meter and for all meters pooled (``"all"``): the per-window metrics o
 ``studio.evaluation.metrics.summarize`` (cadence rates, self-similarity, in-scale rate…), the
 Yang & Lerch overlap areas with the reference windows and the 1-NN two-sample test of
 ``studio.evaluation.two_sample`` (0.5 = indistinguishable from the reference, 1.0 = always
-told apart).
+told apart). A continuation is also scored on how it goes on from its primer
+(``metrics.continuation_fit``: pace and register kept, bars of the primer returning), real
+second halves after their own first halves being the reference.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from studio.evaluation.baselines import MarkovMelodyModel, random_in_scale
 from studio.evaluation.metrics import (
     METER_BEATS,
     bar_beats,
+    continuation_fit,
     distinct_rate,
     feature_overlaps,
     nanmean,
@@ -58,7 +65,7 @@ from studio.generation.data import SPEC, MelodyDataset
 from studio.generation.generator import MAX_COUNT, GenerationSettings, MelodyGenerator
 
 LOW, HIGH = SPEC.low, SPEC.high
-MODES = ("unconditional", "conditional")
+MODES = ("unconditional", "conditional", "continuation")
 BASELINES = ("markov", "lstm", "random")
 MODELS = ("gan", *BASELINES, "real")
 UNIT_STEPS = {"4/4": 16, "2/4": 16, "3/4": 12, "6/8": 12}
@@ -114,6 +121,26 @@ def _cut(notes: Sequence[Note], end: float) -> tuple[Note, ...]:
         n if n.end <= end else dataclasses.replace(n, duration=end - n.start)
         for n in notes
         if n.start < end - 1e-9
+    )
+
+
+def primer_bars(n_bars: int) -> int:
+    """Bars of a window that a continuation gets as its primer: the first half."""
+    return n_bars // 2
+
+
+def split_window(segment: Segment, n_bars: int) -> tuple[tuple[Note, ...], Segment]:
+    """A window's first half (the primer, ``primer_bars``) and its second half as a window of
+    its own (beats from 0; a note held over the middle stays with the first half, cut there)."""
+    bars = primer_bars(n_bars)
+    middle = bars * bar_beats(segment.meter)
+    rest = tuple(
+        dataclasses.replace(n, start=n.start - middle)
+        for n in segment.notes
+        if n.start >= middle - 1e-9
+    )
+    return _cut(segment.notes, middle), dataclasses.replace(
+        segment, notes=rest, chords=segment.chords[bars:]
     )
 
 
@@ -225,6 +252,34 @@ def _gan_melodies(
     return made
 
 
+def _gan_continuations(
+    generator: MelodyGenerator,
+    reference: Sequence[Segment],
+    n_bars: int,
+    temperature: float | None,
+    seed: int,
+    gan_options: Mapping,
+) -> list[Made | None]:
+    """The GAN's second half per window, continuing its first half (None where it cannot
+    write the meter); window ``i`` is sampled with seed ``seed + i``."""
+    made: list[Made | None] = [None] * len(reference)
+    for i, segment in enumerate(reference):
+        if gan_supports(generator, segment.meter):
+            made[i] = _continue(generator, segment, n_bars, temperature, gan_options, seed + i)
+    return made
+
+
+def _continue(generator, segment, n_bars, temperature, gan_options, seed) -> Made:
+    primer, _ = split_window(segment, n_bars)
+    bars = n_bars - primer_bars(n_bars)
+    settings, end = _gan_settings(segment, bars, "unconditional", temperature, gan_options)
+    (melody,) = generator.continue_melody(primer, settings, 1, seed)
+    middle = primer_bars(n_bars) * bar_beats(segment.meter)
+    notes = [dataclasses.replace(n, start=n.start - middle) for n in melody.notes
+             if n.start >= middle - 1e-9]  # fmt: skip
+    return Made(_cut(notes, end), melody.chords[:bars])
+
+
 def _lstm_class():
     try:
         from studio.evaluation.lstm_baseline import LstmMelodyModel
@@ -329,7 +384,8 @@ def _made_per_model(
     """Every model's melody per reference window for each of ``draws`` independent draws (the
     baselines are fitted once), and each model's diversity across eight seeds."""
     meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
-    makers = _baseline_makers(baselines, data, meters, n_bars, seed)
+    written = n_bars - primer_bars(n_bars) if mode == "continuation" else n_bars
+    makers = _baseline_makers(baselines, data, meters, written, seed)
     steps = draws * (1 + len(makers))
     made_per_draw: list[dict[str, list[Made | None]]] = []
     done = 0
@@ -337,11 +393,11 @@ def _made_per_model(
         if cancel is not None:
             cancel.raise_if_cancelled()
         first = (seed + draw) * SAMPLING_STRIDE
-        made = {
-            "gan": _gan_melodies(
-                generator, reference, n_bars, mode, temperature, first, gan_options
-            )
-        }
+        if mode == "continuation":
+            gan = _gan_continuations(generator, reference, n_bars, temperature, first, gan_options)
+        else:
+            gan = _gan_melodies(generator, reference, n_bars, mode, temperature, first, gan_options)
+        made = {"gan": gan}
         done += 1
         progress(done, steps, "gan written")
         for name, make in makers.items():
@@ -360,6 +416,14 @@ def _made_per_model(
             for i, s in enumerate(reference[:20])
         ]))  # fmt: skip
     return made_per_draw, diversity
+
+
+def _fit(pairs: Sequence[tuple[Sequence[Note], Sequence[Note], str]], n_bars: int) -> dict:
+    """The means of ``metrics.continuation_fit`` over (primer, continuation, meter) ``pairs``
+    of windows of ``n_bars`` bars."""
+    first = primer_bars(n_bars)
+    fits = [continuation_fit(p, c, first, n_bars - first, meter) for p, c, meter in pairs]
+    return {key: nanmean([f[key] for f in fits]) for key in fits[0]}
 
 
 def _combine(draws: Sequence[dict]) -> dict:
@@ -387,10 +451,16 @@ def _gan_diversity(generator, reference, n_bars, mode, temperature, gan_options)
     """Distinct melodies among eight seeds under one request, averaged over 20 windows."""
     rates = []
     for i, segment in enumerate(reference[:20]):
-        if gan_supports(generator, segment.meter):
-            settings, end = _gan_settings(segment, n_bars, mode, temperature, gan_options)
-            melodies = generator.generate(settings, 8, 1000 * i)
-            rates.append(distinct_rate([_cut(m.notes, end) for m in melodies]))
+        if not gan_supports(generator, segment.meter):
+            continue
+        if mode == "continuation":
+            made = [_continue(generator, segment, n_bars, temperature, gan_options, 1000 * i + j)
+                    for j in range(8)]  # fmt: skip
+            rates.append(distinct_rate([m.notes for m in made]))
+            continue
+        settings, end = _gan_settings(segment, n_bars, mode, temperature, gan_options)
+        melodies = generator.generate(settings, 8, 1000 * i)
+        rates.append(distinct_rate([_cut(m.notes, end) for m in melodies]))
     return float(np.mean(rates)) if rates else math.nan
 
 
@@ -415,8 +485,10 @@ def evaluate_generation(
     Args:
         generator: the GAN to judge.
         data: the data set (its ``split`` is the reference, its training split fits baselines).
-        mode: "unconditional" (the CLI defaults: only bars, key and meter) or "conditional"
-            (also the window's chords and note density).
+        mode: "unconditional" (the CLI defaults: only bars, key and meter), "conditional"
+            (also the window's chords and note density) or "continuation" (the GAN continues
+            each window's first half; the second halves are scored, with
+            ``continuation_fit``'s figures).
         n_bars: bars per window, of the window's meter.
         limit: reference windows per meter at most (bounds the run time).
         seed: seeds the choice of windows and every model's sampling (other seeds draw other
@@ -439,6 +511,8 @@ def evaluate_generation(
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if draws < 1:
         raise InvalidInput(f"draws must be at least 1, not {draws}")
+    if mode == "continuation" and n_bars < 2:
+        raise InvalidInput("a continuation needs windows of 2 bars or more (half is the primer)")
     unknown = set(baselines) - set(BASELINES)
     if unknown:
         raise InvalidInput(f"unknown baseline {sorted(unknown)[0]!r} (use {', '.join(BASELINES)})")
@@ -454,6 +528,11 @@ def evaluate_generation(
     meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
     real = {m: segments(data, other, n_bars, sum(s.meter == m for s in reference), seed, m)
             for m in meters}  # fmt: skip
+    scored, scored_bars = reference, n_bars  # the windows written and scored
+    if mode == "continuation":  # the second halves, each after its own first half
+        primers, scored = zip(*(split_window(s, n_bars) for s in reference), strict=True)
+        scored_bars = n_bars - primer_bars(n_bars)
+        real = {m: [split_window(s, n_bars) for s in windows] for m, windows in real.items()}
     results: dict[str, dict] = {}
     for group in [*meters, "all"]:
         if group == "all" and len(meters) == 1:
@@ -464,15 +543,25 @@ def evaluate_generation(
         for name in made_per_draw[0]:
             kept = [i for i in chosen if made_per_draw[0][name][i] is not None]
             if len(kept) >= 2:
-                windows = [reference[i] for i in kept]
-                scores = [_score([made[name][i] for i in kept], windows, windows, n_bars)
+                windows = [scored[i] for i in kept]
+                scores = [_score([made[name][i] for i in kept], windows, windows, scored_bars)
                           for made in made_per_draw]  # fmt: skip
                 table[name] = _combine(scores)
                 table[name]["metrics"]["distinct_across_seeds"] = diversity[name]
+                if mode == "continuation":
+                    table[name]["metrics"] |= _fit(
+                        [(primers[i], made[name][i].notes, windows[j].meter)
+                         for made in made_per_draw for j, i in enumerate(kept)], n_bars,
+                    )  # fmt: skip
         real_windows = [s for m in meters if group in ("all", m) for s in real[m]]
         if len(real_windows) >= 2:
+            if mode == "continuation":
+                fit = _fit([(p, w.notes, w.meter) for p, w in real_windows], n_bars)
+                real_windows = [w for _, w in real_windows]
             own = [Made(s.notes, s.chords) for s in real_windows]
-            table["real"] = _score(own, real_windows, [reference[i] for i in chosen], n_bars)
+            table["real"] = _score(own, real_windows, [scored[i] for i in chosen], scored_bars)
+            if mode == "continuation":
+                table["real"]["metrics"] |= fit
         results[group] = table
     progress(1, 1, "done")
     return {
@@ -522,6 +611,9 @@ METRIC_LABELS = {
     "long_phrase_ends": "phrase-final notes ≥ 1 beat",
     "distinct_rate": "distinct melodies",
     "distinct_across_seeds": "distinct across 8 seeds",
+    "pace_gap": "continuation: notes per bar off the primer's",
+    "register_gap": "continuation: mean pitch off the primer's",
+    "primer_returns": "continuation: bars of the primer again",
 }
 """Labels of the metrics in the full table (``"all"``)."""
 

@@ -237,6 +237,33 @@ def self_similarity(melody: Melody, n_bars: int, meter: str = "4/4") -> float:
     return float(np.mean(scores)) if scores else math.nan
 
 
+def continuation_fit(
+    primer: Melody, continuation: Melody, primer_bars: int, bars: int, meter: str = "4/4"
+) -> dict[str, float]:
+    """How a ``continuation`` of ``bars`` bars (beats from 0) goes on from its ``primer`` of
+    ``primer_bars`` bars: ``pace_gap``, the difference of their notes per bar; ``register_gap``,
+    of their mean pitches (semitones; ``nan`` when one is empty); ``primer_returns``, the share
+    of the continuation's sounding bars that are a bar of the primer again, literally (its steps
+    as in ``self_similarity``). Real tunes set the scale: their second halves keep the first
+    half's pace and register and often return to its bars."""
+    _check_bars(primer_bars)
+    _check_bars(bars)
+    pace_gap = abs(len(continuation) / bars - len(primer) / primer_bars)
+    register_gap = (
+        abs(np.mean([n.pitch for n in continuation]) - np.mean([n.pitch for n in primer]))
+        if primer and continuation
+        else math.nan
+    )
+    primer_grid = {tuple(bar) for bar in _step_grid(primer, primer_bars, meter) if bar.any()}
+    sounding = [tuple(bar) for bar in _step_grid(continuation, bars, meter) if bar.any()]
+    returns = np.mean([bar in primer_grid for bar in sounding]) if sounding else math.nan
+    return {
+        "pace_gap": float(pace_gap),
+        "register_gap": float(register_gap),
+        "primer_returns": float(returns),
+    }
+
+
 def distinct_rate(melodies: Sequence[Melody]) -> float:
     """Fraction of distinct melodies (by each note's pitch, start and duration); ``nan`` if none."""
     if not melodies:

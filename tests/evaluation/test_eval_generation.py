@@ -258,6 +258,55 @@ def test_conditional_mode_hands_over_chords_and_density(metered_data, tiny_model
     assert set(report["results"]["all"]) >= {"random", "real"}
 
 
+def test_a_window_splits_into_its_primer_and_a_window_of_its_second_half(metered_data):
+    for window in G.segments(metered_data, "valid", 8, 2):
+        primer, rest = G.split_window(window, 8)
+        middle = 4 * METER_BEATS[window.meter]
+        assert max(n.end for n in primer) <= middle and min(n.start for n in rest.notes) == 0
+        moved = [Note(n.pitch, n.start + middle, n.duration, n.velocity) for n in rest.notes]
+        assert [*primer, *moved] == list(window.notes)  # the fixture's notes end on the bar
+        assert rest.chords == window.chords[4:] and rest.meter == window.meter
+
+
+def test_continuation_mode_continues_each_first_half_and_scores_the_second(
+    metered_data, tiny_model, monkeypatch
+):
+    generator = MelodyGenerator(tiny_model)
+    asked = []
+    continue_melody = generator.continue_melody
+
+    def spy(primer, settings, count=1, seed=0, **kwargs):
+        asked.append((tuple(primer), settings))
+        return continue_melody(primer, settings, count, seed, **kwargs)
+
+    monkeypatch.setattr(generator, "continue_melody", spy)
+    monkeypatch.setattr(G, "_gan_diversity", lambda *args: 1.0)
+    report = G.evaluate_generation(
+        generator, metered_data, mode="continuation", n_bars=8, limit=4, split="valid",
+        baselines=("random",),
+    )  # fmt: skip
+    windows = G.segments(metered_data, "valid", 8, 4)
+    supported = [w for w in windows if G.gan_supports(generator, w.meter)]
+    assert [p for p, _ in asked] == [G.split_window(w, 8)[0] for w in supported]
+    assert all(s.bars == 4 and s.chords == () and s.density is None for _, s in asked)
+    assert report["mode"] == "continuation"
+    assert "gan" in report["results"]["4/4"]
+    for meter in METER_BEATS:
+        for name in set(report["results"][meter]) & {"gan", "random", "real"}:
+            result = report["results"][meter][name]
+            assert result["windows"] == 4
+            metrics = result["metrics"]
+            assert metrics["pace_gap"] >= 0 and metrics["register_gap"] >= 0
+            assert 0 <= metrics["primer_returns"] <= 1
+            if name == "gan":  # four new bars (the fixture's phrases fill theirs)
+                assert metrics["notes_per_bar"] > 0
+    # the fixture's second halves never play a bar of their first half; random notes neither
+    assert report["results"]["all"]["real"]["metrics"]["primer_returns"] == 0.0
+    assert "continuation: bars of the primer again" in G.format_table(report)
+    with pytest.raises(InvalidInput, match="2 bars or more"):
+        G.evaluate_generation(generator, metered_data, mode="continuation", n_bars=1)
+
+
 def test_bad_arguments(metered_data, tiny_model):
     generator = MelodyGenerator(tiny_model)
     with pytest.raises(InvalidInput):

@@ -316,3 +316,22 @@ def test_summarize_cadences_in_a_meter():
     assert summary["long_phrase_ends"] == 1.0
     assert summary["notes_per_bar"] == 1.5
     assert summary["empty_bar_rate"] == 0.0
+
+
+def test_continuation_fit_against_its_primer():
+    primer = [Note(60 + i, i * 1.0, 1.0) for i in range(4)] + [Note(64, 4.0, 4.0)]  # two bars
+    again = M.continuation_fit(primer, primer, 2, 2)
+    assert again == {"pace_gap": 0.0, "register_gap": 0.0, "primer_returns": 1.0}
+    up = [Note(n.pitch + 12, n.start, n.duration) for n in primer]
+    assert M.continuation_fit(primer, up, 2, 2) == {
+        "pace_gap": 0.0, "register_gap": 12.0, "primer_returns": 0.0,
+    }  # fmt: skip
+    # four bars: the first bar of the primer once, then a bar of eighths, then silence
+    later = [*primer[:4], *(Note(67, 4 + i * 0.5, 0.5) for i in range(8))]
+    fit = M.continuation_fit(primer, later, 2, 4)
+    assert fit["pace_gap"] == pytest.approx(abs(12 / 4 - 5 / 2))
+    assert fit["primer_returns"] == 0.5  # of its two sounding bars
+    empty = M.continuation_fit(primer, [], 2, 2)
+    assert math.isnan(empty["register_gap"]) and math.isnan(empty["primer_returns"])
+    with pytest.raises(InvalidInput):
+        M.continuation_fit(primer, primer, 0, 2)

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             )
         return _train_autoencoder(args, out, show)
     from studio.generation.data import load_or_build
-    from studio.generation.train import TrainConfig, train_gan
+    from studio.generation.train import TrainConfig, describe_density_response, train_gan
 
     with cancel_on_interrupt() as cancel:
         with progress_bar("reading the data", enabled=show) as progress:
@@ -134,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             f"{data.n_tunes} tunes ({len(data)} bars)\n"
             f"weights:    {summary['weights']}  (use with --model)\n"
             f"checkpoint: {summary['checkpoint']}  (continue with --resume)\n"
+            f"{describe_density_response(summary['density_response'], summary['epochs'])}\n"
             f"calibrate its melodic intervals before use (about a minute): python -m "
             f"studio.generation.calibration --model {summary['weights']}"
         )

@@ -107,9 +107,12 @@ def sample_batch(
     rng: np.random.Generator,
     octave_probability: float,
     n_meters: int = len(METERS),
+    asked_density: float | None = None,
 ) -> Batch:
     """Bars ``rows`` of ``data`` with their previous bars and conditions, as tensors
-    (``n_meters`` as ``GanConfig.meters``: 0 leaves the meter out of the conditions)."""
+    (``n_meters`` as ``GanConfig.meters``: 0 leaves the meter out of the conditions).
+    ``asked_density``: the density condition of every bar instead of its own (``density``
+    stays the bars' own)."""
     n_classes = SPEC.rest_index + 1
     has_previous = data.bar[rows] > 0
     previous_rows = np.where(has_previous, rows - 1, rows)
@@ -126,7 +129,7 @@ def sample_batch(
         torch.from_numpy(data.chord_tones[rows]),
         torch.from_numpy(data.chord_root[rows].astype(np.int64)),
         torch.from_numpy(data.mode[rows].astype(np.int64)),
-        density,
+        density if asked_density is None else torch.full_like(density, asked_density),
         torch.from_numpy((data.bar[rows] % PHRASE_BARS).astype(np.int64)),
         torch.from_numpy(has_previous.astype(np.float32)),
         torch.from_numpy(data.meter_of_rows(rows).astype(np.int64)),
@@ -143,6 +146,84 @@ def sample_batch(
         density=density,
         mask=step_mask(steps),
     )
+
+
+RESPONSE_DENSITIES = (0.1, 0.5, 1.0)
+"""The density conditions ``density_response`` asks for: the ends and the middle of the range
+the density map (``calibration.DENSITY_GRID``) turns a user's density into."""
+LOOSE_RESPONSE = 0.3
+"""A network whose onsets a step rise less than this from the sparsest condition to the
+densest follows ``--density`` too loosely for the density map to mend: measured over real
+contexts of the validation split, the network shipped since 2026-12-01 rises 0.57–0.67 per
+meter, the one before it 0.47–0.70; a run from scratch with rhythm feature matching from the
+first step (the shipped one's first 50 epochs) 0.02–0.04 at epochs 5–25 and 0.11–0.25 at
+epoch 50, whose ideas asked for 0.2 and 0.8 came out alike (4/4: 0.37 and 0.58 onsets a
+step)."""
+
+
+@torch.no_grad()
+def density_response(
+    generator: Generator,
+    data: MelodyDataset,
+    *,
+    split: str = "valid",
+    bars: int = 256,
+    seed: int = 0,
+    densities: tuple[float, ...] = RESPONSE_DENSITIES,
+) -> dict[str, list[float]]:
+    """How closely ``generator`` writes the density it is asked for, per meter: the onsets a
+    step it expects (the mean of its onset probabilities) over ``bars`` real contexts of
+    ``split`` (bar, previous bar, chords of that meter's tunes) when every bar's density
+    condition is each of ``densities`` in turn. A network that ignores its density condition
+    passes validation (the defaults ask for the densities it writes anyway) and fails users
+    who move the density slider; this shows it before calibration. Meters without bars in
+    ``split`` (nor in "train") are left out."""
+    device = next(generator.parameters()).device
+    meters = generator.config.meters
+    response = {}
+    for index, name in enumerate(METERS):
+        rows = next((r for s in (split, "train") if len(r := _rows_of_meter(data, s, index))), None)
+        if rows is None:
+            continue
+        picked = np.random.default_rng(seed).choice(rows, size=bars)
+        written = []
+        for asked in densities:
+            batch = sample_batch(data, picked, np.random.default_rng(seed), 0.0, meters, asked)
+            batch = Batch(*(t.to(device) for t in vars(batch).values()))
+            noise = torch.randn(
+                bars, generator.config.noise_dim, device=device,
+                generator=torch.Generator(device).manual_seed(seed),
+            )  # fmt: skip
+            _, probability = generate_bar_for_discriminator(
+                generator, noise, batch.conditions, batch.previous_bar, batch.previous_last,
+                batch.mask,
+            )  # fmt: skip
+            written.append(round(float((probability.sum(1) / batch.mask.sum(1)).mean()), 3))
+        response[name] = written
+    return response
+
+
+def _rows_of_meter(data: MelodyDataset, split: str, meter: int) -> np.ndarray:
+    rows = data.bars_in(split)
+    return rows[data.meter_of_rows(rows) == meter]
+
+
+def describe_density_response(response: dict[str, list[float]], epochs: int | None = None) -> str:
+    """``density_response`` in a line, with advice when the network follows it loosely
+    (``epochs``: the run's, to say where to resume to)."""
+    asked = " / ".join(f"{d:g}" for d in RESPONSE_DENSITIES)
+    meters = "  ".join(
+        f"{name} {' / '.join(f'{v:.2f}' for v in values)}" for name, values in response.items()
+    )
+    line = f"density condition {asked} → onsets a step written: {meters}"
+    loose = [name for name, values in response.items() if values[-1] - values[0] < LOOSE_RESPONSE]
+    if loose:
+        line += (
+            f"\nit follows the density loosely in {', '.join(loose)}: go on for about 8 epochs "
+            f"with it weighed more (--resume --epochs {epochs + 8 if epochs else 'N'} "
+            "--density-weight 30)"
+        )
+    return line
 
 
 def average_weights(average: Generator, generator: Generator, decay: float, step: int) -> None:
@@ -328,6 +409,8 @@ def train_gan(
                     snapshot = out / "snapshots" / f"gan-epoch{epoch + 1:04d}.safetensors"
                     snapshot.parent.mkdir(exist_ok=True)
                     export_generator(exported, snapshot, {"epochs": epoch + 1, "steps": step})
+                    response = density_response(exported, data)
+                    snapshot.with_suffix(".density.json").write_text(json.dumps(response) + "\n")
                     if exported is average:  # the last weights too, to compare
                         last = snapshot.with_name(f"{snapshot.stem}-unaveraged.safetensors")
                         export_generator(generator, last, {"epochs": epoch + 1, "steps": step})
@@ -342,6 +425,7 @@ def train_gan(
             weights,
             {"epochs": train.epochs, "steps": step, "train": asdict(train)},
         )
+    response = density_response(exported, data) if rank == 0 else {}
     if world > 1:
         dist.barrier()
     return {
@@ -354,4 +438,5 @@ def train_gan(
         "rank": rank,
         "world_size": world,
         "generator_sha256": state_digest(exported),
+        "density_response": response,
     }

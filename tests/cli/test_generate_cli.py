@@ -144,6 +144,7 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     assert sorted(p.name for p in (out / "snapshots").iterdir()) == [
         "MANIFEST.sha256",  # the manifest: studio.core.model_files
         "gan-epoch0001-unaveraged.safetensors",  # the last weights, beside their average
+        "gan-epoch0001.density.json",  # how it follows --density (train.density_response)
         "gan-epoch0001.safetensors",
     ]
     summary = json.loads(result.stdout)
@@ -151,9 +152,11 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     assert (out / "gan.safetensors").exists() and (out / "checkpoint.pt").exists()
     resumed = studio(
         "train", "gan", "--data", str(midi_folder), "--epochs", "2", "--steps-per-epoch", "2",
-        "--batch-size", "16", "--out", str(out), "--cache", str(cache), "--resume", "--json",
+        "--batch-size", "16", "--out", str(out), "--cache", str(cache), "--resume",
     )  # fmt: skip
-    assert json.loads(resumed.stdout)["steps"] == 4
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith("finished: 4 steps in ")
+    assert "density condition 0.1 / 0.5 / 1 → onsets a step written: 4/4 0." in resumed.stdout
     report = studio(
         "eval", "generation", "--data", str(midi_folder), "--cache", str(cache),
         "--model", str(out / "gan.safetensors"), "--limit", "5", "--bars", "2", "--json",
@@ -179,6 +182,17 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     assert "| **overlap: mean** |" in text.stdout and "conditional" in text.stdout
     assert "seed 0, 2 draws" in text.stdout and "(2 draws) |" in text.stdout
     assert "| metric | gan | markov | real |" in text.stdout
+    continued = studio(
+        "eval", "generation", "--data", str(midi_folder), "--cache", str(cache),
+        "--model", str(out / "gan.safetensors"), "--limit", "5", "--bars", "4", "--json",
+        "--baselines", "markov", "--mode", "continuation",
+    )  # fmt: skip
+    assert continued.returncode == 0, continued.stderr
+    document = json.loads(continued.stdout)
+    assert document["mode"] == "continuation"
+    assert {"pace_gap", "register_gap", "primer_returns"} <= set(
+        document["results"]["all"]["gan"]["metrics"]
+    )
     bad = studio("eval", "generation", "--baselines", "markov,gpt")
     assert bad.returncode == 2 and "unknown baseline 'gpt'" in bad.stderr
     bad = studio("eval", "generation", "--draws", "0")

@@ -23,7 +23,16 @@ from studio.generation.gan import (
     sampling_pass,
     step_mask,
 )
-from studio.generation.train import TrainConfig, average_weights, sample_batch, train_gan
+from studio.generation.train import (
+    LOOSE_RESPONSE,
+    RESPONSE_DENSITIES,
+    TrainConfig,
+    average_weights,
+    density_response,
+    describe_density_response,
+    sample_batch,
+    train_gan,
+)
 from studio.training import CHECKPOINT_NAME
 
 
@@ -127,6 +136,45 @@ def test_batches_come_with_their_previous_bar(tiny_dataset):
     assert torch.all(without.conditions[:, -1] == 1)  # a 4/4-only model has no meter part
 
 
+def test_a_batch_can_ask_every_bar_for_one_density(tiny_dataset):
+    rows = tiny_dataset.pairs("train")[:8]
+    own = sample_batch(tiny_dataset, rows, np.random.default_rng(0), 0.0)
+    asked = sample_batch(tiny_dataset, rows, np.random.default_rng(0), 0.0, asked_density=0.8)
+    assert torch.all(asked.conditions[:, 26] == 0.8)  # the density condition (see the layout)
+    assert torch.equal(own.conditions[:, 26], own.density) and torch.equal(
+        asked.density, own.density
+    )
+    others = [c for c in range(asked.conditions.shape[1]) if c != 26]
+    assert torch.equal(asked.conditions[:, others], own.conditions[:, others])
+
+
+def test_density_response_shows_a_network_deaf_to_its_density(tiny_dataset, tiny_config):
+    torch.manual_seed(0)
+    generator = Generator(tiny_config)
+    response = density_response(generator, tiny_dataset, bars=64)
+    assert list(response) == ["4/4"]  # the tiny tunes are all in 4/4
+    assert len(response["4/4"]) == len(RESPONSE_DENSITIES)
+    assert all(0 < value < 1 for value in response["4/4"])
+    with torch.no_grad():  # cut the density condition off the first layer
+        generator.body[0].weight[:, tiny_config.noise_dim + 26] = 0
+    deaf = density_response(generator, tiny_dataset, bars=64)["4/4"]
+    assert deaf[0] == deaf[1] == deaf[2] and deaf != response["4/4"]
+    line = describe_density_response({"4/4": deaf}, epochs=50)
+    assert "loosely in 4/4" in line and "--resume --epochs 58 --density-weight 30" in line
+
+
+def test_a_density_response_that_rises_enough_gets_no_advice():
+    rising = [0.2, 0.5, round(0.2 + LOOSE_RESPONSE + 0.01, 2)]
+    line = describe_density_response({"4/4": rising, "6/8": [0.25, 0.46, 0.83]})
+    assert line == (
+        "density condition 0.1 / 0.5 / 1 → onsets a step written: "
+        f"4/4 0.20 / 0.50 / {rising[2]:.2f}  6/8 0.25 / 0.46 / 0.83"
+    )
+    flat = describe_density_response({"4/4": rising, "3/4": [0.4, 0.5, 0.6]})
+    assert flat.endswith("loosely in 3/4: go on for about 8 epochs with it weighed more "
+                         "(--resume --epochs N --density-weight 30)")  # fmt: skip
+
+
 def test_padding_steps_of_three_beat_bars_get_no_onset(tiny_config):
     generator = Generator(tiny_config)
     batch = 6
@@ -159,6 +207,7 @@ def test_a_few_steps_change_the_weights_and_resume(tiny_dataset, tiny_config, tm
     )  # fmt: skip
     assert summary["steps"] == 4
     assert all(np.isfinite(v) for v in summary["losses"].values())
+    assert list(summary["density_response"]) == ["4/4"]
     state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
     after = state["model"]["generator"]
     assert any(not torch.equal(before[k], after[k]) for k in before)
@@ -216,6 +265,9 @@ def test_the_exported_generator_is_the_average_and_resume_keeps_it(
         torch.equal(load_file(snapshots / "gan-epoch0001.safetensors")[k], average[k])
         for k in average
     )
+    # the snapshot's density response (of the average), as at the end of the run
+    written = json.loads((snapshots / "gan-epoch0001.density.json").read_text())
+    assert written == summary["density_response"] and len(written["4/4"]) == 3
     resumed = train_gan(
         tiny_dataset, tmp_path, config=tiny_config, resume=True,
         train=TrainConfig(epochs=2, steps_per_epoch=6, batch_size=16),

@@ -372,8 +372,10 @@ class Chord:
         return f"{root}{suffix}/{_spell_above(root, (self.bass - self.root) % 12)}"
 
     def name_in(self, key: Key) -> str:
-        """The symbol spelled for ``key``: "Gb" rather than "F#" in Bb minor."""
-        root = (FLAT_NAMES if key.uses_flats else SHARP_NAMES)[self.root]
+        """The symbol spelled for ``key``: "Gb" rather than "F#" in Bb minor, and the chord on
+        the leading tone as a raised seventh ("C#dim" in D minor, not "Dbdim")."""
+        leading_tone = self.root == (key.tonic + 11) % 12
+        root = (FLAT_NAMES if key.uses_flats and not leading_tone else SHARP_NAMES)[self.root]
         suffix = {"maj": "", "min": "m"}.get(self.quality, self.quality)
         if self.bass is None:
             return root + suffix

@@ -356,3 +356,9 @@ def test_chord_names_follow_the_key_spelling():
     assert Chord.parse("Gb").name_in(Key.parse("Bb minor")) == "Gb"
     assert Chord.parse("F#m").name_in(Key.parse("A")) == "F#m"
     assert Chord.parse("Db/F").name_in(Key.parse("Ab")) == "Db/F"
+    # the leading-tone chord of a minor key written with flats is a raised seventh
+    assert Chord.parse("C#dim").name_in(Key.parse("D minor")) == "C#dim"
+    assert Chord.parse("F#dim").name_in(Key.parse("G minor")) == "F#dim"
+    assert Chord.parse("Bdim").name_in(Key.parse("C minor")) == "Bdim"
+    assert Chord.parse("Eb").name_in(Key.parse("D minor")) == "Eb"  # the rest as the key
+    assert Chord.parse("Edim").name_in(Key.parse("F")) == "Edim"

@@ -121,16 +121,6 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-def _stated_key(song):
-    """The key a primer's file states (its first key signature), or None."""
-    stated = song.key_signature if song is not None else None
-    if stated is None:
-        return None
-    from studio.core.theory import Key
-
-    return Key(stated.tonic, stated.mode)
-
-
 def _targets(out: Path, count: int, force: bool, stem: str = "melody") -> list[Path]:
     if count == 1 and not out.is_dir():
         targets = [out]
@@ -173,7 +163,7 @@ def _check_combinations(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate (rank or vary), write the files and report them."""
-    from studio.core.keyfinding import choose_key
+    from studio.core.keyfinding import choose_key, stated_key
     from studio.core.midi_read import read_song
     from studio.core.mood import song_mood
     from studio.core.theory import parse_pitch, parse_progression
@@ -199,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         meter = primer_meter if primer_meter in ("4/4", "2/4", "3/4", "6/8") else "4/4"
     settings = GenerationSettings(
         bars=args.bars,
-        key=choose_key(args.key, args.mode, args.scale, primer_notes, _stated_key(primer_song)),
+        key=choose_key(args.key, args.mode, args.scale, primer_notes, stated_key(primer_song)),
         chords=chords,
         tempo=tempo,
         temperature=args.temperature,

@@ -159,6 +159,12 @@ def key_of_histogram(histogram: np.ndarray, *, profile: str = "krumhansl") -> Ke
     return KeyEstimate(key=ranked[0][0], confidence=ranked[0][1], alternatives=ranked)
 
 
+def stated_key(song: Song | None) -> Key | None:
+    """The key ``song``'s file states at its start (its first key signature), or None."""
+    stated = song.key_signature if song is not None else None
+    return Key(stated.tonic, stated.mode) if stated is not None else None
+
+
 def choose_key(
     key: str | None = None,
     mode: str | None = None,

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from studio.core.gm import program_name
-from studio.core.keyfinding import columns_histogram, key_of_histogram
+from studio.core.keyfinding import columns_histogram, key_of_histogram, stated_key
 from studio.core.midi_read import read_midi
 from studio.core.mood import Mood, song_mood
 from studio.core.music import Song, track_columns
-from studio.core.theory import Key, pitch_name
+from studio.core.theory import pitch_name
 
 
 def describe_file(path: str | os.PathLike) -> dict:
@@ -34,11 +34,11 @@ def describe_song(song: Song) -> dict:
     """
     columns = [track_columns(track) for track in song.tracks]  # one pass over the notes
     pitched = [c for track, c in zip(song.tracks, columns, strict=True) if not track.is_drum]
-    stated = song.key_signature
     estimate = key_of_histogram(
         columns_histogram([c.pitch for c in pitched], [c.duration for c in pitched])
     )
-    key = Key(stated.tonic, stated.mode) if stated else estimate.key if estimate else None
+    stated = stated_key(song)
+    key = stated or (estimate.key if estimate else None)
     flats = key is not None and key.uses_flats
     tracks = []
     for index, (track, found) in enumerate(zip(song.tracks, columns, strict=True), start=1):
@@ -76,7 +76,7 @@ def describe_song(song: Song) -> dict:
             {"beat": t.beat, "time_signature": str(t)} for t in song.time_signatures
         ],
         "key": {
-            "stated": key.name if stated else None,
+            "stated": stated.name if stated else None,
             "estimated": estimate.key.name if estimate else None,
             "confidence": round(estimate.confidence, 3) if estimate else None,
         },

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from studio.core.chords import bar_pitch_weights, estimate_chords
 from studio.core.errors import InvalidInput, StudioError, music21_missing
-from studio.core.keyfinding import estimate_key
+from studio.core.keyfinding import estimate_key, stated_key
 from studio.core.melody import extract_melody
 from studio.core.midi_files import midi_paths
 from studio.core.midi_read import read_midi
@@ -256,9 +256,7 @@ def tune_from_song(song: Song, source: str) -> Tune | None:
     melody = extract_melody(pitched)
     melody_set = set(melody)
     accompaniment = [n for n in pitched if n not in melody_set]
-    stated = song.key_signature
-    key = Key(stated.tonic, stated.mode) if stated else None
-    return make_tune(song.title, source, melody, accompaniment, key, meter)
+    return make_tune(song.title, source, melody, accompaniment, stated_key(song), meter)
 
 
 def music21_corpus_files(collections: Sequence[str] = MUSIC21_COLLECTIONS) -> list[str]:

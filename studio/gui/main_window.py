@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.audio.playback import PlaybackEvent
 from studio.core.errors import StudioError
+from studio.core.keyfinding import stated_key
 from studio.core.midi_read import read_song
 from studio.core.music import Song
 from studio.core.theory import Key
@@ -514,8 +515,8 @@ class MainWindow(IdeasActions, QMainWindow):
             _log.warning("playback stopped: %s", state.error)
 
     def _song_changed(self, song: Song) -> None:
-        stated = song.key_signatures[0] if song.key_signatures else None
-        key_text = Key(stated.tonic, stated.mode).name if stated is not None else "—"
+        key = stated_key(song)
+        key_text = key.name if key is not None else "—"
         self.transport.show_song_facts(song.tempo, str(song.time_signature), key_text)
         self.playback.load(song)
         self._update_title()

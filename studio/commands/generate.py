@@ -42,9 +42,10 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="time signature (default 4/4, or the primer's when it is one of these)",
     )  # fmt: skip
     parser.add_argument(
-        "--form", choices=["AABB", "AABA", "ABAC", "ABAB", "through"],
-        help="phrase form: which phrases repeat (default: sampled from real tunes of this "
-        "length; through = through-composed)",
+        "--form",
+        help="phrase form: which of four phrases repeat: AABB, AABA, ABAC, ABAB, through "
+        "(through-composed) or any other pattern such as AABC (default: sampled from the "
+        "patterns of real tunes of this length)",
     )  # fmt: skip
     parser.add_argument(
         "--key",

@@ -169,6 +169,7 @@ def decode_bars(
     previous_interval: np.ndarray | None = None,
     lead_to: Sequence[int | None] | None = None,
     opening_weights: np.ndarray | None = None,
+    homes: Sequence[int | None] | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -219,6 +220,8 @@ def decode_bars(
         opening_weights: (12,) log-weights by pitch class (in the frame) for a note with none
             before it, the melody's first (a network's ``calibration`` of how tunes open);
             give them only for a melody's first bar.
+        homes: per variation, for the melody's last bar: the pitch index its close lands on
+            when it closes on that pitch class (``close_phrase``'s ``home``), or None.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -312,9 +315,13 @@ def decode_bars(
     if leading:
         from_end = np.cumsum(starts_note[:, ::-1], axis=1)[:, ::-1]  # note starts from here
         share = np.where(starts_note, np.select([from_end == 1, from_end == 2], [1.0, 0.5]), 0.0)
+        # a melody's full close is approached as tunes approach it: mostly from the same note
+        closing = np.where(starts_note, np.select([from_end <= 2, from_end == 3], [1.0, 0.5]), 0)
         for i in leading:
             distance = np.abs(np.arange(rest) - targets[i])
-            extra[i] -= LEAD_WEIGHT * share[i, :, None] * distance[None, :]
+            final = cadences is not None and cadences[i] == Cadence.FINAL and homes is not None
+            weight = (closing if final and homes[i] == targets[i] else share)[i]
+            extra[i] -= LEAD_WEIGHT * weight[:, None] * distance[None, :]
     moves = _moves()
     extra += scores[..., :rest]
     for step in np.flatnonzero(starts_note.any(axis=0)):
@@ -337,11 +344,12 @@ def decode_bars(
         pitch[empty] = best[empty][:, None]
         onsets[empty] = False
         onsets[empty, 0] = True
+    home = list(homes or [None] * count)
     for i, cadence in enumerate(cadences or [None] * count):
         if cadence is not None and arrivals[i] is not None:
             close_phrase(pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i],
                          hold=False, at=arrivals[i], before=previous_last[i],
-                         after=targets[i])  # fmt: skip
+                         after=targets[i], home=home[i])  # fmt: skip
         elif cadence is not None:
             hold = rngs[i].random() < phrase_cadence_rate
             close_phrase(
@@ -356,6 +364,7 @@ def decode_bars(
                 hold,
                 before=previous_last[i],
                 after=targets[i],
+                home=home[i],
             )
     bars = [
         bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i], meter)
@@ -472,6 +481,7 @@ def close_phrase(
     at: int | None = None,
     before: int | None = None,
     after: int | None = None,
+    home: int | None = None,
 ) -> None:
     """End a bar's steps (``pitch``/``onsets`` of one variation, changed in place) on a held
     cadence note, from one of ``CADENCE_STEPS`` to the bar line: the tonic at the ``FINAL``
@@ -484,7 +494,9 @@ def close_phrase(
     ``before``: the pitch index sounding at the end of the bar before (a rest or None: none),
     the melody before when no note of this bar comes before the cadence's. ``after``: the pitch
     index the next bar is known to start with (a repeat), which the note is also chosen near
-    when it is the bar's last."""
+    when it is the bar's last. ``home``: for the melody's last bar, the pitch index its close
+    lands on if it lands on that note's pitch class (``final_target``: the tonic low, where
+    tunes close; the nearest such note to the melody before often lay an octave higher)."""
     rest = SPEC.rest_index
     options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps] or [0]
     held_from = options[int(rng.integers(len(options)))]  # drawn always: the seeded stream
@@ -514,6 +526,8 @@ def close_phrase(
     if after is not None and (hold or not later.size):  # it is the bar's last note
         distance = distance + 2 * np.abs(candidates - after)
     chosen = candidates[int(np.argmin(distance))]
+    if home is not None and (chosen - home) % 12 == 0:  # the melody's close, in its octave
+        chosen = home
     if hold:
         pitch[at:] = chosen
         onsets[at] = True
@@ -521,6 +535,25 @@ def close_phrase(
     else:  # the last note keeps its rhythm, up to the next onset (or the bar line)
         end = at + 1 + int(later[0]) if later.size else len(pitch)
         pitch[at:end] = chosen
+
+
+def final_target(frame: Frame, chord: Chord, low: int, octave: int) -> int | None:
+    """The pitch index a melody's full close should land on: the note ``close_phrase`` would
+    choose (the tonic, or the chord's root if the chord lacks it), the ``octave``-th above the
+    lowest at or above ``low`` (the lowest pitch index of the window before; ``octave`` −1:
+    the one below it), in the frame, allowed by key lock and range; the nearest such note
+    where that one is out of range. None when ``low`` is not a pitch or no such note is
+    allowed. Tunes close low, on the tonic just above their lowest note (see
+    ``priors._final_octave``); chosen near the melody before, the close fell mid-range."""
+    if not 0 <= low < SPEC.rest_index:
+        return None
+    tonic = TONIC[frame.mode]
+    wanted = _pitch_class_mask(tonic if tonic in chord.tones else chord.root)
+    candidates = np.flatnonzero(wanted & frame.allowed[:-1])
+    if not candidates.size:
+        return None
+    base = int(np.searchsorted(candidates, low))  # the lowest at or above ``low``
+    return int(candidates[int(np.clip(base + octave, 0, candidates.size - 1))])
 
 
 def last_intervals(pitch: np.ndarray, onsets: np.ndarray) -> np.ndarray:

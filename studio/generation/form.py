@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from studio.core.errors import InvalidInput
+from studio.core.forms import form_error, is_form
 
 CADENCE_UNITS = 4
 """Inner phrase ends close with a cadence only every this many units."""
@@ -27,8 +28,6 @@ SECTION_UNITS = 8
 longer note than the phrase end inside it (valid 4/4 windows: 56 % against 27 % of final notes
 last a beat or more; 6/8: 47 % against 5 %), so the two kinds of phrase end get their own
 ending rhythms (``StylePriors.ending``)."""
-FORMS = ("AABB", "AABA", "ABAC", "ABAB", "through")
-"""The forms a user can ask for; "through" is through-composed (no phrase returns)."""
 
 
 class Cadence(StrEnum):
@@ -105,7 +104,7 @@ def phrase_length(units: int) -> int:
 
 
 def plan_form(form: str, units: int) -> PhrasePlan:
-    """The ``PhrasePlan`` of ``form`` (one of ``FORMS``) over ``units`` units.
+    """The ``PhrasePlan`` of ``form`` (``is_form``) over ``units`` units.
 
     A length that does not make four phrases repeats the form's letters cyclically
     ("AABB" over six phrases: AABBAA); "through" gives every phrase its own letter.
@@ -113,8 +112,8 @@ def plan_form(form: str, units: int) -> PhrasePlan:
     Raises:
         InvalidInput: an unknown form or a length below one unit.
     """
-    if form not in FORMS:
-        raise InvalidInput(f"form must be one of {', '.join(FORMS)}, not {form!r}")
+    if not is_form(form):
+        raise InvalidInput(form_error(form))
     if units < 1:
         raise InvalidInput(f"a melody needs at least one unit, not {units}")
     size = phrase_length(units)

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from studio.core.errors import InvalidInput, ModelFileError
+from studio.core.forms import form_error, is_form
 from studio.core.melody import extract_melody
 from studio.core.model_files import verify_model_file
 from studio.core.music import (
@@ -62,13 +63,14 @@ from studio.generation.decoding import (
     cut_at,
     decode_bars,
     encode_previous,
+    final_target,
     key_frame,
     last_intervals,
     melody_notes,
     seam_cost,
     slerp,
 )
-from studio.generation.form import FORMS, PhrasePlan, plan_form
+from studio.generation.form import Cadence, PhrasePlan, plan_form
 from studio.generation.gan import (
     PHRASE_BARS,
     STEPS,
@@ -132,7 +134,8 @@ class GenerationSettings:
             best on the validation tunes; 1 forces them).
         low, high: the pitch range (MIDI numbers, inclusive).
         meter: "4/4", "2/4", "3/4" or "6/8".
-        form: the phrase form (``form.FORMS``); None: sampled from the data for the length.
+        form: the phrase form (``form.is_form``: a named form or a pattern such as "AABC");
+            None: sampled from the data for the length.
     """
 
     bars: int = 8
@@ -169,8 +172,8 @@ class GenerationSettings:
             )
         if self.meter not in METERS:
             raise InvalidInput(f"meter must be one of {', '.join(METERS)}, not {self.meter!r}")
-        if self.form is not None and self.form not in FORMS:
-            raise InvalidInput(f"form must be one of {', '.join(FORMS)}, not {self.form!r}")
+        if self.form is not None and not is_form(self.form):
+            raise InvalidInput(form_error(self.form))
 
     @property
     def family(self) -> str:
@@ -636,6 +639,14 @@ class MelodyGenerator:
             if active:
                 batch = [plans[i] for i in active]
                 lead_to = [_first_pitch(made[i], plans[i].copies.get(u + 1)) for i in active]
+                homes = [None] * len(active)
+                for k, i in enumerate(active):  # the melody's close lands low, as tunes close
+                    plan = plans[i]
+                    if plan.cadences[u] == Cadence.FINAL and plan.final_octave is not None:
+                        low = int(lows[i, max(0, u - window) : u].min(initial=SPEC.rest_index))
+                        homes[k] = final_target(frame, plan.chords[u], low, plan.final_octave)
+                        if plan.cadences[u] == Cadence.FINAL:  # …and the tonic is known: head there
+                            lead_to[k] = homes[k]
                 _, sampled = self._sample_bar_batch(
                     settings, frame, u, u - offset, stacked[active, u],
                     None if previous is None else (previous[0][active], previous[1][active]),
@@ -649,7 +660,7 @@ class MelodyGenerator:
                     rhythms[active],
                     None if limits is None else _spans(lows[active], highs[active],
                                                        limits[active], u, window),
-                    lead_to,
+                    lead_to, homes,
                 )  # fmt: skip
                 if previous is None:  # the first unit: every variation is sampled
                     previous = sampled
@@ -665,8 +676,7 @@ class MelodyGenerator:
                     last = made[i][u - 1][0][-1] if u else SPEC.rest_index
                     previous[0][i], previous[1][i] = _keep_tie(pitch, onsets, last), onsets
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
-            if limits is not None:
-                lows[:, u], highs[:, u] = _extents(previous[0])
+            lows[:, u], highs[:, u] = _extents(previous[0])
             progress(u - offset + 1, units, f"bar {u - offset + 1}")
         melodies = [
             melody_notes(np.stack([p for p, _ in steps[offset:]]),
@@ -712,6 +722,7 @@ class MelodyGenerator:
         self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
         cadences, cadence_rate, used_steps=None, fresh_start=None, endings=None,
         interval_styles=None, notes_for=None, rhythms=None, spans=None, lead_to=None,
+        homes=None,
     ):  # fmt: skip
         """Sample one unit for a batch of variations (``chords`` in the frame, one per
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
@@ -749,6 +760,7 @@ class MelodyGenerator:
             onset_bias=self._onset_bias(settings, frame.mode, rhythms, count),
             span=spans,
             lead_to=lead_to,
+            homes=homes,
             opening_weights=None if has_previous else self._opening_weights(
                 settings.meter, frame.mode
             ),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from studio.core.forms import is_form
 from studio.core.theory import Chord
 from studio.generation.calibration import condition_for
 from studio.generation.data import STEPS_PER_BAR as STEPS
@@ -20,7 +21,6 @@ from studio.generation.data import UNIT_STEPS
 from studio.generation.decoding import MAX_INTERVAL, Frame
 from studio.generation.form import (
     CADENCE_UNITS,
-    FORMS,
     SECTION_UNITS,
     Cadence,
     PhrasePlan,
@@ -82,6 +82,7 @@ class Plan:
     interval_style: np.ndarray  # (25,) added to the interval weights: this tune's own leaning
     rhythm: np.ndarray  # (16,) added to the onset logits: this tune's rhythmic feel (or zeros)
     span: int | None = None  # semitones its 8-bar windows should span at most (None: any)
+    final_octave: int | None = None  # which tonic the melody closes on (``decoding.final_target``)
 
 
 def plan_variation(
@@ -102,7 +103,7 @@ def plan_variation(
     form = settings.form
     if form is None:
         form = priors.form(units, rng, meter) if priors is not None else "ABAC"
-        form = form if form in FORMS else "through"
+        form = form if is_form(form) else "through"
     phrases = plan_form(form, units)
     n_phrases = len(phrases.labels)
     if settings.chords or priors is None:  # cycled from the first new unit on
@@ -150,12 +151,12 @@ def plan_variation(
     # Tunes also repeat single bars between phrases that differ as a whole: a bar of a new
     # phrase takes the notes of the bar a phrase earlier now and then (same chord only).
     size = phrases.phrase_units
-    measured = priors.bar_repeat_rate(meter) if priors is not None else None
-    repeat_rate = BAR_REPEAT_RATE if measured is None else measured
     for u in range(size, units):
         earlier = u - size
-        if (u not in copies and cadences[u] is None and chords[u] == chords[earlier]
-                and rng.random() < repeat_rate):  # fmt: skip
+        if u in copies or cadences[u] is not None or chords[u] != chords[earlier]:
+            continue
+        measured = priors.bar_repeat_rate(meter, units, u) if priors is not None else None
+        if rng.random() < (BAR_REPEAT_RATE if measured is None else measured):
             copies[u] = copies.get(earlier, earlier)
     varied = varied_repeats(meter, priors, rng, phrases, copies)
     repeat_first_bars(settings, priors, rng, chords, cadences, copies, varied)
@@ -190,6 +191,7 @@ def plan_variation(
     if priors is not None and SPAN_FROM_DATA:
         low, high = priors.pitch_range(meter, mode, rng)
         span = high - low + SPAN_SLACK
+    final_octave = priors.final_octave(meter, mode, rng) if priors is not None else None
     return Plan(
         phrases,
         chords,
@@ -201,6 +203,7 @@ def plan_variation(
         interval_style,
         rhythm,
         span,
+        final_octave,
     )
 
 

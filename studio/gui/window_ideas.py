@@ -26,12 +26,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.core.errors import InvalidInput
+from studio.core.forms import is_form
 from studio.core.music import Song, TimeSignature
 from studio.core.song_settings import SongSettings, settings_of, with_settings
 from studio.core.theory import Chord
 from studio.gui import edit_commands as edits
 from studio.gui.edit_commands import RollState
-from studio.gui.generate_panel import FORMS, METERS
+from studio.gui.generate_panel import METERS
 from studio.gui.ideas import Idea, with_idea_track
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ class IdeasActions:
         not a continuation (whose form covers only its new bars); else None."""
         song = self.piano_roll.song()
         settings = settings_of(song)
-        if settings is None or settings.form not in {value for _text, value in FORMS}:
+        if settings is None or settings.form is None or not is_form(settings.form):
             return None
         return settings.form if settings.meter in (None, song_meter(song)) else None
 

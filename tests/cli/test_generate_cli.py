@@ -425,3 +425,15 @@ def test_ideas_options_that_do_not_fit_exit_2(studio, tmp_path, tiny_model, data
     result = studio("generate", "-o", str(out), "--model", tiny_model, *args)
     one_line_error(result, message)
     assert not out.exists()
+
+
+def test_generate_in_any_form_pattern_and_refuse_other_text(studio, tmp_path, tiny_model):
+    result = studio("generate", "-o", str(tmp_path / "a.mid"), "--form", "AABC",
+                    "--model", tiny_model, "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["files"][0]["form"] == "AABC"
+    refused = studio("generate", "-o", str(tmp_path / "b.mid"), "--form", "ABBD",
+                     "--model", tiny_model)  # fmt: skip
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "form must be one of AABB, AABA, ABAC, ABAB, through" in refused.stderr
+    assert not (tmp_path / "b.mid").exists()

@@ -19,6 +19,7 @@ from studio.generation.decoding import (
     bar_notes,
     close_phrase,
     decode_bars,
+    final_target,
     key_frame,
     last_intervals,
     melody_notes,
@@ -453,3 +454,38 @@ def test_a_melody_s_first_note_takes_the_opening_weights():
     assert ((SPEC.low + pitch[:, 0]) % 12 == 4).all() and onsets[:, 0].all()
     later = (SPEC.low + pitch[:, 1:][onsets[:, 1:]]) % 12
     assert (later != 4).any()  # the notes after it go on as the network says
+
+
+def test_a_melody_s_close_lands_on_the_tonic_just_above_its_lowest_note():
+    """Tunes close low: on the tonic at or just above the lowest note before it (``octave``
+    0), now and then an octave higher (1) or below that note (−1); the user's last chord
+    without the tonic gives its root; notes out of range give the nearest that is not."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    c4, c5, c6 = 12, 24, 36  # pitch indices of C4, C5 and C6 (C3 is 0)
+    assert final_target(frame, C_MAJOR, low=7, octave=0) == c4  # lowest note G3
+    assert final_target(frame, C_MAJOR, low=c4, octave=0) == c4  # the lowest note is a C
+    assert final_target(frame, C_MAJOR, low=13, octave=0) == c5
+    assert final_target(frame, C_MAJOR, low=7, octave=1) == c5
+    assert final_target(frame, C_MAJOR, low=13, octave=-1) == c4
+    assert final_target(frame, C_MAJOR, low=30, octave=2) == c6  # no C7 in range: the highest
+    assert final_target(frame, Chord(7, "maj"), low=0, octave=0) == 7  # G3, the chord's root
+    assert final_target(frame, C_MAJOR, low=SPEC.rest_index, octave=0) is None  # no notes yet
+    narrow = key_frame(Key(0, "major"), major=True, low=62, high=71, key_lock=True)  # D4–B4
+    assert final_target(narrow, C_MAJOR, low=14, octave=0) is None  # no C allowed at all
+
+
+def test_a_close_with_a_home_takes_that_octave_of_its_note():
+    """``home`` moves the melody's last note to its octave when the close lands on its pitch
+    class, and leaves any other note of the chord alone."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    for seed in range(10):
+        pitch, onsets = np.full(16, 26), np.zeros(16, dtype=bool)  # D5 held
+        onsets[0] = True
+        close_phrase(pitch, onsets, Cadence.FINAL, frame, C_MAJOR, "4/4",
+                     np.random.default_rng(seed), before=26, home=12)  # fmt: skip
+        assert pitch[-1] == 12  # C4, not the C5 next to D5
+        pitch, onsets = np.full(16, 28), np.zeros(16, dtype=bool)  # E5 held: E is a chord tone
+        onsets[0] = True
+        close_phrase(pitch, onsets, Cadence.PHRASE, frame, C_MAJOR, "4/4",
+                     np.random.default_rng(seed), before=28, home=12)  # fmt: skip
+        assert pitch[-1] == 28

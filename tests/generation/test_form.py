@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from studio.core.errors import InvalidInput
-from studio.generation.form import FORMS, Cadence, phrase_length, plan_form
+from studio.core.forms import FORMS
+from studio.generation.form import Cadence, phrase_length, plan_form
 
 
 def test_aaba_over_sixteen_bars_repeats_a_with_new_endings():
@@ -65,8 +66,19 @@ def test_every_unit_repeats_only_an_earlier_unit_of_the_same_letter(form):
             assert source % plan.phrase_units == unit % plan.phrase_units
 
 
+def test_any_pattern_of_four_phrases_is_a_form():
+    """Tunes also go AABC (a phrase stated twice, then new ones) or ABCB; the priors draw the
+    tunes' own patterns."""
+    plan = plan_form("AABC", 8)
+    assert plan.labels == ("A", "A", "B", "C") and plan.form == "AABC"
+    assert [plan.source_of(u) for u in range(8)] == [None, None, 0, None, None, None, None, None]
+    abcb = plan_form("ABCB", 16)
+    assert [abcb.source_of(u) for u in range(12, 16)] == [4, 5, 6, None]
+
+
 def test_unknown_forms_and_empty_melodies_are_refused():
-    with pytest.raises(InvalidInput, match="form must be one of"):
-        plan_form("ABBA", 8)
+    for form in ("ABBD", "BAAB", "AAB", "AABBA", "aabb", ""):
+        with pytest.raises(InvalidInput, match="form must be one of"):
+            plan_form(form, 8)
     with pytest.raises(InvalidInput):
         plan_form("AABB", 0)

@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 
 from studio.core.errors import InvalidInput
+from studio.core.forms import is_form
 from studio.core.theory import Chord
 from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset, pad_unit
 from studio.generation.priors import (
-    FORMS,
     MODES,
     PRIORS_PATH,
     SAME_PHRASE,
     StylePriors,
+    _final_octave,
     _first_bar_repeats,
     _repeat_departures,
     _Tune,
@@ -141,7 +142,10 @@ def test_forms_are_counted_from_the_windows(priors):
     assert forms["8"]["raw"] == {"ABAB": 10, "ABCD": 10}  # A A → halves repeat; B A → all new
     assert forms["4"]["raw"] == {"ABCD": 40}  # one-unit phrases: no unit of a phrase repeats
     # the jigs (ABAB in two-unit phrases): three same-chord pairs a phrase apart in each, none equal
-    assert priors.content["bar_repeats"]["6/8"] == {"pairs": 12, "rate": 0.0}
+    jigs = priors.content["bar_repeats"]["6/8"]
+    assert (jigs["pairs"], jigs["rate"]) == (12, 0.0)
+    # by place (8 units: two-unit phrases; not the cadence units 3 and 7): 5 has E against Am
+    assert jigs["by_unit"] == {"8": {"2": [4, 0], "4": [4, 0], "5": [0, 0], "6": [4, 0]}}
     assert 0 <= priors.bar_repeat_rate("4/4") <= 1 and priors.bar_repeat_rate("3/4") is None
     rng = np.random.default_rng(2)
     assert {priors.form(16, rng, "4/4") for _ in range(10)} == {"AABA"}
@@ -224,7 +228,7 @@ def test_the_shipped_priors_cover_every_meter_and_mode():
     rng = np.random.default_rng(0)
     for meter in METERS:
         assert set(priors.content["forms"][meter]) == {"4", "8", "16"}
-        assert priors.form(8, rng, meter) in FORMS
+        assert is_form(priors.form(8, rng, meter))
         for mode in MODES:
             style = priors.content["styles"][f"{meter} {mode}"]  # measured, not a fallback
             assert style["density"]["profiles"] and style["ranges"]
@@ -484,3 +488,53 @@ def test_the_shipped_repeat_departures_change_the_last_unit_of_a_phrase_more_and
         if "inner" in measured:  # whole repeats: inner units more often than last ones
             rate = {k: sum(c["departures"].values()) / c["returns"] for k, c in measured.items()}
             assert rate["inner"] < rate["last"] < 0.6
+
+
+def test_a_place_s_bar_repeat_rate_leans_on_the_pairs_counted_there():
+    """Tunes repeat a bar early in a strain far more than late (8-bar 4/4 windows: bar 3 is
+    bar 1 in 46 % of the pairs, bar 6 bar 4 in 4 %): each place has its own rate, drawn
+    towards the meter's by ``BAR_REPEAT_PRIOR`` pseudo-pairs."""
+    from studio.generation.priors import BAR_REPEAT_PRIOR, PRIORS_VERSION
+
+    counted = {"8": {"2": [80, 40], "4": [0, 0], "6": [80, 4]}}
+    priors = StylePriors({"version": PRIORS_VERSION, "bar_repeats": {
+        "4/4": {"pairs": 160, "rate": 0.275, "by_unit": counted}}})  # fmt: skip
+    assert priors.bar_repeat_rate("4/4") == 0.275
+    early, late = priors.bar_repeat_rate("4/4", 8, 2), priors.bar_repeat_rate("4/4", 8, 6)
+    assert early == pytest.approx((40 + BAR_REPEAT_PRIOR * 0.275) / (80 + BAR_REPEAT_PRIOR))
+    assert late == pytest.approx((4 + BAR_REPEAT_PRIOR * 0.275) / (80 + BAR_REPEAT_PRIOR))
+    assert late < 0.275 < early
+    assert priors.bar_repeat_rate("4/4", 8, 4) == pytest.approx(0.275)  # no pairs there
+    assert priors.bar_repeat_rate("4/4", 12, 4) == 0.275  # a length not measured
+    assert priors.bar_repeat_rate("3/4", 8, 2) is None
+
+
+def test_forms_are_drawn_as_the_tunes_own_patterns():
+    """A window read as AABC stays AABC (it used to become AABB, which repeats in its second
+    half too); ABCD is "through"."""
+    from studio.generation.priors import PRIORS_VERSION
+
+    forms = {"4/4": {"8": {"raw": {"AABC": 30, "ABCD": 10}, "forms": {"AABB": 30, "through": 10}}}}
+    priors = StylePriors({"version": PRIORS_VERSION, "forms": forms})
+    rng = np.random.default_rng(0)
+    drawn = [priors.form(8, rng, "4/4") for _ in range(200)]
+    assert set(drawn) == {"AABC", "through"} and 120 < drawn.count("AABC") < 180
+
+
+def test_windows_that_close_on_the_tonic_count_which_tonic(priors):
+    # both 8-unit windows of the AABA tunes end on C5, the C at their lowest note or above it
+    assert priors.content["styles"]["4/4 major"]["final_octaves"] == {"0": 20}
+    assert priors.content["styles"]["6/8 minor"]["final_octaves"] == {"0": 4}
+    assert priors.final_octave("4/4", "major", np.random.default_rng(0)) == 0
+    assert _final_octave(np.array([24, 19, 31, 36]), 0) == 1  # C6, an octave above C5
+    assert _final_octave(np.array([24, 26, 12]), 0) == -1  # C4, below every note before
+    assert _final_octave(np.array([24, 26, 28]), 0) is None  # closes on E
+    assert _final_octave(np.array([24]), 0) is None
+
+
+def test_the_shipped_priors_say_tunes_close_low_and_repeat_bars_early():
+    priors = load_priors()
+    for meter in METERS:
+        counts = priors.content["styles"][f"{meter} major"]["final_octaves"]
+        assert counts["0"] > 0.6 * sum(counts.values())
+    assert priors.bar_repeat_rate("4/4", 8, 2) > 2 * priors.bar_repeat_rate("4/4", 8, 5)

@@ -91,6 +91,28 @@ class Bar:
     tied: bool
 
 
+IDEA_CENTRES = {"major": 68.0, "minor": 67.8}
+"""The mean pitch of the network's ideas in its frame (C3–C6 in C major / A minor), about G♯4
+(validation ideas in C major and A minor)."""
+TUNE_CENTRES = {"major": 72.5, "minor": 71.7}
+"""Where tunes sit as written, whatever their key: the mean pitch of the corpus's 3,608 major
+and 724 minor tunes (70–73 in every key that has more than 50 of them: G major 72.1, D major
+72.8, A major 73.3, E minor 71.5, D minor 70.1)."""
+
+
+def register_shift(shift: int, low: int, high: int, mode: str = "major") -> int:
+    """``shift`` (a key's ``normalising_shift``) moved by the whole octaves that put the
+    network's ideas (``IDEA_CENTRES``) nearest where tunes of the ``mode`` sit
+    (``TUNE_CENTRES``), or nearest the middle of a range ``low``–``high`` too narrow or far to
+    hold that. Tunes move to the frame by at most six semitones either way, and down an
+    octave where they pass C6: in the keys a major second to a fourth below C the smallest
+    shift left the ideas a sixth low (G major ideas around E4, a tenth of their notes on the
+    lowest allowed G3, where tunes in G sit around C5 with hardly a note below D4)."""
+    target = min(max(TUNE_CENTRES[mode], low + 6), high - 6)
+    return shift - 12 * min(range(-10, 11), key=lambda k: (
+        abs(IDEA_CENTRES[mode] - (shift - 12 * k) - target), abs(k)))  # fmt: skip
+
+
 def key_frame(
     key: Key, *, major: bool, low: int, high: int, key_lock: bool, around: Sequence[int] = ()
 ) -> Frame:
@@ -98,13 +120,17 @@ def key_frame(
     else its minor one), for notes in ``low``–``high`` (MIDI numbers, inclusive). With the
     real pitches of music ``around`` it (a primer, a melody to regenerate bars of) the frame
     lies in the register where they fit the network's range whole (``octaves_into_range``),
-    so that a tune in G that climbs to B5 is not folded an octave down where it passes C6.
+    so that a tune in G that climbs to B5 is not folded an octave down where it passes C6;
+    without, in the register where tunes of every key sit (``register_shift``).
 
     Raises:
         InvalidInput: no note the model can play is allowed.
     """
     shift = normalising_shift(Key(key.tonic, "major" if major else "minor"))
-    shift += 12 * octaves_into_range([pitch + shift for pitch in around], SPEC)
+    if around:
+        shift += 12 * octaves_into_range([pitch + shift for pitch in around], SPEC)
+    else:
+        shift = register_shift(shift, low, high, "major" if major else "minor")
     pitches = SPEC.low + np.arange(SPEC.n_pitches) - shift  # real pitch of each index
     in_range = (pitches >= low) & (pitches <= high)
     in_scale = np.array([key.contains(int(p)) for p in pitches])

@@ -14,8 +14,10 @@ from studio.core.theory import SCALES, Chord, Key
 from studio.generation.data import SPEC, UNIT_BEATS
 from studio.generation.decoding import (
     CADENCE_STEPS,
+    IDEA_CENTRES,
     MAX_INTERVAL,
     NO_INTERVAL,
+    TUNE_CENTRES,
     bar_notes,
     close_phrase,
     decode_bars,
@@ -23,6 +25,7 @@ from studio.generation.decoding import (
     key_frame,
     last_intervals,
     melody_notes,
+    register_shift,
     slerp,
 )
 from studio.generation.form import Cadence
@@ -58,7 +61,6 @@ def test_wild_logits_still_give_notes_in_key_and_range(mode):
 
 def test_the_frame_moves_an_octave_to_hold_the_music_around_it_whole():
     g = Key.parse("G")
-    assert key_frame(g, major=True, low=55, high=84, key_lock=True).shift == 5  # G up to C
     # a line climbing to B5 would pass C6 moved up: the frame goes down instead
     high = key_frame(g, major=True, low=55, high=84, key_lock=True, around=[79, 81, 83])
     assert high.shift == 5 - 12
@@ -66,6 +68,34 @@ def test_the_frame_moves_an_octave_to_hold_the_music_around_it_whole():
     assert pitches[high.allowed[:-1]].max() == 84 and pitches[high.allowed[:-1]].min() == 55
     low = key_frame(g, major=True, low=55, high=84, key_lock=True, around=[67, 71, 74])
     assert low.shift == 5  # fits as it is
+
+
+@pytest.mark.parametrize(("key", "shift"), [
+    ("C", 0), ("D", -2), ("F", -5), ("F#", -6), ("B", 1),  # as the data moved them to C
+    ("G", -7), ("A", -9), ("Bb", -10), ("E minor", -7), ("F# minor", -9),  # an octave up
+    ("A minor", 0), ("D minor", -5), ("G minor", 2),
+])  # fmt: skip
+def test_without_music_around_it_the_frame_lies_where_tunes_of_every_key_sit(key, shift):
+    """Tunes sit around C5 in every key; the network's ideas around G#4 in its frame (C3–C6 in
+    C). Moved to G by the data's smallest shift (+5: G2–G5) they sat around E4, a sixth below
+    G tunes, a tenth of their notes on the lowest allowed G3."""
+    mode = "minor" if "minor" in key else "major"
+    frame = key_frame(Key.parse(key), major=mode == "major", low=55, high=84, key_lock=True)
+    assert frame.shift == shift
+    centre = IDEA_CENTRES[mode] - frame.shift  # where the ideas sit, in real pitches
+    assert abs(centre - TUNE_CENTRES[mode]) <= 6.1
+
+
+def test_a_range_far_from_the_tunes_register_gets_the_frame_in_its_own_octaves():
+    """A bass range (C2–D3) takes the octaves that put the ideas in it, not the top of the
+    frame's lowest octave."""
+    g = Key.parse("G")
+    frame = key_frame(g, major=True, low=36, high=50, key_lock=True)
+    pitches = SPEC.low + np.arange(SPEC.n_pitches) - frame.shift
+    assert 36 <= IDEA_CENTRES["major"] - frame.shift <= 50
+    assert frame.allowed[:-1].sum() == sum(g.contains(int(p)) for p in range(36, 51))
+    assert pitches[frame.allowed[:-1]].min() == 36 and pitches[frame.allowed[:-1]].max() == 50
+    assert register_shift(0, 50, 74) == 0  # a range around the frame keeps the data's shift
 
 
 def test_a_network_that_wants_only_rests_still_starts_a_note_on_the_downbeat():
@@ -111,8 +141,12 @@ def test_slerp_ends_at_its_ends_and_keeps_the_norm_of_orthogonal_rows():
 
 
 def test_a_range_the_model_cannot_play_is_refused():
-    with pytest.raises(InvalidInput, match="no note of Eb dorian lies in the range 0–20"):
-        key_frame(Key(3, "dorian"), major=False, low=0, high=20, key_lock=True)
+    with pytest.raises(InvalidInput, match="no note of Eb dorian lies in the range 62–62"):
+        key_frame(Key(3, "dorian"), major=False, low=62, high=62, key_lock=True)  # D only
+    # the lowest notes MIDI has are played in the octaves that hold them
+    frame = key_frame(Key(3, "dorian"), major=False, low=0, high=20, key_lock=True)
+    pitches = SPEC.low + np.arange(SPEC.n_pitches) - frame.shift
+    assert pitches[frame.allowed[:-1]].min() >= 0 and pitches[frame.allowed[:-1]].max() <= 20
 
 
 def test_decoding_does_not_load_torch():

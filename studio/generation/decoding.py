@@ -30,7 +30,12 @@ import numpy as np
 
 from studio.core.errors import InvalidInput
 from studio.core.music import Note, notes_from_columns
-from studio.core.pianoroll import encode_melody, fit_to_range, octaves_into_range
+from studio.core.pianoroll import (
+    PianoRollSpec,
+    encode_melody,
+    fit_to_range,
+    octaves_into_range,
+)
 from studio.core.theory import Chord, Key
 from studio.generation.data import (
     SPEC,
@@ -80,6 +85,10 @@ class Frame:
     mode: int  # 0 major, 1 minor
     allowed: np.ndarray  # (classes,) bool: pitch indices allowed by key lock and range
     in_range: np.ndarray  # (classes,) bool: by range only
+    octaves: tuple[int, ...] = (0,)  # octaves an idea may move by as a whole (``idea_octave``)
+    low: int = 0  # the request's range (MIDI numbers), which every note ends in
+    high: int = 127
+    target: float = 72.0  # the pitch an idea's notes should centre on (``TUNE_CENTRES``)
 
 
 @dataclass
@@ -98,6 +107,10 @@ TUNE_CENTRES = {"major": 72.5, "minor": 71.7}
 """Where tunes sit as written, whatever their key: the mean pitch of the corpus's 3,608 major
 and 724 minor tunes (70–73 in every key that has more than 50 of them: G major 72.1, D major
 72.8, A major 73.3, E minor 71.5, D minor 70.1)."""
+
+
+OWN_OCTAVE_RANGE = 24
+"""From a range this wide (semitones) on, each new idea takes its own octave (``idea_octave``)."""
 
 
 def register_shift(shift: int, low: int, high: int, mode: str = "major") -> int:
@@ -126,13 +139,19 @@ def key_frame(
     Raises:
         InvalidInput: no note the model can play is allowed.
     """
-    shift = normalising_shift(Key(key.tonic, "major" if major else "minor"))
+    mode = "major" if major else "minor"
+    shift = normalising_shift(Key(key.tonic, mode))
+    octaves = (0,)
     if around:
         shift += 12 * octaves_into_range([pitch + shift for pitch in around], SPEC)
     else:
-        shift = register_shift(shift, low, high, "major" if major else "minor")
+        shift = register_shift(shift, low, high, mode)
+        if high - low >= OWN_OCTAVE_RANGE:
+            octaves = (0, 1, -1)
     pitches = SPEC.low + np.arange(SPEC.n_pitches) - shift  # real pitch of each index
-    in_range = (pitches >= low) & (pitches <= high)
+    in_range = np.zeros(SPEC.n_pitches, dtype=bool)
+    for octave in octaves:  # a note is written if the idea can take an octave that holds it
+        in_range |= (pitches + 12 * octave >= low) & (pitches + 12 * octave <= high)
     in_scale = np.array([key.contains(int(p)) for p in pitches])
     allowed = in_range & (in_scale if key_lock else True)
     if not allowed.any():
@@ -140,9 +159,56 @@ def key_frame(
             f"no note of {key.name} lies in the range {low}–{high} the model can play"
         )
     rest = np.array([True])
-    return Frame(
-        shift, 0 if major else 1, np.concatenate([allowed, rest]), np.concatenate([in_range, rest])
-    )
+    target = min(max(TUNE_CENTRES[mode], low + 6), high - 6)
+    return Frame(shift, 0 if major else 1, np.concatenate([allowed, rest]),
+                 np.concatenate([in_range, rest]), octaves, low, high, target)  # fmt: skip
+
+
+def idea_octave(pitch: np.ndarray, frame: Frame) -> int:
+    """The octave (of ``frame.octaves``) an idea moves by as a whole, as the training data
+    placed each tune: the one that keeps the most of its notes (``pitch``: its steps' pitch
+    indices in the frame) in the request's range, then the one that centres them nearest
+    where tunes sit (``frame.target``). The network writes in its frame's register; placed
+    once for every idea of a key, the ideas crowded the edges of the range where the frame
+    had notes beyond them (G major, the frame an octave up: 11.6 % of the notes on B5–C6,
+    the tunes 1.9 %)."""
+    sounding = np.asarray(pitch)[np.asarray(pitch) != SPEC.rest_index]
+    if not sounding.size or len(frame.octaves) == 1:
+        return frame.octaves[0]
+    real = SPEC.low + sounding - frame.shift
+
+    def cost(octave: int) -> tuple[int, float]:
+        moved = real + 12 * octave
+        outside = int(((moved < frame.low) | (moved > frame.high)).sum())
+        return outside, abs(float(moved.mean()) - frame.target)
+
+    return min(frame.octaves, key=cost)
+
+
+def octave_bounds(frame: Frame) -> np.ndarray:
+    """(octaves, 2) per octave of ``frame.octaves``: the lowest and highest pitch index whose
+    note, the idea moved by that octave, lies in the request's range."""
+    base = np.array([frame.low, frame.high]) - SPEC.low + frame.shift
+    return np.array([base - 12 * octave for octave in frame.octaves])
+
+
+def placeable(lowest: np.ndarray, highest: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """(count, pitches) which notes keep each melody placeable whole: its lowest and highest
+    pitch index so far (``lowest`` the rest index and ``highest`` −1 when it has none) widened
+    by the note still lie within one octave's ``bounds`` (``octave_bounds``)."""
+    notes = np.arange(SPEC.rest_index)[None, :]
+    low = np.minimum(np.asarray(lowest)[:, None], notes)
+    high = np.maximum(np.asarray(highest)[:, None], notes)
+    fits = np.zeros(low.shape, dtype=bool)
+    for bottom, top in bounds:
+        fits |= (low >= bottom) & (high <= top)
+    return fits
+
+
+def fold_into_range(notes: Sequence[Note], frame: Frame) -> list[Note]:
+    """``notes`` with any outside the request's range moved by octaves into it (an idea no
+    octave holds whole: its few notes beyond the range)."""
+    return list(fit_to_range(notes, PianoRollSpec(frame.low, frame.high)))
 
 
 def encode_previous(
@@ -196,6 +262,7 @@ def decode_bars(
     lead_to: Sequence[int | None] | None = None,
     opening_weights: np.ndarray | None = None,
     homes: Sequence[int | None] | None = None,
+    extent: np.ndarray | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -248,6 +315,9 @@ def decode_bars(
             give them only for a melody's first bar.
         homes: per variation, for the melody's last bar: the pitch index its close lands on
             when it closes on that pitch class (``close_phrase``'s ``home``), or None.
+        extent: (count, 2) the lowest and highest pitch index of each melody before this bar
+            (the rest index and −1: none yet). With a frame whose ideas take their own octave
+            (``frame.octaves``), every note keeps its melody placeable whole in one of them.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -350,13 +420,22 @@ def decode_bars(
             extra[i] -= LEAD_WEIGHT * weight[:, None] * distance[None, :]
     moves = _moves()
     extra += scores[..., :rest]
+    bounds = octave_bounds(frame) if extent is not None and len(frame.octaves) > 1 else None
+    if bounds is not None:
+        lowest, highest = (np.asarray(extent)[:, k].copy() for k in range(2))
+        lowest = np.where(highest >= 0, lowest, rest)
     for step in np.flatnonzero(starts_note.any(axis=0)):
         # which note: the network's sample weighed by the intervals from the last note
         weights = interval_tables[rows, last_row] + extra[:, step]
         if contour_weights is not None:  # and by the interval into the last note
             weights += contours[into, last_row]
+        if bounds is not None:  # only notes that leave the melody an octave to sit in whole
+            weights = np.where(placeable(lowest, highest, bounds), weights, -np.inf)
         note = np.argmax(weights, axis=-1)
         starting = starts_note[:, step]
+        if bounds is not None:
+            lowest = np.where(starting, np.minimum(lowest, note), lowest)
+            highest = np.where(starting, np.maximum(highest, note), highest)
         into = np.where(starting, moves[last_row, note], into)
         last_row = np.where(starting, note + 1, last_row)
         chosen[:, step] = note
@@ -371,11 +450,12 @@ def decode_bars(
         onsets[empty] = False
         onsets[empty, 0] = True
     home = list(homes or [None] * count)
+    fits = [None] * count if bounds is None else placeable(lowest, highest, bounds)
     for i, cadence in enumerate(cadences or [None] * count):
         if cadence is not None and arrivals[i] is not None:
             close_phrase(pitch[i], onsets[i], cadence, frame, chords[i], meter, rngs[i],
                          hold=False, at=arrivals[i], before=previous_last[i],
-                         after=targets[i], home=home[i])  # fmt: skip
+                         after=targets[i], home=home[i], fits=fits[i])  # fmt: skip
         elif cadence is not None:
             hold = rngs[i].random() < phrase_cadence_rate
             close_phrase(
@@ -391,6 +471,7 @@ def decode_bars(
                 before=previous_last[i],
                 after=targets[i],
                 home=home[i],
+                fits=fits[i],
             )
     bars = [
         bar_notes(pitch[i], onsets[i], bar, frame.shift, rngs[i], previous_last[i], meter)
@@ -508,6 +589,7 @@ def close_phrase(
     before: int | None = None,
     after: int | None = None,
     home: int | None = None,
+    fits: np.ndarray | None = None,
 ) -> None:
     """End a bar's steps (``pitch``/``onsets`` of one variation, changed in place) on a held
     cadence note, from one of ``CADENCE_STEPS`` to the bar line: the tonic at the ``FINAL``
@@ -522,7 +604,9 @@ def close_phrase(
     index the next bar is known to start with (a repeat), which the note is also chosen near
     when it is the bar's last. ``home``: for the melody's last bar, the pitch index its close
     lands on if it lands on that note's pitch class (``final_target``: the tonic low, where
-    tunes close; the nearest such note to the melody before often lay an octave higher)."""
+    tunes close; the nearest such note to the melody before often lay an octave higher).
+    ``fits``: (pitches,) the notes that keep the melody placeable whole (``placeable``), where
+    the cadence's note is chosen when one fits."""
     rest = SPEC.rest_index
     options = [s for s in CADENCE_STEPS[meter] if used_steps is None or s < used_steps] or [0]
     held_from = options[int(rng.integers(len(options)))]  # drawn always: the seeded stream
@@ -538,6 +622,8 @@ def close_phrase(
     else:
         wanted = _chord_mask(chord)[:-1]
     candidates = np.flatnonzero(wanted & frame.allowed[:-1])
+    if fits is not None and (wanted & frame.allowed[:-1] & fits).any():
+        candidates = np.flatnonzero(wanted & frame.allowed[:-1] & fits)
     if not len(candidates):
         return  # the range holds no such note: leave the bar as sampled
     sounding = pitch[:at][pitch[:at] != rest]
@@ -552,8 +638,8 @@ def close_phrase(
     if after is not None and (hold or not later.size):  # it is the bar's last note
         distance = distance + 2 * np.abs(candidates - after)
     chosen = candidates[int(np.argmin(distance))]
-    if home is not None and (chosen - home) % 12 == 0:  # the melody's close, in its octave
-        chosen = home
+    if home is not None and (chosen - home) % 12 == 0 and (fits is None or fits[home]):
+        chosen = home  # the melody's close, in its octave
     if hold:
         pitch[at:] = chosen
         onsets[at] = True

@@ -64,6 +64,8 @@ from studio.generation.decoding import (
     decode_bars,
     encode_previous,
     final_target,
+    fold_into_range,
+    idea_octave,
     key_frame,
     last_intervals,
     melody_notes,
@@ -661,6 +663,8 @@ class MelodyGenerator:
                     None if limits is None else _spans(lows[active], highs[active],
                                                        limits[active], u, window),
                     lead_to, homes,
+                    np.stack([lows[active, :u].min(axis=1, initial=SPEC.rest_index),
+                              highs[active, :u].max(axis=1, initial=-1)], axis=1),
                 )  # fmt: skip
                 if previous is None:  # the first unit: every variation is sampled
                     previous = sampled
@@ -678,12 +682,13 @@ class MelodyGenerator:
                 made[i].append((previous[0][i].copy(), previous[1][i].copy()))
             lows[:, u], highs[:, u] = _extents(previous[0])
             progress(u - offset + 1, units, f"bar {u - offset + 1}")
-        melodies = [
-            melody_notes(np.stack([p for p, _ in steps[offset:]]),
-                         np.stack([o for _, o in steps[offset:]]),
-                         offset, frame.shift, rng, settings.meter)
-            for steps, rng in zip(made, rngs, strict=True)
-        ]  # fmt: skip
+        melodies = []
+        for steps, rng in zip(made, rngs, strict=True):
+            pitch = np.stack([p for p, _ in steps[offset:]])
+            octave = idea_octave(pitch, frame)  # each idea in its own octave, as tunes are
+            notes = melody_notes(pitch, np.stack([o for _, o in steps[offset:]]), offset,
+                                 frame.shift - 12 * octave, rng, settings.meter)  # fmt: skip
+            melodies.append(fold_into_range(notes, frame) if len(frame.octaves) > 1 else notes)
         end = (offset * unit) + settings.bars * settings.bar_beats
         return [
             GeneratedMelody(
@@ -722,7 +727,7 @@ class MelodyGenerator:
         self, settings, frame, bar, phrase_bar, latents, previous, rngs, chords, densities,
         cadences, cadence_rate, used_steps=None, fresh_start=None, endings=None,
         interval_styles=None, notes_for=None, rhythms=None, spans=None, lead_to=None,
-        homes=None,
+        homes=None, extents=None,
     ):  # fmt: skip
         """Sample one unit for a batch of variations (``chords`` in the frame, one per
         variation); returns (notes per variation, the unit's (pitch, onsets) arrays)."""
@@ -761,6 +766,7 @@ class MelodyGenerator:
             span=spans,
             lead_to=lead_to,
             homes=homes,
+            extent=extents,
             opening_weights=None if has_previous else self._opening_weights(
                 settings.meter, frame.mode
             ),

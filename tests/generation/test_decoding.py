@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from studio.core.errors import InvalidInput
+from studio.core.music import Note
 from studio.core.theory import SCALES, Chord, Key
 from studio.generation.data import SPEC, UNIT_BEATS
 from studio.generation.decoding import (
@@ -22,9 +23,13 @@ from studio.generation.decoding import (
     close_phrase,
     decode_bars,
     final_target,
+    fold_into_range,
+    idea_octave,
     key_frame,
     last_intervals,
     melody_notes,
+    octave_bounds,
+    placeable,
     register_shift,
     slerp,
 )
@@ -523,3 +528,30 @@ def test_a_close_with_a_home_takes_that_octave_of_its_note():
         close_phrase(pitch, onsets, Cadence.PHRASE, frame, C_MAJOR, "4/4",
                      np.random.default_rng(seed), before=28, home=12)  # fmt: skip
         assert pitch[-1] == 28
+
+
+def test_each_idea_takes_the_octave_that_holds_it_whole_nearest_where_tunes_sit():
+    """As the training data placed each tune, each idea moves by whole octaves: into the
+    range first, then nearest where tunes sit (around C5)."""
+    frame = key_frame(Key.parse("G"), major=True, low=55, high=84, key_lock=True)
+    assert frame.shift == -7 and frame.octaves == (0, 1, -1)  # index i sounds 55 + i, moved
+    rest = SPEC.rest_index
+    assert idea_octave(np.array([0, 2, 4, 5, 7, rest]), frame) == 1  # G3–D4 → G4–D5
+    assert idea_octave(np.array([12, 16, 19, 24]), frame) == 0  # G4–G5 stays
+    assert idea_octave(np.array([28, 31, 33, 36]), frame) == -1  # B5–G6 → B4–G5
+    assert idea_octave(np.array([rest, rest]), frame) == 0
+    narrow = key_frame(Key.parse("G"), major=True, low=60, high=79, key_lock=True)
+    assert narrow.octaves == (0,)  # a range under two octaves: one frame, its edges hard
+    pitches = SPEC.low + np.arange(SPEC.n_pitches) - narrow.shift
+    assert pitches[narrow.allowed[:-1]].min() >= 60 and pitches[narrow.allowed[:-1]].max() <= 79
+
+
+def test_a_note_must_leave_its_melody_an_octave_to_sit_in_whole():
+    frame = key_frame(Key.parse("G"), major=True, low=55, high=84, key_lock=True)
+    bounds = octave_bounds(frame)  # index bounds per octave: [0, 29], [−12, 17], [12, 41]
+    assert bounds.tolist() == [[0, 29], [-12, 17], [12, 41]]
+    none_yet = placeable(np.array([SPEC.rest_index]), np.array([-1]), bounds)[0]
+    assert none_yet.all()  # a first note can go anywhere: some octave holds it
+    spread = placeable(np.array([5]), np.array([15]), bounds)[0]  # a melody over indices 5–15
+    assert spread[:30].all() and not spread[30:].any()  # up to 29: as it is; beyond: none
+    assert [n.pitch for n in fold_into_range([Note(50, 0, 1), Note(90, 1, 1)], frame)] == [62, 78]

@@ -651,14 +651,18 @@ def test_variations_differ_in_how_often_they_repeat_notes(monkeypatch):
     def spread_of_unison_shares() -> float:
         shares = []
         request = GenerationSettings(bars=8, key=Key.parse("G"))
-        for melody in MelodyGenerator().generate(request, count=48, seed=11):
-            pitches = [n.pitch for n in melody.notes]
-            shares.append(np.mean(np.diff(pitches) == 0))
+        for seed in (11, 500):
+            for melody in MelodyGenerator().generate(request, count=64, seed=seed):
+                pitches = [n.pitch for n in melody.notes]
+                shares.append(np.mean(np.diff(pitches) == 0))
         return float(np.std(shares))
 
     leaning = spread_of_unison_shares()
     monkeypatch.setattr(module, "INTERVAL_LEANING", 0.0)
-    assert leaning > 1.3 * spread_of_unison_shares()  # real tunes vary so, too
+    # real tunes vary so, too; measured 1.22 and 1.34 over two pairs of seeds (until the
+    # ideas in G took their own octaves, 1.3 and more: some piled repeated notes on the
+    # range's floor)
+    assert leaning > 1.15 * spread_of_unison_shares()
 
 
 def test_an_interval_leaning_favours_a_tunes_own_intervals():
@@ -784,10 +788,11 @@ def _span(notes) -> int:
 
 
 def test_each_variation_keeps_to_a_span_real_tunes_have(monkeypatch):
-    """Left alone, the network roams: a fifth of its 8-bar D major ideas span more than 20
-    semitones (measured 0.21 over these 192 independent ideas; 4/4 tunes' windows about a
-    tenth). Each variation draws a real window's span and keeps within it, two semitones more
-    (measured 0.12)."""
+    """Left alone, the network roams: its 8-bar D major ideas span more than 20 semitones
+    more often than 4/4 tunes' windows do (about a tenth). Each variation draws a real window's
+    span and keeps within it, two semitones more (measured over these 192 ideas: 0.21 → 0.12
+    when it came; 0.14 → 0.10 since each idea takes its own octave, which already keeps a
+    melody to what one octave of the range holds)."""
     from studio.generation import plan as module
 
     def spans(from_data: bool) -> np.ndarray:
@@ -799,7 +804,7 @@ def test_each_variation_keeps_to_a_span_real_tunes_have(monkeypatch):
         return np.array([_span(m.notes) for m in made])
 
     free, kept = spans(False), spans(True)
-    assert np.mean(kept > 20) < 0.7 * np.mean(free > 20)
+    assert np.mean(kept > 20) < 0.8 * np.mean(free > 20) and np.mean(kept > 20) < 0.12
     assert kept.std() < free.std()
 
 
@@ -859,3 +864,17 @@ def test_a_full_close_lands_on_the_tonic_the_tunes_close_on(generator, monkeypat
         assert last.pitch % 12 == key.tonic
         lowest = min(n.pitch for n in before)
         assert 12 * octave <= last.pitch - lowest < 12 * (octave + 1)
+
+
+def test_ideas_in_g_sit_where_g_tunes_sit_and_keep_off_the_range_s_edges():
+    """G major tunes sit around C5 (mean pitch 72.2, hardly a note on G3–A3 or above A5). With
+    the frame moved to G by the smallest shift, ideas sat around E4 with a fifth of their notes
+    on the range's floor; with the frame an octave up, a tenth crowded its top. Each idea now
+    takes its own octave, and every note keeps that possible."""
+    from studio.generation.generator import MelodyGenerator as ShippedGenerator
+
+    ideas = ShippedGenerator().generate(GenerationSettings(bars=8, key=Key.parse("G")), 32, 1)
+    pitches = np.array([n.pitch for idea in ideas for n in idea.notes])
+    assert pitches.min() >= 55 and pitches.max() <= 84  # the default range
+    assert 70 <= pitches.mean() <= 74.5
+    assert np.mean(pitches <= 57) < 0.03 and np.mean(pitches >= 83) < 0.06

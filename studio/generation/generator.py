@@ -397,10 +397,15 @@ class MelodyGenerator:
                 notes, bar, kept, plan.phrases, frame, settings
             )  # fmt: skip
             density = plan.densities[bar] if near is None else near
+            home = None  # the melody's full close lands where generated ones do
+            window = [n.pitch - SPEC.low + frame.shift for n in before
+                      if n.start >= (bar - window_units(settings.meter) + 1) * unit]  # fmt: skip
+            if cadence == Cadence.FINAL and plan.final_octave is not None and window:
+                home = final_target(frame, plan.chords[bar], min(window), plan.final_octave)
             options = self._sample_bar(
                 settings, frame, bar, options_latents, previous, [rng] * candidates,
                 plan.chords[bar], density, cadence, plan.endings[bar], plan.rhythm,
-                plan.interval_style,
+                plan.interval_style, home,
             )  # fmt: skip
             after = [n for n in notes if n.start >= end]
             last_before = before[-1].pitch if before else None
@@ -706,8 +711,10 @@ class MelodyGenerator:
 
     def _sample_bar(
         self, settings, frame, bar, latents, previous, rngs, chord, density, cadence, ending=None,
-        rhythm=None, interval_style=None,
+        rhythm=None, interval_style=None, home=None,
     ) -> list[Bar]:  # fmt: skip
+        """``count`` candidates of one bar (``latents``) after the same bar before; ``home``:
+        the pitch index a full close lands on and heads for (``decoding.final_target``)."""
         count = len(latents)
         if previous is not None:
             previous = (
@@ -720,6 +727,8 @@ class MelodyGenerator:
             self._phrase_cadence_rate(settings.meter, frame.mode), endings=[ending] * count,
             rhythms=None if rhythm is None else np.tile(rhythm, (count, 1)),
             interval_styles=None if interval_style is None else np.tile(interval_style, (count, 1)),
+            lead_to=None if home is None else [home] * count,
+            homes=None if home is None else [home] * count,
         )  # fmt: skip
         return notes
 

@@ -878,3 +878,20 @@ def test_ideas_in_g_sit_where_g_tunes_sit_and_keep_off_the_range_s_edges():
     assert pitches.min() >= 55 and pitches.max() <= 84  # the default range
     assert 70 <= pitches.mean() <= 74.5
     assert np.mean(pitches <= 57) < 0.03 and np.mean(pitches >= 83) < 0.06
+
+
+def test_a_regenerated_last_bar_closes_on_the_tonic_the_tunes_close_on(generator, monkeypatch):
+    """Regenerate bars keeps the melody's close as generation makes it: on the tonic at or
+    just above the lowest note of the eight bars before (``final_octave`` 0), not the tonic
+    next to the note before."""
+    from studio.generation.priors import StylePriors
+
+    monkeypatch.setattr(StylePriors, "final_octave", lambda self, meter, mode, rng: 0)
+    key = Key.parse("G")
+    request = GenerationSettings(bars=8, key=key, low=43, high=91)
+    for seed in range(6):
+        original = generator.generate(request, seed=seed)[0].notes
+        redone = generator.regenerate_bars(original, [7], request, seed=50 + seed)
+        *before, last = sorted(redone.notes, key=lambda n: n.start)
+        assert last.pitch % 12 == key.tonic and bar_of(last) == 7
+        assert 0 <= last.pitch - min(n.pitch for n in before if bar_of(n) < 7) < 12

@@ -84,7 +84,7 @@ class Frame:
     shift: int  # semitones from the real key to the frame
     mode: int  # 0 major, 1 minor
     allowed: np.ndarray  # (classes,) bool: pitch indices allowed by key lock and range
-    in_range: np.ndarray  # (classes,) bool: by range only
+    in_range: np.ndarray  # (classes,) bool: by range only (in any of ``octaves``)
     octaves: tuple[int, ...] = (0,)  # octaves an idea may move by as a whole (``idea_octave``)
     low: int = 0  # the request's range (MIDI numbers), which every note ends in
     high: int = 127
@@ -113,6 +113,13 @@ OWN_OCTAVE_RANGE = 24
 """From a range this wide (semitones) on, each new idea takes its own octave (``idea_octave``)."""
 
 
+def register_target(low: int, high: int, mode: str) -> float:
+    """The pitch new ideas should centre on: where tunes of the ``mode`` sit
+    (``TUNE_CENTRES``), or the nearest point six semitones inside a range ``low``–``high``
+    that does not reach it."""
+    return min(max(TUNE_CENTRES[mode], low + 6), high - 6)
+
+
 def register_shift(shift: int, low: int, high: int, mode: str = "major") -> int:
     """``shift`` (a key's ``normalising_shift``) moved by the whole octaves that put the
     network's ideas (``IDEA_CENTRES``) nearest where tunes of the ``mode`` sit
@@ -121,7 +128,7 @@ def register_shift(shift: int, low: int, high: int, mode: str = "major") -> int:
     octave where they pass C6: in the keys a major second to a fourth below C the smallest
     shift left the ideas a sixth low (G major ideas around E4, a tenth of their notes on the
     lowest allowed G3, where tunes in G sit around C5 with hardly a note below D4)."""
-    target = min(max(TUNE_CENTRES[mode], low + 6), high - 6)
+    target = register_target(low, high, mode)
     return shift - 12 * min(range(-10, 11), key=lambda k: (
         abs(IDEA_CENTRES[mode] - (shift - 12 * k) - target), abs(k)))  # fmt: skip
 
@@ -159,9 +166,9 @@ def key_frame(
             f"no note of {key.name} lies in the range {low}–{high} the model can play"
         )
     rest = np.array([True])
-    target = min(max(TUNE_CENTRES[mode], low + 6), high - 6)
     return Frame(shift, 0 if major else 1, np.concatenate([allowed, rest]),
-                 np.concatenate([in_range, rest]), octaves, low, high, target)  # fmt: skip
+                 np.concatenate([in_range, rest]), octaves, low, high,
+                 register_target(low, high, mode))  # fmt: skip
 
 
 def idea_octave(pitch: np.ndarray, frame: Frame) -> int:
@@ -196,13 +203,15 @@ def placeable(lowest: np.ndarray, highest: np.ndarray, bounds: np.ndarray) -> np
     """(count, pitches) which notes keep each melody placeable whole: its lowest and highest
     pitch index so far (``lowest`` the rest index and ``highest`` −1 when it has none) widened
     by the note still lie within one octave's ``bounds`` (``octave_bounds``)."""
+    # the octaves that still hold the melody so far; the bounds overlap (a range of two
+    # octaves or more, moved by one), so the notes these hold make one stretch
+    holds = (np.asarray(lowest)[:, None] >= bounds[:, 0]) & (
+        np.asarray(highest)[:, None] <= bounds[:, 1]
+    )
+    bottom = np.where(holds, bounds[:, 0], SPEC.rest_index).min(axis=1, keepdims=True)
+    top = np.where(holds, bounds[:, 1], -1).max(axis=1, keepdims=True)
     notes = np.arange(SPEC.rest_index)[None, :]
-    low = np.minimum(np.asarray(lowest)[:, None], notes)
-    high = np.maximum(np.asarray(highest)[:, None], notes)
-    fits = np.zeros(low.shape, dtype=bool)
-    for bottom, top in bounds:
-        fits |= (low >= bottom) & (high <= top)
-    return fits
+    return (notes >= bottom) & (notes <= top)
 
 
 def fold_into_range(notes: Sequence[Note], frame: Frame) -> list[Note]:
@@ -621,9 +630,10 @@ def close_phrase(
         wanted = _pitch_class_mask(tonic if tonic in chord.tones else chord.root)
     else:
         wanted = _chord_mask(chord)[:-1]
-    candidates = np.flatnonzero(wanted & frame.allowed[:-1])
-    if fits is not None and (wanted & frame.allowed[:-1] & fits).any():
-        candidates = np.flatnonzero(wanted & frame.allowed[:-1] & fits)
+    usable = wanted & frame.allowed[:-1]
+    if fits is not None and (usable & fits).any():
+        usable = usable & fits
+    candidates = np.flatnonzero(usable)
     if not len(candidates):
         return  # the range holds no such note: leave the bar as sampled
     sounding = pitch[:at][pitch[:at] != rest]

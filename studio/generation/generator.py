@@ -652,8 +652,7 @@ class MelodyGenerator:
                     if plan.cadences[u] == Cadence.FINAL and plan.final_octave is not None:
                         low = int(lows[i, max(0, u - window) : u].min(initial=SPEC.rest_index))
                         homes[k] = final_target(frame, plan.chords[u], low, plan.final_octave)
-                        if plan.cadences[u] == Cadence.FINAL:  # …and the tonic is known: head there
-                            lead_to[k] = homes[k]
+                        lead_to[k] = homes[k]  # the last notes head there
                 _, sampled = self._sample_bar_batch(
                     settings, frame, u, u - offset, stacked[active, u],
                     None if previous is None else (previous[0][active], previous[1][active]),
@@ -693,7 +692,7 @@ class MelodyGenerator:
             octave = idea_octave(pitch, frame)  # each idea in its own octave, as tunes are
             notes = melody_notes(pitch, np.stack([o for _, o in steps[offset:]]), offset,
                                  frame.shift - 12 * octave, rng, settings.meter)  # fmt: skip
-            melodies.append(fold_into_range(notes, frame) if len(frame.octaves) > 1 else notes)
+            melodies.append(fold_into_range(notes, frame))  # no octave held it whole: rare
         end = (offset * unit) + settings.bars * settings.bar_beats
         return [
             GeneratedMelody(

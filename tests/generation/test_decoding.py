@@ -22,6 +22,7 @@ from studio.generation.decoding import (
     bar_notes,
     close_phrase,
     decode_bars,
+    extent_of,
     final_target,
     fold_into_range,
     idea_octave,
@@ -29,7 +30,7 @@ from studio.generation.decoding import (
     last_intervals,
     melody_notes,
     octave_bounds,
-    placeable,
+    placing,
     register_shift,
     slerp,
 )
@@ -550,8 +551,14 @@ def test_a_note_must_leave_its_melody_an_octave_to_sit_in_whole():
     frame = key_frame(Key.parse("G"), major=True, low=55, high=84, key_lock=True)
     bounds = octave_bounds(frame)  # index bounds per octave: [0, 29], [−12, 17], [12, 41]
     assert bounds.tolist() == [[0, 29], [-12, 17], [12, 41]]
-    none_yet = placeable(np.array([SPEC.rest_index]), np.array([-1]), bounds)[0]
-    assert none_yet.all()  # a first note can go anywhere: some octave holds it
-    spread = placeable(np.array([5]), np.array([15]), bounds)[0]  # a melody over indices 5–15
-    assert spread[:30].all() and not spread[30:].any()  # up to 29: as it is; beyond: none
+    places = placing(frame)
+    none_yet = extent_of(np.array([SPEC.rest_index]), np.array([-1]))
+    assert places.allows[none_yet].all()  # a first note can go anywhere: some octave holds it
+    spread = extent_of(np.array([5]), np.array([15]))  # a melody over indices 5–15
+    assert places.allows[spread][0, :30].all() and not places.allows[spread][0, 30:].any()
+    assert places.grown[spread, 20] == extent_of(5, 20) and places.grown[none_yet, 7] == extent_of(
+        7, 7
+    )
+    assert np.isneginf(places.penalties[spread][0, 30:]).all()  # up to 29 as it is; beyond: none
+    assert placing(key_frame(Key.parse("G"), major=True, low=60, high=79, key_lock=True)) is None
     assert [n.pitch for n in fold_into_range([Note(50, 0, 1), Note(90, 1, 1)], frame)] == [62, 78]

@@ -58,6 +58,7 @@ def main() -> None:
 
     weights = sys.argv[1:2]
     load = os.getloadavg()[0]
+    machine()  # its speed now, before the measurements
     generator = MelodyGenerator(weights[0] if weights else None)
 
     def median_ms(request) -> float:

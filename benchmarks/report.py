@@ -6,6 +6,7 @@ Each script owns one section of the file, between ``<!-- NAME:begin -->`` and
 
 from __future__ import annotations
 
+import functools
 import platform
 import time
 from collections.abc import Sequence
@@ -15,9 +16,24 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "docs" / "BENCHMARKS.md"
 
 
+@functools.cache
 def machine() -> str:
-    """The Python version and processor, for the line that says how a table was measured."""
-    return f"Python {platform.python_version()}, {platform.machine()}"
+    """The Python version and processor, for the line that says how a table was measured, and
+    how fast the machine ran plain Python then (the reference machine has run about twice as
+    slowly on some days as on others, and every table with it): call it before measuring."""
+    return f"Python {platform.python_version()}, {platform.machine()}, {yardstick()}"
+
+
+def yardstick() -> str:
+    """How long a plain Python loop of ten million additions takes here now (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return f"10 M Python additions in {best:.2f} s"
 
 
 def record(

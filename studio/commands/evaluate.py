@@ -73,6 +73,13 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--split", choices=["test", "valid"], default="test",
         help="held-out melodies to compare with: choose settings on valid, report test",
     )  # fmt: skip
+    parser.add_argument(
+        "--reference", metavar="DATA",
+        help="generation: judge against every tune of DATA instead of a held-out split (a "
+        "folder of MIDI files, or music21:COLLECTION such as music21:miscFolk): music the "
+        "models never learnt from, as an independent check; the real row is then --data's "
+        "validation tunes against it",
+    )  # fmt: skip
     parser.add_argument("--temperature", type=float, help="GAN sampling temperature")
     parser.add_argument(
         "--key-lock", action="store_true",
@@ -126,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from studio.generation.data import load_or_build
     from studio.generation.generator import MelodyGenerator
+    from studio.generation.tunes import music21_collections
 
     if not 2 <= args.bars <= 32 or args.limit < 2:
         raise InvalidInput("--bars must be 2–32 and --limit at least 2")
@@ -140,26 +148,44 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"temperature must be above 0 (and at most 10), not {args.temperature}")
     if args.data != "music21" and not Path(args.data).is_dir():
         raise InvalidInput(f"--data must be 'music21' or a folder of MIDI files, not {args.data}")
+    reference = args.reference
+    if (
+        reference is not None
+        and music21_collections(reference) is None
+        and not Path(reference).is_dir()
+    ):
+        raise InvalidInput(
+            f"--reference must be a folder of MIDI files or music21:COLLECTION, not {reference}"
+        )
     generator = MelodyGenerator(args.model)
+    outside = None
     with cancel_on_interrupt() as cancel:
         with progress_bar("reading the data", enabled=not args.json) as progress:
             data = load_or_build(args.data, cache_dir=args.cache, progress=progress, cancel=cancel)
+        if args.reference is not None:
+            with progress_bar("reading the reference", enabled=not args.json) as progress:
+                outside = load_or_build(
+                    args.reference, cache_dir=args.cache, progress=progress, cancel=cancel
+                )
         with progress_bar("evaluating", enabled=not args.json) as progress:
             report = evaluate_generation(
                 generator, data, mode=args.mode, n_bars=args.bars, limit=args.limit,
                 seed=args.seed, split=args.split, temperature=args.temperature,
                 gan_options={"key_lock": True} if args.key_lock else None,
                 baselines=[b for b in baselines if b not in skipped], draws=args.draws,
-                progress=progress, cancel=cancel,
+                outside=outside, progress=progress, cancel=cancel,
             )  # fmt: skip
     report["skipped_baselines"] = skipped
+    if args.reference is not None:
+        report["reference"]["data"] = args.reference
     if args.json:
         print_json(report)
     else:
         reference = report["reference"]
         meters = ", ".join(f"{m}: {n}" for m, n in reference["per_meter"].items())
+        which = reference.get("data", reference["split"])
         print(
-            f"{reference['windows']} {reference['split']} windows of {reference['bars']} bars "
+            f"{reference['windows']} {which} windows of {reference['bars']} bars "
             f"({meters}), {report['mode']}, temperature {report['temperature']}, "
             f"seed {report['seed']}, {report['draws']} draw{'s' * (report['draws'] > 1)} "
             f"({report['seconds']} s); model {report['model']}"

@@ -477,6 +477,7 @@ def evaluate_generation(
     gan_options: Mapping[str, object] | None = None,
     baselines: Sequence[str] = BASELINES,
     draws: int = 1,
+    outside: MelodyDataset | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> dict:
@@ -502,6 +503,10 @@ def evaluate_generation(
             alone would); with more than one, each result holds the means and its
             ``two_sample`` the accuracy's mean, ``sd`` and ``draws`` (one draw of 8-bar windows
             moves by about ±0.015 overall, more per meter).
+        outside: tunes from elsewhere to judge against instead of ``data``'s ``split``: every
+            tune of it is a reference, as in an independent check on music the models never
+            learnt from; the "real" row is then ``data``'s validation tunes against them (how
+            far the corpus itself is from them), so the test split stays unseen.
 
     Returns:
         ``{"results": {meter or "all": {model: {"windows", "metrics", "overlaps",
@@ -517,14 +522,18 @@ def evaluate_generation(
     if unknown:
         raise InvalidInput(f"unknown baseline {sorted(unknown)[0]!r} (use {', '.join(BASELINES)})")
     started = time.perf_counter()
-    reference = segments(data, split, n_bars, limit, seed)
+    if outside is not None:
+        reference = segments(outside, "all", n_bars, limit, seed)
+    else:
+        reference = segments(data, split, n_bars, limit, seed)
     if len(reference) < 2:
-        raise StudioError(f"the {split} split has too few melodies of {n_bars} bars to compare")
+        where = "the outside tunes have" if outside is not None else f"the {split} split has"
+        raise StudioError(f"{where} too few melodies of {n_bars} bars to compare")
     made_per_draw, diversity = _made_per_model(
         generator, data, reference, n_bars, mode, temperature, dict(gan_options or {}),
         baselines, seed, draws, progress, cancel,
     )  # fmt: skip
-    other = "valid" if split == "test" else "train"
+    other = "valid" if split == "test" or outside is not None else "train"
     meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
     real = {m: segments(data, other, n_bars, sum(s.meter == m for s in reference), seed, m)
             for m in meters}  # fmt: skip
@@ -568,7 +577,8 @@ def evaluate_generation(
         "model": str(generator.path),
         "mode": mode,
         "gan_options": dict(gan_options or {}),
-        "reference": {"split": split, "bars": n_bars, "windows": len(reference),
+        "reference": {"split": "outside" if outside is not None else split, "bars": n_bars,
+                      "windows": len(reference),
                       "per_meter": {m: sum(s.meter == m for s in reference) for m in meters}},
         "temperature": temperature or GenerationSettings().temperature,
         "seed": seed,

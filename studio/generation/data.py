@@ -34,6 +34,7 @@ from studio.generation.tunes import (
     Tune,
     load_midi_folder_tunes,
     load_music21_tunes,
+    music21_collections,
 )
 
 DATA_VERSION = 3  # 3: tunes move into range whole (2 folded the notes outside one by one)
@@ -115,7 +116,10 @@ class MelodyDataset:
         return _UNIT_STEPS_BY_INDEX[self.meter_of_rows(rows)]
 
     def bars_in(self, split: str) -> np.ndarray:
-        """Row indices of the units of the tunes in ``split`` ("train", "valid" or "test")."""
+        """Row indices of the units of the tunes in ``split`` ("train", "valid" or "test"; "all":
+        every tune's)."""
+        if split == "all":
+            return np.arange(len(self))
         return np.flatnonzero(self.split[self.tune] == SPLITS[split])
 
     def pairs(self, split: str) -> np.ndarray:
@@ -240,14 +244,18 @@ def load_or_build(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> MelodyDataset:
-    """The data set for ``data`` ("music21" or a folder of MIDI files), built once and cached.
+    """The data set for ``data`` ("music21", "music21:COLLECTION[,…]" or a folder of MIDI
+    files), built once and cached.
 
     The cache file's name carries the source (and, for a folder, a hash of its path), so each
     source has its own; delete the file to rebuild after the folder changed.
     """
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    collections = music21_collections(data)
     if data == "music21":
         name = f"music21-v{DATA_VERSION}.npz"
+    elif collections is not None:
+        name = f"music21-{'+'.join(collections)}-v{DATA_VERSION}.npz"
     else:
         folder = Path(data).resolve()
         digest = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
@@ -255,8 +263,8 @@ def load_or_build(
     path = cache / name
     if path.exists():
         return MelodyDataset.load(path)
-    if data == "music21":
-        tunes = load_music21_tunes(progress=progress, cancel=cancel)
+    if collections is not None:
+        tunes = load_music21_tunes(collections, progress=progress, cancel=cancel)
     else:
         tunes = load_midi_folder_tunes(data, progress=progress, cancel=cancel)
     dataset = build_dataset(tunes)

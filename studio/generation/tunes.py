@@ -259,8 +259,8 @@ def tune_from_song(song: Song, source: str) -> Tune | None:
     return make_tune(song.title, source, melody, accompaniment, stated_key(song), meter)
 
 
-def music21_corpus_files(collections: Sequence[str] = MUSIC21_COLLECTIONS) -> list[str]:
-    """Paths of the music21 corpus files of the given collections."""
+def music21_corpus_files(collections: Sequence[str] | None = MUSIC21_COLLECTIONS) -> list[str]:
+    """Paths of the music21 corpus files of the given collections (None: of every one)."""
     try:
         from music21 import corpus
     except ImportError:
@@ -268,9 +268,47 @@ def music21_corpus_files(collections: Sequence[str] = MUSIC21_COLLECTIONS) -> li
     paths = []
     for path in corpus.getCorePaths():
         parent = Path(path).parent.name
-        if parent in collections and Path(path).suffix in (".abc", ".mxl", ".xml", ".musicxml"):
+        if (collections is None or parent in collections) and Path(path).suffix in (
+            ".abc",
+            ".mxl",
+            ".xml",
+            ".musicxml",
+        ):
             paths.append(str(path))
     return sorted(paths)
+
+
+LICENSED_OUT = {"essenFolksong": "its licence allows only non-commercial use"}
+"""Collections of the music21 corpus that Motif Studio never reads, and why."""
+
+
+def music21_collections(source: str) -> tuple[str, ...] | None:
+    """The music21 corpus collections a data source names: "music21" the default ones
+    (``MUSIC21_COLLECTIONS``), "music21:A,B" the collections A and B; None for anything else
+    (a folder of MIDI files).
+
+    Raises:
+        InvalidInput: a collection the corpus does not have, or one in ``LICENSED_OUT``.
+    """
+    if source == "music21":
+        return MUSIC21_COLLECTIONS
+    if not source.startswith("music21:"):
+        return None
+    names = tuple(
+        name.strip() for name in source.removeprefix("music21:").split(",") if name.strip()
+    )
+    present = {Path(path).parent.name for path in music21_corpus_files(None)}
+    for name in names:
+        if name in LICENSED_OUT:
+            raise InvalidInput(f"the music21 collection {name} is not used: {LICENSED_OUT[name]}")
+        if name not in present:
+            raise InvalidInput(
+                f"the music21 corpus has no collection {name!r} "
+                f"(it has {', '.join(sorted(present - set(LICENSED_OUT)))})"
+            )
+    if not names:
+        raise InvalidInput("name a music21 collection after 'music21:', e.g. music21:miscFolk")
+    return names
 
 
 def load_music21_tunes(

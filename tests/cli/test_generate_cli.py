@@ -197,6 +197,15 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     assert bad.returncode == 2 and "unknown baseline 'gpt'" in bad.stderr
     bad = studio("eval", "generation", "--draws", "0")
     assert bad.returncode == 2 and "--draws must be 1–100" in bad.stderr
+    bad = studio("eval", "generation", "--reference", str(midi_folder / "nowhere"))
+    assert bad.returncode == 2 and "--reference must be a folder of MIDI files" in bad.stderr
+    outside = studio(
+        "eval", "generation", "--data", str(midi_folder), "--cache", str(cache),
+        "--model", str(out / "gan.safetensors"), "--limit", "5", "--bars", "2",
+        "--baselines", "markov", "--reference", str(midi_folder),
+    )  # fmt: skip
+    assert outside.returncode == 0, outside.stderr
+    assert outside.stdout.startswith(f"5 {midi_folder} windows of 2 bars (4/4: 5)")  # --limit
 
 
 def test_train_refuses_bad_arguments(studio, tmp_path):

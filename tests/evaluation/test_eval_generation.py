@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from studio.core.errors import InvalidInput
+from studio.core.errors import InvalidInput, StudioError
 from studio.core.music import Note
 from studio.core.theory import Key
 from studio.evaluation import generation as G
@@ -15,7 +15,7 @@ from studio.evaluation import two_sample as T
 from studio.evaluation.metrics import METER_BEATS
 from studio.generation.data import build_dataset
 from studio.generation.generator import GenerationSettings, MelodyGenerator
-from studio.generation.tunes import make_tune
+from studio.generation.tunes import METERS, make_tune
 
 # ------------------------------------------------------------------------- two-sample test
 
@@ -305,6 +305,33 @@ def test_continuation_mode_continues_each_first_half_and_scores_the_second(
     assert "continuation: bars of the primer again" in G.format_table(report)
     with pytest.raises(InvalidInput, match="2 bars or more"):
         G.evaluate_generation(generator, metered_data, mode="continuation", n_bars=1)
+
+
+def test_outside_tunes_are_the_reference_and_the_corpus_tunes_the_real_row(
+    metered_data, tiny_model
+):
+    """With tunes from elsewhere every one of them is a reference window (whatever split its
+    hash gave it), the GAN writes one melody per window, the baselines still learn from the
+    corpus, and the real row is the corpus's validation tunes against the outside ones."""
+    outside = build_dataset([t for m in ("4/4", "2/4") for t in _tunes(m, 6, 50 + METERS.index(m))])
+    outside.split = np.full(outside.n_tunes, 2, dtype=np.int8)  # all "test": still all used
+    outside.split[:3] = 0
+    report = G.evaluate_generation(
+        MelodyGenerator(tiny_model), metered_data, n_bars=8, limit=50, baselines=("markov",),
+        outside=outside,
+    )  # fmt: skip
+    assert report["reference"]["split"] == "outside"
+    assert report["reference"]["per_meter"] == {"4/4": 12, "2/4": 12}  # 6 tunes × 2 windows
+    results = report["results"]
+    assert set(results) == {"4/4", "2/4", "all"}
+    for meter in ("4/4", "2/4"):  # (the tiny model writes these two)
+        assert results[meter]["gan"]["windows"] == results[meter]["markov"]["windows"] == 12
+        # the corpus's validation split: tunes 1, 4, 7, 10 of each meter, two windows each
+        assert results[meter]["real"]["windows"] == 8
+    with pytest.raises(StudioError, match="outside tunes have too few"):
+        G.evaluate_generation(
+            MelodyGenerator(tiny_model), metered_data, n_bars=32, baselines=(), outside=outside
+        )
 
 
 def test_bad_arguments(metered_data, tiny_model):

@@ -155,6 +155,8 @@ def test_segments_and_pairs_stay_inside_tunes(tiny_dataset):
         assert data.bar[start + 3] == data.bar[start] + 3
     pairs = data.pairs("train")
     assert np.all(data.tune[pairs] == data.tune[pairs - 1])
+    every = np.concatenate([data.bars_in(s) for s in ("train", "valid", "test")])
+    assert np.array_equal(data.bars_in("all"), np.sort(every))
 
 
 def test_save_and_load_round_trip(tiny_dataset, tmp_path):
@@ -179,6 +181,13 @@ def test_midi_folder_is_read_and_cached(tmp_path, tiny_tunes):
     (folder / "tune-00.mid").unlink()  # the cache is used as it is: no reparse
     again = load_or_build(str(folder), cache_dir=cache)
     assert again.n_tunes == 6
+
+
+def test_a_music21_collection_is_read_and_cached_under_its_name(tmp_path):
+    data = load_or_build("music21:miscFolk", cache_dir=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [f"music21-miscFolk-v{DATA_VERSION}.npz"]
+    assert data.n_tunes > 100 and set(np.unique(data.meter)) == {0, 1, 2, 3}  # all meters
+    assert set(np.unique(data.sources)) == {"miscFolk"}
 
 
 def test_unknown_folder_is_a_clear_error(tmp_path):

@@ -7,14 +7,17 @@ from pathlib import Path
 import pytest
 
 from studio.core.chords import bar_pitch_weights, estimate_chords
+from studio.core.errors import InvalidInput
 from studio.core.midi_read import read_midi
 from studio.core.midi_write import write_midi
 from studio.core.music import Note, Song, TimeSignature, Track
 from studio.core.theory import Chord, Key
 from studio.generation.tunes import (
     METERS,
+    MUSIC21_COLLECTIONS,
     make_tune,
     meter_name,
+    music21_collections,
     music21_corpus_files,
     scan_music21_file,
     tune_from_song,
@@ -171,3 +174,16 @@ def test_essen_is_not_in_the_default_collections():
     folders = {Path(f).parent.name for f in music21_corpus_files()}
     assert folders == {"ryansMammoth", "oneills1850", "airdsAirs", "bach"}
     assert "essenFolksong" not in folders  # its licence allows only non-commercial use
+
+
+def test_a_data_source_names_music21_collections_or_a_folder(tmp_path):
+    assert music21_collections("music21") == MUSIC21_COLLECTIONS
+    assert music21_collections("music21:miscFolk, airdsAirs") == ("miscFolk", "airdsAirs")
+    assert music21_collections(str(tmp_path)) is None  # a folder of MIDI files
+    for bad, reason in [
+        ("music21:nowhere", "no collection 'nowhere'"),
+        ("music21:essenFolksong", "non-commercial"),
+        ("music21:", "name a music21 collection"),
+    ]:
+        with pytest.raises(InvalidInput, match=reason):
+            music21_collections(bad)

@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from studio.core.mood import Mood
 from studio.core.progress import CancelToken, ProgressCallback
@@ -58,6 +59,18 @@ def cancel_on_interrupt() -> Iterator[CancelToken]:
         yield token
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def check_melody_source(value: str, flag: str) -> None:
+    """Refuse a source of melodies (``--data``, ``--reference``) that is neither "music21",
+    "music21:COLLECTION[,…]" nor a folder of MIDI files, in one sentence."""
+    from studio.core.errors import InvalidInput
+    from studio.generation.tunes import music21_collections
+
+    if music21_collections(value) is None and not Path(value).is_dir():
+        raise InvalidInput(
+            f"{flag} must be 'music21', music21:COLLECTION or a folder of MIDI files, not {value}"
+        )
 
 
 def check_top(top: int) -> None:

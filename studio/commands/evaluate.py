@@ -9,7 +9,13 @@ import os
 import time
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
+from studio.commands.common import (
+    EXIT_OK,
+    cancel_on_interrupt,
+    check_melody_source,
+    print_json,
+    progress_bar,
+)
 from studio.core.errors import InvalidInput
 
 
@@ -41,7 +47,11 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="what to evaluate",
     )
     parser.add_argument("--model", metavar="FILE", help="model weights (default: shipped)")
-    parser.add_argument("--data", default="music21", help="'music21' or a folder of MIDI files")
+    parser.add_argument(
+        "--data", default="music21",
+        help="'music21' (the corpus's default collections), music21:COLLECTION (generation) or "
+        "a folder of MIDI files",
+    )  # fmt: skip
     parser.add_argument("--cache", type=Path, help="folder for the processed data set")
     parser.add_argument(
         "--mode", choices=["unconditional", "conditional", "continuation"],
@@ -133,7 +143,6 @@ def run(args: argparse.Namespace) -> int:
     )
     from studio.generation.data import load_or_build
     from studio.generation.generator import MelodyGenerator
-    from studio.generation.tunes import music21_collections
 
     if not 2 <= args.bars <= 32 or args.limit < 2:
         raise InvalidInput("--bars must be 2–32 and --limit at least 2")
@@ -146,17 +155,9 @@ def run(args: argparse.Namespace) -> int:
     skipped = [b for b in baselines if b not in available_baselines()]
     if args.temperature is not None and not 0 < args.temperature <= 10:
         raise InvalidInput(f"temperature must be above 0 (and at most 10), not {args.temperature}")
-    if args.data != "music21" and not Path(args.data).is_dir():
-        raise InvalidInput(f"--data must be 'music21' or a folder of MIDI files, not {args.data}")
-    reference = args.reference
-    if (
-        reference is not None
-        and music21_collections(reference) is None
-        and not Path(reference).is_dir()
-    ):
-        raise InvalidInput(
-            f"--reference must be a folder of MIDI files or music21:COLLECTION, not {reference}"
-        )
+    check_melody_source(args.data, "--data")
+    if args.reference is not None:
+        check_melody_source(args.reference, "--reference")
     generator = MelodyGenerator(args.model)
     outside = None
     with cancel_on_interrupt() as cancel:

@@ -6,7 +6,13 @@ import argparse
 import os
 from pathlib import Path
 
-from studio.commands.common import EXIT_OK, cancel_on_interrupt, print_json, progress_bar
+from studio.commands.common import (
+    EXIT_OK,
+    cancel_on_interrupt,
+    check_melody_source,
+    print_json,
+    progress_bar,
+)
 from studio.core.errors import InvalidInput
 
 DEFAULT_EPOCHS = {"gan": 200, "autoencoder": 30}
@@ -32,7 +38,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("model", choices=["gan", "autoencoder"], help="which model to train")
     parser.add_argument(
         "--data", default="music21",
-        help="'music21' (the public-domain corpus music21 ships) or a folder of MIDI files",
+        help="'music21' (the public-domain corpus music21 ships; for the GAN also "
+        "music21:COLLECTION) or a folder of MIDI files",
     )  # fmt: skip
     parser.add_argument(
         "--epochs",
@@ -82,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--density-weight must be 0 or more, not {args.density_weight}")
     if args.batch_size < 1 or args.steps_per_epoch < 0:
         raise InvalidInput("batch size must be at least 1 and steps per epoch not negative")
-    if args.data != "music21" and not Path(args.data).is_dir():
+    if args.model == "gan":
+        check_melody_source(args.data, "--data")
+    elif args.data != "music21" and not Path(args.data).is_dir():
         raise InvalidInput(f"--data must be 'music21' or a folder of MIDI files, not {args.data}")
     out = args.out or default_out_dir(args.model)
     show = int(os.environ.get("RANK", "0")) == 0 and not args.json

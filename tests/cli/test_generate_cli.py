@@ -198,7 +198,9 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     bad = studio("eval", "generation", "--draws", "0")
     assert bad.returncode == 2 and "--draws must be 1–100" in bad.stderr
     bad = studio("eval", "generation", "--reference", str(midi_folder / "nowhere"))
-    assert bad.returncode == 2 and "--reference must be a folder of MIDI files" in bad.stderr
+    assert bad.returncode == 2 and "--reference must be 'music21', music21:COLLECTION" in bad.stderr
+    bad = studio("eval", "generation", "--reference", "music21:nowhere")
+    assert bad.returncode == 2 and "no collection 'nowhere'" in bad.stderr
     outside = studio(
         "eval", "generation", "--data", str(midi_folder), "--cache", str(cache),
         "--model", str(out / "gan.safetensors"), "--limit", "5", "--bars", "2",

@@ -67,7 +67,9 @@ from studio.generation.generator import MAX_COUNT, GenerationSettings, MelodyGen
 LOW, HIGH = SPEC.low, SPEC.high
 MODES = ("unconditional", "conditional", "continuation")
 BASELINES = ("markov", "lstm", "random")
-MODELS = ("gan", *BASELINES, "real")
+MODELS = ("gan", *BASELINES, "real", "reference")
+"""The report's columns; "reference" is the reference windows themselves (their metrics only:
+what the targets' "within 10 % of the real tunes'" compares with)."""
 UNIT_STEPS = {"4/4": 16, "2/4": 16, "3/4": 12, "6/8": 12}
 """Sixteenth steps of a data row per meter; a 2/4 row holds two bars, 12-step rows are padded."""
 LSTM_SECONDS = 20.0
@@ -339,11 +341,8 @@ def _baseline_makers(
 # ----------------------------------------------------------------------------------- scores
 
 
-def _score(
-    made: Sequence[Made], windows: Sequence[Segment], reference: Sequence[Segment], n_bars: int
-) -> dict:
-    """Per-window metrics (means), overlaps and the two-sample test of ``made`` (written for
-    ``windows``) against the ``reference`` windows."""
+def _metrics(made: Sequence[Made], windows: Sequence[Segment], n_bars: int) -> dict:
+    """The per-window metrics' means of ``made`` (written for ``windows``)."""
     per_window = [
         summarize(
             [m.notes],
@@ -360,6 +359,15 @@ def _score(
     for name in sorted(names):
         metrics[name] = nanmean([p[name] for p in per_window if name in p])
     metrics["distinct_rate"] = distinct_rate([m.notes for m in made])
+    return metrics
+
+
+def _score(
+    made: Sequence[Made], windows: Sequence[Segment], reference: Sequence[Segment], n_bars: int
+) -> dict:
+    """Per-window metrics (means), overlaps and the two-sample test of ``made`` (written for
+    ``windows``) against the ``reference`` windows."""
+    metrics = _metrics(made, windows, n_bars)
     test = melody_two_sample(
         [(m.notes, n_bars, w.meter) for m, w in zip(made, windows, strict=True)],
         [(s.notes, n_bars, s.meter) for s in reference],
@@ -571,6 +579,12 @@ def evaluate_generation(
             table["real"] = _score(own, real_windows, [scored[i] for i in chosen], scored_bars)
             if mode == "continuation":
                 table["real"]["metrics"] |= fit
+        references = [scored[i] for i in chosen]
+        table["reference"] = {
+            "windows": len(references),
+            "metrics": _metrics([Made(s.notes, s.chords) for s in references], references,
+                                scored_bars),
+        }  # fmt: skip
         results[group] = table
     progress(1, 1, "done")
     return {
@@ -635,8 +649,9 @@ def _cell(value) -> str:
 
 
 def _value(result: dict | None, kind: str, key: str) -> str:
-    if result is None:
-        return "—"
+    part = {"two_sample": "two_sample", "overlap": "overlaps"}.get(kind)
+    if result is None or (part is not None and part not in result):
+        return "—"  # the reference windows themselves have metrics only
     if kind == "count":
         return str(result["windows"])
     if kind == "two_sample":

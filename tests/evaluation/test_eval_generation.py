@@ -173,8 +173,13 @@ def test_unconditional_mode_gives_the_gan_only_bars_key_and_meter(
     assert report["reference"]["per_meter"] == dict.fromkeys(METER_BEATS, 8)
     assert results["2/4"]["gan"]["metrics"]["notes_per_bar"] > 0  # every model writes 2/4
     for meter in METER_BEATS:
-        assert {"markov", "random", "real"} <= set(results[meter])
+        assert {"markov", "random", "real", "reference"} <= set(results[meter])
+        reference = results[meter]["reference"]  # the test windows themselves: metrics only
+        assert reference["windows"] == 8 and set(reference) == {"windows", "metrics"}
+        assert reference["metrics"]["ends_on_tonic"] == 1.0  # the fixture's tunes close so
         for name, result in results[meter].items():
+            if name == "reference":
+                continue
             assert result["windows"] == 8
             assert 0 <= result["overlaps"]["mean"] <= 1
             assert 0 <= result["two_sample"]["accuracy"] <= 1
@@ -188,6 +193,8 @@ def test_unconditional_mode_gives_the_gan_only_bars_key_and_meter(
     assert results["all"]["random"]["two_sample"]["accuracy"] > 0.8
     text = G.format_table(report)
     assert "### 3/4 (8 windows)" in text and "### all meters" in text
+    assert "| metric | gan | markov | random | real | reference |" in text
+    assert "| **two-sample accuracy** (0.5 = like real) | " in text and " | — |\n" in text
     assert "two-sample accuracy" in text and "half cadence" in text
 
 

@@ -645,7 +645,7 @@ class MelodyGenerator:
                       if source is None or u in plan.varied]  # fmt: skip
             if active:
                 batch = [plans[i] for i in active]
-                lead_to = [_first_pitch(made[i], plans[i].copies.get(u + 1)) for i in active]
+                lead_to = [_first_pitch(made[i], _next_known(plans[i], u, total)) for i in active]
                 homes = [None] * len(active)
                 for k, i in enumerate(active):  # the melody's close lands low, as tunes close
                     plan = plans[i]
@@ -852,6 +852,16 @@ def _spans(lows: np.ndarray, highs: np.ndarray, limits: np.ndarray, unit: int, w
     high = highs[:, begin:unit].max(axis=1, initial=-1)
     low = np.where(high >= 0, low, -1)
     return np.stack([low, high, limits], axis=1)
+
+
+def _next_known(plan: Plan, unit: int, units: int) -> int | None:
+    """The unit whose notes are known to follow ``unit`` of ``units``: the source of a repeat
+    that comes next; after the last one, unless it closes on the tonic (``Cadence.FINAL``),
+    the first, which follows it when the idea plays again (a loop, or a strain played twice
+    as tunes play theirs: an idea's last notes then lead back into its start)."""
+    if unit == units - 1:
+        return 0 if plan.cadences[unit] != Cadence.FINAL else None
+    return plan.copies.get(unit + 1)
 
 
 def _first_pitch(made: list[tuple[np.ndarray, np.ndarray]], source: int | None) -> int | None:

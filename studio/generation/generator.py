@@ -86,6 +86,8 @@ from studio.generation.plan import Plan, plan_variation
 from studio.generation.priors import PRIORS_PATH, window_units
 
 MAX_BARS = 32
+LOOP_REACH = 12
+"""Semitones within which an idea's last bar heads back for its first note (``_lead_target``)."""
 MAX_COUNT = 64
 DEFAULT_WEIGHTS = GAN_WEIGHTS
 MAJOR_FAMILY = {"major", "lydian", "mixolydian", "major_pentatonic", "chromatic"}
@@ -645,7 +647,7 @@ class MelodyGenerator:
                       if source is None or u in plan.varied]  # fmt: skip
             if active:
                 batch = [plans[i] for i in active]
-                lead_to = [_first_pitch(made[i], _next_known(plans[i], u, total)) for i in active]
+                lead_to = [_lead_target(made[i], plans[i], u, total) for i in active]
                 homes = [None] * len(active)
                 for k, i in enumerate(active):  # the melody's close lands low, as tunes close
                     plan = plans[i]
@@ -862,6 +864,20 @@ def _next_known(plan: Plan, unit: int, units: int) -> int | None:
     if unit == units - 1:
         return 0 if plan.cadences[unit] != Cadence.FINAL else None
     return plan.copies.get(unit + 1)
+
+
+def _lead_target(
+    made: list[tuple[np.ndarray, np.ndarray]], plan: Plan, unit: int, units: int
+) -> int | None:
+    """The pitch index the last notes of ``unit`` head for: the first note of the unit known
+    to follow it (``_next_known``). An idea's own start only from within ``LOOP_REACH`` of the
+    note ending the unit before: reached from further, the leap would only move inside it."""
+    target = _first_pitch(made, _next_known(plan, unit, units))
+    if target is not None and unit == units - 1 and unit > 0:
+        before = int(made[unit - 1][0][-1])
+        if before == SPEC.rest_index or abs(target - before) > LOOP_REACH:
+            return None
+    return target
 
 
 def _first_pitch(made: list[tuple[np.ndarray, np.ndarray]], source: int | None) -> int | None:

@@ -17,7 +17,7 @@ from studio.core.midi_write import midi_bytes
 from studio.core.music import Note
 from studio.core.progress import Cancelled, CancelToken
 from studio.core.theory import SCALES, Chord, Key
-from studio.generation.data import UNIT_BEATS, UNIT_STEPS
+from studio.generation.data import SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.generator import (
     DEFAULT_WEIGHTS,
     GenerationSettings,
@@ -855,6 +855,35 @@ def test_an_idea_that_does_not_close_on_the_tonic_leads_back_into_its_start(monk
     assert len(led) >= 40 and len(free) >= 40
     assert np.mean(led > 7) < 0.75 * np.mean(free > 7)
     assert np.mean(led) < np.mean(free) - 1.5
+
+
+def test_an_idea_s_start_is_led_back_to_only_from_within_an_octave():
+    from studio.generation.form import Cadence, plan_form
+    from studio.generation.generator import LOOP_REACH, _lead_target
+    from studio.generation.plan import Plan
+
+    rest = SPEC.rest_index
+    plan = Plan(plan_form("through", 3), [], [], [None, None, Cadence.PHRASE], {}, {}, [],
+                np.zeros(25), np.zeros(16))  # fmt: skip
+
+    def unit(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        pitch = np.full(16, last)
+        pitch[:8] = first
+        onsets = np.zeros(16, dtype=bool)
+        onsets[[0, 8]] = True
+        return pitch, onsets
+
+    start = 20
+    for before, led in [
+        (start - LOOP_REACH, True),
+        (start + 5, True),
+        (start - LOOP_REACH - 1, False),
+    ]:
+        made = [unit(start, start), unit(start, before)]
+        assert _lead_target(made, plan, 2, 3) == (start if led else None)
+    plan.cadences[2] = Cadence.FINAL  # a full close heads for its tonic instead
+    assert _lead_target([unit(start, start), unit(start, start)], plan, 2, 3) is None
+    assert _lead_target([unit(start, start), unit(start, rest)], plan, 1, 3) is None
 
 
 def test_a_pattern_form_plans_its_repeats(generator):

@@ -297,7 +297,8 @@ def music21_collections(source: str) -> tuple[str, ...] | None:
     names = tuple(
         name.strip() for name in source.removeprefix("music21:").split(",") if name.strip()
     )
-    present = {Path(path).parent.name for path in music21_corpus_files(None)}
+    folders = [Path(path).parent for path in music21_corpus_files(None)]
+    present = {folder.name for folder in folders if folder.parent.name == "corpus"}
     for name in names:
         if name in LICENSED_OUT:
             raise InvalidInput(f"the music21 collection {name} is not used: {LICENSED_OUT[name]}")

@@ -259,6 +259,10 @@ def tune_from_song(song: Song, source: str) -> Tune | None:
     return make_tune(song.title, source, melody, accompaniment, stated_key(song), meter)
 
 
+SCORE_SUFFIXES = (".abc", ".mxl", ".xml", ".musicxml")
+"""The corpus files read for tunes: ABC and MusicXML."""
+
+
 def music21_corpus_files(collections: Sequence[str] | None = MUSIC21_COLLECTIONS) -> list[str]:
     """Paths of the music21 corpus files of the given collections (None: of every one)."""
     try:
@@ -268,12 +272,7 @@ def music21_corpus_files(collections: Sequence[str] | None = MUSIC21_COLLECTIONS
     paths = []
     for path in corpus.getCorePaths():
         parent = Path(path).parent.name
-        if (collections is None or parent in collections) and Path(path).suffix in (
-            ".abc",
-            ".mxl",
-            ".xml",
-            ".musicxml",
-        ):
+        if (collections is None or parent in collections) and Path(path).suffix in SCORE_SUFFIXES:
             paths.append(str(path))
     return sorted(paths)
 
@@ -297,6 +296,8 @@ def music21_collections(source: str) -> tuple[str, ...] | None:
     names = tuple(
         name.strip() for name in source.removeprefix("music21:").split(",") if name.strip()
     )
+    if not names:
+        raise InvalidInput("name a music21 collection after 'music21:', e.g. music21:miscFolk")
     folders = [Path(path).parent for path in music21_corpus_files(None)]
     present = {folder.name for folder in folders if folder.parent.name == "corpus"}
     for name in names:
@@ -307,8 +308,6 @@ def music21_collections(source: str) -> tuple[str, ...] | None:
                 f"the music21 corpus has no collection {name!r} "
                 f"(it has {', '.join(sorted(present - set(LICENSED_OUT)))})"
             )
-    if not names:
-        raise InvalidInput("name a music21 collection after 'music21:', e.g. music21:miscFolk")
     return names
 
 

@@ -75,6 +75,15 @@ to the repeat's first note (half as much from the note before it)."""
 SPAN_WEIGHT = 1.0
 """Log-weight taken from a note per semitone that it would widen the melody's span beyond the
 span drawn for it (``decode_bars``' ``span``)."""
+ONSET_SHARPNESS = {"2/4": 1.5}
+"""Per meter, a factor on the network's onset log-odds before the temperature (1 where absent).
+Each step's onset is drawn on its own, so a 2/4 unit asked for running sixteenths came out
+with eighths strewn among them: real 2/4 windows mostly keep to one (a reel in sixteenths, a
+march in eighths), the generated ones mixed them (the entropy of a window's inter-onset
+intervals 0.84 bits against the tunes' 0.59). Sharpened, the network's rhythm is followed more
+closely. Chosen on the validation split (2/4 two-sample accuracy, mean of five seeds × 6
+draws): 1.0 0.651, 1.25 0.638, 1.5 0.631, 1.75 0.631, 2.0 0.633; 4/4 at 1.3 and 3/4 at 1.5
+scored worse, 6/8 at 1.3 the same."""
 
 
 @dataclass
@@ -372,7 +381,8 @@ def decode_bars(
     rest = SPEC.rest_index
     chords = [chord] * count if isinstance(chord, Chord) else list(chord)
     rows = np.arange(count)
-    onset_scores = np.asarray(onset_logits, dtype=np.float64)[:, :steps] / temperature
+    sharpness = ONSET_SHARPNESS.get(meter, 1.0)
+    onset_scores = np.asarray(onset_logits, dtype=np.float64)[:, :steps] * sharpness / temperature
     if onset_bias is not None:
         onset_scores = onset_scores + np.asarray(onset_bias)[:, :steps]
     onset_p = 1 / (1 + np.exp(-onset_scores))

@@ -18,6 +18,7 @@ from studio.generation.decoding import (
     IDEA_CENTRES,
     MAX_INTERVAL,
     NO_INTERVAL,
+    ONSET_SHARPNESS,
     TUNE_CENTRES,
     bar_notes,
     close_phrase,
@@ -366,6 +367,27 @@ def test_an_onset_bias_moves_where_notes_start():
     )  # fmt: skip
     assert np.flatnonzero(onsets.any(axis=0)).tolist() == [3, 7, 11, 15]  # C held before them
     assert onsets[:, 3::4].all()
+
+
+def test_2_4_onsets_follow_the_network_more_closely_than_4_4():
+    """The same onset log-odds (+1 everywhere, −1 on every other step) give 2/4 more onsets
+    where the network leans to one and fewer where it leans away (``ONSET_SHARPNESS``)."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    count = 400
+    logits = np.random.default_rng(2).normal(0, 1, (count, 16, CLASSES))
+    onset_logits = np.tile(np.where(np.arange(16) % 2 == 0, 1.0, -1.0), (count, 1))
+    rates = {}
+    for meter in ("4/4", "2/4"):
+        _, _, onsets = decode_bars(
+            logits, onset_logits, np.full(count, SPEC.rest_index),
+            [np.random.default_rng(i) for i in range(count)], frame=frame, chord=C_MAJOR,
+            bar=1, temperature=1.0, chord_tone_strength=0.0, meter=meter,
+        )  # fmt: skip
+        rates[meter] = onsets[:, 2::2].mean(), onsets[:, 1::2].mean()  # (leaning to, away)
+    expected = 1 / (1 + np.exp(-ONSET_SHARPNESS["2/4"]))
+    assert rates["2/4"][0] == pytest.approx(expected, abs=0.02)
+    assert rates["4/4"][0] == pytest.approx(1 / (1 + np.exp(-1.0)), abs=0.02)
+    assert rates["2/4"][1] < rates["4/4"][1] - 0.05
 
 
 @pytest.mark.parametrize("per_variation", [False, True])

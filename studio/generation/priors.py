@@ -333,10 +333,16 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         for length in CADENCE_WINDOWS:
             for pitch, onset, roots in _windows(tune, length):
                 cadences[length].append(window_cadences(pitch, onset, roots, mode))
+        # A tune's last unit closes the tune, a section end whatever its place: its rhythm
+        # (a final note, and in 71 % of them a rest filling the bar a pick-up began) is no
+        # phrase end inside a section, nor a unit half-way through a phrase.
         for end in range(PHRASE_UNITS, len(tune.pitch) + 1, PHRASE_UNITS):
-            table = section_endings if end % SECTION_UNITS == 0 else endings
+            if end % SECTION_UNITS == 0 or end == len(tune.pitch):
+                table = section_endings
+            else:
+                table = endings
             table[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
-        for end in range(PHRASE_UNITS // 2, len(tune.pitch) + 1, PHRASE_UNITS):
+        for end in range(PHRASE_UNITS // 2, len(tune.pitch), PHRASE_UNITS):
             mid_endings[ending_pattern(tune.pitch[end - 1], tune.onset[end - 1])] += 1
     if len(profiles) > MAX_PROFILES:
         keep = np.sort(rng.choice(len(profiles), MAX_PROFILES, replace=False))

@@ -790,21 +790,22 @@ def _span(notes) -> int:
 def test_each_variation_keeps_to_a_span_real_tunes_have(monkeypatch):
     """Left alone, the network roams: its 8-bar D major ideas span more than 20 semitones
     more often than 4/4 tunes' windows do (about a tenth). Each variation draws a real window's
-    span and keeps within it, two semitones more (measured over these 192 ideas: 0.21 → 0.12
-    when it came; 0.14 → 0.10 since each idea takes its own octave, which already keeps a
-    melody to what one octave of the range holds)."""
+    span and keeps within it, two semitones more (measured over 192 ideas: 0.21 → 0.12 when it
+    came; 0.14 → 0.10 since each idea takes its own octave, which already keeps a melody to
+    what one octave of the range holds; over these 576, 0.17 → 0.11 since phrase endings come
+    without tunes' last bars: 192 ideas gave 0.13–0.22 → 0.09–0.14 from seed to seed)."""
     from studio.generation import plan as module
 
     def spans(from_data: bool) -> np.ndarray:
         monkeypatch.setattr(module, "SPAN_FROM_DATA", from_data)
         request = GenerationSettings(bars=8, key=Key.parse("D"), meter="4/4")
         generator = MelodyGenerator()
-        made = [m for seed in (21, 22, 23)
+        made = [m for seed in range(21, 30)
                 for m in generator.generate(request, count=64, seed=seed * 1000)]  # fmt: skip
         return np.array([_span(m.notes) for m in made])
 
     free, kept = spans(False), spans(True)
-    assert np.mean(kept > 20) < 0.8 * np.mean(free > 20) and np.mean(kept > 20) < 0.12
+    assert np.mean(kept > 20) < 0.8 * np.mean(free > 20) and np.mean(kept > 20) < 0.13
     assert kept.std() < free.std()
 
 

@@ -54,15 +54,18 @@ JIG = [
 ]
 
 
-def _dataset() -> MelodyDataset:
-    tunes = []  # (meter, mode, split, units, chord names)
-    for _ in range(10):
-        tunes.append(("4/4", 0, "train", A + A + B + A, " ".join(A_CHORDS).split()))
-    for _ in range(3):  # held out, and nothing like the training tunes: must not count
-        sixteenths = [_unit(list(range(10, 26)), 1)] * 8
-        tunes.append(("4/4", 0, "test", sixteenths, ["F"] * 8))
-    for _ in range(4):
-        tunes.append(("6/8", 1, "train", JIG + JIG, ["Am", "E", "Am", "Am"] * 2))
+def _dataset(tunes: list | None = None) -> MelodyDataset:
+    """The synthetic data set; ``tunes`` as (meter, mode, split, units, chord names) instead
+    of the default ones."""
+    if tunes is None:
+        tunes = []
+        for _ in range(10):
+            tunes.append(("4/4", 0, "train", A + A + B + A, " ".join(A_CHORDS).split()))
+        for _ in range(3):  # held out, and nothing like the training tunes: must not count
+            sixteenths = [_unit(list(range(10, 26)), 1)] * 8
+            tunes.append(("4/4", 0, "test", sixteenths, ["F"] * 8))
+        for _ in range(4):
+            tunes.append(("6/8", 1, "train", JIG + JIG, ["Am", "E", "Am", "Am"] * 2))
     columns = {name: [] for name in ("pitch", "onset", "root", "tones", "mode", "tune", "bar")}
     for index, (_, mode, _, units, chords) in enumerate(tunes):
         for bar, ((pitch, onset), name) in enumerate(zip(units, chords, strict=True)):
@@ -290,6 +293,24 @@ def test_ending_rhythms_are_the_last_units_of_real_phrases(priors):
     assert style["endings"] == {"x.x.x.x.x.x.x.x.": 10, "x...x...x...x...": 10}
     # half-way through each phrase (units 2, 6, 10, 14): A's second unit three times, B's once
     assert style["mid_endings"] == {"x.x.x.x.x.x.x.x.": 30, "x...x...x...x...": 10}
+
+
+def test_a_tunes_last_unit_closes_a_section_not_a_phrase_inside_one():
+    """Tunes that end off the eight-unit grid (A A B, 12 units; A and half of A again, 6
+    units) close on their last unit — a final note and a rest filling the bar — which is a
+    section's close, not a phrase end inside a section nor a unit half-way through one."""
+    close = pad_unit(np.array([24] * 8 + [SPEC.rest_index] * 8, dtype=np.int8),
+                     np.arange(16) % 8 == 0)  # fmt: skip
+    chords = " ".join(A_CHORDS).split()
+    tunes = [("4/4", 0, "train", A + A + B[:3] + [close], chords[:12])] * 3
+    tunes += [("4/4", 0, "train", A + A[:1] + [close], chords[:6])] * 2
+    style = compute_priors(_dataset(tunes), "synthetic").content["styles"]["4/4 major"]
+    a_end, close_end = ending_pattern(*A[3]), ending_pattern(*close)
+    assert close_end == "x.......r......."
+    assert style["endings"] == {a_end: 5}  # unit 4 of every tune
+    assert style["section_endings"] == {a_end: 3, close_end: 3}  # units 8 and 12
+    # half-way: units 2, 6 and 10 of the long tunes, unit 2 of the short ones (6 is its end)
+    assert style["mid_endings"] == {ending_pattern(*A[1]): 8, ending_pattern(*B[1]): 3}
 
 
 def test_openings_count_the_first_note_of_each_8_bar_window(priors):

@@ -780,6 +780,7 @@ class MelodyGenerator:
             opening_weights=None if has_previous else self._opening_weights(
                 settings.meter, frame.mode
             ),
+            opens_melody=not has_previous,
         )  # fmt: skip
         return notes, (pitch, onsets)
 

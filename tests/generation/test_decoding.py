@@ -355,6 +355,27 @@ def test_melody_notes_sound_every_step_as_decoded_and_start_at_onsets_and_change
             assert {round((n.start - UNIT_BEATS[meter]) * 4) for n in notes} >= set(onset_at)
 
 
+def test_a_melody_opens_with_a_note_on_its_downbeat():
+    """The network's logits here favour a rest on the first step and the first note on the
+    second beat; a melody's first bar (``opens_melody``) still starts a note on the downbeat,
+    a later bar keeps the rest."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    logits = np.random.default_rng(3).normal(0, 1, (6, 16, CLASSES))
+    logits[:, 0, SPEC.rest_index] = 30.0
+    logits[:, 1:, SPEC.rest_index] = -30.0
+    onset_logits = np.full((6, 16), -30.0)
+    onset_logits[:, [0, 4]] = 30.0
+    firsts = {}
+    for opens in (True, False):
+        bars, _, _ = decode_bars(
+            logits, onset_logits, np.full(6, SPEC.rest_index),
+            [np.random.default_rng(i) for i in range(6)], frame=frame, chord=C_MAJOR, bar=0,
+            temperature=1.0, chord_tone_strength=0.0, meter="3/4", opens_melody=opens,
+        )  # fmt: skip
+        firsts[opens] = {b.notes[0].start for b in bars}
+    assert firsts == {True: {0.0}, False: {1.0}}
+
+
 def test_an_onset_bias_moves_where_notes_start():
     frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
     logits = np.random.default_rng(1).normal(0, 1, (3, 16, CLASSES))

@@ -787,6 +787,15 @@ def _span(notes) -> int:
     return max(pitches) - min(pitches)
 
 
+@pytest.mark.parametrize("meter", ["4/4", "2/4", "3/4", "6/8"])
+def test_every_idea_starts_on_its_first_downbeat(meter):
+    """As nearly every 8-bar window of the tunes does (the network began 7 % of 3/4 ideas
+    with a rest)."""
+    request = GenerationSettings(bars=8, key=Key.parse("E minor"), meter=meter)
+    made = MelodyGenerator().generate(request, count=48, seed=5)
+    assert {min(n.start for n in m.notes) for m in made} == {0.0}
+
+
 def test_each_variation_keeps_to_a_span_real_tunes_have(monkeypatch):
     """Left alone, the network roams: its 8-bar D major ideas span more than 20 semitones
     more often than 4/4 tunes' windows do (about a tenth). Each variation draws a real window's

@@ -75,6 +75,9 @@ to the repeat's first note (half as much from the note before it)."""
 SPAN_WEIGHT = 1.0
 """Log-weight taken from a note per semitone that it would widen the melody's span beyond the
 span drawn for it (``decode_bars``' ``span``)."""
+SYNCOPATION_MENDING = {"4/4": (0.88, 0.64), "3/4": (0.67, 0.59), "6/8": (0.0, 0.76)}
+"""Per meter, the share of (an eighth off the beat held over the next beat, a sixteenth off the
+eighths held over the next eighth) that ``mend_syncopations`` mends."""
 ONSET_SHARPNESS = {"2/4": 1.5}
 """Per meter, a factor on the network's onset log-odds before the temperature (1 where absent).
 Each step's onset is drawn on its own, so a 2/4 unit asked for running sixteenths came out
@@ -410,7 +413,7 @@ def decode_bars(
     gumbel = -np.log(-np.log(uniform[..., :-1]))
     uniform = uniform[..., -1]
     scores = logits + gumbel  # argmax of logits + Gumbel noise samples from the softmax
-    onsets = uniform < onset_p
+    onsets = mend_syncopations(uniform < onset_p, uniform, onset_p, meter)
     if fresh_start is not None:
         onsets[:, 0] |= np.asarray(fresh_start, dtype=bool)
     if opens_melody:
@@ -604,6 +607,33 @@ def _moves() -> np.ndarray:
                         MAX_INTERVAL) + MAX_INTERVAL  # fmt: skip
     table.setflags(write=False)
     return table
+
+
+def mend_syncopations(
+    onsets: np.ndarray, uniform: np.ndarray, onset_p: np.ndarray, meter: str
+) -> np.ndarray:
+    """``onsets`` (count, steps) with some syncopations mended (``SYNCOPATION_MENDING``): where
+    a note (or rest) starts off the beat and nothing starts on the beat after it, the beat gets
+    an onset at the meter's rate; the same for a sixteenth off the eighths and the eighth after
+    it. Each step's onset was drawn on its own (``uniform < onset_p``), so a beat the network
+    gave an onset 90 % of the time was still skipped now and then, holding the note before
+    over it. The rate applies to the step's own draw (``uniform`` above ``onset_p``, scaled
+    back to 0–1), so no further random numbers are drawn."""
+    rates = SYNCOPATION_MENDING.get(meter)
+    if not rates:
+        return onsets
+    onsets = onsets.copy()
+    steps = onsets.shape[1]
+    skipped = (uniform - onset_p) / np.maximum(1 - onset_p, 1e-9)  # uniform, given no onset
+    for rate, first, every, gap in ((rates[0], 2, 4, 2), (rates[1], 1, 2, 1)):
+        if rate <= 0:
+            continue
+        for step in range(first, steps - gap, every):
+            mend = onsets[:, step] & ~onsets[:, step + gap] & (skipped[:, step + gap] < rate)
+            if gap == 2:  # an eighth off the beat: nothing starts in between either
+                mend &= ~onsets[:, step + 1]
+            onsets[:, step + gap] |= mend
+    return onsets
 
 
 @functools.lru_cache(maxsize=256)

@@ -19,6 +19,7 @@ from studio.generation.decoding import (
     MAX_INTERVAL,
     NO_INTERVAL,
     ONSET_SHARPNESS,
+    SYNCOPATION_MENDING,
     TUNE_CENTRES,
     bar_notes,
     close_phrase,
@@ -30,6 +31,7 @@ from studio.generation.decoding import (
     key_frame,
     last_intervals,
     melody_notes,
+    mend_syncopations,
     octave_bounds,
     placing,
     register_shift,
@@ -355,6 +357,29 @@ def test_melody_notes_sound_every_step_as_decoded_and_start_at_onsets_and_change
             assert {round((n.start - UNIT_BEATS[meter]) * 4) for n in notes} >= set(onset_at)
 
 
+def test_syncopations_are_mended_at_the_meters_rate():
+    """An eighth off the beat with nothing on the beat after it (steps 2 → 4), and a sixteenth
+    off the eighths with nothing on the eighth after it (step 9 → 10): the later step gets an
+    onset where its own draw, scaled above the onset probability, falls under the rate."""
+    eighth, sixteenth = SYNCOPATION_MENDING["4/4"]
+    onsets = np.zeros((4, 16), dtype=bool)
+    onsets[:, [0, 2, 8, 9]] = True
+    onset_p = np.full((4, 16), 0.5)
+    uniform = np.full((4, 16), 0.99)  # no other step would be mended
+    scaled = [eighth - 0.05, eighth + 0.05, sixteenth - 0.05, sixteenth + 0.05]
+    uniform[:, 4] = 0.5 + 0.5 * np.array(scaled[:2] * 2)
+    uniform[:, 10] = 0.5 + 0.5 * np.array(scaled[2:] * 2)
+    mended = mend_syncopations(onsets, uniform, onset_p, "4/4")
+    assert mended[:, 4].tolist() == [True, False, True, False]
+    assert mended[:, 10].tolist() == [True, False, True, False]
+    assert (mended[:, [0, 2, 8, 9]]).all() and mended.sum() == onsets.sum() + 4
+    assert not onsets[:, 4].any()  # the caller's array is left alone
+    # even eighths hold nothing over a beat; 2/4 keeps its rhythm
+    eighths = np.tile(np.arange(16) % 2 == 0, (4, 1))
+    assert (mend_syncopations(eighths, uniform * 0, onset_p, "4/4") == eighths).all()
+    assert (mend_syncopations(onsets, uniform * 0, onset_p, "2/4") == onsets).all()
+
+
 def test_a_melody_opens_with_a_note_on_its_downbeat():
     """The network's logits here favour a rest on the first step and the first note on the
     second beat; a melody's first bar (``opens_melody``) still starts a note on the downbeat,
@@ -376,7 +401,10 @@ def test_a_melody_opens_with_a_note_on_its_downbeat():
     assert firsts == {True: {0.0}, False: {1.0}}
 
 
-def test_an_onset_bias_moves_where_notes_start():
+def test_an_onset_bias_moves_where_notes_start(monkeypatch):
+    from studio.generation import decoding
+
+    monkeypatch.setattr(decoding, "SYNCOPATION_MENDING", {})  # the bias alone
     frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
     logits = np.random.default_rng(1).normal(0, 1, (3, 16, CLASSES))
     logits[..., SPEC.rest_index] = -50.0  # notes only
@@ -390,9 +418,12 @@ def test_an_onset_bias_moves_where_notes_start():
     assert onsets[:, 3::4].all()
 
 
-def test_2_4_onsets_follow_the_network_more_closely_than_4_4():
+def test_2_4_onsets_follow_the_network_more_closely_than_4_4(monkeypatch):
     """The same onset log-odds (+1 everywhere, −1 on every other step) give 2/4 more onsets
     where the network leans to one and fewer where it leans away (``ONSET_SHARPNESS``)."""
+    from studio.generation import decoding
+
+    monkeypatch.setattr(decoding, "SYNCOPATION_MENDING", {})  # the sharpness alone
     frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
     count = 400
     logits = np.random.default_rng(2).normal(0, 1, (count, 16, CLASSES))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import replace
 from itertools import pairwise
 
@@ -794,6 +795,28 @@ def test_every_idea_starts_on_its_first_downbeat(meter):
     request = GenerationSettings(bars=8, key=Key.parse("E minor"), meter=meter)
     made = MelodyGenerator().generate(request, count=48, seed=5)
     assert {min(n.start for n in m.notes) for m in made} == {0.0}
+
+
+def test_offbeat_notes_are_seldom_held_over_the_beat(monkeypatch):
+    """An eighth off the beat held over the beat after it: the network's independent onsets
+    gave 4/4 ideas 3.4 % of such notes, the tunes 0.4 % (training windows); mended, about 1 %
+    (these 64 G major ideas: 2.6 % → 1.1 %)."""
+    from studio.generation import decoding
+
+    def held_share(mending) -> float:
+        monkeypatch.setattr(decoding, "SYNCOPATION_MENDING", mending)
+        request = GenerationSettings(bars=8, key=Key.parse("G"), meter="4/4")
+        held = offbeat = 0
+        for melody in MelodyGenerator().generate(request, count=64, seed=41):
+            for note in melody.notes:
+                if note.start % 1 == 0.5:
+                    offbeat += 1
+                    held += note.end > math.floor(note.start) + 1 + 1e-9
+        return held / offbeat
+
+    shipped = decoding.SYNCOPATION_MENDING
+    before, after = held_share({}), held_share(shipped)
+    assert after < 0.5 * before and after < 0.02
 
 
 def test_each_variation_keeps_to_a_span_real_tunes_have(monkeypatch):

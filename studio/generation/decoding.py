@@ -628,11 +628,11 @@ def mend_syncopations(
     for rate, first, every, gap in ((rates[0], 2, 4, 2), (rates[1], 1, 2, 1)):
         if rate <= 0:
             continue
-        for step in range(first, steps - gap, every):
-            mend = onsets[:, step] & ~onsets[:, step + gap] & (skipped[:, step + gap] < rate)
-            if gap == 2:  # an eighth off the beat: nothing starts in between either
-                mend &= ~onsets[:, step + 1]
-            onsets[:, step + gap] |= mend
+        starts = np.arange(first, steps - gap, every)
+        mend = onsets[:, starts] & ~onsets[:, starts + gap] & (skipped[:, starts + gap] < rate)
+        if gap == 2:  # an eighth off the beat: nothing starts in between either
+            mend &= ~onsets[:, starts + 1]
+        onsets[:, starts + gap] |= mend
     return onsets
 
 

@@ -164,20 +164,11 @@ def plan_variation(
         (u + 1) % SECTION_UNITS == 0 or cadence == Cadence.FINAL
         for u, cadence in enumerate(cadences)
     ]
-    # a cadence off the grid of four units (eight bars of 2/4 close their first half on
-    # bar 4) takes the rhythm of units half-way through real phrases, which mostly run on
-    endings = [
-        priors.ending(meter, mode, rng, section,
-                      mid_phrase=not section and (u + 1) % CADENCE_UNITS != 0)
-        if priors is not None and cadence is not None
-        else None
-        for u, (cadence, section) in enumerate(zip(cadences, closes_section, strict=True))
-    ]  # fmt: skip
     # Tunes differ in where their notes fall and in how they move: a real tune's feel
-    # (drawn last: the seeded stream of everything above stays as it was)
     drawn = priors.feel(meter, mode, rng) if priors is not None else None
     own_rhythm, own_intervals = feel if feel is not None else (None, None)
     rhythm = np.zeros(STEPS)
+    tune_rhythm = None
     interval_style = np.zeros(2 * MAX_INTERVAL + 1)
     if drawn is not None:  # the music's own feel goes on where it has one
         tune_rhythm = drawn.rhythm if own_rhythm is None else own_rhythm
@@ -187,6 +178,16 @@ def plan_variation(
             interval_style = interval_leaning(
                 tune_intervals, drawn.mean_intervals, INTERVAL_LEANING, TUNE_INTERVAL_PRIOR
             )
+    # phrase ends in rhythms the tune would play; a cadence off the grid of four units (eight
+    # bars of 2/4 close their first half on bar 4) takes the rhythm of units half-way through
+    # real phrases, which mostly run on
+    endings = [
+        priors.ending(meter, mode, rng, section, rhythm=tune_rhythm,
+                      mid_phrase=not section and (u + 1) % CADENCE_UNITS != 0)
+        if priors is not None and cadence is not None
+        else None
+        for u, (cadence, section) in enumerate(zip(cadences, closes_section, strict=True))
+    ]  # fmt: skip
     span = None
     if priors is not None and SPAN_FROM_DATA:
         low, high = priors.pitch_range(meter, mode, rng)

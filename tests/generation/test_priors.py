@@ -14,6 +14,7 @@ from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDatas
 from studio.generation.priors import (
     MODES,
     PRIORS_PATH,
+    PRIORS_VERSION,
     SAME_PHRASE,
     StylePriors,
     _final_octave,
@@ -335,6 +336,45 @@ def test_openings_count_the_first_note_of_each_8_bar_window(priors):
     }}  # fmt: skip
     drawn = {StylePriors(older).ending("4/4", "major", rng, section=True) for _ in range(50)}
     assert drawn == {"x.x.x.x.x.x.x.x.", "x...x...x...x..."}  # all phrase ends, as before
+
+
+def test_a_phrase_ends_in_a_rhythm_its_tune_would_play_and_each_as_often_overall():
+    eighths, quarters, dotted = "x.x.x.x.x.x.x.x.", "x...x...x...x...", "x..xx..xx..xx..x"
+    feels = {eighths: [1.0, 0.0] * 8, quarters: [1.0, 0, 0, 0] * 4, dotted: [1.0, 0, 0, 1] * 4}
+    content = {"version": PRIORS_VERSION, "styles": {"4/4 major": {
+        "endings": {eighths: 10, quarters: 5, dotted: 5},
+        "rhythms": {"mean": [0.5] * 16, "tunes": [feels[eighths]] * 2 + list(feels.values())},
+    }}}  # fmt: skip
+    priors, rng = StylePriors(content), np.random.default_rng(4)
+
+    def shares(rhythm) -> dict:
+        drawn = [priors.ending("4/4", "major", rng, rhythm=rhythm) for _ in range(600)]
+        return {pattern: drawn.count(pattern) / len(drawn) for pattern in feels}
+
+    within = {pattern: shares(np.array(rhythm)) for pattern, rhythm in feels.items()}
+    for pattern, drawn in within.items():  # each tune's own rhythm comes first
+        assert drawn[pattern] > 0.6 and max(drawn.values()) == drawn[pattern]
+    assert within[eighths][dotted] < 0.05  # no sixteenth where the tune has none
+    # over the style's tunes (two of eighths) each ending is as common as counted
+    overall = {p: (within[eighths][p] * 2 + within[quarters][p] + within[dotted][p]) / 4
+               for p in feels}  # fmt: skip
+    assert overall == pytest.approx({eighths: 0.5, quarters: 0.25, dotted: 0.25}, abs=0.05)
+    assert shares(None)[dotted] == pytest.approx(0.25, abs=0.05)  # no rhythm: by the counts
+
+
+def test_an_ending_no_sampled_tune_leans_to_keeps_its_share_overall():
+    # a held close is as common as the others in the tunes, though neither sampled feel (one
+    # in sixteenths, one in eighths) leans to it: the feel alone would all but drop it
+    runs, eighths, held = "x" * 16, "x.x.x.x.x.x.x.x.", "x.x.x.x.x...r..."
+    content = {"version": PRIORS_VERSION, "styles": {"4/4 major": {
+        "endings": {runs: 10, eighths: 10, held: 10},
+        "rhythms": {"mean": [0.7] * 16, "tunes": [[0.9] * 16, [1.0, 0.2] * 8]},
+    }}}  # fmt: skip
+    priors, rng = StylePriors(content), np.random.default_rng(5)
+    tunes = content["styles"]["4/4 major"]["rhythms"]["tunes"]
+    drawn = [priors.ending("4/4", "major", rng, rhythm=np.array(tune))
+             for tune in tunes for _ in range(900)]  # fmt: skip
+    assert drawn.count(held) / len(drawn) == pytest.approx(1 / 3, abs=0.04)
 
 
 def test_a_cadence_half_way_through_a_phrase_takes_the_rhythm_tunes_have_there(priors):

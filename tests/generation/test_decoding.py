@@ -31,6 +31,7 @@ from studio.generation.decoding import (
     key_frame,
     last_intervals,
     melody_notes,
+    mend_long_notes,
     mend_syncopations,
     octave_bounds,
     placing,
@@ -396,6 +397,36 @@ def test_syncopations_are_mended_at_the_meters_rate():
     assert (mend_syncopations(onsets, uniform * 0, onset_p, "2/4") == onsets).all()
 
 
+def _grid(*patterns: str) -> np.ndarray:
+    return np.array([[c == "x" for c in p] for p in patterns])
+
+
+def test_no_note_is_held_over_a_beat_to_end_on_a_sixteenth_or_over_two_to_end_off_the_beat():
+    odd = _grid(
+        "x.........x.",  # 3/4: a half note tied to an eighth
+        "......x.....",  # a note from the bar before held over two beats to the "and" of 2
+        "x...x.....x.",  # a dotted quarter on beat 2 and an eighth: as tunes play it
+        "x.x.x.x.x.x.",  # even eighths
+    )
+    assert (
+        mend_long_notes(odd, "3/4").tolist()
+        == _grid("x.......x.x.", "....x.x.....", "x...x.....x.", "x.x.x.x.x.x.").tolist()
+    )
+    assert not odd[0, 8]  # the caller's array is left alone
+    four = _grid("x......x........", ".......x...x....", "x.....x.x...x...")
+    assert (
+        mend_long_notes(four, "4/4").tolist()
+        == _grid(
+            "x...x..x........",  # a dotted quarter tied to a sixteenth: a beat and a dotted eighth
+            "....x..xx..x....",  # held over the downbeat and beat 2; a sixteenth over beat 3
+            "x.....x.x...x...",  # dotted quarter, eighth, quarter: nothing to mend
+        ).tolist()
+    )
+    # 6/8 holds over its eighths as its tunes do
+    jig = _grid("x.........x.")
+    assert (mend_long_notes(jig, "6/8") == jig).all()
+
+
 def test_a_melody_opens_with_a_note_on_its_downbeat():
     """The network's logits here favour a rest on the first step and the first note on the
     second beat; a melody's first bar (``opens_melody``) still starts a note on the downbeat,
@@ -421,6 +452,7 @@ def test_an_onset_bias_moves_where_notes_start(monkeypatch):
     from studio.generation import decoding
 
     monkeypatch.setattr(decoding, "SYNCOPATION_MENDING", {})  # the bias alone
+    monkeypatch.setattr(decoding, "LONG_NOTE_BEATS", {})
     frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
     logits = np.random.default_rng(1).normal(0, 1, (3, 16, CLASSES))
     logits[..., SPEC.rest_index] = -50.0  # notes only
@@ -440,6 +472,7 @@ def test_2_4_onsets_follow_the_network_more_closely_than_4_4(monkeypatch):
     from studio.generation import decoding
 
     monkeypatch.setattr(decoding, "SYNCOPATION_MENDING", {})  # the sharpness alone
+    monkeypatch.setattr(decoding, "LONG_NOTE_BEATS", {})
     frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
     count = 400
     logits = np.random.default_rng(2).normal(0, 1, (count, 16, CLASSES))

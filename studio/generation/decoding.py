@@ -85,9 +85,6 @@ SYNCOPATION_MENDING = {"4/4": (0.88, 0.64), "3/4": (0.67, 0.59), "6/8": (0.0, 0.
 """Per meter, the share of (an eighth off the beat held over the next beat, a sixteenth off the
 eighths held over the next eighth) that ``mend_syncopations`` mends."""
 ONSET_SHARPNESS = {"2/4": 1.5}
-LONG_NOTE_BEATS = {"4/4": 4, "2/4": 4, "3/4": 4}
-"""Per meter, the steps of a beat for ``mend_long_notes`` (6/8, in dotted beats, holds notes
-over its eighths as tunes do: a dotted quarter tied to a quarter is common there)."""
 """Per meter, a factor on the network's onset log-odds before the temperature (1 where absent).
 Each step's onset is drawn on its own, so a 2/4 unit asked for running sixteenths came out
 with eighths strewn among them: real 2/4 windows mostly keep to one (a reel in sixteenths, a
@@ -96,6 +93,9 @@ intervals 0.84 bits against the tunes' 0.59). Sharpened, the network's rhythm is
 closely. Chosen on the validation split (2/4 two-sample accuracy, mean of five seeds × 6
 draws): 1.0 0.651, 1.25 0.638, 1.5 0.631, 1.75 0.631, 2.0 0.633; 4/4 at 1.3 and 3/4 at 1.5
 scored worse, 6/8 at 1.3 the same."""
+LONG_NOTE_BEATS = {"4/4": 4, "2/4": 4, "3/4": 4}
+"""Per meter, the steps of a beat for ``mend_long_notes`` (6/8, in dotted beats, holds notes
+over its eighths as tunes do: a dotted quarter tied to a quarter is common there)."""
 
 
 @dataclass

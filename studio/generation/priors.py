@@ -618,7 +618,8 @@ def _calibrated(log_counts: np.ndarray, starts: np.ndarray, tunes: list | None) 
     target /= target.sum()
     weights = log_counts.copy()
     for _ in range(ENDING_FIT_ROUNDS):
-        chance = np.exp(weights + likelihood - (weights + likelihood).max(axis=1, keepdims=True))
+        scores = weights + likelihood
+        chance = np.exp(scores - scores.max(axis=1, keepdims=True))
         chance /= chance.sum(axis=1, keepdims=True)
         weights += np.log(target / chance.mean(axis=0))
     return weights

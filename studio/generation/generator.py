@@ -55,6 +55,7 @@ from studio.generation.calibration import (
     interval_weights_of,
     opening_weights_of,
     read_decoding,
+    rest_bias_of,
 )
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
@@ -293,6 +294,9 @@ class MelodyGenerator:
         self.opening_calibration = opening_weights_of(decoding)
         """(12,) log-weights per style of the pitch class a melody opens on (``calibration``);
         None: none."""
+        self.rest_calibration = rest_bias_of(decoding)
+        """Per style, a log-weight per step of a unit added to the rest's logit
+        (``calibration``); None: none."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -781,6 +785,7 @@ class MelodyGenerator:
                 settings.meter, frame.mode
             ),
             opens_melody=not has_previous,
+            rest_bias=(self.rest_calibration or {}).get(_style(settings.meter, frame.mode)),
         )  # fmt: skip
         return notes, (pitch, onsets)
 

@@ -312,10 +312,12 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     openings = np.zeros(12, dtype=np.int64)  # the first note's pitch class of each window
     final_octaves: Counter = Counter()  # windows closing on the tonic: its octave (_final_octave)
     rhythms, tune_intervals = [], []
+    rest_starts = np.zeros(tunes[0].onset.shape[1], dtype=np.int64)  # per step of a unit
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
         tune_densities.append(float(tune.onset.mean()))
         rhythms.append(tune.onset.mean(axis=0))
+        rest_starts += (tune.onset & (tune.pitch == SPEC.rest_index)).sum(axis=0)
         n_phrases = max(1, len(tune.onset) // PHRASE_UNITS)
         densities = [float(tune.onset[p * PHRASE_UNITS:(p + 1) * PHRASE_UNITS].mean())
                      for p in range(n_phrases)]  # fmt: skip
@@ -389,6 +391,10 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
             "mean": [round(float(v), 3) for v in mean_rhythm],
             "tunes": [[round(float(v), 2) for v in r] for r in rhythms],
             "intervals": [[int(v) for v in counts] for counts in tune_intervals],
+        },
+        "rests": {
+            "starts": [int(v) for v in rest_starts],
+            "units": int(sum(len(t.onset) for t in tunes)),
         },
         "tunes": len(tunes),
     }
@@ -931,6 +937,14 @@ class StylePriors:
         if not rhythms or not rhythms.get("mean"):
             return None
         return np.asarray(rhythms["mean"], dtype=float)[: UNIT_STEPS[_meter(meter)]]
+
+    def rest_starts(self, meter: str, mode: str | int) -> tuple[np.ndarray, int] | None:
+        """Per step of a unit, how many of the style's units have a rest beginning there, and
+        how many units it has; None when the priors hold no rest counts (older files)."""
+        rests = self._style(meter, mode).get("rests")
+        if not rests or not rests["units"]:
+            return None
+        return np.asarray(rests["starts"], dtype=float), int(rests["units"])
 
     def feel(self, meter: str, mode: str | int, rng: np.random.Generator) -> TuneFeel | None:
         """One real tune's feel, drawn among the style's sample: its rhythm profile and its

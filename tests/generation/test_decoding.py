@@ -116,6 +116,26 @@ def test_a_network_that_wants_only_rests_still_starts_a_note_on_the_downbeat():
     assert all(bar.notes and bar.notes[0].start == 8.0 for bar in bars)
 
 
+def test_a_rest_bias_puts_rests_where_it_says():
+    """The rest bias (a network's ``calibration``) is added to the rest's logit at each step."""
+    frame = key_frame(Key(0, "major"), major=True, low=60, high=72, key_lock=True)
+    logits = np.zeros((8, 16, CLASSES))
+    logits[..., SPEC.rest_index] = 2.0  # a rest is the likeliest class at every step
+    onset_logits = np.full((8, 16), 50.0)  # something starts on every step
+    bias = np.full(16, -50.0)
+    bias[[6, 14]] = 50.0
+    rngs = [np.random.default_rng([5, i]) for i in range(8)]
+    previous = np.full(8, SPEC.rest_index)
+    _, pitch, onsets = decode_bars(
+        logits, onset_logits, previous, rngs, frame=frame, chord=C_MAJOR, bar=2,
+        temperature=1.0, chord_tone_strength=0.0, rest_bias=bias,
+    )  # fmt: skip
+    rests = onsets & (pitch == SPEC.rest_index)
+    assert rests[:, [6, 14]].all() and rests.sum() == 16
+    _, pitch, onsets = decode(logits, onset_logits, frame, strength=0.0)  # no bias
+    assert (onsets & (pitch == SPEC.rest_index)).sum() > 32
+
+
 def test_full_chord_tone_strength_puts_chord_tones_on_beats_1_and_3():
     frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
     rng = np.random.default_rng(3)

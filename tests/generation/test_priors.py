@@ -599,3 +599,23 @@ def test_the_shipped_priors_say_tunes_close_low_and_repeat_bars_early():
         counts = priors.content["styles"][f"{meter} major"]["final_octaves"]
         assert counts["0"] > 0.6 * sum(counts.values())
     assert priors.bar_repeat_rate("4/4", 8, 2) > 2 * priors.bar_repeat_rate("4/4", 8, 5)
+
+
+def test_rests_are_counted_where_they_begin_in_a_unit():
+    rest = SPEC.rest_index
+    pitch, onset = _unit([24, 26, 28, 29], 4)
+    pitch[6:8], onset[6] = rest, True  # a rest from step 6 of every unit
+    held_pitch, held_onset = _unit([24, 26, 28, 29], 4)
+    held_pitch[12:], held_onset[12] = rest, True  # a rest from step 12 on ...
+    going_on = (np.full(16, rest, dtype=np.int8), np.zeros(16, dtype=bool))  # ... over the unit
+    tunes = [("4/4", 0, "train", [(pitch, onset)] * 3 + [(held_pitch, held_onset), going_on],
+              ["C"] * 5)] * 2  # fmt: skip
+    tunes.append(("4/4", 0, "test", [(pitch, onset)] * 4, ["C"] * 4))  # held out: not counted
+    priors = compute_priors(_dataset(tunes), "rests")
+    starts, units = priors.rest_starts("4/4", "major")
+    assert units == 10 and starts[6] == 6 and starts[12] == 2 and starts.sum() == 8
+    content = {**priors.content, "styles": {
+        name: {k: v for k, v in style.items() if k != "rests"}
+        for name, style in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(content).rest_starts("4/4", "major") is None  # an older file

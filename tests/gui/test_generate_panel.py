@@ -474,6 +474,9 @@ def test_the_mood_map_aims_new_ideas_at_a_mood(qtbot, client, panel):
     panel.key_combo.setCurrentIndex(2)  # D major asked; the mood makes it minor
     panel.seed_lock.setChecked(True)
     ideas = generated_ideas(qtbot, client, panel)
-    assert all(idea.key_name == "D minor" and idea.song.tempo <= 92 for idea in ideas)
+    # calm: slow, or sparse at a moderate tempo (the table pairs the two; this tiny model's
+    # notes do not follow the density it is asked for, so the request is checked)
+    assert all(idea.key_name == "D minor" for idea in ideas)
+    assert all(idea.song.tempo <= 92 or idea.melody.settings.density <= 0.25 for idea in ideas)
     qtbot.keyClick(mood_map, Qt.Key.Key_Delete)
     assert panel.mood() is None and "mood" not in panel.request()

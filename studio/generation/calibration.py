@@ -76,9 +76,8 @@ two-sample accuracy went from 0.631 to 0.601; the other meters' rests were near 
 already and stayed level.
 
 The stages run in this order: downbeat bias, interval weights, degree weights, contour weights,
-interval weights again, opening weights, rest biases, beat-pattern weights, density map
-(``main``). ``--only rests`` (or ``beats``) fits that stage alone over a model's calibration as
-it is and keeps its other tables.
+interval weights again, opening weights, rest biases, density map (``main``). ``--only rests``
+fits the rest biases alone over a model's calibration as it is and keeps its other tables.
 
 The same file holds a **density map** per meter: the network writes fewer notes than a high
 density condition asks for and more than a low one (4/4: asked 0.8, it gave 0.62), so a density
@@ -123,17 +122,6 @@ REST_ROUNDS = 4
 REST_FLOOR = 0.002
 """Added to the real and the generated share of units with a rest beginning at a step before
 their ratio: most steps of most styles almost never begin one."""
-BEAT_ROUNDS = 5
-BEAT_STEP = 0.8
-"""Rounds of the beat-pattern weights and the share of each round's log-ratio taken."""
-BEAT_METERS = ("6/8",)
-"""Meters whose beats are drawn as patterns (``calibrate_beats``). Chosen on the validation
-split (six draws, means of seeds 0–30 and of 40–70): 6/8 0.603 → 0.574 and 0.605 → 0.599. A
-first try fitted for every meter moved 6/8 as much (0.602 → 0.576, 0.604 → 0.591) but 4/4
-0.633 → 0.637 and 0.640 → 0.646, 3/4 0.639 → 0.649 and 0.673 → 0.681 (the syncopation and
-long-note mending, tuned on this split, did better there), 2/4 level."""
-BEAT_PSEUDOCOUNT = 2.0
-"""Added to every (beat, pattern) count, real and generated, before the shares are taken."""
 REST_PRIOR_UNITS = 400
 """Units of the meter's two modes together added to a style's own before its rest shares are
 taken: 2/4 minor has about a hundred training units, and a rest seen once at a step would ask
@@ -235,51 +223,27 @@ def event_density(notes: Iterable[Note], steps: int) -> float:
     return (len(ordered) + rests) / steps
 
 
-def _begins(melody: Iterable[Note]) -> tuple[set[int], set[int]]:
-    """The sixteenth steps where a melody's notes begin, and where its rests begin: before the
-    first note, where a note ends and no note starts, after the last note (as the data counts
-    rests)."""
-    from studio.generation.data import SPEC
-
-    per_beat = SPEC.steps_per_beat
-    notes = sorted(melody, key=lambda n: (n.start, n.pitch))
-    starts = {round(n.start * per_beat) for n in notes}
-    rests = {round(n.end * per_beat) for n in notes} - starts
-    if notes and notes[0].start > 1e-6:
-        rests.add(0)
-    return starts, rests
-
-
 def rest_start_rates(melodies: Iterable[Iterable[Note]], meter: str, units: int) -> np.ndarray:
     """Per sixteenth step of a unit of ``meter``, the share of the melodies' units (``units``
-    each, from beat 0) where a rest begins (``_begins``; one after the last unit is not
-    counted)."""
-    from studio.generation.data import UNIT_STEPS
+    each, from beat 0) where a rest begins: before the first note, where a note ends and no
+    note starts, after the last note when it ends early, as the data counts rests."""
+    from studio.generation.data import SPEC, UNIT_BEATS, UNIT_STEPS
 
-    steps = UNIT_STEPS[meter]
+    steps, per_beat = UNIT_STEPS[meter], SPEC.steps_per_beat
+    end = units * UNIT_BEATS[meter] * per_beat
     counts = np.zeros(steps)
     total = 0
     for melody in melodies:
         total += units
-        for step in _begins(melody)[1]:
-            if step < units * steps:
+        notes = sorted(melody, key=lambda n: (n.start, n.pitch))
+        starts = {round(n.start * per_beat) for n in notes}
+        rests = {round(n.end * per_beat) for n in notes} - starts
+        if notes and notes[0].start > 1e-6:
+            rests.add(0)
+        for step in rests:
+            if step < end:
                 counts[step % steps] += 1
     return counts / max(total, 1)
-
-
-def beat_pattern_counts(melodies: Iterable[Iterable[Note]], meter: str, units: int) -> np.ndarray:
-    """(beats of a unit, patterns) how often each beat of the melodies' units (``units`` each)
-    has each onset pattern (``data.beat_patterns``), notes' and rests' onsets both."""
-    from studio.generation.data import BEAT_STEPS, UNIT_STEPS, beat_patterns
-
-    size, steps = BEAT_STEPS[meter], UNIT_STEPS[meter]
-    counts = np.zeros((steps // size, 2**size))
-    for melody in melodies:
-        onsets = np.zeros(units * steps, dtype=bool)
-        onsets[[b for b in set.union(*_begins(melody)) if b < units * steps]] = True
-        for beat, patterns in enumerate(beat_patterns(onsets.reshape(units, steps), meter).T):
-            counts[beat] += np.bincount(patterns, minlength=counts.shape[1])
-    return counts
 
 
 def density_map(generator, *, melodies: int = DENSITY_MELODIES) -> dict[str, list[list[float]]]:
@@ -424,7 +388,6 @@ def calibrate_downbeats(
     generator.contour_calibration = None
     generator.opening_calibration = None
     generator.rest_calibration = None  # fitted last, over all the others
-    generator.beat_calibration = None
     generator.downbeat_calibration = biases
     for meter in generator.meters:
         settings = GenerationSettings(meter=meter)
@@ -533,49 +496,6 @@ def calibrate_rests(
     return {style: [round(float(b), 4) for b in v] for style, v in biases.items()}
 
 
-def calibrate_beats(
-    generator,
-    *,
-    rounds: int = BEAT_ROUNDS,
-    melodies: int = MELODIES,
-    meters: tuple[str, ...] = BEAT_METERS,
-    progress=print,
-) -> dict[str, list[list[float]]]:
-    """Beat-pattern weights per style of ``meters`` ((beats, patterns) log-weights) for
-    ``generator``, found over its other tables: each round adds ``BEAT_STEP`` × log(real share
-    of each beat's patterns / generated share) against the priors' ``beats``. The generator is
-    left using them (``generator.beat_calibration``)."""
-    from studio.generation.generator import GenerationSettings
-
-    priors = load_priors()
-    weights: dict[str, np.ndarray] = {}
-    generator.beat_calibration = weights
-    for meter in (m for m in generator.meters if m in meters):
-        units = GenerationSettings(bars=8, meter=meter).units
-        for mode in ("major", "minor"):
-            style = f"{meter} {mode}"
-            real = priors.beat_pattern_counts(meter, mode)
-            if real is None:
-                continue
-            real = _shares(real)
-            weights[style] = np.zeros_like(real)
-            for round_ in range(rounds):
-                made = _melodies_per_key(generator, meter, mode, melodies, 500_000 + 1000 * round_)
-                counts = beat_pattern_counts((m.notes for _, ms in made for m in ms), meter, units)
-                generated = _shares(counts)
-                distance = 0.5 * np.abs(real - generated).sum(axis=1).mean()
-                weights[style] = np.clip(
-                    weights[style] + BEAT_STEP * np.log(real / generated), -MAX_WEIGHT, MAX_WEIGHT
-                )
-                progress(f"{style}: beat round {round_ + 1}, distance {distance:.3f}")
-    return {style: [[round(float(w), 4) for w in row] for row in v] for style, v in weights.items()}
-
-
-def _shares(counts: np.ndarray) -> np.ndarray:
-    smoothed = counts + BEAT_PSEUDOCOUNT
-    return smoothed / smoothed.sum(axis=1, keepdims=True)
-
-
 def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
@@ -674,12 +594,11 @@ def save_calibration(
     downbeats: dict[str, float] | None = None,
     openings: dict[str, list[float]] | None = None,
     rests: dict[str, list[float]] | None = None,
-    beats: dict[str, list[list[float]]] | None = None,
 ) -> None:
     """Write the calibration JSON atomically (temp file, then rename) and record it in its
     folder's manifest (``studio.core.model_files``): interval weights, and optionally the
-    density map, the degree and contour weights, the downbeat biases, the opening weights, the
-    rest biases and the beat-pattern weights."""
+    density map, the degree and contour weights, the downbeat biases, the opening weights and
+    the rest biases."""
     target = Path(path)
     temporary = target.with_name(target.name + ".tmp")
     content = {"version": CALIBRATION_VERSION, "interval_weights": weights}
@@ -695,8 +614,6 @@ def save_calibration(
         content["opening_weights"] = openings
     if rests:
         content["rest_bias"] = rests
-    if beats:
-        content["beat_weights"] = beats
     temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temporary, target)
     record_model_file(target)  # beside its weights' line in the folder's MANIFEST.sha256
@@ -773,19 +690,6 @@ def rest_bias_of(content: dict | None) -> dict[str, np.ndarray] | None:
     return tables or None
 
 
-def beat_weights_of(content: dict | None) -> dict[str, np.ndarray] | None:
-    """The beat-pattern weights ((beats, patterns) per style, by its meter) in a file's
-    ``content``; None when it has none."""
-    from studio.generation.data import BEAT_STEPS, UNIT_STEPS
-
-    tables = {}
-    for meter, steps in UNIT_STEPS.items():
-        shape = (steps // BEAT_STEPS[meter], 2 ** BEAT_STEPS[meter])
-        found = _tables_of(content, "beat_weights", shape) or {}
-        tables.update({s: t for s, t in found.items() if s.split(" ")[0] == meter})
-    return tables or None
-
-
 def density_map_of(content: dict | None) -> dict[str, list[list[float]]]:
     """The density map per meter in a file's ``content`` (empty when it has none)."""
     try:
@@ -809,17 +713,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--opening-rounds", type=int, default=OPENING_ROUNDS)
     parser.add_argument("--rest-rounds", type=int, default=REST_ROUNDS)
     parser.add_argument("--melodies", type=int, default=MELODIES)
-    parser.add_argument("--beat-rounds", type=int, default=BEAT_ROUNDS)
     parser.add_argument(
-        "--only", choices=("rests", "beats"),
+        "--only", choices=("rests",),
         help="fit only this stage over the model's calibration as it is (and measure the "
         "density map again); keep its other tables",
     )  # fmt: skip
     args = parser.parse_args(argv)
     generator = MelodyGenerator(args.model)
     target = calibration_path(generator.path)
-    kept = (read_decoding(target) or {}) if args.only else {}
-    if args.only:
+    if args.only == "rests":
+        kept = read_decoding(target) or {}
         weights, degrees = kept.get("interval_weights", {}), kept.get("degree_weights")
         contours, downbeats = kept.get("contour_weights"), kept.get("downbeat_bias")
         openings = kept.get("opening_weights")
@@ -835,19 +738,10 @@ def main(argv: list[str] | None = None) -> None:
             start=generator.interval_calibration, seed=200_000,
         )  # fmt: skip
         openings = calibrate_openings(generator, rounds=args.opening_rounds, melodies=args.melodies)
-    if args.only == "beats":
-        rests = kept.get("rest_bias")
-    else:
-        rests = calibrate_rests(generator, rounds=args.rest_rounds, melodies=args.melodies)
-    if args.only == "rests":
-        beats = kept.get("beat_weights")
-    else:
-        beats = calibrate_beats(generator, rounds=args.beat_rounds, melodies=args.melodies)
+    rests = calibrate_rests(generator, rounds=args.rest_rounds, melodies=args.melodies)
     generator.density_map = {}  # measure the network's own response
     densities = density_map(generator)
-    save_calibration(
-        weights, target, densities, degrees, contours, downbeats, openings, rests, beats
-    )
+    save_calibration(weights, target, densities, degrees, contours, downbeats, openings, rests)
     print(f"wrote {target}")
 
 

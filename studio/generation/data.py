@@ -45,8 +45,6 @@ SPEC = PianoRollSpec()  # C3–C6 plus rest, sixteenth steps
 UNIT_STEPS = {meter: beats * SPEC.steps_per_beat for meter, beats in UNIT_BEATS.items()}
 """Sixteenth steps of one unit per meter: 16 for 4/4 and 2/4, 12 for 3/4 and 6/8."""
 _UNIT_STEPS_BY_INDEX = np.array([UNIT_STEPS[m] for m in METERS])
-BEAT_STEPS = {"4/4": 4, "2/4": 4, "3/4": 4, "6/8": 6}
-"""Sixteenth steps of one beat per meter (6/8: a dotted quarter)."""
 
 SPLITS = {"train": 0, "valid": 1, "test": 2}
 VALID_FRACTION = 0.05
@@ -57,16 +55,6 @@ def normalising_shift(key: Key) -> int:
     """Semitones that move ``key`` to C major or A minor, the smallest such move (−6…+5)."""
     target = 0 if key.mode == "major" else 9
     return (target - key.tonic + 6) % 12 - 6
-
-
-def beat_patterns(onsets: np.ndarray, meter: str) -> np.ndarray:
-    """(units, beats) the onset pattern of each beat of each unit in ``onsets`` (units, steps
-    of a unit or more): its steps' onsets read as a binary number, the beat's first step the
-    highest bit ("x..x" in 4/4 is 0b1001 = 9)."""
-    size = BEAT_STEPS[meter]
-    beats = UNIT_STEPS[meter] // size
-    cut = np.asarray(onsets, dtype=np.int64)[:, : beats * size].reshape(len(onsets), beats, size)
-    return cut @ (1 << np.arange(size - 1, -1, -1))
 
 
 def unit_steps(meter_index: int) -> int:

@@ -38,7 +38,6 @@ from studio.core.pianoroll import (
 )
 from studio.core.theory import Chord, Key
 from studio.generation.data import (
-    BEAT_STEPS,
     SPEC,
     UNIT_BEATS,
     UNIT_STEPS,
@@ -84,8 +83,7 @@ against 0.11, 3/4 0.13 against 0.02, 6/8 0.25 against 0.09); with 1.0 0.11, 0.10
 0.09 (2.0: 0.04, 0.08, 0.04, 0.05)."""
 SYNCOPATION_MENDING = {"4/4": (0.88, 0.64), "3/4": (0.67, 0.59), "6/8": (0.0, 0.76)}
 """Per meter, the share of (an eighth off the beat held over the next beat, a sixteenth off the
-eighths held over the next eighth) that ``mend_syncopations`` mends (not where a network's
-beat weights draw the beats as patterns: the shipped model's 6/8)."""
+eighths held over the next eighth) that ``mend_syncopations`` mends."""
 ONSET_SHARPNESS = {"2/4": 1.5}
 """Per meter, a factor on the network's onset log-odds before the temperature (1 where absent).
 Each step's onset is drawn on its own, so a 2/4 unit asked for running sixteenths came out
@@ -333,7 +331,6 @@ def decode_bars(
     extent: np.ndarray | None = None,
     opens_melody: bool = False,
     rest_bias: np.ndarray | None = None,
-    beat_weights: np.ndarray | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -396,11 +393,6 @@ def decode_bars(
             network's ``calibration`` of where rests begin (the network, trained on all
             meters at once, gave 2/4 ideas the sixteenth rest after an eighth note that 4/4
             tunes write and 2/4 tunes seldom do).
-        beat_weights: (beats of a unit, patterns) log-weights of each beat's onset pattern
-            (``data.beat_patterns``), a network's ``calibration``: with them each beat's
-            onsets are drawn together (``draw_onsets``) instead of step by step, and
-            ``mend_syncopations`` is left out (the weights bring the beats' patterns to the
-            tunes' themselves).
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -437,11 +429,7 @@ def decode_bars(
     gumbel = -np.log(-np.log(uniform[..., :-1]))
     uniform = uniform[..., -1]
     scores = logits + gumbel  # argmax of logits + Gumbel noise samples from the softmax
-    if beat_weights is None:
-        onsets = mend_syncopations(uniform < onset_p, uniform, onset_p, meter)
-    else:
-        onsets = draw_onsets(onset_p, uniform, meter, np.asarray(beat_weights, dtype=float))
-    onsets = mend_long_notes(onsets, meter)
+    onsets = mend_long_notes(mend_syncopations(uniform < onset_p, uniform, onset_p, meter), meter)
     if fresh_start is not None:
         onsets[:, 0] |= np.asarray(fresh_start, dtype=bool)
     if opens_melody:
@@ -637,39 +625,6 @@ def _moves() -> np.ndarray:
                         MAX_INTERVAL) + MAX_INTERVAL  # fmt: skip
     table.setflags(write=False)
     return table
-
-
-@functools.lru_cache(maxsize=8)
-def _pattern_bits(size: int) -> np.ndarray:
-    """(2 ** size, size) the onsets of each pattern of a beat of ``size`` steps, numbered as
-    ``data.beat_patterns`` numbers them (read only)."""
-    bits = (np.arange(2**size)[:, None] >> np.arange(size - 1, -1, -1)) & 1
-    bits = bits.astype(bool)
-    bits.setflags(write=False)
-    return bits
-
-
-def draw_onsets(
-    onset_p: np.ndarray, uniform: np.ndarray, meter: str, weights: np.ndarray
-) -> np.ndarray:
-    """(count, steps) onsets drawn a beat at a time: each of a beat's onset patterns is as
-    likely as the steps' own onset probabilities ``onset_p`` make it, times exp(its weight in
-    ``weights``, (beats, patterns)). One draw a beat, from ``uniform`` at the beat's last
-    step. Drawn step by step, 6/8 beats came out in patterns the tunes hardly play (a quarter
-    and an eighth after a rest: 13 % of the windows, tunes 4 %; an eighth and a quarter 21 %
-    against 5 %)."""
-    size = BEAT_STEPS[meter]
-    bits = _pattern_bits(size)
-    p = np.clip(onset_p, 1e-9, 1 - 1e-9)
-    onsets = np.zeros(onset_p.shape, dtype=bool)
-    for beat, first in enumerate(range(0, onset_p.shape[1] - size + 1, size)):
-        steps = slice(first, first + size)
-        scores = np.log(p[:, steps]) @ bits.T + np.log1p(-p[:, steps]) @ ~bits.T + weights[beat]
-        chances = np.exp(scores - scores.max(axis=1, keepdims=True))
-        cumulative = np.cumsum(chances, axis=1)
-        drawn = uniform[:, first + size - 1, None] * cumulative[:, -1:] > cumulative
-        onsets[:, steps] = bits[np.minimum(drawn.sum(axis=1), len(bits) - 1)]
-    return onsets
 
 
 def mend_syncopations(

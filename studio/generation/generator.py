@@ -45,7 +45,6 @@ from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.core.resources import GAN_WEIGHTS
 from studio.core.theory import MINOR_FAMILY, Chord, Key
 from studio.generation.calibration import (
-    beat_weights_of,
     calibration_path,
     condition_for,
     contour_weights_of,
@@ -298,9 +297,6 @@ class MelodyGenerator:
         self.rest_calibration = rest_bias_of(decoding)
         """Per style, a log-weight per step of a unit added to the rest's logit
         (``calibration``); None: none."""
-        self.beat_calibration = beat_weights_of(decoding)
-        """Per style, (beats, patterns) log-weights of each beat's onset pattern
-        (``calibration``): its beats are drawn a pattern at a time; None: step by step."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -790,7 +786,6 @@ class MelodyGenerator:
             ),
             opens_melody=not has_previous,
             rest_bias=(self.rest_calibration or {}).get(_style(settings.meter, frame.mode)),
-            beat_weights=(self.beat_calibration or {}).get(_style(settings.meter, frame.mode)),
         )  # fmt: skip
         return notes, (pitch, onsets)
 

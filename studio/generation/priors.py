@@ -34,15 +34,7 @@ from studio.core.model_files import record_model_file
 from studio.core.music import TimeSignature
 from studio.core.resources import MODELS
 from studio.core.theory import CHORD_QUALITIES, Chord
-from studio.generation.data import (
-    BEAT_STEPS,
-    METERS,
-    SPEC,
-    SPLITS,
-    UNIT_STEPS,
-    MelodyDataset,
-    beat_patterns,
-)
+from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
 from studio.generation.form import SECTION_UNITS, phrase_length, plan_form
 
 PRIORS_VERSION = 1
@@ -321,15 +313,11 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     final_octaves: Counter = Counter()  # windows closing on the tonic: its octave (_final_octave)
     rhythms, tune_intervals = [], []
     rest_starts = np.zeros(tunes[0].onset.shape[1], dtype=np.int64)  # per step of a unit
-    meter = tunes[0].meter
-    beats = np.zeros((UNIT_STEPS[meter] // BEAT_STEPS[meter], 2 ** BEAT_STEPS[meter]), np.int64)
     range_units = window_units(tunes[0].meter)
     for tune in tunes:
         tune_densities.append(float(tune.onset.mean()))
         rhythms.append(tune.onset.mean(axis=0))
         rest_starts += (tune.onset & (tune.pitch == SPEC.rest_index)).sum(axis=0)
-        for beat, patterns in enumerate(beat_patterns(tune.onset, meter).T):
-            beats[beat] += np.bincount(patterns, minlength=beats.shape[1])
         n_phrases = max(1, len(tune.onset) // PHRASE_UNITS)
         densities = [float(tune.onset[p * PHRASE_UNITS:(p + 1) * PHRASE_UNITS].mean())
                      for p in range(n_phrases)]  # fmt: skip
@@ -408,7 +396,6 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
             "starts": [int(v) for v in rest_starts],
             "units": int(sum(len(t.onset) for t in tunes)),
         },
-        "beats": [[int(v) for v in row] for row in beats],
         "tunes": len(tunes),
     }
 
@@ -958,15 +945,6 @@ class StylePriors:
         if not rests or not rests["units"]:
             return None
         return np.asarray(rests["starts"], dtype=float), int(rests["units"])
-
-    def beat_pattern_counts(self, meter: str, mode: str | int) -> np.ndarray | None:
-        """(beats of a unit, patterns) how often each beat of the style's units has each onset
-        pattern (``data.beat_patterns``); None when the priors hold none (older files)."""
-        beats = self._style(meter, mode).get("beats")
-        meter = _meter(meter)
-        shape = (UNIT_STEPS[meter] // BEAT_STEPS[meter], 2 ** BEAT_STEPS[meter])
-        counts = None if not beats else np.asarray(beats, dtype=float)
-        return counts if counts is not None and counts.shape == shape else None
 
     def feel(self, meter: str, mode: str | int, rng: np.random.Generator) -> TuneFeel | None:
         """One real tune's feel, drawn among the style's sample: its rhythm profile and its

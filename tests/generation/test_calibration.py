@@ -13,14 +13,10 @@ from studio.core.music import Note
 from studio.core.theory import Key
 from studio.generation import calibration
 from studio.generation.calibration import (
-    BEAT_METERS,
     DEGREE_PSEUDOCOUNT,
     MAX_INTERVAL,
     bar_line_onset_rate,
-    beat_pattern_counts,
-    beat_weights_of,
     calibrate,
-    calibrate_beats,
     calibrate_contour,
     calibrate_degrees,
     calibrate_downbeats,
@@ -44,7 +40,7 @@ from studio.generation.calibration import (
     rest_start_rates,
     save_calibration,
 )
-from studio.generation.data import METERS, UNIT_STEPS, beat_patterns
+from studio.generation.data import METERS, UNIT_STEPS
 from studio.generation.generator import DEFAULT_WEIGHTS, GenerationSettings, MelodyGenerator
 from studio.generation.priors import load_priors
 
@@ -475,73 +471,17 @@ def test_the_shipped_model_has_rest_biases_for_every_style():
         assert bias.shape == (UNIT_STEPS[style.split()[0]],) and np.abs(bias).max() <= 4.0
 
 
-@pytest.mark.parametrize("stage, key", [("rests", "rest_bias"), ("beats", "beat_weights")])
-def test_refitting_one_stage_keeps_the_other_tables(tmp_path, capsys, stage, key):
-    """``python -m studio.generation.calibration --only rests`` (or ``beats``) fits that stage
-    over a model's calibration as it is, measures its density map again and keeps the rest."""
+def test_refitting_only_the_rests_keeps_the_other_tables(tmp_path, capsys):
+    """``python -m studio.generation.calibration --only rests`` fits the rest biases over a
+    model's calibration as it is, measures its density map again and keeps the rest."""
     weights = tmp_path / "gan.safetensors"
     shutil.copyfile(DEFAULT_WEIGHTS, weights)
     shipped = read_decoding(calibration_path(DEFAULT_WEIGHTS))
-    kept = {k: v for k, v in shipped.items() if k not in (key, "density_map")}
+    kept = {k: v for k, v in shipped.items() if k not in ("rest_bias", "density_map")}
     shutil.copyfile(calibration_path(DEFAULT_WEIGHTS), calibration_path(weights))
-    calibration.main(["--model", str(weights), "--only", stage, f"--{stage[:-1]}-rounds", "1",
+    calibration.main(["--model", str(weights), "--only", "rests", "--rest-rounds", "1",
                       "--melodies", "64"])  # fmt: skip
     written = read_decoding(calibration_path(weights))
     assert {k: v for k, v in written.items() if k in kept} == kept
-    assert written[key] != shipped[key] and set(written["density_map"]) == set(METERS)
+    assert set(written["rest_bias"]) == STYLES and set(written["density_map"]) == set(METERS)
     assert str(calibration_path(weights)) in capsys.readouterr().out
-
-
-def test_beat_patterns_are_counted_from_notes_and_rests():
-    # 6/8, one unit: eighth, eighth, eighth rest | dotted quarter
-    jig = [Note(60, 0, 0.5), Note(62, 0.5, 0.5), Note(64, 1.5, 1.5)]
-    counts = beat_pattern_counts([jig, jig], "6/8", units=1)
-    assert counts.shape == (2, 64) and counts[0, 0b101010] == 2 and counts[1, 0b100000] == 2
-    assert counts.sum() == 4
-
-
-def _odd_jig_beats(generator: MelodyGenerator) -> float:
-    """The share of 6/8 beats in "x.x..." (an eighth and a quarter) or "..x.x." (a rest or a
-    held note, then two eighths): tunes seldom play them (0.9 % of beats), the network's
-    steps, each drawn on its own, made them four times as often."""
-    settings = GenerationSettings(bars=8, key=Key(9, "minor"), meter="6/8")
-    made = _melodies(generator, settings, (91, 92, 93))
-    counts = beat_pattern_counts((m.notes for m in made), "6/8", settings.units)
-    return float(counts[:, [0b101000, 0b001010]].sum() / counts.sum())
-
-
-def test_calibrating_the_beats_brings_6_8_beats_to_the_tunes_patterns(tmp_path):
-    generator = MelodyGenerator()
-    counts = load_priors().beat_pattern_counts("6/8", "minor")
-    real = float(counts[:, [0b101000, 0b001010]].sum() / counts.sum())
-    generator.beat_calibration = None
-    before = _odd_jig_beats(generator)
-    messages = []
-    weights = calibrate_beats(generator, rounds=3, melodies=128, progress=messages.append)
-    assert len(messages) == 3 * 2 * len(BEAT_METERS)
-    assert set(weights) == {f"{m} {mode}" for m in BEAT_METERS for mode in ("major", "minor")}
-    after = _odd_jig_beats(generator)
-    assert before > 2 * real
-    assert abs(after - real) < abs(before - real) / 2
-    save_calibration({}, tmp_path / "gan.decoding.json", beats=weights)
-    loaded = beat_weights_of(read_decoding(tmp_path / "gan.decoding.json"))
-    assert set(loaded) == set(weights) and loaded["6/8 minor"].tolist() == weights["6/8 minor"]
-
-
-@pytest.mark.parametrize("content", [
-    None, {}, {"beat_weights": 3}, {"beat_weights": {"6/8 major": [[0.0] * 16] * 4}},
-    {"beat_weights": {"6/8 minor": [[float("nan")] * 64] * 2}},
-])  # fmt: skip
-def test_missing_or_damaged_beat_weights_are_none(content):
-    """A table of another meter's shape (a 4/4 one for a 6/8 style) counts as damaged."""
-    assert beat_weights_of(content) is None
-
-
-def test_the_shipped_model_draws_6_8_beats_as_patterns():
-    generator = MelodyGenerator()
-    assert set(generator.beat_calibration) == {"6/8 major", "6/8 minor"}
-    assert all(w.shape == (2, 64) and np.abs(w).max() <= 4.0
-               for w in generator.beat_calibration.values())  # fmt: skip
-    onsets = np.zeros((1, 16), dtype=bool)
-    onsets[0, [0, 2, 4, 6, 10]] = True
-    assert beat_patterns(onsets, "6/8").tolist() == [[0b101010, 0b100010]]

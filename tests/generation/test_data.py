@@ -15,7 +15,6 @@ from studio.generation.data import (
     SPEC,
     UNIT_BEATS,
     MelodyDataset,
-    beat_patterns,
     build_dataset,
     event_onsets,
     load_or_build,
@@ -196,14 +195,3 @@ def test_unknown_folder_is_a_clear_error(tmp_path):
 
     with pytest.raises(StudioError, match="not a folder"):
         load_or_build(str(tmp_path / "nope"), cache_dir=tmp_path)
-
-
-def test_beat_patterns_read_each_beat_s_onsets_as_a_number():
-    quarters_and_eighths = np.zeros((1, 16), dtype=bool)
-    quarters_and_eighths[0, [0, 4, 6, 8, 11, 12]] = True  # x... x.x. x..x x...
-    assert beat_patterns(quarters_and_eighths, "4/4").tolist() == [[8, 10, 9, 8]]
-    jig = np.zeros((2, 16), dtype=bool)  # 12 steps and padding
-    jig[0, [0, 2, 4, 6]] = True  # x.x.x. x.....
-    jig[1, [0, 9]] = True  # x..... ...x..
-    assert beat_patterns(jig, "6/8").tolist() == [[42, 32], [32, 4]]
-    assert beat_patterns(jig, "3/4").shape == (2, 3)

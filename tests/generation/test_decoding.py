@@ -12,7 +12,7 @@ import pytest
 from studio.core.errors import InvalidInput
 from studio.core.music import Note
 from studio.core.theory import SCALES, Chord, Key
-from studio.generation.data import SPEC, UNIT_BEATS, beat_patterns
+from studio.generation.data import SPEC, UNIT_BEATS
 from studio.generation.decoding import (
     CADENCE_STEPS,
     IDEA_CENTRES,
@@ -24,7 +24,6 @@ from studio.generation.decoding import (
     bar_notes,
     close_phrase,
     decode_bars,
-    draw_onsets,
     extent_of,
     final_target,
     fold_into_range,
@@ -135,27 +134,6 @@ def test_a_rest_bias_puts_rests_where_it_says():
     assert rests[:, [6, 14]].all() and rests.sum() == 16
     _, pitch, onsets = decode(logits, onset_logits, frame, strength=0.0)  # no bias
     assert (onsets & (pitch == SPEC.rest_index)).sum() > 32
-
-
-def test_beats_drawn_as_patterns_follow_the_steps_and_the_weights():
-    """Without weights a beat's pattern is as likely as its steps' onset probabilities make
-    it; a weight lifts or lowers one pattern against the others."""
-    rng = np.random.default_rng(11)
-    onset_p = np.tile([0.9, 0.2, 0.7, 0.4, 0.8, 0.1, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5], (20_000, 1))
-    flat = np.zeros((2, 64))
-    onsets = draw_onsets(onset_p, rng.random(onset_p.shape), "6/8", flat)
-    assert np.abs(onsets.mean(axis=0) - onset_p[0]).max() < 0.015  # each step at its rate
-    first = beat_patterns(onsets, "6/8")[:, 0]
-    x_x_x_ = 0.9 * 0.8 * 0.7 * 0.6 * 0.8 * 0.9  # "x.x.x.": 0b101010 = 42
-    assert abs(np.mean(first == 42) - x_x_x_) < 0.01
-    weights = flat.copy()
-    weights[0, 42] = -50.0  # never "x.x.x." on the first beat
-    weights[1, 0b100000] = 50.0  # always a dotted quarter on the second
-    patterns = beat_patterns(draw_onsets(onset_p, rng.random(onset_p.shape), "6/8", weights), "6/8")
-    assert not (patterns[:, 0] == 42).any() and (patterns[:, 1] == 32).all()
-    four = draw_onsets(np.tile(onset_p[:, :8], 2), rng.random((20_000, 16)), "4/4",
-                       np.zeros((4, 16)))  # fmt: skip
-    assert four.shape == (20_000, 16) and abs(four[:, 1].mean() - 0.2) < 0.015
 
 
 def test_full_chord_tone_strength_puts_chord_tones_on_beats_1_and_3():

@@ -619,17 +619,3 @@ def test_rests_are_counted_where_they_begin_in_a_unit():
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
     assert StylePriors(content).rest_starts("4/4", "major") is None  # an older file
-
-
-def test_beats_are_counted_by_their_onset_pattern(priors):
-    counts = priors.beat_pattern_counts("6/8", "minor")
-    assert counts.shape == (2, 64)  # the jig's dotted quarters, 4 tunes of 8 units
-    assert counts[:, 0b100000].tolist() == [32, 32] and counts.sum() == 64
-    eighths_and_quarters = priors.beat_pattern_counts("4/4", "major")
-    assert eighths_and_quarters.shape == (4, 16) and eighths_and_quarters.sum() == 4 * 160
-    assert eighths_and_quarters[:, 0b1010].sum() == 4 * 120  # A's eighths in 120 of 160 units
-    content = {**priors.content, "styles": {
-        name: {k: v for k, v in style.items() if k != "beats"}
-        for name, style in priors.content["styles"].items()
-    }}  # fmt: skip
-    assert StylePriors(content).beat_pattern_counts("6/8", "minor") is None  # an older file

@@ -872,11 +872,14 @@ def test_the_bar_before_a_returning_phrase_leads_into_it(monkeypatch):
     as tunes do, instead of leaping there (the leap was a fifth or more a third of the time)."""
     from studio.generation import decoding
 
+    generator = MelodyGenerator()
+
     def seams(weight: float) -> list[int]:
         monkeypatch.setattr(decoding, "LEAD_WEIGHT", weight)
         request = GenerationSettings(bars=8, key=Key.parse("G"), meter="4/4", form="ABAC")
         leaps = []
-        for melody in MelodyGenerator().generate(request, count=48, seed=33):
+        melodies = [m for seed in (33, 81, 129) for m in generator.generate(request, 48, seed=seed)]
+        for melody in melodies:  # three requests: one holds only about 45 such returns
             notes = sorted(melody.notes, key=lambda n: n.start)
             returning = [n for n in notes if n.start >= 16.0]
             before = [n for n in notes if n.start < 16.0]
@@ -886,7 +889,7 @@ def test_the_bar_before_a_returning_phrase_leads_into_it(monkeypatch):
         return leaps
 
     free, led = seams(0.0), seams(1.0)
-    assert len(led) >= 16
+    assert len(led) >= 48
     assert np.mean(np.array(led) >= 7) < np.mean(np.array(free) >= 7) / 2
 
 

@@ -46,6 +46,7 @@ from studio.generation.data import (
     pad_unit,
 )
 from studio.generation.form import Cadence
+from studio.generation.runs import LONGEST_STEP, RUN_LENGTHS
 
 STRONG_STEPS = {"4/4": (0, 8), "2/4": (0, 8), "3/4": (0,), "6/8": (0, 6)}
 """Steps drawn to the chord per meter: beats 1 and 3 of 4/4, the downbeats of a 2/4 pair, the
@@ -331,6 +332,8 @@ def decode_bars(
     extent: np.ndarray | None = None,
     opens_melody: bool = False,
     rest_bias: np.ndarray | None = None,
+    run_weights: np.ndarray | None = None,
+    previous_run: np.ndarray | None = None,
 ) -> tuple[list[Bar], np.ndarray, np.ndarray]:
     """Sample bar ``bar`` of a batch of variations from the network's logits.
 
@@ -389,10 +392,15 @@ def decode_bars(
         opens_melody: the bar is a melody's first (no primer before it): a note starts on its
             downbeat. The network began 7 % of 3/4 ideas with a rest (4/4 2 %), where nearly
             every 8-bar window of the tunes starts on a note (3/4 1 %, 4/4 0.7 %).
-        rest_bias: (16,) added to the rest's logit at each step after the temperature: a
-            network's ``calibration`` of where rests begin (the network, trained on all
-            meters at once, gave 2/4 ideas the sixteenth rest after an eighth note that 4/4
-            tunes write and 2/4 tunes seldom do).
+        rest_bias: one per step of the unit (16 or 12), added to the rest's logit at each
+            step after the temperature: a network's ``calibration`` of where rests begin (the
+            network, trained on all meters at once, gave 2/4 ideas the sixteenth rest after an
+            eighth note that 4/4 tunes write and 2/4 tunes seldom do).
+        run_weights: (``runs.RUN_LENGTHS``,) log-weights added to a step that goes on with a
+            stepwise run of 2, 3, 4, 5 or more steps the same way (``runs``; a network's
+            ``calibration``).
+        previous_run: (count,) the signed stepwise run the bar before ended with
+            (``runs.trailing_runs``; None: none).
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -502,6 +510,11 @@ def decode_bars(
             extra[i] -= LEAD_WEIGHT * weight[:, None] * distance[None, :]
     moves = _moves()
     extra += scores[..., :rest]
+    if run_weights is not None:  # per variation the stepwise run it is in, ±RUN_CAP at most
+        run_after, run_bonus = _run_tables(np.asarray(run_weights, dtype=float).tobytes())
+        runs = np.zeros(count, dtype=np.int64)
+        if previous_run is not None:
+            runs[:] = np.clip(previous_run, -RUN_CAP, RUN_CAP)
     places = None if extent is None else placing(frame)
     if places is not None:
         extents = extent_of(np.asarray(extent)[:, 0], np.asarray(extent)[:, 1])
@@ -512,8 +525,12 @@ def decode_bars(
             weights += contours[into, last_row]
         if places is not None:  # only notes that leave the melody an octave to sit in whole
             weights += places.penalties[extents]
+        if run_weights is not None:  # and by how long the stepwise run going on would be
+            weights += run_bonus[runs + RUN_CAP, last_row]
         note = np.argmax(weights, axis=-1)
         starting = starts_note[:, step]
+        if run_weights is not None:
+            runs = np.where(starting, run_after[runs + RUN_CAP, last_row, note], runs)
         if places is not None:
             extents = np.where(starting, places.grown[extents, note], extents)
         into = np.where(starting, moves[last_row, note], into)
@@ -679,6 +696,31 @@ def mend_long_notes(onsets: np.ndarray, meter: str) -> np.ndarray:
     onsets = onsets.copy()
     onsets[rows, (ends - 1) // beat * beat] = True  # the last beat inside the held note
     return onsets
+
+
+RUN_CAP = RUN_LENGTHS + 1
+"""Runs longer than this many steps are weighed as this long (``_run_tables``)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _run_tables(weights: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """For ``run_weights`` (as bytes), two read-only tables indexed [signed run + ``RUN_CAP``,
+    row of the last note (its index + 1; 0: none), next note]: the run after that note
+    (``runs.run_lengths``, capped at ±``RUN_CAP``) and the log-weight of that note (its run
+    length's weight where it goes on with a run of two steps or more, else 0)."""
+    rest = SPEC.rest_index
+    by_length = np.concatenate([[0.0, 0.0], np.frombuffer(weights, dtype=float)])
+    runs = np.arange(-RUN_CAP, RUN_CAP + 1)[:, None, None]
+    last = np.arange(rest + 1)[None, :, None] - 1  # −1: no note yet
+    move = np.arange(rest)[None, None, :] - last
+    is_step = (last >= 0) & (np.abs(move) >= 1) & (np.abs(move) <= LONGEST_STEP)
+    way = np.where(is_step, np.sign(move), 0)
+    going_on = way * runs > 0
+    after = np.where(going_on, np.clip(runs + way, -RUN_CAP, RUN_CAP), way)
+    bonus = np.where(going_on, by_length[np.abs(runs)], 0.0)
+    after.setflags(write=False)
+    bonus.setflags(write=False)
+    return after, bonus
 
 
 @functools.lru_cache(maxsize=256)

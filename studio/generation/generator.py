@@ -56,6 +56,7 @@ from studio.generation.calibration import (
     opening_weights_of,
     read_decoding,
     rest_bias_of,
+    run_weights_of,
 )
 from studio.generation.data import METERS, SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
@@ -85,6 +86,7 @@ from studio.generation.gan import (
 )
 from studio.generation.plan import Plan, plan_variation
 from studio.generation.priors import PRIORS_PATH, window_units
+from studio.generation.runs import trailing_runs
 
 MAX_BARS = 32
 LOOP_REACH = 12
@@ -297,6 +299,9 @@ class MelodyGenerator:
         self.rest_calibration = rest_bias_of(decoding)
         """Per style, a log-weight per step of a unit added to the rest's logit
         (``calibration``); None: none."""
+        self.run_calibration = run_weights_of(decoding)
+        """Per style, (``runs.RUN_LENGTHS``,) log-weights of a step going on with a stepwise
+        run (``calibration``); None: none."""
         self.density_map = density_map_of(decoding)
         """Per meter, [density condition, density it gives] for this network (``calibration``);
         empty: a density asked for is the condition."""
@@ -786,6 +791,8 @@ class MelodyGenerator:
             ),
             opens_melody=not has_previous,
             rest_bias=(self.rest_calibration or {}).get(_style(settings.meter, frame.mode)),
+            run_weights=(self.run_calibration or {}).get(_style(settings.meter, frame.mode)),
+            previous_run=trailing_runs(previous[0], previous[1], rest) if has_previous else None,
         )  # fmt: skip
         return notes, (pitch, onsets)
 

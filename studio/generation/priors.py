@@ -36,6 +36,7 @@ from studio.core.resources import MODELS
 from studio.core.theory import CHORD_QUALITIES, Chord
 from studio.generation.data import METERS, SPEC, SPLITS, UNIT_STEPS, MelodyDataset
 from studio.generation.form import SECTION_UNITS, phrase_length, plan_form
+from studio.generation.runs import RUN_LENGTHS, continuation_counts
 
 PRIORS_VERSION = 1
 PRIORS_PATH = MODELS / "style_priors.json"
@@ -305,6 +306,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
     intervals = np.zeros(2 * MAX_INTERVAL + 1)
     degree_intervals = np.zeros((12, 2 * MAX_INTERVAL + 1), dtype=np.int64)
     interval_pairs = np.zeros((2 * MAX_INTERVAL + 1, 2 * MAX_INTERVAL + 1), dtype=np.int64)
+    runs = np.zeros((2, RUN_LENGTHS), dtype=np.int64)  # stepwise runs going on, and all
     cadences = {length: [] for length in CADENCE_WINDOWS}
     endings: Counter = Counter()  # phrase ends inside a section
     section_endings: Counter = Counter()
@@ -333,6 +335,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         intervals += tune_intervals[-1]
         np.add.at(degree_intervals, ((SPEC.low + pitches[:-1]) % 12, steps + MAX_INTERVAL), 1)
         np.add.at(interval_pairs, (steps[:-1] + MAX_INTERVAL, steps[1:] + MAX_INTERVAL), 1)
+        runs += continuation_counts(pitches)
         for length in PROGRESSION_LENGTHS:
             for begin in range(0, len(tune.chords) - length + 1, length):
                 progressions[length][" ".join(tune.chords[begin : begin + length])] += 1
@@ -381,6 +384,7 @@ def _style_priors(tunes: list[_Tune], mode: str) -> dict:
         ],
         "degree_intervals": [[int(v) for v in row] for row in degree_intervals],
         "interval_pairs": [[int(v) for v in row] for row in interval_pairs],
+        "runs": [[int(v) for v in row] for row in runs],
         "cadences": {str(n): _rates(rows) for n, rows in cadences.items() if rows},
         "endings": dict(_top(endings, MAX_ENDINGS)),
         "section_endings": dict(_top(section_endings, MAX_ENDINGS)),
@@ -804,6 +808,13 @@ class StylePriors:
         it (−12…+12 semitones, wider ones clipped); None in priors built before they were
         counted."""
         counts = self._style(meter, mode).get("interval_pairs")
+        return None if counts is None else np.asarray(counts, dtype=float)
+
+    def run_counts(self, meter: str, mode: str | int) -> np.ndarray | None:
+        """(2, ``runs.RUN_LENGTHS``) the real tunes' stepwise runs of 2, 3, 4, 5+ steps: how
+        often the next move went on with the run (row 0) and how often a move followed one
+        (row 1); None in priors built before they were counted."""
+        counts = self._style(meter, mode).get("runs")
         return None if counts is None else np.asarray(counts, dtype=float)
 
     def pitch_range(self, meter: str, mode: str | int, rng: np.random.Generator) -> tuple[int, int]:

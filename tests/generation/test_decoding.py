@@ -136,6 +136,34 @@ def test_a_rest_bias_puts_rests_where_it_says():
     assert (onsets & (pitch == SPEC.rest_index)).sum() > 32
 
 
+def test_run_weights_make_a_stepwise_run_go_on():
+    """A run weight (a network's ``calibration``) is added to the steps that go on with the
+    run the melody is in, counted from the bar before (``previous_run``)."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    logits = np.zeros((8, 16, CLASSES))  # every pitch as likely
+    logits[..., SPEC.rest_index] = -50.0
+    onset_logits = np.full((8, 16), -50.0)
+    onset_logits[:, ::4] = 50.0  # four quarter notes
+    previous = np.full(8, 12)  # C4, at the top of two steps up
+
+    def moves(weights: np.ndarray | None) -> np.ndarray:
+        rngs = [np.random.default_rng([9, i]) for i in range(8)]
+        _, pitch, _ = decode_bars(
+            logits, onset_logits, previous, rngs, frame=frame, chord=C_MAJOR, bar=2,
+            temperature=1.0, chord_tone_strength=0.0, run_weights=weights,
+            previous_run=np.full(8, 2),
+        )  # fmt: skip
+        notes = np.concatenate([previous[:, None], pitch[:, ::4]], axis=1)
+        return np.diff(notes, axis=1)
+
+    going_on = moves(np.full(4, 50.0))
+    assert ((going_on >= 1) & (going_on <= 2)).all()  # up the scale, note after note
+    stopped = moves(np.full(4, -50.0))
+    assert not ((stopped[:, 0] >= 1) & (stopped[:, 0] <= 2)).any()  # the run of two ends
+    free = moves(None)
+    assert not ((free >= 1) & (free <= 2)).all()
+
+
 def test_full_chord_tone_strength_puts_chord_tones_on_beats_1_and_3():
     frame = key_frame(Key(0, "major"), major=True, low=55, high=84, key_lock=True)
     rng = np.random.default_rng(3)

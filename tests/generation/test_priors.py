@@ -619,3 +619,32 @@ def test_rests_are_counted_where_they_begin_in_a_unit():
         for name, style in priors.content["styles"].items()
     }}  # fmt: skip
     assert StylePriors(content).rest_starts("4/4", "major") is None  # an older file
+
+
+def test_stepwise_runs_are_counted_in_the_training_tunes_only():
+    """How often a run of 2, 3, 4, 5+ steps goes on: A's units climb C5 D E F G by steps,
+    so its tunes hold runs of every length; the held-out tunes' chromatic sixteenths (runs of
+    fifteen semitones) are not counted."""
+    from studio.generation.runs import continuation_counts
+
+    priors = compute_priors(_dataset(), "runs")
+    counts = priors.run_counts("4/4", "major")
+    units = A + A + B + A
+    pitch = np.concatenate([p[:16] for p, _ in units])
+    onset = np.concatenate([o[:16] for _, o in units])
+    one_tune = continuation_counts(pitch[onset & (pitch != SPEC.rest_index)])
+    assert counts.tolist() == (10 * one_tune).tolist()  # ten training tunes of A A B A
+    assert counts[1, 3] < 10 * 15  # no sixteenth runs of the held-out tunes
+    assert priors.run_counts("6/8", "minor").shape == (2, 4)
+    content = {**priors.content, "styles": {
+        name: {k: v for k, v in style.items() if k != "runs"}
+        for name, style in priors.content["styles"].items()
+    }}  # fmt: skip
+    assert StylePriors(content).run_counts("4/4", "major") is None  # an older file
+
+
+def test_the_shipped_priors_count_runs_of_every_length_in_every_style():
+    for meter, mode in itertools.product(METERS, MODES):
+        went_on, runs = load_priors().run_counts(meter, mode)
+        assert (runs[:3] > runs[1:]).all() and runs[3] >= 40  # shorter runs are commoner
+        assert ((went_on / runs > 0.2) & (went_on / runs < 0.7)).all()

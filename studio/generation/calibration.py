@@ -813,7 +813,7 @@ def main(argv: list[str] | None = None) -> None:
         degrees = calibrate_degrees(generator, rounds=args.degree_rounds, melodies=args.melodies)
         contours = calibrate_contour(generator, rounds=args.contour_rounds, melodies=args.melodies)
         runs = calibrate_runs(generator, rounds=args.run_rounds, melodies=args.melodies)
-        weights = calibrate(  # the interval weights again, over the two tables: these are kept
+        weights = calibrate(  # the interval weights again, over the tables since: these are kept
             generator, rounds=args.refit_rounds, melodies=args.melodies,
             start=generator.interval_calibration, seed=200_000,
         )  # fmt: skip

@@ -46,7 +46,7 @@ from studio.generation.data import (
     pad_unit,
 )
 from studio.generation.form import Cadence
-from studio.generation.runs import LONGEST_STEP, RUN_LENGTHS
+from studio.generation.runs import RUN_LENGTHS, next_run
 
 STRONG_STEPS = {"4/4": (0, 8), "2/4": (0, 8), "3/4": (0,), "6/8": (0, 6)}
 """Steps drawn to the chord per meter: beats 1 and 3 of 4/4, the downbeats of a 2/4 pair, the
@@ -713,10 +713,9 @@ def _run_tables(weights: bytes) -> tuple[np.ndarray, np.ndarray]:
     runs = np.arange(-RUN_CAP, RUN_CAP + 1)[:, None, None]
     last = np.arange(rest + 1)[None, :, None] - 1  # −1: no note yet
     move = np.arange(rest)[None, None, :] - last
-    is_step = (last >= 0) & (np.abs(move) >= 1) & (np.abs(move) <= LONGEST_STEP)
-    way = np.where(is_step, np.sign(move), 0)
-    going_on = way * runs > 0
-    after = np.where(going_on, np.clip(runs + way, -RUN_CAP, RUN_CAP), way)
+    after = np.where(last >= 0, np.vectorize(next_run)(runs, move), 0)
+    going_on = after * runs > 0
+    after = np.clip(after, -RUN_CAP, RUN_CAP)
     bonus = np.where(going_on, by_length[np.abs(runs)], 0.0)
     after.setflags(write=False)
     bonus.setflags(write=False)

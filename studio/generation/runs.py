@@ -21,15 +21,21 @@ LONGEST_STEP = 2
 """The widest move, in semitones, that counts as a step of a run."""
 
 
+def next_run(run: int, move: int) -> int:
+    """The signed stepwise run after a move of ``move`` semitones from a melody in run ``run``:
+    +k after k steps up in a row (this move the last), −k after k steps down, 0 after a move
+    that is no step (a repeat or a leap)."""
+    way = int(move > 0) - int(move < 0) if 1 <= abs(move) <= LONGEST_STEP else 0
+    return run + way if way and run * way > 0 else way
+
+
 def run_lengths(moves: np.ndarray) -> np.ndarray:
     """Per move of a melody (semitones from one note start to the next), the signed length of
-    the stepwise run it ends: +k after k steps up in a row (this move the last), −k after k
-    steps down, 0 after a move that is no step (a repeat or a leap)."""
+    the stepwise run it ends (``next_run`` from none)."""
     lengths = np.zeros(len(moves), dtype=np.int64)
     run = 0
-    for j, move in enumerate(np.asarray(moves, dtype=np.int64)):
-        way = int(np.sign(move)) if 1 <= abs(move) <= LONGEST_STEP else 0
-        run = run + way if way and run * way > 0 else way
+    for j, move in enumerate(np.asarray(moves, dtype=np.int64).tolist()):
+        run = next_run(run, move)
         lengths[j] = run
     return lengths
 

@@ -37,7 +37,7 @@ from studio.core.midi_write import write_midi  # noqa: E402
 from studio.core.music import Note, Song, TempoChange, TimeSignature, Track  # noqa: E402
 from studio.core.theory import Key  # noqa: E402
 from studio.generation.data import METERS, build_dataset  # noqa: E402
-from studio.generation.gan import GanConfig  # noqa: E402
+from studio.generation.network import GanConfig  # noqa: E402
 from studio.generation.train import TrainConfig, train_gan  # noqa: E402
 from studio.generation.tunes import make_tune  # noqa: E402
 

@@ -25,94 +25,19 @@ stable without the gradient-penalty double backward pass that WGAN-GP costs on a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-STEPS = 16
-PHRASE_BARS = 4
-
-
-@dataclass(frozen=True)
-class GanConfig:
-    """Sizes of the two networks. Stored beside the weights so the model can be rebuilt."""
-
-    n_pitches: int = 37  # C3–C6; index n_pitches is the rest
-    noise_dim: int = 64
-    prev_dim: int = 256
-    hidden_dim: int = 768
-    disc_hidden_dim: int = 512
-    meters: int = 0  # meter classes in the conditions (0: a 4/4-only model)
-
-    @property
-    def n_classes(self) -> int:
-        """Pitch classes per step including the rest."""
-        return self.n_pitches + 1
-
-    @property
-    def bar_dim(self) -> int:
-        """Size of a flattened bar: per step one-hot pitch/rest plus the onset flag."""
-        return STEPS * (self.n_classes + 1)
-
-    @property
-    def condition_dim(self) -> int:
-        """Size of the condition vector (see ``make_conditions``)."""
-        return 24 + 2 + 1 + PHRASE_BARS + 1 + self.meters
-
-    def to_dict(self) -> dict:
-        """The config as plain values (for checkpoints and safetensors metadata)."""
-        return asdict(self)
-
-
-def condition_array(
-    chord_tones: np.ndarray,
-    chord_root: np.ndarray,
-    mode: np.ndarray | int,
-    density: np.ndarray,
-    phrase_position: np.ndarray | int,
-    has_previous: np.ndarray | float,
-    meter: np.ndarray | int | None = None,
-    n_meters: int = 0,
-) -> np.ndarray:
-    """Assemble the condition vectors of a batch of bars, (batch, condition_dim) float32.
-
-    Args:
-        chord_tones: (batch, 12) 0/1 chord tones.
-        chord_root: (batch,) root pitch class 0–11.
-        mode: (batch,) or one for all: 0 major, 1 minor.
-        density: (batch,) onsets per step, 0–1.
-        phrase_position: (batch,) or one for all: bar index modulo 4.
-        has_previous: (batch,) or one for all: 1 when a previous bar is given, else 0.
-        meter: (batch,) or one for all: meter index (``data.METERS``); used when ``n_meters``
-            > 0 (None: the first meter).
-        n_meters: meter classes of the model (``GanConfig.meters``; 0: no meter condition).
-    """
-    density = np.asarray(density, dtype=np.float32).reshape(-1)
-    batch = len(density)
-    rows = np.arange(batch)
-
-    def one_hot(index, classes: int) -> np.ndarray:
-        out = np.zeros((batch, classes), dtype=np.float32)
-        out[rows, index] = 1.0  # one index for all rows broadcasts
-        return out
-
-    parts = [
-        np.asarray(chord_tones, dtype=np.float32).reshape(batch, 12),
-        one_hot(chord_root, 12),
-        one_hot(mode, 2),
-        density[:, None],
-        one_hot(phrase_position, PHRASE_BARS),
-        np.zeros((batch, 1), dtype=np.float32)
-        + np.asarray(has_previous, dtype=np.float32).reshape(-1, 1),
-    ]
-    if n_meters:
-        parts.append(one_hot(0 if meter is None else meter, n_meters))
-    return np.concatenate(parts, axis=1)
+from studio.generation.network import (
+    LEAKY_SLOPE,
+    NORM_EPS,
+    STEPS,
+    GanConfig,
+    condition_array,
+)
 
 
 def make_conditions(
@@ -135,16 +60,6 @@ def make_conditions(
 def step_mask(valid_steps: torch.Tensor) -> torch.Tensor:
     """(batch, 16) 1.0 on the steps a bar plays (its first ``valid_steps``), 0.0 on padding."""
     return (torch.arange(STEPS).unsqueeze(0) < valid_steps.unsqueeze(1)).float()
-
-
-def bar_array(pitch: np.ndarray, onset: np.ndarray, n_classes: int) -> np.ndarray:
-    """``bar_tensor`` of hard bars in numpy: (batch, 16) pitch indices and 0/1 onsets →
-    (batch, bar_dim) float32."""
-    pitch = np.asarray(pitch, dtype=np.int64)
-    bar = np.zeros((*pitch.shape, n_classes + 1), dtype=np.float32)
-    np.put_along_axis(bar, pitch[..., None], 1.0, axis=-1)
-    bar[..., -1] = onset
-    return bar.reshape(len(pitch), -1)
 
 
 def bar_tensor(pitch_onehot: torch.Tensor, onset: torch.Tensor) -> torch.Tensor:
@@ -176,20 +91,23 @@ def hold_decode(
 
 
 class Generator(nn.Module):
-    """Noise + conditions + previous bar → per-step pitch/rest logits and onset logits."""
+    """Noise + conditions + previous bar → per-step pitch/rest logits and onset logits (for
+    training; ``network.GeneratorPass`` runs the same pass in numpy for sampling)."""
 
     def __init__(self, config: GanConfig) -> None:
         super().__init__()
         self.config = config
-        self.previous = nn.Sequential(nn.Linear(config.bar_dim, config.prev_dim), nn.LeakyReLU(0.2))
+        self.previous = nn.Sequential(
+            nn.Linear(config.bar_dim, config.prev_dim), nn.LeakyReLU(LEAKY_SLOPE)
+        )
         width = config.hidden_dim
         self.body = nn.Sequential(
             nn.Linear(config.noise_dim + config.condition_dim + config.prev_dim, width),
-            nn.LayerNorm(width),
-            nn.LeakyReLU(0.2),
+            nn.LayerNorm(width, eps=NORM_EPS),
+            nn.LeakyReLU(LEAKY_SLOPE),
             nn.Linear(width, width),
-            nn.LayerNorm(width),
-            nn.LeakyReLU(0.2),
+            nn.LayerNorm(width, eps=NORM_EPS),
+            nn.LeakyReLU(LEAKY_SLOPE),
             nn.Linear(width, STEPS * (config.n_classes + 1)),
         )
 
@@ -200,45 +118,6 @@ class Generator(nn.Module):
         hidden = torch.cat([noise, conditions, self.previous(previous_bar)], dim=1)
         out = self.body(hidden).view(-1, STEPS, self.config.n_classes + 1)
         return out[..., :-1], out[..., -1]
-
-
-def sampling_pass(
-    generator: Generator,
-) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """``generator``'s forward pass as one function over its parameters, bound once: the same
-    arithmetic, bit for bit, without ``nn.Module``'s per-call bookkeeping, which at the batch of
-    eight bars a request samples costs about a sixth of the pass. It reads the parameter
-    tensors the generator holds now (loading a state dict copies into them, so they stay)."""
-    previous = [_bound(layer) for layer in generator.previous]
-    body = [_bound(layer) for layer in generator.body]
-    classes = generator.config.n_classes + 1
-
-    def run(
-        noise: torch.Tensor, conditions: torch.Tensor, previous_bar: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        for layer in previous:
-            previous_bar = layer(previous_bar)
-        hidden = torch.cat([noise, conditions, previous_bar], dim=1)
-        for layer in body:
-            hidden = layer(hidden)
-        out = hidden.view(-1, STEPS, classes)
-        return out[..., :-1], out[..., -1]
-
-    return run
-
-
-def _bound(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-    """A linear, layer-norm or leaky-ReLU layer as a function of its input."""
-    if isinstance(layer, nn.Linear):
-        weight, bias = layer.weight, layer.bias
-        return lambda x: F.linear(x, weight, bias)
-    if isinstance(layer, nn.LayerNorm):
-        shape, weight, bias, eps = layer.normalized_shape, layer.weight, layer.bias, layer.eps
-        return lambda x: F.layer_norm(x, shape, weight, bias, eps)
-    if isinstance(layer, nn.LeakyReLU):
-        slope = layer.negative_slope
-        return lambda x: F.leaky_relu(x, slope)
-    raise TypeError(f"no sampling pass for {type(layer).__name__}")
 
 
 class Discriminator(nn.Module):

@@ -18,7 +18,6 @@ chosen meter (4/4, 2/4, 3/4 or 6/8); internally the network makes *units* (a bar
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 from collections.abc import Collection, Iterable, Sequence
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from studio.core.errors import InvalidInput, ModelFileError
 from studio.core.forms import form_error, is_form
@@ -75,14 +73,13 @@ from studio.generation.decoding import (
     slerp,
 )
 from studio.generation.form import Cadence, PhrasePlan, plan_form
-from studio.generation.gan import (
+from studio.generation.network import (
     PHRASE_BARS,
     STEPS,
     GanConfig,
-    Generator,
     bar_array,
     condition_array,
-    sampling_pass,
+    read_generator,
 )
 from studio.generation.plan import Plan, plan_variation
 from studio.generation.priors import PRIORS_PATH, window_units
@@ -261,23 +258,13 @@ class MelodyGenerator:
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}")
         try:
-            from safetensors import safe_open
-            from safetensors.torch import load_file
-
-            with safe_open(str(path), framework="pt") as handle:
-                metadata = handle.metadata() or {}
-            config = GanConfig(**json.loads(metadata["config"]))
-            state = load_file(str(path))
-            network = Generator(config)
-            network.load_state_dict(state)
-        except Exception as error:  # safetensors, JSON and torch each raise their own kinds
+            forward, metadata = read_generator(path)
+        except Exception as error:  # safetensors, JSON and the shapes each raise their own kinds
             raise ModelFileError(f"{path} is not a Motif Studio melody model ({error})") from None
-        network.eval()
-        self.config = config
-        self.network = network
-        self._forward = sampling_pass(network)
+        self.config: GanConfig = forward.config
+        self._forward = forward
         self.path = path
-        self.metadata = {k: v for k, v in metadata.items() if k != "config"}
+        self.metadata = metadata
         self._priors = None
         decoding = read_decoding(calibration_path(path))
         self.interval_calibration = interval_weights_of(decoding)
@@ -762,17 +749,12 @@ class MelodyGenerator:
             self.config.meters,
         )  # fmt: skip
         previous_bar = bar_array(previous[0], previous[1], rest + 1)
-        with torch.inference_mode():
-            pitch_logits, onset_logits = self._forward(
-                torch.from_numpy(np.asarray(latents, dtype=np.float32)),
-                torch.from_numpy(conditions),
-                torch.from_numpy(previous_bar),
-            )
+        pitch_logits, onset_logits = self._forward(latents, conditions, previous_bar)
         interval_weights = self._interval_weights(settings.meter, frame.mode)
         if interval_weights is not None and interval_styles is not None:
             interval_weights = interval_weights[None] + interval_styles
         notes, pitch, onsets = decode_bars(
-            pitch_logits.numpy(), onset_logits.numpy(), previous[0][:, -1], rngs, frame=frame,
+            pitch_logits, onset_logits, previous[0][:, -1], rngs, frame=frame,
             chord=chords, bar=bar, temperature=settings.temperature,
             chord_tone_strength=settings.chord_tone_strength, meter=settings.meter,
             cadences=cadences, phrase_cadence_rate=cadence_rate, used_steps=used_steps,

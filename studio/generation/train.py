@@ -41,15 +41,14 @@ from studio.core.model_files import record_model_file
 from studio.core.progress import CancelToken, ProgressCallback, no_progress
 from studio.generation.data import METERS, SPEC, MelodyDataset
 from studio.generation.gan import (
-    PHRASE_BARS,
     Discriminator,
-    GanConfig,
     Generator,
     bar_tensor,
     generate_bar_for_discriminator,
     make_conditions,
     step_mask,
 )
+from studio.generation.network import PHRASE_BARS, GanConfig
 from studio.training import (
     distributed_rank,
     open_run,

@@ -4,7 +4,7 @@ Run from the repo root, with a sound server (e.g. the test one from scripts/soun
     .venv/bin/python benchmarks/bench_playback.py [--seconds 60] [--no-write]
 
 A song plays while, in the same process, a worker thread does what the app's worker does:
-generate melodies with the GAN (torch) and index MIDI files (write and re-read them, pure
+generate melodies with the GAN (numpy) and index MIDI files (write and re-read them, pure
 Python). Every 5 s the song is replaced by an edited version (editing while playing) and every
 0.5 s a chord is auditioned. The metronome clicks, and a meter thread reads the master's output
 tap into a short-term loudness meter 30 times a second, as the window's meter does. The run is
@@ -133,7 +133,7 @@ def measure(seconds: float, freeze: bool) -> dict:
         meter = MeterReader(player.master)
         meter.start()
         underruns = player.underruns
-        worker = Worker(Path(folder), freeze)  # imports torch and loads the GAN while playing
+        worker = Worker(Path(folder), freeze)  # loads the GAN while playing
         worker.start()
         worker.ready.wait()
         loading_underruns = player.underruns - underruns
@@ -184,7 +184,7 @@ def table(m: dict, unfrozen: dict) -> list[tuple[str, str, str]]:
          str(m["underruns"]), "0"),
         ("same, without `freeze_gc()` after the worker loads the model",
          str(unfrozen["underruns"]), "full GC passes hold the GIL 50–70 ms"),
-        ("underruns while the worker first imported torch and loaded the GAN",
+        ("underruns while the worker loaded the GAN",
          str(unfrozen["loading_underruns"]), "a one-off at start-up"),
         ("worst audio callback", f"{m['callback_max'] * 1000:.2f} ms",
          f"budget {m['budget'] * 1000:.1f} ms per 512-frame block"),
@@ -213,7 +213,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    unfrozen = measure(args.seconds, freeze=False)  # first: nothing of torch is frozen yet
+    unfrozen = measure(args.seconds, freeze=False)  # first: nothing of the model is frozen yet
     frozen = measure(args.seconds, freeze=True)
     record(
         "playback", "Live playback",

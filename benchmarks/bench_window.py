@@ -80,7 +80,7 @@ def main() -> None:
     rows = [
         ("start to a usable window (Qt, engine, panes, first paint)", f"{shown:.2f} s", "≤ 2 s"),
         ("start to model ready and first melody in the editor", f"{ready:.2f} s", ""),
-        ("event-loop gap while the worker loads torch and the model, window shown (max / p99)",
+        ("event-loop gap while the worker loads the model, window shown (max / p99)",
          f"{load_gap[0]:.0f} / {load_gap[1]:.0f} ms", "≤ 50 ms"),
     ]  # fmt: skip
     request = window.generate_panel.request()

@@ -158,7 +158,7 @@ class LibraryController(QObject):
 
     def start(self) -> None:
         """Show the library: on a first run the demo library is indexed (after the model
-        loaded, so torch is imported once, by the generation worker), then the lists fill."""
+        loaded, so the first ideas come before the indexing work), then the lists fill."""
         self._write("prepare_library", {})
         unfinished = _unfinished_indexing()
         if any(os.path.exists(p) for p in unfinished):  # closed or killed while indexing:

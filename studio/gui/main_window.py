@@ -446,7 +446,7 @@ class MainWindow(IdeasActions, QMainWindow):
             request = self.generate_panel.request()
             request.update(seed=FIRST_RUN_SEED)
             self._requests[self.worker.submit("generate", self._ranked(request))] = "first_song"
-        self.library.start()  # after torch is loaded: the library's workers import it too
+        self.library.start()  # after the model: the first ideas come before the indexing
 
     def _model_failed(self, message: str) -> None:
         self.generate_panel.set_model_ready(False, f"generation is off: {message}")

@@ -183,17 +183,11 @@ class EngineWorker(QObject):
 
     @Slot()
     def load_models(self) -> None:
-        """Load the melody model (torch and the GAN), then freeze the garbage collector's view
-        of everything loaded so far (so playback has no underruns); emits ``modelReady(meters)``
-        or ``modelFailed(message)``."""
+        """Load the melody model (numpy and the GAN's weights: no torch), then freeze the
+        garbage collector's view of everything loaded so far (so playback has no underruns);
+        emits ``modelReady(meters)`` or ``modelFailed(message)``."""
         from studio.audio.player import freeze_gc
-        from studio.core.preload import preload_torch
 
-        preload_torch()  # the slowest part of importing torch, without freezing the GUI thread
-        # No collections while torch's many objects arrive: each full one holds the GIL for
-        # tens of ms (a stall of the window); they are frozen afterwards anyway.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
             meters = tuple(self.engine.generator.meters)
         except StudioError as error:
@@ -205,8 +199,6 @@ class EngineWorker(QObject):
             return
         finally:
             freeze_gc()
-            if collecting:
-                gc.enable()
         self.modelReady.emit(meters)
 
     @Slot(int, str, object, object)

@@ -16,7 +16,7 @@ from studio.library import feedback
 from studio.library.catalog import Catalog
 from studio.library.table import LibraryRows
 
-LOAD_TIMEOUT = 60_000  # ms: the first load imports torch
+LOAD_TIMEOUT = 60_000  # ms: generous for a loaded CI machine
 RUN_TIMEOUT = 60_000
 
 

@@ -32,6 +32,13 @@ case "$action" in
     ;;
   stop)
     [[ -f "$dir/keepalive.pid" ]] && kill "$(cat "$dir/keepalive.pid")" 2>/dev/null || true
+    server=$(cat "$XDG_RUNTIME_DIR/pulse/pid" 2>/dev/null || true)
     pulseaudio --kill >/dev/null 2>&1 || true
+    # --kill only signals (and the pid file goes first): wait for the process itself to end,
+    # so that it writes nothing more into DIR once this returns
+    for _ in $(seq 50); do
+      [[ -n "$server" ]] && kill -0 "$server" 2>/dev/null || break
+      sleep 0.1
+    done
     ;;
 esac

@@ -305,6 +305,44 @@ def remove_overlaps(notes: NoteSource) -> NoteSource:
     return _rewrap(notes, sorted_notes(n for group in by_pitch.values() for n in group))
 
 
+def settle_same_pitch(
+    notes: Sequence[Note], edited: Sequence[bool], ticks_per_beat: int
+) -> tuple[Note, ...]:
+    """``notes`` after an edit, each edited note settled with the others of its pitch: a note
+    inside which another of the same pitch starts (later, to the MIDI tick) ends where that
+    one starts, as a held key ends when it is struck again. Pairs of notes the edit did not
+    touch (``edited`` False for both) stay as they are; notes keep their positions.
+
+    Why: in a MIDI file a pitch's note-offs are paired with its note-ons first in, first out,
+    so a note held inside another of its pitch would read back with the two ends swapped, and
+    the song saved would not be the song shown. Notes that start together read back as saved.
+    """
+    if len(edited) != len(notes):
+        raise InvalidInput(f"{len(edited)} edited flags for {len(notes)} notes")
+
+    def tick(beats: float) -> int:
+        return round(beats * ticks_per_beat)
+
+    result = list(notes)
+    pitches = {note.pitch for note, changed in zip(notes, edited, strict=True) if changed}
+    by_pitch: dict[int, list[int]] = {}
+    for i, note in enumerate(notes):
+        if note.pitch in pitches:
+            by_pitch.setdefault(note.pitch, []).append(i)
+    for indices in by_pitch.values():
+        indices.sort(key=lambda i: tick(notes[i].start))
+        sounding: list[int] = []  # notes still sounding where the walk has got to
+        for i in indices:
+            start = tick(notes[i].start)
+            sounding = [j for j in sounding if tick(result[j].end) > start]
+            for j in sounding:
+                if (edited[i] or edited[j]) and tick(result[j].start) < start:
+                    result[j] = replace(result[j], duration=notes[i].start - result[j].start)
+            sounding = [j for j in sounding if tick(result[j].end) > start]
+            sounding.append(i)
+    return tuple(result)
+
+
 def merge_tracks(
     tracks: Sequence[Track], name: str | None = None, program: int | None = None
 ) -> Track:
@@ -354,6 +392,7 @@ __all__ = [
     "remove_overlaps",
     "resize_notes",
     "set_velocity",
+    "settle_same_pitch",
     "split_track",
     "stretch",
     "transpose",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -132,8 +133,10 @@ def with_notes(state: RollState, notes: Sequence[Note], selected: Collection[int
     """``state`` with the edited track's notes replaced by ``notes`` (in any order).
 
     ``selected`` are positions in ``notes``; the result selects the same notes at their
-    positions in the sorted track.
+    positions in the sorted track. A new or changed note that starts inside another of its
+    pitch ends that one (``edit.settle_same_pitch``), so the song saves as it shows.
     """
+    notes = _settled(state, notes)
     keys = [note_order(n) for n in notes]  # Track's order, so the track keeps ours
     order = sorted(range(len(notes)), key=keys.__getitem__)
     chosen = set(selected)
@@ -145,6 +148,17 @@ def with_notes(state: RollState, notes: Sequence[Note], selected: Collection[int
         tracks.append(track)
     selection = tuple(position for position, i in enumerate(order) if i in chosen)
     return replace(state, song=state.song.with_tracks(tracks), selection=selection)
+
+
+def _settled(state: RollState, notes: Sequence[Note]) -> tuple[Note, ...]:
+    """``notes`` after ``edit.settle_same_pitch``, the notes that are not in the track before
+    the edit counting as edited."""
+    before = Counter(state.notes)
+    edited = []
+    for note in notes:
+        edited.append(before[note] == 0)
+        before[note] -= 1
+    return edit.settle_same_pitch(notes, edited, state.song.ticks_per_beat)
 
 
 def add_note(state: RollState, note: Note) -> RollState:

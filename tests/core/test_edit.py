@@ -17,6 +17,7 @@ from studio.core.edit import (
     remove_overlaps,
     resize_notes,
     set_velocity,
+    settle_same_pitch,
     split_track,
     stretch,
     transpose,
@@ -270,6 +271,29 @@ def test_remove_overlaps():
         Note(60, 1, 2),
         Note(62, 3, 1),
     )
+
+
+def test_settle_same_pitch_ends_a_held_note_where_an_edited_one_starts():
+    held, inner, late = Note(60, 0, 4, 90), Note(60, 1, 1, 100), Note(60, 3, 2, 80)
+    other_pitch = Note(62, 1, 4)
+    # a new note inside a held one: the held one ends where it starts
+    assert settle_same_pitch([held, inner, other_pitch], [False, True, False], 480) == (
+        Note(60, 0, 1, 90), inner, other_pitch
+    )  # fmt: skip
+    # a new long note over later ones: it ends where the first of them starts
+    assert settle_same_pitch([held, inner], [True, False], 480) == (Note(60, 0, 1, 90), inner)
+    # untouched pairs stay, even overlapping (as a file read them)
+    assert settle_same_pitch([held, late, inner], [False] * 3, 480) == (held, late, inner)
+    # an edit reaches every note still sounding where it starts
+    assert settle_same_pitch([held, Note(60, 0.5, 3), inner], [False, False, True], 480) == (
+        Note(60, 0, 1, 90), Note(60, 0.5, 0.5), inner
+    )  # fmt: skip
+    # notes that start on the same tick stay (they read back as saved), zero-length ones too
+    twin = Note(60, 1 + 1e-5, 2, 127)
+    assert settle_same_pitch([inner, twin], [False, True], 480) == (inner, twin)
+    assert settle_same_pitch([Note(60, 1, 0), twin], [True, True], 480) == (Note(60, 1, 0), twin)
+    with pytest.raises(InvalidInput):
+        settle_same_pitch([held], [], 480)
 
 
 # -------------------------------------------------------------------- merge and split

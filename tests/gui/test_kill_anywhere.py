@@ -43,8 +43,9 @@ from studio.gui.app import create_window
 song_file, music, exports, spare = (sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])
 
 
-def say(*words):
-    print(*words, flush=True)
+def say(*words):  # one write per line: under PYTHONUNBUFFERED print writes word by word
+    sys.stdout.write(" ".join(map(str, words)) + "\n")
+    sys.stdout.flush()
 
 
 def digest(song):
@@ -204,6 +205,8 @@ class Child:
 
     def _read(self) -> None:
         for line in self.process.stdout:
+            if not line.endswith("\n"):
+                break  # cut off by the kill: the child never finished saying it
             self.lines.append(line.strip())
             if line.strip() == "ready":
                 self.ready.set()

@@ -7,6 +7,7 @@ Drags are sent by ``drag`` below: a QTest press, mouse moves with the button hel
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 from conftest import shown_roll
@@ -15,6 +16,8 @@ from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from studio.core.midi_read import read_midi
+from studio.core.midi_write import midi_bytes
 from studio.core.music import Note, Song, Track
 from studio.core.theory import Key
 from studio.gui.edit_commands import RollState, nearest_in_key, with_notes
@@ -133,6 +136,23 @@ def test_snap_off_and_alt_bypass_the_grid(roll):
     drag(roll.note_area(), at(roll, 1.5, 64), at(roll, 2.6, 64), modifiers=ALT)
     moved = next(n for n in notes(roll) if n.pitch == 64)
     assert moved.start == pytest.approx(2.1, abs=0.03) and moved.start % 0.25 != 0
+
+
+def test_a_note_drawn_over_a_note_of_its_pitch_ends_where_that_one_starts(roll):
+    drag(roll.note_area(), at(roll, 8.1, 65), at(roll, 12.0, 65))  # the next notes: 4 beats
+    click(roll, at(roll, 0.1, 64))  # 0–4 would hold the E at beat 1 inside it
+    drag(roll.note_area(), at(roll, 1.1, 67), at(roll, 3.0, 67))  # 1–3 would cover the G's start
+    assert Note(64, 0.0, 1.0, 100) in notes(roll) and Note(64, 1.0, 1.0, 100) in notes(roll)
+    assert Note(67, 1.0, 1.0, 100) in notes(roll) and Note(67, 2.0, 2.0, 110) in notes(roll)
+    assert undo_names(roll) == ["Add note"] * 3
+    # so the song saves as it shows: MIDI pairs a pitch's note-offs first in, first out
+    saved = read_midi(midi_bytes(roll.song()))
+    assert Counter(n for t in saved.tracks for n in t.notes) == Counter(
+        n for t in roll.song().tracks for n in t.notes
+    )
+    roll.undo_stack.undo()
+    roll.undo_stack.undo()
+    assert Note(64, 0.0, 4.0, 100) not in notes(roll) and len(notes(roll)) == 4
 
 
 def test_drawing_in_a_song_without_melody_adds_a_track_and_undo_removes_it(roll):

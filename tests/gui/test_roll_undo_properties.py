@@ -18,6 +18,7 @@ Hypothesis runs derandomized, so CI sees the same examples every time;
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 from conftest import drag, shown_roll
 from hypothesis import HealthCheck, given, settings
@@ -211,6 +212,26 @@ def check_roll(roll: PianoRoll) -> None:
     assert all(0 <= i < count for i in roll.selected_indices())
 
 
+def check_no_new_clash(before: Song, after: Song) -> None:
+    """No note the edit made or changed starts inside another of its pitch in its track, or
+    has one start inside it (``edit.settle_same_pitch``): the song would not save as it shows."""
+
+    def ticks(note: Note) -> tuple[int, int]:
+        return round(note.start * after.ticks_per_beat), round(note.end * after.ticks_per_beat)
+
+    for index, track in enumerate(after.tracks):
+        old = Counter(before.tracks[index].notes if index < len(before.tracks) else ())
+        new = []
+        for note in track.notes:
+            new.append(old[note] == 0)
+            old[note] -= 1
+        for i, note in enumerate(track.notes):
+            for j, other in enumerate(track.notes):
+                if (new[i] or new[j]) and i != j and other.pitch == note.pitch:
+                    (start, end), (other_start, _) = ticks(note), ticks(other)
+                    assert not start < other_start < end, (note, other)
+
+
 @given(song=songs(), key=st.sampled_from(KEYS), data=st.data())
 @settings(
     max_examples=EXAMPLES,
@@ -248,6 +269,7 @@ def test_random_edits_undo_to_the_original_and_redo_to_the_end(qtbot, song, key,
             continue
         else:
             assert stack.index() == index + 1, f"{action} made {stack.index() - index} steps"
+            check_no_new_clash(before, roll.song())
             del history[index + 1 :]
             history.append(roll.song())
         assert roll.song() == history[stack.index()], action

@@ -77,7 +77,6 @@ from studio.generation.network import (
     PHRASE_BARS,
     STEPS,
     GanConfig,
-    bar_array,
     condition_array,
     read_generator,
 )
@@ -748,8 +747,7 @@ class MelodyGenerator:
             phrase_bar % PHRASE_BARS, float(has_previous), METERS.index(settings.meter),
             self.config.meters,
         )  # fmt: skip
-        previous_bar = bar_array(previous[0], previous[1], rest + 1)
-        pitch_logits, onset_logits = self._forward(latents, conditions, previous_bar)
+        pitch_logits, onset_logits = self._forward(latents, conditions, *previous)
         interval_weights = self._interval_weights(settings.meter, frame.mode)
         if interval_weights is not None and interval_styles is not None:
             interval_weights = interval_weights[None] + interval_styles

@@ -158,16 +158,34 @@ class GeneratorPass:
                     np.asarray(state[f"{name}.bias"], dtype=np.float32))  # fmt: skip
 
         self.config = config
-        self._previous = linear("previous.0")
+        weight, self._previous_bias = linear("previous.0")
+        # The previous bar is one-hot: its layer adds one weight row per step (the step's
+        # pitch class) and the onset rows of the steps with a note start. Gathering those rows
+        # reads 16 of the 624 rows for each bar instead of multiplying by all of them.
+        rows = weight.reshape(STEPS, config.n_classes + 1, config.prev_dim)
+        self._step_rows = np.ascontiguousarray(rows[:, :-1])  # (step, class, prev_dim)
+        self._onset_rows = np.ascontiguousarray(rows[:, -1])  # (step, prev_dim)
         self._first, self._first_norm = linear("body.0"), norm("body.1")
         self._second, self._second_norm = linear("body.3"), norm("body.4")
         self._out = linear("body.6")
 
     def __call__(
-        self, noise: np.ndarray, conditions: np.ndarray, previous_bar: np.ndarray
+        self,
+        noise: np.ndarray,
+        conditions: np.ndarray,
+        previous_pitch: np.ndarray,
+        previous_onsets: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run the pass on a batch (rows of ``noise``, ``conditions`` and ``previous_bar``)."""
-        previous = _leaky(_affine(np.asarray(previous_bar, dtype=np.float32), self._previous))
+        """Run the pass on a batch: rows of ``noise``, ``conditions`` and the previous bar as
+        (batch, 16) pitch classes and (batch, 16) 0/1 onsets (what ``bar_array`` encodes)."""
+        pitch = np.asarray(previous_pitch, dtype=np.intp)
+        onsets = np.asarray(previous_onsets, dtype=np.float32)
+        if pitch.shape != onsets.shape or pitch.shape[1:] != (STEPS,):
+            raise ValueError(f"previous bar: pitch {pitch.shape}, onsets {onsets.shape}")
+        previous = self._step_rows[np.arange(STEPS), pitch].sum(axis=1)
+        previous += onsets @ self._onset_rows
+        previous += self._previous_bias
+        previous = _leaky(previous)
         given = [np.asarray(part, dtype=np.float32) for part in (noise, conditions)]
         hidden = np.concatenate([*given, previous], axis=1)
         hidden = _leaky(_layer_norm(_affine(hidden, self._first), self._first_norm))

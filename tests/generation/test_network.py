@@ -9,25 +9,35 @@ import pytest
 import torch
 
 from studio.generation.gan import Generator
-from studio.generation.network import GeneratorPass, read_generator, weight_shapes
+from studio.generation.network import (
+    STEPS,
+    GeneratorPass,
+    bar_array,
+    read_generator,
+    weight_shapes,
+)
 from studio.generation.train import export_generator
 
 
 def _inputs(config, batch: int = 8):
+    """Noise, conditions and a previous bar as the numpy pass takes it: (batch, 16) pitch
+    classes (rests among them) and 0/1 onsets."""
     rng = np.random.default_rng(3)
-    previous = np.zeros((batch, config.bar_dim), dtype=np.float32)
-    previous[:, rng.integers(0, config.bar_dim, size=40)] = 1.0
     return (
         rng.standard_normal((batch, config.noise_dim)).astype(np.float32),
         rng.random((batch, config.condition_dim)).astype(np.float32),
-        previous,
+        rng.integers(0, config.n_classes, size=(batch, STEPS)),
+        (rng.random((batch, STEPS)) < 0.4).astype(np.float32),
     )
 
 
 def _torch_pass(generator: Generator, inputs) -> tuple[np.ndarray, np.ndarray]:
+    """The torch generator on the same inputs, the previous bar one-hot (``bar_array``)."""
+    noise, conditions, pitch, onsets = inputs
+    bar = bar_array(pitch, onsets, generator.config.n_classes)
     with torch.inference_mode():
-        pitch, onset = generator(*(torch.from_numpy(x) for x in inputs))
-    return pitch.numpy(), onset.numpy()
+        out = generator(*(torch.from_numpy(x) for x in (noise, conditions, bar)))
+    return out[0].numpy(), out[1].numpy()
 
 
 @pytest.mark.parametrize("hidden", [32, 768])
@@ -76,6 +86,14 @@ def test_a_parameter_missing_or_of_another_shape_is_named(tiny_config):
     wrong = {**state, "previous.0.bias": np.zeros(3, np.float32)}
     with pytest.raises(ValueError, match=r"previous\.0\.bias: shape \(3,\)"):
         GeneratorPass(tiny_config, wrong)
+
+
+def test_a_previous_bar_of_another_shape_is_refused(tiny_config):
+    torch.manual_seed(7)
+    state = {k: v.numpy() for k, v in Generator(tiny_config).state_dict().items()}
+    noise, conditions, pitch, onsets = _inputs(tiny_config, batch=2)
+    with pytest.raises(ValueError, match="previous bar"):
+        GeneratorPass(tiny_config, state)(noise, conditions, pitch[:, :8], onsets[:, :8])
 
 
 def test_the_shipped_model_makes_melodies_without_loading_torch():

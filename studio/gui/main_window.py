@@ -29,6 +29,7 @@ from studio.core.midi_read import read_song
 from studio.core.music import Song
 from studio.core.theory import Key
 from studio.engine import Engine
+from studio.gui import pending_writes
 from studio.gui.autosave import Autosaver, RecoveryItem, pending_recovery
 from studio.gui.background_write import is_big, wait_for
 from studio.gui.generate_panel import GeneratePanel
@@ -124,6 +125,7 @@ class MainWindow(IdeasActions, QMainWindow):
             self.open_path(path)
         self._update_title()
         self.autosaver = Autosaver(self, load_settings()[0]["autosave_seconds"], self)
+        pending_writes.tidy_after_killed_sessions()
         QTimer.singleShot(0, self._offer_recovery)
         QTimer.singleShot(0, self._show_settings_notices)
 
@@ -351,10 +353,11 @@ class MainWindow(IdeasActions, QMainWindow):
         window keeps painting and playing meanwhile)."""
         from studio.core.midi_write import write_midi
 
-        if is_big(song):
-            wait_for(lambda: write_midi(song, path), self, label)
-        else:
-            write_midi(song, path)
+        with pending_writes.writing(path):  # a kill mid-write: the next start tidies up
+            if is_big(song):
+                wait_for(lambda: write_midi(song, path), self, label)
+            else:
+                write_midi(song, path)
 
     # -- recovery -----------------------------------------------------------------------------
 

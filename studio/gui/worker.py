@@ -79,6 +79,7 @@ from studio.core.midi_read import read_song
 from studio.core.music import Note, Song
 from studio.core.progress import Cancelled, CancelToken, ProgressCallback
 from studio.engine import Engine
+from studio.gui import pending_writes
 from studio.gui.ideas import Idea
 from studio.gui.roll_geometry import NoteIndex
 from studio.gui.worker_library import LIBRARY_HANDLERS, NEVER_SUPERSEDED, Handler
@@ -325,7 +326,8 @@ class EngineWorker(QObject):
         rendering = self.engine.render(song, progress=report, cancel=token,
                                        on_warning=warnings.append)  # fmt: skip
         token.raise_if_cancelled()
-        self.engine.export_wav(rendering, path)
+        with pending_writes.writing(path):
+            self.engine.export_wav(rendering, path)
         for text in warnings:
             _log.warning("%s", text)
         return {"path": path, "warnings": warnings}

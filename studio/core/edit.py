@@ -16,6 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -308,10 +309,12 @@ def remove_overlaps(notes: NoteSource) -> NoteSource:
 def settle_same_pitch(
     notes: Sequence[Note], edited: Sequence[bool], ticks_per_beat: int
 ) -> tuple[Note, ...]:
-    """``notes`` after an edit, each edited note settled with the others of its pitch: a note
-    inside which another of the same pitch starts (later, to the MIDI tick) ends where that
-    one starts, as a held key ends when it is struck again. Pairs of notes the edit did not
-    touch (``edited`` False for both) stay as they are; notes keep their positions.
+    """``notes`` after an edit, the edited notes settled with the others of their pitch.
+
+    A note that the edit touched, or inside which an edited or settled note of its pitch
+    starts, ends where the first note of its pitch that starts inside it (later, to the MIDI
+    tick) begins, as a held key ends when it is struck again. Notes the edit did not reach
+    stay as they are, even overlapping (as a file read them); notes keep their positions.
 
     Why: in a MIDI file a pitch's note-offs are paired with its note-ons first in, first out,
     so a note held inside another of its pitch would read back with the two ends swapped, and
@@ -331,15 +334,20 @@ def settle_same_pitch(
             by_pitch.setdefault(note.pitch, []).append(i)
     for indices in by_pitch.values():
         indices.sort(key=lambda i: tick(notes[i].start))
-        sounding: list[int] = []  # notes still sounding where the walk has got to
-        for i in indices:
-            start = tick(notes[i].start)
-            sounding = [j for j in sounding if tick(result[j].end) > start]
-            for j in sounding:
-                if (edited[i] or edited[j]) and tick(result[j].start) < start:
-                    result[j] = replace(result[j], duration=notes[i].start - result[j].start)
-            sounding = [j for j in sounding if tick(result[j].end) > start]
-            sounding.append(i)
+        starts = [tick(notes[i].start) for i in indices]
+        # from the last note back: a note is settled if it was edited or a settled note
+        # starts inside it; settled_after[k] counts the settled notes from position k on
+        settled_after = [0] * (len(indices) + 1)
+        for k in range(len(indices) - 1, -1, -1):
+            note = notes[indices[k]]
+            first = bisect.bisect_right(starts, starts[k])  # the first later start…
+            inside = bisect.bisect_left(starts, tick(note.end))  # …and those before the end
+            holds = first < inside  # another note of the pitch starts inside this one
+            settled = edited[indices[k]] or (holds and settled_after[first] > settled_after[inside])
+            if settled and holds:
+                end = notes[indices[first]].start
+                result[indices[k]] = replace(note, duration=end - note.start)
+            settled_after[k] = settled_after[k + 1] + settled
     return tuple(result)
 
 

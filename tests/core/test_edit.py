@@ -284,10 +284,17 @@ def test_settle_same_pitch_ends_a_held_note_where_an_edited_one_starts():
     assert settle_same_pitch([held, inner], [True, False], 480) == (Note(60, 0, 1, 90), inner)
     # untouched pairs stay, even overlapping (as a file read them)
     assert settle_same_pitch([held, late, inner], [False] * 3, 480) == (held, late, inner)
-    # an edit reaches every note still sounding where it starts
+    # an edit reaches every note still sounding where it starts, each ending at the first
+    # note of its pitch that starts inside it
     assert settle_same_pitch([held, Note(60, 0.5, 3), inner], [False, False, True], 480) == (
-        Note(60, 0, 1, 90), Note(60, 0.5, 0.5), inner
+        Note(60, 0, 0.5, 90), Note(60, 0.5, 0.5), inner
     )  # fmt: skip
+    # a note the edit trims ends at the first start inside it, an untouched one's too
+    assert settle_same_pitch([held, inner, late], [False, False, True], 480) == (
+        Note(60, 0, 1, 90), inner, late
+    )  # fmt: skip
+    blip = Note(60, 1, 0)  # zero length: a start all the same
+    assert settle_same_pitch([Note(60, 0.5, 1), blip], [True, False], 480)[0] == Note(60, 0.5, 0.5)
     # notes that start on the same tick stay (they read back as saved), zero-length ones too
     twin = Note(60, 1 + 1e-5, 2, 127)
     assert settle_same_pitch([inner, twin], [False, True], 480) == (inner, twin)

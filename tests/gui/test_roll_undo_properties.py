@@ -235,10 +235,11 @@ def check_no_new_clash(before: Song, after: Song) -> None:
 
 
 def saved_notes(song: Song) -> Counter:
-    """The song's notes as a MIDI file holds them: in ticks, the track aside."""
+    """The song's notes as a MIDI file holds them: note-on and note-off ticks, the track
+    aside."""
     tpb = song.ticks_per_beat
     return Counter(
-        (t.is_drum, n.pitch, round(n.start * tpb), round(n.duration * tpb), n.velocity)
+        (t.is_drum, n.pitch, round(n.start * tpb), round(n.end * tpb), n.velocity)
         for t in song.tracks
         for n in t.notes
     )

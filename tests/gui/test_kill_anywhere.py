@@ -50,7 +50,7 @@ def say(*words):  # one write per line: under PYTHONUNBUFFERED print writes word
 
 def digest(song):
     tpb = song.ticks_per_beat
-    notes = sorted((t.is_drum, n.pitch, round(n.start * tpb), round(n.duration * tpb),
+    notes = sorted((t.is_drum, n.pitch, round(n.start * tpb), round(n.end * tpb),
                     n.velocity) for t in song.tracks for n in t.notes)
     return hashlib.sha256(repr(notes).encode()).hexdigest()[:16]
 
@@ -180,10 +180,11 @@ app.exec()
 
 
 def digest(song: Song) -> str:
-    """What the child prints for a song: its notes in ticks (the same code as CHILD's)."""
+    """What the child prints for a song: its notes' on and off ticks, as a MIDI file holds
+    them (the same code as CHILD's)."""
     tpb = song.ticks_per_beat
     notes = sorted(
-        (t.is_drum, n.pitch, round(n.start * tpb), round(n.duration * tpb), n.velocity)
+        (t.is_drum, n.pitch, round(n.start * tpb), round(n.end * tpb), n.velocity)
         for t in song.tracks
         for n in t.notes
     )

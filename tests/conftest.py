@@ -20,8 +20,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _scratch = Path(tempfile.mkdtemp(prefix="motif-tests-"))
 os.environ["TMPDIR"] = str(_scratch)
 tempfile.tempdir = str(_scratch)
-# Tests never read or change the user's own settings file.
+# Tests never read or change the user's own settings file, nor anything else of the user's
+# folders (tests that need fresh ones take ``user_dirs``).
 os.environ["MOTIF_STUDIO_CONFIG"] = str(_scratch / "settings.json")
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    os.environ[_name] = str(_scratch / "user" / _name.lower())
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"

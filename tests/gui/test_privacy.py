@@ -39,6 +39,7 @@ DOCUMENTED = (
     "home/.local/share/motif-studio/library.sqlite-wal",
     "home/.local/share/motif-studio/library.sqlite-shm",
     "home/.local/share/motif-studio/autosave/*",
+    "home/.local/share/motif-studio/pending-writes/*",
     "home/.local/state/motif-studio/studio.log",
     "home/.local/state/motif-studio/indexing.json",
     "home/.cache/motif-studio/*",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -196,7 +197,19 @@ def test_continue_and_regenerate(qtbot, client):
     assert [n for n in regenerated.notes if n.start < 12] == kept
 
 
-def test_render_wav(qtbot, client, tmp_path):
+def test_render_wav(qtbot, client, tmp_path, user_dirs, monkeypatch):
+    import studio.audio.wav as wav_module
+    from studio.gui import pending_writes
+
+    listed = []  # what the window's list of files being written held during the write
+    write = wav_module.atomic_write_bytes
+
+    def watched(path, data):
+        for path_list in pending_writes.pending_folder().glob("*.json"):
+            listed.extend(json.loads(path_list.read_text()))
+        write(path, data)
+
+    monkeypatch.setattr(wav_module, "atomic_write_bytes", watched)
     with qtbot.waitSignal(client.finished, timeout=RUN_TIMEOUT) as blocker:
         client.submit("generate", payload(bars=1, count=1))
     song = blocker.args[1][0].song
@@ -206,6 +219,8 @@ def test_render_wav(qtbot, client, tmp_path):
     assert blocker.args[1] == {"path": target, "warnings": []}
     with wave.open(str(target)) as wav:
         assert wav.getnchannels() == 2 and wav.getnframes() > 0
+    assert listed == [str(target)]  # a kill mid-write: the next start tidies (pending_writes)
+    assert list(pending_writes.pending_folder().glob("*.json")) == []
 
 
 def test_a_missing_model_fails_to_load(qtbot, tmp_path, request):

@@ -158,6 +158,13 @@ def _channel_columns(track: Track, channel: int, tpb: int) -> tuple[np.ndarray, 
                          "is outside -8192..8191")  # fmt: skip
     pitch, start, duration, velocity = notes
     on, off = _ticks_of(start, tpb), _ticks_of(start + duration, tpb)
+    # A reader pairs a pitch's note-offs with its note-ons first in, first out: of a pitch's
+    # notes that start on one tick, the one that ends first is written first (starts a
+    # fraction of a tick apart would otherwise keep their order and swap ends when read back).
+    # Notes on whole ticks are in this order already (the track's playing order): no sort.
+    if not _in_tick_order(on, pitch, off):
+        by_ticks = np.lexsort((off, pitch, on))
+        pitch, velocity, on, off = (x[by_ticks] for x in (pitch, velocity, on, off))
     count = len(pitch)
     ticks = [np.zeros(1, np.int64), _ticks_of(controls[0], tpb), _ticks_of(bends[0], tpb),
              np.stack([on, off], axis=1).ravel()]  # fmt: skip
@@ -173,6 +180,15 @@ def _channel_columns(track: Track, channel: int, tpb: int) -> tuple[np.ndarray, 
               np.stack([velocity_on, np.zeros(count, np.int64)], axis=1).ravel()]  # fmt: skip
     return tuple(np.concatenate(parts).astype(np.int64)
                  for parts in (ticks, order, status, first, second))  # fmt: skip
+
+
+def _in_tick_order(on: np.ndarray, pitch: np.ndarray, off: np.ndarray) -> bool:
+    """Whether the notes are sorted by (on tick, pitch, off tick)."""
+    same_on, same_pitch = on[1:] == on[:-1], pitch[1:] == pitch[:-1]
+    later = (on[1:] > on[:-1]) | same_on & (
+        (pitch[1:] > pitch[:-1]) | same_pitch & (off[1:] >= off[:-1])
+    )
+    return bool(later.all())
 
 
 def _fields(events, width: int) -> list[np.ndarray]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -133,8 +132,9 @@ def with_notes(state: RollState, notes: Sequence[Note], selected: Collection[int
     """``state`` with the edited track's notes replaced by ``notes`` (in any order).
 
     ``selected`` are positions in ``notes``; the result selects the same notes at their
-    positions in the sorted track. A new or changed note that starts inside another of its
-    pitch ends that one (``edit.settle_same_pitch``), so the song saves as it shows.
+    positions in the sorted track. Where a new or changed note meets others of its pitch, a
+    held note ends where the next of that pitch starts (``edit.settle_same_pitch``), so the
+    song saves as it shows.
     """
     notes = _settled(state, notes)
     keys = [note_order(n) for n in notes]  # Track's order, so the track keeps ours
@@ -151,13 +151,11 @@ def with_notes(state: RollState, notes: Sequence[Note], selected: Collection[int
 
 
 def _settled(state: RollState, notes: Sequence[Note]) -> tuple[Note, ...]:
-    """``notes`` after ``edit.settle_same_pitch``, the notes that are not in the track before
-    the edit counting as edited."""
-    before = Counter(state.notes)
-    edited = []
-    for note in notes:
-        edited.append(before[note] == 0)
-        before[note] -= 1
+    """``notes`` after ``edit.settle_same_pitch``, the notes that are not the track's own
+    before the edit counting as edited (the edits keep the untouched ``Note`` objects, so
+    this is a set of ids, not a comparison of 20,000 notes)."""
+    before = {id(note) for note in state.notes}
+    edited = [id(note) not in before for note in notes]
     return edit.settle_same_pitch(notes, edited, state.song.ticks_per_beat)
 
 

@@ -96,6 +96,16 @@ def test_overlapping_same_pitch_notes_pair_first_in_first_out(data_dir):
     assert note_tuples(song) == [[(60, 0.0, 2.0, 64), (60, 1.0, 2.0, 80)]]
 
 
+def test_same_pitch_notes_on_one_tick_read_back_with_their_own_ends():
+    # a fraction of a tick apart, the shorter one last in the track: written shortest first,
+    # so the reader's first-in, first-out pairing gives each its own end and velocity
+    notes = (Note(62, 0.0, 0.25, 1), Note(62, 1e-6, 0.0, 90), Note(62, 0.0, 0.0, 127))
+    back = read_midi(midi_bytes(Song(tracks=(Track(notes),), ticks_per_beat=480)))
+    assert sorted(note_tuples(back)[0], key=lambda n: (n[2], n[3])) == [
+        (62, 0.0, 0.0, 90), (62, 0.0, 0.0, 127), (62, 0.0, 0.25, 1)
+    ]  # fmt: skip
+
+
 def test_key_signature_names_programs_controls(data_dir):
     song = read_midi(data_dir / "key_and_names.mid")
     assert song.title == "Key test"

@@ -94,7 +94,10 @@ def _events(track: Track, channel: int, tpb: int) -> list:
     for bend in track.pitch_bends:
         timed.append((_ticks(bend.beat, tpb), 3,
                       mido.Message("pitchwheel", pitch=bend.value, channel=channel)))  # fmt: skip
-    for note in track.notes:
+    # of a pitch's notes on one tick, the one that ends first first (as the writer does, so a
+    # reader's first-in, first-out pairing gives each note its own end)
+    for note in sorted(track.notes, key=lambda n: (_ticks(n.start, tpb), n.pitch,
+                                                   _ticks(n.end, tpb))):  # fmt: skip
         on, off = _ticks(note.start, tpb), _ticks(note.end, tpb)
         velocity = max(1, note.velocity)
         timed.append((on, 4, mido.Message("note_on", note=note.pitch, velocity=velocity,

@@ -20,7 +20,15 @@ from studio.core.midi_read import read_midi
 from studio.core.midi_write import midi_bytes
 from studio.core.music import Note, Song, Track
 from studio.core.theory import Key
-from studio.gui.edit_commands import RollState, nearest_in_key, with_notes
+from studio.gui.edit_commands import (
+    RollState,
+    legato,
+    move,
+    nearest_in_key,
+    transpose,
+    velocity,
+    with_notes,
+)
 from studio.gui.piano_roll import PianoRoll
 from studio.gui.roll_geometry import NoteIndex
 
@@ -504,6 +512,20 @@ def test_with_notes_keeps_the_selection_on_the_same_notes():
     assert nearest_in_key(66, Key.parse("C"), 1) == 67
     assert nearest_in_key(66, Key.parse("C"), -1) == 65
     assert nearest_in_key(127, Key.parse("C#")) == 126
+
+
+def test_edits_elsewhere_leave_a_files_overlapping_notes_of_one_pitch_alone():
+    held, again = Note(60, 0.0, 3.0, 80), Note(60, 2.0, 3.0, 90)  # as a file may hold them
+    state = RollState(Song(tracks=(Track((held, again, Note(64, 0.0, 1.0))),)), 0, ())
+    other = [i for i, n in enumerate(state.notes) if n.pitch == 64]
+    for after in (move(state, other, 1.0, 1, None), velocity(state, other, 50),
+                  transpose(state, other, semitones=1), legato(state, other)):  # fmt: skip
+        assert {held, again} <= set(after.notes)
+    # …and settle them when the edit reaches that pitch
+    same_tick = move(state, other, 0.0, -4, None)  # the E onto the C held from beat 0
+    assert held in same_tick.notes and again in same_tick.notes  # starting together: both stay
+    struck = move(state, other, 1.0, -4, None)  # a C struck at beat 1 ends the held one there
+    assert Note(60, 0.0, 1.0, 80) in struck.notes and again in struck.notes
 
 
 def test_the_roll_holds_a_song_as_long_as_a_file_may_be(qtbot):

@@ -165,13 +165,14 @@ def _split_of_tune(title: str, source: str, k: int) -> int:
 
 
 def pad_unit(pitch: np.ndarray, onset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pad one unit's steps to ``STEPS_PER_BAR``: the padding holds the last step, no onsets."""
-    missing = STEPS_PER_BAR - len(pitch)
+    """Pad a unit's steps (the last axis; any rows before it) to ``STEPS_PER_BAR``: the
+    padding holds the last step, no onsets."""
+    missing = STEPS_PER_BAR - pitch.shape[-1]
     if missing <= 0:
         return pitch, onset
     return (
-        np.concatenate([pitch, np.full(missing, pitch[-1], dtype=pitch.dtype)]),
-        np.concatenate([onset, np.zeros(missing, dtype=bool)]),
+        np.concatenate([pitch, np.repeat(pitch[..., -1:], missing, axis=-1)], axis=-1),
+        np.concatenate([onset, np.zeros((*onset.shape[:-1], missing), dtype=bool)], axis=-1),
     )
 
 

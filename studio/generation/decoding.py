@@ -479,13 +479,11 @@ def decode_bars(
     onsets[:, 0] |= ~frame.allowed[current]
     starts_note = onsets & ~rest_at
     chosen = np.full((count, steps), rest)
-    # per variation: the row of the contour table for the interval into its last note
+    # per variation: the interval into its last note (the contour table's row)
     into = np.full(count, NONE_ROW)
-    if contour_weights is not None:
-        contours = _contour_table(np.asarray(contour_weights, dtype=float).tobytes())
-        if previous_interval is not None:
-            known = np.asarray(previous_interval) != NO_INTERVAL
-            into[known] = np.asarray(previous_interval)[known] + MAX_INTERVAL
+    if contour_weights is not None and previous_interval is not None:
+        known = np.asarray(previous_interval) != NO_INTERVAL
+        into[known] = np.asarray(previous_interval)[known] + MAX_INTERVAL
     # the last note of a bar before a repeat leads into the repeat's known first note, and
     # the note before it half as much: the melody heads there instead of jumping at the end
     targets = [None if t is None or t == rest else int(t) for t in (lead_to or [None] * count)]
@@ -508,34 +506,41 @@ def decode_bars(
             final = cadences is not None and cadences[i] == Cadence.FINAL and homes is not None
             weight = (closing if final and homes[i] == targets[i] else share)[i]
             extra[i] -= LEAD_WEIGHT * weight[:, None] * distance[None, :]
-    moves = _moves()
     extra += scores[..., :rest]
-    if run_weights is not None:  # per variation the stepwise run it is in, ±RUN_CAP at most
-        run_after, run_bonus = _run_tables(np.asarray(run_weights, dtype=float).tobytes())
-        runs = np.zeros(count, dtype=np.int64)
-        if previous_run is not None:
-            runs[:] = np.clip(previous_run, -RUN_CAP, RUN_CAP)
+    runs = np.zeros(count, dtype=np.int64)  # per variation the stepwise run it is in
+    if run_weights is not None and previous_run is not None:
+        runs[:] = np.clip(previous_run, -RUN_CAP, RUN_CAP)
+    # each variation's line so far as one row of the step tables: (interval into its last
+    # note, run, last note + 1)
+    line = _line_key(into, runs, last_row)
+    line_weights = _line_weights(
+        None if contour_weights is None else np.asarray(contour_weights, float).tobytes(),
+        None if run_weights is None else np.asarray(run_weights, float).tobytes(),
+    )
+    next_line = _next_line()
     places = None if extent is None else placing(frame)
     if places is not None:
         extents = extent_of(np.asarray(extent)[:, 0], np.asarray(extent)[:, 1])
-    for step in np.flatnonzero(starts_note.any(axis=0)):
-        # which note: the network's sample weighed by the intervals from the last note
+    every_one = starts_note.all(axis=0)
+    for step in np.flatnonzero(starts_note.any(axis=0)).tolist():
+        # which note: the network's sample weighed by the intervals from the last note, by
+        # the interval into it (contour) and by how long the stepwise run going on would be
         weights = interval_tables[rows, last_row] + extra[:, step]
-        if contour_weights is not None:  # and by the interval into the last note
-            weights += contours[into, last_row]
+        weights += line_weights[line]
         if places is not None:  # only notes that leave the melody an octave to sit in whole
             weights += places.penalties[extents]
-        if run_weights is not None:  # and by how long the stepwise run going on would be
-            weights += run_bonus[runs + RUN_CAP, last_row]
         note = np.argmax(weights, axis=-1)
-        starting = starts_note[:, step]
-        if run_weights is not None:
-            runs = np.where(starting, run_after[runs + RUN_CAP, last_row, note], runs)
-        if places is not None:
-            extents = np.where(starting, places.grown[extents, note], extents)
-        into = np.where(starting, moves[last_row, note], into)
-        last_row = np.where(starting, note + 1, last_row)
         chosen[:, step] = note
+        if every_one[step]:
+            line = next_line[line, note]
+            if places is not None:
+                extents = places.grown[extents, note]
+        else:
+            starting = starts_note[:, step]
+            line = np.where(starting, next_line[line, note], line)
+            if places is not None:
+                extents = np.where(starting, places.grown[extents, note], extents)
+        last_row = line % (rest + 1)
     # each step sounds what the last onset chose (a rest or a note), or what sounded before
     sounding = np.where(onsets, np.where(rest_at, rest, chosen), -1)
     latest = np.maximum.accumulate(np.where(onsets, np.arange(steps), -1), axis=1)
@@ -576,8 +581,7 @@ def decode_bars(
         else Bar([], False)
         for i in range(count)
     ]
-    padded = [pad_unit(pitch[i], onsets[i]) for i in range(count)]
-    return bars, np.array([p for p, _ in padded]), np.array([o for _, o in padded])
+    return (bars, *pad_unit(pitch, onsets))
 
 
 @functools.lru_cache(maxsize=64)
@@ -627,6 +631,44 @@ def _contour_table(weights: bytes) -> np.ndarray:
     pairs = np.frombuffer(weights, dtype=float).reshape(NONE_ROW, NONE_ROW)
     table = np.zeros((NONE_ROW + 1, rest + 1, rest))
     table[:NONE_ROW, 1:] = pairs[:, _moves()[1:]]
+    table.setflags(write=False)
+    return table
+
+
+def _line_key(into: np.ndarray, runs: np.ndarray, last_row: np.ndarray) -> np.ndarray:
+    """The row of ``_line_weights`` and ``_next_line`` for a line whose last note's row is
+    ``last_row`` (its index + 1; 0: none), the interval into it ``into`` (``NONE_ROW``: none)
+    and its run ``runs`` (capped at ±``RUN_CAP``)."""
+    return (into * RUN_ROWS + runs + RUN_CAP) * (SPEC.rest_index + 1) + last_row
+
+
+@functools.lru_cache(maxsize=8)
+def _line_weights(contour_weights: bytes | None, run_weights: bytes | None) -> np.ndarray:
+    """(lines, pitches) read-only: for each line (``_line_key``) the contour weight (float64
+    bytes of (25, 25); None: 0) of each next note plus its run weight (``_run_tables``; None:
+    0). Some 3 MB: one table per style is kept."""
+    rest = SPEC.rest_index
+    table = np.zeros((NONE_ROW + 1, RUN_ROWS, rest + 1, rest))
+    if contour_weights is not None:
+        table += _contour_table(contour_weights)[:, None]
+    if run_weights is not None:
+        table += _run_tables(run_weights)[1][None]
+    table = table.reshape(-1, rest)
+    table.setflags(write=False)
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _next_line() -> np.ndarray:
+    """(lines, pitches) read-only: the line (``_line_key``) after each next note."""
+    rest = SPEC.rest_index
+    moves = _moves()  # (last row, note): the interval into the note
+    # any run weights give the same runs after a note: only the bonus depends on them
+    after = _run_tables(np.zeros(RUN_LENGTHS).tobytes())[0]  # (run row, last row, note)
+    notes = np.arange(rest)
+    table = _line_key(moves[None, None], after[None], notes + 1)
+    table = np.broadcast_to(table, (NONE_ROW + 1, RUN_ROWS, rest + 1, rest))
+    table = np.ascontiguousarray(table).reshape(-1, rest)
     table.setflags(write=False)
     return table
 
@@ -700,6 +742,8 @@ def mend_long_notes(onsets: np.ndarray, meter: str) -> np.ndarray:
 
 RUN_CAP = RUN_LENGTHS + 1
 """Runs longer than this many steps are weighed as this long (``_run_tables``)."""
+RUN_ROWS = 2 * RUN_CAP + 1
+"""Signed runs −``RUN_CAP``…``RUN_CAP``: the run rows of the step tables."""
 
 
 @functools.lru_cache(maxsize=64)

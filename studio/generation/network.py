@@ -217,8 +217,10 @@ def _affine(x: np.ndarray, layer: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
 
 
 def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    centred = x - x.mean(axis=1, keepdims=True)
-    variance = np.mean(centred * centred, axis=1, keepdims=True)  # biased, as torch's
+    # np.add.reduce / n is np.mean's own sum and division without its Python wrapper
+    width = x.shape[1]
+    centred = x - np.add.reduce(x, axis=1, keepdims=True) / width
+    variance = np.add.reduce(centred * centred, axis=1, keepdims=True) / width  # biased, as torch's
     centred /= np.sqrt(variance + NORM_EPS)
     weight, bias = norm
     centred *= weight

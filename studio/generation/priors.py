@@ -649,6 +649,7 @@ class StylePriors:
                              f"{PRIORS_VERSION}; rebuild them")  # fmt: skip
         self.content = content
         self._tables: dict = {}  # tables parsed once (``_parsed``, ``_choices``, ``ending``)
+        self._last_feel: dict = {}  # per ending table: the last feel and its cumulative weights
 
     @property
     def description(self) -> str:
@@ -938,8 +939,14 @@ class StylePriors:
         patterns, cumulative, log_weights, starts = self._tables[key]
         if rhythm is None:
             return patterns[_pick(rng, cumulative)]
-        weights = log_weights + _feel_likelihood(starts, np.asarray(rhythm, dtype=float))
-        return patterns[_pick(rng, np.cumsum(np.exp(weights - weights.max())))]
+        rhythm = np.asarray(rhythm, dtype=float)
+        feel = rhythm.tobytes()  # a tune's phrases end with the same feel: kept for the next
+        last_feel, cumulative = self._last_feel.get(key, (None, None))
+        if last_feel != feel:
+            weights = log_weights + _feel_likelihood(starts, rhythm)
+            cumulative = np.cumsum(np.exp(weights - weights.max()))
+            self._last_feel[key] = (feel, cumulative)
+        return patterns[_pick(rng, cumulative)]
 
     def mean_rhythm(self, meter: str, mode: str | int) -> np.ndarray | None:
         """The style's onset rate per step of a unit (the mean of its sampled tunes' rhythm

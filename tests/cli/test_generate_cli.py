@@ -7,6 +7,8 @@ import json
 import pretty_midi
 import pytest
 
+from studio.generation.network import read_generator
+
 
 def test_generate_writes_midi_that_pretty_midi_reads(studio, tmp_path, tiny_model):
     out = tmp_path / "ideas"
@@ -138,9 +140,10 @@ def test_train_then_eval_on_a_midi_folder(studio, tmp_path, midi_folder):
     result = studio(
         "train", "gan", "--data", str(midi_folder), "--epochs", "1", "--steps-per-epoch", "2",
         "--batch-size", "16", "--out", str(out), "--cache", str(cache), "--snapshot-every", "1",
-        "--json",
+        "--hidden-dim", "48", "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert read_generator(out / "gan.safetensors")[0].config.hidden_dim == 48  # a narrow one
     assert sorted(p.name for p in (out / "snapshots").iterdir()) == [
         "MANIFEST.sha256",  # the manifest: studio.core.model_files
         "gan-epoch0001-unaveraged.safetensors",  # the last weights, beside their average
@@ -222,6 +225,10 @@ def test_train_refuses_bad_arguments(studio, tmp_path):
     result = studio("train", "gan", "--epochs", "1", "--density-weight", "-1")
     assert result.returncode == 2 and "--density-weight must be 0 or more" in result.stderr
     result = studio("train", "autoencoder", "--epochs", "1", "--density-weight", "10")
+    assert result.returncode == 2 and "for the GAN only" in result.stderr
+    result = studio("train", "gan", "--epochs", "1", "--hidden-dim", "0")
+    assert result.returncode == 2 and "--hidden-dim must be at least 1" in result.stderr
+    result = studio("train", "autoencoder", "--epochs", "1", "--hidden-dim", "64")
     assert result.returncode == 2 and "for the GAN only" in result.stderr
 
 

@@ -747,7 +747,9 @@ class MelodyGenerator:
             phrase_bar % PHRASE_BARS, float(has_previous), METERS.index(settings.meter),
             self.config.meters,
         )  # fmt: skip
-        pitch_logits, onset_logits = self._forward(latents, conditions, *previous)
+        pitch_logits, onset_logits = self._forward(
+            latents, conditions, *previous, UNIT_STEPS[settings.meter]
+        )
         interval_weights = self._interval_weights(settings.meter, frame.mode)
         if interval_weights is not None and interval_styles is not None:
             interval_weights = interval_weights[None] + interval_styles

@@ -168,6 +168,10 @@ class GeneratorPass:
         self._first, self._first_norm = linear("body.0"), norm("body.1")
         self._second, self._second_norm = linear("body.3"), norm("body.4")
         self._out = linear("body.6")
+        # a 12-step unit (3/4, 6/8) reads only the first 12 steps' outputs: their columns
+        weight, bias = self._out
+        used = 12 * (config.n_classes + 1)
+        self._out_12 = np.ascontiguousarray(weight[:, :used]), bias[:used]
 
     def __call__(
         self,
@@ -175,9 +179,12 @@ class GeneratorPass:
         conditions: np.ndarray,
         previous_pitch: np.ndarray,
         previous_onsets: np.ndarray,
+        steps: int = STEPS,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Run the pass on a batch: rows of ``noise``, ``conditions`` and the previous bar as
-        (batch, 16) pitch classes and (batch, 16) 0/1 onsets (what ``bar_array`` encodes)."""
+        (batch, 16) pitch classes and (batch, 16) 0/1 onsets (what ``bar_array`` encodes).
+        ``steps`` 12: the outputs of the first 12 steps only (a 3/4 or 6/8 unit, whose
+        padding is never sampled), for a quarter less of the last layer's weights to read."""
         pitch = np.asarray(previous_pitch, dtype=np.intp)
         onsets = np.asarray(previous_onsets, dtype=np.float32)
         if pitch.shape != onsets.shape or pitch.shape[1:] != (STEPS,):
@@ -190,7 +197,10 @@ class GeneratorPass:
         hidden = np.concatenate([*given, previous], axis=1)
         hidden = _leaky(_layer_norm(_affine(hidden, self._first), self._first_norm))
         hidden = _leaky(_layer_norm(_affine(hidden, self._second), self._second_norm))
-        out = _affine(hidden, self._out).reshape(-1, STEPS, self.config.n_classes + 1)
+        if steps not in (12, STEPS):
+            raise ValueError(f"steps: {steps}, expected 12 or {STEPS}")
+        out = _affine(hidden, self._out_12 if steps == 12 else self._out)
+        out = out.reshape(-1, steps, self.config.n_classes + 1)
         return out[..., :-1], out[..., -1]
 
 

@@ -61,6 +61,13 @@ def test_the_numpy_pass_computes_what_the_torch_generator_does(tiny_config, hidd
     np.testing.assert_allclose(onset, want_onset, rtol=1e-4, atol=1e-5)
     # and the pitch each step would take is the same one
     assert np.array_equal(pitch.argmax(-1), want_pitch.argmax(-1))
+    # a 12-step unit (3/4, 6/8) gets the first 12 steps of the same outputs
+    pitch_12, onset_12 = GeneratorPass(config, state)(*inputs, steps=12)
+    assert pitch_12.shape == (8, 12, config.n_classes) and onset_12.shape == (8, 12)
+    np.testing.assert_allclose(pitch_12, pitch[:, :12], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(onset_12, onset[:, :12], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="steps: 8"):
+        GeneratorPass(config, state)(*inputs, steps=8)
 
 
 def test_a_weights_file_reads_into_the_same_pass_with_its_metadata(tmp_path, tiny_config):

@@ -65,9 +65,16 @@ def trailing_runs(pitch: np.ndarray, onsets: np.ndarray, rest: int) -> np.ndarra
     begun in an earlier unit count from this unit's first note."""
     pitch = np.asarray(pitch, dtype=np.int64)
     starts = np.asarray(onsets, dtype=bool) & (pitch != rest)
-    result = np.zeros(len(pitch), dtype=np.int64)
-    for row, (notes, started) in enumerate(zip(pitch, starts, strict=True)):
-        moves = np.diff(notes[started])
-        if len(moves):
-            result[row] = run_lengths(moves)[-1]
-    return result
+    positions = np.arange(pitch.shape[1])
+    # at each note start, the start of the note before it (−1: none)
+    latest = np.maximum.accumulate(np.where(starts, positions, -1), axis=1)
+    before = np.concatenate([np.full((len(pitch), 1), -1), latest[:, :-1]], axis=1)
+    move = pitch - np.take_along_axis(pitch, np.maximum(before, 0), axis=1)
+    # the way each note moved on (+1/−1 a step up/down, 0 a leap, a repeat or the first note)
+    way = np.where((before >= 0) & (np.abs(move) >= 1) & (np.abs(move) <= LONGEST_STEP),
+                   np.sign(move), 0)  # fmt: skip
+    last_way = np.take_along_axis(way, np.maximum(latest[:, -1:], 0), axis=1)
+    # the run is the notes since the last one that went another way, all going this way
+    broken = np.max(np.where(starts & (way != last_way), positions, -1), axis=1, keepdims=True)
+    going_on = (starts & (positions > broken)).sum(axis=1)
+    return (last_way[:, 0] * going_on).astype(np.int64)

@@ -47,3 +47,20 @@ def test_a_unit_ends_with_the_run_of_its_last_notes_rests_between_them():
     onsets[2] = False
     onsets[2, 0] = True
     assert trailing_runs(pitch, onsets, rest).tolist() == [3, 0, 0]
+
+
+def test_a_unit_ends_with_the_run_its_notes_make_one_by_one():
+    """``trailing_runs`` over whole batches is ``run_lengths`` of each row's notes in turn."""
+    rest = SPEC.rest_index
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        rows, steps = int(rng.integers(1, 9)), int(rng.choice([12, 16]))
+        moves = rng.choice([-7, -3, -2, -1, 0, 1, 2, 3, 12], size=(rows, steps))
+        pitch = np.clip(18 + np.cumsum(moves, axis=1), 0, rest - 1)
+        pitch[rng.random((rows, steps)) < 0.15] = rest
+        onsets = rng.random((rows, steps)) < rng.random()
+        one_by_one = []
+        for notes, starts in zip(pitch, onsets & (pitch != rest), strict=True):
+            moved = np.diff(notes[starts])
+            one_by_one.append(int(run_lengths(moved)[-1]) if len(moved) else 0)
+        assert trailing_runs(pitch, onsets, rest).tolist() == one_by_one

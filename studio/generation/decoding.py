@@ -705,11 +705,12 @@ def mend_syncopations(
     for rate, first, every, gap in ((rates[0], 2, 4, 2), (rates[1], 1, 2, 1)):
         if rate <= 0:
             continue
-        starts = np.arange(first, steps - gap, every)
-        mend = onsets[:, starts] & ~onsets[:, starts + gap] & (skipped[:, starts + gap] < rate)
+        starts = slice(first, steps - gap, every)  # the off-beat onsets, and the beats after
+        beats = slice(first + gap, steps, every)
+        mend = onsets[:, starts] & ~onsets[:, beats] & (skipped[:, beats] < rate)
         if gap == 2:  # an eighth off the beat: nothing starts in between either
-            mend &= ~onsets[:, starts + 1]
-        onsets[:, starts + gap] |= mend
+            mend &= ~onsets[:, first + 1 : steps - 1 : every]
+        onsets[:, beats] |= mend
     return onsets
 
 

@@ -509,7 +509,7 @@ def decode_bars(
     extra += scores[..., :rest]
     runs = np.zeros(count, dtype=np.int64)  # per variation the stepwise run it is in
     if run_weights is not None and previous_run is not None:
-        runs[:] = np.clip(previous_run, -RUN_CAP, RUN_CAP)
+        runs[:] = np.minimum(np.maximum(previous_run, -RUN_CAP), RUN_CAP)  # np.clip's wrapper costs
     # each variation's line so far as one row of the step tables: (interval into its last
     # note, run, last note + 1)
     line = _line_key(into, runs, last_row)
@@ -901,7 +901,8 @@ def last_intervals(pitch: np.ndarray, onsets: np.ndarray) -> np.ndarray:
     last = np.argmax(starts & (from_end == 1), axis=1)
     before = np.argmax(starts & (from_end == 2), axis=1)
     rows = np.arange(len(pitch))
-    moves = np.clip(pitch[rows, last] - pitch[rows, before], -MAX_INTERVAL, MAX_INTERVAL)
+    moves = pitch[rows, last] - pitch[rows, before]
+    moves = np.minimum(np.maximum(moves, -MAX_INTERVAL), MAX_INTERVAL)
     return np.where(from_end[:, 0] >= 2, moves, NO_INTERVAL)
 
 

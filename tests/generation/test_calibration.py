@@ -110,8 +110,9 @@ def test_the_density_map_round_trips(tmp_path):
 
 
 def test_a_density_asked_for_is_the_density_given():
-    """The network alone compresses densities (3/4: asked 0.6, it gave 0.39); the shipped map
-    turns the request into the condition that gives it, over the whole range."""
+    """The network alone compresses densities (3/4: asked 0.6, the shipped network gives 0.47,
+    the one before it 0.39); the shipped map turns the request into the condition that gives
+    it, over the whole range."""
     generator = MelodyGenerator()
 
     def given(meter: str, density: float) -> float:
@@ -125,10 +126,10 @@ def test_a_density_asked_for_is_the_density_given():
         assert given(meter, 0.6) == pytest.approx(0.6, abs=0.06)
         # the whole slider, not just its middle: a network that hardly follows its density
         # condition (one trained from scratch gave 4/4 0.37 for 0.2 and 0.58 for 0.8) cannot be
-        # mapped back (measured for the shipped one: 0.21–0.23 and 0.77–0.85)
+        # mapped back (measured for the shipped one: 0.19–0.23 and 0.78–0.83)
         assert given(meter, 0.2) < 0.3 and given(meter, 0.8) > 0.7, meter
     generator.density_map = {}
-    assert given("3/4", 0.6) < 0.45
+    assert given("3/4", 0.6) < 0.52
 
 
 def test_the_shipped_model_has_its_calibration_for_every_style():
@@ -326,12 +327,15 @@ def _bar_line_onsets(generator: MelodyGenerator, meter: str = "3/4") -> float:
 
 
 def test_calibrating_the_downbeats_brings_the_bar_lines_onsets_to_the_data(tmp_path):
-    """The network held notes over 3/4 bar lines about twice as often as the tunes; the
+    """The network holds notes over 3/4 bar lines more often than the tunes (bar lines where
+    nothing begins: the shipped network 10 %, the one before it 11 %, the tunes 6 %); the
     downbeat bias brings the share of bar lines where something begins to the tunes'."""
     generator = MelodyGenerator()
     real = float(load_priors().mean_rhythm("3/4", "major")[0])
+    shipped = _bar_line_onsets(generator)
     generator.downbeat_calibration = None
     before = _bar_line_onsets(generator)
+    assert abs(shipped - real) < abs(before - real) / 2  # the shipped bias (measured: a third)
     messages = []
     biases = calibrate_downbeats(generator, rounds=3, melodies=128, progress=messages.append)
     assert len(messages) == 3 * 2 * len(generator.meters)
@@ -340,7 +344,7 @@ def test_calibrating_the_downbeats_brings_the_bar_lines_onsets_to_the_data(tmp_p
     assert generator.interval_calibration is None  # found without the interval tables
     after = _bar_line_onsets(generator)
     assert real - before > 0.03
-    assert abs(after - real) < abs(before - real) / 2
+    assert abs(after - real) < 0.6 * abs(before - real)  # three quick rounds on 128 melodies
     save_calibration({}, tmp_path / "gan.decoding.json", downbeats=biases)
     assert downbeat_bias_of(read_decoding(tmp_path / "gan.decoding.json")) == biases
 

@@ -312,7 +312,10 @@ class LibraryController(QObject):
         span = getattr(ranked, "match_beats", None)
         if span is None:
             return
-        self._read("track_song", {"track_id": int(track_id)}, ("passage", int(track_id), span))
+        pace = float(getattr(ranked, "match_pace", 1.0))
+        self._read(
+            "track_song", {"track_id": int(track_id)}, ("passage", int(track_id), (span, pace))
+        )
 
     def _similar_to_selection(self) -> None:
         track = self.pane.current_track()
@@ -483,16 +486,24 @@ class LibraryController(QObject):
         if not self._writes:
             self.pane.show_idle()
 
-    def _show_passage(self, track_id: int, song: Song, span: tuple[float, float]) -> None:
+    def _show_passage(self, track_id: int, song: Song, match) -> None:
         """Lay the track's matching passage over the editor's melody: for a melody query the
-        span lines the melody's beat 0 up with the track's ``span[0]``; a track query's passage
-        is shown from the editor's beat 0 too."""
-        first, last = span
-        notes = [replace(n, start=n.start - first) for n in song.notes if first <= n.start < last]
+        span lines the melody's beat 0 up with the track's ``span[0]``, at the pace it matched
+        (``match``: the span and the query's beats per track beat), so a passage that matched
+        at another tempo lines up bar for bar; a track query's passage is shown from the
+        editor's beat 0 too."""
+        (first, last), pace = match
+        notes = [
+            replace(n, start=(n.start - first) * pace, duration=n.duration * pace)
+            for n in song.notes
+            if first <= n.start < last
+        ]
         self.window.piano_roll.set_overlay(notes)
         title = song.title or f"track {track_id}"
+        stretched = "" if abs(pace - 1) < 0.01 else f", at {pace:.2g}× its length to match"
         self.window.statusBar().showMessage(
-            f"In orange: {title}, beats {first:g}–{last:g}, beside your melody (Esc hides it)",
+            f"In orange: {title}, beats {first:g}–{last:g}{stretched}, beside your melody "
+            "(Esc hides it)",
             15_000,
         )
 

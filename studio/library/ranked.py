@@ -2,7 +2,8 @@
 
 One type for every ranked list the app shows: the track, its score, the reasons to show, the
 parts the score is made of (for recommendations: content, taste, collaborative, seed) and, when a
-passage matched, where in the track it is (``match_beats``: first and last beat).
+passage matched, where in the track it is (``match_beats``: first and last beat) and at what
+pace it matched (``match_pace``: beats of the query per beat of the track).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class RankedTrack:
     parts: dict[str, float] = field(default_factory=dict)
     match_beats: tuple[float, float] | None = None
     track: CatalogTrack | None = None
+    match_pace: float = 1.0  # the passage matched the query this many times slower (or faster)
 
     def with_track(self, track: CatalogTrack | None) -> RankedTrack:
         """The same result with its catalog row."""

@@ -257,8 +257,16 @@ class SimilarityService:
             reasons = [f"{how}: {bars} ({hit.score:.2f} similarity)"]
             reasons += shared[hit.track_id]
             reasons += _reasons(facts, track)
+            pace = scale / query.scale  # the query's beats per track beat
             ranked.append(
-                RankedTrack(track.id, float(hit.score), reasons, match_beats=span, track=track)
+                RankedTrack(
+                    track.id,
+                    float(hit.score),
+                    reasons,
+                    match_beats=span,
+                    track=track,
+                    match_pace=pace,
+                )
             )
         return SimilarResult(ranked, "passage", self.embedder.model_version)
 

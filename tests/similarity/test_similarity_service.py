@@ -165,6 +165,8 @@ def test_a_stretched_excerpt_finds_its_passage_in_the_track_s_own_bars(library):
     assert best.track.display_path.endswith("runs-2.mid") and best.score > 0.99
     start, end = best.match_beats  # in the track's beats, not the query's
     assert start in (12.0, 16.0) and end - start == pytest.approx(16.0)
+    # …at the pace it matched: the excerpt's beats per track beat, its whole length over 16
+    assert best.match_pace * (end - start) == pytest.approx(max(n.end for n in notes))
 
 
 def test_the_query_and_its_byte_identical_copies_are_left_out(library):

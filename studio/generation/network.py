@@ -189,6 +189,8 @@ class GeneratorPass:
         onsets = np.asarray(previous_onsets, dtype=np.float32)
         if pitch.shape != onsets.shape or pitch.shape[1:] != (STEPS,):
             raise ValueError(f"previous bar: pitch {pitch.shape}, onsets {onsets.shape}")
+        if steps not in (12, STEPS):
+            raise ValueError(f"steps: {steps}, expected 12 or {STEPS}")
         previous = self._step_rows[np.arange(STEPS), pitch].sum(axis=1)
         previous += onsets @ self._onset_rows
         previous += self._previous_bias
@@ -197,8 +199,6 @@ class GeneratorPass:
         hidden = np.concatenate([*given, previous], axis=1)
         hidden = _leaky(_layer_norm(_affine(hidden, self._first), self._first_norm))
         hidden = _leaky(_layer_norm(_affine(hidden, self._second), self._second_norm))
-        if steps not in (12, STEPS):
-            raise ValueError(f"steps: {steps}, expected 12 or {STEPS}")
         out = _affine(hidden, self._out_12 if steps == 12 else self._out)
         out = out.reshape(-1, steps, self.config.n_classes + 1)
         return out[..., :-1], out[..., -1]

@@ -486,7 +486,9 @@ class LibraryController(QObject):
         if not self._writes:
             self.pane.show_idle()
 
-    def _show_passage(self, track_id: int, song: Song, match) -> None:
+    def _show_passage(
+        self, track_id: int, song: Song, match: tuple[tuple[float, float], float]
+    ) -> None:
         """Lay the track's matching passage over the editor's melody: for a melody query the
         span lines the melody's beat 0 up with the track's ``span[0]``, at the pace it matched
         (``match``: the span and the query's beats per track beat), so a passage that matched

@@ -12,6 +12,7 @@ file the training writes and computes what ``gan.Generator`` computes, to float3
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -197,9 +198,10 @@ class GeneratorPass:
         previous = _leaky(previous)
         given = [np.asarray(part, dtype=np.float32) for part in (noise, conditions)]
         hidden = np.concatenate([*given, previous], axis=1)
-        hidden = _leaky(_layer_norm(_affine(hidden, self._first), self._first_norm))
-        hidden = _leaky(_layer_norm(_affine(hidden, self._second), self._second_norm))
-        out = _affine(hidden, self._out_12 if steps == 12 else self._out)
+        with _blas_pools().limit(limits=1):
+            hidden = _leaky(_layer_norm(_affine(hidden, self._first), self._first_norm))
+            hidden = _leaky(_layer_norm(_affine(hidden, self._second), self._second_norm))
+            out = _affine(hidden, self._out_12 if steps == 12 else self._out)
         out = out.reshape(-1, steps, self.config.n_classes + 1)
         return out[..., :-1], out[..., -1]
 
@@ -217,6 +219,17 @@ def read_generator(path: str | os.PathLike) -> tuple[GeneratorPass, dict[str, st
     config = GanConfig(**json.loads(metadata["config"]))
     generator = GeneratorPass(config, load_file(os.fspath(path)))
     return generator, {key: value for key, value in metadata.items() if key != "config"}
+
+
+@functools.cache
+def _blas_pools():
+    """The BLAS libraries' thread pools (``threadpoolctl``), found once: the pass runs its
+    products on one thread. At a batch of eight rows the products are too small to share out,
+    and with another program busy on the second core numpy's two BLAS threads waited on each
+    other: 8 variations × 16 bars took 38 ms instead of 17 (benchmarks/bench_generate.py)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas")
 
 
 def _affine(x: np.ndarray, layer: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

@@ -7,7 +7,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
+import studio.generation.network as network
 from studio.generation.gan import Generator
 from studio.generation.network import (
     STEPS,
@@ -101,6 +103,26 @@ def test_a_previous_bar_of_another_shape_is_refused(tiny_config):
     noise, conditions, pitch, onsets = _inputs(tiny_config, batch=2)
     with pytest.raises(ValueError, match="previous bar"):
         GeneratorPass(tiny_config, state)(noise, conditions, pitch[:, :8], onsets[:, :8])
+
+
+def test_the_pass_multiplies_on_one_blas_thread_and_gives_the_others_back(tiny_config, monkeypatch):
+    torch.manual_seed(7)
+    state = {k: v.numpy() for k, v in Generator(tiny_config).state_dict().items()}
+    generator = GeneratorPass(tiny_config, state)
+    blas = ThreadpoolController().select(user_api="blas")
+    seen = []
+    affine = network._affine
+
+    def counting_affine(x, layer):
+        seen.append({pool["num_threads"] for pool in blas.info()})
+        return affine(x, layer)
+
+    monkeypatch.setattr(network, "_affine", counting_affine)
+    with threadpool_limits(limits=2, user_api="blas"):
+        generator(*_inputs(tiny_config))
+        after = {pool["num_threads"] for pool in blas.info()}
+    assert seen == [{1}] * 3
+    assert after == {2}
 
 
 def test_the_shipped_model_makes_melodies_without_loading_torch():

@@ -724,21 +724,36 @@ def mend_long_notes(onsets: np.ndarray, meter: str) -> np.ndarray:
     beat = LONG_NOTE_BEATS.get(meter)
     if beat is None:
         return onsets
-    count, steps = onsets.shape
-    positions = np.arange(steps)
+    steps = onsets.shape[1]
     # the start of the note (or rest) that sounds before each step: -1 for one from a bar
     # before, which is held over the downbeat
-    latest = np.maximum.accumulate(np.where(onsets, positions, -1), axis=1)
-    before = np.concatenate([np.full((count, 1), -1), latest[:, :-1]], axis=1)
-    beats_inside = (positions - 1) // beat - before // beat
-    off_eighths, off_beat = positions % 2 == 1, positions % beat != 0
-    odd = onsets & (((beats_inside >= 1) & off_eighths) | ((beats_inside >= 2) & off_beat))
+    latest = np.maximum.accumulate(np.where(onsets, np.arange(steps), -1), axis=1)
+    before = np.empty_like(latest)
+    before[:, 0] = -1
+    before[:, 1:] = latest[:, :-1]
+    odd = onsets & (before < _held_too_long(beat, steps))
     if not odd.any():
         return onsets
     rows, ends = np.nonzero(odd)
     onsets = onsets.copy()
     onsets[rows, (ends - 1) // beat * beat] = True  # the last beat inside the held note
     return onsets
+
+
+@functools.lru_cache(maxsize=8)
+def _held_too_long(beat: int, steps: int) -> np.ndarray:
+    """(steps,) for ``mend_long_notes``: a note (or rest) that ends before a step and began
+    before this step of the unit was held oddly: over a beat (``beat`` steps) to end on a
+    sixteenth, or over two beats to end off the beat. ``before // beat`` one or two beats
+    before the beat holding step ``s - 1`` is ``before`` below that beat's start (or the one
+    before it); −2 (below any start) where neither applies."""
+    positions = np.arange(steps)
+    last_beat = (positions - 1) // beat * beat  # the start of the beat holding step s - 1
+    over_one = np.where(positions % 2 == 1, last_beat, -2)
+    over_two = np.where(positions % beat != 0, last_beat - beat, -2)
+    threshold = np.maximum(over_one, over_two)
+    threshold.setflags(write=False)
+    return threshold
 
 
 RUN_CAP = RUN_LENGTHS + 1

@@ -12,7 +12,7 @@ import pytest
 from studio.core.errors import InvalidInput
 from studio.core.music import Note
 from studio.core.theory import SCALES, Chord, Key
-from studio.generation.data import SPEC, UNIT_BEATS
+from studio.generation.data import SPEC, UNIT_BEATS, UNIT_STEPS
 from studio.generation.decoding import (
     CADENCE_STEPS,
     IDEA_CENTRES,
@@ -473,6 +473,34 @@ def test_no_note_is_held_over_a_beat_to_end_on_a_sixteenth_or_over_two_to_end_of
     # 6/8 holds over its eighths as its tunes do
     jig = _grid("x.........x.")
     assert (mend_long_notes(jig, "6/8") == jig).all()
+
+
+def _held_oddly(row: list[bool], beat: int) -> list[int]:
+    """The onsets of ``row`` that end a note (or rest) held over a beat to end on a sixteenth,
+    or over two beats to end off the beat, counted step by step (a note from the bar before
+    began before step 0)."""
+    odd, start = [], -1
+    for step, onset in enumerate(row):
+        if not onset:
+            continue
+        beats_crossed = sum(1 for s in range(start + 1, step) if s % beat == 0)
+        if (beats_crossed >= 1 and step % 2) or (beats_crossed >= 2 and step % beat):
+            odd.append(step)
+        start = step
+    return odd
+
+
+@pytest.mark.parametrize("meter", ["4/4", "2/4", "3/4"])
+def test_after_mending_no_note_is_held_oddly_and_only_beats_gained_onsets(meter):
+    steps, beat = UNIT_STEPS[meter], 4
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        onsets = rng.random((8, steps)) < rng.random()
+        mended = mend_long_notes(onsets, meter)
+        assert (mended >= onsets).all()
+        assert not (mended & ~onsets)[:, np.arange(steps) % beat != 0].any()
+        assert all(_held_oddly(row, beat) == [] for row in mended.tolist())
+        assert (mended == onsets).all() == all(_held_oddly(r, beat) == [] for r in onsets.tolist())
 
 
 def test_a_melody_opens_with_a_note_on_its_downbeat():

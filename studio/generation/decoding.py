@@ -76,6 +76,15 @@ to the repeat's first note (half as much from the note before it)."""
 SPAN_WEIGHT = 1.0
 """Log-weight taken from a note per semitone that it would widen the melody's span beyond the
 span drawn for it (``decode_bars``' ``span``)."""
+REACH_WEIGHT = 0.6
+"""Log-weight given to a note per semitone that it widens the span of the bars before towards
+the span aimed for by then (``decode_bars``' ``span``: a real window's span, reached at about
+the pace tunes reach theirs). The drawn span had only held ideas in, and the network's 8-bar
+ideas spanned less than the tunes' windows (training split: 4/4 14.5 semitones against 16.1,
+3/4 12.8 against 13.7, 6/8 14.5 against 15.1, 2/4 15.0 against 16.3; ideas within ten
+semitones 15 % against 8 % in 4/4, 29 % against 20 % in 3/4). With 0.6 and the calibration run
+again: validation 14.9 → 15.6 semitones (tunes 15.6), pitch-range overlap 0.87 → 0.92; 0.3
+widened them half as much."""
 BEYOND_OCTAVE_WEIGHT = 1.0
 """Log-weight taken per semitone that a leap goes beyond an octave. The interval weights
 (``MAX_INTERVAL``) count every wider leap as an octave, so ideas leapt beyond one three times
@@ -372,9 +381,11 @@ def decode_bars(
             get an empty ``Bar`` (a repeat replaces them), their steps are still returned.
         onset_bias: (count, 16) added to the onset log-odds after the temperature: each
             variation's rhythmic feel (``plan.rhythm_leaning``).
-        span: (count, 3) per variation: the lowest and highest pitch index of the bars before
-            in its window (−1, −1: none) and the span in semitones its notes should keep to;
-            each semitone beyond costs ``SPAN_WEIGHT``.
+        span: (count, 4) per variation: the lowest and highest pitch index of the bars before
+            in its window (−1, −1: none), the span in semitones its notes should keep to (each
+            semitone beyond costs ``SPAN_WEIGHT``) and the span it should reach by the end of
+            this bar (each semitone a note widens the bars before towards it gains
+            ``REACH_WEIGHT``).
         contour_weights: (25, 25) log-weights of (interval into the note before, interval on
             from it), added too: a network's ``calibration`` of how the melody turns.
         previous_interval: (count,) the interval into the last note of the bar before
@@ -490,12 +501,18 @@ def decode_bars(
     leading = [i for i, target in enumerate(targets) if target is not None]
     extra = np.zeros((count, steps, rest))  # added to the scores: the span's and the lead's
     if span is not None:  # how far a note would widen the span of the bars before beyond
-        lowest, highest, allowed = (np.asarray(span, dtype=np.int64)[:, k, None] for k in range(3))
+        span = np.asarray(span, dtype=float)
+        lowest, highest, allowed = (span[:, k, None].astype(np.int64) for k in range(3))
         indices = np.arange(rest)[None, :]
         wide = np.maximum(highest, indices) - np.minimum(
             np.where(lowest >= 0, lowest, rest), indices
         )
         extra -= SPAN_WEIGHT * np.maximum(0, wide - allowed)[:, None, :]
+        # …and how far it widens them towards the span aimed for by now (after some notes)
+        width = np.where(lowest >= 0, highest - lowest, 0)
+        short = np.maximum(0, span[:, 3, None] - width)
+        gain = np.minimum(np.maximum(0, wide - width), short)
+        extra += REACH_WEIGHT * np.where(lowest >= 0, gain, 0)[:, None, :]
     if leading:
         from_end = np.cumsum(starts_note[:, ::-1], axis=1)[:, ::-1]  # note starts from here
         share = starts_note * ((from_end == 1) + 0.5 * (from_end == 2))

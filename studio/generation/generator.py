@@ -80,7 +80,7 @@ from studio.generation.network import (
     condition_array,
     read_generator,
 )
-from studio.generation.plan import Plan, plan_variation
+from studio.generation.plan import SPAN_SLACK, Plan, plan_variation
 from studio.generation.priors import PRIORS_PATH, window_units
 from studio.generation.runs import trailing_runs
 
@@ -842,13 +842,18 @@ def _extents(pitch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _spans(lows: np.ndarray, highs: np.ndarray, limits: np.ndarray, unit: int, window: int):
-    """(count, 3) for ``decode_bars``' ``span``: per variation the lowest and highest pitch
-    index of the ``window`` units before ``unit`` (−1, −1 without notes) and its span limit."""
+    """(count, 4) for ``decode_bars``' ``span``: per variation the lowest and highest pitch
+    index of the ``window`` units before ``unit`` (−1, −1 without notes), its span limit, and
+    the span to reach by the end of ``unit``: the real span drawn for it (the limit less
+    ``SPAN_SLACK``) times the square root of the share of its window the unit ends. Tunes
+    reach about that much of their 8-bar span bar by bar (4/4, training split: 0.48, 0.67,
+    0.76, 0.86 … of it after bars 1, 2, 3, 4 …; 3/4 0.30, 0.56, 0.71, 0.81 …)."""
     begin = max(0, unit - window)
     low = lows[:, begin:unit].min(axis=1, initial=SPEC.rest_index)
     high = highs[:, begin:unit].max(axis=1, initial=-1)
     low = np.where(high >= 0, low, -1)
-    return np.stack([low, high, limits], axis=1)
+    aim = (limits - SPAN_SLACK) * ((min(unit, window) + 1) / (window + 1)) ** 0.5
+    return np.stack([low, high, limits, aim], axis=1)
 
 
 def _next_known(plan: Plan, unit: int, units: int) -> int | None:

@@ -646,7 +646,7 @@ def test_a_drawn_span_keeps_the_melody_within_it():
     logits = np.random.default_rng(5).normal(0, 1.0, (16, 16, CLASSES))
     logits[..., SPEC.rest_index] = -50.0
     _, free, _ = _decode_notes(logits, np.full(16, 20))
-    span = np.tile([18, 22, 9], (16, 1))  # the bars before: indices 18–22, 9 semitones at most
+    span = np.tile([18, 22, 9, 0], (16, 1))  # the bars before: indices 18–22, 9 semitones at most
     _, kept, _ = _decode_notes(logits, np.full(16, 20), span=span)
 
     def outside(pitch):
@@ -654,6 +654,26 @@ def test_a_drawn_span_keeps_the_melody_within_it():
 
     assert np.ptp(free) > 20 and outside(free) > 0.3
     assert outside(kept) < outside(free) / 3  # 0.125 against 0.49
+
+
+def test_a_melody_narrower_than_its_aim_reaches_out_towards_it():
+    """Logits that keep near index 20 (a network that wanders little); the bars before spanned
+    indices 18–22 (4 semitones). Aiming at 12 by the end of the bar, notes beyond them gain
+    ``REACH_WEIGHT`` a semitone up to the aim, so the bar widens the melody; aiming at what
+    the bars before already span changes nothing."""
+    rows = np.arange(CLASSES)
+    logits = np.tile(-1.0 * np.abs(rows - 20.0), (16, 16, 1))
+    logits[..., SPEC.rest_index] = -50.0
+
+    def decoded(aim):
+        return _decode_notes(logits, np.full(16, 20), span=np.tile([18, 22, 24, aim], (16, 1)))[1]
+
+    def width(pitch):
+        return np.mean(np.maximum(pitch.max(axis=1), 22) - np.minimum(pitch.min(axis=1), 18))
+
+    free = _decode_notes(logits, np.full(16, 20))[1]
+    assert (decoded(4) == free).all()
+    assert width(decoded(12)) > width(free) + 2  # 10.4 against 5.9
 
 
 def test_the_bar_before_a_repeat_leads_into_its_first_note():

@@ -989,13 +989,14 @@ def test_ideas_in_g_sit_where_g_tunes_sit_and_keep_off_the_range_s_edges():
     on the range's floor; with the frame an octave up, a tenth crowded its top. Each idea now
     takes its own octave, and every note keeps that possible. (The network shipped since
     2026-12-03 places G ideas a little lower than the one before: mean pitch 70.2 against 71.9,
-    scripts/register_check.py.)"""
+    scripts/register_check.py; ideas that reach the tunes' span (``decoding.REACH_WEIGHT``)
+    69.4: a wider idea fits under the range's top, C6, an octave up less often.)"""
     from studio.generation.generator import MelodyGenerator as ShippedGenerator
 
     ideas = ShippedGenerator().generate(GenerationSettings(bars=8, key=Key.parse("G")), 32, 1)
     pitches = np.array([n.pitch for idea in ideas for n in idea.notes])
     assert pitches.min() >= 55 and pitches.max() <= 84  # the default range
-    assert 69.5 <= pitches.mean() <= 74.5
+    assert 69.0 <= pitches.mean() <= 74.5
     assert np.mean(pitches <= 57) < 0.03 and np.mean(pitches >= 83) < 0.06
 
 

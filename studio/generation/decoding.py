@@ -759,11 +759,12 @@ def mend_long_notes(onsets: np.ndarray, meter: str) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _held_too_long(beat: int, steps: int) -> np.ndarray:
-    """(steps,) for ``mend_long_notes``: a note (or rest) that ends before a step and began
-    before this step of the unit was held oddly: over a beat (``beat`` steps) to end on a
-    sixteenth, or over two beats to end off the beat. ``before // beat`` one or two beats
-    before the beat holding step ``s - 1`` is ``before`` below that beat's start (or the one
-    before it); −2 (below any start) where neither applies."""
+    """(steps,) for ``mend_long_notes``: an onset at step ``s`` ends a note (or rest) held
+    oddly when that note began before ``threshold[s]``. Off the eighths, that is the start of
+    the beat holding step ``s − 1`` (the note was held over a beat to end on a sixteenth); on
+    the other steps off the beat, the start of the beat before that one (held over two beats to
+    end off the beat); on the beat −2, below any start (a note from the bar before began at
+    −1)."""
     positions = np.arange(steps)
     last_beat = (positions - 1) // beat * beat  # the start of the beat holding step s - 1
     over_one = np.where(positions % 2 == 1, last_beat, -2)

@@ -226,7 +226,8 @@ def _blas_pools():
     """The BLAS libraries' thread pools (``threadpoolctl``), found once: the pass runs its
     products on one thread. At a batch of eight rows the products are too small to share out,
     and with another program busy on the second core numpy's two BLAS threads waited on each
-    other: 8 variations × 16 bars took 38 ms instead of 17 (benchmarks/bench_generate.py)."""
+    other: 8 variations × 16 bars took 37–51 ms median instead of 21–30 ms (docs/BENCHMARKS.md,
+    "Melody generation")."""
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController().select(user_api="blas")

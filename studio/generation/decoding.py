@@ -508,11 +508,11 @@ def decode_bars(
             np.where(lowest >= 0, lowest, rest), indices
         )
         extra -= SPAN_WEIGHT * np.maximum(0, wide - allowed)[:, None, :]
-        # …and how far it widens them towards the span aimed for by now (after some notes)
+        # …and how far it widens them towards the span aimed for by now (with no notes
+        # before, ``wide`` is 0: nothing to widen yet)
         width = np.where(lowest >= 0, highest - lowest, 0)
         short = np.maximum(0, span[:, 3, None] - width)
-        gain = np.minimum(np.maximum(0, wide - width), short)
-        extra += REACH_WEIGHT * np.where(lowest >= 0, gain, 0)[:, None, :]
+        extra += REACH_WEIGHT * np.minimum(np.maximum(0, wide - width), short)[:, None, :]
     if leading:
         from_end = np.cumsum(starts_note[:, ::-1], axis=1)[:, ::-1]  # note starts from here
         share = starts_note * ((from_end == 1) + 0.5 * (from_end == 2))

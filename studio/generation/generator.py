@@ -623,9 +623,9 @@ class MelodyGenerator:
         if primer_units:
             lows[:, :offset], highs[:, :offset] = _extents(np.stack([p for p, _ in primer_units]))
         window = window_units(settings.meter) - 1
-        limits = None
+        drawn = None  # each variation's real window span (``Plan.span``)
         if all(plan.span is not None for plan in plans):
-            limits = np.array([plan.span for plan in plans])
+            drawn = np.array([plan.span for plan in plans])
         for u in range(offset, total):
             if cancel is not None:
                 cancel.raise_if_cancelled()
@@ -661,8 +661,8 @@ class MelodyGenerator:
                     styles[active],
                     [False] * len(batch),  # the notes are made at the end, from the steps
                     rhythms[active],
-                    None if limits is None else _spans(lows[active], highs[active],
-                                                       limits[active], u, window),
+                    None if drawn is None else _spans(lows[active], highs[active],
+                                                      drawn[active], u, window),
                     lead_to, homes,
                     np.stack([lows[active, :u].min(axis=1, initial=SPEC.rest_index),
                               highs[active, :u].max(axis=1, initial=-1)], axis=1),
@@ -841,19 +841,19 @@ def _extents(pitch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.where(sounding, pitch, -1).max(axis=1))  # fmt: skip
 
 
-def _spans(lows: np.ndarray, highs: np.ndarray, limits: np.ndarray, unit: int, window: int):
+def _spans(lows: np.ndarray, highs: np.ndarray, drawn: np.ndarray, unit: int, window: int):
     """(count, 4) for ``decode_bars``' ``span``: per variation the lowest and highest pitch
-    index of the ``window`` units before ``unit`` (−1, −1 without notes), its span limit, and
-    the span to reach by the end of ``unit``: the real span drawn for it (the limit less
-    ``SPAN_SLACK``) times the square root of the share of its window the unit ends. Tunes
+    index of the ``window`` units before ``unit`` (−1, −1 without notes), its span limit (the
+    real span ``drawn`` for it plus ``SPAN_SLACK``), and the span to reach by the end of
+    ``unit``: the drawn span times the square root of the share of its window the unit ends. Tunes
     reach about that much of their 8-bar span bar by bar (4/4, training split: 0.48, 0.67,
     0.76, 0.86 … of it after bars 1, 2, 3, 4 …; 3/4 0.30, 0.56, 0.71, 0.81 …)."""
     begin = max(0, unit - window)
     low = lows[:, begin:unit].min(axis=1, initial=SPEC.rest_index)
     high = highs[:, begin:unit].max(axis=1, initial=-1)
     low = np.where(high >= 0, low, -1)
-    aim = (limits - SPAN_SLACK) * ((min(unit, window) + 1) / (window + 1)) ** 0.5
-    return np.stack([low, high, limits, aim], axis=1)
+    aim = drawn * ((min(unit, window) + 1) / (window + 1)) ** 0.5
+    return np.stack([low, high, drawn + SPAN_SLACK, aim], axis=1)
 
 
 def _next_known(plan: Plan, unit: int, units: int) -> int | None:

@@ -81,7 +81,7 @@ class Plan:
     endings: list[str | None]  # per unit: the rhythm of its phrase ending (cadence units only)
     interval_style: np.ndarray  # (25,) added to the interval weights: this tune's own leaning
     rhythm: np.ndarray  # (16,) added to the onset logits: this tune's rhythmic feel (or zeros)
-    span: int | None = None  # semitones its 8-bar windows should span at most (None: any)
+    span: int | None = None  # semitones a real 8-bar window of its style spans (None: any)
     final_octave: int | None = None  # which tonic the melody closes on (``decoding.final_target``)
 
 
@@ -191,7 +191,7 @@ def plan_variation(
     span = None
     if priors is not None and SPAN_FROM_DATA:
         low, high = priors.pitch_range(meter, mode, rng)
-        span = high - low + SPAN_SLACK
+        span = high - low
     final_octave = priors.final_octave(meter, mode, rng) if priors is not None else None
     return Plan(
         phrases,

@@ -78,7 +78,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--primer", metavar="FILE", help="a MIDI file whose melody to continue")
     parser.add_argument(
         "--chord-tones", type=float, default=0.0,
-        help="0–1: extra pull of chord tones on the strong beats (default 0; 1 forces them)",
+        help="0–1: extra pull of chord tones on the strong beats, beyond the tunes' own rate "
+        "(default 0; 1 forces them)",
     )  # fmt: skip
     parser.add_argument(
         "--key-lock", action=argparse.BooleanOptionalAction, default=False,

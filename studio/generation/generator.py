@@ -132,9 +132,9 @@ class GenerationSettings:
             tone and raised sixth, a major key's raised fourth and flat seventh): a quarter of
             the real 8-bar windows have one, and a minor tune without its leading tone sounds
             modal.
-        chord_tone_strength: 0–1, extra pull of chord tones on the meter's strong beats (the
-            network already plays chord tones there about as often as real tunes: 0 scored
-            best on the validation tunes; 1 forces them).
+        chord_tone_strength: 0–1, extra pull of chord tones on the meter's strong beats, on
+            top of the pull that brings them to about the tunes' rate
+            (``decoding.CHORD_PULL``); 1 forces them.
         low, high: the pitch range (MIDI numbers, inclusive).
         meter: "4/4", "2/4", "3/4" or "6/8".
         form: the phrase form (``form.is_form``: a named form or a pattern such as "AABC");

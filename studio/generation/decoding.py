@@ -47,7 +47,7 @@ from studio.generation.data import (
     pad_unit,
 )
 from studio.generation.form import Cadence
-from studio.generation.runs import RUN_LENGTHS, next_run
+from studio.generation.runs import RUN_LENGTHS, line_ends, next_run
 
 STRONG_STEPS = {"4/4": (0, 8), "2/4": (0, 8), "3/4": (0,), "6/8": (0, 6)}
 """Steps drawn to the chord per meter: beats 1 and 3 of 4/4, the downbeats of a 2/4 pair, the
@@ -488,16 +488,20 @@ def decode_bars(
     # per variation [last note + 1, next note] → the weight of their interval (row 0: none yet)
     degrees = None if degree_weights is None else np.asarray(degree_weights, float).tobytes()
     opening = None if opening_weights is None else np.asarray(opening_weights, float).tobytes()
+    # the interval tables as rows (last note + 1) of one flat table, and each variation's
+    # first row in it: one table for all, or one per variation
     if interval_weights is None or np.ndim(interval_weights) == 1:
-        table = _interval_table(
+        interval_rows = _interval_table(
             None if interval_weights is None else np.asarray(interval_weights, float).tobytes(),
             degrees,
             opening,
         )
-        interval_tables = np.broadcast_to(table, (count, *table.shape))
+        table_rows = np.zeros(count, dtype=np.int64)
     else:
         weights = np.asarray(interval_weights, dtype=float)
-        interval_tables = _interval_tables(weights.tobytes(), len(weights), degrees, opening)
+        tables = _interval_tables(weights.tobytes(), len(weights), degrees, opening)
+        interval_rows = tables.reshape(-1, rest)
+        table_rows = rows * (rest + 1)
     # a rest where the network's sample says so (as often as it says), or the pattern does
     rest_at = ((np.argmax(scores, axis=-1) == rest) | force_rest) & ~force_note
     # a held note that the range or key lock forbids (from a primer) is restarted; every
@@ -553,25 +557,31 @@ def decode_bars(
     places = None if extent is None else placing(frame)
     if places is not None:
         extents = extent_of(np.asarray(extent)[:, 0], np.asarray(extent)[:, 1])
+        grown = places.grown.reshape(-1)
+    # The loop below runs for most steps of every bar: its lookups are ``take``s of flat
+    # rows (a third faster than indexing with two arrays), and ``extra`` is read step-major.
+    by_step = np.ascontiguousarray(extra.transpose(1, 0, 2))
+    next_lines = next_line.reshape(-1)
     every_one = starts_note.all(axis=0)
     for step in np.flatnonzero(starts_note.any(axis=0)).tolist():
         # which note: the network's sample weighed by the intervals from the last note, by
         # the interval into it (contour) and by how long the stepwise run going on would be
-        weights = interval_tables[rows, last_row] + extra[:, step]
-        weights += line_weights[line]
+        weights = interval_rows.take(table_rows + last_row, axis=0)
+        weights += by_step[step]
+        weights += line_weights.take(line, axis=0)
         if places is not None:  # only notes that leave the melody an octave to sit in whole
-            weights += places.penalties[extents]
-        note = np.argmax(weights, axis=-1)
+            weights += places.penalties.take(extents, axis=0)
+        note = weights.argmax(axis=1)
         chosen[:, step] = note
         if every_one[step]:
-            line = next_line[line, note]
+            line = next_lines.take(line * rest + note)
             if places is not None:
-                extents = places.grown[extents, note]
+                extents = grown.take(extents * rest + note)
         else:
             starting = starts_note[:, step]
-            line = np.where(starting, next_line[line, note], line)
+            line = np.where(starting, next_lines.take(line * rest + note), line)
             if places is not None:
-                extents = np.where(starting, places.grown[extents, note], extents)
+                extents = np.where(starting, grown.take(extents * rest + note), extents)
         last_row = line % (rest + 1)
     # each step sounds what the last onset chose (a rest or a note), or what sounded before
     sounding = np.where(onsets, np.where(rest_at, rest, chosen), -1)
@@ -943,15 +953,15 @@ def last_intervals(pitch: np.ndarray, onsets: np.ndarray) -> np.ndarray:
     """(count,) the interval between the last two notes started in each row of a unit's steps
     (``pitch``/``onsets`` (count, steps); wider than an octave: ±``MAX_INTERVAL``), or
     ``NO_INTERVAL`` where fewer than two notes start."""
-    pitch = np.asarray(pitch, dtype=np.int64)
-    starts = np.asarray(onsets, dtype=bool) & (pitch != SPEC.rest_index)
-    from_end = np.cumsum(starts[:, ::-1], axis=1)[:, ::-1]  # note starts from each step on
-    last = np.argmax(starts & (from_end == 1), axis=1)
-    before = np.argmax(starts & (from_end == 2), axis=1)
-    rows = np.arange(len(pitch))
-    moves = pitch[rows, last] - pitch[rows, before]
-    moves = np.minimum(np.maximum(moves, -MAX_INTERVAL), MAX_INTERVAL)
-    return np.where(from_end[:, 0] >= 2, moves, NO_INTERVAL)
+    return line_state(pitch, onsets)[0]
+
+
+def line_state(pitch: np.ndarray, onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(``last_intervals``, ``runs.trailing_runs``) of a unit's steps, found together: what
+    ``decode_bars`` takes as ``previous_interval`` and ``previous_run``."""
+    into, runs = line_ends(pitch, onsets, SPEC.rest_index, no_move=NO_INTERVAL)
+    clipped = np.minimum(np.maximum(into, -MAX_INTERVAL), MAX_INTERVAL)
+    return np.where(into != NO_INTERVAL, clipped, NO_INTERVAL), runs
 
 
 def bar_notes(

@@ -67,7 +67,7 @@ from studio.generation.decoding import (
     fold_into_range,
     idea_octave,
     key_frame,
-    last_intervals,
+    line_state,
     melody_notes,
     seam_cost,
     slerp,
@@ -82,7 +82,6 @@ from studio.generation.network import (
 )
 from studio.generation.plan import SPAN_SLACK, Plan, plan_variation
 from studio.generation.priors import PRIORS_PATH, window_units
-from studio.generation.runs import trailing_runs
 
 MAX_BARS = 32
 LOOP_REACH = 12
@@ -750,6 +749,7 @@ class MelodyGenerator:
         pitch_logits, onset_logits = self._forward(
             latents, conditions, *previous, UNIT_STEPS[settings.meter]
         )
+        into, run = line_state(*previous) if has_previous else (None, None)
         interval_weights = self._interval_weights(settings.meter, frame.mode)
         if interval_weights is not None and interval_styles is not None:
             interval_weights = interval_weights[None] + interval_styles
@@ -761,7 +761,7 @@ class MelodyGenerator:
             interval_weights=interval_weights,
             degree_weights=self._degree_weights(settings.meter, frame.mode),
             contour_weights=self._contour_weights(settings.meter, frame.mode),
-            previous_interval=last_intervals(previous[0], previous[1]) if has_previous else None,
+            previous_interval=into,
             fresh_start=fresh_start, endings=endings, notes_for=notes_for,
             onset_bias=self._onset_bias(settings, frame.mode, rhythms, count),
             span=spans,
@@ -774,7 +774,7 @@ class MelodyGenerator:
             opens_melody=not has_previous,
             rest_bias=(self.rest_calibration or {}).get(_style(settings.meter, frame.mode)),
             run_weights=(self.run_calibration or {}).get(_style(settings.meter, frame.mode)),
-            previous_run=trailing_runs(previous[0], previous[1], rest) if has_previous else None,
+            previous_run=run,
         )  # fmt: skip
         return notes, (pitch, onsets)
 

@@ -63,6 +63,17 @@ def trailing_runs(pitch: np.ndarray, onsets: np.ndarray, rest: int) -> np.ndarra
     """(count,) the signed stepwise run each row of a unit's steps ends with (``pitch`` and
     ``onsets`` (count, steps); ``rest`` the rest's index): 0 with fewer than two notes. Runs
     begun in an earlier unit count from this unit's first note."""
+    return line_ends(pitch, onsets, rest)[1]
+
+
+def line_ends(
+    pitch: np.ndarray, onsets: np.ndarray, rest: int, no_move: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """How each row of a unit's steps ends (``pitch`` and ``onsets`` (count, steps); ``rest``
+    the rest's index): (count,) the move in semitones into its last note started (``no_move``
+    where fewer than two start), and (count,) the signed stepwise run it ends with
+    (``trailing_runs``). One look at the notes for both: a generator asks for both after
+    every unit."""
     pitch = np.asarray(pitch, dtype=np.int64)
     starts = np.asarray(onsets, dtype=bool) & (pitch != rest)
     positions = np.arange(pitch.shape[1])
@@ -73,8 +84,13 @@ def trailing_runs(pitch: np.ndarray, onsets: np.ndarray, rest: int) -> np.ndarra
     # the way each note moved on (+1/−1 a step up/down, 0 a leap, a repeat or the first note)
     way = np.where((before >= 0) & (np.abs(move) >= 1) & (np.abs(move) <= LONGEST_STEP),
                    np.sign(move), 0)  # fmt: skip
-    last_way = np.take_along_axis(way, np.maximum(latest[:, -1:], 0), axis=1)
+    last = np.maximum(latest[:, -1:], 0)
+    last_way = np.take_along_axis(way, last, axis=1)
     # the run is the notes since the last one that went another way, all going this way
     broken = np.max(np.where(starts & (way != last_way), positions, -1), axis=1, keepdims=True)
     going_on = (starts & (positions > broken)).sum(axis=1)
-    return (last_way[:, 0] * going_on).astype(np.int64)
+    into = np.where(
+        (latest[:, -1:] >= 0) & (np.take_along_axis(before, last, axis=1) >= 0),
+        np.take_along_axis(move, last, axis=1), no_move,
+    )[:, 0]  # fmt: skip
+    return into, (last_way[:, 0] * going_on).astype(np.int64)

@@ -65,6 +65,7 @@ from studio.generation.decoding import (
     encode_previous,
     final_target,
     fold_into_range,
+    held_steps,
     idea_octave,
     key_frame,
     line_state,
@@ -775,6 +776,9 @@ class MelodyGenerator:
             rest_bias=(self.rest_calibration or {}).get(_style(settings.meter, frame.mode)),
             run_weights=(self.run_calibration or {}).get(_style(settings.meter, frame.mode)),
             previous_run=run,
+            held_steps=(
+                held_steps(previous[1][:, : UNIT_STEPS[settings.meter]]) if has_previous else None
+            ),
         )  # fmt: skip
         return notes, (pitch, onsets)
 

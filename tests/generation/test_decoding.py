@@ -27,10 +27,12 @@ from studio.generation.decoding import (
     extent_of,
     final_target,
     fold_into_range,
+    held_steps,
     idea_octave,
     key_frame,
     last_intervals,
     melody_notes,
+    mend_held_notes,
     mend_long_notes,
     mend_syncopations,
     octave_bounds,
@@ -501,6 +503,52 @@ def test_after_mending_no_note_is_held_oddly_and_only_beats_gained_onsets(meter)
         assert not (mended & ~onsets)[:, np.arange(steps) % beat != 0].any()
         assert all(_held_oddly(row, beat) == [] for row in mended.tolist())
         assert (mended == onsets).all() == all(_held_oddly(r, beat) == [] for r in onsets.tolist())
+
+
+def test_held_steps_count_from_the_last_onset_to_the_bar_line():
+    onsets = np.zeros((3, 16), dtype=bool)
+    onsets[0, [0, 12]] = True  # a quarter note at the end
+    onsets[1, 0] = True  # a whole note
+    assert held_steps(onsets).tolist() == [4, 16, 32]  # the last row holds on from before
+
+
+@pytest.mark.parametrize("meter", ["4/4", "2/4", "3/4", "6/8"])
+def test_a_note_sounding_at_the_bar_line_goes_on_no_longer_than_tunes_hold_one(meter):
+    """Each sounding row starts something in the bar; in 4/4 and 2/4 a note tied over the bar
+    line lasts four beats at most; onsets are only added, on beats, and rows after a rest
+    stay as they were."""
+    steps = UNIT_STEPS[meter]
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        onsets = rng.random((8, steps)) < rng.random() * 0.3
+        sounding = rng.random(8) < 0.7
+        held = rng.integers(1, 33, 8)
+        mended = mend_held_notes(onsets, sounding, held, meter)
+        added = mended & ~onsets
+        assert (mended >= onsets).all() and not added[~sounding].any()
+        assert mended[sounding].any(axis=1).all()
+        assert not added[:, np.arange(steps) % 4 != 0].any()
+        if meter in ("4/4", "2/4"):
+            first = np.argmax(mended, axis=1)
+            assert (held + first <= np.maximum(held, 16))[sounding].all()
+        else:  # only a bar that would hold the note whole gains its downbeat
+            assert (added.any(axis=1) == (sounding & ~onsets.any(axis=1))).all()
+
+
+def test_a_bar_the_network_leaves_empty_after_a_note_starts_its_own():
+    """Onset logits that start nothing: after a note, the bar still starts one on its
+    downbeat; after a whole note in 4/4, on the downbeat too; after a half note, by beat 3."""
+    frame = key_frame(Key(0, "major"), major=True, low=48, high=84, key_lock=True)
+    logits = np.random.default_rng(4).normal(0, 1, (3, 16, CLASSES))
+    logits[..., SPEC.rest_index] = -30.0
+    onset_logits = np.full((3, 16), -30.0)
+    onset_logits[2, 12] = 30.0  # the third row starts a note on beat 4 only
+    _, _, onsets = decode_bars(
+        logits, onset_logits, np.full(3, 19), [np.random.default_rng(i) for i in range(3)],
+        frame=frame, chord=C_MAJOR, bar=1, temperature=1.0, chord_tone_strength=0.0,
+        held_steps=np.array([4, 16, 8]),
+    )  # fmt: skip
+    assert [np.flatnonzero(row).tolist() for row in onsets] == [[0], [0], [8, 12]]
 
 
 def test_a_melody_opens_with_a_note_on_its_downbeat():

@@ -845,6 +845,32 @@ def test_no_note_is_held_oddly_over_the_beat(monkeypatch):
         assert odd <= 3 and odd < unmended[meter] / 3, (meter, odd, unmended[meter])
 
 
+def test_no_bar_is_held_whole_from_the_bar_before_nor_a_note_tied_past_four_beats(monkeypatch):
+    """Tunes all but never hold a note through a whole bar (8-bar windows, training split:
+    3/4 0.8 %, 4/4 none) or tie a 4/4 note past four beats (0.2 %); the ideas did (3/4 5.4 %,
+    4/4 1.0 % and 2.0 %). ``decoding.mend_held_notes`` starts a note in time."""
+    from studio.generation import decoding
+
+    def held(meter: str) -> tuple[int, int]:
+        bar = {"4/4": 4.0, "3/4": 3.0}[meter]
+        request = GenerationSettings(bars=8, key=Key.parse("G"), meter=meter)
+        whole = long = 0
+        for melody in MelodyGenerator().generate(request, count=64, seed=5):
+            starts = {math.floor(n.start / bar + 1e-9) for n in melody.notes}
+            whole += sum(
+                any(n.start < b * bar and n.end >= (b + 1) * bar - 1e-9 for n in melody.notes)
+                for b in range(8) if b not in starts
+            )  # fmt: skip
+            long += sum(n.duration > 4 + 1e-9 for n in melody.notes)
+        return whole, long if meter == "4/4" else 0  # 3/4 tunes do tie longer notes
+
+    shipped = {meter: held(meter) for meter in ("4/4", "3/4")}
+    monkeypatch.setattr(decoding, "mend_held_notes", lambda onsets, *_: onsets)
+    unmended = {meter: held(meter) for meter in ("4/4", "3/4")}
+    assert shipped == {"4/4": (0, 0), "3/4": (0, 0)}, shipped
+    assert sum(unmended["3/4"]) + sum(unmended["4/4"]) > 0, unmended  # there was something to mend
+
+
 def test_strong_beats_fit_their_chords_about_as_often_as_in_the_tunes(monkeypatch):
     """An idea's chords are drawn before its notes, and the ideas put a chord tone on the
     strong beats less often than the tunes do (validation: 4/4 0.75 against 0.84, 3/4 0.75

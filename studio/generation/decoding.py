@@ -794,12 +794,13 @@ def mend_long_notes(onsets: np.ndarray, meter: str) -> np.ndarray:
 def mend_held_notes(
     onsets: np.ndarray, sounding: np.ndarray, held_steps: np.ndarray | None, meter: str
 ) -> np.ndarray:
-    """``onsets`` (count, steps) where a note sounding at the bar line (``sounding``, per row)
-    goes on into the bar without holding all of it, and, with ``held_steps`` (how long it has
-    lasted), ends by ``LONGEST_TIED_STEPS``: a unit with no onset gets one on its downbeat,
-    and one whose first onset comes too late gets one on the last beat in time. 8-bar windows
-    of the tunes with a bar held whole from the bar before, training split: 4/4 none, 2/4
-    0.1 %, 3/4 0.8 %, 6/8 none; the ideas had one in 1.0 %, none, 5.4 % and 0.3 %."""
+    """``onsets`` (count, steps) mended for the rows where a note sounds at the bar line
+    (``sounding``): a unit that starts nothing gets an onset on its downbeat, so no note is
+    held through a whole bar; in the meters of ``LONGEST_TIED_STEPS``, with ``held_steps`` (how
+    long the note has sounded), a first onset that comes too late gets one before it, on the
+    last beat that keeps the note within the limit. 8-bar windows of the tunes with a bar held
+    whole from the bar before, training split: 4/4 none, 2/4 0.1 %, 3/4 0.8 %, 6/8 none; the
+    ideas had one in 1.0 %, none, 5.4 % and 0.3 %."""
     onsets = onsets.copy()
     onsets[:, 0] |= ~onsets.any(axis=1) & sounding
     longest = LONGEST_TIED_STEPS.get(meter)

@@ -433,7 +433,7 @@ def decode_bars(
         previous_run: (count,) the signed stepwise run the bar before ended with
             (``runs.trailing_runs``; None: none).
         held_steps: (count,) how many steps the note sounding at the bar line has lasted
-            (``held_steps``; None: unknown): ``mend_held_notes`` ends it in time.
+            (``steps_held``; None: unknown): ``mend_held_notes`` ends it in time.
 
     Returns:
         The decoded bars, and their (count, 16) pitch indices and onsets (padding holds).
@@ -814,7 +814,7 @@ def mend_held_notes(
     return onsets
 
 
-def held_steps(onsets: np.ndarray) -> np.ndarray:
+def steps_held(onsets: np.ndarray) -> np.ndarray:
     """(count,) how many steps the note (or rest) sounding at the end of each row of a unit's
     ``onsets`` (count, steps: the unit's own, no padding) has lasted there: from its last
     onset, or longer than the unit where it has none."""

@@ -65,13 +65,13 @@ from studio.generation.decoding import (
     encode_previous,
     final_target,
     fold_into_range,
-    held_steps,
     idea_octave,
     key_frame,
     line_state,
     melody_notes,
     seam_cost,
     slerp,
+    steps_held,
 )
 from studio.generation.form import Cadence, PhrasePlan, plan_form
 from studio.generation.network import (
@@ -777,7 +777,7 @@ class MelodyGenerator:
             run_weights=(self.run_calibration or {}).get(_style(settings.meter, frame.mode)),
             previous_run=run,
             held_steps=(
-                held_steps(previous[1][:, : UNIT_STEPS[settings.meter]]) if has_previous else None
+                steps_held(previous[1][:, : UNIT_STEPS[settings.meter]]) if has_previous else None
             ),
         )  # fmt: skip
         return notes, (pitch, onsets)

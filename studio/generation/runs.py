@@ -89,8 +89,7 @@ def line_ends(
     # the run is the notes since the last one that went another way, all going this way
     broken = np.max(np.where(starts & (way != last_way), positions, -1), axis=1, keepdims=True)
     going_on = (starts & (positions > broken)).sum(axis=1)
-    into = np.where(
-        (latest[:, -1:] >= 0) & (np.take_along_axis(before, last, axis=1) >= 0),
-        np.take_along_axis(move, last, axis=1), no_move,
-    )[:, 0]  # fmt: skip
+    # a note before the last one (with none at all, ``last`` is step 0, which has none before)
+    into = np.where(np.take_along_axis(before, last, axis=1) >= 0,
+                    np.take_along_axis(move, last, axis=1), no_move)[:, 0]  # fmt: skip
     return into, (last_way[:, 0] * going_on).astype(np.int64)

@@ -27,7 +27,6 @@ from studio.generation.decoding import (
     extent_of,
     final_target,
     fold_into_range,
-    held_steps,
     idea_octave,
     key_frame,
     last_intervals,
@@ -39,6 +38,7 @@ from studio.generation.decoding import (
     placing,
     register_shift,
     slerp,
+    steps_held,
 )
 from studio.generation.form import Cadence
 
@@ -505,11 +505,11 @@ def test_after_mending_no_note_is_held_oddly_and_only_beats_gained_onsets(meter)
         assert (mended == onsets).all() == all(_held_oddly(r, beat) == [] for r in onsets.tolist())
 
 
-def test_held_steps_count_from_the_last_onset_to_the_bar_line():
+def test_steps_held_count_from_the_last_onset_to_the_bar_line():
     onsets = np.zeros((3, 16), dtype=bool)
     onsets[0, [0, 12]] = True  # a quarter note at the end
     onsets[1, 0] = True  # a whole note
-    assert held_steps(onsets).tolist() == [4, 16, 32]  # the last row holds on from before
+    assert steps_held(onsets).tolist() == [4, 16, 32]  # the last row holds on from before
 
 
 @pytest.mark.parametrize("meter", ["4/4", "2/4", "3/4", "6/8"])

@@ -88,7 +88,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="generation: judge against every tune of DATA instead of a held-out split (a "
         "folder of MIDI files, or music21:COLLECTION such as music21:miscFolk): music the "
         "models never learnt from, as an independent check; the real row is then --data's "
-        "validation tunes against it",
+        "validation tunes against it, the train row its training tunes",
     )  # fmt: skip
     parser.add_argument("--temperature", type=float, help="GAN sampling temperature")
     parser.add_argument(

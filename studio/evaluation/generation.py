@@ -67,9 +67,12 @@ from studio.generation.generator import MAX_COUNT, GenerationSettings, MelodyGen
 LOW, HIGH = SPEC.low, SPEC.high
 MODES = ("unconditional", "conditional", "continuation")
 BASELINES = ("markov", "lstm", "random")
-MODELS = ("gan", *BASELINES, "real", "reference")
-"""The report's columns; "reference" is the reference windows themselves (their metrics only:
-what the targets' "within 10 % of the real tunes'" compares with)."""
+MODELS = ("gan", *BASELINES, "real", "train", "reference")
+"""The report's columns; "real" is other real tunes (the validation split's; the training
+split's when judging on validation), "train" the training tunes (what a model writing exactly
+like the tunes it learnt from would score: how far the reference lies from them), "reference"
+the reference windows themselves (their metrics only: what the targets' "within 10 % of the
+real tunes'" compares with)."""
 UNIT_STEPS = {"4/4": 16, "2/4": 16, "3/4": 12, "6/8": 12}
 """Sixteenth steps of a data row per meter; a 2/4 row holds two bars, 12-step rows are padded."""
 LSTM_SECONDS = 20.0
@@ -426,6 +429,24 @@ def _made_per_model(
     return made_per_draw, diversity
 
 
+def _real_score(
+    windows: Sequence, references: Sequence[Segment], n_bars: int, mode: str
+) -> dict | None:
+    """``_score`` of real ``windows`` as if a model had written them (in continuation mode
+    (first half, second half) pairs: the second halves, with ``_fit``'s figures) against the
+    ``references``; None for fewer than two."""
+    if len(windows) < 2:
+        return None
+    fit, scored_bars = {}, n_bars
+    if mode == "continuation":
+        fit = _fit([(p, w.notes, w.meter) for p, w in windows], n_bars)
+        windows = [w for _, w in windows]
+        scored_bars = n_bars - primer_bars(n_bars)
+    result = _score([Made(s.notes, s.chords) for s in windows], windows, references, scored_bars)
+    result["metrics"] |= fit
+    return result
+
+
 def _fit(pairs: Sequence[tuple[Sequence[Note], Sequence[Note], str]], n_bars: int) -> dict:
     """The means of ``metrics.continuation_fit`` over (primer, continuation, meter) ``pairs``
     of windows of ``n_bars`` bars."""
@@ -543,13 +564,23 @@ def evaluate_generation(
     )  # fmt: skip
     other = "valid" if split == "test" or outside is not None else "train"
     meters = sorted({s.meter for s in reference}, key=list(METER_BEATS).index)
-    real = {m: segments(data, other, n_bars, sum(s.meter == m for s in reference), seed, m)
-            for m in meters}  # fmt: skip
+    counts = {m: sum(s.meter == m for s in reference) for m in meters}
+    real = {m: segments(data, other, n_bars, counts[m], seed, m) for m in meters}
+    # as many training windows as reference windows, other ones each draw ("real" is already
+    # the training split's when the reference is the validation split)
+    learnt = [] if other == "train" else [
+        {m: segments(data, "train", n_bars, counts[m], seed + draw * SAMPLING_STRIDE, m)
+         for m in meters}
+        for draw in range(draws)
+    ]  # fmt: skip
     scored, scored_bars = reference, n_bars  # the windows written and scored
     if mode == "continuation":  # the second halves, each after its own first half
         primers, scored = zip(*(split_window(s, n_bars) for s in reference), strict=True)
         scored_bars = n_bars - primer_bars(n_bars)
-        real = {m: [split_window(s, n_bars) for s in windows] for m, windows in real.items()}
+        real, *learnt = [
+            {m: [split_window(s, n_bars) for s in windows] for m, windows in picked.items()}
+            for picked in (real, *learnt)
+        ]
     results: dict[str, dict] = {}
     for group in [*meters, "all"]:
         if group == "all" and len(meters) == 1:
@@ -570,16 +601,17 @@ def evaluate_generation(
                         [(primers[i], made[name][i].notes, windows[j].meter)
                          for made in made_per_draw for j, i in enumerate(kept)], n_bars,
                     )  # fmt: skip
-        real_windows = [s for m in meters if group in ("all", m) for s in real[m]]
-        if len(real_windows) >= 2:
-            if mode == "continuation":
-                fit = _fit([(p, w.notes, w.meter) for p, w in real_windows], n_bars)
-                real_windows = [w for _, w in real_windows]
-            own = [Made(s.notes, s.chords) for s in real_windows]
-            table["real"] = _score(own, real_windows, [scored[i] for i in chosen], scored_bars)
-            if mode == "continuation":
-                table["real"]["metrics"] |= fit
         references = [scored[i] for i in chosen]
+        in_group = [m for m in meters if group in ("all", m)]
+        own = _real_score([w for m in in_group for w in real[m]], references, n_bars, mode)
+        if own is not None:
+            table["real"] = own
+        learnt_scores = [
+            _real_score([w for m in in_group for w in picked[m]], references, n_bars, mode)
+            for picked in learnt
+        ]  # fmt: skip
+        if learnt_scores and None not in learnt_scores:
+            table["train"] = _combine(learnt_scores)
         table["reference"] = {
             "windows": len(references),
             "metrics": _metrics([Made(s.notes, s.chords) for s in references], references,

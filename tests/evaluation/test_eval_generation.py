@@ -173,7 +173,7 @@ def test_unconditional_mode_gives_the_gan_only_bars_key_and_meter(
     assert report["reference"]["per_meter"] == dict.fromkeys(METER_BEATS, 8)
     assert results["2/4"]["gan"]["metrics"]["notes_per_bar"] > 0  # every model writes 2/4
     for meter in METER_BEATS:
-        assert {"markov", "random", "real", "reference"} <= set(results[meter])
+        assert {"markov", "random", "real", "train", "reference"} <= set(results[meter])
         reference = results[meter]["reference"]  # the test windows themselves: metrics only
         assert reference["windows"] == 8 and set(reference) == {"windows", "metrics"}
         assert reference["metrics"]["ends_on_tonic"] == 1.0  # the fixture's tunes close so
@@ -193,7 +193,7 @@ def test_unconditional_mode_gives_the_gan_only_bars_key_and_meter(
     assert results["all"]["random"]["two_sample"]["accuracy"] > 0.8
     text = G.format_table(report)
     assert "### 3/4 (8 windows)" in text and "### all meters" in text
-    assert "| metric | gan | markov | random | real | reference |" in text
+    assert "| metric | gan | markov | random | real | train | reference |" in text
     assert "| **two-sample accuracy** (0.5 = like real) | " in text and " | — |\n" in text
     assert "two-sample accuracy" in text and "half cadence" in text
 
@@ -312,6 +312,45 @@ def test_continuation_mode_continues_each_first_half_and_scores_the_second(
     assert "continuation: bars of the primer again" in G.format_table(report)
     with pytest.raises(InvalidInput, match="2 bars or more"):
         G.evaluate_generation(generator, metered_data, mode="continuation", n_bars=1)
+
+
+def test_the_train_row_is_the_training_tunes_judged_like_a_model(tiny_model, monkeypatch):
+    """The train row scores real training windows against the reference as a model's melodies
+    are scored, other windows each draw: how far the reference lies from what the models
+    learnt. Training tunes unlike the test tunes are told apart; validation tunes like them
+    are not."""
+    tunes = [t for m in ("4/4", "3/4") for t in _tunes(m, 24, 70 + METERS.index(m))]
+    rng = random.Random(9)
+    unlike = [make_tune(f"{m} leaps {i}", "tests", _noise(rng, 16, m), key=Key(0), meter=m)
+              for m in ("4/4", "3/4") for i in range(24)]  # fmt: skip
+    data = build_dataset([*tunes, *[t for t in unlike if t is not None]])
+    data.split = np.where(np.arange(data.n_tunes) < len(tunes), 1 + np.arange(data.n_tunes) % 2,
+                          0).astype(np.int8)  # fmt: skip
+    picked = []  # the training windows of each call
+    segments = G.segments
+
+    def spy(data, split, *args, **kwargs):
+        windows = segments(data, split, *args, **kwargs)
+        picked.extend([tuple(w.notes for w in windows)] if split == "train" else [])
+        return windows
+
+    monkeypatch.setattr(G, "segments", spy)
+    report = G.evaluate_generation(
+        MelodyGenerator(tiny_model), data, n_bars=4, limit=10, baselines=(), draws=3
+    )  # fmt: skip
+    assert len(picked) == 3 * 2 and len(set(picked)) == len(picked)  # other windows each draw
+    for group in ("4/4", "3/4", "all"):
+        train, real = report["results"][group]["train"], report["results"][group]["real"]
+        assert train["windows"] == report["results"][group]["reference"]["windows"]
+        assert len(train["two_sample"]["draws"]) == 3
+        assert train["two_sample"]["accuracy"] > 0.9 > 0.7 > real["two_sample"]["accuracy"]
+        assert train["overlaps"]["mean"] < real["overlaps"]["mean"]
+    # judged on validation, the real row is already the training tunes': no train row
+    valid = G.evaluate_generation(
+        MelodyGenerator(tiny_model), data, n_bars=4, limit=10, baselines=(), split="valid"
+    )  # fmt: skip
+    assert "train" not in valid["results"]["all"]
+    assert valid["results"]["all"]["real"]["two_sample"]["accuracy"] > 0.9
 
 
 def test_outside_tunes_are_the_reference_and_the_corpus_tunes_the_real_row(

@@ -430,18 +430,17 @@ def _made_per_model(
 
 
 def _real_score(
-    windows: Sequence, references: Sequence[Segment], n_bars: int, mode: str
+    windows: Sequence, references: Sequence[Segment], n_bars: int, scored_bars: int, mode: str
 ) -> dict | None:
-    """``_score`` of real ``windows`` as if a model had written them (in continuation mode
-    (first half, second half) pairs: the second halves, with ``_fit``'s figures) against the
-    ``references``; None for fewer than two."""
+    """``_score`` of real ``windows`` of ``n_bars`` as if a model had written them (in
+    continuation mode (first half, second half) pairs: the second halves, with ``_fit``'s
+    figures) against the ``references`` of ``scored_bars``; None for fewer than two."""
     if len(windows) < 2:
         return None
-    fit, scored_bars = {}, n_bars
+    fit = {}
     if mode == "continuation":
         fit = _fit([(p, w.notes, w.meter) for p, w in windows], n_bars)
         windows = [w for _, w in windows]
-        scored_bars = n_bars - primer_bars(n_bars)
     result = _score([Made(s.notes, s.chords) for s in windows], windows, references, scored_bars)
     result["metrics"] |= fit
     return result
@@ -603,11 +602,13 @@ def evaluate_generation(
                     )  # fmt: skip
         references = [scored[i] for i in chosen]
         in_group = [m for m in meters if group in ("all", m)]
-        own = _real_score([w for m in in_group for w in real[m]], references, n_bars, mode)
+        own = _real_score([w for m in in_group for w in real[m]], references, n_bars,
+                          scored_bars, mode)  # fmt: skip
         if own is not None:
             table["real"] = own
         learnt_scores = [
-            _real_score([w for m in in_group for w in picked[m]], references, n_bars, mode)
+            _real_score([w for m in in_group for w in picked[m]], references, n_bars,
+                        scored_bars, mode)
             for picked in learnt
         ]  # fmt: skip
         if learnt_scores and None not in learnt_scores:

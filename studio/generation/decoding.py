@@ -81,7 +81,7 @@ MAX_INTERVAL = 12
 TONIC = {0: 0, 1: 9}
 """Pitch class of the tonic in the frame per mode (C major, A minor)."""
 NO_INTERVAL = 99
-"""``last_intervals`` where a unit has fewer than two notes."""
+"""``line_state``'s interval where a unit has fewer than two notes."""
 NONE_ROW = 2 * MAX_INTERVAL + 1
 """The contour row for "no interval into the last note yet" (all 0)."""
 LEAD_WEIGHT = 1.0
@@ -409,7 +409,7 @@ def decode_bars(
         contour_weights: (25, 25) log-weights of (interval into the note before, interval on
             from it), added too: a network's ``calibration`` of how the melody turns.
         previous_interval: (count,) the interval into the last note of the bar before
-            (``last_intervals``; ``NO_INTERVAL``: none).
+            (``line_state``; ``NO_INTERVAL``: none).
         lead_to: per variation, the pitch index the next bar is known to start with (it
             repeats an earlier one) or None: the bar's last notes and its cadence head there.
         opening_weights: (12,) log-weights by pitch class (in the frame) for a note with none
@@ -431,7 +431,7 @@ def decode_bars(
             stepwise run of 2, 3, 4, 5 or more steps the same way (``runs``; a network's
             ``calibration``).
         previous_run: (count,) the signed stepwise run the bar before ended with
-            (``runs.trailing_runs``; None: none).
+            (``line_state``; None: none).
         held_steps: (count,) how many steps the note sounding at the bar line has lasted
             (``steps_held``; None: unknown): ``mend_held_notes`` ends it in time.
 
@@ -991,16 +991,12 @@ def final_target(frame: Frame, chord: Chord, low: int, octave: int) -> int | Non
     return int(candidates[int(np.clip(base + octave, 0, candidates.size - 1))])
 
 
-def last_intervals(pitch: np.ndarray, onsets: np.ndarray) -> np.ndarray:
-    """(count,) the interval between the last two notes started in each row of a unit's steps
-    (``pitch``/``onsets`` (count, steps); wider than an octave: ±``MAX_INTERVAL``), or
-    ``NO_INTERVAL`` where fewer than two notes start."""
-    return line_state(pitch, onsets)[0]
-
-
 def line_state(pitch: np.ndarray, onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(``last_intervals``, ``runs.trailing_runs``) of a unit's steps, found together: what
-    ``decode_bars`` takes as ``previous_interval`` and ``previous_run``."""
+    """How each row of a unit's steps (``pitch``/``onsets`` (count, steps)) ends, what
+    ``decode_bars`` takes as ``previous_interval`` and ``previous_run``: (count,) the interval
+    between its last two notes started (wider than an octave: ±``MAX_INTERVAL``; fewer than
+    two notes: ``NO_INTERVAL``), and (count,) the signed stepwise run it ends with
+    (``runs.line_ends``)."""
     into, runs = line_ends(pitch, onsets, SPEC.rest_index, no_move=NO_INTERVAL)
     clipped = np.minimum(np.maximum(into, -MAX_INTERVAL), MAX_INTERVAL)
     return np.where(into != NO_INTERVAL, clipped, NO_INTERVAL), runs

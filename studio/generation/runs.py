@@ -59,21 +59,14 @@ def continuation_counts(pitches: np.ndarray) -> np.ndarray:
     return counts
 
 
-def trailing_runs(pitch: np.ndarray, onsets: np.ndarray, rest: int) -> np.ndarray:
-    """(count,) the signed stepwise run each row of a unit's steps ends with (``pitch`` and
-    ``onsets`` (count, steps); ``rest`` the rest's index): 0 with fewer than two notes. Runs
-    begun in an earlier unit count from this unit's first note."""
-    return line_ends(pitch, onsets, rest)[1]
-
-
 def line_ends(
     pitch: np.ndarray, onsets: np.ndarray, rest: int, no_move: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """How each row of a unit's steps ends (``pitch`` and ``onsets`` (count, steps); ``rest``
     the rest's index): (count,) the move in semitones into its last note started (``no_move``
-    where fewer than two start), and (count,) the signed stepwise run it ends with
-    (``trailing_runs``). One look at the notes for both: a generator asks for both after
-    every unit."""
+    where fewer than two start), and (count,) the signed stepwise run it ends with (0 with
+    fewer than two notes; runs begun in an earlier unit count from this unit's first note).
+    One look at the notes for both: a generator asks for both after every unit."""
     pitch = np.asarray(pitch, dtype=np.int64)
     starts = np.asarray(onsets, dtype=bool) & (pitch != rest)
     positions = np.arange(pitch.shape[1])

@@ -29,7 +29,7 @@ from studio.generation.decoding import (
     fold_into_range,
     idea_octave,
     key_frame,
-    last_intervals,
+    line_state,
     melody_notes,
     mend_held_notes,
     mend_long_notes,
@@ -680,11 +680,11 @@ def test_contour_weights_turn_a_melody_after_a_leap_and_see_the_bar_before():
     assert (turned[:, 0] == 17).all()  # the bar before ended on a leap up: its first note too
 
 
-def test_last_intervals_are_those_between_the_last_two_notes_started():
+def test_line_state_interval_is_the_one_between_the_last_two_notes_started():
     rest = SPEC.rest_index
     pitch = np.array([[10, 10, 12, 12, rest, 7], [5, 5, 5, 5, 5, 5], [30, 30, 2, 2, rest, rest]])
     onsets = np.array([[1, 0, 1, 0, 1, 1], [1, 0, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0]], dtype=bool)
-    assert last_intervals(pitch, onsets).tolist() == [-5, NO_INTERVAL, -MAX_INTERVAL]
+    assert line_state(pitch, onsets)[0].tolist() == [-5, NO_INTERVAL, -MAX_INTERVAL]
 
 
 def test_a_drawn_span_keeps_the_melody_within_it():

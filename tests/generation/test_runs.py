@@ -8,8 +8,8 @@ from studio.generation.data import SPEC
 from studio.generation.runs import (
     RUN_LENGTHS,
     continuation_counts,
+    line_ends,
     run_lengths,
-    trailing_runs,
 )
 
 
@@ -46,11 +46,11 @@ def test_a_unit_ends_with_the_run_of_its_last_notes_rests_between_them():
     onsets[0, 10:] = False  # the last note is held
     onsets[2] = False
     onsets[2, 0] = True
-    assert trailing_runs(pitch, onsets, rest).tolist() == [3, 0, 0]
+    assert line_ends(pitch, onsets, rest)[1].tolist() == [3, 0, 0]
 
 
 def test_a_unit_ends_with_the_run_its_notes_make_one_by_one():
-    """``trailing_runs`` over whole batches is ``run_lengths`` of each row's notes in turn."""
+    """``line_ends``' runs over whole batches are ``run_lengths`` of each row's notes in turn."""
     rest = SPEC.rest_index
     rng = np.random.default_rng(1)
     for _ in range(500):
@@ -63,4 +63,4 @@ def test_a_unit_ends_with_the_run_its_notes_make_one_by_one():
         for notes, starts in zip(pitch, onsets & (pitch != rest), strict=True):
             moved = np.diff(notes[starts])
             one_by_one.append(int(run_lengths(moved)[-1]) if len(moved) else 0)
-        assert trailing_runs(pitch, onsets, rest).tolist() == one_by_one
+        assert line_ends(pitch, onsets, rest)[1].tolist() == one_by_one
